@@ -1,0 +1,191 @@
+package account
+
+import (
+	"time"
+
+	"mellium.im/xmpp/jid"
+)
+
+// Event is something that happened on an account. Accounts deliver events to
+// the Sink given to New; every event names the account (its bare JID) it
+// belongs to. Event types are plain data: the receiver may keep them.
+//
+// Text fields in events come from the network and are untrusted: receivers
+// must sanitize them before drawing them (see package sanitize).
+type Event interface {
+	// AccountJID is the bare JID of the account the event belongs to.
+	AccountJID() jid.JID
+}
+
+// Sink receives the events of one or more accounts. It is called from account
+// goroutines and must not block for long: the UI appends to a queue and
+// schedules one redraw per batch.
+type Sink func(Event)
+
+// State is the connection state of an account.
+type State int
+
+// Connection states, in the order an account normally passes through them.
+const (
+	Disconnected State = iota // not connected and not trying to
+	Connecting                // dialing, negotiating TLS, SASL, bind
+	Online                    // session up, roster fetched, presence sent
+	Reconnecting              // connection lost, waiting to retry
+	Failed                    // stopped on an error that a retry will not fix (bad password, bad certificate)
+)
+
+// String returns the lower-case name shown in the status bar.
+func (s State) String() string {
+	switch s {
+	case Disconnected:
+		return "offline"
+	case Connecting:
+		return "connecting"
+	case Online:
+		return "online"
+	case Reconnecting:
+		return "reconnecting"
+	case Failed:
+		return "failed"
+	}
+	return "unknown"
+}
+
+// Show is a presence availability (RFC 6121 §4.7.2.1) plus "offline".
+type Show string
+
+// Presence availabilities. Online is the empty <show/>.
+const (
+	ShowOffline Show = "offline"
+	ShowOnline  Show = ""
+	ShowChat    Show = "chat"
+	ShowAway    Show = "away"
+	ShowXA      Show = "xa"
+	ShowDND     Show = "dnd"
+)
+
+// ParseShow maps a user word (online, chat, away, xa, dnd) to a Show.
+func ParseShow(s string) (Show, bool) {
+	switch s {
+	case "online", "available":
+		return ShowOnline, true
+	case "chat", "away", "xa", "dnd":
+		return Show(s), true
+	}
+	return "", false
+}
+
+// Base carries the account JID; every event embeds it.
+type Base struct {
+	Account jid.JID // bare JID of the account
+}
+
+// AccountJID implements Event.
+func (b Base) AccountJID() jid.JID { return b.Account }
+
+// StateEvent reports a change of connection state. Err is set when the state
+// was entered because of an error; Text is a one-line human explanation fit
+// for the UI ("wrong password", "certificate for x is not valid for y", ...).
+type StateEvent struct {
+	Base
+	State State
+	Err   error
+	Text  string
+}
+
+// RosterItem is one contact of the roster.
+type RosterItem struct {
+	JID          jid.JID // bare JID
+	Name         string
+	Subscription string // none, to, from, both, remove
+	Ask          bool   // a subscription request is pending
+	Groups       []string
+}
+
+// RosterEvent carries the roster. When Full is true Items is the whole
+// roster and replaces what the receiver had; otherwise it is a roster push
+// and each item is added, replaced, or (Subscription "remove") deleted.
+type RosterEvent struct {
+	Base
+	Full  bool
+	Items []RosterItem
+}
+
+// PresenceEvent is a presence received from a contact's resource (or from
+// ourselves on another resource). Available false means unavailable.
+type PresenceEvent struct {
+	Base
+	From      jid.JID // full JID
+	Available bool
+	Show      Show
+	Status    string
+	Priority  int8
+	Err       string // set for presence of type error
+}
+
+// SubscriptionEvent is an incoming subscription request or answer.
+// Type is subscribe, subscribed, unsubscribe or unsubscribed.
+type SubscriptionEvent struct {
+	Base
+	From jid.JID
+	Type string
+}
+
+// Direction says whether a message was received or sent by us.
+type Direction int
+
+// Directions.
+const (
+	In  Direction = iota // received
+	Out                  // sent by this account (here or, via carbons, elsewhere)
+)
+
+// Message is a chat message in either direction.
+type Message struct {
+	ID         string    // the stanza's id attribute
+	OriginID   string    // XEP-0359 origin-id
+	StanzaID   string    // XEP-0359 stanza-id, only when StanzaIDBy is trusted
+	StanzaIDBy string    // the "by" of StanzaID: the account or the room
+	From       jid.JID   // full sender
+	To         jid.JID   // full recipient
+	Type       string    // chat, normal, groupchat, headline, error
+	Body       string    // plain text, untrusted
+	Subject    string    // room subject, when the message carries one
+	Nick       string    // sender nick in a room
+	Time       time.Time // delay/archive time if present, else receipt time (UTC)
+	Delayed    bool      // Time came from a delay or archive stamp
+	Dir        Direction
+	Carbon     bool   // arrived as a XEP-0280 carbon copy
+	Archived   bool   // arrived from a XEP-0313 archive query
+	Err        string // set for type=error messages: the error text
+	Private    bool   // a private message with a room occupant: Peer keeps the resource
+}
+
+// Peer is the conversation a message belongs to from the account's point of
+// view: the bare JID of the other side for chat and normal messages; the room
+// for groupchat; the full JID of an occupant for a room private message.
+func (m Message) Peer() jid.JID {
+	other := m.From
+	if m.Dir == Out {
+		other = m.To
+	}
+	if m.Private {
+		return other
+	}
+	return other.Bare()
+}
+
+// MessageEvent is a message received or sent (sent ones too, so that every
+// window and the history see our own messages, carbons included).
+type MessageEvent struct {
+	Base
+	Msg Message
+}
+
+// InfoEvent is a line for the account's console: notices and non-fatal
+// errors (a failed roster push, an unhandled IQ error, ...).
+type InfoEvent struct {
+	Base
+	Error bool
+	Text  string
+}
