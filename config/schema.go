@@ -1,0 +1,274 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+)
+
+// kind is the TOML type a key takes.
+type kind int
+
+const (
+	kString kind = iota
+	kInteger
+	kBoolean
+	kTable  // [name] or an inline table
+	kTables // [[name]]
+)
+
+// describe names the kind for messages: "must be a string".
+func (k kind) describe() string {
+	switch k {
+	case kString:
+		return "a string"
+	case kInteger:
+		return "an integer"
+	case kBoolean:
+		return "a boolean (true or false)"
+	case kTable:
+		return "a table"
+	}
+	return "an array of tables"
+}
+
+// kindOf reports the kind of a decoded TOML value, and its description.
+func kindOf(v any) (kind, string) {
+	switch v := v.(type) {
+	case string:
+		return kString, "a string"
+	case int64:
+		return kInteger, "an integer"
+	case bool:
+		return kBoolean, "a boolean"
+	case float64:
+		return -1, "a float"
+	case map[string]any:
+		return kTable, "a table"
+	case []map[string]any:
+		return kTables, "an array of tables"
+	case []any:
+		for _, e := range v {
+			if _, ok := e.(map[string]any); !ok {
+				return -1, "an array"
+			}
+		}
+		if len(v) == 0 {
+			return -1, "an empty array"
+		}
+		return kTables, "an array of tables"
+	}
+	return -1, "a date or time"
+}
+
+// field is one key of a table of type T: its name, TOML kind, and how it
+// applies a value (of the Go type toml decodes that kind to) to T. set
+// reports problems through the loader under key, the key's canonical path.
+type field[T any] struct {
+	name string
+	kind kind
+	set  func(l *loader, key string, dst *T, v any)
+	sub  func() []string // the known keys of a sub-table, for knownKeys
+}
+
+// decodeTable applies the keys of m to dst, reporting unknown keys and keys
+// of the wrong type. prefix is the canonical path of the table.
+func decodeTable[T any](l *loader, prefix string, m map[string]any, fields []field[T], dst *T) {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		key := joinKey(prefix, name)
+		f, ok := findField(fields, name)
+		if !ok {
+			known := make([]string, len(fields))
+			for i, f := range fields {
+				known[i] = f.name
+			}
+			if s := suggest(name, known); s != "" {
+				l.ps.add(key, "unknown key (did you mean %s?)", s)
+			} else {
+				l.ps.add(key, "unknown key (known keys here: %s)", strings.Join(known, ", "))
+			}
+			continue
+		}
+		v := m[name]
+		if k, desc := kindOf(v); k != f.kind {
+			l.ps.add(key, "must be %s, not %s", f.kind.describe(), desc)
+			continue
+		}
+		f.set(l, key, dst, v)
+	}
+}
+
+func findField[T any](fields []field[T], name string) (field[T], bool) {
+	for _, f := range fields {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return field[T]{}, false
+}
+
+// fieldKeys lists the keys of fields under prefix, sub-tables included.
+func fieldKeys[T any](prefix string, fields []field[T]) []string {
+	var keys []string
+	for _, f := range fields {
+		key := joinKey(prefix, f.name)
+		keys = append(keys, key)
+		if f.sub != nil {
+			for _, s := range f.sub() {
+				keys = append(keys, joinKey(key, s))
+			}
+		}
+	}
+	return keys
+}
+
+// knownKeys lists every key the loader knows, as dotted paths without array
+// indexes: "history_dir", "ui", "ui.theme.error", "account", "account.jid".
+func knownKeys() []string {
+	return fieldKeys("", topFields())
+}
+
+// asTables returns the tables of a value of kind kTables.
+func asTables(v any) []map[string]any {
+	switch v := v.(type) {
+	case []map[string]any:
+		return v
+	case []any:
+		ts := make([]map[string]any, len(v))
+		for i, e := range v {
+			ts[i] = e.(map[string]any)
+		}
+		return ts
+	}
+	return nil
+}
+
+// topFields are the top-level keys.
+func topFields() []field[Config] {
+	return []field[Config]{
+		{name: "history_dir", kind: kString, set: func(l *loader, key string, c *Config, v any) {
+			s := v.(string)
+			if strings.TrimSpace(s) == "" {
+				l.ps.add(key, "is empty (leave the key out for the default)")
+				return
+			}
+			c.HistoryDir = l.expandPath(s)
+		}},
+		{name: "ui", kind: kTable, sub: func() []string { return fieldKeys("", uiFields()) },
+			set: func(l *loader, key string, c *Config, v any) {
+				decodeTable(l, key, v.(map[string]any), uiFields(), &c.UI)
+			}},
+		{name: "account", kind: kTables, sub: func() []string { return fieldKeys("", accountFields()) },
+			set: func(l *loader, key string, c *Config, v any) {
+				for i, m := range asTables(v) {
+					c.Accounts = append(c.Accounts, l.account(fmt.Sprintf("%s[%d]", key, i+1), m))
+				}
+			}},
+	}
+}
+
+// uiFields are the keys of [ui].
+func uiFields() []field[UI] {
+	return []field[UI]{
+		{name: "time_format", kind: kString, set: func(l *loader, key string, u *UI, v any) {
+			if msg := checkLayout(v.(string)); msg != "" {
+				l.ps.add(key, "%s", msg)
+				return
+			}
+			u.TimeFormat = v.(string)
+		}},
+		{name: "roster_width", kind: kInteger, set: func(l *loader, key string, u *UI, v any) {
+			l.intRange(key, v, 10, 80, &u.RosterWidth)
+		}},
+		{name: "occupant_width", kind: kInteger, set: func(l *loader, key string, u *UI, v any) {
+			l.intRange(key, v, 10, 80, &u.OccupantWidth)
+		}},
+		{name: "show_joins", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
+			u.ShowJoins = v.(bool)
+		}},
+		{name: "theme", kind: kTable, sub: func() []string { return fieldKeys("", themeFields()) },
+			set: func(l *loader, key string, u *UI, v any) {
+				decodeTable(l, key, v.(map[string]any), themeFields(), &u.Theme)
+			}},
+	}
+}
+
+// checkLayout returns why s is not a usable Go time layout, or "".
+func checkLayout(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "is empty (leave the key out for the default \"15:04\")"
+	}
+	if strings.Contains(s, "%") {
+		return fmt.Sprintf("%q looks like a strftime format: use a Go time layout such as \"15:04\" or \"2006-01-02 15:04:05\"", s)
+	}
+	ref := time.Date(2001, 2, 3, 16, 5, 6, 0, time.UTC)
+	if ref.Format(s) == s {
+		return fmt.Sprintf("%q holds no Go time layout element: write the reference time, e.g. \"15:04\" for hours:minutes", s)
+	}
+	return ""
+}
+
+// themeColour is one [ui.theme] key: its name, default and the Theme field.
+type themeColour struct {
+	name string
+	def  string
+	ptr  func(*Theme) *tcell.Color
+}
+
+// themeColours lists the [ui.theme] keys with their defaults.
+func themeColours() []themeColour {
+	return []themeColour{
+		{"background", "default", func(t *Theme) *tcell.Color { return &t.Background }},
+		{"foreground", "default", func(t *Theme) *tcell.Color { return &t.Foreground }},
+		{"border", "gray", func(t *Theme) *tcell.Color { return &t.Border }},
+		{"status_bg", "navy", func(t *Theme) *tcell.Color { return &t.StatusBG }},
+		{"status_fg", "white", func(t *Theme) *tcell.Color { return &t.StatusFG }},
+		{"timestamp", "gray", func(t *Theme) *tcell.Color { return &t.Timestamp }},
+		{"own_message", "teal", func(t *Theme) *tcell.Color { return &t.OwnMessage }},
+		{"info", "gray", func(t *Theme) *tcell.Color { return &t.Info }},
+		{"error", "maroon", func(t *Theme) *tcell.Color { return &t.Error }},
+		{"highlight", "olive", func(t *Theme) *tcell.Color { return &t.Highlight }},
+		{"roster_group", "purple", func(t *Theme) *tcell.Color { return &t.RosterGroup }},
+		{"roster_online", "green", func(t *Theme) *tcell.Color { return &t.RosterOnline }},
+		{"roster_away", "olive", func(t *Theme) *tcell.Color { return &t.RosterAway }},
+		{"roster_dnd", "maroon", func(t *Theme) *tcell.Color { return &t.RosterDND }},
+		{"roster_offline", "gray", func(t *Theme) *tcell.Color { return &t.RosterOffline }},
+		{"window_activity", "teal", func(t *Theme) *tcell.Color { return &t.WindowActivity }},
+		{"window_highlight", "fuchsia", func(t *Theme) *tcell.Color { return &t.WindowHighlight }},
+	}
+}
+
+// themeFields are the keys of [ui.theme].
+func themeFields() []field[Theme] {
+	cs := themeColours()
+	fs := make([]field[Theme], len(cs))
+	for i, c := range cs {
+		fs[i] = field[Theme]{name: c.name, kind: kString, set: func(l *loader, key string, t *Theme, v any) {
+			col, ok := parseColour(v.(string))
+			if !ok {
+				l.ps.add(key, "%q is not a colour: use a name such as \"teal\", \"default\" (the terminal's own colour) or \"#rrggbb\"", v.(string))
+				return
+			}
+			*c.ptr(t) = col
+		}}
+	}
+	return fs
+}
+
+// parseColour parses a colour name, "default" or "#rrggbb".
+func parseColour(s string) (tcell.Color, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "default" {
+		return tcell.ColorDefault, true
+	}
+	c := tcell.GetColor(s)
+	return c, c != tcell.ColorDefault
+}
