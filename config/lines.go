@@ -307,7 +307,7 @@ func (sc *scanner) value(path string) {
 	}
 }
 
-// multiline skips a """ or ''' string, counting its lines.
+// multiline skips a multi-line string (basic or literal), counting its lines.
 func (sc *scanner) multiline(q byte) {
 	delim := strings.Repeat(string(q), 3)
 	sc.pos += 3

@@ -1,0 +1,221 @@
+package config
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// ErrSetupQuit is returned by Setup when the user chooses to quit.
+var ErrSetupQuit = errors.New("config: setup quit without writing a config file")
+
+// Setup asks on out/in for JID, then either a password or a password command
+// (and optionally host, TLS mode and port), calls test (which logs in once;
+// main passes a function that connects with the account package; nil skips
+// the test) and on success writes a config file at path with mode 0600
+// (parent directories 0700), then returns the loaded config. On test failure
+// it shows the error and lets the user edit the details and try again, save
+// anyway, or quit (ErrSetupQuit). The password does not echo when in is a
+// terminal; with a pipe it is read as a plain line. Setup never replaces an
+// existing file. End of input before the file is written is an error.
+func Setup(ctx context.Context, in io.Reader, out io.Writer, path string, test func(context.Context, Account) error) (*Config, error) {
+	if _, err := os.Lstat(path); err == nil {
+		return nil, fmt.Errorf("config: %s already exists: setup does not replace it", path)
+	}
+	p := &prompter{in: in, r: bufio.NewReader(in), out: out}
+	fmt.Fprintf(out, "parley: there is no config file at %s yet; let's write one.\n", path)
+	var a Account
+	for {
+		if err := p.askAccount(&a); err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if test == nil {
+			break
+		}
+		fmt.Fprintf(out, "Logging in as %s ...\n", a.JID)
+		err := test(ctx, a)
+		if err == nil {
+			fmt.Fprintln(out, "Login works.")
+			break
+		}
+		fmt.Fprintf(out, "Login failed: %v\n", err)
+		choice, err := p.choose("[e]dit the details and try again, [s]ave anyway, or [q]uit?", "e", "s", "q")
+		if err != nil {
+			return nil, err
+		}
+		if choice == "s" {
+			break
+		}
+		if choice == "q" {
+			return nil, ErrSetupQuit
+		}
+	}
+	if err := writeNew(path, []byte(Render(a, time.Now()))); err != nil {
+		return nil, fmt.Errorf("config: writing %s: %w", path, err)
+	}
+	fmt.Fprintf(out, "Wrote %s (readable only by you). Every key is described in config.example.toml.\n", path)
+	return Load(path)
+}
+
+// prompter asks questions on out and reads answers from in.
+type prompter struct {
+	in  io.Reader
+	r   *bufio.Reader
+	out io.Writer
+}
+
+// askAccount asks for the account details; a holds the previous answers,
+// offered as defaults, and receives the new ones.
+func (p *prompter) askAccount(a *Account) error {
+	for {
+		s, err := p.ask("Your XMPP address (JID), like alice@example.org", a.JID.String())
+		if err != nil {
+			return err
+		}
+		j, msg := parseAccountJID(s)
+		if msg == "" {
+			a.JID = j
+			break
+		}
+		fmt.Fprintln(p.out, "  "+msg)
+	}
+	pw, err := p.secret("Password (leave empty to use a password command instead)")
+	if err != nil {
+		return err
+	}
+	a.Password, a.PasswordEval = pw, ""
+	for a.Password == "" && a.PasswordEval == "" {
+		cmd, err := p.ask("Password command; its first output line is the password (e.g. pass show xmpp)", "")
+		if err != nil {
+			return err
+		}
+		a.PasswordEval = cmd
+	}
+	if err := p.askEndpoint(a); err != nil {
+		return err
+	}
+	a.Resource, a.Nick, a.Autoconnect, a.Keepalive = DefaultResource, a.JID.Localpart(), true, DefaultKeepalive
+	return nil
+}
+
+// askEndpoint asks for host, TLS mode and port.
+func (p *prompter) askEndpoint(a *Account) error {
+	for {
+		h, err := p.ask("Server host, empty to find it by DNS from the JID's domain ('-' for none)", a.Host)
+		if err != nil {
+			return err
+		}
+		if h == "-" {
+			h = ""
+		}
+		if h == "" {
+			a.Host, a.Port, a.TLS = "", 0, TLSStartTLS
+			return nil
+		}
+		if msg := checkHost(h); msg != "" {
+			fmt.Fprintln(p.out, "  "+msg)
+			continue
+		}
+		a.Host = h
+		break
+	}
+	tls, err := p.choose("TLS: \"starttls\", or \"direct\" for TLS from the first byte (XEP-0368)", TLSStartTLS, TLSDirect)
+	if err != nil {
+		return err
+	}
+	a.TLS = tls
+	def := DefaultPort
+	if tls == TLSDirect {
+		def = DefaultDirectPort
+	}
+	for {
+		s, err := p.ask("Port", strconv.Itoa(def))
+		if err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(s)
+		if err == nil && n >= 1 && n <= 65535 {
+			a.Port = n
+			return nil
+		}
+		fmt.Fprintf(p.out, "  %q is not a port (1..65535)\n", s)
+	}
+}
+
+// ask shows question (and def, taken on an empty answer) and returns the
+// trimmed answer.
+func (p *prompter) ask(question, def string) (string, error) {
+	if def != "" {
+		fmt.Fprintf(p.out, "%s [%s]: ", question, def)
+	} else {
+		fmt.Fprintf(p.out, "%s: ", question)
+	}
+	line, err := p.line()
+	if err != nil {
+		return "", err
+	}
+	if line = strings.TrimSpace(line); line == "" {
+		return def, nil
+	}
+	return line, nil
+}
+
+// choose asks until the answer is one of options (or a unique prefix of
+// one); an empty answer takes the first option.
+func (p *prompter) choose(question string, options ...string) (string, error) {
+	for {
+		s, err := p.ask(question, options[0])
+		if err != nil {
+			return "", err
+		}
+		s = strings.ToLower(s)
+		var match []string
+		for _, o := range options {
+			if strings.HasPrefix(o, s) {
+				match = append(match, o)
+			}
+		}
+		if len(match) == 1 {
+			return match[0], nil
+		}
+		fmt.Fprintf(p.out, "  please answer %s\n", strings.Join(options, " or "))
+	}
+}
+
+// secret reads a line without echo when in is a terminal. The answer is not
+// trimmed: spaces may belong to the password.
+func (p *prompter) secret(question string) (string, error) {
+	fmt.Fprintf(p.out, "%s: ", question)
+	if f, ok := p.in.(*os.File); ok && term.IsTerminal(int(f.Fd())) && p.r.Buffered() == 0 {
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(p.out)
+		if err != nil {
+			return "", fmt.Errorf("config: reading password: %w", err)
+		}
+		return string(b), nil
+	}
+	return p.line()
+}
+
+// line reads one line without its line end. End of input is an error.
+func (p *prompter) line() (string, error) {
+	s, err := p.r.ReadString('\n')
+	if err != nil && (s == "" || !errors.Is(err, io.EOF)) {
+		if errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("config: setup: input ended before the config was written: %w", io.ErrUnexpectedEOF)
+		}
+		return "", err
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(s, "\n"), "\r"), nil
+}
