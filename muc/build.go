@@ -3,6 +3,7 @@ package muc
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -56,7 +57,13 @@ type presenceOut struct {
 	X       *xJoin   `xml:",omitempty"`
 }
 
+// errNoNick is returned by the builders for an empty nick.
+var errNoNick = errors.New("muc: a nick is needed")
+
 func occupantJID(room jid.JID, nick string) (jid.JID, error) {
+	if nick == "" {
+		return jid.JID{}, errNoNick
+	}
 	return room.Bare().WithResource(nick)
 }
 

@@ -1,0 +1,310 @@
+package muc
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"slices"
+
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+)
+
+// Bookmark namespaces and features.
+const (
+	NSBookmarks       = "urn:xmpp:bookmarks:1"        // XEP-0402 PEP node and payload
+	NSBookmarksCompat = "urn:xmpp:bookmarks:1#compat" // the server keeps XEP-0048 and XEP-0402 in step
+	NSPrivate         = "jabber:iq:private"
+	NSStorage         = "storage:bookmarks" // XEP-0048 payload
+	NSPubSub          = "http://jabber.org/protocol/pubsub"
+	NSPublishOptions  = "http://jabber.org/protocol/pubsub#publish-options"
+)
+
+// Bookmark is a saved room.
+type Bookmark struct {
+	Room     jid.JID // bare JID of the room
+	Name     string
+	Nick     string
+	Password string
+	Autojoin bool
+}
+
+// BookmarkEvent is a bookmark notification pushed by our server when one
+// of our clients (this one included) changed the bookmarks: bookmarks
+// published (added or replaced) and rooms whose bookmark was removed.
+type BookmarkEvent struct {
+	Published []Bookmark
+	Retracted []jid.JID
+}
+
+// BookmarkStore says where the bookmarks of an account live.
+type BookmarkStore int
+
+// Bookmark stores.
+const (
+	StorePEP     BookmarkStore = iota // XEP-0402: one PEP item per room, pushes to every client
+	StorePrivate                      // XEP-0048 in private XML storage: one document, no pushes
+)
+
+// String names the store.
+func (s BookmarkStore) String() string {
+	if s == StorePrivate {
+		return "private storage (XEP-0048)"
+	}
+	return "PEP (XEP-0402)"
+}
+
+type wireConference struct {
+	XMLName  xml.Name `xml:"urn:xmpp:bookmarks:1 conference"`
+	Name     string   `xml:"name,attr,omitempty"`
+	Autojoin string   `xml:"autojoin,attr,omitempty"`
+	Nick     string   `xml:"nick,omitempty"`
+	Password string   `xml:"password,omitempty"`
+}
+
+type wireBookmarkItem struct {
+	ID   string          `xml:"id,attr"`
+	Conf *wireConference `xml:"urn:xmpp:bookmarks:1 conference"`
+}
+
+func xmlBool(s string) bool { return s == "true" || s == "1" }
+
+func boolAttr(b bool) string {
+	if b {
+		return "true"
+	}
+	return ""
+}
+
+func (it wireBookmarkItem) bookmark() (Bookmark, bool) {
+	if it.Conf == nil {
+		return Bookmark{}, false
+	}
+	room, err := jid.Parse(it.ID)
+	if err != nil || room.Localpart() == "" {
+		return Bookmark{}, false
+	}
+	return Bookmark{
+		Room:     room.Bare(),
+		Name:     clip(it.Conf.Name, MaxName),
+		Nick:     clip(it.Conf.Nick, MaxNick),
+		Password: clip(it.Conf.Password, MaxPassword),
+		Autojoin: xmlBool(it.Conf.Autojoin),
+	}, true
+}
+
+// DetectBookmarkStore asks our account (disco#info on the bare JID) whether
+// it does PEP with publish-options, which XEP-0402 needs to keep bookmarks
+// private; if not, bookmarks go to XEP-0048 private storage. It waits for
+// the reply: run it outside stanza handlers.
+func DetectBookmarkStore(ctx context.Context, s *xmpp.Session) (BookmarkStore, error) {
+	info, err := discoInfo(ctx, s, s.LocalAddr().Bare())
+	if err != nil {
+		return StorePrivate, err
+	}
+	pep, opts, compat := false, false, false
+	for _, id := range info.Query.Identities {
+		if id.Category == "pubsub" && id.Type == "pep" {
+			pep = true
+		}
+	}
+	for _, f := range info.Query.Features {
+		switch f.Var {
+		case NSPublishOptions:
+			opts = true
+		case NSBookmarksCompat:
+			compat = true
+		}
+	}
+	if compat || (pep && opts) {
+		return StorePEP, nil
+	}
+	return StorePrivate, nil
+}
+
+type pubsubItems struct {
+	XMLName xml.Name `xml:"http://jabber.org/protocol/pubsub pubsub"`
+	Items   struct {
+		Node string `xml:"node,attr"`
+	} `xml:"items"`
+}
+
+type pubsubItemsReply struct {
+	PubSub struct {
+		Items struct {
+			Items []wireBookmarkItem `xml:"item"`
+		} `xml:"items"`
+	} `xml:"http://jabber.org/protocol/pubsub pubsub"`
+}
+
+type privateQuery struct {
+	XMLName xml.Name       `xml:"jabber:iq:private query"`
+	Storage privateStorage `xml:"storage:bookmarks storage"`
+}
+
+type privateConference struct {
+	JID      string `xml:"jid,attr"`
+	Name     string `xml:"name,attr,omitempty"`
+	Autojoin string `xml:"autojoin,attr,omitempty"`
+	Nick     string `xml:"nick,omitempty"`
+	Password string `xml:"password,omitempty"`
+}
+
+type privateStorage struct {
+	Conferences []privateConference `xml:"conference"`
+}
+
+type privateReply struct {
+	Query struct {
+		Storage privateStorage `xml:"storage:bookmarks storage"`
+	} `xml:"jabber:iq:private query"`
+}
+
+// FetchBookmarks returns the bookmarks kept in store. An account that never
+// stored any has none (no error). It waits for the reply: run it outside
+// stanza handlers.
+func FetchBookmarks(ctx context.Context, s *xmpp.Session, store BookmarkStore) ([]Bookmark, error) {
+	var out []Bookmark
+	if store == StorePrivate {
+		var r privateReply
+		if err := request(ctx, s, stanza.GetIQ, jid.JID{}, privateQuery{}, &r); err != nil {
+			return nil, err
+		}
+		for _, c := range r.Query.Storage.Conferences {
+			if len(out) == MaxItems {
+				break
+			}
+			room, err := jid.Parse(c.JID)
+			if err != nil || room.Localpart() == "" {
+				continue
+			}
+			out = append(out, Bookmark{
+				Room:     room.Bare(),
+				Name:     clip(c.Name, MaxName),
+				Nick:     clip(c.Nick, MaxNick),
+				Password: clip(c.Password, MaxPassword),
+				Autojoin: xmlBool(c.Autojoin),
+			})
+		}
+		return out, nil
+	}
+	q := pubsubItems{}
+	q.Items.Node = NSBookmarks
+	var r pubsubItemsReply
+	err := request(ctx, s, stanza.GetIQ, jid.JID{}, q, &r)
+	if errors.Is(err, stanza.Error{Condition: stanza.ItemNotFound}) {
+		return nil, nil // no node yet: no bookmarks
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range r.PubSub.Items.Items {
+		if len(out) == MaxItems {
+			break
+		}
+		if b, ok := it.bookmark(); ok {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+type publishItem struct {
+	ID   string         `xml:"id,attr"`
+	Conf wireConference `xml:"urn:xmpp:bookmarks:1 conference"`
+}
+
+type pubsubPublish struct {
+	XMLName xml.Name `xml:"http://jabber.org/protocol/pubsub pubsub"`
+	Publish struct {
+		Node string      `xml:"node,attr"`
+		Item publishItem `xml:"item"`
+	} `xml:"publish"`
+	Options struct {
+		X dataForm
+	} `xml:"publish-options"`
+}
+
+// publishOptions are the node settings XEP-0402 §3.3 asks for: kept, as
+// many items as there are rooms, never pushed as "last item", and visible
+// to our own account only.
+func publishOptions() dataForm {
+	return dataForm{Type: "submit", Fields: []formField{
+		{Var: "FORM_TYPE", Type: "hidden", Values: []string{NSPublishOptions}},
+		{Var: "pubsub#persist_items", Values: []string{"true"}},
+		{Var: "pubsub#max_items", Values: []string{"max"}},
+		{Var: "pubsub#send_last_published_item", Values: []string{"never"}},
+		{Var: "pubsub#access_model", Values: []string{"whitelist"}},
+	}}
+}
+
+type pubsubRetract struct {
+	XMLName xml.Name `xml:"http://jabber.org/protocol/pubsub pubsub"`
+	Retract struct {
+		Node   string `xml:"node,attr"`
+		Notify string `xml:"notify,attr"`
+		Item   struct {
+			ID string `xml:"id,attr"`
+		} `xml:"item"`
+	} `xml:"retract"`
+}
+
+// PublishBookmark adds b to store, replacing any bookmark of the same
+// room. With StorePrivate the whole list is fetched and stored back. It waits
+// for replies: run it outside stanza handlers.
+func PublishBookmark(ctx context.Context, s *xmpp.Session, store BookmarkStore, b Bookmark) error {
+	if b.Room.Localpart() == "" {
+		return errors.New("muc: a bookmark needs a room JID")
+	}
+	b.Room = b.Room.Bare()
+	if store == StorePrivate {
+		list, err := FetchBookmarks(ctx, s, StorePrivate)
+		if err != nil {
+			return err
+		}
+		list = slices.DeleteFunc(list, func(x Bookmark) bool { return x.Room.Equal(b.Room) })
+		return storePrivate(ctx, s, append(list, b))
+	}
+	var q pubsubPublish
+	q.Publish.Node = NSBookmarks
+	q.Publish.Item = publishItem{ID: b.Room.String(), Conf: wireConference{
+		Name: b.Name, Autojoin: boolAttr(b.Autojoin), Nick: b.Nick, Password: b.Password,
+	}}
+	q.Options.X = publishOptions()
+	return request(ctx, s, stanza.SetIQ, jid.JID{}, q, nil)
+}
+
+// RemoveBookmark removes the bookmark of room from store. It waits for
+// replies: run it outside stanza handlers.
+func RemoveBookmark(ctx context.Context, s *xmpp.Session, store BookmarkStore, room jid.JID) error {
+	room = room.Bare()
+	if store == StorePrivate {
+		list, err := FetchBookmarks(ctx, s, StorePrivate)
+		if err != nil {
+			return err
+		}
+		n := len(list)
+		list = slices.DeleteFunc(list, func(x Bookmark) bool { return x.Room.Equal(room) })
+		if len(list) == n {
+			return nil
+		}
+		return storePrivate(ctx, s, list)
+	}
+	var q pubsubRetract
+	q.Retract.Node = NSBookmarks
+	q.Retract.Notify = "true"
+	q.Retract.Item.ID = room.String()
+	return request(ctx, s, stanza.SetIQ, jid.JID{}, q, nil)
+}
+
+// storePrivate replaces the XEP-0048 bookmark document with list.
+func storePrivate(ctx context.Context, s *xmpp.Session, list []Bookmark) error {
+	var q privateQuery
+	for _, b := range list {
+		q.Storage.Conferences = append(q.Storage.Conferences, privateConference{
+			JID: b.Room.String(), Name: b.Name, Autojoin: boolAttr(b.Autojoin), Nick: b.Nick, Password: b.Password,
+		})
+	}
+	return request(ctx, s, stanza.SetIQ, jid.JID{}, q, nil)
+}
