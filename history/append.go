@@ -1,0 +1,459 @@
+package history
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// segFile is one open file of a conversation.
+type segFile struct {
+	path  string
+	f     *os.File // opened O_APPEND for writing; nil until first needed
+	dirty bool     // written since the last fsync
+}
+
+// keyMeta remembers, for a dedup key, the stanza-id key and origin-id key of
+// the record it came from, so that two different messages that happen to share
+// an id are not taken for one when their stanza-ids or origin-ids differ.
+type keyMeta struct{ sid, oid uint64 }
+
+// convState is the writer's state for one conversation.
+type convState struct {
+	mu          sync.Mutex
+	account     string
+	conv        string
+	main, older segFile
+	idx         map[uint64]keyMeta // dedup keys (64-bit hashes with a per-Store random seed)
+	loaded      bool
+	buf         []byte
+}
+
+// state returns the conversation's state, creating it (not loading it).
+func (s *Store) state(account, conv string) (*convState, error) {
+	if err := checkNames(account, conv); err != nil {
+		return nil, err
+	}
+	if s.readOnly {
+		return nil, ErrReadOnly
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errors.New("history: store is closed")
+	}
+	k := convKey{account, conv}
+	c := s.convs[k]
+	if c == nil {
+		mainPath, olderPath := s.paths(account, conv)
+		c = &convState{account: account, conv: conv, main: segFile{path: mainPath}, older: segFile{path: olderPath}}
+		s.convs[k] = c
+	}
+	return c, nil
+}
+
+// load opens the main file, repairs a torn tail and builds the dedup index
+// from both files. Called with c.mu held.
+func (s *Store) load(c *convState) error {
+	if c.loaded {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(c.main.path), 0o700); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	if err := s.openSeg(c, &c.main); err != nil {
+		return err
+	}
+	c.idx = make(map[uint64]keyMeta)
+	for _, seg := range []*segFile{&c.main, &c.older} {
+		if err := s.indexFile(c, seg.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	c.loaded = true
+	return nil
+}
+
+// openSeg opens (creating) a file for appending, repairs its tail and writes
+// the header of a new file.
+func (s *Store) openSeg(c *convState, seg *segFile) error {
+	if seg.f != nil {
+		return nil
+	}
+	f, err := os.OpenFile(seg.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	size, err := s.repair(f, seg.path)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	if size == 0 {
+		if _, err := f.Write(appendHeader(nil, header{c.account, c.conv}, time.Now())); err != nil {
+			f.Close()
+			return fmt.Errorf("history: %w", err)
+		}
+	}
+	s.mu.Lock()
+	seg.f = f
+	s.mu.Unlock()
+	return nil
+}
+
+// repair makes sure the file ends with a newline, so that the next append
+// starts a line of its own. An unterminated last line that is a valid record
+// (a hand-edited file) is terminated; anything else after the last newline is
+// the remains of a write cut short by a crash and is truncated away. Every
+// earlier line is kept. It returns the resulting size.
+func (s *Store) repair(f *os.File, path string) (int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("history: %w", err)
+	}
+	size := fi.Size()
+	if size == 0 {
+		return 0, nil
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], size-1); err != nil {
+		return 0, fmt.Errorf("history: %w", err)
+	}
+	if last[0] == '\n' {
+		return size, nil
+	}
+	start, err := lastLineStart(f, size)
+	if err != nil {
+		return 0, err
+	}
+	tail := make([]byte, size-start)
+	if _, err := f.ReadAt(tail, start); err != nil && err != io.EOF {
+		return 0, fmt.Errorf("history: %w", err)
+	}
+	if _, _, perr := parseRecord(tail); perr == nil {
+		if _, err := f.Write([]byte{'\n'}); err != nil {
+			return 0, fmt.Errorf("history: %w", err)
+		}
+		s.warn("term:"+path, fmt.Sprintf("history: %s: terminated the last line, which had no newline", path))
+		return size + 1, nil
+	}
+	if err := f.Truncate(start); err != nil {
+		return 0, fmt.Errorf("history: repair %s: %w", path, err)
+	}
+	s.warn(fmt.Sprintf("torn:%s@%d", path, start),
+		fmt.Sprintf("history: %s: removed %d bytes of an incomplete last record (interrupted write)", path, size-start))
+	return start, nil
+}
+
+// lastLineStart returns the offset just after the last newline before size
+// (0 if there is none).
+func lastLineStart(f *os.File, size int64) (int64, error) {
+	const block = 64 << 10
+	buf := make([]byte, block)
+	end := size
+	for end > 0 {
+		n := int64(block)
+		if end < n {
+			n = end
+		}
+		b := buf[:n]
+		if _, err := f.ReadAt(b, end-n); err != nil && err != io.EOF {
+			return 0, fmt.Errorf("history: %w", err)
+		}
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			return end - n + int64(i) + 1, nil
+		}
+		end -= n
+	}
+	return 0, nil
+}
+
+// keyFields are the parts of a record that dedup looks at.
+type keyFields struct {
+	dir, kind, from, typ, id, oid, sid, sby []byte
+}
+
+func fieldsOf(r *Record) keyFields {
+	return keyFields{
+		dir: []byte(r.Dir), kind: []byte(r.Kind), from: []byte(r.From), typ: []byte(r.Type),
+		id: []byte(r.ID), oid: []byte(r.OriginID), sid: []byte(r.StanzaID), sby: []byte(r.StanzaBy),
+	}
+}
+
+// keys derives the dedup keys of a record (0 = none):
+//   - sid: the stanza-id, only when its by is the account, or the room for a
+//     groupchat message: anyone else's stanza-id could be forged by the sender;
+//   - oid: the origin-id;
+//   - id: for our own messages the id alone, for received ones id and sender.
+func (s *Store) keys(c *convState, f *keyFields) (sid, oid, id uint64) {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	if len(f.sid) > 0 {
+		by := byte(0)
+		switch {
+		case bytes.EqualFold(f.sby, []byte(c.account)):
+			by = 'a'
+		case string(f.typ) == "groupchat" && bytes.EqualFold(f.sby, []byte(bareOf(c.conv))):
+			by = 'r'
+		}
+		if by != 0 {
+			h.WriteByte('s')
+			h.WriteByte(by)
+			h.Write(f.sid)
+			sid = h.Sum64() | 1
+		}
+	}
+	if len(f.oid) > 0 {
+		h.Reset()
+		h.WriteByte('o')
+		h.Write(f.oid)
+		oid = h.Sum64() | 1
+	}
+	if len(f.id) > 0 {
+		h.Reset()
+		if string(f.dir) == Out {
+			h.WriteByte('O')
+		} else {
+			h.WriteByte('I')
+			h.Write(f.from)
+			h.WriteByte(0)
+		}
+		h.Write(f.id)
+		id = h.Sum64() | 1
+	}
+	return sid, oid, id
+}
+
+// bareOf strips a resource.
+func bareOf(j string) string {
+	if i := strings.IndexByte(j, '/'); i >= 0 {
+		return j[:i]
+	}
+	return j
+}
+
+func compatible(a, b uint64) bool { return a == 0 || b == 0 || a == b }
+
+// lookup reports whether a record with these keys is already stored.
+func (c *convState) lookup(sid, oid, id uint64) bool {
+	if sid != 0 {
+		if _, ok := c.idx[sid]; ok {
+			return true
+		}
+	}
+	if oid != 0 {
+		if m, ok := c.idx[oid]; ok && compatible(m.sid, sid) {
+			return true
+		}
+	}
+	if id != 0 {
+		if m, ok := c.idx[id]; ok && compatible(m.sid, sid) && compatible(m.oid, oid) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *convState) remember(sid, oid, id uint64) {
+	m := keyMeta{sid: sid, oid: oid}
+	if sid != 0 {
+		c.idx[sid] = m
+	}
+	if oid != 0 {
+		c.idx[oid] = m
+	}
+	if id != 0 {
+		c.idx[id] = m
+	}
+}
+
+// indexFile adds the keys of every record of a file to the index.
+func (s *Store) indexFile(c *convState, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return forEachLine(f, 0, func(line []byte, off int64) bool {
+		var kf keyFields
+		err := scanObject(line, func(key, val []byte, str bool) error {
+			if !str {
+				return nil
+			}
+			switch string(key) {
+			case "dir":
+				kf.dir = val
+			case "k":
+				kf.kind = val
+			case "from":
+				kf.from = val
+			case "type":
+				kf.typ = val
+			case "id":
+				kf.id = val
+			case "oid":
+				kf.oid = val
+			case "sid":
+				kf.sid = val
+			case "sby":
+				kf.sby = val
+			}
+			return nil
+		})
+		if err != nil {
+			s.malformed(path, off)
+			return true
+		}
+		if string(kf.kind) == KindHead {
+			return true
+		}
+		c.remember(s.keys(c, &kf))
+		return true
+	})
+}
+
+// forEachLine calls fn for every complete line (newline stripped) from
+// offset off on, with the line's offset; an unterminated last line is not
+// passed. line is only valid during the call. It stops when fn returns false.
+func forEachLine(f *os.File, off int64, fn func(line []byte, off int64) bool) error {
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return err
+	}
+	br := bufio.NewReaderSize(f, 256<<10)
+	var long []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long, chunk...)
+			continue
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		line := chunk
+		if long != nil {
+			long = append(long, chunk...)
+			line = long
+		}
+		n := int64(len(line))
+		if !fn(line[:len(line)-1], off) {
+			return nil
+		}
+		off += n
+		long = nil
+	}
+}
+
+// Append stores r in the conversation conv of account (both JID strings:
+// the account's bare JID; the peer's bare JID, the room's, or room@service/nick
+// for a room private chat) unless the message is already stored. stored is
+// false for a duplicate. Duplicates are found, in this order, by trusted
+// stanza-id (its StanzaBy is the account, or the room for groupchat), by
+// origin-id, then by id (with the sender for received messages); a match by
+// origin-id or id is ignored when both records carry different stanza-ids
+// (or origin-ids). When a duplicate brings a stanza-id the store did not know
+// (the archive copy of a message we sent, or of a live message that came
+// without one), a link record stores it, so NewestArchiveID and later
+// catch-ups see it, without a second visible message.
+//
+// Each record is one write(2) on a file opened O_APPEND; files are fsynced
+// at most once a second and at Close.
+func (s *Store) Append(account, conv string, r Record) (stored bool, err error) {
+	return s.append(account, conv, r, false)
+}
+
+// AppendOlder stores a page of archived messages that are all older than
+// everything the conversation holds (XEP-0313 paging backwards), page in
+// ascending time order. Such pages go to a sibling file written newest
+// first, so the main file stays in time order and readers see one sequence
+// (see docs/history-format.md). It returns how many records were stored
+// after dedup.
+func (s *Store) AppendOlder(account, conv string, page []Record) (stored int, err error) {
+	for i := len(page) - 1; i >= 0; i-- {
+		ok, err := s.append(account, conv, page[i], true)
+		if err != nil {
+			return stored, err
+		}
+		if ok {
+			stored++
+		}
+	}
+	return stored, nil
+}
+
+func (s *Store) append(account, conv string, r Record, older bool) (bool, error) {
+	if r.IsMeta() {
+		return false, fmt.Errorf("history: cannot append a %q record", r.Kind)
+	}
+	c, err := s.state(account, conv)
+	if err != nil {
+		return false, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return false, errors.New("history: store is closed")
+	}
+	if err := s.load(c); err != nil {
+		return false, err
+	}
+	seg := &c.main
+	if older {
+		seg = &c.older
+		if err := s.openSeg(c, seg); err != nil {
+			return false, err
+		}
+	}
+	r.V = Version
+	if r.Time.IsZero() {
+		r.Time = time.Now()
+	}
+	kf := fieldsOf(&r)
+	sid, oid, id := s.keys(c, &kf)
+	if c.lookup(sid, oid, id) {
+		if sid == 0 {
+			return false, nil
+		}
+		if _, known := c.idx[sid]; known {
+			return false, nil
+		}
+		link := Record{V: Version, Time: r.Time, Dir: r.Dir, Kind: KindLink, From: r.From, Type: r.Type,
+			ID: r.ID, OriginID: r.OriginID, StanzaID: r.StanzaID, StanzaBy: r.StanzaBy}
+		if err := s.write(c, seg, link); err != nil {
+			return false, err
+		}
+		c.remember(sid, oid, id)
+		return false, nil
+	}
+	if err := s.write(c, seg, r); err != nil {
+		return false, err
+	}
+	c.remember(sid, oid, id)
+	return true, nil
+}
+
+// write appends one record with a single write call.
+func (s *Store) write(c *convState, seg *segFile, r Record) error {
+	c.buf = appendRecord(c.buf[:0], r)
+	if _, err := seg.f.Write(c.buf); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	s.mu.Lock()
+	seg.dirty = true
+	s.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,351 @@
+package history
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Segments of a conversation: the main file (oldest first) and the file of
+// older archive pages (newest first). The logical conversation is the older
+// file read backwards followed by the main file read forwards.
+const (
+	segMain  = 1
+	segOlder = 2
+)
+
+// Position identifies one stored record (for example a search hit) so that
+// Around can show it in context. Positions stay valid as the files grow.
+type Position struct {
+	seg uint8
+	off int64 // offset of the record's line in its file
+}
+
+// Cursor is a place between two records of a conversation, used to page
+// through it. The zero Cursor is the newest end: Before(zero) is Tail.
+type Cursor struct {
+	seg  uint8
+	off  int64 // a line boundary in the segment's file
+	done bool
+}
+
+// Done reports whether the cursor came from a read that reached the end of
+// the conversation in its direction (the oldest record for Tail and Before,
+// the newest for After): there is nothing more that way, for now.
+func (c Cursor) Done() bool { return c.done }
+
+// olderSide is the boundary just before (older than) the record at p.
+func olderSide(p Position, lineLen int) Cursor {
+	if p.seg == segOlder {
+		return Cursor{seg: segOlder, off: p.off + int64(lineLen) + 1}
+	}
+	return Cursor{seg: segMain, off: p.off}
+}
+
+// newerSide is the boundary just after (newer than) the record at p.
+func newerSide(p Position, lineLen int) Cursor {
+	if p.seg == segOlder {
+		return Cursor{seg: segOlder, off: p.off}
+	}
+	return Cursor{seg: segMain, off: p.off + int64(lineLen) + 1}
+}
+
+// visitFn receives a parsed visible record, its position and its line length.
+type visitFn func(r Record, p Position, lineLen int) bool
+
+// lineFn receives a raw line (newline stripped, valid during the call) and
+// its position.
+type lineFn func(line []byte, p Position) bool
+
+// visible turns raw lines into visible records: malformed lines are skipped
+// with a warning, meta records silently.
+func (s *Store) visible(account, conv string, fn visitFn) lineFn {
+	mainPath, olderPath := s.paths(account, conv)
+	return func(line []byte, p Position) bool {
+		r, _, err := parseRecord(line)
+		if err != nil {
+			path := mainPath
+			if p.seg == segOlder {
+				path = olderPath
+			}
+			s.malformed(path, p.off)
+			return true
+		}
+		if r.IsMeta() {
+			return true
+		}
+		return fn(r, p, len(line))
+	}
+}
+
+// walkOlder visits the visible records older than c, newest first.
+func (s *Store) walkOlder(account, conv string, c Cursor, fn visitFn) error {
+	return s.walkOlderRaw(account, conv, c, s.visible(account, conv, fn))
+}
+
+// walkNewer visits the visible records newer than c, oldest first. The zero
+// Cursor here means the oldest end.
+func (s *Store) walkNewer(account, conv string, c Cursor, fn visitFn) error {
+	return s.walkNewerRaw(account, conv, c, s.visible(account, conv, fn))
+}
+
+// segLines adapts a lineFn to one segment and notes whether it stopped.
+func segLines(seg uint8, fn lineFn, stopped *bool) func([]byte, int64) bool {
+	return func(l []byte, off int64) bool {
+		if !fn(l, Position{seg: seg, off: off}) {
+			*stopped = true
+			return false
+		}
+		return true
+	}
+}
+
+// walkOlderRaw visits every line older than c, newest first.
+func (s *Store) walkOlderRaw(account, conv string, c Cursor, fn lineFn) error {
+	if err := checkNames(account, conv); err != nil {
+		return err
+	}
+	mainPath, olderPath := s.paths(account, conv)
+	stopped := false
+	olderFrom := c.off
+	if c.seg != segOlder {
+		end := int64(-1)
+		if c.seg == segMain {
+			end = c.off
+		}
+		if err := withFile(mainPath, func(f *os.File) error {
+			return forEachLineReverse(f, end, segLines(segMain, fn, &stopped))
+		}); err != nil || stopped {
+			return err
+		}
+		olderFrom = 0
+	}
+	return withFile(olderPath, func(f *os.File) error {
+		return forEachLine(f, olderFrom, segLines(segOlder, fn, &stopped))
+	})
+}
+
+// walkNewerRaw visits every line newer than c, oldest first; the zero Cursor
+// means the oldest end.
+func (s *Store) walkNewerRaw(account, conv string, c Cursor, fn lineFn) error {
+	if err := checkNames(account, conv); err != nil {
+		return err
+	}
+	mainPath, olderPath := s.paths(account, conv)
+	stopped := false
+	mainFrom := c.off
+	if c.seg != segMain {
+		end := int64(-1)
+		if c.seg == segOlder {
+			end = c.off
+		}
+		if err := withFile(olderPath, func(f *os.File) error {
+			return forEachLineReverse(f, end, segLines(segOlder, fn, &stopped))
+		}); err != nil || stopped {
+			return err
+		}
+		mainFrom = 0
+	}
+	return withFile(mainPath, func(f *os.File) error {
+		return forEachLine(f, mainFrom, segLines(segMain, fn, &stopped))
+	})
+}
+
+// withFile opens path for reading; a missing file is an empty one.
+func withFile(path string, fn func(*os.File) error) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	defer f.Close()
+	if err := fn(f); err != nil {
+		return fmt.Errorf("history: %s: %w", path, err)
+	}
+	return nil
+}
+
+// forEachLineReverse calls fn for every complete line of f that ends before
+// end (end < 0: the end of the file), last line first, newline stripped,
+// with the line's offset. An unterminated last line is not passed. Memory is
+// one 64 KiB block (more only for longer lines). line is only valid during
+// the call.
+func forEachLineReverse(f *os.File, end int64, fn func(line []byte, off int64) bool) error {
+	if end < 0 {
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		end = fi.Size()
+	}
+	const block = 64 << 10
+	buf := make([]byte, 0, block)
+	lo, cur := end, end // buf holds file[lo:cur)
+	trimmed := false    // the region now ends at a line boundary
+	for cur > 0 {
+		if len(buf) > 0 && !trimmed {
+			if buf[len(buf)-1] == '\n' {
+				trimmed = true
+			} else if i := bytes.LastIndexByte(buf, '\n'); i >= 0 || lo == 0 {
+				buf = buf[:i+1]
+				cur = lo + int64(i) + 1
+				trimmed = true
+				continue
+			}
+		}
+		if trimmed && len(buf) > 0 {
+			i := bytes.LastIndexByte(buf[:len(buf)-1], '\n')
+			if i >= 0 || lo == 0 {
+				start := lo + int64(i) + 1
+				if !fn(buf[i+1:len(buf)-1], start) {
+					return nil
+				}
+				buf = buf[:i+1]
+				cur = start
+				continue
+			}
+		}
+		// Need more of the file before cur.
+		size := int64(block)
+		if n := 2 * int64(len(buf)); n > size {
+			size = n
+		}
+		newLo := max(cur-size, 0)
+		n := int(cur - newLo)
+		if cap(buf) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		if _, err := f.ReadAt(buf, newLo); err != nil && err != io.EOF {
+			return err
+		}
+		lo = newLo
+	}
+	return nil
+}
+
+// Tail returns the last n visible records of a conversation in file order
+// (oldest first), reading from the end of the file, and a cursor for Before.
+// A conversation with no file has no records.
+func (s *Store) Tail(account, conv string, n int) ([]Record, Cursor, error) {
+	return s.Before(account, conv, Cursor{}, n)
+}
+
+// Before returns up to n visible records older than c, oldest first, and a
+// cursor for the next older page. Only the records returned are read.
+func (s *Store) Before(account, conv string, c Cursor, n int) ([]Record, Cursor, error) {
+	if c.done || n <= 0 {
+		return nil, Cursor{seg: c.seg, off: c.off, done: c.done}, nil
+	}
+	var recs []Record
+	next := c
+	err := s.walkOlder(account, conv, c, func(r Record, p Position, l int) bool {
+		recs = append(recs, r)
+		next = olderSide(p, l)
+		return len(recs) < n
+	})
+	if err != nil {
+		return nil, c, err
+	}
+	if len(recs) < n {
+		next.done = true
+	}
+	reverse(recs)
+	return recs, next, nil
+}
+
+// After returns up to n visible records newer than c, oldest first, and a
+// cursor for the next newer page; its Done is true when the newest record
+// was reached. Use it to page forward from Around.
+func (s *Store) After(account, conv string, c Cursor, n int) ([]Record, Cursor, error) {
+	if n <= 0 {
+		return nil, c, nil
+	}
+	if c.seg == 0 { // the newest end: nothing is newer
+		return nil, Cursor{done: true}, nil
+	}
+	var recs []Record
+	next := c
+	next.done = false
+	err := s.walkNewer(account, conv, c, func(r Record, p Position, l int) bool {
+		recs = append(recs, r)
+		next = newerSide(p, l)
+		return len(recs) < n
+	})
+	if err != nil {
+		return nil, c, err
+	}
+	if len(recs) < n {
+		next.done = true
+	}
+	return recs, next, nil
+}
+
+// Around returns the record at p with up to n visible records before and n
+// after it, oldest first; hit is the index of p's record in recs. older and
+// newer continue with Before and After.
+func (s *Store) Around(account, conv string, p Position, n int) (recs []Record, hit int, older, newer Cursor, err error) {
+	r, l, err := s.recordAt(account, conv, p)
+	if err != nil {
+		return nil, 0, Cursor{}, Cursor{}, err
+	}
+	before, older, err := s.Before(account, conv, olderSide(p, l), n)
+	if err != nil {
+		return nil, 0, Cursor{}, Cursor{}, err
+	}
+	after, newer, err := s.After(account, conv, newerSide(p, l), n)
+	if err != nil {
+		return nil, 0, Cursor{}, Cursor{}, err
+	}
+	recs = append(append(before, r), after...)
+	return recs, len(before), older, newer, nil
+}
+
+// recordAt reads the record at p and returns it with its line length.
+func (s *Store) recordAt(account, conv string, p Position) (Record, int, error) {
+	if err := checkNames(account, conv); err != nil {
+		return Record{}, 0, err
+	}
+	mainPath, olderPath := s.paths(account, conv)
+	path := mainPath
+	if p.seg == segOlder {
+		path = olderPath
+	} else if p.seg != segMain {
+		return Record{}, 0, errors.New("history: invalid position")
+	}
+	var rec Record
+	var length int
+	found := false
+	err := withFile(path, func(f *os.File) error {
+		if p.off > 0 {
+			var prev [1]byte
+			if _, err := f.ReadAt(prev[:], p.off-1); err != nil || prev[0] != '\n' {
+				return errors.New("position is not at a record")
+			}
+		}
+		return forEachLine(f, p.off, func(line []byte, _ int64) bool {
+			r, _, err := parseRecord(line)
+			if err == nil && !r.IsMeta() {
+				rec, length, found = r, len(line), true
+			}
+			return false
+		})
+	})
+	if err != nil {
+		return Record{}, 0, err
+	}
+	if !found {
+		return Record{}, 0, errors.New("history: no record at that position")
+	}
+	return rec, length, nil
+}
+
+func reverse(r []Record) {
+	for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+		r[i], r[j] = r[j], r[i]
+	}
+}

@@ -1,0 +1,265 @@
+// Package history is parley's message store: one append-only file of JSON
+// lines per account and conversation, read from the end so that opening a
+// conversation costs the same however large its file is, deduplicated so that
+// a message arriving several times (live, carbon, archive, room replay) is
+// stored once, and searchable across every conversation.
+//
+// The on-disk format is documented in docs/history-format.md. The package
+// imports nothing of parley's: callers convert their events to Records.
+package history
+
+import (
+	"errors"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// Version is the format version written in the "v" key of every record.
+// Readers accept records of any version >= 1 and ignore keys they do not know.
+const Version = 1
+
+// Directions of a record.
+const (
+	In  = "in"  // received
+	Out = "out" // sent by the account (from this client or another of its clients)
+)
+
+// Kinds of records. An empty Kind means KindMsg. Meta kinds (KindHead,
+// KindLink) are bookkeeping: readers such as Tail and Search skip them.
+const (
+	KindMsg        = "msg"        // a message with a body
+	KindJoin       = "join"       // an occupant joined a room (Nick)
+	KindLeave      = "leave"      // an occupant left a room (Nick, Body: status text)
+	KindNick       = "nick"       // an occupant changed nick (Nick: old, Body: new)
+	KindSubject    = "subject"    // the room subject was set (Nick: who, Body: subject)
+	KindCorrection = "correction" // XEP-0308 correction: Replaces is the id of the corrected message
+	KindKick       = "kick"       // an occupant was kicked (Nick, Body: reason)
+	KindBan        = "ban"        // an occupant was banned (Nick, Body: reason)
+	KindHead       = "head"       // meta: first line of a file, names its account and conversation
+	KindLink       = "link"       // meta: an archive stanza-id learnt for a message already stored
+)
+
+// Record is one line of a history file. Time is UTC with millisecond
+// precision: the message's delay or archive time where it has one, else the
+// time it was received or sent. Text fields may come from the network and are
+// untrusted: sanitize them before drawing them.
+type Record struct {
+	V        int       // format version ("v"); Append sets it to Version
+	Time     time.Time // "t": UTC, milliseconds
+	Dir      string    // "dir": In or Out
+	Kind     string    // "k": one of the Kind constants; omitted for KindMsg
+	From     string    // "from": full sender JID (room@service/nick in rooms)
+	Type     string    // "type": message type: chat, normal, groupchat, headline, error
+	Body     string    // "body"
+	Nick     string    // "nick": sender nick in a room
+	ID       string    // "id": the stanza id attribute
+	OriginID string    // "oid": XEP-0359 origin-id
+	StanzaID string    // "sid": XEP-0359 stanza-id
+	StanzaBy string    // "sby": the by of StanzaID (the account or the room)
+	Replaces string    // "rep": for corrections, the id of the replaced message (XEP-0308)
+}
+
+// IsMeta reports whether r is a bookkeeping record rather than something to
+// show (a file header or a stanza-id link).
+func (r Record) IsMeta() bool { return r.Kind == KindHead || r.Kind == KindLink }
+
+// header is the content of a KindHead record.
+type header struct {
+	Account, Conv string
+}
+
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+// appendRecord appends r as one JSON line, newline included.
+func appendRecord(b []byte, r Record) []byte {
+	b = append(b, `{"v":`...)
+	v := r.V
+	if v <= 0 {
+		v = Version
+	}
+	b = strconv.AppendInt(b, int64(v), 10)
+	b = append(b, `,"t":"`...)
+	b = r.Time.UTC().Truncate(time.Millisecond).AppendFormat(b, timeLayout)
+	b = append(b, '"')
+	b = appendField(b, "dir", r.Dir)
+	if r.Kind != KindMsg {
+		b = appendField(b, "k", r.Kind)
+	}
+	b = appendField(b, "from", r.From)
+	b = appendField(b, "type", r.Type)
+	b = appendField(b, "nick", r.Nick)
+	b = appendField(b, "id", r.ID)
+	b = appendField(b, "oid", r.OriginID)
+	b = appendField(b, "sid", r.StanzaID)
+	b = appendField(b, "sby", r.StanzaBy)
+	b = appendField(b, "rep", r.Replaces)
+	b = appendField(b, "body", r.Body)
+	return append(b, "}\n"...)
+}
+
+func appendHeader(b []byte, h header, t time.Time) []byte {
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, Version, 10)
+	b = append(b, `,"t":"`...)
+	b = t.UTC().Truncate(time.Millisecond).AppendFormat(b, timeLayout)
+	b = append(b, `","k":"head"`...)
+	b = appendField(b, "account", h.Account)
+	b = appendField(b, "conv", h.Conv)
+	return append(b, "}\n"...)
+}
+
+// appendField appends ,"key":"value" unless value is empty.
+func appendField(b []byte, key, value string) []byte {
+	if value == "" {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return appendString(b, value)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. Only what JSON requires is escaped
+// (quote, backslash, C0 controls) plus U+2028/U+2029; invalid UTF-8 becomes
+// U+FFFD. Everything else is written raw, so grep finds text as typed.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, `\u202`...)
+			b = append(b, hexDigits[r&15])
+		default:
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(b, '"')
+}
+
+// errMalformed is returned for lines that are not records.
+var errMalformed = errors.New("not a history record")
+
+// parseTime parses the fixed record time layout without allocating, falling
+// back to RFC 3339 for hand-written times.
+func parseTime(b []byte) (time.Time, bool) {
+	if len(b) == len(timeLayout) && b[4] == '-' && b[7] == '-' && b[10] == 'T' &&
+		b[13] == ':' && b[16] == ':' && b[19] == '.' && b[23] == 'Z' {
+		var f [7]int
+		spans := [7][2]int{{0, 4}, {5, 7}, {8, 10}, {11, 13}, {14, 16}, {17, 19}, {20, 23}}
+		for k, sp := range spans {
+			n := 0
+			for _, c := range b[sp[0]:sp[1]] {
+				if c < '0' || c > '9' {
+					return time.Time{}, false
+				}
+				n = n*10 + int(c-'0')
+			}
+			f[k] = n
+		}
+		if f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 {
+			return time.Time{}, false
+		}
+		return time.Date(f[0], time.Month(f[1]), f[2], f[3], f[4], f[5], f[6]*1e6, time.UTC), true
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC().Truncate(time.Millisecond), true
+}
+
+// parseRecord parses one line (without its newline) into a Record. For a
+// KindHead line the header is returned as well.
+func parseRecord(line []byte) (Record, header, error) {
+	var r Record
+	var h header
+	var haveT bool
+	var tbuf []byte
+	err := scanObject(line, func(key, val []byte, str bool) error {
+		if !str {
+			if string(key) != "v" {
+				return nil // unknown non-string keys are ignored
+			}
+			n, err := strconv.Atoi(string(val))
+			if err != nil || n < 1 {
+				return errMalformed
+			}
+			r.V = n
+			return nil
+		}
+		switch string(key) {
+		case "t":
+			tbuf = val
+			haveT = true
+			return nil
+		case "dir":
+			r.Dir = string(val)
+		case "k":
+			r.Kind = string(val)
+		case "from":
+			r.From = string(val)
+		case "type":
+			r.Type = string(val)
+		case "body":
+			r.Body = string(val)
+		case "nick":
+			r.Nick = string(val)
+		case "id":
+			r.ID = string(val)
+		case "oid":
+			r.OriginID = string(val)
+		case "sid":
+			r.StanzaID = string(val)
+		case "sby":
+			r.StanzaBy = string(val)
+		case "rep":
+			r.Replaces = string(val)
+		case "account":
+			h.Account = string(val)
+		case "conv":
+			h.Conv = string(val)
+		}
+		return nil
+	})
+	if err != nil {
+		return Record{}, header{}, err
+	}
+	if r.V < 1 || !haveT {
+		return Record{}, header{}, errMalformed
+	}
+	t, ok := parseTime(tbuf)
+	if !ok {
+		return Record{}, header{}, errMalformed
+	}
+	r.Time = t
+	if r.Kind == KindMsg {
+		r.Kind = ""
+	}
+	return r, h, nil
+}

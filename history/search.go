@@ -1,0 +1,239 @@
+package history
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Query selects records for Search.
+type Query struct {
+	Account string    // bare JID of the account; "" for every account
+	Conv    string    // the conversation; "" for every conversation
+	Text    string    // case-insensitive substring of the body; "" matches every record
+	Since   time.Time // only records at or after this time; zero for no limit
+}
+
+// Hit is one record found by Search.
+type Hit struct {
+	Conv   Conv     // where it was found
+	Pos    Position // for Around
+	Record Record
+}
+
+// Search calls fn for every visible record matching q, conversation by
+// conversation (in the order of Conversations), oldest first within each,
+// until fn returns false or ctx is done. It streams: memory does not depend on
+// the size of the files. Lines that cannot contain the text are rejected
+// before they are parsed.
+func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
+	convs, err := s.Conversations()
+	if err != nil {
+		return err
+	}
+	needle := strings.ToLower(q.Text)
+	pre := prefilter(needle)
+	stop := false
+	for _, cv := range convs {
+		if (q.Account != "" && cv.Account != q.Account) || (q.Conv != "" && cv.Conv != q.Conv) {
+			continue
+		}
+		n := 0
+		visit := s.visible(cv.Account, cv.Conv, func(r Record, p Position, _ int) bool {
+			if !q.Since.IsZero() && r.Time.Before(q.Since) {
+				return true
+			}
+			if needle != "" && !strings.Contains(strings.ToLower(r.Body), needle) {
+				return true
+			}
+			if !fn(Hit{Conv: cv, Pos: p, Record: r}) {
+				stop = true
+				return false
+			}
+			return true
+		})
+		err := s.walkNewerRaw(cv.Account, cv.Conv, Cursor{}, func(line []byte, p Position) bool {
+			n++
+			if n&1023 == 0 && ctx.Err() != nil {
+				return false
+			}
+			if pre != nil && !pre(line) {
+				return true
+			}
+			return visit(line, p)
+		})
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if stop {
+			return nil
+		}
+	}
+	return nil
+}
+
+// prefilter returns a cheap test that is false only for lines whose body
+// cannot contain needle (already lower case), or nil when no such test is
+// safe. A body is stored raw except for characters JSON must escape, so an
+// ASCII needle without such characters appears in the line itself, in some
+// letter case. The only non-ASCII characters whose lower case is ASCII are
+// KELVIN SIGN and LATIN CAPITAL LETTER I WITH DOT ABOVE, and hand-edited
+// lines may use \u escapes: lines with any of those are always parsed.
+func prefilter(needle string) func([]byte) bool {
+	if needle == "" {
+		return nil
+	}
+	for i := 0; i < len(needle); i++ {
+		c := needle[i]
+		if c >= utf8.RuneSelf || c < 0x20 || c == '"' || c == '\\' {
+			return nil
+		}
+	}
+	n := []byte(needle)
+	return func(line []byte) bool {
+		return containsFoldASCII(line, n) || bytes.Contains(line, []byte(`\u`)) ||
+			bytes.Contains(line, []byte("\u212a")) || bytes.Contains(line, []byte("\u0130"))
+	}
+}
+
+// containsFoldASCII reports whether needle (lower-case ASCII) occurs in b
+// ignoring ASCII letter case.
+func containsFoldASCII(b, needle []byte) bool {
+	first := needle[0]
+	upper := first
+	if first >= 'a' && first <= 'z' {
+		upper = first - 'a' + 'A'
+	}
+	for len(b) >= len(needle) {
+		i := bytes.IndexByte(b, first)
+		if upper != first {
+			if j := bytes.IndexByte(b, upper); j >= 0 && (i < 0 || j < i) {
+				i = j
+			}
+		}
+		if i < 0 || len(b)-i < len(needle) {
+			return false
+		}
+		if equalFoldASCII(b[i:i+len(needle)], needle) {
+			return true
+		}
+		b = b[i+1:]
+	}
+	return false
+}
+
+func equalFoldASCII(a, lower []byte) bool {
+	for i, c := range a {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Conversations lists every conversation that has a file, sorted by account
+// then conversation. Names are decoded from file names, or read from the
+// file header for shortened names.
+func (s *Store) Conversations() ([]Conv, error) {
+	accts, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	var out []Conv
+	for _, a := range accts {
+		if !a.IsDir() || strings.HasPrefix(a.Name(), ".") {
+			continue
+		}
+		adir := filepath.Join(s.dir, a.Name())
+		files, err := os.ReadDir(adir)
+		if err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		seen := make(map[string]bool)
+		for _, f := range files {
+			name := f.Name()
+			var base string
+			switch {
+			case strings.HasSuffix(name, olderSuffix):
+				base = strings.TrimSuffix(name, olderSuffix)
+			case strings.HasSuffix(name, mainSuffix):
+				base = strings.TrimSuffix(name, mainSuffix)
+			default:
+				continue
+			}
+			if seen[base] || f.IsDir() {
+				continue
+			}
+			seen[base] = true
+			account, aok := DecodeName(a.Name())
+			conv, cok := DecodeName(base)
+			if !aok || !cok {
+				h, ok := readHeader(filepath.Join(adir, name))
+				if !ok || EncodeName(h.Account) != a.Name() || EncodeName(h.Conv) != base {
+					s.warn("name:"+name, fmt.Sprintf("history: %s: cannot tell which conversation this file holds; skipped", filepath.Join(adir, name)))
+					continue
+				}
+				account, conv = h.Account, h.Conv
+			}
+			out = append(out, Conv{Account: account, Conv: conv})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Account != out[j].Account {
+			return out[i].Account < out[j].Account
+		}
+		return out[i].Conv < out[j].Conv
+	})
+	return out, nil
+}
+
+// readHeader reads the KindHead record on the first line of a file.
+func readHeader(path string) (header, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return header{}, false
+	}
+	defer f.Close()
+	line, err := bufio.NewReader(f).ReadSlice('\n')
+	if err != nil {
+		return header{}, false
+	}
+	r, h, err := parseRecord(bytes.TrimSuffix(line, []byte("\n")))
+	if err != nil || r.Kind != KindHead {
+		return header{}, false
+	}
+	return h, true
+}
+
+// NewestArchiveID returns the newest stored stanza-id whose by is by (the
+// account for its own archive, the room for a room's), "" if there is none:
+// the anchor for XEP-0313 catch-up (query after this id, RSM paging). Ids
+// learnt through link records count. It reads from the end of the file.
+func (s *Store) NewestArchiveID(account, conv, by string) (string, error) {
+	var id string
+	err := s.walkOlderRaw(account, conv, Cursor{}, func(line []byte, p Position) bool {
+		if !bytes.Contains(line, []byte(`"sid":`)) {
+			return true
+		}
+		r, _, err := parseRecord(line)
+		if err != nil || r.StanzaID == "" || !strings.EqualFold(r.StanzaBy, by) {
+			return true
+		}
+		id = r.StanzaID
+		return false
+	})
+	return id, err
+}
