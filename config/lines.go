@@ -88,6 +88,7 @@ type scanner struct {
 	line   int
 	index  lineIndex
 	counts map[string]int // array-of-tables path → elements seen so far
+	onKey  func(key string, line int)
 }
 
 // indexLines returns the line index of TOML text.
@@ -95,6 +96,29 @@ func indexLines(text string) lineIndex {
 	sc := &scanner{s: text, line: 1, index: lineIndex{}, counts: map[string]int{}}
 	sc.document()
 	return sc.index
+}
+
+// keysOnLine returns the canonical paths of the keys written on a line of
+// TOML text, repeated keys included.
+func keysOnLine(text string, line int) []string {
+	var keys []string
+	sc := &scanner{s: text, line: 1, index: lineIndex{}, counts: map[string]int{}, onKey: func(k string, n int) {
+		if n == line {
+			keys = append(keys, k)
+		}
+	}}
+	sc.document()
+	return keys
+}
+
+// record notes that key is written on line; the index keeps the first line.
+func (sc *scanner) record(key string, line int) {
+	if _, seen := sc.index[key]; !seen {
+		sc.index[key] = line
+	}
+	if sc.onKey != nil {
+		sc.onKey(key, line)
+	}
 }
 
 func (sc *scanner) eof() bool { return sc.pos >= len(sc.s) }
@@ -176,9 +200,7 @@ func (sc *scanner) header() string {
 		} else if n, ok := sc.counts[canon]; ok {
 			canon = fmt.Sprintf("%s[%d]", canon, n)
 		}
-		if _, seen := sc.index[canon]; !seen {
-			sc.index[canon] = line
-		}
+		sc.record(canon, line)
 	}
 	sc.skipLine()
 	return canon
@@ -240,9 +262,7 @@ func (sc *scanner) keyValue(table string) {
 	canon := table
 	for _, p := range parts {
 		canon = joinKey(canon, p)
-		if _, seen := sc.index[canon]; !seen {
-			sc.index[canon] = line
-		}
+		sc.record(canon, line)
 	}
 	sc.skipSpace(false)
 	if sc.peek() != '=' {

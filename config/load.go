@@ -30,7 +30,7 @@ func Load(path string) (*Config, error) {
 	}
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
-		return nil, &Errors{File: path, List: []Problem{syntaxProblem(err)}}
+		return nil, &Errors{File: path, List: []Problem{syntaxProblem(err, string(data))}}
 	}
 	l := &loader{path: path, dir: filepath.Dir(path), ps: &problems{lines: indexLines(string(data))}}
 	dataDir, err := DefaultDataDir()
@@ -58,16 +58,56 @@ func readError(err error) string {
 }
 
 // syntaxProblem turns a toml decode error into a problem with its line.
-func syntaxProblem(err error) Problem {
+// toml names the last key it read without array indexes ("account.jid");
+// when the scanner saw that key on the error's line, its canonical path
+// ("account[2].jid") is used instead.
+func syntaxProblem(err error, text string) Problem {
 	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		msg := "TOML syntax error: " + pe.Message
-		if pe.Usage != "" {
-			msg += " (" + strings.Join(strings.Fields(pe.Usage), " ") + ")"
-		}
-		return Problem{Line: pe.Position.Line, Key: pe.LastKey, Msg: msg, Err: err}
+	if !errors.As(err, &pe) {
+		return Problem{Msg: "TOML: " + err.Error(), Err: err}
 	}
-	return Problem{Msg: "TOML: " + err.Error(), Err: err}
+	msg := "TOML syntax error: " + pe.Message
+	if pe.Usage != "" {
+		msg += " (" + strings.Join(strings.Fields(pe.Usage), " ") + ")"
+	}
+	key := pe.LastKey
+	for _, k := range keysOnLine(text, pe.Position.Line) {
+		if stripIndexes(k) == pe.LastKey {
+			key = k
+			break
+		}
+	}
+	return Problem{Line: pe.Position.Line, Key: key, Msg: msg, Err: err}
+}
+
+// stripIndexes removes array indexes from a canonical key path:
+// "account[2].jid" → "account.jid".
+func stripIndexes(key string) string {
+	var b strings.Builder
+	inQuote, inIndex := false, false
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case inQuote:
+			if c == '\\' && i+1 < len(key) {
+				b.WriteByte(c)
+				i++
+				c = key[i]
+			} else if c == '"' {
+				inQuote = false
+			}
+		case inIndex:
+			inIndex = c != ']'
+			continue
+		case c == '"':
+			inQuote = true
+		case c == '[':
+			inIndex = true
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // crossChecks applies the rules that span tables: at least one account,
