@@ -1,0 +1,182 @@
+"""Scriptable XMPP peer for parley's integration tests (package prosodytest).
+
+Run with Debian's /usr/bin/python3 and python3-slixmpp:
+
+    peer.py JID PASSWORD HOST PORT CAFILE
+
+Reads one JSON command per line on stdin and writes one JSON event per line
+on stdout (flushed). Commands carry "op": message, raw, presence, subscribe,
+approve, autoapprove, join, leave, groupchat, quit. Events carry "kind":
+online, message, groupchat, presence, subscribe, subscribed, unsubscribe,
+unsubscribed, error, disconnected; plus from, to, type, body, show, status,
+id, nick, error, delayed and raw (the whole stanza as XML).
+"""
+
+import json
+import logging
+import os
+import sys
+import threading
+
+import slixmpp
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import StanzaPath
+
+STANZA_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+DELAY_NS = "urn:xmpp:delay"
+
+
+def emit(kind, **fields):
+    """Write one event line to stdout."""
+    event = {"kind": kind}
+    event.update({k: v for k, v in fields.items() if v not in (None, "")})
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def error_condition(stanza):
+    """Return the defined condition of a stanza error, or ''."""
+    err = stanza.xml.find("{jabber:client}error")
+    if err is None:
+        return ""
+    for child in err:
+        if child.tag.startswith("{" + STANZA_NS + "}") and not child.tag.endswith("}text"):
+            return child.tag.split("}", 1)[1]
+    return "undefined-condition"
+
+
+class Peer(slixmpp.ClientXMPP):
+    """A client that turns stanzas into events and commands into stanzas."""
+
+    def __init__(self, jid, password):
+        super().__init__(jid, password)
+        self.rooms = {}  # bare room JID -> our nick
+        for plugin in ("xep_0030", "xep_0045", "xep_0199", "xep_0280", "xep_0313"):
+            self.register_plugin(plugin)
+        self.auto_authorize = True
+        self.auto_subscribe = False
+        self.add_event_handler("session_start", self.on_start)
+        self.add_event_handler("failed_auth", self.on_failed_auth)
+        self.add_event_handler("disconnected", self.on_disconnected)
+        self.register_handler(Callback("peer messages", StanzaPath("message"), self.on_message))
+        self.register_handler(Callback("peer presence", StanzaPath("presence"), self.on_presence))
+
+    async def on_start(self, _event):
+        await self.get_roster()
+        self.send_presence()
+        emit("online", **{"from": str(self.boundjid.full)})
+
+    def on_failed_auth(self, _event):
+        emit("error", error="not-authorized", body="authentication failed")
+
+    def on_disconnected(self, reason):
+        emit("disconnected", body=str(reason or ""))
+
+    def base(self, stanza):
+        """Fields common to every stanza event."""
+        return {
+            "from": str(stanza["from"]),
+            "to": str(stanza["to"]),
+            "type": stanza.xml.get("type", ""),
+            "id": stanza.xml.get("id", ""),
+            "raw": str(stanza),
+        }
+
+    def on_message(self, msg):
+        fields = self.base(msg)
+        body = msg.xml.find("{jabber:client}body")
+        fields["body"] = body.text if body is not None and body.text else ""
+        fields["delayed"] = msg.xml.find("{%s}delay" % DELAY_NS) is not None or None
+        mtype = fields["type"]
+        if mtype == "error":
+            emit("error", error=error_condition(msg), **fields)
+        elif mtype == "groupchat":
+            emit("groupchat", nick=msg["from"].resource, **fields)
+        else:
+            emit("message", **fields)
+
+    def on_presence(self, pres):
+        fields = self.base(pres)
+        ptype = fields["type"]
+        show = pres.xml.find("{jabber:client}show")
+        status = pres.xml.find("{jabber:client}status")
+        fields["show"] = show.text if show is not None and show.text else ""
+        fields["status"] = status.text if status is not None and status.text else ""
+        if pres["from"].bare in self.rooms or pres.xml.find(
+                "{http://jabber.org/protocol/muc#user}x") is not None:
+            fields["nick"] = pres["from"].resource
+        if ptype == "error":
+            emit("error", error=error_condition(pres), **fields)
+        elif ptype in ("subscribe", "subscribed", "unsubscribe", "unsubscribed"):
+            emit(ptype, **fields)
+        else:
+            emit("presence", **fields)
+
+    def command(self, line):
+        """Run one JSON command line from the test."""
+        try:
+            cmd = json.loads(line)
+            op = cmd.get("op")
+            if op == "message":
+                msg = self.make_message(mto=cmd["to"], mbody=cmd["body"], mtype=cmd.get("type") or "chat")
+                if cmd.get("id"):
+                    msg["id"] = cmd["id"]
+                msg.send()
+            elif op == "raw":
+                self.send_raw(cmd["xml"])
+            elif op == "presence":
+                self.send_presence(pshow=cmd.get("show") or None, pstatus=cmd.get("status") or None,
+                                   ppriority=cmd.get("priority", 0))
+            elif op == "subscribe":
+                self.send_presence(pto=cmd["to"], ptype="subscribe")
+            elif op == "approve":
+                self.send_presence(pto=cmd["to"], ptype="subscribed")
+            elif op == "autoapprove":
+                self.auto_authorize = True if cmd.get("on") else None
+            elif op == "join":
+                room, nick = cmd["room"], cmd["nick"]
+                self.rooms[room] = nick
+                pres = self.make_presence(pto="%s/%s" % (room, nick))
+                x = pres.xml.makeelement("{http://jabber.org/protocol/muc}x", {})
+                if cmd.get("history") is not None:
+                    x.append(x.makeelement("{http://jabber.org/protocol/muc}history",
+                                           {"maxstanzas": str(cmd["history"])}))
+                pres.xml.append(x)
+                pres.send()
+            elif op == "leave":
+                room = cmd["room"]
+                nick = self.rooms.pop(room, None)
+                if nick is not None:
+                    self.send_presence(pto="%s/%s" % (room, nick), ptype="unavailable")
+            elif op == "groupchat":
+                self.make_message(mto=cmd["room"], mbody=cmd["body"], mtype="groupchat").send()
+            elif op == "quit":
+                self.disconnect()
+            else:
+                emit("error", error="bad-command", body="unknown op %r" % op)
+        except Exception as exc:  # report, never die on a bad command
+            emit("error", error="bad-command", body="%s: %s" % (type(exc).__name__, exc))
+
+
+def read_commands(peer):
+    """Feed stdin lines to the event loop; disconnect on EOF."""
+    for line in sys.stdin:
+        line = line.strip()
+        if line:
+            peer.loop.call_soon_threadsafe(peer.command, line)
+    peer.loop.call_soon_threadsafe(peer.disconnect)
+
+
+def main():
+    jid, password, host, port, cafile = sys.argv[1:6]
+    level = logging.DEBUG if os.environ.get("PARLEY_PROSODY_DEBUG") == "1" else logging.WARNING
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    peer = Peer(jid, password)
+    peer.ca_certs = cafile
+    peer.connect(address=(host, int(port)), force_starttls=True)
+    threading.Thread(target=read_commands, args=(peer,), daemon=True).start()
+    peer.process(forever=False)
+
+
+if __name__ == "__main__":
+    main()

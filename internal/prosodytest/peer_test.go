@@ -1,0 +1,111 @@
+package prosodytest
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const wait = 20 * time.Second
+
+// TestPeers runs two slixmpp peers against one server: messages, raw
+// stanzas, errors, subscription and presence, and a MUC room.
+func TestPeers(t *testing.T) {
+	s := Start(t)
+	aliceJID := s.AddUser(t, "alice", "alice-pass")
+	bobJID := s.AddUser(t, "bob", "bob-pass")
+	alice := StartPeer(t, s, aliceJID, "alice-pass")
+	bob := StartPeer(t, s, bobJID, "bob-pass")
+	if !alice.JID.Bare().Equal(aliceJID) || alice.JID.Resourcepart() == "" {
+		t.Fatalf("alice bound %v", alice.JID)
+	}
+	a, b := aliceJID.String(), bobJID.String()
+
+	t.Run("message", func(t *testing.T) {
+		alice.SendMessageID(b, "hello <bob> & 🎉", "m1")
+		ev := bob.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "message" && e.ID == "m1" })
+		if ev.Body != "hello <bob> & 🎉" || ev.Type != "chat" || !strings.HasPrefix(ev.From, a+"/") {
+			t.Errorf("got %s", ev)
+		}
+	})
+	t.Run("generated ids differ", func(t *testing.T) {
+		bob.SendMessage(a, "one")
+		bob.SendMessage(a, "two")
+		one := alice.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "message" && e.Body == "one" })
+		two := alice.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "message" && e.Body == "two" })
+		if one.ID == "" || one.ID == two.ID {
+			t.Errorf("ids %q %q", one.ID, two.ID)
+		}
+	})
+	t.Run("raw", func(t *testing.T) {
+		alice.SendRaw(`<message to='` + b + `' type='chat' id='raw1'><body>raw &lt;b&gt;</body><x xmlns='urn:example'/></message>`)
+		ev := bob.Wait(t, wait, func(e PeerEvent) bool { return e.ID == "raw1" })
+		if ev.Body != "raw <b>" || !strings.Contains(ev.Raw, "urn:example") {
+			t.Errorf("got %s raw %s", ev, ev.Raw)
+		}
+	})
+	t.Run("error", func(t *testing.T) {
+		alice.SendMessageID("nobody@"+s.Domain, "anyone?", "e1")
+		ev := alice.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "error" && e.ID == "e1" })
+		if ev.Error == "" {
+			t.Errorf("no condition in %s", ev)
+		}
+	})
+	t.Run("subscription and presence", func(t *testing.T) {
+		alice.Subscribe(b) // bob approves automatically
+		alice.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "subscribed" && e.From == b })
+		bob.SetPresence("away", "lunch", 5)
+		ev := alice.Wait(t, wait, func(e PeerEvent) bool {
+			return e.Kind == "presence" && e.Show == "away" && strings.HasPrefix(e.From, b+"/")
+		})
+		if ev.Status != "lunch" || ev.Type != "" {
+			t.Errorf("got %s", ev)
+		}
+	})
+	t.Run("manual approval", func(t *testing.T) {
+		alice.SetAutoApprove(false)
+		bob.Subscribe(a)
+		alice.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "subscribe" && e.From == b })
+		alice.Approve(b)
+		bob.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "subscribed" && e.From == a })
+	})
+	t.Run("muc", func(t *testing.T) {
+		room := "lobby@" + s.MUC
+		alice.JoinRoom(room, "Alice")
+		alice.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "presence" && e.From == room+"/Alice" })
+		bob.JoinRoomHistory(room, "Bob", 0)
+		ev := alice.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "presence" && e.Nick == "Bob" })
+		if ev.From != room+"/Bob" {
+			t.Errorf("got %s", ev)
+		}
+		bob.SendGroup(room, "hi room")
+		ev = alice.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "groupchat" && e.Body == "hi room" })
+		if ev.Nick != "Bob" || ev.Type != "groupchat" || ev.Delayed {
+			t.Errorf("got %s", ev)
+		}
+		bob.LeaveRoom(room)
+		alice.Wait(t, wait, func(e PeerEvent) bool {
+			return e.Kind == "presence" && e.Nick == "Bob" && e.Type == "unavailable"
+		})
+		// A late joiner gets the message as delayed history.
+		carolJID := s.AddUser(t, "carol", "carol-pass")
+		carol := StartPeer(t, s, carolJID, "carol-pass")
+		carol.JoinRoom(room, "Carol")
+		ev = carol.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "groupchat" && e.Body == "hi room" })
+		if !ev.Delayed {
+			t.Errorf("history replay not marked delayed: %s", ev)
+		}
+	})
+	if got := len(alice.Events()); got == 0 {
+		t.Error("Events empty")
+	}
+}
+
+// TestPeerSeesServerStop checks that a peer reports the end of its stream.
+func TestPeerSeesServerStop(t *testing.T) {
+	s := Start(t)
+	j := s.AddUser(t, "dave", "dave-pass")
+	p := StartPeer(t, s, j, "dave-pass")
+	s.Kill(t)
+	p.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "disconnected" })
+}
