@@ -1,0 +1,198 @@
+package sm
+
+import (
+	"crypto/tls"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+)
+
+// readBufSize is the read buffer of a wrapped connection.
+const readBufSize = 4096
+
+// ackRequest is the <r/> nonza.
+var ackRequest = []byte(`<r xmlns='` + NS + `'/>`)
+
+// conn is a net.Conn that counts the stanzas crossing it in both
+// directions and keeps a copy of each outbound stanza for resending.
+//
+// It implements io.ByteReader so that encoding/xml reads it byte by byte
+// without a buffer of its own: an inbound stanza is counted exactly when
+// the decoder has consumed its last byte, never earlier.
+type conn struct {
+	net.Conn
+	st *State
+
+	// Read side, used by the one goroutine reading the session.
+	rbuf       []byte
+	rpos, rend int
+	in         tracker
+
+	// Write side.
+	wmu sync.Mutex
+	out tracker
+
+	// Guarded by st.mu.
+	inOn, outOn bool // counting armed (after <enabled/> / <resumed/>)
+	advertised  bool // the server offered urn:xmpp:sm:3 on this connection
+}
+
+// Wrap returns c wrapped so that the State counts the stanzas crossing it;
+// hand the result to mellium (xmpp.NewSession or NewClientSession) as the
+// session's connection. Wrap the innermost plaintext connection: a
+// *tls.Conn for direct TLS, the TCP connection when there is no TLS. For
+// STARTTLS, pass the TCP connection unwrapped and use State.StartTLS, which
+// wraps the TLS connection it creates.
+//
+// The new connection becomes the current one: counting on any earlier
+// connection stops. Wrap a new connection only after Serve on the previous
+// session has returned, so that every stanza the old connection delivered
+// was counted.
+func (st *State) Wrap(c net.Conn) net.Conn {
+	w := &conn{Conn: c, st: st, rbuf: make([]byte, readBufSize)}
+	w.out.capture = true
+	st.mu.Lock()
+	st.cur = w
+	st.enabled = false
+	st.reqOut = false
+	st.mu.Unlock()
+	return w
+}
+
+// ConnectionState returns the TLS state of the wrapped connection, if any,
+// so that mellium's Session.ConnectionState keeps working.
+func (c *conn) ConnectionState() tls.ConnectionState {
+	if tc, ok := c.Conn.(interface {
+		ConnectionState() tls.ConnectionState
+	}); ok {
+		return tc.ConnectionState()
+	}
+	return tls.ConnectionState{}
+}
+
+// ReadByte implements io.ByteReader.
+func (c *conn) ReadByte() (byte, error) {
+	if c.rpos == c.rend {
+		n, err := c.Conn.Read(c.rbuf)
+		if n <= 0 {
+			if err == nil {
+				err = io.ErrNoProgress
+			}
+			return 0, err
+		}
+		c.rpos, c.rend = 0, n
+	}
+	b := c.rbuf[c.rpos]
+	c.rpos++
+	c.inbound(b)
+	return b, nil
+}
+
+// Read implements io.Reader for readers other than encoding/xml.
+func (c *conn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	var n int
+	if c.rpos < c.rend {
+		n = copy(p, c.rbuf[c.rpos:c.rend])
+		c.rpos += n
+	} else {
+		var err error
+		n, err = c.Conn.Read(p)
+		if n <= 0 {
+			return n, err
+		}
+	}
+	for _, b := range p[:n] {
+		c.inbound(b)
+	}
+	return n, nil
+}
+
+// inbound tracks one received byte and counts a completed stanza.
+func (c *conn) inbound(b byte) {
+	e, ok := c.in.feed(b)
+	if !ok || !e.stanza {
+		return
+	}
+	st := c.st
+	st.mu.Lock()
+	if c.inOn && st.cur == c {
+		st.inH++
+	}
+	st.mu.Unlock()
+}
+
+// Write implements io.Writer: it counts and keeps each completed outbound
+// stanza before writing, then asks for an acknowledgement when stanzas are
+// waiting for one and none is outstanding.
+func (c *conn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	var dropped [][]byte
+	for _, b := range p {
+		e, ok := c.out.feed(b)
+		if !ok || !e.stanza {
+			continue
+		}
+		st := c.st
+		st.mu.Lock()
+		if c.outOn && st.cur == c {
+			dropped = append(dropped, st.enqueueLocked(e.raw)...)
+		}
+		st.mu.Unlock()
+	}
+	c.reportDrops(dropped)
+	n, err := c.Conn.Write(p)
+	if err != nil || !c.out.atBoundary() {
+		return n, err
+	}
+	if c.st.takeRequest(c) {
+		if _, err := c.Conn.Write(ackRequest); err != nil {
+			// The bytes of p were written; the failure shows on the next write.
+			return n, nil
+		}
+	}
+	return n, nil
+}
+
+func (c *conn) reportDrops(dropped [][]byte) {
+	if f := c.st.opts.OnDrop; f != nil {
+		for _, d := range dropped {
+			f(d)
+		}
+	}
+}
+
+// writeRaw writes complete top-level elements that must not be counted
+// (resent stanzas, nonzas written outside the XML encoder).
+func (c *conn) writeRaw(p []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, err := c.Conn.Write(p)
+	return err
+}
+
+// takeRequest reports whether an <r/> should follow the current write on c,
+// and records it as sent.
+func (st *State) takeRequest(c *conn) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !c.outOn || st.cur != c || !st.enabled || st.reqOut || st.outH == st.acked {
+		return false
+	}
+	st.reqOut = true
+	st.reqAt = st.outH
+	st.stats.Requests++
+	return true
+}
+
+// ackAnswer is the <a h='…'/> nonza for h.
+func ackAnswer(h uint32) []byte {
+	b := make([]byte, 0, 48)
+	b = append(b, `<a xmlns='`+NS+`' h='`...)
+	b = strconv.AppendUint(b, uint64(h), 10)
+	return append(b, `'/>`...)
+}

@@ -1,0 +1,78 @@
+// Package sm implements XEP-0198 stream management (urn:xmpp:sm:3) for
+// mellium.im/xmpp v0.22.0 client sessions: acknowledgements, a bounded queue
+// of unacknowledged stanzas, and session resumption with resending.
+//
+// # Wiring
+//
+// Keep one State per account across connections. For each connection:
+//
+//	st := sm.New(sm.Options{OnDrop: report})            // once per account
+//	tcp, _ := net.Dial("tcp", addr)
+//	features := append([]xmpp.StreamFeature{
+//		st.StartTLS(tlsConfig),                          // instead of xmpp.StartTLS
+//		xmpp.SASL("", pass, sasl.ScramSha256, sasl.ScramSha1),
+//	}, st.Features("parley")...)                        // instead of xmpp.BindResource
+//	s, err := xmpp.NewClientSession(ctx, account, tcp, features...)
+//	go s.Serve(st.Handler(mux))                          // every element goes through st.Handler
+//	switch st.Outcome() {
+//	case sm.Resumed:      // nothing to redo; s.LocalAddr() is the old full JID
+//	case sm.Fresh, sm.ResumeFailed:
+//		// full login: roster, presence, rooms, archive catch-up;
+//		// for ResumeFailed also decide about st.Pending()
+//	}
+//
+// For direct TLS (XEP-0368) wrap the *tls.Conn and tell mellium it is
+// secure, since it only recognises an unwrapped *tls.Conn:
+//
+//	s, err := xmpp.NewSession(ctx, account.Domain(), account, st.Wrap(tlsConn), xmpp.Secure,
+//		xmpp.NewNegotiator(func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
+//			return xmpp.StreamConfig{Features: features}
+//		}))
+//
+// Rules for the caller: wrap a new connection only after Serve on the old
+// session has returned; do not set StreamConfig.TeeIn/TeeOut (mellium would
+// put its own connection between the decoder and the wrapped one and
+// negotiation stops with ErrNotWrapped); after a deliberate logout call
+// Reset. On reconnect prefer Stats().Location if the server gave one.
+//
+// # Negotiation
+//
+// mellium negotiates the features of a list one at a time, optional ones
+// first, and the session is Ready after the required bind feature; it has
+// no hook between binding and Ready. So Features replaces BindResource with
+// one bind feature that does all of XEP-0198's post-authentication work:
+// if the server offered urn:xmpp:sm:3 (noted by a second, informational
+// feature while the features list is read) and a resumable session exists,
+// it sends <resume/> instead of binding; on <resumed/> the session keeps the
+// old full JID (set with Session.UpdateAddr before Ready, so LocalAddr is
+// right) and unacknowledged stanzas are written again in order. Otherwise,
+// or on <failed/>, it binds the resource itself (mellium's bind never sends
+// the requested resource) and sends <enable resume='true'/>.
+//
+// # Counting
+//
+// XEP-0198 counts stanzas, not nonzas, in both directions. mellium writes
+// stanzas from many places the caller does not see (Serve's automatic
+// service-unavailable replies to IQs, SendIQ and its users) and consumes
+// the IQ results that answer SendIQ without passing them to any handler, so
+// counting in handlers or in Send wrappers would miss stanzas. Counting
+// happens instead on the connection under mellium's XML decoder and
+// encoder: Wrap returns a net.Conn whose tracker follows the element depth
+// of each direction byte by byte (tags, quoted attribute values, CDATA,
+// comments, processing instructions, stream restarts) and sees every
+// top-level element, stanza or not, whoever wrote it. Outbound, each
+// completed stanza is counted and its bytes kept before they go to the
+// socket, so a stanza whose write failed is resent on resume. Inbound, the
+// wrapper implements io.ByteReader so encoding/xml reads it without a
+// buffer of its own: a stanza is counted when the decoder consumes its last
+// byte, while Serve handles it; bytes read from the socket but not consumed
+// are not counted and the server will send them again. The wrapper must sit
+// below TLS, hence StartTLS.
+//
+// Acknowledgements are requested automatically: after a write that leaves
+// stanzas unacknowledged, an <r/> is appended unless one is outstanding;
+// when its <a/> arrives and more stanzas were sent meanwhile, the handler
+// asks again. Counters wrap at 2^32. Everything from the server is
+// untrusted: an h above what was sent is a HandledError, answered with the
+// stream error XEP-0198 prescribes; it never panics.
+package sm

@@ -1,0 +1,135 @@
+package sm
+
+import (
+	"context"
+	"encoding/xml"
+	"strconv"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/stream"
+)
+
+// Handler returns the handler to give to Session.Serve: it handles the
+// urn:xmpp:sm:3 elements the server sends while the session runs (<r/> is
+// answered with <a h='…'/>; <a h='…'/> drops acknowledged stanzas from the
+// queue) and passes every other element to next (which may be nil).
+//
+// Stanza counting does not depend on next: inbound stanzas are counted on
+// the wrapped connection, including IQ results mellium consumes itself.
+//
+// An <a/> acknowledging more than was sent makes the handler return a
+// stream error (undefined-condition with <handled-count-too-high/>, as
+// XEP-0198 asks): Serve sends it, closes the stream and returns it. The
+// session is then forgotten: the next connection binds afresh and its
+// Outcome is ResumeFailed, with the unacknowledged stanzas in Pending.
+func (st *State) Handler(next xmpp.Handler) xmpp.Handler {
+	return xmpp.HandlerFunc(func(t xmlstream.TokenReadEncoder, start *xml.StartElement) error {
+		if start.Name.Space != NS {
+			if next == nil {
+				return nil
+			}
+			return next.HandleXMPP(t, start)
+		}
+		switch start.Name.Local {
+		case "r":
+			return st.answer(t)
+		case "a":
+			return st.handleAck(t, start)
+		}
+		// <enabled/>, <resumed/> or <failed/> outside negotiation: nothing to do.
+		return nil
+	})
+}
+
+// answer writes <a h='…'/> with the count of stanzas received.
+func (st *State) answer(w xmlstream.TokenWriter) error {
+	st.mu.Lock()
+	h := st.inH
+	st.mu.Unlock()
+	a := xml.StartElement{
+		Name: xml.Name{Space: NS, Local: "a"},
+		Attr: []xml.Attr{{Name: xml.Name{Local: "h"}, Value: strconv.FormatUint(uint64(h), 10)}},
+	}
+	if err := w.EncodeToken(a); err != nil {
+		return err
+	}
+	return w.EncodeToken(a.End())
+}
+
+// handleAck processes <a h='…'/>. If stanzas were sent after the request
+// it answers, it asks again.
+func (st *State) handleAck(w xmlstream.TokenWriter, start *xml.StartElement) error {
+	raw := ""
+	for _, a := range start.Attr {
+		if a.Name.Local == "h" && a.Name.Space == "" {
+			raw = a.Value
+		}
+	}
+	st.mu.Lock()
+	st.stats.Answers++
+	var err error
+	if v, ok := parseH(raw); ok {
+		err = st.ackLocked(v)
+	} else {
+		if len(raw) > 32 {
+			raw = raw[:32]
+		}
+		err = &HandledError{Sent: st.outH, Raw: raw}
+	}
+	if err != nil {
+		st.lastErr = err
+		sent := st.outH
+		st.forgetLocked()
+		st.mu.Unlock()
+		return handledStreamError(err, sent)
+	}
+	again := st.enabled && st.reqOut && st.outH != st.reqAt && st.outH != st.acked
+	st.reqOut = false
+	if again {
+		st.reqOut, st.reqAt = true, st.outH
+		st.stats.Requests++
+	}
+	st.mu.Unlock()
+	if !again {
+		return nil
+	}
+	r := xml.StartElement{Name: xml.Name{Space: NS, Local: "r"}}
+	if err := w.EncodeToken(r); err != nil {
+		return err
+	}
+	return w.EncodeToken(r.End())
+}
+
+// handledStreamError is the stream error XEP-0198 §4 prescribes for an h
+// above the number of stanzas sent.
+func handledStreamError(err error, sent uint32) error {
+	h := "0"
+	if he, ok := err.(*HandledError); ok && he.Raw == "" {
+		h = strconv.FormatUint(uint64(he.H), 10)
+	}
+	app := xml.StartElement{
+		Name: xml.Name{Space: NS, Local: "handled-count-too-high"},
+		Attr: []xml.Attr{
+			{Name: xml.Name{Local: "h"}, Value: h},
+			{Name: xml.Name{Local: "send-count"}, Value: strconv.FormatUint(uint64(sent), 10)},
+		},
+	}
+	return stream.UndefinedCondition.ApplicationError(xmlstream.Wrap(nil, app))
+}
+
+// RequestAck sends <r/> on s, asking the server how many of our stanzas it
+// has handled; the <a/> it answers arrives through Handler. Usable as a
+// cheap keepalive probe. It must not be called from inside a handler (use
+// the handler's writer there).
+func (st *State) RequestAck(ctx context.Context, s *xmpp.Session) error {
+	st.mu.Lock()
+	if !st.enabled {
+		st.mu.Unlock()
+		return ErrNotEnabled
+	}
+	st.reqOut, st.reqAt = true, st.outH
+	st.stats.Requests++
+	st.mu.Unlock()
+	return s.Send(ctx, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: NS, Local: "r"}}))
+}
