@@ -197,13 +197,7 @@ func (s *Store) keys(c *convState, f *keyFields) (sid, oid, id uint64) {
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	if len(f.sid) > 0 {
-		by := byte(0)
-		switch {
-		case bytes.EqualFold(f.sby, []byte(c.account)):
-			by = 'a'
-		case string(f.typ) == "groupchat" && bytes.EqualFold(f.sby, []byte(bareOf(c.conv))):
-			by = 'r'
-		}
+		by := trustedBy(c.account, c.conv, f.typ, f.sby)
 		if by != 0 {
 			h.WriteByte('s')
 			h.WriteByte(by)
@@ -230,6 +224,18 @@ func (s *Store) keys(c *convState, f *keyFields) (sid, oid, id uint64) {
 		id = h.Sum64() | 1
 	}
 	return sid, oid, id
+}
+
+// trustedBy says whether a stanza-id's by can be trusted: 'a' when it is the
+// account, 'r' when it is the room of a groupchat message, 0 otherwise.
+func trustedBy(account, conv string, typ, by []byte) byte {
+	switch {
+	case bytes.EqualFold(by, []byte(account)):
+		return 'a'
+	case string(typ) == "groupchat" && bytes.EqualFold(by, []byte(bareOf(conv))):
+		return 'r'
+	}
+	return 0
 }
 
 // bareOf strips a resource.

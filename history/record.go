@@ -9,6 +9,7 @@
 package history
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 	"time"
@@ -212,6 +213,9 @@ func parseRecord(line []byte) (Record, header, error) {
 			}
 			r.V = n
 			return nil
+		}
+		if !utf8.Valid(val) {
+			val = bytes.ToValidUTF8(val, []byte("\uFFFD"))
 		}
 		switch string(key) {
 		case "t":

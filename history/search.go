@@ -221,7 +221,8 @@ func readHeader(path string) (header, bool) {
 // NewestArchiveID returns the newest stored stanza-id whose by is by (the
 // account for its own archive, the room for a room's), "" if there is none:
 // the anchor for XEP-0313 catch-up (query after this id, RSM paging). Ids
-// learnt through link records count. It reads from the end of the file.
+// learnt through link records count; stanza-ids that Append would not trust
+// (by is neither the account nor, for groupchat, the room) do not. It reads from the end of the file.
 func (s *Store) NewestArchiveID(account, conv, by string) (string, error) {
 	var id string
 	err := s.walkOlderRaw(account, conv, Cursor{}, func(line []byte, p Position) bool {
@@ -229,7 +230,8 @@ func (s *Store) NewestArchiveID(account, conv, by string) (string, error) {
 			return true
 		}
 		r, _, err := parseRecord(line)
-		if err != nil || r.StanzaID == "" || !strings.EqualFold(r.StanzaBy, by) {
+		if err != nil || r.StanzaID == "" || !strings.EqualFold(r.StanzaBy, by) ||
+			trustedBy(account, conv, []byte(r.Type), []byte(r.StanzaBy)) == 0 {
 			return true
 		}
 		id = r.StanzaID

@@ -1,0 +1,127 @@
+package history
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 23, 14, 5, 9, 123e6, time.UTC)
+
+func TestRecordRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		r    Record
+		want string
+	}{
+		{"minimal", Record{Time: t0, Dir: In, From: "a@x/r", Type: "chat", Body: "hi"},
+			`{"v":1,"t":"2026-11-23T14:05:09.123Z","dir":"in","from":"a@x/r","type":"chat","body":"hi"}`},
+		{"all fields", Record{Time: t0, Dir: Out, Kind: KindCorrection, From: "me@x/r", Type: "chat", Body: "fixed",
+			Nick: "me", ID: "i1", OriginID: "o1", StanzaID: "s1", StanzaBy: "me@x", Replaces: "i0"},
+			`{"v":1,"t":"2026-11-23T14:05:09.123Z","dir":"out","k":"correction","from":"me@x/r","type":"chat","nick":"me","id":"i1","oid":"o1","sid":"s1","sby":"me@x","rep":"i0","body":"fixed"}`},
+		{"escapes", Record{Time: t0, Dir: In, Body: "a\"b\\c\nd\te\x01\u2028 é 😀 <&>"},
+			`{"v":1,"t":"2026-11-23T14:05:09.123Z","dir":"in","body":"a\"b\\c\nd\te\u0001\u2028 é 😀 <&>"}`},
+		{"sub-millisecond time and zone", Record{Time: time.Date(2026, 1, 2, 4, 4, 5, 999999999, time.FixedZone("x", 3600)), Dir: In},
+			`{"v":1,"t":"2026-01-02T03:04:05.999Z","dir":"in"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line := string(appendRecord(nil, tt.r))
+			if line != tt.want+"\n" {
+				t.Fatalf("encoded\n%s\nwant\n%s", line, tt.want)
+			}
+			if !json.Valid([]byte(line)) {
+				t.Fatal("not valid JSON")
+			}
+			got, _, err := parseRecord([]byte(tt.want))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.r
+			want.V = 1
+			want.Time = want.Time.UTC().Truncate(time.Millisecond)
+			if got != want {
+				t.Fatalf("parsed %+v\nwant   %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestInvalidUTF8Body(t *testing.T) {
+	line := appendRecord(nil, Record{Time: t0, Dir: In, Body: "a\xffb"})
+	r, _, err := parseRecord(line[:len(line)-1])
+	if err != nil || r.Body != "a\ufffdb" {
+		t.Fatalf("got %q, %v", r.Body, err)
+	}
+}
+
+func TestParseLines(t *testing.T) {
+	tests := []struct {
+		line string
+		ok   bool
+		body string
+	}{
+		{`{"v":1,"t":"2026-11-23T14:05:09.123Z","body":"x"}`, true, "x"},
+		{` { "v" : 1 , "t" : "2026-11-23T14:05:09Z" , "body" : "sp\u0041ce\ud83d\ude00" } `, true, "spAce😀"},
+		{`{"v":2,"t":"2026-11-23T14:05:09.123Z","body":"future","new":{"a":[1,"}"]},"n":1.5e3,"b":true}`, true, "future"},
+		{`{"v":1,"t":"2026-11-23T14:05:09.123Z","body":"lone \ud800 surrogate"}`, true, "lone \ufffd surrogate"},
+		{``, false, ""},
+		{`{}`, false, ""},
+		{`{"v":1}`, false, ""},
+		{`{"t":"2026-11-23T14:05:09.123Z"}`, false, ""},
+		{`{"v":0,"t":"2026-11-23T14:05:09.123Z"}`, false, ""},
+		{`{"v":1,"t":"yesterday"}`, false, ""},
+		{`{"v":1,"t":"2026-13-23T14:05:09.123Z"}`, false, ""},
+		{`{"v":1,"t":"2026-11-23T14:05:09.123Z","body":"x"`, false, ""},
+		{`{"v":1,"t":"2026-11-23T14:05:09.123Z","body":"x"}}`, false, ""},
+		{`{"v":1,"t":"2026-11-23T14:05:09.123Z","body":"x\q"}`, false, ""},
+		{`{"v":1,"t":"2026-11-23T14:05:09.123Z","body":"raw` + "\x01" + `"}`, false, ""},
+		{`{"v":1,"t":"2026-11-23T14:05:09.123Z","n":01}`, false, ""},
+		{`MR 20240102T03:04:05Z 000 mcabber line`, false, ""},
+		{`[1,2]`, false, ""},
+	}
+	for _, tt := range tests {
+		r, _, err := parseRecord([]byte(tt.line))
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: err %v, want ok=%v", tt.line, err, tt.ok)
+			continue
+		}
+		if tt.ok && r.Body != tt.body {
+			t.Errorf("%s: body %q, want %q", tt.line, r.Body, tt.body)
+		}
+	}
+}
+
+// FuzzParseRecord: the parser never panics, accepts only valid JSON objects,
+// and what it accepts survives encode/parse unchanged.
+func FuzzParseRecord(f *testing.F) {
+	f.Add([]byte(`{"v":1,"t":"2026-11-23T14:05:09.123Z","dir":"in","from":"a@x/r","body":"hi \u00e9"}`))
+	f.Add([]byte(`{"v":1,"t":"2026-11-23T14:05:09.123Z","k":"head","account":"a@x","conv":"b@y"}`))
+	f.Add([]byte(`{"v":3,"t":"2026-11-23T14:05:09Z","x":[{"y":"\""}],"body":"\ud83d\ude00"}`))
+	f.Add([]byte(`{"v":1,"t":"2026-11-23T14:05:09.123Z","body":"x\"`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		r, _, err := parseRecord(line)
+		if err != nil {
+			return
+		}
+		if !json.Valid(line) {
+			t.Fatalf("accepted invalid JSON %q", line)
+		}
+		if r.IsMeta() {
+			return
+		}
+		enc := appendRecord(nil, r)
+		if strings.Count(string(enc), "\n") != 1 {
+			t.Fatalf("encoding has embedded newline: %q", enc)
+		}
+		r2, _, err := parseRecord(enc[:len(enc)-1])
+		if err != nil {
+			t.Fatalf("re-parse of %q: %v", enc, err)
+		}
+		r.V = r2.V // the encoder writes the record's version unchanged
+		if r2 != r {
+			t.Fatalf("round trip\n%+v\n%+v", r, r2)
+		}
+	})
+}
