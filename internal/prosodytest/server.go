@@ -270,9 +270,7 @@ func probeStream(addr, domain string) error {
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
-	header := "<?xml version='1.0'?><stream:stream to='" + domain +
-		"' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
-	if _, err := c.Write([]byte(header)); err != nil {
+	if _, err := c.Write([]byte(streamHeader(domain))); err != nil {
 		return err
 	}
 	var got []byte
@@ -288,6 +286,12 @@ func probeStream(addr, domain string) error {
 		return fmt.Errorf("stream features without starttls: %q", got)
 	}
 	return nil
+}
+
+// streamHeader is the opening of a client stream to domain.
+func streamHeader(domain string) string {
+	return "<?xml version='1.0'?><stream:stream to='" + domain +
+		"' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
 }
 
 // Addr is "Host:Port", the c2s (STARTTLS) address.
