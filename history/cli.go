@@ -136,7 +136,7 @@ func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Locat
 	var line []byte
 	err = s.Search(context.Background(), Query{Account: match[0].Account, Conv: match[0].Conv, Text: a.grep, Since: a.since},
 		func(h Hit) bool {
-			line = formatLine(line[:0], h.Record, loc)
+			line = formatLine(line[:0], h.Conv.Conv, h.Record, loc)
 			w.Write(line)
 			printed++
 			return true
@@ -158,10 +158,13 @@ func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Locat
 }
 
 // formatLine renders one record as text, newline included.
-func formatLine(b []byte, r Record, loc *time.Location) []byte {
+func formatLine(b []byte, conv string, r Record, loc *time.Location) []byte {
 	b = r.Time.In(loc).AppendFormat(b, "2006-01-02 15:04:05")
 	b = append(b, "  "...)
 	who := bareOf(r.From)
+	if res, ok := strings.CutPrefix(r.From, bareOf(conv)+"/"); ok && strings.Contains(conv, "/") {
+		who = res // a room private chat: the occupant's nick
+	}
 	if r.Type == "groupchat" || r.Nick != "" {
 		who = r.Nick
 		if who == "" {
