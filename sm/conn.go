@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
-	"strconv"
 	"sync"
 )
 
@@ -187,12 +186,4 @@ func (st *State) takeRequest(c *conn) bool {
 	st.reqAt = st.outH
 	st.stats.Requests++
 	return true
-}
-
-// ackAnswer is the <a h='…'/> nonza for h.
-func ackAnswer(h uint32) []byte {
-	b := make([]byte, 0, 48)
-	b = append(b, `<a xmlns='`+NS+`' h='`...)
-	b = strconv.AppendUint(b, uint64(h), 10)
-	return append(b, `'/>`...)
 }

@@ -1,0 +1,93 @@
+package sm
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"testing"
+)
+
+func TestAck(t *testing.T) {
+	const top = math.MaxUint32
+	tests := []struct {
+		name      string
+		start     uint32 // outH and acked before sending
+		send      int
+		h         uint32
+		wantErr   bool
+		wantLeft  int
+		wantFirst string // first stanza left in the queue
+	}{
+		{"ack all", 0, 3, 3, false, 0, ""},
+		{"ack some", 0, 3, 1, false, 2, "s2"},
+		{"ack none", 0, 3, 0, false, 3, "s1"},
+		{"too high", 0, 3, 4, true, 3, "s1"},
+		{"way too high", 0, 3, 1 << 31, true, 3, "s1"},
+		{"wraps: ack across 2^32", top - 1, 4, 2, false, 0, ""},
+		{"wraps: partial", top - 1, 4, top, false, 3, "s2"},
+		{"wraps: too high", top - 1, 4, 3, true, 4, "s1"},
+		{"wraps: old h is too high", top - 1, 4, top - 2, true, 4, "s1"},
+	}
+	for _, tc := range tests {
+		st := New(Options{})
+		st.outH, st.acked = tc.start, tc.start
+		for i := 1; i <= tc.send; i++ {
+			st.enqueueLocked([]byte("s" + strconv.Itoa(i)))
+		}
+		err := st.ackLocked(tc.h)
+		var he *HandledError
+		if tc.wantErr != errors.As(err, &he) {
+			t.Errorf("%s: err %v, want error %v", tc.name, err, tc.wantErr)
+		}
+		if len(st.queue) != tc.wantLeft {
+			t.Errorf("%s: %d left, want %d", tc.name, len(st.queue), tc.wantLeft)
+		}
+		if tc.wantLeft > 0 && string(st.queue[0].data) != tc.wantFirst {
+			t.Errorf("%s: first left %q, want %q", tc.name, st.queue[0].data, tc.wantFirst)
+		}
+		if !tc.wantErr && st.acked != tc.h {
+			t.Errorf("%s: acked %d, want %d", tc.name, st.acked, tc.h)
+		}
+		bytes := 0
+		for _, it := range st.queue {
+			bytes += len(it.data)
+		}
+		if bytes != st.qBytes {
+			t.Errorf("%s: qBytes %d, counted %d", tc.name, st.qBytes, bytes)
+		}
+	}
+}
+
+func TestQueueBounds(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      Options
+		sizes     []int
+		wantLeft  int
+		wantDrops int
+	}{
+		{"within bounds", Options{MaxStanzas: 3, MaxBytes: 100}, []int{10, 10, 10}, 3, 0},
+		{"too many stanzas", Options{MaxStanzas: 3, MaxBytes: 100}, []int{1, 1, 1, 1, 1}, 3, 2},
+		{"too many bytes", Options{MaxStanzas: 10, MaxBytes: 25}, []int{10, 10, 10}, 2, 1},
+		{"one huge stanza is kept", Options{MaxStanzas: 10, MaxBytes: 5}, []int{50}, 1, 0},
+		{"huge stanza evicts the rest", Options{MaxStanzas: 10, MaxBytes: 60}, []int{20, 20, 50}, 1, 2},
+	}
+	for _, tc := range tests {
+		var dropped [][]byte
+		tc.opts.OnDrop = func(b []byte) { dropped = append(dropped, b) }
+		st := New(tc.opts)
+		c := &conn{st: st}
+		for i, n := range tc.sizes {
+			d := st.enqueueLocked(make([]byte, n))
+			c.reportDrops(d)
+			_ = i
+		}
+		if len(st.queue) != tc.wantLeft || len(dropped) != tc.wantDrops || st.Stats().Dropped != tc.wantDrops {
+			t.Errorf("%s: left %d dropped %d (stats %d), want %d and %d", tc.name, len(st.queue), len(dropped), st.Stats().Dropped, tc.wantLeft, tc.wantDrops)
+		}
+		// Acknowledging everything still works after drops.
+		if err := st.ackLocked(st.outH); err != nil || len(st.queue) != 0 || st.qBytes != 0 {
+			t.Errorf("%s: ack all after drops: %v, %d left, %d bytes", tc.name, err, len(st.queue), st.qBytes)
+		}
+	}
+}
