@@ -195,6 +195,7 @@ func (sc *scanner) header() string {
 	for i, p := range parts {
 		canon = joinKey(canon, p)
 		if i == len(parts)-1 && double {
+			sc.record(canon, line) // the array itself, at its first element
 			sc.counts[canon]++
 			canon = fmt.Sprintf("%s[%d]", canon, sc.counts[canon])
 		} else if n, ok := sc.counts[canon]; ok {

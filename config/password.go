@@ -32,7 +32,11 @@ func (a Account) ResolvePassword(ctx context.Context) (string, error) {
 	cmd := exec.CommandContext(ctx, "sh", "-c", a.PasswordEval)
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
-	cmd.WaitDelay = time.Second // do not wait for children that keep the pipes open
+	// The command stays in parley's process group, so that a password
+	// manager can still prompt on the terminal before the UI starts. When
+	// ctx ends sh is killed; WaitDelay stops waiting for children of it
+	// that keep the output pipes open.
+	cmd.WaitDelay = time.Second
 	err := cmd.Run()
 	if err != nil {
 		if ctx.Err() != nil {

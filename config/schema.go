@@ -123,7 +123,7 @@ func fieldKeys[T any](prefix string, fields []field[T]) []string {
 		keys = append(keys, key)
 		if f.sub != nil {
 			for _, s := range f.sub() {
-				keys = append(keys, joinKey(key, s))
+				keys = append(keys, key+"."+s) // s is already a path
 			}
 		}
 	}
