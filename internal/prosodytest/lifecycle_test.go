@@ -190,14 +190,14 @@ func TestProxy(t *testing.T) {
 	})
 	t.Run("server down", func(t *testing.T) {
 		s.Stop(t)
-		c, err := net.DialTimeout("tcp", p.Addr(), 5*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
-			t.Errorf("proxy kept a connection to a stopped server: %v", err)
+		// The proxy resets the client at once, which may even show up
+		// as a failed dial.
+		if c, err := net.DialTimeout("tcp", p.Addr(), 5*time.Second); err == nil {
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Errorf("proxy kept a connection to a stopped server: %v", err)
+			}
+			c.Close()
 		}
 		s.Restart(t)
 		streamOpen(t, p.Addr())
