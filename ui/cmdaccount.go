@@ -1,0 +1,198 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"parley/account"
+	"parley/sanitize"
+)
+
+func cmdStatus(u *UI, c *call) error {
+	show, ok := account.ParseShow(c.args[0])
+	if !ok {
+		return errUsage
+	}
+	text := ""
+	if len(c.args) > 1 {
+		text = c.args[1]
+	}
+	targets := u.accts
+	if c.acct != nil {
+		targets = []*acctState{c.acct}
+	}
+	if len(targets) == 0 {
+		return fmt.Errorf("no account configured")
+	}
+	for _, a := range targets {
+		a := a
+		u.async(c.win, func(ctx context.Context) (string, error) {
+			if err := a.a.SetPresence(ctx, show, text); err != nil {
+				return "", fmt.Errorf("%s: %v", a.jid, err)
+			}
+			return fmt.Sprintf("%s: status %s", a.jid, showWord(show, true)), nil
+		})
+	}
+	return nil
+}
+
+// subType maps a /sub word to a subscription stanza type and the line shown
+// once it is sent.
+func subType(word string) (typ, done string, ok bool) {
+	switch word {
+	case "request":
+		return "subscribe", "asked %s for their presence", true
+	case "allow":
+		return "subscribed", "allowed %s to see your presence", true
+	case "deny":
+		return "unsubscribed", "denied %s your presence", true
+	case "cancel":
+		return "unsubscribe", "stopped receiving the presence of %s", true
+	}
+	return "", "", false
+}
+
+func cmdSub(u *UI, c *call) error {
+	typ, done, ok := subType(c.args[0])
+	if !ok {
+		return errUsage
+	}
+	a, err := u.pickAcct(c)
+	if err != nil {
+		return err
+	}
+	to, err := parseJID(c.args[1])
+	if err != nil {
+		return err
+	}
+	u.async(c.win, func(ctx context.Context) (string, error) {
+		if err := a.a.Subscription(ctx, to, typ); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf(done, to), nil
+	})
+	return nil
+}
+
+func cmdRoster(u *UI, c *call) error {
+	a, err := u.pickAcct(c)
+	if err != nil {
+		return err
+	}
+	sub, args := c.args[0], c.args[1:]
+	j, err := parseJID(args[0])
+	if err != nil {
+		return err
+	}
+	item := account.RosterItem{JID: j}
+	if old, ok := a.items[j.String()]; ok {
+		item.Name = old.Name
+		item.Groups = slices.Clone(old.Groups)
+	}
+	rest := strings.Join(args[1:], " ")
+	switch {
+	case sub == "add":
+		if rest != "" {
+			item.Name = rest
+		}
+	case sub == "remove" && len(args) == 1:
+		u.async(c.win, func(ctx context.Context) (string, error) {
+			return "removed " + j.String() + " from the roster", a.a.RosterRemove(ctx, j)
+		})
+		return nil
+	case sub == "nick" && rest != "":
+		item.Name = rest
+	case sub == "group":
+		item.Groups = slices.Clone(args[1:])
+	default:
+		return errUsage
+	}
+	u.async(c.win, func(ctx context.Context) (string, error) {
+		if err := a.a.RosterSet(ctx, item); err != nil {
+			return "", err
+		}
+		return "roster updated: " + item.JID.String(), nil
+	})
+	return nil
+}
+
+func cmdInfo(u *UI, c *call) error {
+	a, err := u.pickAcct(c)
+	if err != nil {
+		return err
+	}
+	j := c.win.peer
+	if len(c.args) > 0 {
+		if j, err = parseJID(c.args[0]); err != nil {
+			return err
+		}
+	}
+	if c.win.kind != winChat && len(c.args) == 0 {
+		return errUsage
+	}
+	bare := j.Bare().String()
+	lines := []string{"info for " + bare + " (account " + a.jid.String() + ")"}
+	if it, ok := a.items[bare]; ok {
+		ask := ""
+		if it.Ask {
+			ask = ", request pending"
+		}
+		lines = append(lines, "  name: "+it.Name, "  subscription: "+it.Subscription+ask)
+		if len(it.Groups) > 0 {
+			lines = append(lines, "  groups: "+strings.Join(it.Groups, ", "))
+		}
+	} else {
+		lines = append(lines, "  not in the roster")
+	}
+	res := a.pres[bare]
+	names := make([]string, 0, len(res))
+	for r := range res {
+		names = append(names, r)
+	}
+	slices.Sort(names)
+	if len(names) == 0 {
+		lines = append(lines, "  no resource online")
+	}
+	for _, r := range names {
+		p := res[r]
+		l := fmt.Sprintf("  resource %s: %s, priority %d", r, showWord(p.show, true), p.prio)
+		if p.status != "" {
+			l += ", \"" + p.status + "\""
+		}
+		lines = append(lines, l)
+	}
+	for _, l := range lines {
+		u.info(c.win, false, l)
+	}
+	return nil
+}
+
+func cmdHelp(u *UI, c *call) error {
+	con := u.console()
+	u.show(0)
+	if len(c.args) == 0 {
+		u.info(con, false, "commands (/help COMMAND for one, /help keys for the keys):")
+		for _, cmd := range u.cmds {
+			u.info(con, false, "  /"+strings.TrimSpace(cmd.name+" "+cmd.usage)+": "+cmd.help)
+		}
+		u.info(con, false, "text without a leading / is sent to the current conversation; //text sends \"/text\"")
+		u.info(con, false, "with several accounts, commands act on the current window's account; -a ACCOUNT (JID or unique prefix) picks another")
+		return nil
+	}
+	if c.args[0] == "keys" {
+		u.info(con, false, "keys:")
+		for _, k := range u.keys {
+			u.info(con, false, fmt.Sprintf("  %-20s %s", k.name, k.help))
+		}
+		return nil
+	}
+	cmd := u.lookup(strings.TrimPrefix(c.args[0], "/"))
+	if cmd == nil {
+		return fmt.Errorf("no command %q: /help lists them", sanitize.Text(c.args[0]))
+	}
+	u.info(con, false, "/"+strings.TrimSpace(cmd.name+" "+cmd.usage))
+	u.info(con, false, "  "+cmd.help)
+	return nil
+}

@@ -1,0 +1,243 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"mellium.im/xmpp/jid"
+)
+
+// command is one row of the command table: commands are data.
+type command struct {
+	name  string
+	usage string // arguments, shown after "/name"
+	help  string
+	min   int  // fewest arguments
+	max   int  // most arguments; -1: any number
+	rest  bool // the last argument takes the rest of the line, spaces kept
+	acct  bool // accepts "-a ACCOUNT" before its arguments
+	run   func(u *UI, c *call) error
+	// complete returns the candidates for argument n (0-based, after any
+	// "-a ACCOUNT") given the arguments before it.
+	complete func(u *UI, n int, args []string) []string
+}
+
+// call is one invocation of a command.
+type call struct {
+	args []string
+	acct *acctState // chosen with -a, or nil
+	win  *window    // the window the command was typed in
+}
+
+// errUsage makes the dispatcher print the command's usage.
+var errUsage = errors.New("usage")
+
+// commandTable returns the commands, in /help order.
+func commandTable() []command {
+	return []command{
+		{name: "msg", usage: "[-a ACCOUNT] JID [text]", help: "open a conversation with JID (and send text)", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
+		{name: "me", usage: "text", help: "send an action (\"/me text\") in this conversation", min: 1, max: 1, rest: true, run: cmdMe},
+		{name: "close", help: "close this window (not the console)", run: cmdClose},
+		{name: "win", usage: "N|name", help: "show window N, or the window whose name or JID starts with name", min: 1, max: 1, run: cmdWin, complete: completeWin},
+		{name: "status", usage: "[-a ACCOUNT] online|chat|away|xa|dnd [text]", help: "set presence of every account (of ACCOUNT only with -a)", min: 1, max: 2, rest: true, acct: true, run: cmdStatus, complete: completeWords(0, "online", "chat", "away", "xa", "dnd")},
+		{name: "sub", usage: "[-a ACCOUNT] request|allow|deny|cancel JID", help: "presence subscription: request JID's presence, allow or deny JID's request, cancel JID's subscription to ours", min: 2, max: 2, acct: true, run: cmdSub, complete: completeSub},
+		{name: "roster", usage: "[-a ACCOUNT] add JID [name] | remove JID | nick JID name | group JID [group...]", help: "edit the roster", min: 2, max: -1, acct: true, run: cmdRoster, complete: completeRoster},
+		{name: "info", usage: "[-a ACCOUNT] [JID]", help: "show resources, presence, subscription and groups of JID (default: this conversation)", max: 1, acct: true, run: cmdInfo, complete: completeJIDArg(0)},
+		{name: "clear", help: "clear this window", run: cmdClear},
+		{name: "help", usage: "[command|keys]", help: "list commands, or explain one command, or list the keys", max: 1, run: cmdHelp, complete: completeHelp},
+		{name: "quit", help: "leave parley", run: func(u *UI, _ *call) error { u.quit(); return nil }},
+	}
+}
+
+// lookup returns the command named name.
+func (u *UI) lookup(name string) *command {
+	for i := range u.cmds {
+		if u.cmds[i].name == name {
+			return &u.cmds[i]
+		}
+	}
+	return nil
+}
+
+// submit handles an input line: a command, "//text" (sends "/text"), or a
+// message for the current conversation.
+func (u *UI) submit(text string) {
+	w := u.curWin()
+	w.scroll = 0
+	if strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "//") {
+		u.runCommand(w, text[1:])
+		return
+	}
+	if strings.HasPrefix(text, "//") {
+		text = text[1:]
+	}
+	if err := u.sendText(w, text); err != nil {
+		u.info(w, true, err.Error())
+	}
+}
+
+// runCommand parses and runs "name args"; errors go to w.
+func (u *UI) runCommand(w *window, line string) {
+	name, argStr, _ := strings.Cut(line, " ")
+	cmd := u.lookup(name)
+	if cmd == nil {
+		u.info(w, true, "unknown command /"+name+": /help lists the commands")
+		return
+	}
+	c := &call{win: w}
+	argStr = strings.TrimLeft(argStr, " ")
+	if cmd.acct && (argStr == "-a" || strings.HasPrefix(argStr, "-a ")) {
+		f := strings.Fields(argStr)
+		if len(f) < 2 {
+			u.info(w, true, "usage: /"+cmd.name+" "+cmd.usage)
+			return
+		}
+		a, err := u.accountByName(f[1])
+		if err != nil {
+			u.info(w, true, err.Error())
+			return
+		}
+		c.acct = a
+		argStr = strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(argStr[2:], " "), f[1]), " ")
+	}
+	c.args = splitArgs(argStr, cmd.max, cmd.rest)
+	err := errUsage
+	if len(c.args) >= cmd.min && (cmd.max < 0 || len(c.args) <= cmd.max) {
+		err = cmd.run(u, c)
+	}
+	switch {
+	case errors.Is(err, errUsage):
+		u.info(w, true, "usage: /"+cmd.name+" "+cmd.usage)
+	case err != nil:
+		u.info(w, true, err.Error())
+	}
+}
+
+// splitArgs splits s on spaces; with rest, the max-th argument is the rest
+// of the line as typed.
+func splitArgs(s string, max int, rest bool) []string {
+	if !rest || max <= 0 {
+		return strings.Fields(s)
+	}
+	var args []string
+	for len(args) < max-1 {
+		s = strings.TrimLeft(s, " ")
+		if s == "" {
+			return args
+		}
+		f, r, _ := strings.Cut(s, " ")
+		args = append(args, f)
+		s = r
+	}
+	if s = strings.TrimLeft(s, " "); s != "" {
+		args = append(args, s)
+	}
+	return args
+}
+
+// accountByName finds an account by bare JID or unique JID prefix.
+func (u *UI) accountByName(name string) (*acctState, error) {
+	var found *acctState
+	for _, a := range u.accts {
+		s := a.jid.String()
+		if s == name {
+			return a, nil
+		}
+		if strings.HasPrefix(s, name) {
+			if found != nil {
+				return nil, errorf("account %q is ambiguous", name)
+			}
+			found = a
+		}
+	}
+	if found == nil {
+		return nil, errorf("no account %q", name)
+	}
+	return found, nil
+}
+
+// pickAcct returns the account a command acts on: -a, else the window's,
+// else the only one.
+func (u *UI) pickAcct(c *call) (*acctState, error) {
+	switch {
+	case c.acct != nil:
+		return c.acct, nil
+	case c.win.acct != nil:
+		return c.win.acct, nil
+	case len(u.accts) == 1:
+		return u.accts[0], nil
+	case len(u.accts) == 0:
+		return nil, errors.New("no account configured")
+	}
+	return nil, errors.New("several accounts: say which one with -a ACCOUNT")
+}
+
+// parseJID parses a JID argument and returns its bare form.
+func parseJID(s string) (jid.JID, error) {
+	j, err := jid.Parse(s)
+	if err != nil {
+		return jid.JID{}, errorf("%q is not a valid JID: %v", s, err)
+	}
+	return j.Bare(), nil
+}
+
+// sendText sends text as a chat message in window w.
+func (u *UI) sendText(w *window, text string) error {
+	if w.kind != winChat {
+		return errors.New("this is not a conversation: open one with /msg JID or from the roster (Alt-r)")
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	a, peer := w.acct, w.peer
+	u.async(w, func(ctx context.Context) (string, error) {
+		_, err := a.a.SendMessage(ctx, peer, "chat", text)
+		return "", err
+	})
+	return nil
+}
+
+func cmdMsg(u *UI, c *call) error {
+	a, err := u.pickAcct(c)
+	if err != nil {
+		return err
+	}
+	peer, err := parseJID(c.args[0])
+	if err != nil {
+		return err
+	}
+	w := u.chatWin(a, peer)
+	u.showWin(w)
+	if len(c.args) > 1 {
+		return u.sendText(w, c.args[1])
+	}
+	return nil
+}
+
+func cmdMe(u *UI, c *call) error {
+	return u.sendText(c.win, "/me "+c.args[0])
+}
+
+func cmdClose(u *UI, c *call) error {
+	if u.cur == 0 {
+		return errors.New("the console cannot be closed")
+	}
+	u.closeWin(u.cur)
+	return nil
+}
+
+func cmdWin(u *UI, c *call) error {
+	i, err := u.winByName(c.args[0])
+	if err != nil {
+		return err
+	}
+	u.show(i)
+	return nil
+}
+
+func cmdClear(u *UI, c *call) error {
+	c.win.buf.clear()
+	c.win.scroll = 0
+	return nil
+}

@@ -1,0 +1,177 @@
+package ui
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// completion is the state of Tab completion: repeated Tabs cycle through
+// the candidates; any other key ends the cycle.
+type completion struct {
+	active bool
+	prefix string // input before the completed word
+	suffix string // input after the cursor
+	cands  []string
+	i      int
+}
+
+func (c *completion) reset() { c.active = false; c.cands = nil }
+
+// complete completes the word before the cursor of the input line.
+func (u *UI) complete() {
+	in := u.input
+	c := &u.comp
+	if c.active {
+		c.i = (c.i + 1) % len(c.cands)
+		in.text = c.prefix + c.cands[c.i] + c.suffix
+		in.cur = len(c.prefix) + len(c.cands[c.i])
+		return
+	}
+	before, after := in.text[:in.cur], in.text[in.cur:]
+	start := strings.LastIndexAny(before, " \n") + 1
+	word := before[start:]
+	var all []string
+	switch {
+	case !strings.HasPrefix(before, "/"):
+		all = u.jidCandidates()
+	case start == 0:
+		for _, cmd := range u.cmds {
+			all = append(all, "/"+cmd.name)
+		}
+	default:
+		f := strings.Fields(before[:start])
+		cmd := u.lookup(f[0][1:])
+		if cmd == nil || cmd.complete == nil && !cmd.acct {
+			return
+		}
+		args := f[1:]
+		if cmd.acct && len(args) > 0 && args[0] == "-a" {
+			if len(args) == 1 {
+				for _, a := range u.accts {
+					all = append(all, a.jid.String())
+				}
+				break
+			}
+			args = args[2:]
+		}
+		if cmd.complete != nil {
+			all = cmd.complete(u, len(args), args)
+		}
+	}
+	var cands []string
+	for _, s := range all {
+		if strings.HasPrefix(strings.ToLower(s), strings.ToLower(word)) {
+			cands = append(cands, s)
+		}
+	}
+	slices.Sort(cands)
+	cands = slices.Compact(cands)
+	switch len(cands) {
+	case 0:
+		return
+	case 1:
+		sp := " "
+		if strings.HasPrefix(after, " ") {
+			sp = ""
+		}
+		in.text = before[:start] + cands[0] + sp + after
+		in.cur = start + len(cands[0]) + len(sp)
+		return
+	}
+	*c = completion{active: true, prefix: before[:start], suffix: after, cands: cands}
+	in.text = c.prefix + cands[0] + c.suffix
+	in.cur = len(c.prefix) + len(cands[0])
+}
+
+// jidCandidates are the roster JIDs of every account and the peers of open
+// windows.
+func (u *UI) jidCandidates() []string {
+	var out []string
+	for _, a := range u.accts {
+		for k := range a.items {
+			out = append(out, k)
+		}
+	}
+	for _, w := range u.wins {
+		if w.kind == winChat {
+			out = append(out, w.peer.String())
+		}
+	}
+	return out
+}
+
+// completeJIDArg completes JIDs for argument n.
+func completeJIDArg(n int) func(*UI, int, []string) []string {
+	return func(u *UI, i int, _ []string) []string {
+		if i != n {
+			return nil
+		}
+		return u.jidCandidates()
+	}
+}
+
+// completeWords completes a fixed set of words for argument n.
+func completeWords(n int, words ...string) func(*UI, int, []string) []string {
+	return func(_ *UI, i int, _ []string) []string {
+		if i != n {
+			return nil
+		}
+		return words
+	}
+}
+
+func completeSub(u *UI, i int, args []string) []string {
+	if i == 0 {
+		return []string{"request", "allow", "deny", "cancel"}
+	}
+	if i == 1 {
+		return u.jidCandidates()
+	}
+	return nil
+}
+
+func completeRoster(u *UI, i int, args []string) []string {
+	if i == 0 {
+		return []string{"add", "remove", "nick", "group"}
+	}
+	if i == 1 {
+		return u.jidCandidates()
+	}
+	if i >= 2 && len(args) > 0 && args[0] == "group" {
+		var groups []string
+		for _, a := range u.accts {
+			for _, it := range a.items {
+				groups = append(groups, it.Groups...)
+			}
+		}
+		return groups
+	}
+	return nil
+}
+
+func completeWin(u *UI, i int, _ []string) []string {
+	if i != 0 {
+		return nil
+	}
+	out := make([]string, 0, len(u.wins))
+	for n, w := range u.wins {
+		if w.kind == winConsole {
+			out = append(out, "console", strconv.Itoa(n+1))
+			continue
+		}
+		out = append(out, w.peer.String())
+	}
+	return out
+}
+
+func completeHelp(u *UI, i int, _ []string) []string {
+	if i != 0 {
+		return nil
+	}
+	out := []string{"keys"}
+	for _, c := range u.cmds {
+		out = append(out, c.name)
+	}
+	return out
+}

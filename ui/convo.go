@@ -1,0 +1,241 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+	"github.com/rivo/uniseg"
+)
+
+// lineKind says how an entry is drawn.
+type lineKind uint8
+
+const (
+	lineMsg    lineKind = iota // a message from someone else
+	lineOwn                    // a message we sent
+	lineAction                 // "/me" from someone else
+	lineOwnAct                 // "/me" from us
+	lineInfo                   // presence change, notice
+	lineError                  // an error
+	lineHigh                   // a message that mentions us
+)
+
+// entry is one line of a conversation: a message or an info line. Its text
+// is already sanitized and composed ("15:04 alice: body"); the byte offsets
+// say which part gets which style. The wrapped rows are cached per width.
+type entry struct {
+	t         time.Time
+	kind      lineKind
+	text      string
+	nickStart int
+	nickEnd   int
+	bodyStart int
+	nickColor tcell.Color
+
+	wrapW int
+	rows  []row
+}
+
+// wrapped returns the rows of e at width, computing them once per width.
+func (e *entry) wrapped(width int) []row {
+	if e.wrapW != width || e.rows == nil {
+		e.rows = wrap(e.text, width, uniseg.StringWidth(e.text[:e.bodyStart]), e.rows[:0])
+		e.wrapW = width
+	}
+	return e.rows
+}
+
+// ring is a bounded list of entries: pushing onto a full ring drops the
+// oldest entry. Index 0 is the oldest.
+type ring struct {
+	buf   []*entry
+	start int
+	n     int
+	max   int
+}
+
+func newRing(max int) *ring { return &ring{max: max} }
+
+// push appends e, dropping the oldest entry when the ring is full.
+func (r *ring) push(e *entry) {
+	if r.n < r.max {
+		if len(r.buf) < r.max {
+			r.buf = append(r.buf, e)
+			r.n++
+			return
+		}
+		r.buf[(r.start+r.n)%r.max] = e
+		r.n++
+		return
+	}
+	r.buf[r.start] = e
+	r.start = (r.start + 1) % r.max
+}
+
+// prepend puts older entries (oldest first) before the current ones, as far
+// as there is room: this is where pages of older history go.
+func (r *ring) prepend(older []*entry) {
+	room := r.max - r.n
+	if room <= 0 {
+		return
+	}
+	if len(older) > room {
+		older = older[len(older)-room:]
+	}
+	all := make([]*entry, 0, r.max)
+	all = append(all, older...)
+	for i := 0; i < r.n; i++ {
+		all = append(all, r.at(i))
+	}
+	r.buf, r.start, r.n = all, 0, len(all)
+}
+
+// at returns the i-th oldest entry.
+func (r *ring) at(i int) *entry { return r.buf[(r.start+i)%len(r.buf)] }
+
+// len returns the number of entries.
+func (r *ring) len() int { return r.n }
+
+// clear removes every entry.
+func (r *ring) clear() { r.buf, r.start, r.n = nil, 0, 0 }
+
+// convoView draws the current window's entries: only the visible rows,
+// bottom-aligned, scrolled up by the window's scroll rows.
+type convoView struct {
+	*tview.Box
+	u      *UI
+	height int // rows at the last draw, for PgUp/PgDn
+	width  int
+}
+
+// visible is one row to draw.
+type visible struct {
+	e *entry
+	r row
+}
+
+// Draw implements tview.Primitive.
+func (c *convoView) Draw(scr tcell.Screen) {
+	c.Box.DrawForSubclass(scr, c)
+	x, y, w, h := c.GetInnerRect()
+	c.width, c.height = w, h
+	th := c.u.theme
+	base := th.base()
+	for i := 0; i < h; i++ {
+		fill(scr, x, y+i, w, base)
+	}
+	if w <= 0 || h <= 0 {
+		return
+	}
+	win := c.u.curWin()
+	rows := make([]visible, 0, h)
+	skip := win.scroll
+	total := 0
+	for i := win.buf.len() - 1; i >= 0 && len(rows) < h; i-- {
+		e := win.buf.at(i)
+		er := e.wrapped(w)
+		for j := len(er) - 1; j >= 0 && len(rows) < h; j-- {
+			total++
+			if total <= skip {
+				continue
+			}
+			rows = append(rows, visible{e, er[j]})
+		}
+	}
+	if len(rows) < h && skip > 0 {
+		// Scrolled past the top: clamp and redraw from the top.
+		win.scroll -= h - len(rows)
+		if win.scroll < 0 {
+			win.scroll = 0
+		}
+		c.Draw(scr)
+		return
+	}
+	for i, v := range rows {
+		c.drawRow(scr, x, y+h-1-i, w, v)
+	}
+}
+
+// drawRow draws one row of an entry with the entry's styles.
+func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
+	th := c.u.theme
+	e := v.e
+	base := th.base()
+	body := base
+	switch e.kind {
+	case lineOwn, lineOwnAct:
+		body = base.Foreground(th.Own)
+	case lineInfo:
+		body = base.Foreground(th.Info)
+	case lineError:
+		body = base.Foreground(th.Error)
+	case lineHigh:
+		body = base.Foreground(th.Highlight)
+	}
+	timeSt := base.Foreground(th.Time)
+	nickSt := base.Foreground(e.nickColor).Bold(true)
+	if e.kind == lineOwn || e.kind == lineOwnAct {
+		nickSt = base.Foreground(th.Own).Bold(true)
+	}
+	col := x + v.r.indent
+	end := x + w
+	pos := v.r.from
+	s := e.text[v.r.from:v.r.to]
+	state := -1
+	for s != "" && col < end {
+		var g string
+		var gw int
+		g, s, gw, state = uniseg.FirstGraphemeClusterInString(s, state)
+		st := body
+		switch {
+		case pos < e.nickStart:
+			st = timeSt
+		case pos < e.nickEnd:
+			st = nickSt
+		}
+		pos += len(g)
+		if gw == 0 || col+gw > end {
+			continue
+		}
+		scr.Put(col, y, g, st)
+		col += gw
+	}
+}
+
+// composeEntry builds an entry: "TIME NICK: body" for messages, "TIME * NICK
+// body" for actions, "TIME -!- body" for info and error lines. nick and body
+// must be sanitized; body lines are joined with "\n".
+func composeEntry(t time.Time, layout string, kind lineKind, nick string, body []string) *entry {
+	var b strings.Builder
+	b.WriteString(t.Format(layout))
+	b.WriteByte(' ')
+	e := &entry{t: t, kind: kind}
+	switch kind {
+	case lineInfo, lineError:
+		e.nickStart = b.Len()
+		b.WriteString("-!- ")
+		e.nickEnd = e.nickStart
+	case lineAction, lineOwnAct:
+		b.WriteString("* ")
+		e.nickStart = b.Len()
+		b.WriteString(nick)
+		e.nickEnd = b.Len()
+		b.WriteByte(' ')
+	default:
+		e.nickStart = b.Len()
+		b.WriteString(nick)
+		e.nickEnd = b.Len()
+		b.WriteString(": ")
+	}
+	e.bodyStart = b.Len()
+	for i, l := range body {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l)
+	}
+	e.text = b.String()
+	return e
+}

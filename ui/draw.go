@@ -1,0 +1,95 @@
+package ui
+
+import (
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/uniseg"
+)
+
+// All drawing goes cell by cell through these helpers, with uniseg widths
+// (the table tcell and sanitize use): text is never parsed for tags.
+
+// put draws s from (x, y), clipped at x+maxw, and returns the x after it.
+// A wide grapheme that would cross the limit is not drawn.
+func put(scr tcell.Screen, x, y, maxw int, s string, st tcell.Style) int {
+	end := x + maxw
+	state := -1
+	for s != "" && x < end {
+		var g string
+		var w int
+		g, s, w, state = uniseg.FirstGraphemeClusterInString(s, state)
+		if w == 0 {
+			continue
+		}
+		if x+w > end {
+			break
+		}
+		scr.Put(x, y, g, st)
+		x += w
+	}
+	return x
+}
+
+// fill paints cells [x, x+w) of row y with spaces in style st.
+func fill(scr tcell.Screen, x, y, w int, st tcell.Style) {
+	for i := 0; i < w; i++ {
+		scr.Put(x+i, y, " ", st)
+	}
+}
+
+// row is one screen row of a wrapped text: the bytes [from, to) of the text,
+// drawn after indent cells.
+type row struct {
+	from, to int
+	indent   int
+}
+
+// wrap breaks text into rows of at most width cells. A "\n" forces a break.
+// Rows after the first are indented by indent cells (when that leaves room).
+// Breaks go after a space when the row has one, else between graphemes.
+func wrap(text string, width, indent int, rows []row) []row {
+	if width < 1 {
+		width = 1
+	}
+	if indent > width/2 {
+		indent = 0
+	}
+	start, ind := 0, 0
+	for {
+		avail := width - ind
+		col, pos, state := 0, start, -1
+		lastSpace := -1 // byte index just after the last space in the row
+		end, next := len(text), len(text)
+		for pos < len(text) {
+			if text[pos] == '\n' {
+				end, next = pos, pos+1
+				break
+			}
+			g, _, w, st := uniseg.FirstGraphemeClusterInString(text[pos:], state)
+			state = st
+			if col+w > avail && col > 0 {
+				if lastSpace > start {
+					end, next = lastSpace, lastSpace
+				} else {
+					end, next = pos, pos
+				}
+				break
+			}
+			col += w
+			pos += len(g)
+			if g == " " {
+				lastSpace = pos
+			}
+		}
+		if pos >= len(text) && end == len(text) {
+			end, next = len(text), len(text)
+		}
+		rows = append(rows, row{from: start, to: end, indent: ind})
+		if next >= len(text) {
+			if next == len(text) && end < next && text[end] == '\n' {
+				rows = append(rows, row{from: next, to: next, indent: indent})
+			}
+			return rows
+		}
+		start, ind = next, indent
+	}
+}

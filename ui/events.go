@@ -1,0 +1,250 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"mellium.im/xmpp/jid"
+
+	"parley/account"
+	"parley/sanitize"
+)
+
+// acctFor returns the state of the account an event belongs to, or nil.
+func (u *UI) acctFor(ev account.Event) *acctState {
+	j := ev.AccountJID().Bare()
+	for _, a := range u.accts {
+		if a.jid.Equal(j) {
+			return a
+		}
+	}
+	return nil
+}
+
+// apply applies one event to the UI state. Runs on the tview goroutine.
+// Network strings are sanitized here, once.
+func (u *UI) apply(ev account.Event) {
+	if n, ok := ev.(uiNote); ok {
+		w := n.win
+		if !u.isOpen(w) {
+			w = u.console()
+		}
+		u.info(w, n.err, n.text)
+		return
+	}
+	a := u.acctFor(ev)
+	if a == nil {
+		return
+	}
+	switch ev := ev.(type) {
+	case account.StateEvent:
+		u.applyState(a, ev)
+	case account.RosterEvent:
+		u.applyRoster(a, ev)
+	case account.PresenceEvent:
+		u.applyPresence(a, ev)
+	case account.SubscriptionEvent:
+		u.applySubscription(a, ev)
+	case account.MessageEvent:
+		u.applyMessage(a, ev.Msg)
+	case account.InfoEvent:
+		u.info(u.console(), ev.Error, a.jid.String()+": "+ev.Text)
+	}
+}
+
+// isOpen reports whether w is still in the window list.
+func (u *UI) isOpen(w *window) bool {
+	for _, x := range u.wins {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+func (u *UI) applyState(a *acctState, ev account.StateEvent) {
+	a.state = ev.State
+	a.stateText = cleanName(ev.Text)
+	line := a.jid.String() + ": " + ev.State.String()
+	if a.stateText != "" {
+		line += ": " + a.stateText
+	}
+	isErr := ev.Err != nil || ev.State == account.Failed
+	if isErr && a.stateText == "" {
+		line += ": " + sanitize.Text(ev.Err.Error())
+	}
+	u.info(u.console(), isErr, line)
+	if isErr && u.cur != 0 {
+		u.info(u.curWin(), true, line)
+	}
+	if ev.State != account.Online {
+		clear(a.pres) // presence is unknown while offline
+	}
+	u.roster.dirty = true
+}
+
+func (u *UI) applyRoster(a *acctState, ev account.RosterEvent) {
+	if ev.Full {
+		clear(a.items)
+	}
+	for _, it := range ev.Items {
+		key := it.JID.Bare().String()
+		if it.Subscription == "remove" {
+			delete(a.items, key)
+			continue
+		}
+		c := it
+		c.JID = it.JID.Bare()
+		c.Name = cleanName(it.Name)
+		c.Groups = make([]string, 0, len(it.Groups))
+		for _, g := range it.Groups {
+			if g = cleanName(g); strings.TrimSpace(g) != "" {
+				c.Groups = append(c.Groups, g)
+			}
+		}
+		a.items[key] = &c
+	}
+	for _, w := range u.wins {
+		if w.acct == a && w.kind == winChat {
+			w.name = a.displayName(w.peer)
+		}
+	}
+	u.roster.dirty = true
+}
+
+func (u *UI) applyPresence(a *acctState, ev account.PresenceEvent) {
+	bare := ev.From.Bare().String()
+	name := a.displayName(ev.From.Bare())
+	if ev.Err != "" {
+		u.info(u.console(), true, fmt.Sprintf("%s: presence error from %s: %s", a.jid, name, cleanName(ev.Err)))
+		return
+	}
+	before := a.best(bare)
+	var oldShow account.Show
+	var oldStatus string
+	if before != nil {
+		oldShow, oldStatus = before.show, before.status
+	}
+	res := ev.From.Resourcepart()
+	if ev.Available {
+		if a.pres[bare] == nil {
+			a.pres[bare] = make(map[string]*resource)
+		}
+		u.seq++
+		a.pres[bare][res] = &resource{show: ev.Show, status: cleanName(ev.Status), prio: ev.Priority, seq: u.seq}
+	} else if m := a.pres[bare]; m != nil {
+		delete(m, res)
+		if len(m) == 0 {
+			delete(a.pres, bare)
+		}
+	}
+	after := a.best(bare)
+	u.roster.dirty = true
+	w := u.findWin(a, ev.From.Bare())
+	if w == nil {
+		return
+	}
+	switch {
+	case before == nil && after == nil:
+		return
+	case after == nil:
+		u.info(w, false, name+" is offline")
+	case before == nil || after.show != oldShow || after.status != oldStatus:
+		line := name + " is " + showWord(after.show, true)
+		if after.status != "" {
+			line += ": " + after.status
+		}
+		u.info(w, false, line)
+	}
+}
+
+func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
+	from := sanitize.Text(ev.From.Bare().String())
+	var line string
+	isReq := false
+	switch ev.Type {
+	case "subscribe":
+		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s", from, from, from)
+		isReq = true
+	case "subscribed":
+		line = from + " allowed you to see their presence"
+	case "unsubscribe":
+		line = from + " no longer wants to see your presence"
+	case "unsubscribed":
+		line = from + " denied or cancelled your subscription to their presence"
+	default:
+		return
+	}
+	if len(u.accts) > 1 {
+		line = a.jid.String() + ": " + line
+	}
+	kind := lineInfo
+	if isReq {
+		kind = lineHigh
+	}
+	u.add(u.console(), composeEntry(u.now().In(u.loc), u.opts.TimeFormat, kind, "", []string{line}), true)
+}
+
+// applyMessage shows a message in the window of its peer.
+func (u *UI) applyMessage(a *acctState, m account.Message) {
+	peer := m.Peer()
+	if peer.String() == "" {
+		return
+	}
+	if m.Type == "groupchat" {
+		return // rooms have their own windows (package muc)
+	}
+	if m.Err == "" && m.Body == "" {
+		return // chat states, receipts and the like carry no body
+	}
+	w := u.chatWin(a, peer)
+	body := m.Body
+	if len(body) > maxBody {
+		body = body[:maxBody] + "…"
+	}
+	t := m.Time.In(u.loc)
+	if m.Err != "" {
+		text := "error: " + m.Err
+		if body != "" {
+			text += " (message: " + body + ")"
+		}
+		u.add(w, composeEntry(t, u.opts.TimeFormat, lineError, "", sanitize.Lines(text)), true)
+		return
+	}
+	nick := "me"
+	var color = u.theme.Own
+	kind := lineOwn
+	if m.Dir == account.In {
+		nick = a.displayName(peer)
+		color = u.nickColor(peer.String())
+		kind = lineMsg
+	}
+	if rest, ok := strings.CutPrefix(body, "/me "); ok {
+		body = rest
+		kind = lineOwnAct
+		if m.Dir == account.In {
+			kind = lineAction
+		}
+	}
+	lines := sanitize.Lines(body)
+	if kind == lineMsg && mentions(lines, a.jid) {
+		kind = lineHigh
+	}
+	e := composeEntry(t, u.opts.TimeFormat, kind, nick, lines)
+	e.nickColor = color
+	u.add(w, e, m.Dir == account.In)
+}
+
+// mentions reports whether the body names the account's local part.
+func mentions(lines []string, me jid.JID) bool {
+	lp := strings.ToLower(me.Localpart())
+	if lp == "" {
+		return false
+	}
+	for _, l := range lines {
+		if strings.Contains(strings.ToLower(l), lp) {
+			return true
+		}
+	}
+	return false
+}

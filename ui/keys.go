@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"strconv"
+
+	"github.com/gdamore/tcell/v2"
+)
+
+// keyBinding is one global key: matched before the focused widget sees the
+// key. Editing keys of the input line are listed too (with a nil action) so
+// that /help keys shows every key in one place.
+type keyBinding struct {
+	name   string // as shown in /help keys
+	key    tcell.Key
+	r      rune          // for tcell.KeyRune
+	mod    tcell.ModMask // only ModAlt is compared
+	help   string
+	action func(u *UI)
+}
+
+// matches reports whether ev is this binding.
+func (k keyBinding) matches(ev *tcell.EventKey) bool {
+	if k.action == nil || ev.Key() != k.key || ev.Modifiers()&tcell.ModAlt != k.mod&tcell.ModAlt {
+		return false
+	}
+	return k.key != tcell.KeyRune || ev.Rune() == k.r
+}
+
+// keyTable returns the key bindings.
+func keyTable() []keyBinding {
+	keys := []keyBinding{}
+	for i := 1; i <= 10; i++ {
+		r := rune('0' + i%10)
+		keys = append(keys, keyBinding{
+			name: "Alt-" + string(r), key: tcell.KeyRune, r: r, mod: tcell.ModAlt,
+			help:   "window " + strconv.Itoa(i),
+			action: func(u *UI) { u.show(i - 1) },
+		})
+	}
+	keys = append(keys,
+		keyBinding{name: "Ctrl-N", key: tcell.KeyCtrlN, help: "next window", action: func(u *UI) { u.show((u.cur + 1) % len(u.wins)) }},
+		keyBinding{name: "Ctrl-P", key: tcell.KeyCtrlP, help: "previous window", action: func(u *UI) { u.show((u.cur + len(u.wins) - 1) % len(u.wins)) }},
+		keyBinding{name: "Alt-a", key: tcell.KeyRune, r: 'a', mod: tcell.ModAlt, help: "next window with unread messages", action: (*UI).nextActive},
+		keyBinding{name: "PgUp", key: tcell.KeyPgUp, help: "scroll the conversation up", action: func(u *UI) { u.scroll(max(u.convo.height-1, 1)) }},
+		keyBinding{name: "PgDn", key: tcell.KeyPgDn, help: "scroll the conversation down", action: func(u *UI) { u.scroll(-max(u.convo.height-1, 1)) }},
+		keyBinding{name: "Alt-r", key: tcell.KeyRune, r: 'r', mod: tcell.ModAlt, help: "focus the roster / the input line (in the roster: arrows or j/k, Enter opens, Esc returns)", action: (*UI).toggleRoster},
+		keyBinding{name: "Ctrl-L", key: tcell.KeyCtrlL, help: "redraw the screen", action: func(u *UI) {
+			if u.screen != nil {
+				u.screen.Sync()
+			}
+		}},
+		keyBinding{name: "Ctrl-C", key: tcell.KeyCtrlC, help: "nothing (use /quit)", action: func(u *UI) { u.info(u.curWin(), false, "type /quit to leave parley") }},
+		keyBinding{name: "Tab", help: "complete commands, their arguments and JIDs; again for the next candidate"},
+		keyBinding{name: "Enter", help: "send the input line"},
+		keyBinding{name: "Alt-Enter", help: "insert a line break (multi-line message); a bracketed paste is one message too"},
+		keyBinding{name: "Up/Down", help: "input history"},
+		keyBinding{name: "Ctrl-A/Ctrl-E", help: "start / end of the input line (also Home/End)"},
+		keyBinding{name: "Ctrl-W/Ctrl-U/Ctrl-K", help: "delete the word before the cursor / to the start / to the end"},
+	)
+	return keys
+}
+
+// captureKey is the application's input capture: global keys first, the
+// focused widget gets the rest.
+func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
+	for _, k := range u.keys {
+		if k.matches(ev) {
+			u.comp.reset()
+			k.action(u)
+			return nil
+		}
+	}
+	return ev
+}
+
+// toggleRoster moves the focus between the input line and the roster.
+func (u *UI) toggleRoster() {
+	if u.roster.HasFocus() || u.opts.RosterWidth < 0 {
+		u.app.SetFocus(u.input)
+		return
+	}
+	if u.roster.sel < 0 {
+		if u.roster.dirty {
+			u.roster.rebuild()
+		}
+		u.roster.move(1)
+	}
+	u.app.SetFocus(u.roster)
+}
+
+// nextActive shows the next window with unread messages, highlights first.
+func (u *UI) nextActive() {
+	for _, wantHigh := range []bool{true, false} {
+		for d := 1; d < len(u.wins); d++ {
+			i := (u.cur + d) % len(u.wins)
+			w := u.wins[i]
+			if wantHigh && w.highlight > 0 || !wantHigh && w.unread > 0 {
+				u.show(i)
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,104 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"parley/sanitize"
+)
+
+// titleBar draws the current window's title: peer name, JID, presence and
+// status.
+type titleBar struct {
+	*tview.Box
+	u *UI
+}
+
+// Draw implements tview.Primitive.
+func (t *titleBar) Draw(scr tcell.Screen) {
+	t.Box.DrawForSubclass(scr, t)
+	x, y, w, _ := t.GetInnerRect()
+	th := t.u.theme
+	bar := th.bar()
+	fill(scr, x, y, w, bar)
+	win := t.u.curWin()
+	end := x + w
+	if win.kind == winConsole {
+		put(scr, x+1, y, w-1, "parley console: account states and errors; /help for commands", bar)
+		return
+	}
+	col := put(scr, x+1, y, w-1, sanitize.Truncate(win.name, w/2), bar.Bold(true))
+	if win.name != win.peer.String() {
+		col = put(scr, col, y, end-col, " <"+sanitize.Truncate(win.peer.String(), w/2)+">", bar)
+	}
+	a := win.acct
+	b := a.best(win.peer.Bare().String())
+	symbol, color := th.presenceSymbol("", b != nil)
+	word := showWord("", false)
+	status := ""
+	if b != nil {
+		symbol, color = th.presenceSymbol(b.show, true)
+		word = showWord(b.show, true)
+		status = b.status
+	}
+	col = put(scr, col, y, end-col, " ", bar)
+	col = put(scr, col, y, end-col, symbol, bar.Foreground(color))
+	col = put(scr, col, y, end-col, " "+word, bar)
+	if status != "" {
+		col = put(scr, col, y, end-col, ": "+sanitize.Truncate(status, max(end-col-2, 0)), bar)
+	}
+	if len(t.u.accts) > 1 {
+		label := " [" + a.jid.String() + "]"
+		if end-col > sanitize.Width(label) {
+			put(scr, end-sanitize.Width(label), y, sanitize.Width(label), label, bar.Foreground(th.Header))
+		}
+	}
+}
+
+// statusBar draws the accounts with their connection states, the current
+// window number and name, and the time.
+type statusBar struct {
+	*tview.Box
+	u *UI
+}
+
+// Draw implements tview.Primitive.
+func (s *statusBar) Draw(scr tcell.Screen) {
+	s.Box.DrawForSubclass(scr, s)
+	x, y, w, _ := s.GetInnerRect()
+	u := s.u
+	th := u.theme
+	bar := th.bar()
+	fill(scr, x, y, w, bar)
+	end := x + w
+	clock := "[" + u.now().In(u.loc).Format(u.opts.TimeFormat) + "] "
+	col := put(scr, x, y, w, clock, bar)
+	for _, a := range u.accts {
+		st := bar
+		switch a.state.String() {
+		case "online":
+			st = bar.Foreground(th.Online)
+		case "failed":
+			st = bar.Foreground(th.Error)
+		case "connecting", "reconnecting":
+			st = bar.Foreground(th.Away)
+		}
+		col = put(scr, col, y, end-col, "["+sanitize.Text(a.jid.String())+": ", bar)
+		col = put(scr, col, y, end-col, a.state.String(), st)
+		col = put(scr, col, y, end-col, "] ", bar)
+	}
+	win := u.curWin()
+	label := "[" + strconv.Itoa(u.cur+1) + ":" + sanitize.Truncate(win.name, 24) + "]"
+	if win.scroll > 0 {
+		label += " -MORE-"
+	}
+	put(scr, col, y, end-col, label, bar.Bold(true))
+}
+
+// errorf makes a command error, shown inline in the current window.
+func errorf(format string, args ...any) error {
+	return fmt.Errorf(format, args...)
+}

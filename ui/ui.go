@@ -1,0 +1,326 @@
+// Package ui is parley's terminal user interface: a roster pane, one window
+// per conversation (window 1 is the console), a window list, a status bar and
+// an input line, on tview and tcell.
+//
+// Accounts feed the UI through Post, from any goroutine. Only the tview
+// goroutine touches widgets and UI state: Post appends to a queue, and one
+// queued update at a time drains the queue and redraws, so a burst of events
+// costs one redraw. Every string that came from the network is sanitized once,
+// when its event is applied, and drawn cell by cell without going through a
+// tag parser.
+package ui
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+	"mellium.im/xmpp/jid"
+
+	"parley/account"
+)
+
+// Account is what the UI needs of an account (implemented by
+// *account.Account). Methods may block on the network: the UI calls them from
+// goroutines of its own, never from the tview goroutine.
+type Account interface {
+	JID() jid.JID
+	State() account.State
+	// SendMessage sends a message. The account also emits a MessageEvent
+	// with Dir Out for it: the UI displays that, not the return value.
+	SendMessage(ctx context.Context, to jid.JID, typ, body string) (account.Message, error)
+	SetPresence(ctx context.Context, show account.Show, status string) error
+	// Subscription sends a subscription stanza of type subscribe,
+	// subscribed, unsubscribe or unsubscribed.
+	Subscription(ctx context.Context, to jid.JID, typ string) error
+	RosterSet(ctx context.Context, item account.RosterItem) error
+	RosterRemove(ctx context.Context, j jid.JID) error
+}
+
+// Options configures a UI.
+type Options struct {
+	// Screen is the terminal; nil means the real one. Tests pass a
+	// tcell.NewSimulationScreen.
+	Screen tcell.Screen
+	// Accounts are the accounts shown, in configuration order.
+	Accounts []Account
+	// TimeFormat is a Go time layout for message times; "" means "15:04".
+	TimeFormat string
+	// RosterWidth is the width of the roster pane in cells (0: 28; negative:
+	// no roster pane).
+	RosterWidth int
+	// OccupantWidth is the width of the occupant pane of room windows (0: 20).
+	OccupantWidth int
+	// ShowJoins shows join and leave lines in room windows.
+	ShowJoins bool
+	// Theme holds the colours; the zero Theme means DefaultTheme().
+	Theme Theme
+}
+
+// Limits on what the UI keeps.
+const (
+	maxEntries   = 10000    // lines kept per window
+	maxBody      = 16 << 10 // bytes of one message body shown
+	maxDrain     = 1000     // events applied per redraw, so keys interleave with floods
+	defaultFrame = 16 * time.Millisecond
+)
+
+// UI is the terminal user interface. Create it with New, feed it with Post,
+// run it with Run.
+type UI struct {
+	app    *tview.Application
+	screen tcell.Screen
+	opts   Options
+	theme  Theme
+	now    func() time.Time // clock for the status bar; tests fix it
+	loc    *time.Location   // zone for message times; tests use UTC
+
+	// Event queue, shared with posting goroutines.
+	mu     sync.Mutex
+	queue  []account.Event
+	closed bool
+	wake   chan struct{}
+
+	frameGap time.Duration // minimum time between two event-driven redraws
+	draws    atomic.Int64  // redraws done (test and benchmark hook)
+	applied  atomic.Int64  // events applied (test and benchmark hook)
+	onDraw   func()        // test hook, called after each draw on the tview goroutine
+
+	ctx context.Context // for account calls; cancelled when Run returns
+
+	// State below is owned by the tview goroutine.
+	accts      []*acctState
+	wins       []*window
+	cur        int // index in wins of the current window
+	prev       int // index of the window shown before, for /close
+	nickColors map[string]tcell.Color
+	comp       completion
+	cmds       []command
+	keys       []keyBinding
+	seq        uint64 // presence sequence, newest resource wins ties
+
+	root   *tview.Flex
+	body   *tview.Flex
+	roster *rosterView
+	title  *titleBar
+	convo  *convoView
+	winbar *winBar
+	status *statusBar
+	input  *inputLine
+}
+
+// New builds a UI for the given options. Nothing is drawn before Run.
+func New(o Options) *UI {
+	u := &UI{
+		opts:       o,
+		theme:      o.Theme,
+		now:        time.Now,
+		loc:        time.Local,
+		wake:       make(chan struct{}, 1),
+		frameGap:   defaultFrame,
+		ctx:        context.Background(),
+		nickColors: make(map[string]tcell.Color),
+	}
+	if u.theme == (Theme{}) {
+		u.theme = DefaultTheme()
+	}
+	if u.opts.TimeFormat == "" {
+		u.opts.TimeFormat = "15:04"
+	}
+	if u.opts.RosterWidth == 0 {
+		u.opts.RosterWidth = 28
+	}
+	if u.opts.OccupantWidth == 0 {
+		u.opts.OccupantWidth = 20
+	}
+	for _, a := range o.Accounts {
+		u.accts = append(u.accts, newAcctState(a))
+	}
+	u.wins = []*window{newWindow(winConsole, nil, jid.JID{}, "console")}
+	u.cmds = commandTable()
+	u.keys = keyTable()
+	u.build()
+	return u
+}
+
+// build creates the widgets and the layout.
+func (u *UI) build() {
+	u.app = tview.NewApplication()
+	u.roster = newRosterView(u)
+	u.title = &titleBar{Box: tview.NewBox(), u: u}
+	u.convo = &convoView{Box: tview.NewBox(), u: u}
+	u.winbar = &winBar{Box: tview.NewBox(), u: u}
+	u.status = &statusBar{Box: tview.NewBox(), u: u}
+	u.input = newInputLine(u)
+
+	right := tview.NewFlex().SetDirection(tview.FlexRow).
+		AddItem(u.title, 1, 0, false).
+		AddItem(u.convo, 0, 1, false).
+		AddItem(u.winbar, 1, 0, false).
+		AddItem(u.status, 1, 0, false).
+		AddItem(u.input, 1, 0, true)
+	u.body = right
+	u.root = tview.NewFlex().SetDirection(tview.FlexColumn)
+	if u.opts.RosterWidth > 0 {
+		u.root.AddItem(u.roster, u.opts.RosterWidth, 0, false)
+	}
+	u.root.AddItem(right, 0, 1, true)
+	u.app.SetRoot(u.root, true).SetFocus(u.input)
+	u.app.SetInputCapture(u.captureKey)
+	u.app.SetAfterDrawFunc(func(tcell.Screen) {
+		u.draws.Add(1)
+		if u.onDraw != nil {
+			u.onDraw()
+		}
+	})
+	u.app.EnablePaste(true)
+}
+
+// Post queues an account event for the UI. It is safe to call from any
+// goroutine and never blocks; events posted in a burst are applied together
+// and cost one redraw.
+func (u *UI) Post(ev account.Event) {
+	u.mu.Lock()
+	if u.closed {
+		u.mu.Unlock()
+		return
+	}
+	u.queue = append(u.queue, ev)
+	u.mu.Unlock()
+	select {
+	case u.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run shows the UI and handles keys and events until /quit or until ctx is
+// done. The caller closes the accounts afterwards.
+func (u *UI) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	u.ctx = ctx
+	screen := u.opts.Screen
+	if screen == nil {
+		s, err := tcell.NewScreen()
+		if err != nil {
+			return err
+		}
+		screen = s
+	}
+	u.screen = screen
+	u.app.SetScreen(screen)
+	screen.EnablePaste()
+
+	stop := make(chan struct{})
+	pumpDone := make(chan struct{})
+	go func() {
+		defer close(pumpDone)
+		u.pump(stop)
+	}()
+	runDone := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			u.app.Stop()
+		case <-runDone:
+		}
+	}()
+	err := u.app.Run()
+	close(runDone)
+	u.mu.Lock()
+	u.closed = true
+	u.queue = nil
+	u.mu.Unlock()
+	close(stop)
+	<-pumpDone
+	return err
+}
+
+// quit ends Run. Called on the tview goroutine.
+func (u *UI) quit() {
+	go u.app.Stop()
+}
+
+// pump turns wake-ups into queued drain-and-draw updates, one at a time and
+// at most one per frameGap.
+func (u *UI) pump(stop <-chan struct{}) {
+	for {
+		select {
+		case <-u.wake:
+		case <-stop:
+			return
+		}
+		done := make(chan struct{})
+		// QueueUpdateDraw blocks until the tview loop ran it; if the loop
+		// stops first it never returns, so it gets its own goroutine.
+		go func() {
+			u.app.QueueUpdateDraw(u.drain)
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-stop:
+			return
+		}
+		if u.frameGap > 0 {
+			t := time.NewTimer(u.frameGap)
+			select {
+			case <-t.C:
+			case <-stop:
+				t.Stop()
+				return
+			}
+		}
+	}
+}
+
+// drain applies queued events (at most maxDrain; the rest wait for the next
+// frame). Runs on the tview goroutine, followed by one draw.
+func (u *UI) drain() {
+	u.mu.Lock()
+	batch := u.queue
+	if len(batch) > maxDrain {
+		rest := make([]account.Event, len(batch)-maxDrain)
+		copy(rest, batch[maxDrain:])
+		u.queue = rest
+		batch = batch[:maxDrain]
+		select {
+		case u.wake <- struct{}{}:
+		default:
+		}
+	} else {
+		u.queue = nil
+	}
+	u.mu.Unlock()
+	for _, ev := range batch {
+		u.apply(ev)
+	}
+	u.applied.Add(int64(len(batch)))
+}
+
+// async runs f, which may block on the network, off the tview goroutine.
+// Its error, or its non-empty result, becomes a line in win.
+func (u *UI) async(win *window, f func(ctx context.Context) (string, error)) {
+	ctx := u.ctx
+	go func() {
+		msg, err := f(ctx)
+		switch {
+		case err != nil:
+			u.Post(uiNote{win: win, text: err.Error(), err: true})
+		case msg != "":
+			u.Post(uiNote{win: win, text: msg})
+		}
+	}()
+}
+
+// uiNote is an event the UI posts to itself: a line for a window, from a
+// goroutine that finished an account call.
+type uiNote struct {
+	account.Base
+	win  *window
+	text string
+	err  bool
+}

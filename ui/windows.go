@@ -1,0 +1,215 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+	"mellium.im/xmpp/jid"
+
+	"parley/sanitize"
+)
+
+// winKind is the kind of a window. Room and search windows slot in here.
+type winKind uint8
+
+const (
+	winConsole winKind = iota // window 1: account states, errors, /help
+	winChat                   // a 1:1 conversation
+)
+
+// window is one conversation (or the console) and its lines.
+type window struct {
+	kind   winKind
+	acct   *acctState // nil for the console
+	peer   jid.JID    // bare JID (full for a room private chat)
+	name   string     // sanitized display name
+	buf    *ring
+	scroll int // rows scrolled up from the bottom
+
+	unread    int // messages not seen
+	highlight int // of which mention us (counted separately)
+}
+
+func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
+	return &window{kind: kind, acct: a, peer: peer, name: name, buf: newRing(maxEntries)}
+}
+
+// curWin returns the current window.
+func (u *UI) curWin() *window { return u.wins[u.cur] }
+
+// console returns window 1.
+func (u *UI) console() *window { return u.wins[0] }
+
+// findWin returns the chat window of account a with peer, or nil.
+func (u *UI) findWin(a *acctState, peer jid.JID) *window {
+	for _, w := range u.wins {
+		if w.acct == a && w.peer.Equal(peer) {
+			return w
+		}
+	}
+	return nil
+}
+
+// chatWin returns the chat window of account a with peer, creating it.
+func (u *UI) chatWin(a *acctState, peer jid.JID) *window {
+	if w := u.findWin(a, peer); w != nil {
+		return w
+	}
+	w := newWindow(winChat, a, peer, a.displayName(peer))
+	u.wins = append(u.wins, w)
+	u.roster.dirty = true
+	return w
+}
+
+// show makes window index i current.
+func (u *UI) show(i int) {
+	if i < 0 || i >= len(u.wins) || i == u.cur {
+		return
+	}
+	u.prev, u.cur = u.cur, i
+	w := u.wins[i]
+	w.unread, w.highlight = 0, 0
+	u.comp.reset()
+	u.roster.dirty = true
+}
+
+// showWin makes w current.
+func (u *UI) showWin(w *window) {
+	for i, x := range u.wins {
+		if x == w {
+			u.show(i)
+			return
+		}
+	}
+}
+
+// closeWin closes window index i (never the console).
+func (u *UI) closeWin(i int) {
+	if i <= 0 || i >= len(u.wins) {
+		return
+	}
+	u.wins = append(u.wins[:i], u.wins[i+1:]...)
+	adj := func(k int) int {
+		switch {
+		case k > i:
+			return k - 1
+		case k == i:
+			return i - 1
+		}
+		return k
+	}
+	if u.cur == i {
+		u.cur = adj(u.prev)
+		if u.prev == i {
+			u.cur = i - 1
+		}
+	} else {
+		u.cur = adj(u.cur)
+	}
+	u.cur = min(max(u.cur, 0), len(u.wins)-1)
+	u.prev = 0
+	w := u.curWin()
+	w.unread, w.highlight = 0, 0
+	u.roster.dirty = true
+}
+
+// add appends an entry to w, keeping a scrolled view where it was and
+// counting unread lines of windows not shown.
+func (u *UI) add(w *window, e *entry, unread bool) {
+	w.buf.push(e)
+	if w.scroll > 0 && u.convo.width > 0 {
+		w.scroll += len(e.wrapped(u.convo.width))
+	}
+	if unread && w != u.curWin() {
+		w.unread++
+		if e.kind == lineHigh || e.kind == lineError {
+			w.highlight++
+		}
+		u.roster.dirty = true
+	}
+}
+
+// info adds an info (or error) line to w.
+func (u *UI) info(w *window, isErr bool, text string) {
+	kind := lineInfo
+	if isErr {
+		kind = lineError
+	}
+	lines := sanitize.Lines(text)
+	u.add(w, composeEntry(u.now().In(u.loc), u.opts.TimeFormat, kind, "", lines), w.kind == winConsole && isErr)
+}
+
+// scroll moves the current window by delta rows (positive: up, older).
+func (u *UI) scroll(delta int) {
+	w := u.curWin()
+	w.scroll += delta
+	if w.scroll < 0 {
+		w.scroll = 0
+	}
+}
+
+// winBar draws the window list: [1:console] [2:alice*] [3:bob!].
+// "*" marks unread messages, "!" a highlight.
+type winBar struct {
+	*tview.Box
+	u *UI
+}
+
+// Draw implements tview.Primitive.
+func (b *winBar) Draw(scr tcell.Screen) {
+	b.Box.DrawForSubclass(scr, b)
+	x, y, w, _ := b.GetInnerRect()
+	th := b.u.theme
+	bar := th.bar()
+	fill(scr, x, y, w, bar)
+	end := x + w
+	col := x
+	for i, win := range b.u.wins {
+		st := bar
+		mark := ""
+		switch {
+		case win.highlight > 0:
+			st, mark = bar.Foreground(th.HighMark).Bold(true), "!"
+		case win.unread > 0:
+			st, mark = bar.Foreground(th.Activity).Bold(true), "*"
+		}
+		if i == b.u.cur {
+			st = st.Reverse(true)
+		}
+		label := "[" + strconv.Itoa(i+1) + ":" + sanitize.Truncate(win.name, 16) + mark + "]"
+		if col+sanitize.Width(label) > end {
+			put(scr, end-1, y, 1, "…", bar)
+			return
+		}
+		col = put(scr, col, y, end-col, label, st)
+		col = put(scr, col, y, end-col, " ", bar)
+	}
+}
+
+// winByName finds a window by number or by name/JID prefix.
+func (u *UI) winByName(arg string) (int, error) {
+	if n, err := strconv.Atoi(arg); err == nil {
+		if n < 1 || n > len(u.wins) {
+			return 0, errorf("no window %d (there are %d)", n, len(u.wins))
+		}
+		return n - 1, nil
+	}
+	found := -1
+	for i, w := range u.wins {
+		if w.name == arg || w.peer.String() == arg {
+			return i, nil
+		}
+		if strings.HasPrefix(w.name, arg) || strings.HasPrefix(w.peer.String(), arg) {
+			if found >= 0 {
+				return 0, errorf("%q matches several windows", arg)
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		return 0, errorf("no window named %q", arg)
+	}
+	return found, nil
+}
