@@ -174,6 +174,17 @@ func (c *conn) writeRaw(p []byte) error {
 	return err
 }
 
+// writeAtBoundary writes p if the outbound stream is between top-level
+// elements (a write in the middle of another would corrupt it).
+func (c *conn) writeAtBoundary(p []byte) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.out.atBoundary() {
+		// Best effort: the stream is being closed on an error anyway.
+		_, _ = c.Conn.Write(p)
+	}
+}
+
 // takeRequest reports whether an <r/> should follow the current write on c,
 // and records it as sent.
 func (st *State) takeRequest(c *conn) bool {

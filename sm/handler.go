@@ -81,8 +81,21 @@ func (st *State) handleAck(w xmlstream.TokenWriter, start *xml.StartElement) err
 		st.lastErr = err
 		sent := st.outH
 		st.forgetLocked()
+		c := st.cur
 		st.mu.Unlock()
-		return handledStreamError(err, sent)
+		h := "0"
+		if he, ok := err.(*HandledError); ok && he.Raw == "" {
+			h = strconv.FormatUint(uint64(he.H), 10)
+		}
+		// mellium v0.22.0's Serve encodes the returned stream error into its
+		// buffer but writes </stream:stream> past it without flushing, so the
+		// error would never reach the server: write it here, between
+		// top-level elements, and return it so that Serve closes the stream.
+		if c != nil {
+			c.writeAtBoundary([]byte(`<stream:error><undefined-condition xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>` +
+				`<handled-count-too-high xmlns='` + NS + `' h='` + h + `' send-count='` + strconv.FormatUint(uint64(sent), 10) + `'/></stream:error>`))
+		}
+		return stream.UndefinedCondition
 	}
 	again := st.enabled && st.reqOut && st.outH != st.reqAt && st.outH != st.acked
 	st.reqOut = false
@@ -99,23 +112,6 @@ func (st *State) handleAck(w xmlstream.TokenWriter, start *xml.StartElement) err
 		return err
 	}
 	return w.EncodeToken(r.End())
-}
-
-// handledStreamError is the stream error XEP-0198 §4 prescribes for an h
-// above the number of stanzas sent.
-func handledStreamError(err error, sent uint32) error {
-	h := "0"
-	if he, ok := err.(*HandledError); ok && he.Raw == "" {
-		h = strconv.FormatUint(uint64(he.H), 10)
-	}
-	app := xml.StartElement{
-		Name: xml.Name{Space: NS, Local: "handled-count-too-high"},
-		Attr: []xml.Attr{
-			{Name: xml.Name{Local: "h"}, Value: h},
-			{Name: xml.Name{Local: "send-count"}, Value: strconv.FormatUint(uint64(sent), 10)},
-		},
-	}
-	return stream.UndefinedCondition.ApplicationError(xmlstream.Wrap(nil, app))
 }
 
 // RequestAck sends <r/> on s, asking the server how many of our stanzas it
