@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +19,7 @@ import (
 var ErrSetupQuit = errors.New("config: setup quit without writing a config file")
 
 // Setup asks on out/in for JID, then either a password or a password command
-// (and optionally host, TLS mode and port), calls test (which logs in once;
+// (and optionally host, TLS mode, port and CA file), calls test (which logs in once;
 // main passes a function that connects with the account package; nil skips
 // the test) and on success writes a config file at path with mode 0600
 // (parent directories 0700), then returns the loaded config. On test failure
@@ -147,10 +148,44 @@ func (p *prompter) askEndpoint(a *Account) error {
 		n, err := strconv.Atoi(s)
 		if err == nil && n >= 1 && n <= 65535 {
 			a.Port = n
-			return nil
+			break
 		}
 		fmt.Fprintf(p.out, "  %q is not a port (1..65535)\n", s)
 	}
+	for {
+		s, err := p.ask("CA certificate file (PEM) for a server with a private CA, empty for none ('-' for none)", a.CAFile)
+		if err != nil {
+			return err
+		}
+		if s == "" || s == "-" {
+			a.CAFile = ""
+			return nil
+		}
+		path, err := absPath(s)
+		if err == nil {
+			if msg := checkCAFile(path); msg != "" {
+				err = errors.New(msg)
+			}
+		}
+		if err == nil {
+			a.CAFile = path
+			return nil
+		}
+		fmt.Fprintf(p.out, "  %v\n", err)
+	}
+}
+
+// absPath expands a leading ~ and makes p absolute against the working
+// directory, for paths typed during setup.
+func absPath(p string) (string, error) {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		p = filepath.Join(home, p[1:])
+	}
+	return filepath.Abs(p)
 }
 
 // ask shows question (and def, taken on an empty answer) and returns the

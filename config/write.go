@@ -73,19 +73,15 @@ func writeKey(b *strings.Builder, key, value string, isDefault bool) {
 	fmt.Fprintf(b, "%s = %s\n", key, value)
 }
 
-// formatDuration writes d the short way: "60s", "2m", "1m30s".
+// formatDuration writes d the short way: "60s", "2m", "2m30s".
 func formatDuration(d time.Duration) string {
-	if d%time.Second != 0 {
-		return d.String()
-	}
-	m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
 	switch {
-	case m == 0:
-		return fmt.Sprintf("%ds", s)
-	case s == 0:
-		return fmt.Sprintf("%dm", m)
+	case d%time.Minute == 0 && d >= 2*time.Minute:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	case d%time.Second == 0 && d < 2*time.Minute:
+		return fmt.Sprintf("%ds", d/time.Second)
 	}
-	return fmt.Sprintf("%dm%ds", m, s)
+	return d.String()
 }
 
 // tomlString quotes s as a TOML basic string.

@@ -1,0 +1,200 @@
+package config
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+)
+
+func TestSetup(t *testing.T) {
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, []byte(testCertPEM(t)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	failOnce := func() func(context.Context, Account) error {
+		n := 0
+		return func(context.Context, Account) error {
+			n++
+			if n == 1 {
+				return errors.New("not-authorized")
+			}
+			return nil
+		}
+	}
+	tests := []struct {
+		name    string
+		input   string
+		test    func(context.Context, Account) error
+		wantErr error
+		check   func(t *testing.T, a Account)
+		output  []string // parts of what Setup printed
+	}{
+		{
+			name:  "password and DNS",
+			input: "alice@example.org\ns3cret \"quoted\" \\ \n\n",
+			test:  func(context.Context, Account) error { return nil },
+			check: func(t *testing.T, a Account) {
+				if a.JID.String() != "alice@example.org" || a.Password != `s3cret "quoted" \ ` || a.Host != "" || a.Port != 0 || a.Nick != "alice" {
+					t.Errorf("account %+v", a)
+				}
+			},
+			output: []string{"Your XMPP address", "Password", "Login works.", "Wrote "},
+		},
+		{
+			name:  "bad answers asked again",
+			input: "bob@\nbob@example.org/res\nbob@example.org\n\npass show xmpp\nbad host:1\nxmpp.example.org\nx\ndir\n70000\n\nmissing.pem\n\n",
+			check: func(t *testing.T, a Account) {
+				if a.PasswordEval != "pass show xmpp" || a.Password != "" || a.Host != "xmpp.example.org" || a.TLS != TLSDirect || a.Port != 5223 {
+					t.Errorf("account %+v", a)
+				}
+			},
+			output: []string{"not a valid JID", "has a resource", "put the port in port = N", "please answer starttls or direct", `"70000" is not a port`, "cannot read CA file"},
+		},
+		{
+			name:  "login fails, edit, works",
+			input: "carol@example.org\nwrong\n\ne\n\nright\nlocalhost\n\n15222\nCAFILE\n",
+			test:  failOnce(),
+			check: func(t *testing.T, a Account) {
+				if a.JID.String() != "carol@example.org" || a.Password != "right" || a.Host != "localhost" || a.Port != 15222 || a.TLS != TLSStartTLS || a.CAFile != caFile {
+					t.Errorf("account %+v", a)
+				}
+			},
+			output: []string{"Login failed: not-authorized", "[carol@example.org]", "Login works."},
+		},
+		{
+			name:  "login fails, save anyway",
+			input: "dave@example.org\npw\n\ns\n",
+			test:  func(context.Context, Account) error { return errors.New("connection refused") },
+			check: func(t *testing.T, a Account) {
+				if a.Password != "pw" {
+					t.Errorf("account %+v", a)
+				}
+			},
+			output: []string{"Login failed: connection refused"},
+		},
+		{
+			name:    "login fails, quit",
+			input:   "erin@example.org\npw\n\nq\n",
+			test:    func(context.Context, Account) error { return errors.New("no") },
+			wantErr: ErrSetupQuit,
+		},
+		{
+			name:    "input ends",
+			input:   "frank@example.org\n",
+			wantErr: io.ErrUnexpectedEOF,
+		},
+		{
+			name:    "input ends without newline",
+			input:   "frank@example.org\npw\n\ne\nfr",
+			test:    func(context.Context, Account) error { return errors.New("no") },
+			wantErr: io.ErrUnexpectedEOF,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "new", "parley")
+			path := filepath.Join(dir, "config.toml")
+			var out strings.Builder
+			var tested []Account
+			test := tt.test
+			if test != nil {
+				inner := test
+				test = func(ctx context.Context, a Account) error {
+					tested = append(tested, a)
+					return inner(ctx, a)
+				}
+			}
+			input := strings.ReplaceAll(tt.input, "CAFILE", caFile)
+			c, err := Setup(context.Background(), strings.NewReader(input), &out, path, test)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("err = %v, want %v\noutput:\n%s", err, tt.wantErr, out.String())
+				}
+				if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("a file was written: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Setup: %v\noutput:\n%s", err, out.String())
+			}
+			for _, w := range tt.output {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+			if len(c.Accounts) != 1 || c.Path != path {
+				t.Fatalf("config %+v", c)
+			}
+			tt.check(t, c.Accounts[0])
+			if len(tested) > 0 {
+				last := tested[len(tested)-1]
+				last.Line = c.Accounts[0].Line
+				if !reflect.DeepEqual(last, c.Accounts[0]) {
+					t.Errorf("tested account %+v differs from the saved one %+v", last, c.Accounts[0])
+				}
+			}
+			fi, err := os.Stat(path)
+			if err != nil || fi.Mode().Perm() != 0o600 {
+				t.Errorf("file mode %v, %v; want 0600", fi.Mode(), err)
+			}
+			if di, err := os.Stat(dir); err != nil || di.Mode().Perm() != 0o700 {
+				t.Errorf("directory mode %v, %v; want 0700", di.Mode(), err)
+			}
+			data, _ := os.ReadFile(path)
+			if strings.Count(string(data), "\n#") < 10 {
+				t.Errorf("the written file has few comments:\n%s", data)
+			}
+		})
+	}
+}
+
+func TestSetupKeepsExistingFile(t *testing.T) {
+	path := writeConfig(t, "keep me", 0o600)
+	_, err := Setup(context.Background(), strings.NewReader("a@example.org\npw\n\n"), io.Discard, path, nil)
+	if err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("err = %v", err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != "keep me" {
+		t.Errorf("file changed to %q", data)
+	}
+}
+
+func TestRenderRoundTrip(t *testing.T) {
+	tests := []Account{
+		{JID: jid.MustParse("a@example.org"), Password: "\"q\" \\ \t tab ü 😀 \x01 end", TLS: TLSStartTLS, Resource: DefaultResource, Nick: "a", Autoconnect: true, Keepalive: DefaultKeepalive},
+		{JID: jid.MustParse("b@example.org"), PasswordEval: `pass show "xmpp/b" | head -1`, Host: "::1", Port: 5223, TLS: TLSDirect,
+			Resource: "desk", Nick: "Bee", Priority: -5, Autoconnect: false, Keepalive: 90 * time.Second},
+	}
+	for _, a := range tests {
+		path := writeConfig(t, Render(a, time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)), 0o600)
+		c, err := Load(path)
+		if err != nil {
+			t.Fatalf("rendered file does not load: %v", err)
+		}
+		got := c.Accounts[0]
+		got.Line = 0
+		if !reflect.DeepEqual(got, a) {
+			t.Errorf("round trip:\n got %+v\nwant %+v", got, a)
+		}
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		60 * time.Second: "60s", 5 * time.Second: "5s", 90 * time.Second: "90s", 2 * time.Minute: "2m",
+		150 * time.Second: "2m30s", 1500 * time.Millisecond: "1.5s", time.Hour: "60m",
+	} {
+		if got := formatDuration(d); got != want {
+			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
