@@ -31,8 +31,10 @@ const peerOnlineTimeout = 30 * time.Second
 
 // PeerEvent is something the peer received or that happened to it. Kind is
 // one of online, message, groupchat, presence, subscribe, subscribed,
-// unsubscribe, unsubscribed, error, disconnected. For "online", From is the
-// peer's full JID.
+// unsubscribe, unsubscribed, iq, error, disconnected. Message and presence
+// stanzas of type error become "error" events; "iq" events are answers
+// (Type result or error) to any IQ, including those sent with SendRaw. For
+// "online", From is the peer's full JID.
 type PeerEvent struct {
 	Kind    string `json:"kind"`
 	From    string `json:"from"`

@@ -8,7 +8,7 @@ Reads one JSON command per line on stdin and writes one JSON event per line
 on stdout (flushed). Commands carry "op": message, raw, presence, subscribe,
 approve, autoapprove, join, leave, groupchat, quit. Events carry "kind":
 online, message, groupchat, presence, subscribe, subscribed, unsubscribe,
-unsubscribed, error, disconnected; plus from, to, type, body, show, status,
+unsubscribed, iq (answers only), error, disconnected; plus from, to, type, body, show, status,
 id, nick, error, delayed and raw (the whole stanza as XML).
 """
 
@@ -60,6 +60,10 @@ class Peer(slixmpp.ClientXMPP):
         self.add_event_handler("disconnected", self.on_disconnected)
         self.register_handler(Callback("peer messages", StanzaPath("message"), self.on_message))
         self.register_handler(Callback("peer presence", StanzaPath("presence"), self.on_presence))
+        # Only answers: a catch-all iq handler would stop slixmpp from
+        # answering unknown requests with feature-not-implemented.
+        for typ in ("result", "error"):
+            self.register_handler(Callback("peer iq " + typ, StanzaPath("iq@type=" + typ), self.on_iq))
 
     async def on_start(self, _event):
         await self.get_roster()
@@ -94,6 +98,10 @@ class Peer(slixmpp.ClientXMPP):
             emit("groupchat", nick=msg["from"].resource, **fields)
         else:
             emit("message", **fields)
+
+    def on_iq(self, iq):
+        fields = self.base(iq)
+        emit("iq", error=error_condition(iq), **fields)
 
     def on_presence(self, pres):
         fields = self.base(pres)

@@ -1,6 +1,8 @@
 package prosodytest
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +51,19 @@ func TestPeers(t *testing.T) {
 		ev := alice.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "error" && e.ID == "e1" })
 		if ev.Error == "" {
 			t.Errorf("no condition in %s", ev)
+		}
+	})
+	t.Run("iq", func(t *testing.T) {
+		alice.SendRaw("<iq type='get' id='ping1' to='" + s.Domain + "'><ping xmlns='urn:xmpp:ping'/></iq>")
+		ev := alice.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "iq" && e.ID == "ping1" })
+		if ev.Type != "result" || ev.Error != "" {
+			t.Errorf("got %s", ev)
+		}
+		// The peer itself answers requests it does not know with an error.
+		alice.SendRaw("<iq type='get' id='odd1' to='" + bob.JID.String() + "'><odd xmlns='urn:example:odd'/></iq>")
+		ev = alice.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "iq" && e.ID == "odd1" })
+		if ev.Type != "error" || ev.Error == "" {
+			t.Errorf("got %s", ev)
 		}
 	})
 	t.Run("subscription and presence", func(t *testing.T) {
@@ -108,4 +123,47 @@ func TestPeerSeesServerStop(t *testing.T) {
 	p := StartPeer(t, s, j, "dave-pass")
 	s.Kill(t)
 	p.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "disconnected" })
+}
+
+// TestArchive checks that MAM works on the SQLite archive store, for 1:1
+// and for a room, by querying with raw IQs from a peer.
+func TestArchive(t *testing.T) {
+	s := Start(t)
+	hJID, iJID := s.AddUser(t, "hana", "pw-h"), s.AddUser(t, "ivan", "pw-i")
+	hana, ivan := StartPeer(t, s, hJID, "pw-h"), StartPeer(t, s, iJID, "pw-i")
+	room := "archived@" + s.MUC
+	hana.JoinRoom(room, "hana")
+	hana.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "presence" && e.From == room+"/hana" })
+	hana.SendGroup(room, "room line")
+	hana.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "groupchat" && e.Body == "room line" })
+	hana.SendMessageID(iJID.String(), "archived line", "arch1")
+	ivan.Wait(t, wait, func(e PeerEvent) bool { return e.ID == "arch1" })
+
+	for _, tc := range []struct {
+		name, to, want string
+	}{
+		{"account", "", "archived line"},
+		{"room", room, "room line"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			to := ""
+			if tc.to != "" {
+				to = " to='" + tc.to + "'"
+			}
+			q := "q-" + tc.name
+			hana.SendRaw("<iq type='set' id='" + q + "'" + to + "><query xmlns='urn:xmpp:mam:2' queryid='" + q + "'/></iq>")
+			ev := hana.Wait(t, wait, func(e PeerEvent) bool {
+				return e.Kind == "message" && strings.Contains(e.Raw, "queryid=\""+q+"\"")
+			})
+			if !strings.Contains(ev.Raw, tc.want) {
+				t.Errorf("archive result lacks %q: %s", tc.want, ev.Raw)
+			}
+		})
+	}
+	if fi, err := os.Stat(filepath.Join(s.Dir, "data", "prosody.sqlite")); err != nil || fi.Size() == 0 {
+		t.Errorf("archive not in SQLite: %v", err)
+	}
+	if log := s.Log(); strings.Contains(log, "\terror\t") {
+		t.Errorf("errors in the Prosody log:\n%s", log)
+	}
 }
