@@ -183,10 +183,13 @@ func serve(s *xmpp.Session, st *State) *served {
 func sendMsg(t *testing.T, s *xmpp.Session, body string) {
 	t.Helper()
 	m := stanza.Message{To: jid.MustParse("peer@example.net"), Type: stanza.ChatMessage}
-	err := s.Send(context.Background(), m.Wrap(xmlstream.Wrap(xmlstream.Token(xml.CharData(body)), xml.StartElement{Name: xml.Name{Local: "body"}})))
-	if err != nil {
+	if err := s.Send(context.Background(), m.Wrap(bodyTokens(body))); err != nil {
 		t.Fatalf("send %s: %v", body, err)
 	}
+}
+
+func bodyTokens(body string) xml.TokenReader {
+	return xmlstream.Wrap(xmlstream.Token(xml.CharData(body)), xml.StartElement{Name: xml.Name{Local: "body"}})
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
