@@ -41,7 +41,7 @@ type entry struct {
 // wrapped returns the rows of e at width, computing them once per width.
 func (e *entry) wrapped(width int) []row {
 	if e.wrapW != width || e.rows == nil {
-		e.rows = wrap(e.text, width, uniseg.StringWidth(e.text[:e.bodyStart]), e.rows[:0])
+		e.rows = wrap(e.text, width, uniseg.StringWidth(e.text[:e.bodyStart]), e.bodyStart, e.rows[:0])
 		e.wrapW = width
 	}
 	return e.rows

@@ -45,8 +45,9 @@ type row struct {
 
 // wrap breaks text into rows of at most width cells. A "\n" forces a break.
 // Rows after the first are indented by indent cells (when that leaves room).
-// Breaks go after a space when the row has one, else between graphemes.
-func wrap(text string, width, indent int, rows []row) []row {
+// Breaks go after a space when the row has one past byte minBreak (so the
+// space after a "time nick:" prefix does not count), else between graphemes.
+func wrap(text string, width, indent, minBreak int, rows []row) []row {
 	if width < 1 {
 		width = 1
 	}
@@ -67,7 +68,7 @@ func wrap(text string, width, indent int, rows []row) []row {
 			g, _, w, st := uniseg.FirstGraphemeClusterInString(text[pos:], state)
 			state = st
 			if col+w > avail && col > 0 {
-				if lastSpace > start {
+				if lastSpace > start && lastSpace > minBreak {
 					end, next = lastSpace, lastSpace
 				} else {
 					end, next = pos, pos

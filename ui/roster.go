@@ -129,7 +129,15 @@ func (r *rosterView) rebuild() {
 		for g := range groups {
 			names = append(names, g)
 		}
-		slices.Sort(names)
+		slices.SortFunc(names, func(x, y string) int {
+			if (x == "Contacts") != (y == "Contacts") {
+				if x == "Contacts" {
+					return 1 // contacts without a group come last
+				}
+				return -1
+			}
+			return strings.Compare(x, y)
+		})
 		for _, g := range names {
 			r.rows = append(r.rows, rosterRow{header: true, acct: a, text: g})
 			type ranked struct {

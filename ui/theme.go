@@ -44,7 +44,7 @@ func DefaultTheme() Theme {
 		Away:       tcell.ColorOlive,
 		DND:        tcell.ColorRed,
 		Offline:    tcell.ColorGray,
-		Activity:   tcell.ColorWhite,
+		Activity:   tcell.ColorAqua,
 		HighMark:   tcell.ColorYellow,
 		Header:     tcell.ColorSilver,
 	}
