@@ -216,3 +216,33 @@ func TestProxy(t *testing.T) {
 		}
 	})
 }
+
+// TestPortTaken checks that a port grabbed by another process is detected
+// from Prosody's log (Start then retries on new ports) instead of talking
+// to whatever holds the port.
+func TestPortTaken(t *testing.T) {
+	s := Start(t)
+	s.Stop(t)
+	l, err := net.Listen("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { // the squatter answers like an XMPP server would not
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	err = s.launch()
+	if !errors.Is(err, errPortTaken) {
+		t.Errorf("launch on a taken port: %v, want errPortTaken", err)
+	}
+	if s.Running() {
+		t.Error("Prosody left running after a failed launch")
+	}
+	l.Close()
+	s.Restart(t)
+}
