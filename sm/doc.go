@@ -33,7 +33,12 @@
 // session has returned; do not set StreamConfig.TeeIn/TeeOut (mellium would
 // put its own connection between the decoder and the wrapped one and
 // negotiation stops with ErrNotWrapped); after a deliberate logout call
-// Reset. On reconnect prefer Stats().Location if the server gave one.
+// Reset. On reconnect the caller may dial Stats().Location if the server
+// gave one (untrusted: parse it as host:port and keep verifying the
+// certificate against the account's domain). A Send that returned an error
+// may still have reached the queue (the bytes were counted before the socket
+// write failed): after Resumed the State sends it again itself, so an outbox
+// must not resend it; after ResumeFailed it is in Pending.
 //
 // # Negotiation
 //
