@@ -5,11 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 )
@@ -21,18 +19,13 @@ type segFile struct {
 	dirty bool     // written since the last fsync
 }
 
-// keyMeta remembers, for a dedup key, the stanza-id key and origin-id key of
-// the record it came from, so that two different messages that happen to share
-// an id are not taken for one when their stanza-ids or origin-ids differ.
-type keyMeta struct{ sid, oid uint64 }
-
 // convState is the writer's state for one conversation.
 type convState struct {
 	mu          sync.Mutex
 	account     string
 	conv        string
 	main, older segFile
-	idx         map[uint64]keyMeta // dedup keys (64-bit hashes with a per-Store random seed)
+	idx         dedupIndex
 	loaded      bool
 	buf         []byte
 }
@@ -72,12 +65,13 @@ func (s *Store) load(c *convState) error {
 	if err := s.openSeg(c, &c.main); err != nil {
 		return err
 	}
-	c.idx = make(map[uint64]keyMeta)
+	c.idx = dedupIndex{}
 	for _, seg := range []*segFile{&c.main, &c.older} {
 		if err := s.indexFile(c, seg.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 	}
+	c.idx.seal()
 	c.loaded = true
 	return nil
 }
@@ -176,111 +170,6 @@ func lastLineStart(f *os.File, size int64) (int64, error) {
 	return 0, nil
 }
 
-// keyFields are the parts of a record that dedup looks at.
-type keyFields struct {
-	dir, kind, from, typ, id, oid, sid, sby []byte
-}
-
-func fieldsOf(r *Record) keyFields {
-	return keyFields{
-		dir: []byte(r.Dir), kind: []byte(r.Kind), from: []byte(r.From), typ: []byte(r.Type),
-		id: []byte(r.ID), oid: []byte(r.OriginID), sid: []byte(r.StanzaID), sby: []byte(r.StanzaBy),
-	}
-}
-
-// keys derives the dedup keys of a record (0 = none):
-//   - sid: the stanza-id, only when its by is the account, or the room for a
-//     groupchat message: anyone else's stanza-id could be forged by the sender;
-//   - oid: the origin-id;
-//   - id: for our own messages the id alone, for received ones id and sender.
-func (s *Store) keys(c *convState, f *keyFields) (sid, oid, id uint64) {
-	var h maphash.Hash
-	h.SetSeed(s.seed)
-	if len(f.sid) > 0 {
-		by := trustedBy(c.account, c.conv, f.typ, f.sby)
-		if by != 0 {
-			h.WriteByte('s')
-			h.WriteByte(by)
-			h.Write(f.sid)
-			sid = h.Sum64() | 1
-		}
-	}
-	if len(f.oid) > 0 {
-		h.Reset()
-		h.WriteByte('o')
-		h.Write(f.oid)
-		oid = h.Sum64() | 1
-	}
-	if len(f.id) > 0 {
-		h.Reset()
-		if string(f.dir) == Out {
-			h.WriteByte('O')
-		} else {
-			h.WriteByte('I')
-			h.Write(f.from)
-			h.WriteByte(0)
-		}
-		h.Write(f.id)
-		id = h.Sum64() | 1
-	}
-	return sid, oid, id
-}
-
-// trustedBy says whether a stanza-id's by can be trusted: 'a' when it is the
-// account, 'r' when it is the room of a groupchat message, 0 otherwise.
-func trustedBy(account, conv string, typ, by []byte) byte {
-	switch {
-	case bytes.EqualFold(by, []byte(account)):
-		return 'a'
-	case string(typ) == "groupchat" && bytes.EqualFold(by, []byte(bareOf(conv))):
-		return 'r'
-	}
-	return 0
-}
-
-// bareOf strips a resource.
-func bareOf(j string) string {
-	if i := strings.IndexByte(j, '/'); i >= 0 {
-		return j[:i]
-	}
-	return j
-}
-
-func compatible(a, b uint64) bool { return a == 0 || b == 0 || a == b }
-
-// lookup reports whether a record with these keys is already stored.
-func (c *convState) lookup(sid, oid, id uint64) bool {
-	if sid != 0 {
-		if _, ok := c.idx[sid]; ok {
-			return true
-		}
-	}
-	if oid != 0 {
-		if m, ok := c.idx[oid]; ok && compatible(m.sid, sid) {
-			return true
-		}
-	}
-	if id != 0 {
-		if m, ok := c.idx[id]; ok && compatible(m.sid, sid) && compatible(m.oid, oid) {
-			return true
-		}
-	}
-	return false
-}
-
-func (c *convState) remember(sid, oid, id uint64) {
-	m := keyMeta{sid: sid, oid: oid}
-	if sid != 0 {
-		c.idx[sid] = m
-	}
-	if oid != 0 {
-		c.idx[oid] = m
-	}
-	if id != 0 {
-		c.idx[id] = m
-	}
-}
-
 // indexFile adds the keys of every record of a file to the index.
 func (s *Store) indexFile(c *convState, path string) error {
 	f, err := os.Open(path)
@@ -321,7 +210,7 @@ func (s *Store) indexFile(c *convState, path string) error {
 		if string(kf.kind) == KindHead {
 			return true
 		}
-		c.remember(s.keys(c, &kf))
+		c.idx.add(s.keys(c, &kf))
 		return true
 	})
 }
@@ -430,11 +319,11 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 	}
 	kf := fieldsOf(&r)
 	sid, oid, id := s.keys(c, &kf)
-	if c.lookup(sid, oid, id) {
+	if c.idx.lookup(sid, oid, id) {
 		if sid == 0 {
 			return false, nil
 		}
-		if _, known := c.idx[sid]; known {
+		if c.idx.has(sid) {
 			return false, nil
 		}
 		link := Record{V: Version, Time: r.Time, Dir: r.Dir, Kind: KindLink, From: r.From, Type: r.Type,
@@ -442,13 +331,13 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 		if err := s.write(c, seg, link); err != nil {
 			return false, err
 		}
-		c.remember(sid, oid, id)
+		c.idx.add(sid, oid, id)
 		return false, nil
 	}
 	if err := s.write(c, seg, r); err != nil {
 		return false, err
 	}
-	c.remember(sid, oid, id)
+	c.idx.add(sid, oid, id)
 	return true, nil
 }
 

@@ -1,0 +1,197 @@
+package history
+
+import (
+	"bytes"
+	"hash/maphash"
+	"slices"
+	"strings"
+)
+
+// keyMeta remembers, for a dedup key, 32 bits of the stanza-id key and of
+// the origin-id key of the record it came from (0 for none), so that two
+// different messages that happen to share an id are not taken for one when
+// their stanza-ids differ. Packed into one word to keep the index small.
+type keyMeta uint64
+
+func packMeta(sid, oid uint64) keyMeta { return keyMeta(uint64(short(sid))<<32 | uint64(short(oid))) }
+func (m keyMeta) sid() uint32          { return uint32(m >> 32) }
+func (m keyMeta) oid() uint32          { return uint32(m) }
+
+// short folds a key to 32 bits, keeping 0 for "none".
+func short(k uint64) uint32 {
+	if k == 0 {
+		return 0
+	}
+	return uint32(k>>32) | 1
+}
+
+func compatible(a, b uint32) bool { return a == 0 || b == 0 || a == b }
+
+// indexEntry is one dedup key with the meta of its record.
+type indexEntry struct {
+	key  uint64
+	meta keyMeta
+}
+
+// dedupIndex holds the dedup keys of one conversation: 64-bit hashes (with a
+// per-Store random seed, so a sender cannot aim at a collision). The keys
+// found on disk when the conversation is first written to are one sorted
+// array, 16 bytes a key and binary search to look up, built with one sort
+// rather than millions of map inserts; keys added afterwards go to a map. A
+// key may occur several times (two messages sharing an id); lookups consider
+// every occurrence.
+type dedupIndex struct {
+	base   []indexEntry // sorted by key after seal
+	recent map[uint64][]keyMeta
+	sealed bool
+}
+
+// add records the keys of one record.
+func (x *dedupIndex) add(sid, oid, id uint64) {
+	m := packMeta(sid, oid)
+	for _, k := range [3]uint64{sid, oid, id} {
+		if k == 0 {
+			continue
+		}
+		if !x.sealed {
+			x.base = append(x.base, indexEntry{k, m})
+			continue
+		}
+		if x.recent == nil {
+			x.recent = make(map[uint64][]keyMeta)
+		}
+		x.recent[k] = append(x.recent[k], m)
+	}
+}
+
+// seal sorts the keys loaded from disk; later adds go to the map.
+func (x *dedupIndex) seal() {
+	slices.SortFunc(x.base, func(a, b indexEntry) int {
+		switch {
+		case a.key < b.key:
+			return -1
+		case a.key > b.key:
+			return 1
+		}
+		return 0
+	})
+	x.base = slices.Clip(x.base)
+	x.sealed = true
+}
+
+// each calls fn for every meta stored under k until fn returns true.
+func (x *dedupIndex) each(k uint64, fn func(keyMeta) bool) bool {
+	for _, m := range x.recent[k] {
+		if fn(m) {
+			return true
+		}
+	}
+	i, _ := slices.BinarySearchFunc(x.base, k, func(e indexEntry, k uint64) int {
+		switch {
+		case e.key < k:
+			return -1
+		case e.key > k:
+			return 1
+		}
+		return 0
+	})
+	for ; i < len(x.base) && x.base[i].key == k; i++ {
+		if fn(x.base[i].meta) {
+			return true
+		}
+	}
+	return false
+}
+
+// has reports whether k is stored.
+func (x *dedupIndex) has(k uint64) bool {
+	return x.each(k, func(keyMeta) bool { return true })
+}
+
+// lookup reports whether a record with these keys is already stored: same
+// trusted stanza-id; or same origin-id, unless both carry different
+// stanza-ids; or same id, unless stanza-ids or origin-ids differ.
+func (x *dedupIndex) lookup(sid, oid, id uint64) bool {
+	if sid != 0 && x.has(sid) {
+		return true
+	}
+	ss, so := short(sid), short(oid)
+	if oid != 0 && x.each(oid, func(m keyMeta) bool { return compatible(m.sid(), ss) }) {
+		return true
+	}
+	return id != 0 && x.each(id, func(m keyMeta) bool {
+		return compatible(m.sid(), ss) && compatible(m.oid(), so)
+	})
+}
+
+// keyFields are the parts of a record that dedup looks at.
+type keyFields struct {
+	dir, kind, from, typ, id, oid, sid, sby []byte
+}
+
+func fieldsOf(r *Record) keyFields {
+	return keyFields{
+		dir: []byte(r.Dir), kind: []byte(r.Kind), from: []byte(r.From), typ: []byte(r.Type),
+		id: []byte(r.ID), oid: []byte(r.OriginID), sid: []byte(r.StanzaID), sby: []byte(r.StanzaBy),
+	}
+}
+
+// keys derives the dedup keys of a record (0 = none):
+//   - sid: the stanza-id, only when its by is the account, or the room for a
+//     groupchat message: anyone else's stanza-id could be forged by the sender;
+//   - oid: the origin-id;
+//   - id: only for messages without an origin-id (every copy of a message
+//     carries the same origin-id, if any): for our own messages the id alone,
+//     for received ones id and sender.
+func (s *Store) keys(c *convState, f *keyFields) (sid, oid, id uint64) {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	if len(f.sid) > 0 {
+		by := trustedBy(c.account, c.conv, f.typ, f.sby)
+		if by != 0 {
+			h.WriteByte('s')
+			h.WriteByte(by)
+			h.Write(f.sid)
+			sid = h.Sum64() | 1
+		}
+	}
+	if len(f.oid) > 0 {
+		h.Reset()
+		h.WriteByte('o')
+		h.Write(f.oid)
+		oid = h.Sum64() | 1
+	}
+	if len(f.id) > 0 && len(f.oid) == 0 {
+		h.Reset()
+		if string(f.dir) == Out {
+			h.WriteByte('O')
+		} else {
+			h.WriteByte('I')
+			h.Write(f.from)
+			h.WriteByte(0)
+		}
+		h.Write(f.id)
+		id = h.Sum64() | 1
+	}
+	return sid, oid, id
+}
+
+// trustedBy says whether a stanza-id's by can be trusted: 'a' when it is the
+// account, 'r' when it is the room of a groupchat message, 0 otherwise.
+func trustedBy(account, conv string, typ, by []byte) byte {
+	switch {
+	case bytes.EqualFold(by, []byte(account)):
+		return 'a'
+	case string(typ) == "groupchat" && bytes.EqualFold(by, []byte(bareOf(conv))):
+		return 'r'
+	}
+	return 0
+}
+
+// bareOf strips a resource.
+func bareOf(j string) string {
+	if i := strings.IndexByte(j, '/'); i >= 0 {
+		return j[:i]
+	}
+	return j
+}
