@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"maps"
+	"slices"
 
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
@@ -98,4 +100,18 @@ func Destroy(ctx context.Context, s *xmpp.Session, room jid.JID, reason string, 
 		q.Destroy.JID = alternate.Bare().String()
 	}
 	return request(ctx, s, stanza.SetIQ, room.Bare(), q, nil)
+}
+
+// Configure submits room configuration fields (XEP-0045 §10.2, form type
+// muc#roomconfig), for example "muc#roomconfig_passwordprotectedroom":
+// {"1"} and "muc#roomconfig_roomsecret": {"secret"}. Fields not given keep
+// their value. We must be the room's owner.
+func Configure(ctx context.Context, s *xmpp.Session, room jid.JID, fields map[string][]string) error {
+	form := &dataForm{Type: "submit", Fields: []formField{
+		{Var: "FORM_TYPE", Type: "hidden", Values: []string{"http://jabber.org/protocol/muc#roomconfig"}},
+	}}
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		form.Fields = append(form.Fields, formField{Var: k, Values: fields[k]})
+	}
+	return request(ctx, s, stanza.SetIQ, room.Bare(), ownerQuery{X: form}, nil)
 }

@@ -308,3 +308,24 @@ func storePrivate(ctx context.Context, s *xmpp.Session, list []Bookmark) error {
 	}
 	return request(ctx, s, stanza.SetIQ, jid.JID{}, q, nil)
 }
+
+type pubsubSubscribe struct {
+	XMLName   xml.Name `xml:"http://jabber.org/protocol/pubsub pubsub"`
+	Subscribe struct {
+		Node string `xml:"node,attr"`
+		JID  string `xml:"jid,attr"`
+	} `xml:"subscribe"`
+}
+
+// SubscribeBookmarks subscribes this session's full JID to the XEP-0402
+// bookmarks node, so that the server pushes bookmark changes made by our
+// other clients (see Message.Bookmarks). A client that announces
+// "urn:xmpp:bookmarks:1+notify" in its entity capabilities (XEP-0115) gets
+// the pushes without it. It waits for the reply: run it outside stanza
+// handlers.
+func SubscribeBookmarks(ctx context.Context, s *xmpp.Session) error {
+	var q pubsubSubscribe
+	q.Subscribe.Node = NSBookmarks
+	q.Subscribe.JID = s.LocalAddr().String()
+	return request(ctx, s, stanza.SetIQ, jid.JID{}, q, nil)
+}

@@ -49,7 +49,7 @@ type xJoin struct {
 
 type presenceOut struct {
 	XMLName xml.Name `xml:"jabber:client presence"`
-	To      string   `xml:"to,attr"`
+	To      string   `xml:"to,attr,omitempty"`
 	Type    string   `xml:"type,attr,omitempty"`
 	ID      string   `xml:"id,attr,omitempty"`
 	Show    string   `xml:"show,omitempty"`

@@ -90,7 +90,7 @@ type wireMessage struct {
 // broken.
 func ParseMessage(start xml.StartElement, r xml.TokenReader) (Message, error) {
 	var w wireMessage
-	if err := xml.NewTokenDecoder(r).DecodeElement(&w, &start); err != nil {
+	if err := decodeStanza(start, r, &w); err != nil {
 		return Message{}, err
 	}
 	return w.message(), nil

@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"strconv"
 
+	"mellium.im/xmlstream"
+
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 )
@@ -111,10 +113,16 @@ type wirePresence struct {
 // from address is not a JID.
 func ParsePresence(start xml.StartElement, r xml.TokenReader) (Presence, error) {
 	var w wirePresence
-	if err := xml.NewTokenDecoder(r).DecodeElement(&w, &start); err != nil {
+	if err := decodeStanza(start, r, &w); err != nil {
 		return Presence{}, err
 	}
 	return w.presence()
+}
+
+// decodeStanza decodes a stanza given as its start element, already read,
+// and a reader of the rest (children and end element), into v.
+func decodeStanza(start xml.StartElement, r xml.TokenReader, v any) error {
+	return xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(start), r)).Decode(v)
 }
 
 func (w *wirePresence) presence() (Presence, error) {
