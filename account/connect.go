@@ -1,0 +1,264 @@
+package account
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"mellium.im/sasl"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/dial"
+	"mellium.im/xmpp/stanza"
+	"mellium.im/xmpp/stream"
+)
+
+// Errors that end a session; Run returns them (possibly wrapped) and they
+// are the Err of the final StateEvent.
+var (
+	// ErrAuth means the server rejected the credentials.
+	ErrAuth = errors.New("authentication failed")
+	// ErrNoTLS means the server does not offer TLS; parley never sends
+	// credentials or messages in the clear.
+	ErrNoTLS = errors.New("server does not offer TLS")
+	// ErrServerClosed means the server ended the stream without an error.
+	ErrServerClosed = errors.New("server closed the stream")
+	// ErrOffline is returned by operations that need a live session.
+	ErrOffline = errors.New("account is not online")
+)
+
+// tlsConfig builds the TLS configuration: the system roots plus CAFile,
+// verification always on, the account's domain as the server name.
+func (c Config) tlsConfig() (*tls.Config, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ca_file: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ca_file %s: no PEM certificate in it", c.CAFile)
+		}
+	}
+	return &tls.Config{
+		ServerName: c.JID.Domainpart(),
+		RootCAs:    pool,
+		MinVersion: tls.VersionTLS12,
+		NextProtos: []string{"xmpp-client"},
+	}, nil
+}
+
+// dialConn opens the transport: an explicit host/port, or SRV lookup via
+// mellium's dial package (which tries _xmpps-client, then _xmpp-client, then
+// the domain on 5222). For direct TLS the returned conn is a finished
+// *tls.Conn.
+func (c Config) dialConn(ctx context.Context, tc *tls.Config) (net.Conn, error) {
+	if c.Host == "" {
+		d := dial.Dialer{NoLookup: false, TLSConfig: tc}
+		conn, err := d.Dial(ctx, "tcp", c.JID)
+		if err != nil {
+			return nil, err
+		}
+		if tconn, ok := conn.(*tls.Conn); ok {
+			if err := tconn.HandshakeContext(ctx); err != nil {
+				conn.Close()
+				return nil, err
+			}
+		}
+		return conn, nil
+	}
+	port := c.Port
+	if port == 0 {
+		port = 5222
+		if c.DirectTLS {
+			port = 5223
+		}
+	}
+	addr := net.JoinHostPort(c.Host, strconv.Itoa(port))
+	if c.DirectTLS {
+		td := tls.Dialer{Config: tc}
+		return td.DialContext(ctx, "tcp", addr)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", addr)
+}
+
+// login dials and negotiates TLS, SASL and resource binding. It returns the
+// session and the raw connection (which the caller closes).
+func (a *Account) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
+	tc, err := a.cfg.tlsConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	var pass string
+	if a.cfg.Password != nil {
+		if pass, err = a.cfg.Password(ctx); err != nil {
+			return nil, nil, fmt.Errorf("password: %w", err)
+		}
+	}
+	conn, err := a.cfg.dialConn(ctx, tc)
+	if err != nil {
+		return nil, nil, err
+	}
+	origin := a.bare
+	if a.cfg.Resource != "" {
+		if withRes, err := a.bare.WithResource(a.cfg.Resource); err == nil {
+			origin = withRes
+		}
+	}
+	sess, err := xmpp.NewClientSession(ctx, origin, conn,
+		xmpp.StartTLS(tc),
+		xmpp.SASL("", pass, sasl.ScramSha256Plus, sasl.ScramSha256, sasl.ScramSha1Plus, sasl.ScramSha1, sasl.Plain),
+		xmpp.BindResource(),
+	)
+	if err == nil {
+		st := sess.State()
+		switch {
+		case st&xmpp.Secure == 0 || sess.ConnectionState().Version == 0:
+			err = ErrNoTLS
+		case st&xmpp.Authn == 0:
+			err = ErrAuth
+		}
+		if err != nil {
+			_ = sess.Close()
+		}
+	}
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return sess, conn, nil
+}
+
+// describe maps an error that ended a session to the state to enter and a
+// one-line explanation for the UI. Failed is for errors that a retry will
+// not fix (credentials, certificates, TLS refused, resource conflict).
+func (a *Account) describe(err error) (State, string) {
+	domain := a.cfg.JID.Domainpart()
+	var (
+		certInvalid x509.CertificateInvalidError
+		hostErr     x509.HostnameError
+		unknownAuth x509.UnknownAuthorityError
+		tlsVerify   *tls.CertificateVerificationError
+		streamErr   stream.Error
+		stanzaErr   stanza.Error
+		netErr      *net.OpError
+		dnsErr      *net.DNSError
+	)
+	switch {
+	case errors.Is(err, ErrAuth) || isSASLFailure(err):
+		return Failed, "authentication failed: wrong password or unknown account"
+	case errors.Is(err, ErrNoTLS) || strings.Contains(errText(err), "TLS negotiation failed"):
+		return Failed, "server does not offer TLS; parley refuses unencrypted connections"
+	case errors.As(err, &hostErr):
+		return Failed, fmt.Sprintf("certificate is not valid for %s (%s)", domain, hostErr.Error())
+	case errors.As(err, &unknownAuth):
+		return Failed, fmt.Sprintf("certificate for %s is signed by an unknown authority; ca_file can add a trusted root", domain)
+	case errors.As(err, &certInvalid):
+		return Failed, fmt.Sprintf("certificate for %s is not valid: %s", domain, certInvalid.Error())
+	case errors.As(err, &tlsVerify):
+		return Failed, fmt.Sprintf("certificate for %s could not be verified (%v); ca_file can add a trusted root", domain, tlsVerify.Err)
+	case errors.As(err, &streamErr):
+		return a.describeStreamError(streamErr)
+	case errors.As(err, &stanzaErr):
+		return Disconnected, "server refused: " + joinErr(string(stanzaErr.Condition), stanzaErr.Error())
+	case errors.Is(err, ErrServerClosed):
+		return Disconnected, "server closed the stream"
+	case errors.As(err, &dnsErr):
+		return Disconnected, fmt.Sprintf("cannot resolve %s: %v", dnsErr.Name, dnsErr.Err)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return Disconnected, fmt.Sprintf("cannot connect to %s: connection refused", a.endpoint())
+	case errors.Is(err, context.DeadlineExceeded):
+		return Disconnected, fmt.Sprintf("connection to %s timed out", a.endpoint())
+	case errors.As(err, &netErr) && netErr.Op == "dial":
+		return Disconnected, fmt.Sprintf("cannot connect to %s: %v", a.endpoint(), netErr.Err)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET):
+		return Disconnected, "connection lost"
+	case strings.HasPrefix(errText(err), "ca_file") || strings.HasPrefix(errText(err), "password:"):
+		return Failed, errText(err)
+	}
+	return Disconnected, "connection failed: " + oneLine(errText(err))
+}
+
+func (a *Account) describeStreamError(se stream.Error) (State, string) {
+	text := ""
+	for _, t := range se.Text {
+		if t.Value != "" {
+			text = t.Value
+			break
+		}
+	}
+	switch se.Err {
+	case "conflict":
+		res := a.cfg.Resource
+		if res == "" {
+			res = "(server-assigned)"
+		}
+		msg := "stream error conflict: another client logged in with resource " + res
+		if text != "" {
+			msg += " (" + oneLine(text) + ")"
+		}
+		return Failed, msg
+	case "system-shutdown":
+		return Disconnected, "server is shutting down" + suffix(text)
+	case "policy-violation", "not-authorized", "host-unknown":
+		return Failed, "stream error " + se.Err + suffix(text)
+	}
+	return Disconnected, "stream error " + se.Err + suffix(text)
+}
+
+func suffix(text string) string {
+	if text == "" {
+		return ""
+	}
+	return ": " + oneLine(clip(text, maxStatus))
+}
+
+func (a *Account) endpoint() string {
+	if a.cfg.Host == "" {
+		return a.cfg.JID.Domainpart()
+	}
+	port := a.cfg.Port
+	if port == 0 {
+		port = 5222
+		if a.cfg.DirectTLS {
+			port = 5223
+		}
+	}
+	return net.JoinHostPort(a.cfg.Host, strconv.Itoa(port))
+}
+
+// isSASLFailure recognises mellium's SASL <failure/> error (an internal type)
+// by its message and SCRAM's server-signature errors.
+func isSASLFailure(err error) bool {
+	if errors.Is(err, sasl.ErrAuthn) {
+		return true
+	}
+	switch errText(err) {
+	case "not-authorized", "account-disabled", "credentials-expired", "invalid-authzid", "temporary-auth-failure":
+		return true
+	}
+	return false
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// oneLine flattens text to a single line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,199 @@
+package account
+
+import (
+	"encoding/xml"
+	"errors"
+	"io"
+	"time"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+)
+
+// Namespaces of the IQs the handler answers.
+const (
+	nsPing      = "urn:xmpp:ping"
+	nsDiscoInfo = "http://jabber.org/protocol/disco#info"
+)
+
+// handler is the single stanza handler of a session. Serve calls it with the
+// input lock held, once per top-level element: it must never wait for an IQ
+// reply, and it returns only nil (a plain error would end the session) or
+// the error of a broken write.
+type handler struct {
+	a    *Account
+	sess *xmpp.Session
+	now  func() time.Time // nil: time.Now
+}
+
+var _ xmpp.Handler = (*handler)(nil)
+
+// HandleXMPP implements xmpp.Handler.
+func (h *handler) HandleXMPP(t xmlstream.TokenReadEncoder, start *xml.StartElement) error {
+	if start.Name.Space != nsClient && start.Name.Space != "" {
+		return nil // nonzas: stream management will route these
+	}
+	switch start.Name.Local {
+	case "message":
+		h.message(*start, t)
+	case "presence":
+		h.presence(*start, t)
+	case "iq":
+		return h.iq(*start, t)
+	}
+	return nil
+}
+
+func (h *handler) clock() time.Time {
+	if h.now != nil {
+		return h.now()
+	}
+	return time.Now()
+}
+
+func (h *handler) message(start xml.StartElement, r xml.TokenReader) {
+	a := h.a
+	m, err := ParseMessage(start, r, ParseContext{Account: a.bare, Now: h.clock()})
+	if err != nil {
+		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable message from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
+		return
+	}
+	switch m.Type {
+	case "groupchat":
+		return // group chat is wired in by the MUC layer
+	case "error":
+		if m.Err == "" {
+			m.Err = "unknown error"
+		}
+	default:
+		if m.Body == "" {
+			return // chat states, receipts, ...: nothing to show yet
+		}
+	}
+	a.emit(MessageEvent{Base: a.base(), Msg: m})
+}
+
+func (h *handler) presence(start xml.StartElement, r xml.TokenReader) {
+	a := h.a
+	p, sub, err := ParsePresence(start, r, a.bare)
+	switch {
+	case err != nil:
+		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable presence from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
+	case p != nil:
+		a.emit(*p)
+	case sub != nil:
+		a.emit(*sub)
+	}
+}
+
+// iq answers IQ requests: roster pushes, pings and disco#info; every other
+// get or set gets service-unavailable. Results and errors that reach the
+// handler (late replies) are dropped.
+func (h *handler) iq(start xml.StartElement, t xmlstream.TokenReadEncoder) error {
+	typ := attr(start, "type")
+	if typ != "get" && typ != "set" {
+		return nil
+	}
+	b := &tokenBudget{r: t}
+	var payload xml.StartElement
+	for {
+		tok, err := b.next()
+		if err != nil {
+			if errors.Is(err, errTooLarge) {
+				if err := b.drain(); err != nil {
+					return nil
+				}
+			}
+			break
+		}
+		if se, ok := tok.(xml.StartElement); ok && b.depth == 1 {
+			payload = se
+			break
+		}
+	}
+	switch {
+	case typ == "set" && payload.Name == xml.Name{Space: nsRoster, Local: "query"}:
+		return h.rosterPush(start, b, t)
+	case typ == "get" && payload.Name == xml.Name{Space: nsPing, Local: "ping"}:
+		return writeIQ(t, start, "result", nil)
+	case typ == "get" && payload.Name == xml.Name{Space: nsDiscoInfo, Local: "query"}:
+		return writeIQ(t, start, "result", discoInfo(attr(payload, "node")))
+	}
+	return writeIQ(t, start, "error", stanzaError("cancel", "service-unavailable"))
+}
+
+// rosterPush applies a roster push, accepted only from the server on behalf
+// of the account (no from, or the account's bare JID); anything else could
+// be a contact trying to rewrite our roster.
+func (h *handler) rosterPush(start xml.StartElement, b *tokenBudget, t xmlstream.TokenReadEncoder) error {
+	a := h.a
+	if from := attr(start, "from"); from != "" {
+		j, err := jid.Parse(from)
+		if err != nil || !j.Equal(a.bare) {
+			a.emit(InfoEvent{Base: a.base(), Error: true, Text: "ignored a roster push from " + clip(from, maxShort)})
+			return writeIQ(t, start, "error", stanzaError("cancel", "service-unavailable"))
+		}
+	}
+	items, err := parseRosterQuery(b)
+	if err != nil || len(items) != 1 {
+		// RFC 6121 §2.1.6: a push carries exactly one item.
+		return writeIQ(t, start, "error", stanzaError("modify", "bad-request"))
+	}
+	if err := writeIQ(t, start, "result", nil); err != nil {
+		return err
+	}
+	a.emit(RosterEvent{Base: a.base(), Items: items})
+	return nil
+}
+
+// writeIQ answers the IQ start with a result or error carrying payload.
+func writeIQ(w xmlstream.TokenWriter, req xml.StartElement, typ string, payload xml.TokenReader) error {
+	attrs := []xml.Attr{
+		{Name: xml.Name{Local: "type"}, Value: typ},
+		{Name: xml.Name{Local: "id"}, Value: attr(req, "id")},
+	}
+	if from := attr(req, "from"); from != "" {
+		attrs = append(attrs, xml.Attr{Name: xml.Name{Local: "to"}, Value: from})
+	}
+	_, err := xmlstream.Copy(w, xmlstream.Wrap(payload, xml.StartElement{Name: xml.Name{Space: nsClient, Local: "iq"}, Attr: attrs}))
+	return writeErr(err)
+}
+
+// writeErr keeps the handler from ending the session with a plain error:
+// only a broken stream (which ends the session anyway) is passed on.
+func writeErr(err error) error {
+	if err == nil || errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+func stanzaError(typ, cond string) xml.TokenReader {
+	return xmlstream.Wrap(
+		xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "urn:ietf:params:xml:ns:xmpp-stanzas", Local: cond}}),
+		xml.StartElement{Name: xml.Name{Local: "error"}, Attr: []xml.Attr{{Name: xml.Name{Local: "type"}, Value: typ}}},
+	)
+}
+
+// discoInfo is our minimal XEP-0030 answer: a client identity and the
+// features the account actually implements.
+func discoInfo(node string) xml.TokenReader {
+	var attrs []xml.Attr
+	if node != "" {
+		attrs = append(attrs, xml.Attr{Name: xml.Name{Local: "node"}, Value: clip(node, maxShort)})
+	}
+	feature := func(v string) xml.TokenReader {
+		return xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "feature"}, Attr: []xml.Attr{{Name: xml.Name{Local: "var"}, Value: v}}})
+	}
+	return xmlstream.Wrap(xmlstream.MultiReader(
+		xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "identity"}, Attr: []xml.Attr{
+			{Name: xml.Name{Local: "category"}, Value: "client"},
+			{Name: xml.Name{Local: "type"}, Value: "console"},
+			{Name: xml.Name{Local: "name"}, Value: "parley"},
+		}}),
+		feature(nsDiscoInfo),
+		feature(nsPing),
+		feature(nsSID),
+	), xml.StartElement{Name: xml.Name{Space: nsDiscoInfo, Local: "query"}, Attr: attrs})
+}

@@ -1,0 +1,272 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp/jid"
+)
+
+// Namespaces read or written by the message parser.
+const (
+	nsClient = "jabber:client"
+	nsSID    = "urn:xmpp:sid:0"
+	nsDelay  = "urn:xmpp:delay"
+	nsMUCUsr = "http://jabber.org/protocol/muc#user"
+)
+
+// ParseContext is what the message parser needs to know about the receiver.
+type ParseContext struct {
+	// Account is the bare JID of the receiving account. A stanza-id is
+	// trusted when its "by" is this JID (or, for groupchat, the room), and a
+	// message without "from" comes from it.
+	Account jid.JID
+	// Now is the receipt time, used when the stanza carries no delay stamp.
+	Now time.Time
+}
+
+// ParseMessage reads one <message/> stanza: start is its start element and r
+// yields the tokens after it, up to and including its end element (a reader
+// that ends there, or one that goes on: ParseMessage stops at the end
+// element). It is a pure function of its input and never panics; it always
+// consumes the whole element unless r fails.
+//
+// The same function parses a live message and a message forwarded inside a
+// carbon or an archive result: the caller sets Dir, Carbon and Archived.
+// The returned Message has Dir In. Bodies over MaxBody are cut and end with
+// TruncatedMarker. For groupchat, Nick is the resource of from. A message
+// carrying a muc#user <x/> that is not groupchat is marked Private (a room
+// private message: its peer keeps the resource).
+//
+// An error means the stanza could not be read (bad XML, absurd size, bad
+// from); the stream itself may still be usable when r is a sub-reader.
+func ParseMessage(start xml.StartElement, r xml.TokenReader, pc ParseContext) (Message, error) {
+	b := &tokenBudget{r: r}
+	m, err := parseMessage(start, b, pc)
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			if derr := b.drain(); derr != nil {
+				return Message{}, derr
+			}
+		}
+		return Message{}, err
+	}
+	return m, nil
+}
+
+func parseMessage(start xml.StartElement, b *tokenBudget, pc ParseContext) (Message, error) {
+	m := Message{
+		ID:   clip(attr(start, "id"), maxShort),
+		Type: attr(start, "type"),
+		Time: pc.Now.UTC(),
+		Dir:  In,
+	}
+	switch m.Type {
+	case "", "normal", "headline":
+		m.Type = "normal"
+	case "chat", "groupchat", "error":
+	default:
+		m.Type = "normal" // RFC 6121 §5.2.2: unknown types are treated as normal
+	}
+	var err error
+	if m.From, err = parseAddr(attr(start, "from"), pc.Account); err != nil {
+		return Message{}, fmt.Errorf("bad from: %w", err)
+	}
+	if m.To, err = parseAddr(attr(start, "to"), pc.Account); err != nil {
+		return Message{}, fmt.Errorf("bad to: %w", err)
+	}
+	if m.Type == "groupchat" {
+		m.Nick = clip(m.From.Resourcepart(), maxShort)
+	}
+
+	var haveBody, haveDelay, mucUser bool
+	var stanzaID, stanzaBy string
+	level := b.depth
+	for {
+		tok, err := b.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return Message{}, err
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok || b.depth != level+1 {
+			continue
+		}
+		switch {
+		case se.Name.Local == "body" && isClientNS(se.Name.Space, start.Name.Space):
+			body, cut, err := b.text(MaxBody)
+			if err != nil {
+				return Message{}, err
+			}
+			if !haveBody {
+				haveBody = true
+				m.Body = body
+				if cut {
+					m.Body += TruncatedMarker
+				}
+			}
+		case se.Name.Local == "subject" && isClientNS(se.Name.Space, start.Name.Space):
+			subj, _, err := b.text(maxStatus)
+			if err != nil {
+				return Message{}, err
+			}
+			if m.Subject == "" {
+				m.Subject = subj
+			}
+		case se.Name.Local == "error" && isClientNS(se.Name.Space, start.Name.Space):
+			text, err := b.errorText()
+			if err != nil {
+				return Message{}, err
+			}
+			if m.Err == "" {
+				m.Err = text
+			}
+		case se.Name.Space == nsSID && se.Name.Local == "origin-id":
+			if m.OriginID == "" {
+				m.OriginID = clip(attr(se, "id"), maxShort)
+			}
+			if err := b.skip(); err != nil {
+				return Message{}, err
+			}
+		case se.Name.Space == nsSID && se.Name.Local == "stanza-id":
+			by, id := attr(se, "by"), attr(se, "id")
+			if stanzaID == "" && id != "" && trustedBy(by, m, pc) {
+				stanzaID, stanzaBy = clip(id, maxShort), by
+			}
+			if err := b.skip(); err != nil {
+				return Message{}, err
+			}
+		case se.Name.Space == nsDelay && se.Name.Local == "delay":
+			if t, err := time.Parse(time.RFC3339Nano, attr(se, "stamp")); err == nil && !haveDelay {
+				haveDelay = true
+				m.Time, m.Delayed = t.UTC(), true
+			}
+			if err := b.skip(); err != nil {
+				return Message{}, err
+			}
+		case se.Name.Space == nsMUCUsr && se.Name.Local == "x":
+			mucUser = true
+			if err := b.skip(); err != nil {
+				return Message{}, err
+			}
+		default:
+			if err := b.skip(); err != nil {
+				return Message{}, err
+			}
+		}
+	}
+	if stanzaID != "" {
+		m.StanzaID = stanzaID
+		if by, err := jid.Parse(stanzaBy); err == nil {
+			m.StanzaIDBy = by.Bare().String()
+		}
+	}
+	m.Private = mucUser && m.Type != "groupchat" && m.From.Resourcepart() != ""
+	return m, nil
+}
+
+// isClientNS reports whether a child element's namespace is the stanza's
+// content namespace (jabber:client, or whatever the enclosing stanza uses).
+func isClientNS(space, stanzaSpace string) bool {
+	return space == stanzaSpace || space == nsClient || space == ""
+}
+
+// parseAddr parses a from/to attribute; empty means the account itself.
+func parseAddr(s string, account jid.JID) (jid.JID, error) {
+	if s == "" {
+		return account, nil
+	}
+	if len(s) > 3*1024+2 {
+		return jid.JID{}, errors.New("address too long")
+	}
+	return jid.Parse(s)
+}
+
+// trustedBy reports whether a stanza-id's "by" may be believed: it must be
+// the account itself (1:1 archive) or, for groupchat, the room the message
+// comes from. Anyone else could be spoofing.
+func trustedBy(by string, m Message, pc ParseContext) bool {
+	if by == "" {
+		return false
+	}
+	j, err := jid.Parse(by)
+	if err != nil || j.Resourcepart() != "" {
+		return false
+	}
+	if pc.Account.String() != "" && j.Equal(pc.Account.Bare()) {
+		return m.Type != "groupchat"
+	}
+	return m.Type == "groupchat" && j.Equal(m.From.Bare())
+}
+
+// newID returns a fresh random stanza id (also used as origin-id).
+func newID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥1.24)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// messageStanza builds the tokens of an outgoing message with an origin-id.
+func messageStanza(to jid.JID, typ, id, body string) xml.TokenReader {
+	start := xml.StartElement{
+		Name: xml.Name{Space: nsClient, Local: "message"},
+		Attr: []xml.Attr{
+			{Name: xml.Name{Local: "type"}, Value: typ},
+			{Name: xml.Name{Local: "to"}, Value: to.String()},
+			{Name: xml.Name{Local: "id"}, Value: id},
+		},
+	}
+	return xmlstream.Wrap(xmlstream.MultiReader(
+		xmlstream.Wrap(xmlstream.Token(xml.CharData(body)), xml.StartElement{Name: xml.Name{Local: "body"}}),
+		xmlstream.Wrap(nil, xml.StartElement{
+			Name: xml.Name{Space: nsSID, Local: "origin-id"},
+			Attr: []xml.Attr{{Name: xml.Name{Local: "id"}, Value: id}},
+		}),
+	), start)
+}
+
+// SendMessage sends a chat or normal message to a contact. Its id is fresh
+// and doubles as its XEP-0359 origin-id. The sent message is also emitted as
+// a MessageEvent with Dir Out (this is how windows and history see our own
+// messages) and returned. It fails when the account is not online.
+func (a *Account) SendMessage(ctx context.Context, to jid.JID, typ, body string) (Message, error) {
+	switch typ {
+	case "":
+		typ = "chat"
+	case "chat", "normal":
+	default:
+		return Message{}, fmt.Errorf("message type %q: only chat and normal can be sent to a contact", typ)
+	}
+	if to.String() == "" {
+		return Message{}, errors.New("message has no recipient")
+	}
+	sess, err := a.online()
+	if err != nil {
+		return Message{}, err
+	}
+	id := newID()
+	if err := sess.Send(ctx, messageStanza(to, typ, id, body)); err != nil {
+		return Message{}, fmt.Errorf("send message: %w", err)
+	}
+	m := Message{
+		ID:       id,
+		OriginID: id,
+		From:     sess.LocalAddr(),
+		To:       to,
+		Type:     typ,
+		Body:     body,
+		Time:     time.Now().UTC(),
+		Dir:      Out,
+	}
+	a.emit(MessageEvent{Base: a.base(), Msg: m})
+	return m, nil
+}

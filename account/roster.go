@@ -1,0 +1,259 @@
+package account
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+)
+
+const nsRoster = "jabber:iq:roster"
+
+// errRosterRefused marks a roster fetch answered with an error: the session
+// goes on with an empty roster.
+var errRosterRefused = errors.New("the server refused to send the roster")
+
+// parseRosterQuery reads the children of a jabber:iq:roster <query/> whose
+// start was just consumed, through its end. Items with a bad JID are skipped.
+func parseRosterQuery(b *tokenBudget) ([]RosterItem, error) {
+	var items []RosterItem
+	level := b.depth
+	for {
+		tok, err := b.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return items, err
+		}
+		if b.depth < level {
+			break
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok || b.depth != level+1 {
+			continue
+		}
+		if se.Name.Local != "item" || se.Name.Space != nsRoster || len(items) >= maxRoster {
+			if err := b.skip(); err != nil {
+				return items, err
+			}
+			continue
+		}
+		it, ok, err := parseRosterItem(se, b)
+		if err != nil {
+			return items, err
+		}
+		if ok {
+			items = append(items, it)
+		}
+	}
+	return items, nil
+}
+
+// parseRosterItem reads one <item/> whose start was just consumed.
+func parseRosterItem(se xml.StartElement, b *tokenBudget) (RosterItem, bool, error) {
+	j, err := jid.Parse(attr(se, "jid"))
+	valid := err == nil && len(attr(se, "jid")) <= 3*1024+2
+	it := RosterItem{
+		Name:         clip(attr(se, "name"), maxShort),
+		Subscription: attr(se, "subscription"),
+		Ask:          attr(se, "ask") == "subscribe",
+	}
+	if valid {
+		it.JID = j.Bare()
+	}
+	switch it.Subscription {
+	case "none", "to", "from", "both", "remove":
+	default:
+		it.Subscription = "none"
+	}
+	level := b.depth
+	for b.depth >= level {
+		tok, err := b.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return it, false, err
+		}
+		g, ok := tok.(xml.StartElement)
+		if !ok || b.depth != level+1 {
+			continue
+		}
+		if g.Name.Local != "group" || g.Name.Space != nsRoster {
+			if err := b.skip(); err != nil {
+				return it, false, err
+			}
+			continue
+		}
+		name, _, err := b.text(maxShort)
+		if err != nil {
+			return it, false, err
+		}
+		if name != "" && len(it.Groups) < maxGroups && !contains(it.Groups, name) {
+			it.Groups = append(it.Groups, name)
+		}
+	}
+	return it, valid, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// rosterIQ builds a roster get (item nil) or set.
+func rosterIQ(typ string, item *RosterItem) xml.TokenReader {
+	var payload xml.TokenReader
+	if item != nil {
+		attrs := []xml.Attr{{Name: xml.Name{Local: "jid"}, Value: item.JID.Bare().String()}}
+		if item.Name != "" {
+			attrs = append(attrs, xml.Attr{Name: xml.Name{Local: "name"}, Value: item.Name})
+		}
+		if item.Subscription == "remove" {
+			attrs = append(attrs, xml.Attr{Name: xml.Name{Local: "subscription"}, Value: "remove"})
+		}
+		var groups []xml.TokenReader
+		for _, g := range item.Groups {
+			if g != "" {
+				groups = append(groups, textElement("group", g))
+			}
+		}
+		payload = xmlstream.Wrap(xmlstream.MultiReader(groups...), xml.StartElement{Name: xml.Name{Local: "item"}, Attr: attrs})
+	}
+	return xmlstream.Wrap(
+		xmlstream.Wrap(payload, xml.StartElement{Name: xml.Name{Space: nsRoster, Local: "query"}}),
+		xml.StartElement{
+			Name: xml.Name{Space: nsClient, Local: "iq"},
+			Attr: []xml.Attr{{Name: xml.Name{Local: "type"}, Value: typ}, {Name: xml.Name{Local: "id"}, Value: newID()}},
+		},
+	)
+}
+
+// sendIQ sends an IQ get or set and reads its reply. On a result it calls
+// read (if non-nil) with the reply's children (the reader is positioned
+// after the <iq> start); on an error reply it returns the stanza error text.
+// It must not be called from the stanza handler.
+func sendIQ(ctx context.Context, sess *xmpp.Session, iq xml.TokenReader, read func(b *tokenBudget) error) error {
+	ctx, cancel := context.WithTimeout(ctx, iqTimeout)
+	defer cancel()
+	resp, err := sess.SendIQ(ctx, iq)
+	if err != nil {
+		return err
+	}
+	defer resp.Close()
+	tok, err := resp.Token()
+	if err != nil {
+		return err
+	}
+	start, ok := tok.(xml.StartElement)
+	if !ok {
+		return errors.New("malformed IQ reply")
+	}
+	b := &tokenBudget{r: resp}
+	if attr(start, "type") == "error" {
+		for {
+			tok, err := b.next()
+			if err != nil {
+				return iqError{text: "no error condition"}
+			}
+			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "error" && b.depth == 1 {
+				text, _ := b.errorText()
+				return iqError{text: text}
+			}
+		}
+	}
+	if read != nil {
+		return read(b)
+	}
+	return nil
+}
+
+// iqError is an IQ answered with a stanza error.
+type iqError struct{ text string }
+
+func (e iqError) Error() string { return e.text }
+
+// fetchRoster gets the whole roster and emits it as a full RosterEvent.
+func (a *Account) fetchRoster(ctx context.Context, sess *xmpp.Session) error {
+	var items []RosterItem
+	found := false
+	err := sendIQ(ctx, sess, rosterIQ("get", nil), func(b *tokenBudget) error {
+		for {
+			tok, err := b.next()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			se, ok := tok.(xml.StartElement)
+			if !ok || b.depth != 1 {
+				continue
+			}
+			if se.Name.Space == nsRoster && se.Name.Local == "query" && !found {
+				found = true
+				if items, err = parseRosterQuery(b); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := b.skip(); err != nil {
+				return err
+			}
+		}
+	})
+	var ie iqError
+	if errors.As(err, &ie) {
+		a.emit(RosterEvent{Base: a.base(), Full: true})
+		return fmt.Errorf("%w: %s", errRosterRefused, ie.text)
+	}
+	if err != nil {
+		return fmt.Errorf("roster fetch: %w", err)
+	}
+	a.mu.Lock()
+	a.rosterOK = true
+	a.mu.Unlock()
+	a.emit(RosterEvent{Base: a.base(), Full: true, Items: items})
+	return nil
+}
+
+// RosterSet adds a contact or updates its name and groups (for /roster add,
+// nick and group). The server answers with a roster push, which arrives as a
+// RosterEvent. It fails when offline or when the server refuses.
+func (a *Account) RosterSet(ctx context.Context, item RosterItem) error {
+	if item.JID.Domainpart() == "" {
+		return errors.New("roster item has no JID")
+	}
+	item.Subscription = ""
+	return a.rosterSet(ctx, item)
+}
+
+// RosterRemove removes a contact from the roster (and cancels subscriptions
+// both ways, as the server does on removal).
+func (a *Account) RosterRemove(ctx context.Context, j jid.JID) error {
+	if j.Domainpart() == "" {
+		return errors.New("roster item has no JID")
+	}
+	return a.rosterSet(ctx, RosterItem{JID: j, Subscription: "remove"})
+}
+
+func (a *Account) rosterSet(ctx context.Context, item RosterItem) error {
+	sess, err := a.online()
+	if err != nil {
+		return err
+	}
+	if err := sendIQ(ctx, sess, rosterIQ("set", &item), nil); err != nil {
+		return fmt.Errorf("roster update for %s: %w", item.JID.Bare(), err)
+	}
+	return nil
+}
