@@ -185,7 +185,10 @@ func checkHost(s string) string {
 // checkCAFile returns why path is not a readable PEM file holding at least
 // one certificate, or "".
 func checkCAFile(path string) string {
-	data, err := os.ReadFile(path)
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Sprintf("%s is not a regular file", path)
+	}
+	data, _, err := readLimited(path, maxCAFileSize)
 	if err != nil {
 		return fmt.Sprintf("cannot read CA file: %v", err)
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 type loader struct {
 	path string // the file, as given
 	dir  string // its directory, for relative paths in the file
+	perm os.FileMode
 	ps   *problems
 }
 
@@ -24,15 +26,52 @@ type loader struct {
 //
 // A file that holds a password and that group or others may read is refused.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, perm, err := readLimited(path, maxConfigSize)
 	if err != nil {
 		return nil, &Errors{File: path, List: []Problem{{Msg: readError(err), Err: err}}}
 	}
+	return parse(path, data, perm)
+}
+
+// Size limits of the files the config reads.
+const (
+	maxConfigSize = 1 << 20 // config file
+	maxCAFileSize = 8 << 20 // ca_file (a full system bundle is about 200 KB)
+)
+
+// readLimited reads a file of at most limit bytes and returns its permission
+// bits. It refuses more, so that a path like /dev/zero cannot exhaust memory.
+func readLimited(path string, limit int64) ([]byte, os.FileMode, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	if fi.IsDir() {
+		return nil, 0, fmt.Errorf("%s is a directory", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	if int64(len(data)) > limit {
+		return nil, 0, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return data, fi.Mode().Perm(), nil
+}
+
+// parse validates the text of a config file read from path, whose
+// permission bits are perm.
+func parse(path string, data []byte, perm os.FileMode) (*Config, error) {
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		return nil, &Errors{File: path, List: []Problem{syntaxProblem(err, string(data))}}
 	}
-	l := &loader{path: path, dir: filepath.Dir(path), ps: &problems{lines: indexLines(string(data))}}
+	l := &loader{path: path, dir: filepath.Dir(path), perm: perm, ps: &problems{lines: indexLines(string(data))}}
 	dataDir, err := DefaultDataDir()
 	if err != nil {
 		dataDir = filepath.Join(l.dir, "data")
@@ -133,8 +172,8 @@ func (l *loader) crossChecks(c *Config, raw map[string]any) {
 		}
 	}
 	if firstPassword != "" {
-		if fi, err := os.Stat(l.path); err == nil && fi.Mode().Perm()&0o077 != 0 {
-			l.ps.add(firstPassword, "the file holds a password but group or others may read it (mode %04o): run chmod 600 %s", fi.Mode().Perm(), shellQuote(l.path))
+		if l.perm&0o077 != 0 {
+			l.ps.add(firstPassword, "the file holds a password but group or others may read it (mode %04o): run chmod 600 %s", l.perm, shellQuote(l.path))
 		}
 	}
 }

@@ -165,6 +165,12 @@ func TestLoadErrors(t *testing.T) {
 		{"ca_file without certificate", acct + "ca_file = \"config.toml\"\n", 0o600, []want{
 			{4, "account[1].ca_file", "holds no PEM certificate"},
 		}},
+		{"ca_file not a regular file", acct + "ca_file = \"/dev/zero\"\n", 0o600, []want{
+			{4, "account[1].ca_file", "/dev/zero is not a regular file"},
+		}},
+		{"ca_file a directory", acct + "ca_file = \".\"\n", 0o600, []want{
+			{4, "account[1].ca_file", "is not a regular file"},
+		}},
 		{"password readable by others", "[[account]]\njid = \"a@example.org\"\npassword = \"secret\"\n", 0o644, []want{
 			{3, "account[1].password", "mode 0644): run chmod 600 "},
 		}},
@@ -269,6 +275,19 @@ func TestPermissionFix(t *testing.T) {
 	}
 	if _, err := Load(path); err != nil {
 		t.Fatalf("password_eval only, mode 0644: %v", err)
+	}
+}
+
+func TestLoadUnreadable(t *testing.T) {
+	big := writeConfig(t, "# "+strings.Repeat("x", maxConfigSize), 0o600)
+	for _, tt := range []struct{ path, msg string }{
+		{big, "larger than"},
+		{t.TempDir(), "is a directory"},
+	} {
+		_, err := Load(tt.path)
+		if err == nil || !strings.Contains(err.Error(), tt.msg) {
+			t.Errorf("Load(%s) = %v, want %q", tt.path, err, tt.msg)
+		}
 	}
 }
 
@@ -394,4 +413,31 @@ func TestXDGPaths(t *testing.T) {
 			t.Errorf("DefaultDataDir with %q = %q, %v; want %q", tt.data, d, err, tt.wantData)
 		}
 	}
+}
+
+// FuzzParse checks that any text gives a config or an *Errors whose problems
+// all have a message, and never a panic.
+func FuzzParse(f *testing.F) {
+	f.Add("[[account]]\njid = \"a@example.org\"\npassword = \"p\"\n")
+	f.Add("[ui.theme]\nerror = \"#ff0000\"\n[[account]]\njid = \"a@b/c\"\nport = 1\n")
+	f.Add("account = [{jid = \"x@y\", password_eval = \"e\"}, 3]\n")
+	f.Add("ui = { theme = { info = 1 } }\n[[account]]\nkeepalive = \"1h\"\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		c, err := parse("/fuzz/config.toml", []byte(text), 0o644)
+		if err == nil {
+			if c == nil || len(c.Accounts) == 0 {
+				t.Fatalf("no error and no account: %+v", c)
+			}
+			return
+		}
+		var errs *Errors
+		if !errors.As(err, &errs) || len(errs.List) == 0 {
+			t.Fatalf("error %T %v", err, err)
+		}
+		for _, p := range errs.List {
+			if p.Msg == "" || p.Line < 0 {
+				t.Fatalf("bad problem %+v", p)
+			}
+		}
+	})
 }
