@@ -65,7 +65,15 @@ func (s *Store) load(c *convState) error {
 	if err := s.openSeg(c, &c.main); err != nil {
 		return err
 	}
-	c.idx = dedupIndex{}
+	// Reserve the key array from the file sizes (records are rarely under
+	// 100 bytes and carry about two keys) to avoid regrowing it.
+	var hint int64
+	for _, seg := range []*segFile{&c.main, &c.older} {
+		if fi, err := os.Stat(seg.path); err == nil {
+			hint += fi.Size() / 75
+		}
+	}
+	c.idx = dedupIndex{base: make([]indexEntry, 0, min(hint, 1<<26))}
 	for _, seg := range []*segFile{&c.main, &c.older} {
 		if err := s.indexFile(c, seg.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err

@@ -75,7 +75,9 @@ func (x *dedupIndex) seal() {
 		}
 		return 0
 	})
-	x.base = slices.Clip(x.base)
+	if cap(x.base) > len(x.base)+len(x.base)/4 {
+		x.base = slices.Clone(x.base) // give back an over-estimated reservation
+	}
 	x.sealed = true
 }
 
