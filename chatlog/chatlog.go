@@ -1,0 +1,105 @@
+// Package chatlog connects accounts to the history store. It sits between
+// the accounts and the UI: every message event is written to the history
+// first, and only a message the store had not seen before is passed on, so a
+// message that arrives several times (live, as a carbon, from the archive,
+// from a room's history replay, after a reconnect) is stored once and shown
+// once.
+package chatlog
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"parley/account"
+	"parley/history"
+)
+
+// Recorder is an account.Sink that records messages and forwards events.
+// It is safe for concurrent use by several accounts.
+type Recorder struct {
+	store *history.Store
+	next  account.Sink
+
+	mu       sync.Mutex
+	reported bool // a write failure was already reported to the user
+}
+
+// New returns a Recorder writing to store and forwarding to next.
+// A nil store records nothing and forwards everything.
+func New(store *history.Store, next account.Sink) *Recorder {
+	return &Recorder{store: store, next: next}
+}
+
+// Sink is the account.Sink to give to accounts.
+func (r *Recorder) Sink(ev account.Event) {
+	me, ok := ev.(account.MessageEvent)
+	if !ok || r.store == nil || me.Msg.Type == "error" {
+		r.next(ev)
+		return
+	}
+	conv := Conv(me.Msg)
+	if conv == "" {
+		r.next(ev)
+		return
+	}
+	stored, err := r.store.Append(me.Account.String(), conv, Record(me.Msg))
+	switch {
+	case err == nil && !stored:
+		return // a duplicate: already stored and shown
+	case err != nil && !errors.Is(err, history.ErrReadOnly):
+		r.reportOnce(me.Account, err)
+	}
+	r.next(ev)
+}
+
+func (r *Recorder) reportOnce(acct jid.JID, err error) {
+	r.mu.Lock()
+	first := !r.reported
+	r.reported = true
+	r.mu.Unlock()
+	if first {
+		r.next(account.InfoEvent{
+			Base:  account.Base{Account: acct},
+			Error: true,
+			Text:  "history: cannot write (messages are shown but not saved until restart): " + err.Error(),
+		})
+	}
+}
+
+// Conv is the name of the conversation a message belongs to in the store:
+// the peer's bare JID, the room's bare JID, or room@service/nick for a
+// private chat with a room occupant.
+func Conv(m account.Message) string {
+	p := m.Peer()
+	if p.Domainpart() == "" {
+		return ""
+	}
+	return p.String()
+}
+
+// Record converts a message to a history record.
+func Record(m account.Message) history.Record {
+	dir := history.In
+	if m.Dir == account.Out {
+		dir = history.Out
+	}
+	t := m.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return history.Record{
+		Time:     t.UTC(),
+		Dir:      dir,
+		From:     m.From.String(),
+		Type:     m.Type,
+		Body:     m.Body,
+		Nick:     m.Nick,
+		ID:       m.ID,
+		OriginID: m.OriginID,
+		StanzaID: m.StanzaID,
+		StanzaBy: m.StanzaIDBy,
+	}
+}

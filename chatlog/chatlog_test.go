@@ -1,0 +1,90 @@
+package chatlog
+
+import (
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"parley/account"
+	"parley/history"
+)
+
+func TestRecorderDedup(t *testing.T) {
+	store, err := history.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	me := jid.MustParse("me@example.org")
+	peer := jid.MustParse("you@example.org/phone")
+	var got []account.Event
+	rec := New(store, func(ev account.Event) { got = append(got, ev) })
+
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	live := account.Message{ID: "m1", OriginID: "o1", From: peer, To: me, Type: "chat", Body: "hello", Time: at}
+	archived := live
+	archived.StanzaID, archived.StanzaIDBy, archived.Archived, archived.Delayed = "arch-1", me.String(), true, true
+	sent := account.Message{ID: "s1", OriginID: "s1", From: me, To: peer.Bare(), Type: "chat", Body: "hi back", Dir: account.Out, Time: at.Add(time.Second)}
+	sentEcho := sent
+	sentEcho.StanzaID, sentEcho.StanzaIDBy, sentEcho.Archived = "arch-2", me.String(), true
+	errMsg := account.Message{ID: "e1", From: peer, Type: "error", Err: "recipient-unavailable"}
+
+	steps := []struct {
+		name    string
+		ev      account.Event
+		forward bool
+	}{
+		{"live message", account.MessageEvent{Base: account.Base{Account: me}, Msg: live}, true},
+		{"same message again", account.MessageEvent{Base: account.Base{Account: me}, Msg: live}, false},
+		{"archive copy of it", account.MessageEvent{Base: account.Base{Account: me}, Msg: archived}, false},
+		{"our message", account.MessageEvent{Base: account.Base{Account: me}, Msg: sent}, true},
+		{"archive copy of ours", account.MessageEvent{Base: account.Base{Account: me}, Msg: sentEcho}, false},
+		{"error messages pass, unstored", account.MessageEvent{Base: account.Base{Account: me}, Msg: errMsg}, true},
+		{"other events pass", account.StateEvent{Base: account.Base{Account: me}, State: account.Online}, true},
+	}
+	for _, s := range steps {
+		before := len(got)
+		rec.Sink(s.ev)
+		if forwarded := len(got) > before; forwarded != s.forward {
+			t.Errorf("%s: forwarded=%v, want %v", s.name, forwarded, s.forward)
+		}
+	}
+	recs, _, err := store.Tail(me.String(), "you@example.org", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	for _, r := range recs {
+		if r.Body != "" {
+			bodies = append(bodies, r.Dir+":"+r.Body)
+		}
+	}
+	if len(bodies) != 2 || bodies[0] != "in:hello" || bodies[1] != "out:hi back" {
+		t.Fatalf("stored %q, want [in:hello out:hi back]", bodies)
+	}
+	if id, _ := store.NewestArchiveID(me.String(), "you@example.org", me.String()); id != "arch-2" {
+		t.Errorf("newest archive id %q, want arch-2", id)
+	}
+}
+
+func TestRecorderNilStoreForwards(t *testing.T) {
+	n := 0
+	rec := New(nil, func(account.Event) { n++ })
+	rec.Sink(account.MessageEvent{Msg: account.Message{Body: "x", From: jid.MustParse("a@b")}})
+	if n != 1 {
+		t.Fatalf("forwarded %d events, want 1", n)
+	}
+}
+
+func TestConvOfPrivateRoomMessage(t *testing.T) {
+	m := account.Message{From: jid.MustParse("room@muc.example.org/nick"), Private: true}
+	if got := Conv(m); got != "room@muc.example.org/nick" {
+		t.Fatalf("Conv = %q", got)
+	}
+	m.Private = false
+	m.Type = "groupchat"
+	if got := Conv(m); got != "room@muc.example.org" {
+		t.Fatalf("Conv = %q", got)
+	}
+}

@@ -1,0 +1,275 @@
+// Command parley is a terminal XMPP client: several accounts at once, group
+// chat, searchable history in flat files, and reconnects that just work.
+//
+// This file only wires the packages together: config → accounts → chatlog
+// (history) → ui. See README.md for use and DEVELOPERS.md for the design.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"parley/account"
+	"parley/chatlog"
+	"parley/config"
+	"parley/history"
+	"parley/ui"
+)
+
+// version is parley's release; `go build -ldflags "-X main.version=..."` sets it.
+var version = "0.1.0-dev"
+
+const usage = `parley: a terminal XMPP client
+
+Usage:
+  parley [-c FILE]        start the client (default config:
+                          $XDG_CONFIG_HOME/parley/config.toml)
+  parley history [--account JID] PEER [--since DATE] [--grep TEXT]
+                          print a conversation from the history as text
+  parley --version        print the version
+  parley --help           print this help
+
+Without a config file, parley asks for an account and writes one.
+Inside parley, /help lists commands and keys.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main with its inputs and outputs explicit; it returns the exit status.
+func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("parley", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	var path string
+	fset.StringVar(&path, "c", "", "config file")
+	fset.StringVar(&path, "config", "", "config file")
+	showVersion := fset.Bool("version", false, "print the version")
+	help := fset.Bool("help", false, "print help")
+	fset.BoolVar(help, "h", false, "print help")
+	if err := fset.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "parley: %v\n\n%s", err, usage)
+		return 2
+	}
+	switch {
+	case *help:
+		fmt.Fprint(stdout, usage)
+		return 0
+	case *showVersion:
+		fmt.Fprintf(stdout, "parley %s\n", version)
+		return 0
+	}
+	rest := fset.Args()
+	if len(rest) > 0 && rest[0] == "history" {
+		return runHistory(path, rest[1:], stdout, stderr)
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "parley: unknown argument %q\n\n%s", rest[0], usage)
+		return 2
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP, os.Interrupt)
+	defer stop()
+	cfg, code := loadConfig(ctx, path, stdin, stdout, stderr)
+	if cfg == nil {
+		return code
+	}
+	store, err := history.Open(cfg.HistoryDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "parley: %v\n", err)
+		return 1
+	}
+	defer store.Close()
+	return runClient(ctx, cfg, store, stderr)
+}
+
+// runClient starts every account and the UI, and closes the accounts cleanly
+// when the UI ends.
+func runClient(ctx context.Context, cfg *config.Config, store *history.Store, stderr io.Writer) int {
+	accts := make([]*account.Account, len(cfg.Accounts))
+	uiAccts := make([]ui.Account, len(cfg.Accounts))
+	var u *ui.UI
+	rec := chatlog.New(store, func(ev account.Event) { u.Post(ev) })
+	for i, a := range cfg.Accounts {
+		accts[i] = account.New(accountConfig(a), rec.Sink)
+		uiAccts[i] = accts[i]
+	}
+	u = ui.New(ui.Options{
+		Accounts:      uiAccts,
+		TimeFormat:    cfg.UI.TimeFormat,
+		RosterWidth:   cfg.UI.RosterWidth,
+		OccupantWidth: cfg.UI.OccupantWidth,
+		ShowJoins:     cfg.UI.ShowJoins,
+		Theme:         uiTheme(cfg.UI.Theme),
+	})
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i, a := range accts {
+		if !cfg.Accounts[i].Autoconnect {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Run(runCtx) // failures are reported to the UI as events
+		}()
+	}
+	uiErr := u.Run(runCtx)
+
+	closeCtx, done := context.WithTimeout(context.Background(), 3*time.Second)
+	defer done()
+	for _, a := range accts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Close(closeCtx) // unavailable presence, then </stream:stream>
+		}()
+	}
+	cancel()
+	wg.Wait()
+	if uiErr != nil && !errors.Is(uiErr, context.Canceled) {
+		fmt.Fprintf(stderr, "parley: %v\n", uiErr)
+		return 1
+	}
+	return 0
+}
+
+// loadConfig loads the config file, or runs the first-run setup when there
+// is none and stdin is a terminal. A nil config means exit with code.
+func loadConfig(ctx context.Context, path string, stdin *os.File, stdout, stderr io.Writer) (*config.Config, int) {
+	if path == "" {
+		p, err := config.DefaultPath()
+		if err != nil {
+			fmt.Fprintf(stderr, "parley: %v\n", err)
+			return nil, 2
+		}
+		path = p
+	}
+	cfg, err := config.Load(path)
+	switch {
+	case err == nil:
+		return cfg, 0
+	case errors.Is(err, fs.ErrNotExist) && term.IsTerminal(int(stdin.Fd())):
+		cfg, err = config.Setup(ctx, stdin, stdout, path, testLogin)
+		if err != nil {
+			fmt.Fprintf(stderr, "parley: %v\n", err)
+			return nil, 1
+		}
+		return cfg, 0
+	case errors.Is(err, fs.ErrNotExist):
+		fmt.Fprintf(stderr, "parley: no config file at %s\nStart parley in a terminal to create one, or copy config.example.toml there.\n", path)
+		return nil, 2
+	default:
+		fmt.Fprintf(stderr, "parley: %v\n", err)
+		return nil, 2
+	}
+}
+
+// testLogin logs in once with a; the first-run setup uses it. It returns nil
+// once the account is online, or the reason it could not get there.
+func testLogin(ctx context.Context, a config.Account) error {
+	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+	defer cancel()
+	result := make(chan error, 1)
+	var acct *account.Account
+	acct = account.New(accountConfig(a), func(ev account.Event) {
+		se, ok := ev.(account.StateEvent)
+		if !ok {
+			return
+		}
+		switch se.State {
+		case account.Online:
+			result <- nil
+		case account.Failed, account.Disconnected:
+			if se.Text != "" {
+				result <- errors.New(se.Text)
+			} else if se.Err != nil {
+				result <- se.Err
+			}
+		}
+	})
+	go acct.Run(ctx)
+	var err error
+	select {
+	case err = <-result:
+	case <-ctx.Done():
+		err = fmt.Errorf("no answer from the server: %w", ctx.Err())
+	}
+	closeCtx, done := context.WithTimeout(context.Background(), 3*time.Second)
+	defer done()
+	acct.Close(closeCtx)
+	return err
+}
+
+// runHistory is `parley history`: it reads the history directory of the
+// config (or the default one) without taking the writer's lock.
+func runHistory(path string, args []string, stdout, stderr io.Writer) int {
+	dir, err := config.DefaultDataDir()
+	if err == nil {
+		dir += "/history"
+	}
+	if path == "" {
+		path, _ = config.DefaultPath()
+	}
+	if cfg, lerr := config.Load(path); lerr == nil {
+		dir, err = cfg.HistoryDir, nil
+	} else if !errors.Is(lerr, fs.ErrNotExist) {
+		fmt.Fprintf(stderr, "parley: %v\n", lerr)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "parley: %v\n", err)
+		return 2
+	}
+	return history.RunCLI(args, dir, stdout, stderr)
+}
+
+// accountConfig maps a configured account to the account package's config.
+func accountConfig(a config.Account) account.Config {
+	return account.Config{
+		JID:       a.JID,
+		Password:  a.ResolvePassword,
+		Host:      a.Host,
+		Port:      a.Port,
+		DirectTLS: a.TLS == config.TLSDirect,
+		CAFile:    a.CAFile,
+		Resource:  a.Resource,
+		Priority:  a.Priority,
+		Keepalive: a.Keepalive,
+	}
+}
+
+// uiTheme maps the configured colours to the UI's theme.
+func uiTheme(t config.Theme) ui.Theme {
+	return ui.Theme{
+		Background: t.Background,
+		Foreground: t.Foreground,
+		BarBg:      t.StatusBG,
+		BarFg:      t.StatusFG,
+		Time:       t.Timestamp,
+		Own:        t.OwnMessage,
+		Info:       t.Info,
+		Error:      t.Error,
+		Highlight:  t.Highlight,
+		Online:     t.RosterOnline,
+		Away:       t.RosterAway,
+		DND:        t.RosterDND,
+		Offline:    t.RosterOffline,
+		Activity:   t.WindowActivity,
+		HighMark:   t.WindowHighlight,
+		Header:     t.RosterGroup,
+	}
+}
