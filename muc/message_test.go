@@ -251,3 +251,36 @@ func TestDecodeReply(t *testing.T) {
 		t.Errorf("result reply: %v %+v", err, r)
 	}
 }
+
+func FuzzParseMessage(f *testing.F) {
+	f.Add(`<message from='r@s/n' type='groupchat'><subject>s</subject></message>`)
+	f.Add(`<message from='r@s'><x xmlns='http://jabber.org/protocol/muc#user'><invite from='a@b'><reason>r</reason></invite><password>p</password><status code='104'/></x></message>`)
+	f.Add(`<message from='a@b/c'><x xmlns='jabber:x:conference' jid='r@s' password='p' reason='r'/></message>`)
+	f.Add(`<message><event xmlns='http://jabber.org/protocol/pubsub#event'><items node='urn:xmpp:bookmarks:1'><item id='r@s'><conference xmlns='urn:xmpp:bookmarks:1' autojoin='1'><nick>n</nick></conference></item><retract id='x@y'/></items></event></message>`)
+	account := jid.MustParse("a@b")
+	f.Fuzz(func(t *testing.T, s string) {
+		d := xml.NewDecoder(strings.NewReader(s))
+		tok, err := d.Token()
+		start, ok := tok.(xml.StartElement)
+		if err != nil || !ok {
+			return
+		}
+		m, err := ParseMessage(start, d)
+		if err != nil {
+			return
+		}
+		if len(m.Subject) > MaxSubject || len(m.Codes) > MaxCodes {
+			t.Fatalf("unbounded %+v", m)
+		}
+		if m.Invite != nil && (len(m.Invite.Reason) > MaxReason || len(m.Invite.Password) > MaxPassword) {
+			t.Fatalf("unbounded invite %+v", m.Invite)
+		}
+		if ev, ok := m.Bookmarks(account); ok {
+			for _, b := range ev.Published {
+				if len(b.Name) > MaxName || len(b.Nick) > MaxNick || len(b.Password) > MaxPassword {
+					t.Fatalf("unbounded bookmark %+v", b)
+				}
+			}
+		}
+	})
+}

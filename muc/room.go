@@ -63,6 +63,9 @@ type Room struct {
 	dirty     bool
 	version   uint64
 	dropped   int
+
+	snap        []Occupant // last result of Occupants, valid while snapVersion == version
+	snapVersion uint64
 }
 
 // NewRoom returns a room we are not yet in. room is reduced to its bare JID;
@@ -136,18 +139,26 @@ func (r *Room) Occupant(nick string) (Occupant, bool) {
 
 // Occupants returns the occupants ordered by role group (moderators,
 // participants, visitors) and then by nick, case-insensitively.
+//
+// The slice is a snapshot that the room never modifies afterwards: it may be
+// kept and passed to another goroutine, but must not be modified. Until the
+// occupant list changes, every call returns the same snapshot at no cost.
 func (r *Room) Occupants() []Occupant {
+	if r.snap != nil && r.snapVersion == r.version {
+		return r.snap
+	}
 	r.sort()
 	out := make([]Occupant, len(r.order))
 	for i, e := range r.order {
 		out[i] = e.Occupant
 	}
+	r.snap, r.snapVersion = out, r.version
 	return out
 }
 
 // Groups returns the occupants split by role, each group ordered by nick.
-// The three slices share one backing array: one allocation for the whole
-// list.
+// The three slices are windows on the Occupants snapshot (same rules: keep,
+// do not modify); appending to one never overwrites another.
 func (r *Room) Groups() (moderators, participants, visitors []Occupant) {
 	all := r.Occupants()
 	i := 0
@@ -332,6 +343,7 @@ func (r *Room) available(p Presence, nick string) []Change {
 		r.pending = ""
 		e.Occupant = occupantFrom(p, nick)
 		r.dirty = true
+		r.version++
 		return []Change{SelfJoined{
 			At:           r.at(),
 			Self:         e.Occupant,
@@ -358,8 +370,9 @@ func (r *Room) available(p Presence, nick string) []Change {
 		out = append(out, AffiliationChanged{At: r.at(), Nick: nick, JID: e.JID, Old: e.Affiliation, New: p.Item.Affiliation, Self: self, Actor: p.Item.Actor, Reason: p.Item.Reason})
 		e.Affiliation = p.Item.Affiliation
 	}
-	if !p.Item.JID.Equal(jid.JID{}) {
+	if !p.Item.JID.Equal(jid.JID{}) && !p.Item.JID.Equal(e.JID) {
 		e.JID = p.Item.JID
+		r.version++
 	}
 	if p.Show != e.Show || p.Status != e.Status {
 		e.Show, e.Status = p.Show, p.Status
