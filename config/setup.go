@@ -31,7 +31,7 @@ func Setup(ctx context.Context, in io.Reader, out io.Writer, path string, test f
 	if _, err := os.Lstat(path); err == nil {
 		return nil, fmt.Errorf("config: %s already exists: setup does not replace it", path)
 	}
-	p := &prompter{in: in, r: bufio.NewReader(in), out: out}
+	p := &prompter{ctx: ctx, in: in, r: bufio.NewReader(in), out: out}
 	fmt.Fprintf(out, "parley: there is no config file at %s yet; let's write one.\n", path)
 	var a Account
 	for {
@@ -69,8 +69,11 @@ func Setup(ctx context.Context, in io.Reader, out io.Writer, path string, test f
 	return Load(path)
 }
 
-// prompter asks questions on out and reads answers from in.
+// prompter asks questions on out and reads answers from in. Each read gives
+// up when ctx ends (Ctrl-C), leaving a reading goroutine blocked on in: setup
+// is over by then and in is not read again.
 type prompter struct {
+	ctx context.Context
 	in  io.Reader
 	r   *bufio.Reader
 	out io.Writer
@@ -232,25 +235,58 @@ func (p *prompter) choose(question string, options ...string) (string, error) {
 // trimmed: spaces may belong to the password.
 func (p *prompter) secret(question string) (string, error) {
 	fmt.Fprintf(p.out, "%s: ", question)
-	if f, ok := p.in.(*os.File); ok && term.IsTerminal(int(f.Fd())) && p.r.Buffered() == 0 {
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(p.out)
-		if err != nil {
-			return "", fmt.Errorf("config: reading password: %w", err)
-		}
-		return string(b), nil
+	f, ok := p.in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) || p.r.Buffered() > 0 {
+		return p.line()
 	}
-	return p.line()
+	fd := int(f.Fd())
+	state, err := term.GetState(fd)
+	if err != nil {
+		return "", fmt.Errorf("config: reading password: %w", err)
+	}
+	s, err := p.await(func() (string, error) {
+		b, err := term.ReadPassword(fd)
+		return string(b), err
+	})
+	fmt.Fprintln(p.out)
+	if err != nil {
+		term.Restore(fd, state) // echo back on, also when ctx ended mid-read
+		return "", fmt.Errorf("config: reading password: %w", err)
+	}
+	return s, nil
 }
 
 // line reads one line without its line end. End of input is an error.
 func (p *prompter) line() (string, error) {
-	s, err := p.r.ReadString('\n')
-	if err != nil && (s == "" || !errors.Is(err, io.EOF)) {
-		if errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("config: setup: input ended before the config was written: %w", io.ErrUnexpectedEOF)
+	return p.await(func() (string, error) {
+		s, err := p.r.ReadString('\n')
+		if err != nil && (s == "" || !errors.Is(err, io.EOF)) {
+			if errors.Is(err, io.EOF) {
+				return "", fmt.Errorf("config: setup: input ended before the config was written: %w", io.ErrUnexpectedEOF)
+			}
+			return "", err
 		}
-		return "", err
+		return strings.TrimSuffix(strings.TrimSuffix(s, "\n"), "\r"), nil
+	})
+}
+
+// await runs read in a goroutine and returns its result, or ctx's error
+// when ctx ends first.
+func (p *prompter) await(read func() (string, error)) (string, error) {
+	type result struct {
+		s   string
+		err error
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(s, "\n"), "\r"), nil
+	ch := make(chan result, 1)
+	go func() {
+		s, err := read()
+		ch <- result{s, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.s, r.err
+	case <-p.ctx.Done():
+		fmt.Fprintln(p.out)
+		return "", p.ctx.Err()
+	}
 }

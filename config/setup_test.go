@@ -157,6 +157,24 @@ func TestSetup(t *testing.T) {
 	}
 }
 
+func TestSetupCancel(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		pw.Write([]byte("a@example.org\n"))
+		cancel() // as Ctrl-C does through main's signal context
+	}()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	_, err := Setup(ctx, pr, io.Discard, path, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file was written: %v", err)
+	}
+}
+
 func TestSetupKeepsExistingFile(t *testing.T) {
 	path := writeConfig(t, "keep me", 0o600)
 	_, err := Setup(context.Background(), strings.NewReader("a@example.org\npw\n\n"), io.Discard, path, nil)
