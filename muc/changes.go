@@ -10,7 +10,7 @@ import (
 // them and the receiver may keep them. The concrete types are the ones in
 // this file.
 type Change interface {
-	// Room is the bare JID of the room the change happened in.
+	// RoomJID is the bare JID of the room the change happened in.
 	RoomJID() jid.JID
 }
 
