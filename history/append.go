@@ -353,6 +353,13 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 func (s *Store) write(c *convState, seg *segFile, r Record) error {
 	c.buf = appendRecord(c.buf[:0], r)
 	if _, err := seg.f.Write(c.buf); err != nil {
+		// Part of the line may have been written (a full disk): close the
+		// file so that the next append reopens, repairs and re-indexes it.
+		seg.f.Close()
+		s.mu.Lock()
+		seg.f = nil
+		s.mu.Unlock()
+		c.loaded = false
 		return fmt.Errorf("history: %w", err)
 	}
 	s.mu.Lock()
