@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"mellium.im/xmpp/jid"
+
+	"parley/muc"
 )
 
 // Event is something that happened on an account. Accounts deliver events to
@@ -159,6 +161,8 @@ type Message struct {
 	Archived   bool   // arrived from a XEP-0313 archive query
 	Err        string // set for type=error messages: the error text
 	Private    bool   // a private message with a room occupant: Peer keeps the resource
+	Pending    bool   // ours, typed while offline: queued in the outbox, not sent yet
+	Receipt    bool   // ours, with a XEP-0184 receipt request
 }
 
 // Peer is the conversation a message belongs to from the account's point of
@@ -188,4 +192,42 @@ type InfoEvent struct {
 	Base
 	Error bool
 	Text  string
+}
+
+// DeliveryEvent updates the state of a message we sent, found by its ID in
+// the conversation with Peer: Sent when a message queued while offline went
+// out (after a reconnect), Delivered when the peer's XEP-0184 receipt came.
+type DeliveryEvent struct {
+	Base
+	Peer      jid.JID // the conversation (as Message.Peer)
+	ID        string  // the message's id
+	Sent      bool
+	Delivered bool
+}
+
+// RoomEvent reports changes in a room we joined or are joining, in the order
+// they happened. Occupants, Nick, Subject and State describe the room after
+// the changes; Occupants is a snapshot the receiver may keep (it is never
+// modified).
+type RoomEvent struct {
+	Base
+	Room      jid.JID
+	Changes   []muc.Change
+	Occupants []muc.Occupant
+	Nick      string    // our nick in the room
+	Subject   string    // current subject
+	State     muc.State // not joined, joining, joined
+}
+
+// InviteEvent is an invitation to a room (mediated or XEP-0249 direct).
+type InviteEvent struct {
+	Base
+	Invite muc.Invite
+}
+
+// BookmarksEvent carries the account's whole list of room bookmarks, after a
+// fetch at login or after a change (ours, or pushed by another client).
+type BookmarksEvent struct {
+	Base
+	Bookmarks []muc.Bookmark
 }
