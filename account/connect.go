@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -14,8 +15,10 @@ import (
 	"syscall"
 
 	"mellium.im/sasl"
+	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/dial"
+	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 	"mellium.im/xmpp/stream"
 )
@@ -118,8 +121,8 @@ func (a *Account) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 	}
 	sess, err := xmpp.NewClientSession(ctx, origin, conn,
 		xmpp.StartTLS(tc),
-		xmpp.SASL("", pass, sasl.ScramSha256Plus, sasl.ScramSha256, sasl.ScramSha1Plus, sasl.ScramSha1, sasl.Plain),
-		xmpp.BindResource(),
+		authFeature(pass),
+		bindFeature(origin),
 	)
 	if err == nil {
 		st := sess.State()
@@ -138,6 +141,110 @@ func (a *Account) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 		return nil, nil, err
 	}
 	return sess, conn, nil
+}
+
+// authFeature is SASL (SCRAM-SHA-256, SCRAM-SHA-1, with channel binding
+// where offered; PLAIN last, and only ever inside TLS since TLS is
+// required) with credential failures tagged as ErrAuth: mellium reports a
+// SASL <failure/> with an internal error type carrying the server's text.
+func authFeature(pass string) xmpp.StreamFeature {
+	f := xmpp.SASL("", pass, sasl.ScramSha256Plus, sasl.ScramSha256, sasl.ScramSha1Plus, sasl.ScramSha1, sasl.Plain)
+	inner := f.Negotiate
+	f.Negotiate = func(ctx context.Context, s *xmpp.Session, data interface{}) (xmpp.SessionState, io.ReadWriter, error) {
+		if s.State()&xmpp.Secure == 0 || s.ConnectionState().Version == 0 {
+			return 0, nil, ErrNoTLS
+		}
+		mask, rw, err := inner(ctx, s, data)
+		if err != nil && !isTransportError(err) {
+			err = fmt.Errorf("%w: %v", ErrAuth, err)
+		}
+		return mask, rw, err
+	}
+	return f
+}
+
+// isTransportError reports errors of the connection or stream rather than
+// of the credentials.
+func isTransportError(err error) bool {
+	var netErr net.Error
+	var streamErr stream.Error
+	return errors.As(err, &netErr) || errors.As(err, &streamErr) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// bindFeature is resource binding (RFC 6120 §7) asking for origin's
+// resource. It replaces mellium's BindResource, which in v0.22.0 sends an
+// empty <resource/> whatever was asked (it writes the JID field instead of
+// the resource), so the server always assigned a random resource.
+func bindFeature(origin jid.JID) xmpp.StreamFeature {
+	const nsBind = "urn:ietf:params:xml:ns:xmpp-bind"
+	return xmpp.StreamFeature{
+		Name:       xml.Name{Space: nsBind, Local: "bind"},
+		Necessary:  xmpp.Authn,
+		Prohibited: xmpp.Ready,
+		List: func(context.Context, xmlstream.TokenWriter, xml.StartElement) (bool, error) {
+			return true, errors.New("bind: client side only")
+		},
+		Parse: func(_ context.Context, d *xml.Decoder, start *xml.StartElement) (bool, interface{}, error) {
+			return true, nil, d.Skip()
+		},
+		Negotiate: func(ctx context.Context, s *xmpp.Session, _ interface{}) (xmpp.SessionState, io.ReadWriter, error) {
+			id := newID()
+			var res xml.TokenReader
+			if r := origin.Resourcepart(); r != "" {
+				res = textElement("resource", r)
+			}
+			w := s.TokenWriter()
+			defer w.Close()
+			_, err := xmlstream.Copy(w, xmlstream.Wrap(
+				xmlstream.Wrap(res, xml.StartElement{Name: xml.Name{Space: nsBind, Local: "bind"}}),
+				xml.StartElement{Name: xml.Name{Space: nsClient, Local: "iq"}, Attr: []xml.Attr{
+					{Name: xml.Name{Local: "type"}, Value: "set"},
+					{Name: xml.Name{Local: "id"}, Value: id},
+				}},
+			))
+			if err == nil {
+				err = w.Flush()
+			}
+			if err != nil {
+				return 0, nil, err
+			}
+			r := s.TokenReader()
+			defer r.Close()
+			d := xml.NewTokenDecoder(r)
+			var start xml.StartElement
+			for {
+				tok, err := d.Token()
+				if err != nil {
+					return 0, nil, err
+				}
+				if se, ok := tok.(xml.StartElement); ok {
+					start = se
+					break
+				}
+			}
+			if start.Name.Local != "iq" || attr(start, "id") != id {
+				return 0, nil, stream.BadFormat
+			}
+			var resp struct {
+				JID string       `xml:"urn:ietf:params:xml:ns:xmpp-bind bind>jid"`
+				Err stanza.Error `xml:"error"`
+			}
+			if err := d.DecodeElement(&resp, &start); err != nil {
+				return 0, nil, err
+			}
+			if attr(start, "type") != "result" {
+				return 0, nil, fmt.Errorf("resource binding refused: %w", resp.Err)
+			}
+			bound, err := jid.Parse(resp.JID)
+			if err != nil || bound.Resourcepart() == "" {
+				return 0, nil, fmt.Errorf("resource binding: bad JID %q", resp.JID)
+			}
+			s.UpdateAddr(bound)
+			return xmpp.Ready, nil, nil
+		},
+	}
 }
 
 // describe maps an error that ended a session to the state to enter and a
