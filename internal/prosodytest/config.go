@@ -33,7 +33,11 @@ func WithHostConfig(lines ...string) Option {
 	return func(o *options) { o.host = append(o.host, lines...) }
 }
 
-// WithMUCConfig appends raw Lua lines to the MUC component section.
+// WithMUCConfig appends raw Lua lines to the MUC component section. A line
+// that assigns one of the keys Start writes there by default
+// (modules_enabled, muc_room_locking, muc_log_by_default,
+// muc_log_all_rooms) replaces that default instead of repeating the key,
+// which Prosody would refuse.
 func WithMUCConfig(lines ...string) Option {
 	return func(o *options) { o.muc = append(o.muc, lines...) }
 }
@@ -55,6 +59,52 @@ func WithDirectTLS() Option {
 // environment variable PARLEY_PROSODY_DEBUG=1 does the same for all servers.
 func WithDebugLog() Option {
 	return func(o *options) { o.debug = true }
+}
+
+// luaKey returns the key a Lua line assigns ("key = value"), or "".
+func luaKey(line string) string {
+	k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+	k = strings.TrimSpace(k)
+	if !ok || k == "" || strings.HasPrefix(v, "=") {
+		return ""
+	}
+	for i, r := range k {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return ""
+		}
+	}
+	return k
+}
+
+// mucLines returns the lines of the MUC component section: the defaults
+// Start writes, each replaced in place by the option line that assigns the
+// same key (the last one if several do), then the other option lines in
+// order.
+func mucLines(extra []string) []string {
+	defaults := [...][2]string{
+		{"modules_enabled", `{ "muc_mam" }`},
+		{"muc_room_locking", "false"},
+		{"muc_log_by_default", "true"},
+		{"muc_log_all_rooms", "true"},
+	}
+	out := make([]string, 0, len(defaults)+len(extra))
+	replaced := make(map[int]bool)
+	for _, d := range defaults {
+		line := "\t" + d[0] + " = " + d[1]
+		for i, l := range extra {
+			if luaKey(l) == d[0] {
+				line = l
+				replaced[i] = true
+			}
+		}
+		out = append(out, line)
+	}
+	for i, l := range extra {
+		if !replaced[i] {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // luaString quotes s as a Lua string literal.
@@ -137,11 +187,7 @@ func (s *Server) writeConfig(certs certFiles) error {
 	}
 	w("")
 	w("Component %s \"muc\"", luaString(s.MUC))
-	w("\tmodules_enabled = { \"muc_mam\" }")
-	w("\tmuc_room_locking = false")
-	w("\tmuc_log_by_default = true")
-	w("\tmuc_log_all_rooms = true")
-	for _, l := range s.opts.muc {
+	for _, l := range mucLines(s.opts.muc) {
 		w("%s", l)
 	}
 	return os.WriteFile(s.cfgPath, []byte(b.String()), 0o644)

@@ -246,3 +246,37 @@ func TestPortTaken(t *testing.T) {
 	l.Close()
 	s.Restart(t)
 }
+
+// TestMUCConfigOverride checks that an option assigning a default MUC key
+// replaces it (Prosody refuses a repeated key) and that the server starts.
+func TestMUCConfigOverride(t *testing.T) {
+	s := Start(t, WithMUCConfig("muc_room_locking = true", "max_history_messages = 7"))
+	cfg, err := os.ReadFile(s.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(cfg), "muc_room_locking"); n != 1 {
+		t.Errorf("muc_room_locking appears %d times:\n%s", n, cfg)
+	}
+	for _, want := range []string{"muc_room_locking = true", "max_history_messages = 7", "muc_log_all_rooms = true"} {
+		if !strings.Contains(string(cfg), want) {
+			t.Errorf("config lacks %q", want)
+		}
+	}
+}
+
+func TestMUCLines(t *testing.T) {
+	for _, tc := range []struct {
+		extra []string
+		want  string
+	}{
+		{nil, "\tmodules_enabled = { \"muc_mam\" }|\tmuc_room_locking = false|\tmuc_log_by_default = true|\tmuc_log_all_rooms = true"},
+		{[]string{"  muc_room_locking=true", "x = 1"}, "\tmodules_enabled = { \"muc_mam\" }|  muc_room_locking=true|\tmuc_log_by_default = true|\tmuc_log_all_rooms = true|x = 1"},
+		{[]string{"muc_log_all_rooms = false", "muc_log_all_rooms = true -- again"}, "\tmodules_enabled = { \"muc_mam\" }|\tmuc_room_locking = false|\tmuc_log_by_default = true|muc_log_all_rooms = true -- again"},
+		{[]string{"-- muc_room_locking = true", "if muc_room_locking == true then end"}, "\tmodules_enabled = { \"muc_mam\" }|\tmuc_room_locking = false|\tmuc_log_by_default = true|\tmuc_log_all_rooms = true|-- muc_room_locking = true|if muc_room_locking == true then end"},
+	} {
+		if got := strings.Join(mucLines(tc.extra), "|"); got != tc.want {
+			t.Errorf("mucLines(%q)\n got %s\nwant %s", tc.extra, got, tc.want)
+		}
+	}
+}
