@@ -257,6 +257,7 @@ func (a *Account) describe(err error) (State, string) {
 		hostErr     x509.HostnameError
 		unknownAuth x509.UnknownAuthorityError
 		tlsVerify   *tls.CertificateVerificationError
+		alert       tls.AlertError
 		streamErr   stream.Error
 		stanzaErr   stanza.Error
 		netErr      *net.OpError
@@ -275,6 +276,12 @@ func (a *Account) describe(err error) (State, string) {
 		return Failed, fmt.Sprintf("certificate for %s is not valid: %s", domain, certInvalid.Error())
 	case errors.As(err, &tlsVerify):
 		return Failed, fmt.Sprintf("certificate for %s could not be verified (%v); ca_file can add a trusted root", domain, tlsVerify.Err)
+	case errors.As(err, &alert) || errors.As(err, &netErr) && netErr.Op == "remote error":
+		// A TLS alert from the server (Go reports it as a "remote error").
+		if strings.Contains(errText(err), "unrecognized name") {
+			return Failed, fmt.Sprintf("server has no certificate for %s (TLS alert: unrecognized name)", domain)
+		}
+		return Failed, fmt.Sprintf("TLS handshake with %s refused by the server: %s", a.endpoint(), oneLine(errText(err)))
 	case errors.As(err, &streamErr):
 		return a.describeStreamError(streamErr)
 	case errors.As(err, &stanzaErr):

@@ -218,7 +218,7 @@ func TestIntegrationDirectTLS(t *testing.T) {
 		t.Fatal("Run returned nil")
 	}
 	st := lastState(bad.rec)
-	if st.State != Failed || !strings.Contains(st.Text, "certificate is not valid for example.net") {
+	if st.State != Failed || !strings.Contains(st.Text, "certificate for example.net") {
 		t.Errorf("final state %v %q", st.State, st.Text)
 	}
 	t.Log(st.Text)
@@ -328,12 +328,12 @@ func TestIntegrationPeer(t *testing.T) {
 	}
 
 	// Messages both ways.
-	peer.SendMessage(alice.String(), "hello [red]alice\x1b")
+	peer.SendMessage(alice.String(), "hello [red]alice")
 	m := a.rec.wait(t, waitLong, func(e Event) bool {
 		me, ok := e.(MessageEvent)
 		return ok && me.Msg.Dir == In
 	}).(MessageEvent).Msg
-	if m.Body != "hello [red]alice" && m.Body != "hello [red]alice\x1b" {
+	if m.Body != "hello [red]alice" {
 		t.Errorf("body %q", m.Body)
 	}
 	if !m.From.Equal(peer.JID) || m.Type != "chat" || !m.Peer().Equal(bob) {
