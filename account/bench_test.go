@@ -1,0 +1,148 @@
+package account
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp/stream"
+)
+
+// chatStanzas returns n chat messages as they arrive on the wire.
+func chatStanzas(n int) []byte {
+	var buf bytes.Buffer
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&buf, `<message xmlns="jabber:client" type="chat" id="m%d" from="bob@example.org/phone" to="alice@example.org/parley">`+
+			`<body>message number %d with some ordinary text in it</body>`+
+			`<origin-id xmlns="urn:xmpp:sid:0" id="o%d"/><stanza-id xmlns="urn:xmpp:sid:0" id="s%d" by="alice@example.org"/>`+
+			`<active xmlns="http://jabber.org/protocol/chatstates"/></message>`, i, i, i, i)
+	}
+	return buf.Bytes()
+}
+
+// tokenRW gives the handler a reader over one stanza and a writer that drops
+// its output, as Serve does.
+type tokenRW struct {
+	xml.TokenReader
+	xmlstream.TokenWriter
+}
+
+// Encode marshals v and drops it.
+func (tokenRW) Encode(v interface{}) error { return xml.NewEncoder(io.Discard).Encode(v) }
+
+// EncodeElement marshals v as start and drops it.
+func (tokenRW) EncodeElement(v interface{}, start xml.StartElement) error {
+	return xml.NewEncoder(io.Discard).EncodeElement(v, start)
+}
+
+// BenchmarkIngest feeds chat messages through the stanza handler from an
+// in-process byte stream, decoding included; the sink only counts. One op is
+// one message.
+func BenchmarkIngest(b *testing.B) {
+	const batch = 10000
+	data := chatStanzas(batch)
+	var count atomic.Int64
+	a := New(Config{JID: testAccount}, func(e Event) {
+		if _, ok := e.(MessageEvent); ok {
+			count.Add(1)
+		}
+	})
+	h := &handler{a: a}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data) / batch))
+	b.ResetTimer()
+	for done := 0; done < b.N; done += batch {
+		d := xml.NewDecoder(bytes.NewReader(data))
+		for {
+			tok, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			se, ok := tok.(xml.StartElement)
+			if !ok {
+				continue
+			}
+			if err := h.HandleXMPP(tokenRW{xmlstream.InnerElement(d), xmlstream.Discard()}, &se); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	if count.Load() < int64(b.N) {
+		b.Fatalf("counted %d messages, want ≥ %d", count.Load(), b.N)
+	}
+}
+
+// BenchmarkSession drives a whole mellium Session (Serve, input lock, stream
+// reader) over net.Pipe with the account's handler: the session's ceiling
+// in messages per second. One op is one message.
+func BenchmarkSession(b *testing.B) {
+	const batch = 10000
+	data := chatStanzas(batch)
+	var count atomic.Int64
+	got := make(chan struct{}, 1)
+	var want atomic.Int64
+	a := New(Config{JID: testAccount}, func(e Event) {
+		if _, ok := e.(MessageEvent); ok && count.Add(1) == want.Load() {
+			got <- struct{}{}
+		}
+	})
+	_, conn, _ := pipeSession(b, a)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for done := 0; done < b.N; done += batch {
+		want.Store(int64(done + batch))
+		if _, err := conn.Write(data); err != nil {
+			b.Fatal(err)
+		}
+		<-got
+	}
+	b.StopTimer()
+	rounds := (b.N + batch - 1) / batch
+	b.ReportMetric(float64(rounds*batch)/time.Since(start).Seconds(), "msgs/s")
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(rounds*batch), "ns/msg")
+}
+
+// TestDescribe maps real error values to states and texts.
+func TestDescribe(t *testing.T) {
+	a := New(Config{JID: testAccount, Host: "xmpp.example.org", Port: 5222, Resource: "laptop"}, nil)
+	cert := &x509.Certificate{DNSNames: []string{"other.example.net"}}
+	tests := []struct {
+		err   error
+		state State
+		text  string
+	}{
+		{fmt.Errorf("%w: not-authorized", ErrAuth), Failed, "authentication failed: wrong password or unknown account"},
+		{ErrNoTLS, Failed, "server does not offer TLS; parley refuses unencrypted connections"},
+		{errors.New("xmpp: receiver indicated that TLS negotiation failed"), Failed, "server does not offer TLS; parley refuses unencrypted connections"},
+		{x509.HostnameError{Certificate: cert, Host: "example.org"}, Failed, "certificate is not valid for example.org"},
+		{x509.UnknownAuthorityError{Cert: cert}, Failed, "certificate for example.org is signed by an unknown authority; ca_file can add a trusted root"},
+		{stream.Conflict, Failed, "stream error conflict: another client logged in with resource laptop"},
+		{stream.SystemShutdown, Disconnected, "server is shutting down"},
+		{stream.Error{Err: "policy-violation", Text: []struct{ Lang, Value string }{{"", "too\nmany"}}}, Failed, "stream error policy-violation: too many"},
+		{stream.ConnectionTimeout, Disconnected, "stream error connection-timeout"},
+		{ErrServerClosed, Disconnected, "server closed the stream"},
+		{context.DeadlineExceeded, Disconnected, "connection to xmpp.example.org:5222 timed out"},
+		{io.EOF, Disconnected, "connection lost"},
+		{errors.New("odd\nthing"), Disconnected, "connection failed: odd thing"},
+	}
+	for _, tc := range tests {
+		st, text := a.describe(tc.err)
+		if st != tc.state || !strings.HasPrefix(text, tc.text) || strings.Contains(text, "\n") {
+			t.Errorf("describe(%v) = %v %q, want %v %q", tc.err, st, text, tc.state, tc.text)
+		}
+	}
+}
