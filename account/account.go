@@ -153,7 +153,7 @@ func (a *Account) Run(ctx context.Context) (err error) {
 	}
 
 	served := make(chan error, 1)
-	go func() { served <- sess.Serve(&handler{a: a, sess: sess}) }()
+	go func() { served <- sess.Serve(&handler{a: a}) }()
 
 	setup := make(chan error, 1)
 	go func() { setup <- a.afterLogin(runCtx, sess) }()

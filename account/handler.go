@@ -22,9 +22,8 @@ const (
 // reply, and it returns only nil (a plain error would end the session) or
 // the error of a broken write.
 type handler struct {
-	a    *Account
-	sess *xmpp.Session
-	now  func() time.Time // nil: time.Now
+	a   *Account
+	now func() time.Time // nil: time.Now
 }
 
 var _ xmpp.Handler = (*handler)(nil)

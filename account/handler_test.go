@@ -78,7 +78,7 @@ func pipeSession(t testing.TB, a *Account) (*xmpp.Session, net.Conn, <-chan erro
 		t.Fatal(err)
 	}
 	served := make(chan error, 1)
-	go func() { served <- sess.Serve(&handler{a: a, sess: sess, now: func() time.Time { return testNow }}) }()
+	go func() { served <- sess.Serve(&handler{a: a, now: func() time.Time { return testNow }}) }()
 	t.Cleanup(func() {
 		client.Close()
 		server.Close()
