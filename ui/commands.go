@@ -44,6 +44,7 @@ func commandTable() []command {
 		{name: "sub", usage: "[-a ACCOUNT] request|allow|deny|cancel JID", help: "presence subscription: request JID's presence, allow or deny JID's request, cancel JID's subscription to ours", min: 2, max: 2, acct: true, run: cmdSub, complete: completeSub},
 		{name: "roster", usage: "[-a ACCOUNT] add JID [name] | remove JID | nick JID name | group JID [group...]", help: "edit the roster", min: 2, max: -1, acct: true, run: cmdRoster, complete: completeRoster},
 		{name: "info", usage: "[-a ACCOUNT] [JID]", help: "show resources, presence, subscription and groups of JID (default: this conversation)", max: 1, acct: true, run: cmdInfo, complete: completeJIDArg(0)},
+		{name: "search", usage: "[-a] TEXT", help: "search the history of this conversation for TEXT (ignoring case), or with -a of every conversation of every account; results (up to 500) open in a window of their own: arrows/PgUp/PgDn select, Enter opens the conversation at the message, Esc closes", min: 1, max: 1, rest: true, run: cmdSearch},
 		{name: "clear", help: "clear this window", run: cmdClear},
 		{name: "help", usage: "[command|keys]", help: "list commands, or explain one command, or list the keys", max: 1, run: cmdHelp, complete: completeHelp},
 		{name: "quit", help: "leave parley", run: func(u *UI, _ *call) error { u.quit(); return nil }},

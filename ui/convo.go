@@ -33,6 +33,9 @@ type entry struct {
 	nickEnd   int
 	bodyStart int
 	nickColor tcell.Color
+	selected  bool // drawn reversed: a search selection, a search hit
+	hlStart   int  // bytes [hlStart, hlEnd) of text are a search match
+	hlEnd     int
 
 	wrapW int
 	rows  []row
@@ -194,6 +197,12 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 			st = timeSt
 		case pos < e.nickEnd:
 			st = nickSt
+		}
+		if pos >= e.hlStart && pos < e.hlEnd {
+			st = st.Foreground(th.Highlight).Bold(true).Underline(true)
+		}
+		if e.selected {
+			st = st.Reverse(true)
 		}
 		pos += len(g)
 		if gw == 0 || col+gw > end {

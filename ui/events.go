@@ -24,6 +24,10 @@ func (u *UI) acctFor(ev account.Event) *acctState {
 // apply applies one event to the UI state. Runs on the tview goroutine.
 // Network strings are sanitized here, once.
 func (u *UI) apply(ev account.Event) {
+	if f, ok := ev.(histFunc); ok {
+		f.f(u)
+		return
+	}
 	if n, ok := ev.(uiNote); ok {
 		w := n.win
 		if !u.isOpen(w) {
@@ -198,6 +202,9 @@ func (u *UI) applyMessage(a *acctState, m account.Message) {
 		return // chat states, receipts and the like carry no body
 	}
 	w := u.chatWin(a, peer)
+	if u.skipLive(w, m) {
+		return // already loaded from history, or w shows older history
+	}
 	body := m.Body
 	if len(body) > maxBody {
 		body = body[:maxBody] + "…"

@@ -41,8 +41,8 @@ func keyTable() []keyBinding {
 		keyBinding{name: "Ctrl-N", key: tcell.KeyCtrlN, help: "next window", action: func(u *UI) { u.show((u.cur + 1) % len(u.wins)) }},
 		keyBinding{name: "Ctrl-P", key: tcell.KeyCtrlP, help: "previous window", action: func(u *UI) { u.show((u.cur + len(u.wins) - 1) % len(u.wins)) }},
 		keyBinding{name: "Alt-a", key: tcell.KeyRune, r: 'a', mod: tcell.ModAlt, help: "next window with unread messages", action: (*UI).nextActive},
-		keyBinding{name: "PgUp", key: tcell.KeyPgUp, help: "scroll the conversation up", action: func(u *UI) { u.scroll(max(u.convo.height-1, 1)) }},
-		keyBinding{name: "PgDn", key: tcell.KeyPgDn, help: "scroll the conversation down", action: func(u *UI) { u.scroll(-max(u.convo.height-1, 1)) }},
+		keyBinding{name: "PgUp", key: tcell.KeyPgUp, help: "scroll the conversation up; at the top, load older history", action: (*UI).pageUp},
+		keyBinding{name: "PgDn", key: tcell.KeyPgDn, help: "scroll the conversation down (after a search hit: load newer history)", action: (*UI).pageDown},
 		keyBinding{name: "Alt-r", key: tcell.KeyRune, r: 'r', mod: tcell.ModAlt, help: "focus the roster / the input line (in the roster: arrows or j/k, Enter opens, Esc returns)", action: (*UI).toggleRoster},
 		keyBinding{name: "Ctrl-L", key: tcell.KeyCtrlL, help: "redraw the screen", action: func(u *UI) {
 			if u.screen != nil {
@@ -63,6 +63,9 @@ func keyTable() []keyBinding {
 // captureKey is the application's input capture: global keys first, the
 // focused widget gets the rest.
 func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
+	if u.searchKey(ev) {
+		return nil
+	}
 	for _, k := range u.keys {
 		if k.matches(ev) {
 			u.comp.reset()

@@ -30,6 +30,10 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 		put(scr, x+1, y, w-1, "parley console: account states and errors; /help for commands", bar)
 		return
 	}
+	if title := searchTitle(win); title != "" {
+		put(scr, x+1, y, w-1, title, bar)
+		return
+	}
 	col := put(scr, x+1, y, w-1, sanitize.Truncate(win.name, w/2), bar.Bold(true))
 	if win.name != win.peer.String() {
 		col = put(scr, col, y, end-col, " <"+sanitize.Truncate(win.peer.String(), w/2)+">", bar)

@@ -58,6 +58,9 @@ type Options struct {
 	ShowJoins bool
 	// Theme holds the colours; the zero Theme means DefaultTheme().
 	Theme Theme
+	// History is the message store windows load from (ui/history.go);
+	// nil means no history: windows start empty and /search is unavailable.
+	History History
 }
 
 // Limits on what the UI keeps.

@@ -30,6 +30,9 @@ type window struct {
 
 	unread    int // messages not seen
 	highlight int // of which mention us (counted separately)
+
+	hist *histState   // paging through history (ui/history.go); nil without
+	srch *searchState // for search windows (ui/search.go)
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
@@ -58,6 +61,7 @@ func (u *UI) chatWin(a *acctState, peer jid.JID) *window {
 		return w
 	}
 	w := newWindow(winChat, a, peer, a.displayName(peer))
+	u.loadTail(w) // before any live message: see skipLive
 	u.wins = append(u.wins, w)
 	u.roster.dirty = true
 	return w

@@ -1,0 +1,336 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"mellium.im/xmpp/jid"
+
+	"parley/history"
+	"parley/sanitize"
+)
+
+// Window kinds of this file, numbered apart from the iota list of
+// windows.go so that other kinds can be added there freely.
+const (
+	winSearch  winKind = 64 + iota // results of /search
+	winHistory                     // read-only history of a room not joined, opened from a search hit
+)
+
+// Search limits.
+const (
+	maxResults   = 500                    // hits shown per search
+	searchBatch  = 100                    // hits posted to the UI at once
+	searchFlush  = 100 * time.Millisecond // or this often
+	maxHitBody   = 300                    // bytes of a body shown in a result line
+	hitTimeShape = "2006-01-02 15:04"
+)
+
+// searchState is the state of a search window.
+type searchState struct {
+	text    string
+	all     bool
+	entries []*entry // result lines, parallel to hits
+	hits    []history.Hit
+	sel     int // index in hits of the selection, -1 before the first hit
+	cancel  context.CancelFunc
+}
+
+// cmdSearch is /search [-a] TEXT.
+func cmdSearch(u *UI, c *call) error {
+	if u.opts.History == nil {
+		return errors.New("history is off: /search has nothing to search")
+	}
+	text, all := c.args[0], false
+	if rest, ok := strings.CutPrefix(text, "-a "); ok {
+		text, all = strings.TrimSpace(rest), true
+	}
+	if text == "" || text == "-a" {
+		return errUsage
+	}
+	q := history.Query{Text: text}
+	scope := "all conversations"
+	if !all {
+		w := c.win
+		if w.acct == nil || w.kind == winSearch {
+			return errors.New("not in a conversation: /search -a TEXT searches all of them")
+		}
+		q.Account, q.Conv = w.acct.jid.String(), convName(w)
+		scope = w.name
+	}
+	st := &searchState{text: text, all: all, sel: -1}
+	w := u.searchWin(st, "search: "+sanitize.Truncate(sanitize.Text(text), 20))
+	u.info(w, false, "search for \""+sanitize.Text(text)+"\" in "+scope+" (up to "+strconv.Itoa(maxResults)+" results): ↑/↓ PgUp/PgDn select, Enter opens, Esc closes")
+	ctx, cancel := context.WithCancel(u.ctx)
+	st.cancel = cancel
+	store := u.opts.History
+	go func() {
+		var batch []history.Hit
+		n, capped, last := 0, false, time.Now()
+		err := store.Search(ctx, q, func(h history.Hit) bool {
+			if n == maxResults {
+				capped = true
+				return false
+			}
+			n++
+			batch = append(batch, h)
+			if len(batch) >= searchBatch || time.Since(last) >= searchFlush {
+				hits := batch
+				batch, last = nil, time.Now()
+				u.Post(histFunc{f: func(u *UI) { u.searchResults(w, st, hits) }})
+			}
+			return true
+		})
+		hits := batch
+		u.Post(histFunc{f: func(u *UI) {
+			u.searchResults(w, st, hits)
+			u.searchDone(w, st, n, capped, err)
+		}})
+	}()
+	return nil
+}
+
+// searchWin returns the search window, reused for a new search (its old
+// search is cancelled), made current.
+func (u *UI) searchWin(st *searchState, name string) *window {
+	var w *window
+	for _, x := range u.wins {
+		if x.kind == winSearch {
+			w = x
+			break
+		}
+	}
+	if w == nil {
+		w = newWindow(winSearch, nil, jid.JID{}, name)
+		u.wins = append(u.wins, w)
+	} else if w.srch != nil && w.srch.cancel != nil {
+		w.srch.cancel()
+	}
+	w.name, w.srch = name, st
+	w.buf.clear()
+	w.scroll = 0
+	u.showWin(w)
+	u.roster.dirty = true
+	return w
+}
+
+// current reports whether st is still the search shown in an open w.
+func (u *UI) current(w *window, st *searchState) bool {
+	return w.srch == st && u.isOpen(w)
+}
+
+// searchResults appends a batch of hits to the search window.
+func (u *UI) searchResults(w *window, st *searchState, hits []history.Hit) {
+	if !u.current(w, st) {
+		st.cancel()
+		return
+	}
+	for _, h := range hits {
+		e := u.hitEntry(h, st.text)
+		st.entries = append(st.entries, e)
+		st.hits = append(st.hits, h)
+		w.buf.push(e)
+	}
+	if st.sel < 0 && len(st.hits) > 0 {
+		u.selectHit(w, 0)
+	}
+}
+
+// searchDone adds the closing line of a search.
+func (u *UI) searchDone(w *window, st *searchState, n int, capped bool, err error) {
+	st.cancel()
+	if !u.current(w, st) {
+		return
+	}
+	switch {
+	case err != nil && !errors.Is(err, context.Canceled):
+		u.info(w, true, "search failed: "+err.Error())
+	case n == 0:
+		u.info(w, false, "no results")
+	case capped:
+		u.info(w, false, "first "+strconv.Itoa(n)+" results shown: refine the search to see others")
+	case n == 1:
+		u.info(w, false, "1 result")
+	default:
+		u.info(w, false, strconv.Itoa(n)+" results")
+	}
+	if st.sel >= 0 {
+		u.scrollTo(w, st.entries[st.sel], false)
+	}
+}
+
+// hitEntry is the line of a hit: "time  conv  sender: text", the match
+// highlighted. Every field is sanitized.
+func (u *UI) hitEntry(h history.Hit, text string) *entry {
+	r := h.Record
+	sender := "me"
+	if r.Dir != history.Out {
+		sender = r.Nick
+		if sender == "" {
+			sender = r.From
+			if r.Type != "groupchat" {
+				sender, _, _ = strings.Cut(sender, "/")
+			}
+		}
+	}
+	conv := cleanName(h.Conv.Conv)
+	if len(u.accts) > 1 {
+		conv = cleanName(h.Conv.Account) + " " + conv
+	}
+	body := sanitize.Text(r.Body)
+	at := indexFold(body, text)
+	if at > maxHitBody/2 {
+		cut := at - maxHitBody/4
+		for cut < at && !utf8Start(body[cut]) {
+			cut++
+		}
+		body, at = "…"+body[cut:], at-cut+len("…")
+	}
+	if len(body) > maxHitBody && at+len(text) <= maxHitBody {
+		end := maxHitBody
+		for end > 0 && !utf8Start(body[end]) {
+			end--
+		}
+		body = body[:end] + "…"
+	}
+	e := composeEntry(r.Time.In(u.loc), hitTimeShape, lineMsg, conv+"  "+cleanName(sender), []string{body})
+	e.nickColor = u.theme.Header
+	if at >= 0 {
+		e.hlStart, e.hlEnd = e.bodyStart+at, e.bodyStart+at+len(text)
+	}
+	return e
+}
+
+// utf8Start reports whether b starts a UTF-8 sequence.
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// indexFold is the byte index of the first case-insensitive match of sub in
+// s, or -1. It compares same-length byte windows, which covers ASCII and
+// the letters whose cases have the same length.
+func indexFold(s, sub string) int {
+	if sub == "" {
+		return -1
+	}
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if utf8Start(s[i]) && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// selectHit moves the selection of search window w to hit i.
+func (u *UI) selectHit(w *window, i int) {
+	st := w.srch
+	if len(st.hits) == 0 {
+		return
+	}
+	i = min(max(i, 0), len(st.hits)-1)
+	if st.sel >= 0 {
+		st.entries[st.sel].selected = false
+	}
+	st.sel = i
+	st.entries[i].selected = true
+	u.scrollTo(w, st.entries[i], false)
+}
+
+// searchKey handles the keys of a search window: arrows and PgUp/PgDn move
+// the selection, Enter (on an empty input line) opens the selected hit, Esc
+// closes the window. It reports whether it used the key.
+func (u *UI) searchKey(ev *tcell.EventKey) bool {
+	w := u.curWin()
+	if w.kind != winSearch || w.srch == nil || !u.input.HasFocus() {
+		return false
+	}
+	st := w.srch
+	page := max(u.convo.height-2, 1)
+	switch ev.Key() {
+	case tcell.KeyUp:
+		u.selectHit(w, st.sel-1)
+	case tcell.KeyDown:
+		u.selectHit(w, st.sel+1)
+	case tcell.KeyPgUp:
+		u.selectHit(w, st.sel-page)
+	case tcell.KeyPgDn:
+		u.selectHit(w, st.sel+page)
+	case tcell.KeyHome:
+		if u.input.text != "" {
+			return false
+		}
+		u.selectHit(w, 0)
+	case tcell.KeyEnd:
+		if u.input.text != "" {
+			return false
+		}
+		u.selectHit(w, len(st.hits)-1)
+	case tcell.KeyEscape:
+		st.cancel()
+		u.closeWin(u.cur)
+	case tcell.KeyEnter:
+		if u.input.text != "" || st.sel < 0 {
+			return false
+		}
+		if err := u.openHit(st.hits[st.sel]); err != nil {
+			u.info(w, true, err.Error())
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// openHit shows the conversation of a hit, scrolled to it, the hit marked.
+func (u *UI) openHit(h history.Hit) error {
+	var a *acctState
+	for _, x := range u.accts {
+		if x.jid.String() == h.Conv.Account {
+			a = x
+		}
+	}
+	if a == nil {
+		return errors.New("account " + cleanName(h.Conv.Account) + " is not configured: `parley history` prints its conversations")
+	}
+	peer, err := jid.Parse(h.Conv.Conv)
+	if err != nil {
+		return errors.New("cannot open " + cleanName(h.Conv.Conv) + ": " + err.Error())
+	}
+	w := u.findWin(a, peer)
+	switch {
+	case w != nil:
+	case h.Record.Type == "groupchat":
+		// A room that has no window: a read-only view of its history.
+		w = newWindow(winHistory, a, peer, "log: "+a.displayName(peer))
+		u.wins = append(u.wins, w)
+		u.roster.dirty = true
+	default:
+		w = u.chatWin(a, peer)
+	}
+	u.showWin(w)
+	if err := u.openAround(w, h.Pos); err != nil {
+		return errors.New("history: " + err.Error())
+	}
+	return nil
+}
+
+// searchTitle is the title bar text of search and history windows, "" for
+// other windows.
+func searchTitle(w *window) string {
+	switch w.kind {
+	case winSearch:
+		if w.srch == nil {
+			return "search"
+		}
+		scope := "this conversation"
+		if w.srch.all {
+			scope = "all conversations"
+		}
+		return "search \"" + sanitize.Truncate(sanitize.Text(w.srch.text), 30) + "\" in " + scope + ": ↑/↓ select, Enter opens, Esc closes"
+	case winHistory:
+		return "history of " + sanitize.Text(w.peer.String()) + " (read-only: join the room to talk)"
+	}
+	return ""
+}
