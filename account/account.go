@@ -31,6 +31,7 @@ type Config struct {
 	Resource  string                                    // requested resource; empty: server-assigned
 	Priority  int8                                      // presence priority
 	Keepalive time.Duration                             // ping interval for the reliability work; 0 = 60s
+	Anchor    AnchorFunc                                // history's newest archive ids for catch-up (mam.go); nil: first-run fetch
 }
 
 // Timeouts for work done outside the stanza handler.
@@ -57,6 +58,8 @@ type Account struct {
 	cancel   context.CancelFunc // cancels the current Run
 	done     chan struct{}      // closed when the current Run returns
 	rosterOK bool               // the roster was fetched on this session
+
+	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
 }
 
 // New returns an account that reports to sink. It does not connect: call Run.
@@ -82,8 +85,14 @@ func (a *Account) State() State {
 
 func (a *Account) base() Base { return Base{Account: a.bare} }
 
-// emit delivers an event. It must not be called with a.mu held.
-func (a *Account) emit(e Event) { a.sink(e) }
+// emit delivers an event, unless its conversation is being caught up from
+// the archive: then it is held and delivered after (see mam.go). It must not
+// be called with a.mu held.
+func (a *Account) emit(e Event) {
+	if !a.held(e) {
+		a.sink(e)
+	}
+}
 
 func (a *Account) setState(s State, err error, text string) {
 	a.mu.Lock()
@@ -199,6 +208,9 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 			return err
 		}
 	}
+	a.enableCarbons(ctx, sess) // XEP-0280 (carbons.go)
+	release := a.holdLive()    // live 1:1 messages wait for the archive catch-up (mam.go)
+	defer release()
 	a.mu.Lock()
 	show, status := a.show, a.status
 	a.mu.Unlock()
@@ -211,6 +223,7 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 		return nil
 	}
 	a.setState(Online, nil, "online as "+sess.LocalAddr().String())
+	a.catchUp(ctx, sess) // XEP-0313 archive sync, then the held messages (mam.go)
 	return nil
 }
 

@@ -35,7 +35,7 @@ func (h *handler) HandleXMPP(t xmlstream.TokenReadEncoder, start *xml.StartEleme
 	}
 	switch start.Name.Local {
 	case "message":
-		h.message(*start, t)
+		h.message(*start, t, t)
 	case "presence":
 		h.presence(*start, t)
 	case "iq":
@@ -51,11 +51,16 @@ func (h *handler) clock() time.Time {
 	return time.Now()
 }
 
-func (h *handler) message(start xml.StartElement, r xml.TokenReader) {
+func (h *handler) message(start xml.StartElement, r xml.TokenReader, w xmlstream.TokenWriter) {
 	a := h.a
-	m, err := ParseMessage(start, r, ParseContext{Account: a.bare, Now: h.clock()})
+	var ext msgExt
+	m, err := parseMessageExt(start, r, ParseContext{Account: a.bare, Now: h.clock()}, &ext)
 	if err != nil {
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable message from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
+		return
+	}
+	m, ok := h.extensions(m, &ext, w) // carbons, archive results, receipts (carbons.go)
+	if !ok {
 		return
 	}
 	switch m.Type {

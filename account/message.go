@@ -48,8 +48,14 @@ type ParseContext struct {
 // An error means the stanza could not be read (bad XML, absurd size, bad
 // from); the stream itself may still be usable when r is a sub-reader.
 func ParseMessage(start xml.StartElement, r xml.TokenReader, pc ParseContext) (Message, error) {
+	return parseMessageExt(start, r, pc, nil)
+}
+
+// parseMessageExt is ParseMessage that also fills ext (when non-nil) with
+// carbon and archive wrappers and receipts (see msgExt).
+func parseMessageExt(start xml.StartElement, r xml.TokenReader, pc ParseContext, ext *msgExt) (Message, error) {
 	b := &tokenBudget{r: r}
-	m, err := parseMessage(start, b, pc)
+	m, err := parseMessage(start, b, pc, ext)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
 			if derr := b.drain(); derr != nil {
@@ -61,7 +67,7 @@ func ParseMessage(start xml.StartElement, r xml.TokenReader, pc ParseContext) (M
 	return m, nil
 }
 
-func parseMessage(start xml.StartElement, b *tokenBudget, pc ParseContext) (Message, error) {
+func parseMessage(start xml.StartElement, b *tokenBudget, pc ParseContext, ext *msgExt) (Message, error) {
 	m := Message{
 		ID:   clip(attr(start, "id"), maxShort),
 		Type: attr(start, "type"),
@@ -158,6 +164,10 @@ func parseMessage(start xml.StartElement, b *tokenBudget, pc ParseContext) (Mess
 			if err := b.skip(); err != nil {
 				return Message{}, err
 			}
+		case ext != nil:
+			if err := ext.child(se, b, pc); err != nil {
+				return Message{}, err
+			}
 		default:
 			if err := b.skip(); err != nil {
 				return Message{}, err
@@ -225,13 +235,17 @@ func messageStanza(to jid.JID, typ, id, body string) xml.TokenReader {
 			{Name: xml.Name{Local: "id"}, Value: id},
 		},
 	}
-	return xmlstream.Wrap(xmlstream.MultiReader(
+	parts := []xml.TokenReader{
 		xmlstream.Wrap(xmlstream.Token(xml.CharData(body)), xml.StartElement{Name: xml.Name{Local: "body"}}),
 		xmlstream.Wrap(nil, xml.StartElement{
 			Name: xml.Name{Space: nsSID, Local: "origin-id"},
 			Attr: []xml.Attr{{Name: xml.Name{Local: "id"}, Value: id}},
 		}),
-	), start)
+	}
+	if typ != "groupchat" {
+		parts = append(parts, receiptRequest()) // XEP-0184, never in rooms (receipts.go)
+	}
+	return xmlstream.Wrap(xmlstream.MultiReader(parts...), start)
 }
 
 // SendMessage sends a chat or normal message to a contact. Its id is fresh
@@ -254,6 +268,7 @@ func (a *Account) SendMessage(ctx context.Context, to jid.JID, typ, body string)
 		return Message{}, err
 	}
 	id := newID()
+	a.expectReceipt(id, to)
 	if err := sess.Send(ctx, messageStanza(to, typ, id, body)); err != nil {
 		return Message{}, fmt.Errorf("send message: %w", err)
 	}
@@ -266,6 +281,7 @@ func (a *Account) SendMessage(ctx context.Context, to jid.JID, typ, body string)
 		Body:     body,
 		Time:     time.Now().UTC(),
 		Dir:      Out,
+		Receipt:  true,
 	}
 	a.emit(MessageEvent{Base: a.base(), Msg: m})
 	return m, nil
