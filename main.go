@@ -86,6 +86,12 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		return code
 	}
 	store, err := history.Open(cfg.HistoryDir)
+	if errors.Is(err, history.ErrLocked) {
+		// One writer per history directory: a second parley on the same
+		// data would show messages it cannot save. Say who holds it.
+		fmt.Fprintf(stderr, "parley: %v\n`parley history PEER` can read the history while it runs.\n", err)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "parley: %v\n", err)
 		return 1
@@ -102,7 +108,9 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 	var u *ui.UI
 	rec := chatlog.New(store, func(ev account.Event) { u.Post(ev) })
 	for i, a := range cfg.Accounts {
-		accts[i] = account.New(accountConfig(a), rec.Sink)
+		ac := accountConfig(a)
+		ac.Anchor = rec.Anchor(ac.JID) // archive catch-up starts after what history holds
+		accts[i] = account.New(ac, rec.Sink)
 		uiAccts[i] = accts[i]
 	}
 	u = ui.New(ui.Options{
@@ -112,6 +120,7 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		OccupantWidth: cfg.UI.OccupantWidth,
 		ShowJoins:     cfg.UI.ShowJoins,
 		Theme:         uiTheme(cfg.UI.Theme),
+		History:       store,
 	})
 
 	runCtx, cancel := context.WithCancel(ctx)

@@ -103,3 +103,35 @@ func Record(m account.Message) history.Record {
 		StanzaBy: m.StanzaIDBy,
 	}
 }
+
+// Anchor returns the account.AnchorFunc of account acct for its
+// Config.Anchor: the newest archive id history holds for the account's own
+// archive (across all its 1:1 conversations) or for a room's. Without a
+// store there is no anchor (the catch-up fetches the newest page).
+func (r *Recorder) Anchor(acct jid.JID) account.AnchorFunc {
+	return func(archive jid.JID) (string, error) {
+		if r.store == nil {
+			return "", nil
+		}
+		a := acct.Bare().String()
+		if archive.Bare().Equal(acct.Bare()) {
+			id, _, err := r.store.NewestArchiveIDAny(a, a)
+			return id, err
+		}
+		return r.store.NewestArchiveID(a, archive.Bare().String(), archive.Bare().String())
+	}
+}
+
+// StoreOlder stores a page of older archived messages of one conversation
+// (from account.FetchOlder, oldest first) with history's AppendOlder and
+// returns how many were new.
+func StoreOlder(store *history.Store, acct jid.JID, conv string, msgs []account.Message) (int, error) {
+	recs := make([]history.Record, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Type == "error" || Conv(m) != conv {
+			continue
+		}
+		recs = append(recs, Record(m))
+	}
+	return store.AppendOlder(acct.Bare().String(), conv, recs)
+}
