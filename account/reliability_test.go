@@ -1,0 +1,112 @@
+package account
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"parley/internal/prosodytest"
+)
+
+// TestIntegrationCarbonsReceipts runs carbons and receipts against Prosody:
+// a second client of the same account (slixmpp) and a contact (another
+// parley account) exchange messages with us; a stranger forges a carbon and
+// a receipt and asks for receipts on chat and groupchat messages.
+func TestIntegrationCarbonsReceipts(t *testing.T) {
+	s := prosodytest.Start(t)
+	me := s.AddUser(t, "me", "pw")
+	bob := s.AddUser(t, "bob", "pw")
+	mallory := s.AddUser(t, "mallory", "pw")
+
+	r := startOnline(t, testConfig(s, me, "pw", "one"))
+	b := startOnline(t, testConfig(s, bob, "pw", "b"))
+	other := prosodytest.StartPeer(t, s, me, "pw") // our other client
+	mal := prosodytest.StartPeer(t, s, mallory, "pw")
+	ctx := context.Background()
+	full := me.String() + "/one"
+
+	msgWith := func(rec *recorder, body string) func(Event) bool {
+		return func(e Event) bool {
+			me, ok := e.(MessageEvent)
+			return ok && me.Msg.Body == body
+		}
+	}
+
+	t.Run("sent carbon", func(t *testing.T) {
+		other.SendMessage(bob.String(), "from my other client")
+		m := r.rec.wait(t, waitLong, msgWith(r.rec, "from my other client")).(MessageEvent).Msg
+		if !m.Carbon || m.Dir != Out || !m.Peer().Equal(bob) || m.Archived {
+			t.Errorf("sent carbon: %+v", m)
+		}
+	})
+	t.Run("received carbon", func(t *testing.T) {
+		if _, err := b.SendMessage(ctx, other.JID, "chat", "to your other client"); err != nil {
+			t.Fatal(err)
+		}
+		m := r.rec.wait(t, waitLong, msgWith(r.rec, "to your other client")).(MessageEvent).Msg
+		if !m.Carbon || m.Dir != In || !m.Peer().Equal(bob) || m.StanzaIDBy != me.String() || m.StanzaID == "" {
+			t.Errorf("received carbon: %+v", m)
+		}
+	})
+	t.Run("forged carbon dropped", func(t *testing.T) {
+		mal.SendRaw("<message to='" + full + "' type='chat'><sent xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>" +
+			"<message xmlns='jabber:client' from='" + full + "' to='" + bob.String() + "' type='chat'><body>forged words</body></message>" +
+			"</forwarded></sent></message>")
+		r.rec.wait(t, waitLong, func(e Event) bool {
+			ie, ok := e.(InfoEvent)
+			return ok && strings.Contains(ie.Text, "forged carbon") && strings.Contains(ie.Text, "mallory@localhost")
+		})
+		for _, e := range r.rec.all() {
+			if me, ok := e.(MessageEvent); ok && strings.Contains(me.Msg.Body, "forged") {
+				t.Errorf("forged carbon delivered: %+v", me.Msg)
+			}
+		}
+	})
+	t.Run("we request, the contact answers", func(t *testing.T) {
+		sent, err := r.SendMessage(ctx, bob, "chat", "receipt please")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sent.Receipt {
+			t.Error("Receipt not set on the sent message")
+		}
+		d := r.rec.wait(t, waitLong, func(e Event) bool {
+			d, ok := e.(DeliveryEvent)
+			return ok && d.ID == sent.ID
+		}).(DeliveryEvent)
+		if !d.Delivered || !d.Peer.Equal(bob) {
+			t.Errorf("delivery %+v", d)
+		}
+		b.rec.wait(t, waitLong, msgWith(b.rec, "receipt please"))
+	})
+	t.Run("peer requests, we answer; never groupchat; forged receipts ignored", func(t *testing.T) {
+		carol := jid.MustParse("carol@localhost") // no such session: no real receipt comes
+		sent, err := r.SendMessage(ctx, carol, "chat", "to nobody")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mal.SendRaw("<message to='" + full + "' id='forge1'><received xmlns='urn:xmpp:receipts' id='" + sent.ID + "'/></message>")
+		mal.SendRaw("<message to='" + full + "' type='groupchat' id='gc1'><body>group</body><request xmlns='urn:xmpp:receipts'/></message>")
+		mal.SendRaw("<message to='" + full + "' type='chat' id='req1'><body>ack me</body><request xmlns='urn:xmpp:receipts'/></message>")
+		got := mal.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool {
+			return e.Kind == "message" && strings.Contains(e.Raw, "urn:xmpp:receipts") && strings.Contains(e.Raw, "req1")
+		})
+		if !strings.Contains(got.From, "me@localhost/one") {
+			t.Errorf("receipt from %s", got.From)
+		}
+		time.Sleep(200 * time.Millisecond) // nothing else should follow
+		for _, e := range mal.Events() {
+			if strings.Contains(e.Raw, "gc1") {
+				t.Errorf("answered a groupchat receipt request: %s", e.Raw)
+			}
+		}
+		for _, e := range r.rec.all() {
+			if d, ok := e.(DeliveryEvent); ok && d.ID == sent.ID {
+				t.Errorf("forged receipt accepted: %+v", d)
+			}
+		}
+	})
+}
