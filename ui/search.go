@@ -27,13 +27,14 @@ const (
 	searchBatch  = 100                    // hits posted to the UI at once
 	searchFlush  = 100 * time.Millisecond // or this often
 	maxHitBody   = 300                    // bytes of a body shown in a result line
-	hitTimeShape = "2006-01-02 15:04"
+	hitTimeShape = "2006-01-02 15:04 " // and composeEntry's space: two
 )
 
 // searchState is the state of a search window.
 type searchState struct {
 	text    string
 	all     bool
+	query   history.Query // Account and Conv: the scope, for a new search from this window
 	entries []*entry // result lines, parallel to hits
 	hits    []history.Hit
 	sel     int // index in hits of the selection, -1 before the first hit
@@ -54,15 +55,21 @@ func cmdSearch(u *UI, c *call) error {
 	}
 	q := history.Query{Text: text}
 	scope := "all conversations"
-	if !all {
-		w := c.win
-		if w.acct == nil || w.kind == winSearch {
-			return errors.New("not in a conversation: /search -a TEXT searches all of them")
+	switch w := c.win; {
+	case all:
+	case w.kind == winSearch && w.srch != nil:
+		// From the results: search the same scope again.
+		q.Account, q.Conv, all = w.srch.query.Account, w.srch.query.Conv, w.srch.all
+		if !all {
+			scope = cleanName(q.Conv)
 		}
+	case w.acct == nil:
+		return errors.New("not in a conversation: /search -a TEXT searches all of them")
+	default:
 		q.Account, q.Conv = w.acct.jid.String(), convName(w)
 		scope = w.name
 	}
-	st := &searchState{text: text, all: all, sel: -1}
+	st := &searchState{text: text, all: all, query: q, sel: -1}
 	w := u.searchWin(st, "search: "+sanitize.Truncate(sanitize.Text(text), 20))
 	u.info(w, false, "search for \""+sanitize.Text(text)+"\" in "+scope+" (up to "+strconv.Itoa(maxResults)+" results): ↑/↓ PgUp/PgDn select, Enter opens, Esc closes")
 	ctx, cancel := context.WithCancel(u.ctx)
