@@ -27,7 +27,7 @@ const (
 	searchBatch  = 100                    // hits posted to the UI at once
 	searchFlush  = 100 * time.Millisecond // or this often
 	maxHitBody   = 300                    // bytes of a body shown in a result line
-	hitTimeShape = "2006-01-02 15:04 " // and composeEntry's space: two
+	hitTimeShape = "2006-01-02 15:04 "    // and composeEntry's space: two
 )
 
 // searchState is the state of a search window.
@@ -35,7 +35,7 @@ type searchState struct {
 	text    string
 	all     bool
 	query   history.Query // Account and Conv: the scope, for a new search from this window
-	entries []*entry // result lines, parallel to hits
+	entries []*entry      // result lines, parallel to hits
 	hits    []history.Hit
 	sel     int // index in hits of the selection, -1 before the first hit
 	cancel  context.CancelFunc
