@@ -36,6 +36,8 @@ type entry struct {
 	selected  bool // drawn reversed: a search selection, a search hit
 	hlStart   int  // bytes [hlStart, hlEnd) of text are a search match
 	hlEnd     int
+	msgID     string // our sent message's id, for delivery marks (delivery.go)
+	delivered bool   // the delivered mark was added to text
 
 	wrapW int
 	rows  []row

@@ -51,6 +51,8 @@ func (u *UI) apply(ev account.Event) {
 		u.applySubscription(a, ev)
 	case account.MessageEvent:
 		u.applyMessage(a, ev.Msg)
+	case account.DeliveryEvent:
+		u.applyDelivery(a, ev) // delivered marks (delivery.go)
 	case account.InfoEvent:
 		u.info(u.console(), ev.Error, a.jid.String()+": "+ev.Text)
 	}
@@ -239,6 +241,9 @@ func (u *UI) applyMessage(a *acctState, m account.Message) {
 	}
 	e := composeEntry(t, u.opts.TimeFormat, kind, nick, lines)
 	e.nickColor = color
+	if m.Dir == account.Out {
+		e.msgID = m.ID // for the delivered mark
+	}
 	u.add(w, e, m.Dir == account.In)
 }
 

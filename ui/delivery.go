@@ -1,0 +1,36 @@
+package ui
+
+import "parley/account"
+
+// deliveredMark follows the body of a message the peer's client confirmed
+// (XEP-0184): one cell wide.
+const deliveredMark = " ✓"
+
+// markScan bounds how far back a window is searched for the message a
+// delivery update names.
+const markScan = 500
+
+// applyDelivery marks our message ev.ID in the window of ev.Peer as
+// delivered. A window that is not open, or has let the message scroll out
+// of its newest markScan lines, is left alone: receipts are not stored.
+func (u *UI) applyDelivery(a *acctState, ev account.DeliveryEvent) {
+	if !ev.Delivered || ev.ID == "" {
+		return
+	}
+	w := u.findWin(a, ev.Peer)
+	if w == nil {
+		return
+	}
+	for i, n := w.buf.len()-1, 0; i >= 0 && n < markScan; i, n = i-1, n+1 {
+		e := w.buf.at(i)
+		if e.msgID != ev.ID {
+			continue
+		}
+		if !e.delivered {
+			e.delivered = true
+			e.text += deliveredMark
+			e.rows, e.wrapW = nil, 0
+		}
+		return
+	}
+}
