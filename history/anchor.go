@@ -65,3 +65,11 @@ func (s *Store) archiveID(account, conv, by string, newest bool) (id string, t t
 	}
 	return id, t, err
 }
+
+// Again returns c as a cursor that may continue: after AppendOlder added
+// older records to a conversation whose oldest end a reader had reached
+// (c.Done()), Before(c.Again()) reads them.
+func (c Cursor) Again() Cursor {
+	c.done = false
+	return c
+}

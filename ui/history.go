@@ -40,6 +40,9 @@ type histState struct {
 	seen map[string]struct{}
 	full bool // told the user the window holds maxEntries lines
 	told bool // told the user there is nothing older
+
+	fetching    bool // an older page is being fetched from the server archive (archive.go)
+	archiveDone bool // the server archive has nothing older (or cannot be asked)
 }
 
 // histFunc is an event the UI posts to itself to run f on the tview
@@ -206,11 +209,14 @@ func (u *UI) loadOlder(w *window) {
 }
 
 // historyExhausted is called when PgUp reaches the oldest record the local
-// history holds for w. Fetching older pages from the server's archive
-// (XEP-0313, paging backwards) plugs in here: store them with
-// history.Store.AppendOlder and clear w.hist.oldDone, and the next PgUp
-// reads them through Before. Until then it marks the top of the window.
+// history holds for w. It fetches the page before it from the server's
+// archive (XEP-0313 paging backwards, archive.go), which is stored with
+// AppendOlder and shown; when there is nothing more to fetch it marks the
+// top of the window.
 func (u *UI) historyExhausted(w *window) {
+	if u.fetchOlder(w) {
+		return // the server archive may have older pages (archive.go)
+	}
 	if w.hist.told {
 		return
 	}
