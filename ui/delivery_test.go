@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"mellium.im/xmpp/jid"
+
 	"parley/account"
 )
 
@@ -11,11 +13,11 @@ func TestDeliveredMark(t *testing.T) {
 	f := newFake("me@example.org")
 	h := startUI(t, 80, 12, f)
 	out := func(id, body string) account.MessageEvent {
-		return account.MessageEvent{Base: base(f), Msg: account.Message{ID: id, From: jidOf("me@example.org/parley"),
-			To: jidOf("bob@example.net"), Type: "chat", Body: body, Time: fixedNow(), Dir: account.Out, Receipt: true}}
+		return account.MessageEvent{Base: base(f), Msg: account.Message{ID: id, From: jid.MustParse("me@example.org/parley"),
+			To: jid.MustParse("bob@example.net"), Type: "chat", Body: body, Time: fixedNow(), Dir: account.Out, Receipt: true}}
 	}
 	delivered := func(peer, id string) account.DeliveryEvent {
-		return account.DeliveryEvent{Base: base(f), Peer: jidOf(peer), ID: id, Delivered: true}
+		return account.DeliveryEvent{Base: base(f), Peer: jid.MustParse(peer), ID: id, Delivered: true}
 	}
 	h.post(out("a1", "first"), out("a2", "second"))
 	h.sync(func() { h.u.show(1) })
