@@ -64,6 +64,8 @@ type relState struct {
 	mu       sync.Mutex
 	queries  map[string]*mamQuery // running archive queries by queryid
 	receipts receiptBook
+
+	page int // RSM page size of catch-ups; 0: catchUpPage (tests page by 1)
 }
 
 // mamQuery collects the results of one archive query. The handler appends
@@ -201,7 +203,7 @@ func (a *Account) roomHasArchive(ctx context.Context, room jid.JID) (bool, error
 			if err != nil {
 				return err
 			}
-			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "feature" && b.depth == 3 && attr(se, "var") == nsMAM {
+			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "feature" && b.depth == 2 && attr(se, "var") == nsMAM {
 				found = true
 			}
 		}
@@ -236,9 +238,13 @@ func (a *Account) syncArchive(ctx context.Context, sess *xmpp.Session, archive, 
 		a.deliver(msgs)
 		return err
 	}
+	size := catchUpPage
+	if a.rel.page > 0 {
+		size = a.rel.page
+	}
 	after := anchor
 	for page := 0; page < maxCatchUpPages; page++ {
-		msgs, fin, err := a.queryArchive(ctx, sess, archive, to, rsm{max: catchUpPage, after: after})
+		msgs, fin, err := a.queryArchive(ctx, sess, archive, to, rsm{max: size, after: after})
 		var ie iqError
 		if page == 0 && errors.As(err, &ie) && strings.HasPrefix(ie.Error(), "item not found") {
 			// The archive no longer has our anchor (expired or cleared):

@@ -110,3 +110,72 @@ func TestIntegrationCarbonsReceipts(t *testing.T) {
 		}
 	})
 }
+
+// TestIntegrationRoomCatchUp fetches a room's archive: everything on a
+// first run, then only what follows history's anchor, with the room as the
+// stanza-id's by. Live messages of the room are held meanwhile.
+func TestIntegrationRoomCatchUp(t *testing.T) {
+	s := prosodytest.Start(t)
+	me := s.AddUser(t, "me", "pw")
+	bob := s.AddUser(t, "bob", "pw")
+	room := jid.MustParse("lounge@" + s.MUC)
+	peer := prosodytest.StartPeer(t, s, bob, "pw")
+	peer.JoinRoom(room.String(), "bob")
+	peer.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool { return e.Kind == "presence" && e.Nick == "bob" })
+	for _, b := range []string{"g1", "g2", "g3"} {
+		peer.SendGroup(room.String(), b)
+		peer.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool { return e.Kind == "groupchat" && e.Body == b })
+	}
+
+	var anchor string
+	cfg := testConfig(s, me, "pw", "one")
+	cfg.Anchor = func(archive jid.JID) (string, error) {
+		if archive.Equal(room) {
+			return anchor, nil
+		}
+		return "", nil
+	}
+	r := startOnline(t, cfg)
+	ctx := context.Background()
+	ok, err := r.roomHasArchive(ctx, room)
+	if err != nil || !ok {
+		t.Fatalf("roomHasArchive = %v, %v", ok, err)
+	}
+	groupBodies := func() (bodies []string, ids []string) {
+		for _, e := range r.rec.all() {
+			if me, ok := e.(MessageEvent); ok && me.Msg.Type == "groupchat" {
+				bodies = append(bodies, me.Msg.Body)
+				ids = append(ids, me.Msg.StanzaID)
+				if me.Msg.StanzaIDBy != room.String() || !me.Msg.Archived || me.Msg.Nick != "bob" || !me.Msg.Peer().Equal(room) {
+					t.Errorf("archived room message %+v", me.Msg)
+				}
+			}
+		}
+		return bodies, ids
+	}
+
+	r.holdRoom(room)
+	r.emit(MessageEvent{Base: r.base(), Msg: Message{Type: "groupchat", From: jid.MustParse(room.String() + "/bob"), Body: "live", Archived: true, StanzaIDBy: room.String(), Nick: "bob"}})
+	if err := r.catchUpRoom(ctx, room); err != nil {
+		t.Fatal(err)
+	}
+	bodies, ids := groupBodies()
+	if want := []string{"g1", "g2", "g3", "live"}; strings.Join(bodies, ",") != strings.Join(want, ",") {
+		t.Fatalf("first run: %q, want %q (the held live message last)", bodies, want)
+	}
+	anchor = ids[0]
+	r.rel.page = 1 // page forward one message at a time
+	for _, b := range []string{"g4", "g5"} {
+		peer.SendGroup(room.String(), b)
+		peer.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool { return e.Kind == "groupchat" && e.Body == b })
+	}
+	r.rec.mu.Lock()
+	r.rec.events = nil
+	r.rec.mu.Unlock()
+	if err := r.catchUpRoom(ctx, room); err != nil {
+		t.Fatal(err)
+	}
+	if bodies, _ := groupBodies(); strings.Join(bodies, ",") != "g2,g3,g4,g5" {
+		t.Errorf("after the anchor, page by page: %q, want [g2 g3 g4 g5]", bodies)
+	}
+}
