@@ -143,7 +143,8 @@ func TestIntegrationArchiveSync(t *testing.T) {
 
 	one := runAccount(t, s, me, "one", rec.Anchor(me), rec.Sink)
 	ui.waitBody(t, bobJID, "m2")
-	other := runAccount(t, s, me, "two", nil, func(account.Event) {}) // our other client
+	otherSeen := &seen{}
+	other := runAccount(t, s, me, "two", nil, otherSeen.sink) // our other client
 
 	otherFull := me.String() + "/two"
 	bob.SendMessage(otherFull, "m3") // reaches "one" as a received carbon
@@ -163,6 +164,7 @@ func TestIntegrationArchiveSync(t *testing.T) {
 	// Offline again: bob writes, our other client writes.
 	bob.SendMessage(me.String(), "m7")
 	bob.SendMessage(me.String(), "m8")
+	otherSeen.waitBody(t, bobJID, "m8") // the peer sends asynchronously: keep the order
 	if _, err := other.SendMessage(ctx, bobJID, "chat", "m9"); err != nil {
 		t.Fatal(err)
 	}
