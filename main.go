@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"golang.org/x/term"
+	"mellium.im/xmpp/jid"
 
 	"parley/account"
 	"parley/chatlog"
@@ -99,6 +100,13 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	defer store.Close()
 	return runClient(ctx, cfg, store, stderr)
 }
+
+// The UI's optional account capabilities that *account.Account must keep.
+var _ interface {
+	ui.Account
+	// older archive pages on PgUp (ui/archive.go)
+	FetchOlder(ctx context.Context, peer jid.JID, beforeID string, n int) ([]account.Message, bool, error)
+} = (*account.Account)(nil)
 
 // runClient starts every account and the UI, and closes the accounts cleanly
 // when the UI ends.
