@@ -223,12 +223,12 @@ func composeEntry(t time.Time, layout string, kind lineKind, nick string, body [
 	b.WriteString(t.Format(layout))
 	b.WriteByte(' ')
 	e := &entry{t: t, kind: kind}
-	switch kind {
-	case lineInfo, lineError:
+	switch {
+	case kind == lineInfo || kind == lineError || nick == "":
 		e.nickStart = b.Len()
 		b.WriteString("-!- ")
 		e.nickEnd = e.nickStart
-	case lineAction, lineOwnAct:
+	case kind == lineAction || kind == lineOwnAct:
 		b.WriteString("* ")
 		e.nickStart = b.Len()
 		b.WriteString(nick)

@@ -245,9 +245,6 @@ func colorName(c tcell.Color) string {
 	if c == tcell.ColorDefault {
 		return "default"
 	}
-	if n := c.Name(); n != "" {
-		return n
-	}
 	return fmt.Sprintf("#%06x", c.Hex())
 }
 
@@ -293,3 +290,5 @@ func msgIn(f *fakeAccount, from, body string, t time.Time) account.MessageEvent 
 	return account.MessageEvent{Base: base(f), Msg: account.Message{
 		From: jid.MustParse(from), To: f.j, Type: "chat", Body: body, Time: t, Dir: account.In}}
 }
+
+func jidOf(s string) jid.JID { return jid.MustParse(s) }
