@@ -96,6 +96,13 @@ type harness struct {
 
 func startUI(t testing.TB, w, h int, fakes ...*fakeAccount) *harness {
 	t.Helper()
+	return startUIPrep(t, w, h, nil, fakes...)
+}
+
+// startUIPrep is startUI with prep run on the UI before Run starts (to set
+// test hooks and the frame gap).
+func startUIPrep(t testing.TB, w, h int, prep func(*UI), fakes ...*fakeAccount) *harness {
+	t.Helper()
 	scr := tcell.NewSimulationScreen("UTF-8")
 	accts := make([]Account, len(fakes))
 	for i, f := range fakes {
@@ -106,6 +113,9 @@ func startUI(t testing.TB, w, h int, fakes ...*fakeAccount) *harness {
 	u.loc = time.UTC
 	for _, f := range fakes {
 		f.post = u.Post
+	}
+	if prep != nil {
+		prep(u)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	hs := &harness{t: t, u: u, scr: scr, fakes: fakes, done: make(chan error, 1), stop: cancel}
