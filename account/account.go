@@ -31,6 +31,7 @@ type Config struct {
 	Resource  string                                    // requested resource; empty: server-assigned
 	Priority  int8                                      // presence priority
 	Keepalive time.Duration                             // ping interval for the reliability work; 0 = 60s
+	Nick      string                                    // default nick in rooms; empty: the JID's localpart
 	Anchor    AnchorFunc                                // history's newest archive ids for catch-up (mam.go); nil: first-run fetch
 }
 
@@ -58,6 +59,7 @@ type Account struct {
 	cancel   context.CancelFunc // cancels the current Run
 	done     chan struct{}      // closed when the current Run returns
 	rosterOK bool               // the roster was fetched on this session
+	rooms    roomSet            // group chat: rooms, bookmarks (room.go); own lock
 
 	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
 }
@@ -223,7 +225,8 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 		return nil
 	}
 	a.setState(Online, nil, "online as "+sess.LocalAddr().String())
-	a.catchUp(ctx, sess) // XEP-0313 archive sync, then the held messages (mam.go)
+	go a.roomsLogin(ctx, sess) // rejoin rooms, bookmarks, autojoin, self-ping (rooms.go)
+	a.catchUp(ctx, sess)       // XEP-0313 archive sync, then the held messages (mam.go)
 	return nil
 }
 

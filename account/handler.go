@@ -9,6 +9,8 @@ import (
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
+
+	"parley/muc"
 )
 
 // Namespaces of the IQs the handler answers.
@@ -53,6 +55,9 @@ func (h *handler) clock() time.Time {
 
 func (h *handler) message(start xml.StartElement, r xml.TokenReader, w xmlstream.TokenWriter) {
 	a := h.a
+	if h.roomMessage(start, &r) { // group chat, invitations, bookmark pushes (rooms.go)
+		return
+	}
 	var ext msgExt
 	m, err := parseMessageExt(start, r, ParseContext{Account: a.bare, Now: h.clock()}, &ext)
 	if err != nil {
@@ -80,6 +85,9 @@ func (h *handler) message(start xml.StartElement, r xml.TokenReader, w xmlstream
 
 func (h *handler) presence(start xml.StartElement, r xml.TokenReader) {
 	a := h.a
+	if h.roomPresence(start, r) { // presence from a room we are in (rooms.go)
+		return
+	}
 	p, sub, err := ParsePresence(start, r, a.bare)
 	switch {
 	case err != nil:
@@ -199,5 +207,6 @@ func discoInfo(node string) xml.TokenReader {
 		feature(nsDiscoInfo),
 		feature(nsPing),
 		feature(nsSID),
+		feature(muc.NSConference), // XEP-0249 direct invitations
 	), xml.StartElement{Name: xml.Name{Space: nsDiscoInfo, Local: "query"}, Attr: attrs})
 }

@@ -253,6 +253,9 @@ func messageStanza(to jid.JID, typ, id, body string) xml.TokenReader {
 // a MessageEvent with Dir Out (this is how windows and history see our own
 // messages) and returned. It fails when the account is not online.
 func (a *Account) SendMessage(ctx context.Context, to jid.JID, typ, body string) (Message, error) {
+	if m, ok, err := a.sendToRoom(ctx, to, typ, body); ok { // groupchat, room private messages (room.go)
+		return m, err
+	}
 	switch typ {
 	case "":
 		typ = "chat"

@@ -1,0 +1,425 @@
+package account
+
+import (
+	"context"
+	"encoding/xml"
+	"io"
+	"sync"
+	"time"
+
+	"mellium.im/xmpp"
+	"mellium.im/xmpp/jid"
+
+	"parley/muc"
+)
+
+// The stanza-handler side of group chat: presences and messages of the
+// rooms in the set, private messages with occupants, invitations and
+// bookmark pushes; plus the per-login work (rejoin, autojoin) and XEP-0410
+// self-pings.
+
+const nsPubSubEvent = "http://jabber.org/protocol/pubsub#event"
+
+// stanzaBuf holds the tokens of one stanza (after its start element, up to
+// its end) so that several parsers can read it.
+type stanzaBuf struct {
+	toks     []xml.Token
+	children []xml.Name // direct children, at most maxChildren
+	err      error      // replayed after the tokens (errTooLarge, a read error)
+}
+
+const maxChildren = 64
+
+// bufferStanza reads r to the end of the element whose start was consumed,
+// keeping at most maxTokens tokens (the rest is drained, and replay ends
+// with errTooLarge).
+func bufferStanza(r xml.TokenReader) *stanzaBuf {
+	b := &stanzaBuf{}
+	depth := 0
+	for depth >= 0 {
+		tok, err := r.Token()
+		if tok != nil {
+			switch t := tok.(type) {
+			case xml.StartElement:
+				if depth == 0 && len(b.children) < maxChildren {
+					b.children = append(b.children, t.Name)
+				}
+				depth++
+			case xml.EndElement:
+				depth--
+			}
+			if len(b.toks) < maxTokens {
+				b.toks = append(b.toks, xml.CopyToken(tok))
+			} else {
+				b.err = errTooLarge
+			}
+		}
+		if err != nil {
+			if err != io.EOF && b.err == nil {
+				b.err = err
+			}
+			break
+		}
+		if tok == nil {
+			b.err = io.ErrNoProgress
+			break
+		}
+	}
+	return b
+}
+
+// has reports whether the stanza has a direct child with that name.
+func (b *stanzaBuf) has(space, local string) bool {
+	for _, n := range b.children {
+		if n.Space == space && n.Local == local {
+			return true
+		}
+	}
+	return false
+}
+
+// reader replays the stanza from its first token.
+func (b *stanzaBuf) reader() xml.TokenReader { return &replay{b: b} }
+
+type replay struct {
+	b *stanzaBuf
+	i int
+}
+
+func (r *replay) Token() (xml.Token, error) {
+	if r.i < len(r.b.toks) {
+		r.i++
+		return r.b.toks[r.i-1], nil
+	}
+	if r.b.err != nil {
+		return nil, r.b.err
+	}
+	return nil, io.EOF
+}
+
+// drainAll consumes r to its end.
+func drainAll(r xml.TokenReader) {
+	for {
+		tok, err := r.Token()
+		if err != nil || tok == nil {
+			return
+		}
+	}
+}
+
+// room returns the state of the room from belongs to, or nil.
+func (a *Account) room(from jid.JID) *roomState {
+	a.rooms.mu.Lock()
+	defer a.rooms.mu.Unlock()
+	return a.rooms.lookup(from)
+}
+
+// roomPresence handles a presence from a room in the set. It reports false
+// (without reading r) for any other presence.
+func (h *handler) roomPresence(start xml.StartElement, r xml.TokenReader) bool {
+	a := h.a
+	from, err := jid.Parse(attr(start, "from"))
+	if err != nil {
+		return false
+	}
+	rs := a.room(from)
+	if rs == nil {
+		return false
+	}
+	p, err := muc.ParsePresence(start, r)
+	if err != nil {
+		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable presence from room " + clip(from.Bare().String(), maxShort) + ": " + err.Error()})
+		return true
+	}
+	a.applyPresence(rs, p, h.clock())
+	return true
+}
+
+// applyPresence feeds p to the room and reports the changes: one RoomEvent
+// per presence, except that while we are joining, the initial occupant list
+// is held and reported in one RoomEvent with our own SelfJoined (a room of
+// a thousand occupants is one event, not a thousand).
+func (a *Account) applyPresence(rs *roomState, p muc.Presence, now time.Time) {
+	a.rooms.mu.Lock()
+	room := rs.room.JID()
+	if a.rooms.lookup(room) != rs {
+		a.rooms.mu.Unlock()
+		return
+	}
+	rs.last = now
+	changes := rs.room.HandlePresence(p)
+	if len(changes) == 0 {
+		a.rooms.mu.Unlock()
+		return
+	}
+	rs.deliver(changes)
+	if rs.room.State() == muc.Joining {
+		if len(rs.held) < muc.MaxOccupants {
+			rs.held = append(rs.held, changes...)
+		}
+		a.rooms.mu.Unlock()
+		return
+	}
+	if len(rs.held) > 0 {
+		changes = append(rs.held, changes...)
+		rs.held = nil
+	}
+	for _, c := range changes {
+		if selfOut(c) {
+			delete(a.rooms.rooms, room.String())
+			break
+		}
+	}
+	ev := a.roomEvent(rs, changes)
+	a.rooms.mu.Unlock()
+	a.emit(ev)
+}
+
+// roomMessage handles the messages that are group-chat business: groupchat
+// messages (dropped unless from a room in the set), private messages from
+// occupants of rooms in the set, invitations and bookmark pushes. It
+// reports whether it consumed the message; if not, *r reads the whole
+// stanza for the other handlers (replayed from a buffer when it looked
+// inside).
+func (h *handler) roomMessage(start xml.StartElement, r *xml.TokenReader) bool {
+	a := h.a
+	from, err := parseAddr(attr(start, "from"), a.bare)
+	if err != nil {
+		return false // the message parser reports it
+	}
+	typ := attr(start, "type")
+	rs := a.room(from)
+	switch {
+	case typ == "groupchat" && rs == nil:
+		drainAll(*r) // not a room we are in (or a contact faking one)
+		return true
+	case typ == "groupchat":
+		h.groupchat(start, *r, rs)
+		return true
+	case rs != nil && from.Resourcepart() != "":
+		h.privateMessage(start, *r)
+		return true
+	case typ == "chat":
+		return false // 1:1 chat: no invitation or push rides on it
+	}
+	buf := bufferStanza(*r)
+	*r = buf.reader()
+	var mm muc.Message
+	switch {
+	case buf.has(muc.NSConference, "x") || buf.has(muc.NSUser, "x") && from.Resourcepart() == "":
+		if mm, err = muc.ParseMessage(start, buf.reader()); err == nil && mm.Invite != nil {
+			a.emit(InviteEvent{Base: a.base(), Invite: *mm.Invite})
+			return true
+		}
+	case buf.has(nsPubSubEvent, "event"):
+		if mm, err = muc.ParseMessage(start, buf.reader()); err == nil {
+			if ev, ok := mm.Bookmarks(a.bare); ok {
+				a.applyBookmarkPush(ev)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// groupchat handles a groupchat message from a room in the set: a message
+// (ours, recognised by our nick, has Dir Out and the room as To) or a
+// subject change.
+func (h *handler) groupchat(start xml.StartElement, r xml.TokenReader, rs *roomState) {
+	a := h.a
+	now := h.clock()
+	buf := bufferStanza(r)
+	m, err := ParseMessage(start, buf.reader(), ParseContext{Account: a.bare, Now: now})
+	if err != nil {
+		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable message from room " + clip(rs.room.JID().String(), maxShort) + ": " + err.Error()})
+		return
+	}
+	a.rooms.mu.Lock()
+	if a.rooms.lookup(m.From) != rs {
+		a.rooms.mu.Unlock()
+		return
+	}
+	rs.last = now
+	if m.Body == "" {
+		var ev *RoomEvent
+		if mm, err := muc.ParseMessage(start, buf.reader()); err == nil && mm.IsSubject() {
+			if changes := rs.room.HandleSubject(mm.From, mm.Subject); len(changes) > 0 {
+				e := a.roomEvent(rs, changes)
+				ev = &e
+			}
+		}
+		a.rooms.mu.Unlock()
+		if ev != nil {
+			a.emit(*ev)
+		}
+		return
+	}
+	if m.Nick != "" && m.Nick == rs.room.Nick() {
+		m.Dir, m.To = Out, rs.room.JID()
+	}
+	if m.Time.After(rs.lastMsg) {
+		rs.lastMsg = m.Time
+	}
+	a.rooms.mu.Unlock()
+	a.emit(MessageEvent{Base: a.base(), Msg: m})
+}
+
+// privateMessage handles a message from an occupant of a room in the set
+// that is not groupchat: a private message (its peer keeps the nick).
+func (h *handler) privateMessage(start xml.StartElement, r xml.TokenReader) {
+	a := h.a
+	m, err := ParseMessage(start, r, ParseContext{Account: a.bare, Now: h.clock()})
+	if err != nil {
+		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable private message from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
+		return
+	}
+	if m.Type == "error" && m.Err == "" {
+		m.Err = "unknown error"
+	}
+	if m.Body == "" && m.Type != "error" {
+		return // chat states and the like
+	}
+	m.Private = true
+	a.emit(MessageEvent{Base: a.base(), Msg: m})
+}
+
+// joinTarget is a room to join at login.
+type joinTarget struct {
+	room           jid.JID
+	nick, password string
+	rejoin         bool // in the set before: keep its password
+}
+
+// roomsLogin is the group-chat work of a fresh login (not of a resumed
+// stream): rejoin every room of the set with its nick and password, fetch
+// the bookmarks, join those marked autojoin, and start the self-pings. It
+// waits for replies: run it in its own goroutine.
+func (a *Account) roomsLogin(ctx context.Context, sess *xmpp.Session) {
+	a.rooms.mu.Lock()
+	var targets []joinTarget
+	seen := make(map[string]bool)
+	for key, rs := range a.rooms.rooms {
+		rs.room.Reset()
+		targets = append(targets, joinTarget{room: rs.room.JID(), nick: rs.room.Nick(), rejoin: true})
+		seen[key] = true
+	}
+	a.rooms.mu.Unlock()
+	for _, b := range a.loadBookmarks(ctx, sess) {
+		if !b.Autojoin || seen[b.Room.String()] {
+			continue
+		}
+		seen[b.Room.String()] = true
+		nick := b.Nick
+		if nick == "" {
+			nick = a.defaultNick()
+		}
+		targets = append(targets, joinTarget{room: b.Room, nick: nick, password: b.Password})
+	}
+	a.joinAll(ctx, sess, targets)
+	a.startSelfPing(ctx, sess)
+}
+
+// joinAll joins targets, a few at a time, reporting failures as InfoEvents
+// (a refusal also comes as a RoomEvent with JoinError).
+func (a *Account) joinAll(ctx context.Context, sess *xmpp.Session, targets []joinTarget) {
+	sem := make(chan struct{}, joinConcurrency)
+	var wg sync.WaitGroup
+	for _, t := range targets {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			jctx, cancel := context.WithTimeout(ctx, iqTimeout)
+			defer cancel()
+			if err := a.join(jctx, sess, t.room, t.nick, t.password, !t.rejoin); err != nil && ctx.Err() == nil {
+				a.emit(InfoEvent{Base: a.base(), Error: true, Text: "cannot join " + t.room.String() + ": " + err.Error()})
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// roomsResumed is the group-chat work after a stream was resumed (XEP-0198):
+// the rooms are still joined as far as the server knows, but one of them may
+// have dropped us meanwhile, so each is self-pinged at once; the self-ping
+// loop then runs for the new session.
+func (a *Account) roomsResumed(ctx context.Context, sess *xmpp.Session) {
+	a.pingRooms(ctx, sess, 0)
+	a.startSelfPing(ctx, sess)
+}
+
+// startSelfPing runs the self-ping loop for sess until ctx ends or the
+// account has another session. One loop runs per session.
+func (a *Account) startSelfPing(ctx context.Context, sess *xmpp.Session) {
+	a.rooms.mu.Lock()
+	if a.rooms.pingOf == sess {
+		a.rooms.mu.Unlock()
+		return
+	}
+	a.rooms.pingOf = sess
+	a.rooms.mu.Unlock()
+	go func() {
+		t := time.NewTicker(pingCheck)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			a.mu.Lock()
+			cur := a.sess
+			a.mu.Unlock()
+			if cur != sess {
+				return
+			}
+			a.pingRooms(ctx, sess, pingSilence)
+		}
+	}()
+}
+
+// pingRooms self-pings every joined room silent for at least silence (0:
+// all) and rejoins those that say we are out.
+func (a *Account) pingRooms(ctx context.Context, sess *xmpp.Session, silence time.Duration) {
+	now := time.Now()
+	type target struct {
+		room jid.JID
+		nick string
+	}
+	var targets []target
+	a.rooms.mu.Lock()
+	for _, rs := range a.rooms.rooms {
+		if rs.room.State() == muc.Joined && now.Sub(rs.last) >= silence {
+			targets = append(targets, target{rs.room.JID(), rs.room.Nick()})
+		}
+	}
+	a.rooms.mu.Unlock()
+	for _, t := range targets {
+		occ, err := t.room.WithResource(t.nick)
+		if err != nil {
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+		res, _ := muc.SelfPing(pctx, sess, occ)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		a.rooms.mu.Lock()
+		rs := a.rooms.lookup(t.room)
+		if rs != nil && res == muc.PingJoined {
+			rs.last = time.Now()
+		}
+		a.rooms.mu.Unlock()
+		if rs == nil || res != muc.PingNotJoined {
+			continue
+		}
+		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "no longer in room " + t.room.String() + " (self-ping); rejoining"})
+		jctx, cancel := context.WithTimeout(ctx, iqTimeout)
+		err = a.join(jctx, sess, t.room, t.nick, "", false)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			a.emit(InfoEvent{Base: a.base(), Error: true, Text: "cannot rejoin " + t.room.String() + ": " + err.Error()})
+		}
+	}
+}
