@@ -25,6 +25,7 @@ import (
 	"parley/chatlog"
 	"parley/config"
 	"parley/history"
+	"parley/muc"
 	"parley/ui"
 )
 
@@ -106,6 +107,22 @@ var _ interface {
 	ui.Account
 	// older archive pages on PgUp (ui/archive.go)
 	FetchOlder(ctx context.Context, peer jid.JID, beforeID string, n int) ([]account.Message, bool, error)
+	// group chat (account/room.go, account/bookmarks.go)
+	MUCService(ctx context.Context) (jid.JID, error)
+	Join(ctx context.Context, room jid.JID, nick, password string) error
+	Part(ctx context.Context, room jid.JID, reason string) error
+	ChangeNick(ctx context.Context, room jid.JID, nick string) error
+	SetSubject(ctx context.Context, room jid.JID, subject string) error
+	Invite(ctx context.Context, room, to jid.JID, reason string) error
+	Kick(ctx context.Context, room jid.JID, nick, reason string) error
+	Ban(ctx context.Context, room, who jid.JID, reason string) error
+	SetRole(ctx context.Context, room jid.JID, nick, role string) error
+	SetAffiliation(ctx context.Context, room, who jid.JID, affiliation, reason string) error
+	Destroy(ctx context.Context, room jid.JID, reason string) error
+	Rooms() []jid.JID
+	AddBookmark(ctx context.Context, b muc.Bookmark) error
+	RemoveBookmark(ctx context.Context, room jid.JID) error
+	Bookmarks() []muc.Bookmark
 } = (*account.Account)(nil)
 
 // runClient starts every account and the UI, and closes the accounts cleanly
@@ -266,6 +283,7 @@ func accountConfig(a config.Account) account.Config {
 		Resource:  a.Resource,
 		Priority:  a.Priority,
 		Keepalive: a.Keepalive,
+		Nick:      a.Nick,
 	}
 }
 
