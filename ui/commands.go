@@ -36,7 +36,7 @@ var errUsage = errors.New("usage")
 // commandTable returns the commands, in /help order.
 func commandTable() []command {
 	return []command{
-		{name: "msg", usage: "[-a ACCOUNT] JID [text]", help: "open a conversation with JID (and send text)", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
+		{name: "msg", usage: "[-a ACCOUNT] JID [text]", help: "open a conversation with JID (and send text); in a room window, a nick instead of JID: a private message to that occupant", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
 		{name: "me", usage: "text", help: "send an action (\"/me text\") in this conversation", min: 1, max: 1, rest: true, run: cmdMe},
 		{name: "close", help: "close this window (not the console)", run: cmdClose},
 		{name: "win", usage: "N|name", help: "show window N, or the window whose name or JID starts with name", min: 1, max: 1, run: cmdWin, complete: completeWin},
@@ -44,6 +44,19 @@ func commandTable() []command {
 		{name: "sub", usage: "[-a ACCOUNT] request|allow|deny|cancel JID", help: "presence subscription: request JID's presence, allow or deny JID's request, cancel JID's subscription to ours", min: 2, max: 2, acct: true, run: cmdSub, complete: completeSub},
 		{name: "roster", usage: "[-a ACCOUNT] add JID [name] | remove JID | nick JID name | group JID [group...]", help: "edit the roster", min: 2, max: -1, acct: true, run: cmdRoster, complete: completeRoster},
 		{name: "info", usage: "[-a ACCOUNT] [JID]", help: "show resources, presence, subscription and groups of JID (default: this conversation)", max: 1, acct: true, run: cmdInfo, complete: completeJIDArg(0)},
+		{name: "join", usage: "[-a ACCOUNT] room[@service][/nick] [password]", help: "join a room (without @service: the server's group chat service; without /nick: the configured nick) and open its window; in a room, /join room/newnick changes nick", min: 1, max: 2, acct: true, run: cmdJoin, complete: completeRoomArg(0)},
+		{name: "part", usage: "[reason]", help: "leave this room; the window stays (/close closes it; /close in a room leaves it first)", max: 1, rest: true, run: cmdPart},
+		{name: "nick", usage: "NICK", help: "change your nick in this room", min: 1, max: 1, rest: true, run: cmdNick},
+		{name: "topic", usage: "[text]", help: "show this room's topic, or set it to text", max: 1, rest: true, run: cmdTopic},
+		{name: "query", usage: "nick | JID", help: "in a room: open a private conversation with the occupant nick; elsewhere: open a conversation with JID", min: 1, max: 1, rest: true, run: cmdQuery, complete: completeNickArg(0, false)},
+		{name: "invite", usage: "JID [reason]", help: "invite JID to this room", min: 1, max: 2, rest: true, run: cmdInvite, complete: completeJIDArg(0)},
+		{name: "kick", usage: "nick [reason]", help: "remove the occupant nick from this room (moderators)", min: 1, max: 2, rest: true, run: cmdKick, complete: completeNickArg(0, false)},
+		{name: "ban", usage: "JID|nick [reason]", help: "ban JID, or the occupant nick by their real address, from this room (admins)", min: 1, max: 2, rest: true, run: cmdBan, complete: completeNickArg(0, true)},
+		{name: "role", usage: "nick none|visitor|participant|moderator", help: "change the role of the occupant nick (none kicks, visitor takes the voice away)", min: 2, max: 2, run: cmdRole, complete: completeRole},
+		{name: "affiliation", usage: "JID|nick outcast|none|member|admin|owner", help: "change the affiliation of JID (or of the occupant nick) with this room (outcast bans)", min: 2, max: 2, run: cmdAffiliation, complete: completeAffiliation},
+		{name: "destroy", usage: "[reason]", help: "destroy this room (owners)", max: 1, rest: true, run: cmdDestroy},
+		{name: "bookmark", usage: "[-a ACCOUNT] add [room] [autojoin] | remove [room] | list", help: "bookmark a room (default: this one; autojoin: join it at login), remove a bookmark, or list them (the roster's Rooms section lists them too)", min: 1, max: 3, acct: true, run: cmdBookmark, complete: completeBookmark},
+		{name: "occupants", help: "show or hide the occupant pane of room windows (also F4)", run: func(u *UI, _ *call) error { u.toggleOccupants(); return nil }},
 		{name: "search", usage: "[-a] TEXT", help: "search the history of this conversation for TEXT (ignoring case), or with -a of every conversation of every account; results (up to 500) open in a window of their own: arrows/PgUp/PgDn select, Enter opens the conversation at the message, Esc closes", min: 1, max: 1, rest: true, run: cmdSearch},
 		{name: "clear", help: "clear this window", run: cmdClear},
 		{name: "help", usage: "[command|keys]", help: "list commands, or explain one command, or list the keys", max: 1, run: cmdHelp, complete: completeHelp},
@@ -185,21 +198,30 @@ func parseJID(s string) (jid.JID, error) {
 
 // sendText sends text as a chat message in window w.
 func (u *UI) sendText(w *window, text string) error {
-	if w.kind != winChat {
+	if w.kind != winChat && w.kind != winRoom {
 		return errors.New("this is not a conversation: open one with /msg JID or from the roster (Alt-r)")
 	}
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
+	typ, err := msgType(w) // ui/cmd_room.go
+	if err != nil {
+		return err
+	}
 	a, peer := w.acct, w.peer
 	u.async(w, func(ctx context.Context) (string, error) {
-		_, err := a.a.SendMessage(ctx, peer, "chat", text)
+		_, err := a.a.SendMessage(ctx, peer, typ, text)
 		return "", err
 	})
 	return nil
 }
 
 func cmdMsg(u *UI, c *call) error {
+	if c.win.kind == winRoom && c.acct == nil {
+		if done, err := u.roomMsg(c); done { // a nick: ui/cmd_room.go
+			return err
+		}
+	}
 	a, err := u.pickAcct(c)
 	if err != nil {
 		return err
@@ -224,6 +246,7 @@ func cmdClose(u *UI, c *call) error {
 	if u.cur == 0 {
 		return errors.New("the console cannot be closed")
 	}
+	u.closingRoom(u.curWin()) // leaves a room we are in
 	u.closeWin(u.cur)
 	return nil
 }

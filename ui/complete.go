@@ -29,6 +29,10 @@ func (u *UI) complete() {
 		return
 	}
 	before, after := in.text[:in.cur], in.text[in.cur:]
+	if w := u.curWin(); w.kind == winRoom && !strings.HasPrefix(before, "/") {
+		u.completeNick(w.room, before, after) // ui/mention.go
+		return
+	}
 	start := strings.LastIndexAny(before, " \n") + 1
 	word := before[start:]
 	var all []string

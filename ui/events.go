@@ -53,6 +53,12 @@ func (u *UI) apply(ev account.Event) {
 		u.applyMessage(a, ev.Msg)
 	case account.DeliveryEvent:
 		u.applyDelivery(a, ev) // delivered marks (delivery.go)
+	case account.RoomEvent:
+		u.applyRoom(a, ev)
+	case account.InviteEvent:
+		u.applyInvite(a, ev.Invite)
+	case account.BookmarksEvent:
+		u.applyBookmarks(a, ev.Bookmarks)
 	case account.InfoEvent:
 		u.info(u.console(), ev.Error, a.jid.String()+": "+ev.Text)
 	}
@@ -197,8 +203,9 @@ func (u *UI) applyMessage(a *acctState, m account.Message) {
 	if peer.String() == "" {
 		return
 	}
-	if m.Type == "groupchat" {
-		return // rooms have their own windows (package muc)
+	if m.Type == "groupchat" || m.Private {
+		u.applyRoomMessage(a, m) // room windows and private room chats (ui/room.go)
+		return
 	}
 	if m.Err == "" && m.Body == "" {
 		return // chat states, receipts and the like carry no body

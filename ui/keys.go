@@ -44,13 +44,17 @@ func keyTable() []keyBinding {
 		keyBinding{name: "PgUp", key: tcell.KeyPgUp, help: "scroll the conversation up; at the top, load older history", action: (*UI).pageUp},
 		keyBinding{name: "PgDn", key: tcell.KeyPgDn, help: "scroll the conversation down (after a search hit: load newer history)", action: (*UI).pageDown},
 		keyBinding{name: "Alt-r", key: tcell.KeyRune, r: 'r', mod: tcell.ModAlt, help: "focus the roster / the input line (in the roster: arrows or j/k, Enter opens, Esc returns)", action: (*UI).toggleRoster},
+		keyBinding{name: "F4", key: tcell.KeyF4, help: "show or hide the occupant pane of room windows (also /occupants)", action: (*UI).toggleOccupants},
+		keyBinding{name: "Alt-PgUp", key: tcell.KeyPgUp, mod: tcell.ModAlt, help: "scroll the occupant pane up", action: func(u *UI) { u.scrollOccupants(-max(u.convo.height-1, 1)) }},
+		keyBinding{name: "Alt-PgDn", key: tcell.KeyPgDn, mod: tcell.ModAlt, help: "scroll the occupant pane down", action: func(u *UI) { u.scrollOccupants(max(u.convo.height-1, 1)) }},
+		keyBinding{name: "Alt-j", key: tcell.KeyRune, r: 'j', mod: tcell.ModAlt, help: "accept the newest room invitation: join the room", action: (*UI).acceptInvite},
 		keyBinding{name: "Ctrl-L", key: tcell.KeyCtrlL, help: "redraw the screen", action: func(u *UI) {
 			if u.screen != nil {
 				u.screen.Sync()
 			}
 		}},
 		keyBinding{name: "Ctrl-C", key: tcell.KeyCtrlC, help: "nothing (use /quit)", action: func(u *UI) { u.info(u.curWin(), false, "type /quit to leave parley") }},
-		keyBinding{name: "Tab", help: "complete commands, their arguments and JIDs; again for the next candidate"},
+		keyBinding{name: "Tab", help: "complete commands, their arguments and JIDs (in a room: nicks, \"nick: \" at the start of the line, recent speakers first); again for the next candidate"},
 		keyBinding{name: "Enter", help: "send the input line"},
 		keyBinding{name: "Alt-Enter", help: "insert a line break (multi-line message); a bracketed paste is one message too"},
 		keyBinding{name: "Up/Down", help: "input history"},

@@ -82,6 +82,7 @@ type rosterRow struct {
 	symbol string
 	color  tcell.Color
 	unread int
+	room   bool // a room (ui/room.go): Enter joins or shows it
 }
 
 // rosterView is the roster pane. Its rows are rebuilt only when something
@@ -101,7 +102,7 @@ func newRosterView(u *UI) *rosterView {
 
 // rebuild computes the rows: per account (a header when there are several),
 // groups in name order ("Contacts" for contacts without a group), online
-// contacts before offline ones, each by name.
+// contacts before offline ones, each by name; then the account's rooms.
 func (r *rosterView) rebuild() {
 	u := r.u
 	var selJID string
@@ -178,6 +179,7 @@ func (r *rosterView) rebuild() {
 				r.rows = append(r.rows, row)
 			}
 		}
+		r.rows = append(r.rows, u.roomRows(a)...)
 	}
 	r.sel = -1
 	for i, row := range r.rows {
@@ -265,7 +267,11 @@ func (r *rosterView) InputHandler() func(*tcell.EventKey, func(tview.Primitive))
 		case ev.Key() == tcell.KeyEnter:
 			if r.sel >= 0 && r.sel < len(r.rows) {
 				row := r.rows[r.sel]
-				r.u.showWin(r.u.chatWin(row.acct, row.jid))
+				if row.room {
+					r.u.openRoom(row.acct, row.jid)
+				} else {
+					r.u.showWin(r.u.chatWin(row.acct, row.jid))
+				}
 			}
 			setFocus(r.u.input)
 		case ev.Key() == tcell.KeyEscape:

@@ -30,6 +30,10 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 		put(scr, x+1, y, w-1, "parley console: account states and errors; /help for commands", bar)
 		return
 	}
+	if win.kind == winRoom || win.isPrivate() {
+		t.drawRoomTitle(scr, win) // ui/room.go
+		return
+	}
 	if title := searchTitle(win); title != "" {
 		put(scr, x+1, y, w-1, title, bar)
 		return

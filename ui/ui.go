@@ -104,6 +104,7 @@ type UI struct {
 	cmds       []command
 	keys       []keyBinding
 	seq        uint64 // presence sequence, newest resource wins ties
+	rm         roomUI // group chat: occupant pane, bookmarks, invitation (ui/room.go)
 
 	root   *tview.Flex
 	body   *tview.Flex
@@ -161,7 +162,7 @@ func (u *UI) build() {
 
 	right := tview.NewFlex().SetDirection(tview.FlexRow).
 		AddItem(u.title, 1, 0, false).
-		AddItem(u.convo, 0, 1, false).
+		AddItem(u.newConvoSplit(), 0, 1, false). // the conversation and a room's occupants
 		AddItem(u.winbar, 1, 0, false).
 		AddItem(u.status, 1, 0, false).
 		AddItem(u.input, 1, 0, true)

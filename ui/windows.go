@@ -33,6 +33,7 @@ type window struct {
 
 	hist *histState   // paging through history (ui/history.go); nil without
 	srch *searchState // for search windows (ui/search.go)
+	room *roomState   // for room windows (ui/room.go)
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
@@ -154,8 +155,9 @@ func (u *UI) scroll(delta int) {
 	}
 }
 
-// winBar draws the window list: [1:console] [2:alice*] [3:bob!].
-// "*" marks unread messages, "!" a highlight.
+// winBar draws the window list: [1:console] [2:alice*] [3:room!2].
+// "*" marks unread messages, "!N" N highlights (mentions of us, private
+// messages).
 type winBar struct {
 	*tview.Box
 	u *UI
@@ -175,7 +177,7 @@ func (b *winBar) Draw(scr tcell.Screen) {
 		mark := ""
 		switch {
 		case win.highlight > 0:
-			st, mark = bar.Foreground(th.HighMark).Bold(true), "!"
+			st, mark = bar.Foreground(th.HighMark).Bold(true), "!"+strconv.Itoa(win.highlight)
 		case win.unread > 0:
 			st, mark = bar.Foreground(th.Activity).Bold(true), "*"
 		}

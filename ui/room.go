@@ -1,0 +1,538 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gdamore/tcell/v2"
+	"mellium.im/xmpp/jid"
+
+	"parley/account"
+	"parley/muc"
+	"parley/sanitize"
+)
+
+// roomState is what a room window knows of its room. Network strings are
+// kept raw (nicks are compared with what the room sends) and sanitized when
+// drawn; occupants is the snapshot of the last RoomEvent, kept as is.
+type roomState struct {
+	state     muc.State
+	nick      string // our nick in the room (raw)
+	nickClean string // sanitized, for mentions
+	subject   string // sanitized
+	subjectBy string // sanitized
+	occupants []muc.Occupant
+	password  string   // the one we joined with, for bookmarks and rejoins
+	speakers  []string // raw nicks, most recent first (completion)
+	errSeq    uint64   // join/nick errors shown so far, see joinResult
+	loaded    bool     // a RoomEvent arrived: nick and occupants are known
+	occOffset int      // first row of the occupant pane shown
+}
+
+// roomUI is the group-chat state of the UI, owned by the tview goroutine.
+type roomUI struct {
+	occ       *occupantView
+	hideOcc   bool                          // occupant pane toggled off
+	bookmarks map[*acctState][]muc.Bookmark // by account, as the server sent them
+	invite    *pendingInvite                // the newest invitation, for Alt-j
+}
+
+// pendingInvite is an invitation waiting for Alt-j.
+type pendingInvite struct {
+	acct *acctState
+	inv  muc.Invite
+}
+
+// winRoom is the kind of a group chat window (its window has room set).
+const winRoom winKind = 32
+
+// postFunc queues f to run on the tview goroutine, in order with the
+// account events posted before it.
+func (u *UI) postFunc(f func()) { u.Post(histFunc{f: func(*UI) { f() }}) }
+
+// roomWin returns the room window of account a for room (bare), or nil.
+func (u *UI) roomWin(a *acctState, room jid.JID) *window {
+	for _, w := range u.wins {
+		if w.acct == a && w.kind == winRoom && w.peer.Equal(room) {
+			return w
+		}
+	}
+	return nil
+}
+
+// openRoomWin returns the room window of a for room, creating it.
+func (u *UI) openRoomWin(a *acctState, room jid.JID) *window {
+	room = room.Bare()
+	if w := u.roomWin(a, room); w != nil {
+		return w
+	}
+	w := newWindow(winRoom, a, room, u.roomName(a, room))
+	w.room = &roomState{}
+	u.loadTail(w) // before any live message: see skipLive
+	u.wins = append(u.wins, w)
+	u.roster.dirty = true
+	return w
+}
+
+// roomName is the window name of a room: its bookmark name, else its local
+// part, else the JID.
+func (u *UI) roomName(a *acctState, room jid.JID) string {
+	for _, b := range u.rm.bookmarks[a] {
+		if b.Room.Equal(room) && strings.TrimSpace(b.Name) != "" {
+			return cleanName(b.Name)
+		}
+	}
+	if lp := room.Localpart(); lp != "" {
+		return cleanName(lp)
+	}
+	return cleanName(room.String())
+}
+
+// privWin returns the window of a private conversation with a room occupant
+// (peer is room@service/nick), creating it.
+func (u *UI) privWin(a *acctState, peer jid.JID) *window {
+	if w := u.findWin(a, peer); w != nil {
+		return w
+	}
+	name := cleanName(peer.Resourcepart()) + "/" + u.roomName(a, peer.Bare())
+	w := newWindow(winChat, a, peer, name)
+	u.loadTail(w)
+	u.wins = append(u.wins, w)
+	u.roster.dirty = true
+	return w
+}
+
+// isPrivate reports whether w is a private conversation with a room occupant.
+func (w *window) isPrivate() bool {
+	return w.kind == winChat && w.peer.Resourcepart() != ""
+}
+
+// applyRoom applies a RoomEvent: the state, nick, subject and occupant
+// snapshot, and an info line per change worth one.
+func (u *UI) applyRoom(a *acctState, ev account.RoomEvent) {
+	room := ev.Room.Bare()
+	w := u.roomWin(a, room)
+	if w == nil {
+		if ev.State == muc.NotJoined {
+			// A room whose window was closed, or a failed autojoin.
+			for _, ch := range ev.Changes {
+				if je, ok := ch.(muc.JoinError); ok {
+					u.info(u.console(), true, fmt.Sprintf("%s: could not join %s: %s", a.jid, cleanName(room.String()), cleanName(je.Text)))
+				}
+			}
+			return
+		}
+		w = u.openRoomWin(a, room)
+	}
+	rs := w.room
+	rs.state = ev.State
+	rs.nick = ev.Nick
+	rs.nickClean = cleanName(ev.Nick)
+	rs.subject = cleanSubject(ev.Subject)
+	rs.occupants = ev.Occupants
+	rs.loaded = true
+	for _, ch := range ev.Changes {
+		u.applyChange(w, ch)
+	}
+	u.roster.dirty = true
+}
+
+// cleanSubject sanitizes and bounds a room subject for one line.
+func cleanSubject(s string) string {
+	if len(s) > muc.MaxSubject {
+		s = s[:muc.MaxSubject]
+	}
+	return sanitize.Text(s)
+}
+
+// applyChange shows one room change as an info line in w.
+func (u *UI) applyChange(w *window, ch muc.Change) {
+	rs := w.room
+	by := func(actor, reason string) string {
+		s := ""
+		if actor != "" {
+			s = " by " + cleanName(actor)
+		}
+		if reason != "" {
+			s += " (" + cleanName(reason) + ")"
+		}
+		return s
+	}
+	switch c := ch.(type) {
+	case muc.SelfJoined:
+		line := "you joined " + cleanName(c.RoomJID().String()) + " as " + cleanName(c.Self.Nick)
+		var notes []string
+		if c.Created {
+			notes = append(notes, "a new room was created")
+		}
+		if c.NickModified {
+			notes = append(notes, "the room changed your nick")
+		}
+		if c.NonAnonymous {
+			notes = append(notes, "everyone here can see your address")
+		}
+		if c.Logging {
+			notes = append(notes, "this room is logged publicly")
+		}
+		if len(notes) > 0 {
+			line += ": " + strings.Join(notes, ", ")
+		}
+		u.info(w, false, line)
+	case muc.OccupantJoined:
+		if c.Initial || !u.opts.ShowJoins {
+			return
+		}
+		line := cleanName(c.Occupant.Nick)
+		if c.Occupant.JID.String() != "" {
+			line += " (" + cleanName(c.Occupant.JID.String()) + ")"
+		}
+		u.info(w, false, line+" has joined")
+	case muc.OccupantLeft:
+		u.applyLeft(w, c, by)
+	case muc.NickChanged:
+		if c.Self {
+			u.info(w, false, "you are now known as "+cleanName(c.New))
+			return
+		}
+		for i, s := range rs.speakers {
+			if s == c.Old {
+				rs.speakers[i] = c.New
+			}
+		}
+		u.info(w, false, cleanName(c.Old)+" is now known as "+cleanName(c.New))
+	case muc.RoleChanged:
+		who := cleanName(c.Nick)
+		if c.Self {
+			who = "you"
+		}
+		u.info(w, false, fmt.Sprintf("%s: role %s → %s%s", who, c.Old, c.New, by(c.Actor, c.Reason)))
+	case muc.AffiliationChanged:
+		who := cleanName(c.Nick)
+		if c.Self {
+			who = "you"
+		} else if who == "" {
+			who = cleanName(c.JID.String())
+		}
+		u.info(w, false, fmt.Sprintf("%s: affiliation %s → %s%s", who, c.Old, c.New, by(c.Actor, c.Reason)))
+	case muc.SubjectChanged:
+		rs.subjectBy = cleanName(c.By)
+		switch {
+		case c.Subject == "":
+			u.info(w, false, "the topic was cleared"+by(c.By, ""))
+		case c.By != "":
+			u.info(w, false, cleanName(c.By)+" changed the topic to: "+cleanSubject(c.Subject))
+		default:
+			u.info(w, false, "topic: "+cleanSubject(c.Subject))
+		}
+	case muc.Destroyed:
+		line := "the room was destroyed"
+		if c.Reason != "" {
+			line += ": " + cleanName(c.Reason)
+		}
+		if c.Alternate.String() != "" {
+			alt := cleanName(c.Alternate.Bare().String())
+			line += "; it moved to " + alt + " (/join " + alt
+			if c.Password != "" {
+				line += " " + cleanName(c.Password)
+			}
+			line += ")"
+		}
+		u.info(w, true, line)
+	case muc.JoinError:
+		rs.errSeq++
+		line := cleanName(c.Text)
+		if c.ServerText != "" {
+			line += " (the room says: " + cleanName(c.ServerText) + ")"
+		}
+		if c.SuggestedNick != "" {
+			retry := u.retryCommand(w, c.SuggestedNick, c.NickChange)
+			line += " — " + retry + " to retry (press Enter)"
+			if w == u.curWin() && u.input.text == "" {
+				u.input.set(retry)
+			}
+		}
+		u.info(w, true, line)
+	}
+}
+
+// retryCommand is the command that retries a refused join or nick change
+// with the suggested nick.
+func (u *UI) retryCommand(w *window, nick string, nickChange bool) string {
+	if nickChange {
+		return "/nick " + cleanName(nick)
+	}
+	cmd := "/join " + w.peer.String() + "/" + cleanName(nick)
+	if w.room.password != "" {
+		cmd += " " + w.room.password
+	}
+	return cmd
+}
+
+// applyLeft shows an occupant leaving, or us leaving.
+func (u *UI) applyLeft(w *window, c muc.OccupantLeft, by func(actor, reason string) string) {
+	who := cleanName(c.Occupant.Nick)
+	if c.Self {
+		who = "you"
+	}
+	var line string
+	isErr := c.Self
+	switch c.Cause {
+	case muc.Kicked:
+		line = who + " were kicked" + by(c.Actor, c.Reason)
+		if !c.Self {
+			line = who + " was kicked" + by(c.Actor, c.Reason)
+		}
+	case muc.Banned:
+		line = who + " were banned" + by(c.Actor, c.Reason)
+		if !c.Self {
+			line = who + " was banned" + by(c.Actor, c.Reason)
+		}
+	case muc.Left:
+		if !c.Self && !u.opts.ShowJoins {
+			return
+		}
+		isErr = false
+		line = who + " left"
+		if c.Self {
+			line = "you left the room (/join to come back, /close to close this window)"
+		}
+		if c.Reason != "" {
+			line += " (" + cleanName(c.Reason) + ")"
+		}
+	default:
+		line = fmt.Sprintf("%s removed from the room: %s%s", who, c.Cause, by(c.Actor, c.Reason))
+	}
+	u.info(w, isErr, line)
+}
+
+// applyRoomMessage shows a groupchat message in its room window, or a
+// private message with an occupant in a window of its own. A message that
+// names our nick in the room is a highlight; every private message is too.
+func (u *UI) applyRoomMessage(a *acctState, m account.Message) {
+	peer := m.Peer()
+	if peer.String() == "" {
+		return
+	}
+	if m.Private {
+		u.applyPrivate(a, m, peer)
+		return
+	}
+	if m.Err == "" && m.Body == "" {
+		return // subject changes come as RoomEvents
+	}
+	w := u.openRoomWin(a, peer.Bare())
+	if u.skipLive(w, m) {
+		return
+	}
+	rs := w.room
+	t := m.Time.In(u.loc)
+	if m.Err != "" {
+		u.add(w, composeEntry(t, u.opts.TimeFormat, lineError, "", sanitize.Lines("error: "+m.Err)), true)
+		return
+	}
+	body := m.Body
+	if len(body) > maxBody {
+		body = body[:maxBody] + "…"
+	}
+	if m.Nick == "" {
+		// The room itself speaks: a notice, not a message.
+		u.add(w, composeEntry(t, u.opts.TimeFormat, lineInfo, "", sanitize.Lines(body)), false)
+		return
+	}
+	nick := cleanName(m.Nick)
+	out := m.Dir == account.Out || rs.loaded && m.Nick == rs.nick
+	kind, color := lineMsg, u.nickColor(nick)
+	if out {
+		kind, color = lineOwn, u.theme.Own
+	} else {
+		rs.spoke(m.Nick)
+	}
+	if rest, ok := strings.CutPrefix(body, "/me "); ok {
+		body = rest
+		if out {
+			kind = lineOwnAct
+		} else {
+			kind = lineAction
+		}
+	}
+	lines := sanitize.Lines(body)
+	if !out && mentionsNick(lines, rs.nickClean) {
+		kind = lineHigh
+	}
+	e := composeEntry(t, u.opts.TimeFormat, kind, nick, lines)
+	e.nickColor = color
+	u.add(w, e, !out)
+}
+
+// applyPrivate shows a private message with a room occupant.
+func (u *UI) applyPrivate(a *acctState, m account.Message, peer jid.JID) {
+	if m.Err == "" && m.Body == "" {
+		return
+	}
+	w := u.privWin(a, peer)
+	if u.skipLive(w, m) {
+		return
+	}
+	t := m.Time.In(u.loc)
+	if m.Err != "" {
+		u.add(w, composeEntry(t, u.opts.TimeFormat, lineError, "", sanitize.Lines("error: "+m.Err)), true)
+		return
+	}
+	body := m.Body
+	if len(body) > maxBody {
+		body = body[:maxBody] + "…"
+	}
+	nick, color, kind := "me", u.theme.Own, lineOwn
+	if rs := u.roomOf(a, peer.Bare()); rs != nil && rs.nick != "" {
+		nick = cleanName(rs.nick)
+	}
+	in := m.Dir == account.In
+	if in {
+		nick = cleanName(peer.Resourcepart())
+		color, kind = u.nickColor(nick), lineMsg
+	}
+	if rest, ok := strings.CutPrefix(body, "/me "); ok {
+		body = rest
+		kind = lineOwnAct
+		if in {
+			kind = lineAction
+		}
+	}
+	e := composeEntry(t, u.opts.TimeFormat, kind, nick, sanitize.Lines(body))
+	e.nickColor = color
+	u.add(w, e, in)
+	if in && w != u.curWin() && kind != lineHigh {
+		w.highlight++ // a private message is addressed to us: a highlight
+	}
+}
+
+// roomOf returns the state of a's room window for room, or nil.
+func (u *UI) roomOf(a *acctState, room jid.JID) *roomState {
+	if w := u.roomWin(a, room); w != nil {
+		return w.room
+	}
+	return nil
+}
+
+// applyInvite shows an invitation in the console and the current window,
+// and remembers it for Alt-j.
+func (u *UI) applyInvite(a *acctState, inv muc.Invite) {
+	if inv.Room.String() == "" {
+		return
+	}
+	inv.Room = inv.Room.Bare()
+	u.rm.invite = &pendingInvite{acct: a, inv: inv}
+	from := cleanName(inv.From.Bare().String())
+	if from == "" {
+		from = "someone"
+	}
+	line := from + " invites you to " + cleanName(inv.Room.String())
+	if inv.Reason != "" {
+		line += " (" + cleanName(inv.Reason) + ")"
+	}
+	if inv.Password != "" {
+		line += ", with its password"
+	}
+	line += " — press Alt-j to join"
+	if len(u.accts) > 1 {
+		line = a.jid.String() + ": " + line
+	}
+	u.add(u.console(), u.notice(line), true)
+	if u.cur != 0 {
+		u.add(u.curWin(), u.notice(line), false)
+	}
+}
+
+// notice is an info line drawn in the highlight colour (and counted as a
+// highlight in a window not shown). line must be sanitized.
+func (u *UI) notice(line string) *entry {
+	e := composeEntry(u.now().In(u.loc), u.opts.TimeFormat, lineInfo, "", []string{line})
+	e.kind = lineHigh
+	return e
+}
+
+// applyBookmarks replaces the bookmarks of account a.
+func (u *UI) applyBookmarks(a *acctState, bms []muc.Bookmark) {
+	if u.rm.bookmarks == nil {
+		u.rm.bookmarks = make(map[*acctState][]muc.Bookmark)
+	}
+	if len(bms) > muc.MaxItems {
+		bms = bms[:muc.MaxItems]
+	}
+	u.rm.bookmarks[a] = bms
+	for _, w := range u.wins {
+		if w.acct == a && w.kind == winRoom {
+			w.name = u.roomName(a, w.peer)
+		}
+	}
+	u.roster.dirty = true
+}
+
+// bookmark returns a's bookmark of room, if any.
+func (u *UI) bookmark(a *acctState, room jid.JID) (muc.Bookmark, bool) {
+	for _, b := range u.rm.bookmarks[a] {
+		if b.Room.Equal(room) {
+			return b, true
+		}
+	}
+	return muc.Bookmark{}, false
+}
+
+// drawRoomTitle draws the title of a room window (name, JID, our nick,
+// state, occupant count, subject) or of a private conversation with an
+// occupant (nick, room, their presence in the room).
+func (t *titleBar) drawRoomTitle(scr tcell.Screen, win *window) {
+	x, y, w, _ := t.GetInnerRect()
+	u := t.u
+	th := u.theme
+	bar := th.bar()
+	end := x + w
+	col := x + 1
+	if win.isPrivate() {
+		col = put(scr, col, y, end-col, sanitize.Truncate(cleanName(win.peer.Resourcepart()), w/2), bar.Bold(true))
+		col = put(scr, col, y, end-col, " in "+cleanName(win.peer.Bare().String())+": ", bar)
+		rs := u.roomOf(win.acct, win.peer.Bare())
+		var o muc.Occupant
+		ok := false
+		if rs != nil {
+			o, ok = rs.occupant(win.peer.Resourcepart())
+			ok = ok && o.Nick == win.peer.Resourcepart()
+		}
+		if !ok {
+			put(scr, col, y, end-col, "not in the room", bar)
+			return
+		}
+		sym, color := th.presenceSymbol(occShow(o.Show), true)
+		col = put(scr, col, y, end-col, sym, bar.Foreground(color))
+		col = put(scr, col, y, end-col, " "+showWord(occShow(o.Show), true), bar)
+		if o.Status != "" {
+			put(scr, col, y, end-col, ": "+sanitize.Truncate(cleanName(o.Status), max(end-col-2, 0)), bar)
+		}
+		return
+	}
+	rs := win.room
+	col = put(scr, col, y, end-col, sanitize.Truncate(win.name, w/3), bar.Bold(true))
+	if win.name != win.peer.String() {
+		col = put(scr, col, y, end-col, " <"+sanitize.Truncate(win.peer.String(), w/3)+">", bar)
+	}
+	switch rs.state {
+	case muc.Joined:
+		if rs.nickClean != "" {
+			col = put(scr, col, y, end-col, " as "+sanitize.Truncate(rs.nickClean, w/4), bar)
+		}
+		n := len(rs.occupants)
+		word := " occupants"
+		if n == 1 {
+			word = " occupant"
+		}
+		col = put(scr, col, y, end-col, ", "+strconv.Itoa(n)+word, bar)
+	case muc.Joining:
+		col = put(scr, col, y, end-col, " (joining…)", bar.Foreground(th.Away))
+	default:
+		col = put(scr, col, y, end-col, " (not in the room)", bar.Foreground(th.Offline))
+	}
+	if rs.subject != "" && end-col > 4 {
+		put(scr, col, y, end-col, " — "+sanitize.Truncate(rs.subject, end-col-3), bar)
+	}
+}
