@@ -1,0 +1,19 @@
+// Package bench measures parley against the figures of issue 2 (start to
+// roster shown with 2,000 contacts, resident memory, CPU to ingest 10,000
+// messages, key echo during that flood). Figures are printed, never
+// asserted.
+//
+//   - BenchmarkPipeline: in-process ceiling of chatlog + history + UI (Post,
+//     drain, draw on a simulation screen) per incoming message. The stanza
+//     decoding in front of it is account's BenchmarkIngest.
+//   - TestKeyEchoInProcess: key echo delay (key injected into the simulation
+//     screen until the input line's cursor moves), sampled every 10 ms
+//     during a 10,000-message flood.
+//   - TestBinary: the real binary in tmux against Prosody: start to roster
+//     shown with 2,000 contacts, VmRSS/VmHWM after connect, CPU seconds to
+//     ingest 10,000 messages sent by a Go client through Prosody, and a
+//     coarse key echo through tmux during that flood.
+//
+// The two tests run only with PARLEY_BENCH=1; scripts/bench.sh runs them all
+// and prints a table. They print lines "BENCH <name> <value> <unit>".
+package bench
