@@ -18,6 +18,8 @@ import (
 
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
+
+	"parley/sm"
 )
 
 // Config is the static configuration of one account.
@@ -62,6 +64,11 @@ type Account struct {
 	rooms    roomSet            // group chat: rooms, bookmarks (room.go); own lock
 
 	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
+
+	sm  *sm.State   // stream management, kept across connections (connect.go)
+	rc  reconnState // reconnect, backoff, Disconnect (reconnect.go)
+	ob  outbox      // messages waiting to be sent (outbox.go)
+	csi csiState    // client state indication (csi.go)
 }
 
 // New returns an account that reports to sink. It does not connect: call Run.
@@ -72,7 +79,10 @@ func New(cfg Config, sink Sink) *Account {
 	if cfg.Keepalive == 0 {
 		cfg.Keepalive = 60 * time.Second
 	}
-	return &Account{cfg: cfg, sink: sink, bare: cfg.JID.Bare()}
+	a := &Account{cfg: cfg, sink: sink, bare: cfg.JID.Bare()}
+	a.sm = sm.New(sm.Options{OnDrop: a.smDropped})
+	a.rc.wake = make(chan struct{}, 1)
+	return a
 }
 
 // JID returns the bare JID of the account.
@@ -113,96 +123,13 @@ func (a *Account) online() (*xmpp.Session, error) {
 	return a.sess, nil
 }
 
-// Run connects and serves until ctx is cancelled, Close is called, or the
-// session ends. It emits StateEvents: Connecting, Online (after the roster
-// is fetched and initial presence sent), then Disconnected or Failed with
-// Err and a one-line Text. It returns the error that ended the session, nil
-// after a clean close (Close or ctx cancellation).
-func (a *Account) Run(ctx context.Context) (err error) {
-	a.mu.Lock()
-	if a.running {
-		a.mu.Unlock()
-		return errors.New("account is already running")
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	a.running, a.closing, a.cancel, a.done, a.rosterOK = true, false, cancel, done, false
-	a.mu.Unlock()
-	defer func() {
-		if r := recover(); r != nil {
-			err = errors.New("internal error in account session")
-			a.setState(Failed, err, "internal error: session stopped")
-		}
-		cancel()
-		a.mu.Lock()
-		a.running, a.sess, a.conn, a.cancel = false, nil, nil, nil
-		a.mu.Unlock()
-		close(done)
-	}()
-
-	a.setState(Connecting, nil, "connecting to "+a.endpoint())
-	loginCtx, loginCancel := context.WithTimeout(runCtx, loginTimeout)
-	sess, conn, err := a.login(loginCtx)
-	loginCancel()
-	if err != nil {
-		if runCtx.Err() != nil || a.isClosing() {
-			a.setState(Disconnected, nil, "disconnected")
-			return nil
-		}
-		return a.fail(err)
-	}
-	defer conn.Close()
-
-	a.mu.Lock()
-	a.sess, a.conn = sess, conn
-	closing := a.closing
-	a.mu.Unlock()
-	if closing {
-		_ = sess.Close()
-		a.setState(Disconnected, nil, "disconnected")
-		return nil
-	}
-
-	served := make(chan error, 1)
-	go func() { served <- sess.Serve(&handler{a: a}) }()
-
-	setup := make(chan error, 1)
-	go func() { setup <- a.afterLogin(runCtx, sess) }()
-
-	for {
-		select {
-		case err := <-setup:
-			setup = nil
-			if err != nil && !a.isClosing() && runCtx.Err() == nil {
-				// The session could not be set up (roster or presence failed
-				// to send): close it and report.
-				a.closeSession(sess, conn)
-				<-served
-				return a.fail(err)
-			}
-		case err := <-served:
-			if a.isClosing() || runCtx.Err() != nil {
-				a.setState(Disconnected, nil, "disconnected")
-				return nil
-			}
-			if err == nil {
-				err = ErrServerClosed
-			}
-			return a.fail(err)
-		case <-runCtx.Done():
-			a.markClosing()
-			a.sendUnavailable(sess)
-			a.closeSession(sess, conn)
-			<-served
-			a.setState(Disconnected, nil, "disconnected")
-			return nil
-		}
-	}
-}
-
 // afterLogin fetches the roster and sends initial presence, then reports
 // Online. It runs outside the stanza handler because it waits for replies.
 func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
+	if a.sm.Resumed() {
+		return a.afterResume(ctx, sess) // nothing was lost: no roster, presence, catch-up (reconnect.go)
+	}
+	a.csiFresh()
 	if err := a.fetchRoster(ctx, sess); err != nil {
 		if errors.Is(err, errRosterRefused) {
 			a.emit(InfoEvent{Base: a.base(), Error: true, Text: err.Error()})
@@ -224,17 +151,12 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 	if a.isClosing() {
 		return nil
 	}
+	a.resendPending(ctx, sess) // messages a lost stream-management session never had acknowledged (outbox.go)
 	a.setState(Online, nil, "online as "+sess.LocalAddr().String())
+	a.loggedIn(ctx, sess)      // backoff reset, client state, outbox (reconnect.go)
 	go a.roomsLogin(ctx, sess) // rejoin rooms, bookmarks, autojoin, self-ping (rooms.go)
 	a.catchUp(ctx, sess)       // XEP-0313 archive sync, then the held messages (mam.go)
 	return nil
-}
-
-// fail reports err as the end of the session and returns it.
-func (a *Account) fail(err error) error {
-	st, text := a.describe(err)
-	a.setState(st, err, text)
-	return err
 }
 
 func (a *Account) isClosing() bool {
@@ -243,24 +165,11 @@ func (a *Account) isClosing() bool {
 	return a.closing
 }
 
-func (a *Account) markClosing() {
-	a.mu.Lock()
-	a.closing = true
-	a.mu.Unlock()
-}
-
 // sendUnavailable sends unavailable presence, best effort.
 func (a *Account) sendUnavailable(sess *xmpp.Session) {
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()
 	_ = sess.Send(ctx, unavailableStanza())
-}
-
-// closeSession sends </stream:stream> and bounds the wait for the server's
-// end of stream with a read deadline, so that Serve returns.
-func (a *Account) closeSession(sess *xmpp.Session, conn net.Conn) {
-	_ = sess.Close()
-	_ = conn.SetReadDeadline(time.Now().Add(closeTimeout))
 }
 
 // Close sends unavailable presence, closes the stream cleanly and waits,
@@ -280,7 +189,7 @@ func (a *Account) Close(ctx context.Context) error {
 		cancel() // still logging in: abandon it
 	} else if first {
 		a.sendUnavailable(sess)
-		a.closeSession(sess, conn)
+		a.closeCleanly(sess, conn)
 	}
 	select {
 	case <-done:

@@ -15,7 +15,6 @@ import (
 	"syscall"
 
 	"mellium.im/sasl"
-	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/dial"
 	"mellium.im/xmpp/jid"
@@ -119,11 +118,7 @@ func (a *Account) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 			origin = withRes
 		}
 	}
-	sess, err := xmpp.NewClientSession(ctx, origin, conn,
-		xmpp.StartTLS(tc),
-		authFeature(pass),
-		bindFeature(origin),
-	)
+	sess, err := a.negotiate(ctx, conn, tc, origin, pass)
 	if err == nil {
 		st := sess.State()
 		switch {
@@ -141,6 +136,24 @@ func (a *Account) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 		return nil, nil, err
 	}
 	return sess, conn, nil
+}
+
+// negotiate runs the stream negotiation on conn with stream management
+// (XEP-0198): the account's sm.State counts stanzas on the plaintext under
+// TLS, and its bind feature resumes the previous session or binds
+// origin's resource and enables stream management (see package sm).
+func (a *Account) negotiate(ctx context.Context, conn net.Conn, tc *tls.Config, origin jid.JID, pass string) (*xmpp.Session, error) {
+	a.csiConnecting()
+	rest := append([]xmpp.StreamFeature{authFeature(pass), a.csiFeature()}, a.sm.Features(origin.Resourcepart())...)
+	if tconn, ok := conn.(*tls.Conn); ok {
+		// Direct TLS: mellium only recognises an unwrapped *tls.Conn as
+		// secure, so say so.
+		return xmpp.NewSession(ctx, a.bare.Domain(), origin, a.sm.Wrap(tconn), xmpp.Secure,
+			xmpp.NewNegotiator(func(*xmpp.Session, *xmpp.StreamConfig) xmpp.StreamConfig {
+				return xmpp.StreamConfig{Features: rest}
+			}))
+	}
+	return xmpp.NewClientSession(ctx, origin, conn, append([]xmpp.StreamFeature{a.sm.StartTLS(tc)}, rest...)...)
 }
 
 // authFeature is SASL (SCRAM-SHA-256, SCRAM-SHA-1, with channel binding
@@ -173,80 +186,6 @@ func isTransportError(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNRESET)
 }
 
-// bindFeature is resource binding (RFC 6120 §7) asking for origin's
-// resource. It replaces mellium's BindResource, which in v0.22.0 sends an
-// empty <resource/> whatever was asked (it writes the JID field instead of
-// the resource), so the server always assigned a random resource.
-func bindFeature(origin jid.JID) xmpp.StreamFeature {
-	const nsBind = "urn:ietf:params:xml:ns:xmpp-bind"
-	return xmpp.StreamFeature{
-		Name:       xml.Name{Space: nsBind, Local: "bind"},
-		Necessary:  xmpp.Authn,
-		Prohibited: xmpp.Ready,
-		List: func(context.Context, xmlstream.TokenWriter, xml.StartElement) (bool, error) {
-			return true, errors.New("bind: client side only")
-		},
-		Parse: func(_ context.Context, d *xml.Decoder, start *xml.StartElement) (bool, interface{}, error) {
-			return true, nil, d.Skip()
-		},
-		Negotiate: func(ctx context.Context, s *xmpp.Session, _ interface{}) (xmpp.SessionState, io.ReadWriter, error) {
-			id := newID()
-			var res xml.TokenReader
-			if r := origin.Resourcepart(); r != "" {
-				res = textElement("resource", r)
-			}
-			w := s.TokenWriter()
-			defer w.Close()
-			_, err := xmlstream.Copy(w, xmlstream.Wrap(
-				xmlstream.Wrap(res, xml.StartElement{Name: xml.Name{Space: nsBind, Local: "bind"}}),
-				xml.StartElement{Name: xml.Name{Space: nsClient, Local: "iq"}, Attr: []xml.Attr{
-					{Name: xml.Name{Local: "type"}, Value: "set"},
-					{Name: xml.Name{Local: "id"}, Value: id},
-				}},
-			))
-			if err == nil {
-				err = w.Flush()
-			}
-			if err != nil {
-				return 0, nil, err
-			}
-			r := s.TokenReader()
-			defer r.Close()
-			d := xml.NewTokenDecoder(r)
-			var start xml.StartElement
-			for {
-				tok, err := d.Token()
-				if err != nil {
-					return 0, nil, err
-				}
-				if se, ok := tok.(xml.StartElement); ok {
-					start = se
-					break
-				}
-			}
-			if start.Name.Local != "iq" || attr(start, "id") != id {
-				return 0, nil, stream.BadFormat
-			}
-			var resp struct {
-				JID string       `xml:"urn:ietf:params:xml:ns:xmpp-bind bind>jid"`
-				Err stanza.Error `xml:"error"`
-			}
-			if err := d.DecodeElement(&resp, &start); err != nil {
-				return 0, nil, err
-			}
-			if attr(start, "type") != "result" {
-				return 0, nil, fmt.Errorf("resource binding refused: %w", resp.Err)
-			}
-			bound, err := jid.Parse(resp.JID)
-			if err != nil || bound.Resourcepart() == "" {
-				return 0, nil, fmt.Errorf("resource binding: bad JID %q", resp.JID)
-			}
-			s.UpdateAddr(bound)
-			return xmpp.Ready, nil, nil
-		},
-	}
-}
-
 // describe maps an error that ended a session to the state to enter and a
 // one-line explanation for the UI. Failed is for errors that a retry will
 // not fix (credentials, certificates, TLS refused, resource conflict).
@@ -262,6 +201,7 @@ func (a *Account) describe(err error) (State, string) {
 		stanzaErr   stanza.Error
 		netErr      *net.OpError
 		dnsErr      *net.DNSError
+		syntaxErr   *xml.SyntaxError
 	)
 	switch {
 	case errors.Is(err, ErrAuth) || isSASLFailure(err):
@@ -292,11 +232,15 @@ func (a *Account) describe(err error) (State, string) {
 		return Disconnected, fmt.Sprintf("cannot resolve %s: %v", dnsErr.Name, dnsErr.Err)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Disconnected, fmt.Sprintf("cannot connect to %s: connection refused", a.endpoint())
+	case errors.Is(err, errNoAnswer):
+		return Disconnected, "connection lost: " + errText(err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return Disconnected, fmt.Sprintf("connection to %s timed out", a.endpoint())
 	case errors.As(err, &netErr) && netErr.Op == "dial":
 		return Disconnected, fmt.Sprintf("cannot connect to %s: %v", a.endpoint(), netErr.Err)
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET):
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.As(err, &netErr) && (netErr.Op == "read" || netErr.Op == "write") ||
+		errors.As(err, &syntaxErr) && syntaxErr.Msg == "unexpected EOF": // the server closed the TCP connection mid-stream
 		return Disconnected, "connection lost"
 	case strings.HasPrefix(errText(err), "ca_file") || strings.HasPrefix(errText(err), "password:"):
 		return Failed, errText(err)

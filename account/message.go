@@ -251,7 +251,10 @@ func messageStanza(to jid.JID, typ, id, body string) xml.TokenReader {
 // SendMessage sends a chat or normal message to a contact. Its id is fresh
 // and doubles as its XEP-0359 origin-id. The sent message is also emitted as
 // a MessageEvent with Dir Out (this is how windows and history see our own
-// messages) and returned. It fails when the account is not online.
+// messages) and returned. While the account is offline (or the write
+// fails) the message waits in the outbox: it is emitted and returned with
+// Pending set and sent, once, after the next login, which a DeliveryEvent
+// with Sent reports.
 func (a *Account) SendMessage(ctx context.Context, to jid.JID, typ, body string) (Message, error) {
 	if m, ok, err := a.sendToRoom(ctx, to, typ, body); ok { // groupchat, room private messages (room.go)
 		return m, err
@@ -266,25 +269,28 @@ func (a *Account) SendMessage(ctx context.Context, to jid.JID, typ, body string)
 	if to.String() == "" {
 		return Message{}, errors.New("message has no recipient")
 	}
-	sess, err := a.online()
-	if err != nil {
-		return Message{}, err
-	}
 	id := newID()
 	a.expectReceipt(id, to)
-	if err := sess.Send(ctx, messageStanza(to, typ, id, body)); err != nil {
-		return Message{}, fmt.Errorf("send message: %w", err)
-	}
 	m := Message{
 		ID:       id,
 		OriginID: id,
-		From:     sess.LocalAddr(),
+		From:     a.sm.Addr(),
 		To:       to,
 		Type:     typ,
 		Body:     body,
 		Time:     time.Now().UTC(),
 		Dir:      Out,
 		Receipt:  true,
+	}
+	if m.From.String() == "" {
+		m.From = a.bare
+	}
+	sess, err := a.online()
+	if err != nil || a.outboxBusy() {
+		return a.queueMessage(m, false) // offline: sent after the next login (outbox.go)
+	}
+	if err := sess.Send(ctx, a.messageTokens(m)); err != nil {
+		return a.queueMessage(m, a.sm.Queued(id))
 	}
 	a.emit(MessageEvent{Base: a.base(), Msg: m})
 	return m, nil
