@@ -9,6 +9,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"parley/account"
 	"parley/muc"
 	"parley/sanitize"
 )
@@ -185,8 +186,11 @@ func (u *UI) startJoin(a *acctState, ra RoomAccount, room jid.JID, nick, passwor
 	}()
 }
 
-// roomResult shows the outcome of a join or nick change, unless the room's
-// own error (a JoinError change) was already shown since the request.
+// roomResult shows the outcome of a join or nick change. A refusal by the
+// room (*account.RoomError) is not shown here: the room's RoomEvent carries
+// it as a JoinError change, with the suggested nick, and it may be applied
+// before or after this result. Other errors are shown unless a JoinError was
+// shown since the request.
 func (u *UI) roomResult(w *window, seq uint64, err error, join bool) {
 	if err == nil || !u.isOpen(w) {
 		return
@@ -196,7 +200,8 @@ func (u *UI) roomResult(w *window, seq uint64, err error, join bool) {
 		rs.state = muc.NotJoined
 		u.roster.dirty = true
 	}
-	if rs.errSeq != seq {
+	var refused *account.RoomError
+	if errors.As(err, &refused) || rs.errSeq != seq {
 		return
 	}
 	u.info(w, true, err.Error())

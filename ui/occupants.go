@@ -176,13 +176,13 @@ func (o *occupantView) Draw(scr tcell.Screen) {
 	}
 }
 
-// drawOccupant draws one occupant row: presence symbol, affiliation mark,
-// nick.
+// drawOccupant draws one occupant row: presence symbol, affiliation mark
+// (~ owner, & admin, + member), nick; ours in the own colour.
 func (o *occupantView) drawOccupant(scr tcell.Screen, x, y, w int, oc muc.Occupant, rs *roomState) {
 	th := o.u.theme
 	base := th.base()
 	sym, col := th.presenceSymbol(occShow(oc.Show), true)
-	c := put(scr, x, y, w, sym, base.Foreground(col))
+	c := put(scr, x, y, w, sym+" ", base.Foreground(col))
 	mark := oc.Affiliation.Mark()
 	if mark == "" {
 		mark = " "

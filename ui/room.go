@@ -79,8 +79,8 @@ func (u *UI) openRoomWin(a *acctState, room jid.JID) *window {
 // part, else the JID.
 func (u *UI) roomName(a *acctState, room jid.JID) string {
 	for _, b := range u.rm.bookmarks[a] {
-		if b.Room.Equal(room) && strings.TrimSpace(b.Name) != "" {
-			return cleanName(b.Name)
+		if name := strings.TrimSpace(cleanName(b.Name)); b.Room.Equal(room) && name != "" {
+			return name
 		}
 	}
 	if lp := room.Localpart(); lp != "" {
@@ -126,14 +126,25 @@ func (u *UI) applyRoom(a *acctState, ev account.RoomEvent) {
 		w = u.openRoomWin(a, room)
 	}
 	rs := w.room
+	was := rs.state
 	rs.state = ev.State
 	rs.nick = ev.Nick
 	rs.nickClean = cleanName(ev.Nick)
 	rs.subject = cleanSubject(ev.Subject)
 	rs.occupants = ev.Occupants
 	rs.loaded = true
+	explained := false
 	for _, ch := range ev.Changes {
 		u.applyChange(w, ch)
+		switch c := ch.(type) {
+		case muc.OccupantLeft:
+			explained = explained || c.Self
+		case muc.Destroyed, muc.JoinError:
+			explained = true
+		}
+	}
+	if was == muc.Joined && ev.State == muc.NotJoined && !explained {
+		u.info(w, true, "you are no longer in this room (/join to come back)")
 	}
 	u.roster.dirty = true
 }

@@ -97,8 +97,8 @@ func (u *UI) listBookmarks(w *window, a *acctState) {
 	u.info(w, false, "bookmarks of "+a.jid.String()+":")
 	for _, b := range bms {
 		line := "  " + cleanName(b.Room.String())
-		if b.Name != "" {
-			line += " \"" + cleanName(b.Name) + "\""
+		if name := strings.TrimSpace(cleanName(b.Name)); name != "" {
+			line += " \"" + name + "\""
 		}
 		if b.Nick != "" {
 			line += " as " + cleanName(b.Nick)
