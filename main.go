@@ -105,6 +105,7 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 // The UI's optional account capabilities that *account.Account must keep.
 var _ interface {
 	ui.Account
+	ui.RoomAccount // group chat as the UI uses it (ui/cmd_room.go)
 	// older archive pages on PgUp (ui/archive.go)
 	FetchOlder(ctx context.Context, peer jid.JID, beforeID string, n int) ([]account.Message, bool, error)
 	// group chat (account/room.go, account/bookmarks.go)
