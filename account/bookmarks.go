@@ -65,12 +65,30 @@ func (a *Account) loadBookmarks(ctx context.Context, sess *xmpp.Session) []muc.B
 	a.rooms.bookmarks = list
 	a.rooms.mu.Unlock()
 	a.emit(BookmarksEvent{Base: a.base(), Bookmarks: slices.Clone(list)})
-	if st == muc.StorePEP {
-		if err := muc.SubscribeBookmarks(ctx, sess); err != nil {
-			a.emitInfoUnlessDone(ctx, "bookmarks: changes made by other clients will show after the next login (subscription refused: "+err.Error()+")")
-		}
+	if st == muc.StorePEP && len(list) > 0 {
+		a.subscribeBookmarks(ctx, sess)
 	}
 	return list
+}
+
+// subscribeBookmarks subscribes sess to bookmark pushes, once per session.
+// The node must exist: an account without bookmarks subscribes after its
+// first publish (AddBookmark). Until then, a first bookmark added by another
+// client shows at the next login.
+func (a *Account) subscribeBookmarks(ctx context.Context, sess *xmpp.Session) {
+	a.rooms.mu.Lock()
+	done := a.rooms.subscribedOf == sess
+	a.rooms.mu.Unlock()
+	if done {
+		return
+	}
+	if err := muc.SubscribeBookmarks(ctx, sess); err != nil {
+		a.emitInfoUnlessDone(ctx, "bookmarks: changes made by other clients will show after the next login (subscription refused: "+err.Error()+")")
+		return
+	}
+	a.rooms.mu.Lock()
+	a.rooms.subscribedOf = sess
+	a.rooms.mu.Unlock()
 }
 
 func (a *Account) emitInfoUnlessDone(ctx context.Context, text string) {
@@ -119,6 +137,9 @@ func (a *Account) AddBookmark(ctx context.Context, b muc.Bookmark) error {
 	}
 	if err := muc.PublishBookmark(ctx, sess, st, b); err != nil {
 		return fmt.Errorf("bookmark %s: %s", b.Room, muc.RequestErrorText(err))
+	}
+	if st == muc.StorePEP {
+		a.subscribeBookmarks(ctx, sess)
 	}
 	a.rooms.mu.Lock()
 	a.rooms.bookmarks = putBookmark(a.rooms.bookmarks, b)

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"time"
@@ -45,14 +46,15 @@ func (e *RoomError) Error() string { return e.Text }
 
 // roomSet is the group-chat state of an account. Its zero value is ready.
 type roomSet struct {
-	mu        sync.Mutex
-	rooms     map[string]*roomState // by bare room JID
-	service   jid.JID               // MUC service found by disco
-	serviceOf *xmpp.Session         // the session service was found on
-	store     muc.BookmarkStore
-	storeOf   *xmpp.Session // the session store was detected on
-	bookmarks []muc.Bookmark
-	pingOf    *xmpp.Session // the session the self-ping loop runs for
+	mu           sync.Mutex
+	rooms        map[string]*roomState // by bare room JID
+	service      jid.JID               // MUC service found by disco
+	serviceOf    *xmpp.Session         // the session service was found on
+	store        muc.BookmarkStore
+	storeOf      *xmpp.Session // the session store was detected on
+	bookmarks    []muc.Bookmark
+	pingOf       *xmpp.Session // the session the self-ping loop runs for
+	subscribedOf *xmpp.Session // the session subscribed to bookmark pushes
 }
 
 // roomState is one room of the set.
@@ -123,7 +125,7 @@ func (a *Account) roomEvent(rs *roomState, changes []muc.Change) RoomEvent {
 	}
 }
 
-// selfOut reports a change that takes us out of the room for good.
+// selfOut reports a change that takes us out of the room.
 func selfOut(c muc.Change) bool {
 	switch c := c.(type) {
 	case muc.OccupantLeft:
@@ -134,6 +136,17 @@ func selfOut(c muc.Change) bool {
 		return !c.NickChange
 	}
 	return false
+}
+
+// dropsRoom reports a change after which the room leaves the set: we are
+// out and should not come back by ourselves. A removal because the service
+// shuts down (332) or had a technical problem (333) keeps the room, to be
+// rejoined by the next login or self-ping round.
+func dropsRoom(c muc.Change) bool {
+	if l, ok := c.(muc.OccupantLeft); ok && l.Self && (l.Cause == muc.Shutdown || l.Cause == muc.ErrorLeave) {
+		return false
+	}
+	return selfOut(c)
 }
 
 // defaultNick is the nick used when none is given: the configured one, else
@@ -476,9 +489,8 @@ func (a *Account) Invite(ctx context.Context, room, to jid.JID, reason string) e
 	direct := !inRoom
 	if !direct && to.Resourcepart() != "" {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		info, err := muc.RoomInfo(dctx, sess, to) // disco#info of the invitee's client
+		direct = hasFeature(dctx, sess, to, muc.NSConference)
 		cancel()
-		direct = err == nil && info.Has(muc.NSConference)
 	}
 	if direct {
 		return sess.Send(ctx, muc.DirectInvite(room, to, reason, password))
@@ -634,4 +646,26 @@ func privateStanza(to jid.JID, id, body string) xml.TokenReader {
 			{Name: xml.Name{Local: "id"}, Value: id},
 		},
 	})
+}
+
+// hasFeature asks to (disco#info) whether it lists feature; no answer or an
+// error answer means no.
+func hasFeature(ctx context.Context, sess *xmpp.Session, to jid.JID, feature string) bool {
+	found := false
+	iq := iqStanza("get", to, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsDiscoInfo, Local: "query"}}))
+	err := sendIQ(ctx, sess, iq, func(b *tokenBudget) error {
+		for {
+			tok, err := b.next()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "feature" && b.depth == 2 && attr(se, "var") == feature {
+				found = true
+			}
+		}
+	})
+	return err == nil && found
 }

@@ -165,7 +165,7 @@ func (a *Account) applyPresence(rs *roomState, p muc.Presence, now time.Time) {
 		rs.held = nil
 	}
 	for _, c := range changes {
-		if selfOut(c) {
+		if dropsRoom(c) {
 			delete(a.rooms.rooms, room.String())
 			break
 		}
@@ -379,21 +379,33 @@ func (a *Account) startSelfPing(ctx context.Context, sess *xmpp.Session) {
 }
 
 // pingRooms self-pings every joined room silent for at least silence (0:
-// all) and rejoins those that say we are out.
+// all) and rejoins those that say we are out, and the rooms of the set we
+// are out of (removed by a technical problem, a failed rejoin).
 func (a *Account) pingRooms(ctx context.Context, sess *xmpp.Session, silence time.Duration) {
 	now := time.Now()
 	type target struct {
 		room jid.JID
 		nick string
 	}
-	var targets []target
+	var targets, out []target
 	a.rooms.mu.Lock()
 	for _, rs := range a.rooms.rooms {
-		if rs.room.State() == muc.Joined && now.Sub(rs.last) >= silence {
+		switch {
+		case rs.room.State() == muc.Joined && now.Sub(rs.last) >= silence:
 			targets = append(targets, target{rs.room.JID(), rs.room.Nick()})
+		case rs.room.State() == muc.NotJoined:
+			out = append(out, target{rs.room.JID(), rs.room.Nick()})
 		}
 	}
 	a.rooms.mu.Unlock()
+	for _, t := range out {
+		jctx, cancel := context.WithTimeout(ctx, iqTimeout)
+		err := a.join(jctx, sess, t.room, t.nick, "", false)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			a.emit(InfoEvent{Base: a.base(), Error: true, Text: "cannot rejoin " + t.room.String() + ": " + err.Error()})
+		}
+	}
 	for _, t := range targets {
 		occ, err := t.room.WithResource(t.nick)
 		if err != nil {
