@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -393,3 +394,26 @@ func TestRecordEntryKinds(t *testing.T) {
 
 // The store main wires in is a History.
 var _ History = (*history.Store)(nil)
+
+// TestReadmeListsCommands keeps README.md and the command and key tables
+// together: every command and every key must be in README.
+func TestReadmeListsCommands(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, c := range commandTable() {
+		if !strings.Contains(readme, "| `/"+c.name+" ") && !strings.Contains(readme, "| `/"+c.name+"`") {
+			t.Errorf("README.md lacks the command /%s: add a row to its Commands table (/help shows %q)", c.name, c.help)
+		}
+	}
+	for _, k := range keyTable() {
+		if len(k.name) == 5 && strings.HasPrefix(k.name, "Alt-") && k.name[4] >= '0' && k.name[4] <= '9' {
+			k.name = "Alt-1..Alt-9, Alt-0"
+		}
+		if !strings.Contains(readme, "| "+k.name+" |") {
+			t.Errorf("README.md lacks the key %s: add a row to its Keys table", k.name)
+		}
+	}
+}

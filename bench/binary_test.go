@@ -1,0 +1,279 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"parley/account"
+	"parley/history"
+	"parley/internal/prosodytest"
+)
+
+const (
+	rosterSize = 2000
+	floodSize  = 10000
+)
+
+// TestBinary measures the real binary in tmux against Prosody: start to
+// roster shown with 2,000 contacts, memory after connect, CPU seconds to
+// ingest 10,000 messages, and key echo (through tmux) during that flood.
+func TestBinary(t *testing.T) {
+	benchOnly(t)
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	s := prosodytest.Start(t)
+	me := s.AddUser(t, "me", "me-secret")
+	sender := s.AddUser(t, "sender", "sender-secret")
+	writeRoster(t, s, "me", rosterSize)
+
+	home := t.TempDir()
+	bin := filepath.Join(home, "parley")
+	if out, err := exec.Command("go", "build", "-o", bin, "parley").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	histDir := filepath.Join(home, "history")
+	cfg := filepath.Join(home, "parley.toml")
+	conf := fmt.Sprintf("history_dir = %q\n[[account]]\njid = %q\npassword = \"me-secret\"\nhost = %q\nport = %d\nca_file = %q\n",
+		histDir, me.String(), s.Host, s.Port, s.CAFile)
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// (a) start to roster shown.
+	sock := filepath.Join(mustTemp(t), "s")
+	tmux := func(args ...string) (string, error) {
+		out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).Output()
+		return string(out), err
+	}
+	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
+	start := time.Now()
+	cmd := fmt.Sprintf("env -i HOME=%q TERM=tmux-256color LANG=C.UTF-8 %q -c %q", home, bin, cfg)
+	if _, err := tmux("-f", "/dev/null", "new-session", "-d", "-s", "b", "-x", "120", "-y", "40", cmd); err != nil {
+		t.Fatal(err)
+	}
+	screen := func() string { out, _ := tmux("capture-pane", "-p", "-t", "b"); return out }
+	waitScreen := func(what string, ok func(string) bool) {
+		deadline := time.Now().Add(30 * time.Second)
+		for !ok(screen()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s:\n%s", what, screen())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitScreen("roster", func(s string) bool {
+		return strings.Contains(s, "me@localhost: online") && strings.Contains(s, "k0000")
+	})
+	report(t, "start_to_roster", time.Since(start).Seconds(), "s")
+	pid := parleyPID(t, tmux)
+
+	// (b) memory after connect.
+	time.Sleep(time.Second)
+	rss, hwm := memory(t, pid)
+	report(t, "rss_after_connect", rss, "MB")
+	report(t, "hwm_after_connect", hwm, "MB")
+
+	// (c) CPU to ingest 10,000 messages, and (d) key echo meanwhile.
+	snd := startSender(t, s, sender)
+	cpu0 := cpuOf(t, pid)
+	floodStart := time.Now()
+	sent := make(chan error, 1)
+	go func() {
+		ctx := context.Background()
+		for i := 0; i < floodSize; i++ {
+			if _, err := snd.SendMessage(ctx, me, "chat", fmt.Sprintf("flood message %d with some ordinary text in it", i)); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	ro, err := history.OpenReadOnly(histDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	last := fmt.Sprintf("flood message %d ", floodSize-1)
+	var echoes []time.Duration
+	for {
+		recs, _, err := ro.Tail(me.String(), sender.String(), 1)
+		if err == nil && len(recs) == 1 && strings.HasPrefix(recs[0].Body+" ", last) {
+			break
+		}
+		if time.Since(floodStart) > 5*time.Minute {
+			t.Fatal("flood not stored within 5 minutes")
+		}
+		// Key echo through tmux: type x, poll the input line until it
+		// shows, erase it.
+		t0 := time.Now()
+		tmux("send-keys", "-t", "b", "-l", "x")
+		waitScreen("echo", func(s string) bool { return inputLine(s) == "x" })
+		echoes = append(echoes, time.Since(t0))
+		tmux("send-keys", "-t", "b", "C-u")
+		waitScreen("erase", func(s string) bool { return inputLine(s) == "" })
+		time.Sleep(100 * time.Millisecond)
+	}
+	floodWall := time.Since(floodStart)
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	cpu := cpuOf(t, pid) - cpu0
+	report(t, "flood_wall", floodWall.Seconds(), "s")
+	report(t, "flood_rate", floodSize/floodWall.Seconds(), "msg/s")
+	report(t, "flood_cpu", cpu, "s")
+	p50, p99, mx := percentiles(echoes)
+	report(t, "tmux_echo_samples", float64(len(echoes)), "")
+	report(t, "tmux_echo_p50", float64(p50.Microseconds())/1000, "ms")
+	report(t, "tmux_echo_p99", float64(p99.Microseconds())/1000, "ms")
+	report(t, "tmux_echo_max", float64(mx.Microseconds())/1000, "ms")
+	rss, hwm = memory(t, pid)
+	report(t, "rss_after_flood", rss, "MB")
+	report(t, "hwm_after_flood", hwm, "MB")
+	tmux("send-keys", "-t", "b", "-l", "/quit")
+	tmux("send-keys", "-t", "b", "Enter")
+}
+
+// inputLine is the text of the input line (the last row, right of the
+// roster pane) of a 40-row tmux capture.
+func inputLine(screen string) string {
+	rows := strings.Split(strings.TrimRight(screen, "\n"), "\n")
+	if len(rows) < 40 {
+		return "?"
+	}
+	row := rows[39]
+	if i := strings.LastIndex(row, "│"); i >= 0 {
+		row = row[i+len("│"):]
+	}
+	return strings.TrimSpace(row)
+}
+
+func mustTemp(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "pbench")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// writeRoster writes user's roster with n contacts k0000.. straight into
+// Prosody's internal storage (a Lua table file), which Prosody reads at login.
+func writeRoster(t *testing.T, s *prosodytest.Server, user string, n int) {
+	t.Helper()
+	accts, err := filepath.Glob(filepath.Join(s.Dir, "data", "*", "accounts", user+".dat"))
+	if err != nil || len(accts) != 1 {
+		t.Fatalf("account file of %s not found under %s (%v)", user, s.Dir, err)
+	}
+	var b strings.Builder
+	b.WriteString("return {\n\t[false] = {\n\t\t[\"version\"] = 1;\n\t\t[\"pending\"] = {};\n\t};\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "\t[\"k%04d@localhost\"] = {\n\t\t[\"subscription\"] = \"both\";\n\t\t[\"name\"] = \"k%04d\";\n\t\t[\"groups\"] = { [\"Contacts %d\"] = true; };\n\t};\n", i, i, i/500)
+	}
+	b.WriteString("};\n")
+	dir := filepath.Join(filepath.Dir(filepath.Dir(accts[0])), "roster")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, user+".dat"), []byte(b.String()), 0o640); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// parleyPID finds the parley process: the child of the pane's shell.
+func parleyPID(t *testing.T, tmux func(...string) (string, error)) int {
+	t.Helper()
+	out, err := tmux("list-panes", "-t", "b", "-F", "#{pane_pid}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := strings.TrimSpace(out)
+	comm, _ := os.ReadFile("/proc/" + pid + "/comm")
+	if strings.TrimSpace(string(comm)) == "parley" {
+		n, _ := strconv.Atoi(pid)
+		return n
+	}
+	kids, err := os.ReadFile("/proc/" + pid + "/task/" + pid + "/children")
+	if err != nil || len(strings.Fields(string(kids))) == 0 {
+		t.Fatalf("no parley process under pane pid %s", pid)
+	}
+	n, _ := strconv.Atoi(strings.Fields(string(kids))[0])
+	return n
+}
+
+// memory returns VmRSS and VmHWM of pid in MB.
+func memory(t *testing.T, pid int) (rss, hwm float64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = kb / 1024
+		case "VmHWM:":
+			hwm = kb / 1024
+		}
+	}
+	return rss, hwm
+}
+
+// cpuOf returns utime+stime of pid in seconds (from /proc/PID/stat, in
+// clock ticks of 1/100 s).
+func cpuOf(t *testing.T, pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100
+}
+
+// startSender logs in a second account that floods parley.
+func startSender(t *testing.T, s *prosodytest.Server, j jid.JID) *account.Account {
+	t.Helper()
+	online := make(chan struct{}, 1)
+	a := account.New(account.Config{
+		JID:      j,
+		Password: func(context.Context) (string, error) { return "sender-secret", nil },
+		Host:     s.Host, Port: s.Port, CAFile: s.CAFile, Resource: "flood",
+	}, func(ev account.Event) {
+		if se, ok := ev.(account.StateEvent); ok && se.State == account.Online {
+			select {
+			case online <- struct{}{}:
+			default:
+			}
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	go a.Run(ctx)
+	t.Cleanup(func() {
+		c, done := context.WithTimeout(context.Background(), 3*time.Second)
+		defer done()
+		a.Close(c)
+		cancel()
+	})
+	select {
+	case <-online:
+	case <-time.After(30 * time.Second):
+		t.Fatal("sender did not get online")
+	}
+	return a
+}

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Runs parley's benchmarks and prints the figures of issues 2 and 3 as a
+# table. Needs what ./scripts/test.sh installs (prosody, tmux, slixmpp).
+# Takes a few minutes: Prosody's archive limits the 10,000-message flood to
+# a few hundred messages a second, less on a busy machine.
+#
+#   ./scripts/bench.sh           everything
+#   ./scripts/bench.sh quick     skip the real binary against Prosody
+set -eu
+cd "$(dirname "$0")/.."
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+echo "== history (issue 3): append, tail of 10k/100k/1M-record files, search" >&2
+go test -run - -bench . -benchtime 1x -count 1 ./history | tee -a "$out" >&2
+echo "== account: stanza decoding and session ceilings" >&2
+go test -run - -bench 'Ingest|Session' -count 1 ./account | tee -a "$out" >&2
+echo "== in-process pipeline: chatlog + history + UI" >&2
+go test -run - -bench Pipeline -benchtime 10000x -count 1 ./bench | tee -a "$out" >&2
+echo "== key echo in process, flood at full speed and at 2,000 messages/s" >&2
+PARLEY_BENCH=1 go test -run TestKeyEchoInProcess -count 1 -v ./bench | grep '^BENCH' | tee -a "$out" >&2
+PARLEY_BENCH=1 PARLEY_BENCH_RATE=2000 go test -run TestKeyEchoInProcess -count 1 -v ./bench |
+	grep '^BENCH' | sed 's/^BENCH inproc_/BENCH paced2000_/' | tee -a "$out" >&2
+if [ "${1:-}" != quick ]; then
+	echo "== the real binary in tmux against Prosody (2,000 contacts, 10,000 messages)" >&2
+	PARLEY_BENCH=1 go test -run TestBinary -count 1 -timeout 15m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
+fi
+
+fig() { awk -v n="$1" '$1 == "BENCH" && $2 == n { printf "%s %s", $3, $4; found = 1 } END { if (!found) printf "-" }' "$out"; }
+gob() { awk -v n="$1" -v col="$2" 'index($1, n) == 1 { for (i = 2; i < NF; i++) if ($(i+1) == col) { printf "%s %s", $i, col; exit } }' "$out"; }
+
+cat <<TABLE
+
+| figure (issue 2) | parley | target | mcabber 1.1 |
+|---|---|---|---|
+| start to roster shown, 2,000 contacts (binary in tmux) | $(fig start_to_roster) | under 0.3 s | 0.40 s |
+| resident memory after connect (VmRSS / VmHWM) | $(fig rss_after_connect) / $(fig hwm_after_connect) | under 18 MB | 18 MB |
+| CPU for 10,000 incoming 1:1 messages (binary, via Prosody) | $(fig flood_cpu) in $(fig flood_wall) ($(fig flood_rate)) | under 1 s | 6.5 s |
+| CPU for 10,000 messages, in-process ceiling (chatlog+history+UI) | $(fig inproc_flood_cpu) in $(fig inproc_flood_wall) | | |
+| pipeline per message (BenchmarkPipeline) | $(gob BenchmarkPipeline ns/op) | | |
+| stanza decoding per message (account BenchmarkIngest) | $(gob BenchmarkIngest ns/op) | | |
+| key echo during the flood, tmux (p50 / p99 / max) | $(fig tmux_echo_p50) / $(fig tmux_echo_p99) / $(fig tmux_echo_max) | under 20 ms | 26 ms |
+| key echo in process, full-speed flood (p50 / p99 / max) | $(fig inproc_echo_p50) / $(fig inproc_echo_p99) / $(fig inproc_echo_max) | | |
+| key echo in process, 2,000 msg/s (p50 / p99 / max) | $(fig paced2000_echo_p50) / $(fig paced2000_echo_p99) / $(fig paced2000_echo_max) | | |
+| memory after the flood (VmRSS / VmHWM) | $(fig rss_after_flood) / $(fig hwm_after_flood) | | |
+
+History (issue 3): the Benchmark lines of ./history above (Tail100 of
+10k/100k/1M records: target under 20 ms and flat; Search of 1M: under 1 s).
+TABLE
