@@ -258,9 +258,10 @@ func (u *UI) applyChange(w *window, ch muc.Change) {
 		}
 		if c.SuggestedNick != "" {
 			retry := u.retryCommand(w, c.SuggestedNick, c.NickChange)
-			line += " — " + retry + " to retry (press Enter)"
+			line += " — " + retry + " to retry"
 			if w == u.curWin() && u.input.text == "" {
-				u.input.set(retry)
+				u.input.set(retry) // a one-key accept: Enter
+				line += " (typed for you: press Enter)"
 			}
 		}
 		u.info(w, true, line)
@@ -543,7 +544,15 @@ func (t *titleBar) drawRoomTitle(scr tcell.Screen, win *window) {
 	default:
 		col = put(scr, col, y, end-col, " (not in the room)", bar.Foreground(th.Offline))
 	}
-	if rs.subject != "" && end-col > 4 {
-		put(scr, col, y, end-col, " — "+sanitize.Truncate(rs.subject, end-col-3), bar)
+	label := ""
+	if len(u.accts) > 1 {
+		label = " [" + win.acct.jid.String() + "]"
+	}
+	lw := sanitize.Width(label)
+	if rs.subject != "" && end-lw-col > 4 {
+		col = put(scr, col, y, end-lw-col, " — "+sanitize.Truncate(rs.subject, end-lw-col-3), bar)
+	}
+	if label != "" && end-col > lw {
+		put(scr, end-lw, y, lw, label, bar.Foreground(th.Header))
 	}
 }
