@@ -38,6 +38,7 @@ type entry struct {
 	hlEnd     int
 	msgID     string // our sent message's id, for delivery marks (delivery.go)
 	delivered bool   // the delivered mark was added to text
+	pending   bool   // the pending mark was added to text (cmd_conn.go)
 
 	wrapW int
 	rows  []row

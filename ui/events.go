@@ -53,6 +53,7 @@ func (u *UI) apply(ev account.Event) {
 		u.applyMessage(a, ev.Msg)
 	case account.DeliveryEvent:
 		u.applyDelivery(a, ev) // delivered marks (delivery.go)
+		u.applySent(a, ev)     // pending marks (cmd_conn.go)
 	case account.RoomEvent:
 		u.applyRoom(a, ev)
 	case account.InviteEvent:
@@ -250,6 +251,9 @@ func (u *UI) applyMessage(a *acctState, m account.Message) {
 	e.nickColor = color
 	if m.Dir == account.Out {
 		e.msgID = m.ID // for the delivered mark
+		if m.Pending {
+			markPending(e) // waiting in the outbox (cmd_conn.go)
+		}
 	}
 	u.add(w, e, m.Dir == account.In)
 }

@@ -67,6 +67,7 @@ func keyTable() []keyBinding {
 // captureKey is the application's input capture: global keys first, the
 // focused widget gets the rest.
 func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
+	u.keyPressed() // client state indication (idle.go)
 	if u.searchKey(ev) {
 		return nil
 	}

@@ -79,6 +79,7 @@ type UI struct {
 	opts   Options
 	theme  Theme
 	now    func() time.Time // clock for the status bar; tests fix it
+	idle   idleState        // key presses for client state indication (idle.go)
 	loc    *time.Location   // zone for message times; tests use UTC
 
 	// Event queue, shared with posting goroutines.
@@ -216,6 +217,7 @@ func (u *UI) Run(ctx context.Context) error {
 	}
 	u.screen = screen
 	u.app.SetScreen(screen)
+	u.startIdle() // client state indication (idle.go)
 	screen.EnablePaste()
 
 	stop := make(chan struct{})
