@@ -106,6 +106,11 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 var _ interface {
 	ui.Account
 	ui.RoomAccount // group chat as the UI uses it (ui/cmd_room.go)
+	// connection commands and client state (ui/cmd_conn.go, ui/idle.go)
+	Connect()
+	Reconnect()
+	Disconnect(ctx context.Context) error
+	SetActive(active bool)
 	// older archive pages on PgUp (ui/archive.go)
 	FetchOlder(ctx context.Context, peer jid.JID, beforeID string, n int) ([]account.Message, bool, error)
 	// group chat (account/room.go, account/bookmarks.go)
@@ -228,7 +233,7 @@ func testLogin(ctx context.Context, a config.Account) error {
 		switch se.State {
 		case account.Online:
 			result <- nil
-		case account.Failed, account.Disconnected:
+		case account.Failed, account.Disconnected, account.Reconnecting: // the first failure is the answer
 			if se.Text != "" {
 				result <- errors.New(se.Text)
 			} else if se.Err != nil {
