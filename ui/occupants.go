@@ -217,3 +217,69 @@ func (u *UI) scrollOccupants(d int) {
 func (u *UI) toggleOccupants() {
 	u.rm.hideOcc = !u.rm.hideOcc
 }
+
+// drawRoomTitle draws the title of a room window (name, JID, our nick,
+// state, occupant count, subject) or of a private conversation with an
+// occupant (nick, room, their presence in the room).
+func (t *titleBar) drawRoomTitle(scr tcell.Screen, win *window) {
+	x, y, w, _ := t.GetInnerRect()
+	u := t.u
+	th := u.theme
+	bar := th.bar()
+	end := x + w
+	col := x + 1
+	if win.isPrivate() {
+		col = put(scr, col, y, end-col, sanitize.Truncate(cleanName(win.peer.Resourcepart()), w/2), bar.Bold(true))
+		col = put(scr, col, y, end-col, " in "+cleanName(win.peer.Bare().String())+": ", bar)
+		rs := u.roomOf(win.acct, win.peer.Bare())
+		var o muc.Occupant
+		ok := false
+		if rs != nil {
+			o, ok = rs.occupant(win.peer.Resourcepart())
+			ok = ok && o.Nick == win.peer.Resourcepart()
+		}
+		if !ok {
+			put(scr, col, y, end-col, "not in the room", bar)
+			return
+		}
+		sym, color := th.presenceSymbol(occShow(o.Show), true)
+		col = put(scr, col, y, end-col, sym, bar.Foreground(color))
+		col = put(scr, col, y, end-col, " "+showWord(occShow(o.Show), true), bar)
+		if o.Status != "" {
+			put(scr, col, y, end-col, ": "+sanitize.Truncate(cleanName(o.Status), max(end-col-2, 0)), bar)
+		}
+		return
+	}
+	rs := win.room
+	col = put(scr, col, y, end-col, sanitize.Truncate(win.name, w/3), bar.Bold(true))
+	if win.name != win.peer.String() {
+		col = put(scr, col, y, end-col, " <"+sanitize.Truncate(win.peer.String(), w/3)+">", bar)
+	}
+	switch rs.state {
+	case muc.Joined:
+		if rs.nickClean != "" {
+			col = put(scr, col, y, end-col, " as "+sanitize.Truncate(rs.nickClean, w/4), bar)
+		}
+		n := len(rs.occupants)
+		word := " occupants"
+		if n == 1 {
+			word = " occupant"
+		}
+		col = put(scr, col, y, end-col, ", "+strconv.Itoa(n)+word, bar)
+	case muc.Joining:
+		col = put(scr, col, y, end-col, " (joining…)", bar.Foreground(th.Away))
+	default:
+		col = put(scr, col, y, end-col, " (not in the room)", bar.Foreground(th.Offline))
+	}
+	label := ""
+	if len(u.accts) > 1 {
+		label = " [" + win.acct.jid.String() + "]"
+	}
+	lw := sanitize.Width(label)
+	if rs.subject != "" && end-lw-col > 4 {
+		col = put(scr, col, y, end-lw-col, " — "+sanitize.Truncate(rs.subject, end-lw-col-3), bar)
+	}
+	if label != "" && end-col > lw {
+		put(scr, end-lw, y, lw, label, bar.Foreground(th.Header))
+	}
+}

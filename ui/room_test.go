@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -337,78 +336,6 @@ func TestRoomJoinErrors(t *testing.T) {
 	h.waitFor("not in room", func() bool { return countContaining(entryTexts(h.u.curWin()), "you are not in this room") == 1 })
 }
 
-func TestRoomCommands(t *testing.T) {
-	h, f := startRoomUI(t, 100, 30, true)
-	w := joinTestRoom(h, f)
-	for _, tc := range []struct{ in, call string }{
-		{"/nick zed2", "nick dev@conf.example.org zed2"},
-		{"/kick dave spamming again", "kick dev@conf.example.org dave spamming again"},
-		{"/ban alice go away", "ban dev@conf.example.org alice@example.org go away"},
-		{"/ban mallory@evil.example", "ban dev@conf.example.org mallory@evil.example "},
-		{"/role dave moderator", "role dev@conf.example.org dave moderator"},
-		{"/affiliation carol admin", "affiliation dev@conf.example.org carol@example.org admin "},
-		{"/topic new topic here", "subject dev@conf.example.org new topic here"},
-		{"/invite friend@example.org come see", "invite dev@conf.example.org friend@example.org come see"},
-		{"/bookmark add autojoin", "bookmark add dev@conf.example.org zed true"},
-		{"/destroy moving", "destroy dev@conf.example.org moving"},
-		{"hello room", "send dev@conf.example.org hello room"},
-	} {
-		h.enter(tc.in)
-		h.waitCall(f, tc.call)
-	}
-	for _, tc := range []struct{ in, want string }{
-		{"/kick", "usage: /kick nick [reason]"},
-		{"/kick nosuch", `no occupant "nosuch" in this room`},
-		{"/ban dave", "the room does not show the address of dave"},
-		{"/role dave king", "usage: /role nick none|visitor|participant|moderator"},
-		{"/affiliation carol boss", "usage: /affiliation"},
-	} {
-		h.enter(tc.in)
-		h.waitFor("error for "+tc.in, func() bool { return countContaining(entryTexts(w), tc.want) == 1 })
-	}
-	h.enter("/topic")
-	h.waitFor("topic shown", func() bool { return countContaining(entryTexts(w), "topic: release on friday") >= 1 })
-	// A private message from the room window opens a window of its own.
-	h.enter("/msg carol psst")
-	h.waitCall(f, "send dev@conf.example.org/carol psst")
-	h.waitFor("private window", func() bool {
-		c := h.u.curWin()
-		return c.peer.String() == "dev@conf.example.org/carol" && c.name == "carol/dev" && countContaining(entryTexts(c), "zed: psst") == 1
-	})
-	if s := h.text(); !strings.Contains(s, "carol in dev@conf.example.org: ● online") {
-		t.Errorf("private title:\n%s", s)
-	}
-	h.sync(func() { h.u.showWin(w) })
-	h.enter("/part bye")
-	h.waitCall(f, "part dev@conf.example.org bye")
-	h.waitFor("left", func() bool { return w.room.state == muc.NotJoined })
-	h.on(func() {
-		if !h.u.isOpen(w) {
-			t.Errorf("/part closed the window")
-		}
-	})
-	// Outside a room, room commands say so.
-	h.sync(func() { h.u.show(0) })
-	h.enter("/kick dave")
-	h.waitFor("not a room", func() bool { return countContaining(entryTexts(h.u.console()), "this is not a room window") == 1 })
-}
-
-func TestRoomCloseParts(t *testing.T) {
-	h, f := startRoomUI(t, 100, 30, true)
-	joinTestRoom(h, f)
-	h.enter("/close")
-	h.waitCall(f, "part dev@conf.example.org ")
-	h.waitFor("closed", func() bool { return len(h.u.wins) == 1 })
-	// The room's "you left" after the window closed does not reopen it.
-	h.post(account.RoomEvent{Base: base(f.fakeAccount), Room: testRoom, State: muc.NotJoined,
-		Changes: []muc.Change{muc.OccupantLeft{At: muc.At{Room: testRoom}, Self: true}}})
-	h.on(func() {
-		if len(h.u.wins) != 1 {
-			t.Errorf("a left room reopened its window")
-		}
-	})
-}
-
 func TestRoomNickCompletion(t *testing.T) {
 	h, f := startRoomUI(t, 100, 30, true)
 	joinTestRoom(h, f)
@@ -567,79 +494,4 @@ func TestRoomBookmarks(t *testing.T) {
 	h.waitFor("ops window", func() bool { return h.u.curWin().name == "Ops" && h.u.curWin().room.state == muc.Joined })
 	h.enter("/bookmark remove")
 	h.waitCall(f, "bookmark remove ops@conf.example.org")
-}
-
-// BenchmarkRoomOccupants applies a RoomEvent with 1,000 occupants (a new
-// snapshot each time, as after a presence change) and draws the room window
-// with its occupant pane.
-func BenchmarkRoomOccupants(b *testing.B) {
-	h, f := startRoomUI(b, 120, 40, true)
-	joinTestRoom(h, f)
-	snaps := make([][]muc.Occupant, 2)
-	for s := range snaps {
-		for i := 0; i < 1000; i++ {
-			role := muc.RoleParticipant
-			switch {
-			case i < 20:
-				role = muc.RoleModerator
-			case i >= 900:
-				role = muc.RoleVisitor
-			}
-			snaps[s] = append(snaps[s], muc.Occupant{Nick: fmt.Sprintf("user%04d", i), Role: role, Affiliation: muc.AffMember, Show: []string{"", "away", "dnd"}[i%3]})
-		}
-		snaps[s] = withSelf(snaps[s], muc.Occupant{Nick: "zed", Role: muc.RoleParticipant})
-	}
-	u := h.u
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		ev := roomChange(f, snaps[i%2], muc.PresenceChanged{At: muc.At{Room: testRoom}, Nick: "user0001", Show: "away"})
-		u.app.QueueUpdateDraw(func() { u.apply(ev) })
-	}
-	b.StopTimer()
-	if !strings.Contains(h.text(), "Participants (881)") {
-		b.Fatalf("occupant pane not drawn:\n%s", h.text())
-	}
-}
-
-// BenchmarkRoomFlood posts 10,000 groupchat messages (some mentioning us)
-// to a room window shown with its occupant pane and waits until all are
-// applied and drawn.
-func BenchmarkRoomFlood(b *testing.B) {
-	f := newFake("me@example.org")
-	rf := newRoomFake(f)
-	var target atomic.Int64
-	drawn := make(chan struct{}, 1)
-	h := startUIPrep(b, 100, 30, func(x *UI) {
-		x.accts[0].a = rf
-		x.frameGap = 0
-		x.onDraw = func() {
-			if t := target.Load(); t > 0 && x.applied.Load() >= t {
-				target.Store(0)
-				drawn <- struct{}{}
-			}
-		}
-	}, f)
-	joinTestRoom(h, rf)
-	u := h.u
-	t0 := time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)
-	evs := make([]account.Event, 10000)
-	for i := range evs {
-		body := fmt.Sprintf("message %d in the flood, with some words to wrap and to search for mentions", i)
-		if i%100 == 0 {
-			body = "zed: " + body
-		}
-		evs[i] = roomMsg(rf, testOccupants()[i%6].Nick, body, t0)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		target.Store(u.applied.Load() + int64(len(evs)))
-		for _, ev := range evs {
-			u.Post(ev)
-		}
-		<-drawn
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(evs)), "ns/msg")
 }
