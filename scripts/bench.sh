@@ -12,7 +12,7 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
 echo "== history (issue 3): append, tail of 10k/100k/1M-record files, search" >&2
-go test -run - -bench . -benchtime 1x -count 1 ./history | tee -a "$out" >&2
+go test -run - -bench . -count 1 ./history | tee -a "$out" >&2
 echo "== account: stanza decoding and session ceilings" >&2
 go test -run - -bench 'Ingest|Session' -count 1 ./account | tee -a "$out" >&2
 echo "== in-process pipeline: chatlog + history + UI" >&2
