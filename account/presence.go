@@ -170,7 +170,11 @@ func (a *Account) SetPresence(ctx context.Context, show Show, status string) err
 	if err != nil {
 		return nil // remembered for the next login
 	}
-	return sess.Send(ctx, presenceStanza(show, status, a.cfg.Priority))
+	if err := sess.Send(ctx, presenceStanza(show, status, a.cfg.Priority)); err != nil {
+		return err
+	}
+	a.roomsPresence(ctx, sess, show, status)
+	return nil
 }
 
 // Subscription sends a presence of type subscribe, subscribed, unsubscribe

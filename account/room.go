@@ -444,3 +444,28 @@ func (a *Account) ChangeNick(ctx context.Context, room jid.JID, nick string) err
 		return fmt.Errorf("nick change in %s: the room did not answer (%w)", room, ctx.Err())
 	}
 }
+
+// roomsPresence sends our new show and status to every joined room, so that
+// occupants see what our contacts see. Errors are left to the rejoin logic:
+// a room we cannot reach is noticed by the self-ping.
+func (a *Account) roomsPresence(ctx context.Context, sess *xmpp.Session, show Show, status string) {
+	a.rooms.mu.Lock()
+	type target struct {
+		room jid.JID
+		nick string
+	}
+	var targets []target
+	for _, rs := range a.rooms.rooms {
+		if rs.room.State() == muc.Joined {
+			targets = append(targets, target{rs.room.JID(), rs.room.Nick()})
+		}
+	}
+	a.rooms.mu.Unlock()
+	for _, t := range targets {
+		p, err := muc.StatusPresence(t.room, t.nick, string(show), status)
+		if err != nil {
+			continue
+		}
+		sess.Send(ctx, p)
+	}
+}

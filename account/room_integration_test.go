@@ -130,6 +130,18 @@ func TestIntegrationRooms(t *testing.T) {
 		}
 	})
 
+	t.Run("our presence reaches the room", func(t *testing.T) {
+		if err := alice.SetPresence(ctx10(t), ShowAway, "lunch"); err != nil {
+			t.Fatal(err)
+		}
+		carol.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool {
+			return e.Kind == "presence" && e.From == lounge.String()+"/alice" && e.Show == "away" && e.Status == "lunch"
+		})
+		if err := alice.SetPresence(ctx10(t), ShowOnline, ""); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("subject", func(t *testing.T) {
 		if err := alice.SetSubject(ctx10(t), lounge, "plans for today"); err != nil {
 			t.Fatal(err)
