@@ -168,6 +168,12 @@ resource = "e2e"
 		}
 	}
 
+	// A second parley on the same history directory is refused.
+	_, errOut, code := parley(t, home, "-c", cfg)
+	if code != 1 || !strings.Contains(errOut, filepath.Join(home, "history")+" is in use by process") {
+		t.Errorf("second parley: status %d, stderr %q; want 1 and the lock holder", code, errOut)
+	}
+
 	tm.typeLine("/quit")
 	if code := tm.exitCode(10 * time.Second); code != 0 {
 		t.Errorf("parley exited with status %d", code)
