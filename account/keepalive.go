@@ -23,10 +23,11 @@ var errNoAnswer = errors.New("no answer from the server")
 // keepalive notices a dead connection. Whenever nothing has been received
 // for half the keepalive interval it sends a probe (a stream-management
 // <r/> when stream management is on, else a XEP-0199 ping to the server)
-// and sets a read deadline at the last receipt plus the interval; anything
-// received clears the deadline. A link that hangs (no RST, no FIN: a
-// suspended laptop, a dead NAT) thus ends the connection within the
-// interval and the account reconnects.
+// and sets a read deadline; anything received clears it. If nothing came
+// within the interval of the last receipt it closes the connection (the
+// deadline is only a backstop, see run). A link that hangs (no RST, no
+// FIN: a suspended laptop, a dead NAT) thus ends the connection within the
+// interval and the account reconnects, resuming the stream.
 type keepalive struct {
 	a     *Account
 	sess  *xmpp.Session
@@ -35,6 +36,7 @@ type keepalive struct {
 
 	last  atomic.Int64 // unix nanoseconds of the last element received
 	armed atomic.Bool  // a probe's read deadline is set
+	dead  atomic.Bool  // no answer in time: the keepalive closed the connection
 }
 
 func newKeepalive(a *Account, sess *xmpp.Session, conn net.Conn) *keepalive {
@@ -77,10 +79,23 @@ func (k *keepalive) run(ctx context.Context) {
 		case <-t.C:
 		}
 		last := time.Unix(0, k.last.Load())
-		if k.armed.Load() || time.Since(last) < k.every/2 {
+		if k.armed.Load() {
+			if time.Since(last) >= k.every {
+				// Dead. Close the socket before Serve notices: its exit
+				// path writes </stream:stream>, which a link that comes
+				// back would deliver, and the server would end the
+				// stream-management session we want to resume.
+				k.dead.Store(true)
+				_ = k.conn.Close()
+				return
+			}
 			continue
 		}
-		_ = k.conn.SetReadDeadline(last.Add(k.every))
+		if time.Since(last) < k.every/2 {
+			continue
+		}
+		// The deadline is a backstop behind the check above.
+		_ = k.conn.SetReadDeadline(last.Add(k.every + 2*step))
 		k.armed.Store(true)
 		go k.probe(ctx)
 	}
@@ -104,7 +119,7 @@ func (k *keepalive) probe(ctx context.Context) {
 // explain turns the error that ended Serve into the keepalive's verdict
 // when the probe's deadline is what ended it.
 func (k *keepalive) explain(err error) error {
-	if err != nil && k.armed.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
+	if k.dead.Load() || err != nil && k.armed.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
 		return fmt.Errorf("%w within %s", errNoAnswer, k.every)
 	}
 	return err
