@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -47,7 +48,29 @@ Inside parley, /help lists commands and keys.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(profiled(os.Getenv("PARLEY_CPUPROFILE"), func() int {
+		return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	}))
+}
+
+// profiled runs f, writing a CPU profile of it to file when file is not ""
+// (the hidden PARLEY_CPUPROFILE switch that bench/ uses).
+func profiled(file string, f func() int) int {
+	if file == "" {
+		return f()
+	}
+	out, err := os.Create(file)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "parley: %v\n", err)
+		return 1
+	}
+	defer out.Close()
+	if err := pprof.StartCPUProfile(out); err != nil {
+		fmt.Fprintf(os.Stderr, "parley: %v\n", err)
+		return 1
+	}
+	defer pprof.StopCPUProfile()
+	return f()
 }
 
 // run is main with its inputs and outputs explicit; it returns the exit status.

@@ -57,7 +57,17 @@ func TestBinary(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
 	start := time.Now()
-	cmd := fmt.Sprintf("env -i HOME=%q TERM=tmux-256color LANG=C.UTF-8 %q -c %q", home, bin, cfg)
+	// PARLEY_BENCH_PROFILE=FILE has the binary write a CPU profile of the
+	// whole run (start, flood, keys) to FILE.
+	prof := ""
+	if f := os.Getenv("PARLEY_BENCH_PROFILE"); f != "" {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prof = fmt.Sprintf("PARLEY_CPUPROFILE=%q ", abs)
+	}
+	cmd := fmt.Sprintf("env -i HOME=%q TERM=tmux-256color LANG=C.UTF-8 %s%q -c %q", home, prof, bin, cfg)
 	if _, err := tmux("-f", "/dev/null", "new-session", "-d", "-s", "b", "-x", "120", "-y", "40", cmd); err != nil {
 		t.Fatal(err)
 	}
@@ -141,6 +151,12 @@ func TestBinary(t *testing.T) {
 	report(t, "hwm_after_flood", hwm, "MB")
 	tmux("send-keys", "-t", "b", "-l", "/quit")
 	tmux("send-keys", "-t", "b", "Enter")
+	// Wait for the process to end (it writes its profile on the way out).
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+			break
+		}
+	}
 }
 
 // inputLine is the text of the input line (the last row, right of the
