@@ -133,3 +133,18 @@ func (u *UI) applySent(a *acctState, ev account.DeliveryEvent) {
 		return
 	}
 }
+
+// stateLabel is an account's state for the status bar: the state, and
+// while reconnecting when and how often ("reconnecting in 8s (attempt
+// 3)"), the part of the account's text before the reason.
+func stateLabel(a *acctState) string {
+	label := a.state.String()
+	if a.state != account.Reconnecting {
+		return label
+	}
+	head, _, _ := strings.Cut(a.stateText, ": ")
+	if strings.HasPrefix(head, label) && len(head) <= 40 {
+		return head
+	}
+	return label
+}

@@ -170,3 +170,12 @@ func TestIdleClientState(t *testing.T) {
 	})
 	h.waitCalls(me, "inactive", "active", "inactive")
 }
+
+func TestStatusBarReconnecting(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 100, 12, f)
+	h.post(account.StateEvent{Base: base(f), State: account.Reconnecting, Text: "reconnecting in 8s (attempt 3): connection lost"})
+	h.screenHas("[me@example.org: reconnecting in 8s (attempt 3)]")
+	h.post(account.StateEvent{Base: base(f), State: account.Online, Text: "online as me@example.org/x"})
+	h.screenHas("[me@example.org: online]")
+}

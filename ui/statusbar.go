@@ -95,7 +95,7 @@ func (s *statusBar) Draw(scr tcell.Screen) {
 			st = bar.Foreground(th.Away)
 		}
 		col = put(scr, col, y, end-col, "["+sanitize.Text(a.jid.String())+": ", bar)
-		col = put(scr, col, y, end-col, a.state.String(), st)
+		col = put(scr, col, y, end-col, stateLabel(a), st) // "reconnecting in 8s (attempt 3)" (cmd_conn.go)
 		col = put(scr, col, y, end-col, "] ", bar)
 	}
 	win := u.curWin()
