@@ -125,6 +125,7 @@ func (u *UI) applyRoom(a *acctState, ev account.RoomEvent) {
 	}
 	rs := w.room
 	was := rs.state
+	prevSubject := rs.subject
 	rs.state = ev.State
 	rs.nick = ev.Nick
 	rs.nickClean = cleanName(ev.Nick)
@@ -133,6 +134,9 @@ func (u *UI) applyRoom(a *acctState, ev account.RoomEvent) {
 	rs.loaded = true
 	explained := false
 	for _, ch := range ev.Changes {
+		if sc, ok := ch.(muc.SubjectChanged); ok && sc.Subject == "" && prevSubject == "" {
+			continue // rooms send an empty subject on every join: nothing was cleared
+		}
 		u.applyChange(w, ch)
 		switch c := ch.(type) {
 		case muc.OccupantLeft:

@@ -495,3 +495,21 @@ func TestRoomBookmarks(t *testing.T) {
 	h.enter("/bookmark remove")
 	h.waitCall(f, "bookmark remove ops@conf.example.org")
 }
+
+// TestRoomEmptySubjectOnJoin: rooms send an empty subject on every join; it
+// is not news. Clearing a topic that was set is.
+func TestRoomEmptySubjectOnJoin(t *testing.T) {
+	h, f := startRoomUI(t, 100, 30, true)
+	w := joinTestRoom(h, f)
+	occ := w.room.occupants
+	ev := roomChange(f, occ, muc.SubjectChanged{At: muc.At{Room: testRoom}, Subject: "", By: "bob"})
+	ev.Subject = ""
+	h.post(ev)
+	if n := countContaining(h.lines(w), "topic was cleared"); n != 1 {
+		t.Fatalf("clearing a set topic: %d lines, want 1: %q", n, h.lines(w))
+	}
+	h.post(ev) // the empty subject again, as on a rejoin
+	if n := countContaining(h.lines(w), "topic was cleared"); n != 1 {
+		t.Fatalf("empty subject on an empty topic: %d lines, want still 1: %q", n, h.lines(w))
+	}
+}
