@@ -422,10 +422,11 @@ func (a *Account) closeCleanly(sess *xmpp.Session, conn interface {
 // afterResume is the login sequence of a resumed stream: the session's
 // state (roster, presence, rooms, subscriptions to pushes) is intact on
 // both sides and sm has sent again what the server had not acknowledged,
-// so it only reports Online.
+// so it only reports Online and checks that the rooms still have us.
 func (a *Account) afterResume(ctx context.Context, sess *xmpp.Session) error {
 	a.setState(Online, nil, "online as "+sess.LocalAddr().String()+" (stream resumed)")
 	a.loggedIn(ctx, sess)
+	go a.roomsResumed(ctx, sess) // self-ping the rooms now, and keep pinging on this session (rooms.go)
 	return nil
 }
 
