@@ -152,7 +152,7 @@ func (u *UI) applyPresence(a *acctState, ev account.PresenceEvent) {
 		}
 	}
 	after := a.best(bare)
-	u.roster.dirty = true
+	u.roster.touch(a, ev.From.Bare()) // its symbol and place (roster.go)
 	w := u.findWin(a, ev.From.Bare())
 	if w == nil {
 		return

@@ -133,7 +133,7 @@ func (u *UI) skipLive(w *window, m account.Message) bool {
 		if w.acct != nil && mentions(sanitize.Lines(m.Body), w.acct.jid) {
 			w.highlight++
 		}
-		u.roster.dirty = true
+		u.roster.touch(w.acct, w.peer) // its unread count (roster.go)
 	}
 	return true
 }

@@ -88,9 +88,7 @@ func (u *UI) toggleRoster() {
 		return
 	}
 	if u.roster.sel < 0 {
-		if u.roster.dirty {
-			u.roster.rebuild()
-		}
+		u.roster.sync()
 		u.roster.move(1)
 	}
 	u.app.SetFocus(u.roster)

@@ -8,8 +8,6 @@ import (
 
 	"mellium.im/xmpp/jid"
 
-	"parley/account"
-	"parley/muc"
 	"parley/sanitize"
 )
 
@@ -151,14 +149,13 @@ func (u *UI) roomRows(a *acctState) []rosterRow {
 	type item struct {
 		room jid.JID
 		name string
-		w    *window
 	}
 	var list []item
 	seen := make(map[string]bool)
 	for _, w := range u.wins {
 		if w.acct == a && w.kind == winRoom {
 			seen[w.peer.String()] = true
-			list = append(list, item{w.peer, w.name, w})
+			list = append(list, item{w.peer, w.name})
 		}
 	}
 	for _, b := range u.rm.bookmarks[a] {
@@ -166,7 +163,7 @@ func (u *UI) roomRows(a *acctState) []rosterRow {
 			continue
 		}
 		seen[b.Room.String()] = true
-		list = append(list, item{b.Room, u.roomName(a, b.Room), nil})
+		list = append(list, item{b.Room, u.roomName(a, b.Room)})
 	}
 	if len(list) == 0 {
 		return nil
@@ -177,17 +174,10 @@ func (u *UI) roomRows(a *acctState) []rosterRow {
 		}
 		return strings.Compare(x.room.String(), y.room.String())
 	})
-	th := u.theme
 	rows := []rosterRow{{header: true, acct: a, text: "Rooms"}}
 	for _, it := range list {
-		row := rosterRow{acct: a, jid: it.room, text: it.name, room: true}
-		row.symbol, row.color = th.presenceSymbol(account.ShowOffline, false)
-		if it.w != nil {
-			row.unread = it.w.unread
-			if it.w.room.state == muc.Joined {
-				row.symbol, row.color = th.presenceSymbol("", true)
-			}
-		}
+		row := rosterRow{acct: a, jid: it.room, key: it.room.String(), text: it.name, room: true}
+		u.roster.refreshRow(&row) // symbol and unread count (roster.go)
 		rows = append(rows, row)
 	}
 	return rows

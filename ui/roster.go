@@ -10,6 +10,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/account"
+	"parley/muc"
 	"parley/sanitize"
 )
 
@@ -78,26 +79,183 @@ type rosterRow struct {
 	top    bool // an account header
 	acct   *acctState
 	jid    jid.JID
+	key    string // jid as a string: the row's identity and last sort key
 	text   string
 	symbol string
 	color  tcell.Color
 	unread int
 	room   bool // a room (ui/room.go): Enter joins or shows it
+
+	// Contacts only: sort keys within the group, and the group header's row.
+	online bool
+	lname  string // text in lower case
+	hdr    int
+	moving bool // scratch flag of sync
 }
 
-// rosterView is the roster pane. Its rows are rebuilt only when something
-// changed (dirty), not on every draw.
+// rowKey identifies the rows of one contact or room.
+type rowKey struct {
+	a *acctState
+	j string
+}
+
+// maxTouched is how many touched contacts sync updates one by one; more
+// (a burst of presence at login) cost one rebuild.
+const maxTouched = 64
+
+// rosterView is the roster pane. A roster, state, window or room change
+// marks it dirty: the rows are rebuilt and sorted once, at the next draw. An
+// unread count or presence change of one contact only touches it: sync
+// updates that contact's rows and, when it came online or went offline,
+// moves them within their groups, without sorting the roster again.
 type rosterView struct {
 	*tview.Box
-	u      *UI
-	rows   []rosterRow
-	dirty  bool
-	sel    int // selected row
-	offset int // first row shown
+	u        *UI
+	rows     []rosterRow
+	index    map[rowKey][]int // rows of each contact and room
+	touched  map[rowKey]struct{}
+	dirty    bool
+	sel      int // selected row
+	offset   int // first row shown
+	rebuilds int // full rebuilds done (tests)
 }
 
 func newRosterView(u *UI) *rosterView {
-	return &rosterView{Box: tview.NewBox(), u: u, dirty: true, sel: -1}
+	return &rosterView{Box: tview.NewBox(), u: u, dirty: true, sel: -1,
+		index: make(map[rowKey][]int), touched: make(map[rowKey]struct{})}
+}
+
+// touch notes that the unread count or the presence of contact (or room) j
+// of account a changed. Nothing happens for an account-less window.
+func (r *rosterView) touch(a *acctState, j jid.JID) {
+	if a == nil || r.dirty {
+		return
+	}
+	r.touched[rowKey{a, j.String()}] = struct{}{}
+	if len(r.touched) > maxTouched {
+		r.dirty = true
+	}
+}
+
+// sync brings the rows up to date: a rebuild when dirty, else an update of
+// the touched rows.
+func (r *rosterView) sync() {
+	if r.dirty {
+		r.rebuild()
+		return
+	}
+	if len(r.touched) == 0 {
+		return
+	}
+	groups := map[int]bool{} // header rows of groups with a contact to move
+	for k := range r.touched {
+		for _, i := range r.index[k] {
+			row := &r.rows[i]
+			was := row.online
+			r.refreshRow(row)
+			if !row.room && row.online != was {
+				row.moving = true
+				groups[row.hdr] = true
+			}
+		}
+	}
+	clear(r.touched)
+	if len(groups) == 0 {
+		return
+	}
+	selKey := r.selKey()
+	for hdr := range groups {
+		// Take the moving contacts out of the (otherwise sorted) group
+		// and insert each at its place.
+		lo, hi := hdr+1, hdr+1
+		for hi < len(r.rows) && !r.rows[hi].header {
+			hi++
+		}
+		seg := r.rows[lo:hi]
+		var movers []rosterRow
+		n := 0
+		for _, row := range seg {
+			if row.moving {
+				row.moving = false
+				movers = append(movers, row)
+				continue
+			}
+			seg[n] = row
+			n++
+		}
+		for _, m := range movers {
+			p, _ := slices.BinarySearchFunc(seg[:n], m, compareContacts)
+			copy(seg[p+1:n+1], seg[p:n])
+			seg[p] = m
+			n++
+		}
+	}
+	r.reindex(selKey)
+}
+
+// selKey returns the identity of the selected row.
+func (r *rosterView) selKey() rowKey {
+	if r.sel >= 0 && r.sel < len(r.rows) && !r.rows[r.sel].header {
+		return rowKey{r.rows[r.sel].acct, r.rows[r.sel].key}
+	}
+	return rowKey{}
+}
+
+// reindex recomputes the index of the rows, and the selected row from the
+// identity of the row selected before.
+func (r *rosterView) reindex(sel rowKey) {
+	clear(r.index)
+	r.sel = -1
+	for i, row := range r.rows {
+		if row.header {
+			continue
+		}
+		k := rowKey{row.acct, row.key}
+		r.index[k] = append(r.index[k], i)
+		if k == sel && r.sel < 0 {
+			r.sel = i
+		}
+	}
+}
+
+// refreshRow recomputes the presence symbol and unread count of a contact
+// or room row.
+func (r *rosterView) refreshRow(row *rosterRow) {
+	u, th, a := r.u, r.u.theme, row.acct
+	row.symbol, row.color = th.presenceSymbol(account.ShowOffline, false)
+	row.unread = 0
+	if row.room {
+		if w := u.roomWin(a, row.jid); w != nil {
+			row.unread = w.unread
+			if w.room.state == muc.Joined {
+				row.symbol, row.color = th.presenceSymbol("", true)
+			}
+		}
+		return
+	}
+	b := a.best(row.key)
+	row.online = b != nil
+	if b != nil {
+		row.symbol, row.color = th.presenceSymbol(b.show, true)
+	}
+	if w := u.findWin(a, row.jid); w != nil {
+		row.unread = w.unread
+	}
+}
+
+// compareContacts orders the contacts of a group: online ones first, then
+// by name without case, then by JID.
+func compareContacts(x, y rosterRow) int {
+	if x.online != y.online {
+		if x.online {
+			return -1
+		}
+		return 1
+	}
+	if c := strings.Compare(x.lname, y.lname); c != 0 {
+		return c
+	}
+	return strings.Compare(x.key, y.key)
 }
 
 // rebuild computes the rows: per account (a header when there are several),
@@ -105,13 +263,9 @@ func newRosterView(u *UI) *rosterView {
 // contacts before offline ones, each by name; then the account's rooms.
 func (r *rosterView) rebuild() {
 	u := r.u
-	var selJID string
-	var selAcct *acctState
-	if r.sel >= 0 && r.sel < len(r.rows) {
-		selJID, selAcct = r.rows[r.sel].jid.String(), r.rows[r.sel].acct
-	}
+	selKey := r.selKey()
 	r.rows = r.rows[:0]
-	th := u.theme
+	clear(r.touched)
 	for _, a := range u.accts {
 		if len(u.accts) > 1 {
 			r.rows = append(r.rows, rosterRow{header: true, top: true, acct: a,
@@ -140,62 +294,30 @@ func (r *rosterView) rebuild() {
 			return strings.Compare(x, y)
 		})
 		for _, g := range names {
+			hdr := len(r.rows)
 			r.rows = append(r.rows, rosterRow{header: true, acct: a, text: g})
-			type ranked struct {
-				it     *account.RosterItem
-				online bool
-				name   string
-			}
-			list := make([]ranked, 0, len(groups[g]))
 			for _, it := range groups[g] {
-				name := it.Name
-				if name == "" {
-					name = it.JID.String()
+				row := rosterRow{acct: a, jid: it.JID, key: it.JID.String(), text: it.Name, hdr: hdr}
+				if row.text == "" {
+					row.text = row.key
 				}
-				list = append(list, ranked{it, a.best(it.JID.String()) != nil, name})
-			}
-			slices.SortFunc(list, func(x, y ranked) int {
-				if x.online != y.online {
-					if x.online {
-						return -1
-					}
-					return 1
-				}
-				if c := strings.Compare(strings.ToLower(x.name), strings.ToLower(y.name)); c != 0 {
-					return c
-				}
-				return strings.Compare(x.it.JID.String(), y.it.JID.String())
-			})
-			for _, c := range list {
-				row := rosterRow{acct: a, jid: c.it.JID, text: c.name}
-				if b := a.best(c.it.JID.String()); b != nil {
-					row.symbol, row.color = th.presenceSymbol(b.show, true)
-				} else {
-					row.symbol, row.color = th.presenceSymbol(account.ShowOffline, false)
-				}
-				if w := u.findWin(a, c.it.JID); w != nil {
-					row.unread = w.unread
-				}
+				row.lname = strings.ToLower(row.text)
+				r.refreshRow(&row)
 				r.rows = append(r.rows, row)
 			}
+			slices.SortFunc(r.rows[hdr+1:], compareContacts)
 		}
 		r.rows = append(r.rows, u.roomRows(a)...)
 	}
-	r.sel = -1
-	for i, row := range r.rows {
-		if !row.header && row.acct == selAcct && row.jid.String() == selJID {
-			r.sel = i
-		}
-	}
+	r.reindex(selKey)
 	r.dirty = false
+	r.rebuilds++
 }
 
 // Draw implements tview.Primitive.
 func (r *rosterView) Draw(scr tcell.Screen) {
 	r.Box.DrawForSubclass(scr, r)
-	if r.dirty {
-		r.rebuild()
-	}
+	r.sync()
 	x, y, w, h := r.GetInnerRect()
 	th := r.u.theme
 	base := th.base()
@@ -250,9 +372,7 @@ func (r *rosterView) Draw(scr tcell.Screen) {
 // the conversation and gives the focus back to the input line, Esc returns.
 func (r *rosterView) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
 	return r.WrapInputHandler(func(ev *tcell.EventKey, setFocus func(tview.Primitive)) {
-		if r.dirty {
-			r.rebuild()
-		}
+		r.sync()
 		switch {
 		case ev.Key() == tcell.KeyDown || ev.Key() == tcell.KeyRune && ev.Rune() == 'j':
 			r.move(1)

@@ -77,7 +77,7 @@ func (u *UI) show(i int) {
 	w := u.wins[i]
 	w.unread, w.highlight = 0, 0
 	u.comp.reset()
-	u.roster.dirty = true
+	u.roster.touch(w.acct, w.peer) // its unread count (roster.go)
 }
 
 // showWin makes w current.
@@ -132,7 +132,7 @@ func (u *UI) add(w *window, e *entry, unread bool) {
 		if e.kind == lineHigh || e.kind == lineError {
 			w.highlight++
 		}
-		u.roster.dirty = true
+		u.roster.touch(w.acct, w.peer) // its unread count (roster.go)
 	}
 }
 
