@@ -122,9 +122,9 @@ type visible struct {
 	r row
 }
 
-// Draw implements tview.Primitive.
+// Draw implements tview.Primitive. It paints every cell of its rectangle
+// itself, so it skips the Box's background fill.
 func (c *convoView) Draw(scr tcell.Screen) {
-	c.Box.DrawForSubclass(scr, c)
 	x, y, w, h := c.GetInnerRect()
 	c.width, c.height = w, h
 	th := c.u.theme

@@ -181,7 +181,12 @@ func TestCommandsCallAccount(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("calls:\n%q\nwant\n%q", got, want)
 	}
-	h.waitFor("zed window current", func() bool { return h.u.curWin().peer.String() == "zed@example.org" })
+	// The sent message comes back as an event after the call: wait for it,
+	// or it could reopen the window after the /close below.
+	h.waitFor("zed window current with the sent message", func() bool {
+		w := h.u.curWin()
+		return w.peer.String() == "zed@example.org" && w.buf.len() > 0 && strings.HasSuffix(w.buf.at(w.buf.len()-1).text, "hi zed")
+	})
 	// /info, /close, /clear, /help.
 	h.typeText("/info alice@example.org")
 	h.key(tcell.KeyEnter, 0, 0)

@@ -314,9 +314,9 @@ func (r *rosterView) rebuild() {
 	r.rebuilds++
 }
 
-// Draw implements tview.Primitive.
+// Draw implements tview.Primitive. It paints every cell of its rectangle
+// itself, so it skips the Box's background fill.
 func (r *rosterView) Draw(scr tcell.Screen) {
-	r.Box.DrawForSubclass(scr, r)
 	r.sync()
 	x, y, w, h := r.GetInnerRect()
 	th := r.u.theme
