@@ -65,10 +65,15 @@ type Options struct {
 
 // Limits on what the UI keeps.
 const (
-	maxEntries   = 10000    // lines kept per window
-	maxBody      = 16 << 10 // bytes of one message body shown
-	maxDrain     = 1000     // events applied per redraw, so keys interleave with floods
-	defaultFrame = 16 * time.Millisecond
+	maxEntries = 10000    // lines kept per window
+	maxBody    = 16 << 10 // bytes of one message body shown
+	maxDrain   = 1000     // events applied per redraw, so keys interleave with floods
+	// defaultFrame is the least time between two event-driven redraws. An
+	// event after a quiet spell is drawn at once; a trickle of messages
+	// (tens a second) is drawn ten times a second, not once per message:
+	// every frame redraws and diffs the whole screen. Keys do not wait for
+	// it: tview draws after each key on its own.
+	defaultFrame = 100 * time.Millisecond
 )
 
 // UI is the terminal user interface. Create it with New, feed it with Post,
