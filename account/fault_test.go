@@ -26,6 +26,7 @@ var faultsFlag = flag.Int("faults", 0, "number of randomized faults in TestFault
 // Fault test timing: a short keepalive so a hung link is found quickly, and
 // a stream-management hibernation time the "stopped" fault outlasts.
 const (
+	stableAfter    = 10 * time.Second // account's backoff reset (reconnect.go)
 	faultKeepalive = 3 * time.Second
 	faultSMTimeout = 4 * time.Second
 	perRound       = 3 // messages each side sends before and during each fault
@@ -282,8 +283,12 @@ func TestFaults(t *testing.T) {
 	kinds := []string{"kill", "cut", "hang", "stop"}
 	var total tally
 	var recoveries []time.Duration
+	lastOnline := time.Now()
 	for i := 1; i <= n; i++ {
 		kind := kinds[rng.IntN(len(kinds))]
+		// Faults come after a stable connection (the backoff starts over
+		// then); a link flapping faster is answered with growing delays.
+		time.Sleep(time.Until(lastOnline.Add(stableAfter + 500*time.Millisecond)))
 		a0, p0 := r.nextA+1, r.nextP+1
 		r.sendA(perRound)
 		r.sendP(perRound)
@@ -334,6 +339,7 @@ func TestFaults(t *testing.T) {
 		total.lost += tl.lost
 		total.dup += tl.dup
 		recoveries = append(recoveries, on.at.Sub(end))
+		lastOnline = on.at
 		t.Logf("fault %2d %-4s lasted %5.1fs: sent %d, received %d, lost %d, duplicated %d; online %5.2fs after the fault's end (%s)",
 			i, kind, end.Sub(began).Seconds(), tl.sent, tl.received, tl.lost, tl.dup, on.at.Sub(end).Seconds(), on.text)
 	}

@@ -17,7 +17,7 @@ const (
 	backoffBase  = time.Second
 	backoffCap   = 60 * time.Second
 	backoffFloor = 100 * time.Millisecond
-	stableAfter  = 60 * time.Second
+	stableAfter  = 10 * time.Second // online this long: the next loss is a new outage
 	ackWait      = time.Second // at a clean close, how long to wait for the server's last <a/>
 )
 
