@@ -18,7 +18,7 @@ const (
 	backoffCap   = 60 * time.Second
 	backoffFloor = 100 * time.Millisecond
 	stableAfter  = 10 * time.Second // online this long: the next loss is a new outage
-	ackWait      = time.Second // at a clean close, how long to wait for the server's last <a/>
+	ackWait      = time.Second      // at a clean close, how long to wait for the server's last <a/>
 )
 
 // reconnState is the reconnect machinery's part of an Account. Its fields
