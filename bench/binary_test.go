@@ -49,6 +49,20 @@ func TestBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The floor of (a): tmux starting a server and a pane that prints a
+	// line, seen by capture-pane; and starting the binary for --version.
+	report(t, "tmux_floor", tmuxFloor(t).Seconds(), "s")
+	var runs []time.Duration
+	for i := 0; i < 5; i++ {
+		t0 := time.Now()
+		if err := exec.Command(bin, "--version").Run(); err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, time.Since(t0))
+	}
+	med, _, _ := percentiles(runs)
+	report(t, "exec_version", med.Seconds()*1000, "ms")
+
 	// (a) start to roster shown.
 	sock := filepath.Join(mustTemp(t), "s")
 	tmux := func(args ...string) (string, error) {
@@ -93,6 +107,25 @@ func TestBinary(t *testing.T) {
 	report(t, "rss_after_connect", rss, "MB")
 	report(t, "hwm_after_connect", hwm, "MB")
 
+	// Key echo through tmux: type x, poll the input line until it shows,
+	// erase it. First without a flood: the floor of (d).
+	echo := func() time.Duration {
+		t0 := time.Now()
+		tmux("send-keys", "-t", "b", "-l", "x")
+		waitScreen("echo", func(s string) bool { return inputLine(s) == "x" })
+		d := time.Since(t0)
+		tmux("send-keys", "-t", "b", "C-u")
+		waitScreen("erase", func(s string) bool { return inputLine(s) == "" })
+		return d
+	}
+	var idle []time.Duration
+	for i := 0; i < 30; i++ {
+		idle = append(idle, echo())
+		time.Sleep(50 * time.Millisecond)
+	}
+	med, _, _ = percentiles(idle)
+	report(t, "tmux_echo_idle_p50", float64(med.Microseconds())/1000, "ms")
+
 	// (c) CPU to ingest 10,000 messages, and (d) key echo meanwhile.
 	snd := startSender(t, s, sender)
 	cpu0 := cpuOf(t, pid)
@@ -123,14 +156,7 @@ func TestBinary(t *testing.T) {
 		if time.Since(floodStart) > 5*time.Minute {
 			t.Fatal("flood not stored within 5 minutes")
 		}
-		// Key echo through tmux: type x, poll the input line until it
-		// shows, erase it.
-		t0 := time.Now()
-		tmux("send-keys", "-t", "b", "-l", "x")
-		waitScreen("echo", func(s string) bool { return inputLine(s) == "x" })
-		echoes = append(echoes, time.Since(t0))
-		tmux("send-keys", "-t", "b", "C-u")
-		waitScreen("erase", func(s string) bool { return inputLine(s) == "" })
+		echoes = append(echoes, echo())
 		time.Sleep(100 * time.Millisecond)
 	}
 	floodWall := time.Since(floodStart)
@@ -157,6 +183,26 @@ func TestBinary(t *testing.T) {
 			break
 		}
 	}
+}
+
+// tmuxFloor is how long tmux takes from new-session (a new server) to a
+// capture-pane showing what the pane's command printed.
+func tmuxFloor(t *testing.T) time.Duration {
+	sock := filepath.Join(mustTemp(t), "f")
+	defer exec.Command("tmux", "-S", sock, "kill-server").Run()
+	t0 := time.Now()
+	if err := exec.Command("tmux", "-S", sock, "-f", "/dev/null", "new-session", "-d", "-s", "f", "-x", "120", "-y", "40",
+		"env -i TERM=tmux-256color sh -c 'echo ready; sleep 60'").Run(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		out, _ := exec.Command("tmux", "-S", sock, "capture-pane", "-p", "-t", "f").Output()
+		if strings.Contains(string(out), "ready") {
+			return time.Since(t0)
+		}
+	}
+	t.Fatal("tmux pane never showed its output")
+	return 0
 }
 
 // inputLine is the text of the input line (the last row, right of the

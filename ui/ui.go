@@ -68,12 +68,15 @@ const (
 	maxEntries = 10000    // lines kept per window
 	maxBody    = 16 << 10 // bytes of one message body shown
 	maxDrain   = 1000     // events applied per redraw, so keys interleave with floods
-	// defaultFrame is the least time between two event-driven redraws. An
-	// event after a quiet spell is drawn at once; a trickle of messages
-	// (tens a second) is drawn ten times a second, not once per message:
-	// every frame redraws and diffs the whole screen. Keys do not wait for
-	// it: tview draws after each key on its own.
-	defaultFrame = 100 * time.Millisecond
+	// Frame pacing of event-driven redraws (pump). An event after a quiet
+	// spell is drawn at once, the next one defaultFrame later at the
+	// earliest; while events keep coming (each less than streamFrame after
+	// the pump was ready for it), redraws are streamFrame apart: a trickle of
+	// tens of messages a second costs ten frames a second, not one per
+	// message (every frame redraws and diffs the whole screen). Keys do
+	// not wait for this: tview draws after each key on its own.
+	defaultFrame = 16 * time.Millisecond
+	streamFrame  = 100 * time.Millisecond
 )
 
 // UI is the terminal user interface. Create it with New, feed it with Post,
@@ -93,7 +96,7 @@ type UI struct {
 	closed bool
 	wake   chan struct{}
 
-	frameGap time.Duration // minimum time between two event-driven redraws
+	frameGap time.Duration // minimum time between two event-driven redraws; 0: no pacing (tests)
 	draws    atomic.Int64  // redraws done (test and benchmark hook)
 	applied  atomic.Int64  // events applied (test and benchmark hook)
 	onDraw   func()        // test hook, called after each draw on the tview goroutine
@@ -255,15 +258,18 @@ func (u *UI) quit() {
 	go u.app.Stop()
 }
 
-// pump turns wake-ups into queued drain-and-draw updates, one at a time and
-// at most one per frameGap.
+// pump turns wake-ups into queued drain-and-draw updates, one at a time,
+// paced as defaultFrame and streamFrame say.
 func (u *UI) pump(stop <-chan struct{}) {
+	var ready time.Time // when the pump last began to wait for a wake-up
 	for {
 		select {
 		case <-u.wake:
 		case <-stop:
 			return
 		}
+		// Events keep coming when this one came soon after the last frame.
+		stream := !ready.IsZero() && time.Since(ready) < streamFrame
 		done := make(chan struct{})
 		// QueueUpdateDraw blocks until the tview loop ran it; if the loop
 		// stops first it never returns, so it gets its own goroutine.
@@ -277,7 +283,11 @@ func (u *UI) pump(stop <-chan struct{}) {
 			return
 		}
 		if u.frameGap > 0 {
-			t := time.NewTimer(u.frameGap)
+			gap := u.frameGap
+			if stream {
+				gap = max(gap, streamFrame)
+			}
+			t := time.NewTimer(gap)
 			select {
 			case <-t.C:
 			case <-stop:
@@ -285,6 +295,7 @@ func (u *UI) pump(stop <-chan struct{}) {
 				return
 			}
 		}
+		ready = time.Now()
 	}
 }
 

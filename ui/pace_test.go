@@ -1,0 +1,47 @@
+package ui
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"parley/account"
+)
+
+// TestFramePacing posts a trickle of messages (one every 5 ms for 1.5 s,
+// as a busy contact or room would) and counts event-driven redraws: with
+// streamFrame pacing that is about ten a second, not one per message. The
+// count can only be lower on a slow machine, so the bound is safe; and no
+// message is lost to the pacing.
+func TestFramePacing(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 100, 30, f)
+	h.post(account.StateEvent{Base: account.Base{Account: f.j}, State: account.Online})
+	peer := jid.MustParse("trickle@example.org/x")
+	msg := func(i int) account.Event {
+		return account.MessageEvent{Base: account.Base{Account: f.j}, Msg: account.Message{
+			From: peer, To: f.j, Type: "chat", Dir: account.In, Time: fixedNow(), Body: fmt.Sprintf("trickle %d", i)}}
+	}
+	h.post(msg(0))
+	h.sync(func() { h.u.show(1) })
+	time.Sleep(2 * streamFrame) // a quiet spell
+	const n = 300
+	before := h.u.draws.Load()
+	start := time.Now()
+	for i := 1; i <= n; i++ {
+		h.u.Post(msg(i))
+		time.Sleep(time.Until(start.Add(time.Duration(i) * 5 * time.Millisecond)))
+	}
+	h.waitFor("the last message applied", func() bool {
+		w := h.u.wins[1]
+		return w.buf.len() == n+1 && w.buf.at(n).text == "12:34 trickle@example.org: trickle 300"
+	})
+	draws := h.u.draws.Load() - before
+	elapsed := time.Since(start)
+	t.Logf("%d messages in %v cost %d redraws", n, elapsed, draws)
+	if limit := int64(elapsed/streamFrame) + 3; draws > limit {
+		t.Errorf("%d redraws for %d messages in %v, want at most %d", draws, n, elapsed, limit)
+	}
+}
