@@ -260,6 +260,9 @@ func TestIntegrationClientState(t *testing.T) {
 		defer r.mu.Unlock()
 		return r.csi.sent
 	})
+	// The server has read it (a round trip would not do: its answer is
+	// "important" and opens a flush window).
+	waitUntil(t, "the server reading <inactive/>", func() bool { return strings.Contains(s.Log(), "<inactive ") })
 	peer.SetPresence("away", "while-inactive", 0)
 	waitUntil(t, "the server holding the presence", func() bool { return strings.Contains(s.Log(), "Holding buffer") })
 	r.SetActive(true)
