@@ -129,9 +129,7 @@ func (c *convoView) Draw(scr tcell.Screen) {
 	c.width, c.height = w, h
 	th := c.u.theme
 	base := th.base()
-	for i := 0; i < h; i++ {
-		fill(scr, x, y+i, w, base)
-	}
+	blank(scr, x, y, w, h, base)
 	if w <= 0 || h <= 0 {
 		return
 	}

@@ -36,6 +36,19 @@ func fill(scr tcell.Screen, x, y, w int, st tcell.Style) {
 	}
 }
 
+// blank paints the w×h cells from (x, y) in style st, for a widget's own
+// area before it draws on it. tview clears the screen to the default style
+// before every frame, so in that style (the default theme) there is nothing
+// to paint: filling cell by cell was an eighth of the CPU of a frame.
+func blank(scr tcell.Screen, x, y, w, h int, st tcell.Style) {
+	if st == tcell.StyleDefault {
+		return
+	}
+	for i := 0; i < h; i++ {
+		fill(scr, x, y+i, w, st)
+	}
+}
+
 // row is one screen row of a wrapped text: the bytes [from, to) of the text,
 // drawn after indent cells.
 type row struct {

@@ -91,6 +91,17 @@ type rosterRow struct {
 	lname  string // text in lower case
 	hdr    int
 	moving bool // scratch flag of sync
+
+	cut  string // text truncated to cutW cells, kept between draws
+	cutW int
+}
+
+// fit returns the row's text truncated to w cells.
+func (row *rosterRow) fit(w int) string {
+	if row.cut == "" || row.cutW != w {
+		row.cut, row.cutW = sanitize.Truncate(row.text, w), w
+	}
+	return row.cut
 }
 
 // rowKey identifies the rows of one contact or room.
@@ -322,8 +333,8 @@ func (r *rosterView) Draw(scr tcell.Screen) {
 	th := r.u.theme
 	base := th.base()
 	w-- // the last column is the separator
+	blank(scr, x, y, w, h, base)
 	for i := 0; i < h; i++ {
-		fill(scr, x, y+i, w, base)
 		scr.Put(x+w, y+i, "│", base.Foreground(th.Offline))
 	}
 	if r.sel >= 0 {
@@ -337,7 +348,7 @@ func (r *rosterView) Draw(scr tcell.Screen) {
 	r.offset = max(0, min(r.offset, len(r.rows)-h))
 	focused := r.HasFocus()
 	for i := 0; i < h && r.offset+i < len(r.rows); i++ {
-		row := r.rows[r.offset+i]
+		row := &r.rows[r.offset+i]
 		yy := y + i
 		if row.header {
 			st := base.Foreground(th.Header).Bold(true)
@@ -347,7 +358,7 @@ func (r *rosterView) Draw(scr tcell.Screen) {
 			} else if len(r.u.accts) > 1 {
 				indent = 1 // groups are indented under their account
 			}
-			put(scr, x+indent, yy, w-indent, sanitize.Truncate(row.text, w-indent), st)
+			put(scr, x+indent, yy, w-indent, row.fit(w-indent), st)
 			continue
 		}
 		st := base
@@ -360,8 +371,8 @@ func (r *rosterView) Draw(scr tcell.Screen) {
 		if row.unread > 0 {
 			tail = " " + strconv.Itoa(row.unread)
 		}
-		room := x + w - col - 1 - sanitize.Width(tail)
-		col = put(scr, col+1, yy, room, sanitize.Truncate(row.text, room), st)
+		room := x + w - col - 1 - len(tail) // digits and a space: one cell each
+		col = put(scr, col+1, yy, room, row.fit(room), st)
 		if tail != "" {
 			put(scr, col, yy, x+w-col, tail, st.Foreground(th.Activity).Bold(true))
 		}
