@@ -87,7 +87,10 @@ func cmdRoster(u *UI, c *call) error {
 		return err
 	}
 	item := account.RosterItem{JID: j}
-	if old, ok := a.items[j.String()]; ok {
+	if pending, ok := a.edits[j.String()]; ok {
+		item.Name = pending.Name
+		item.Groups = slices.Clone(pending.Groups)
+	} else if old, ok := a.items[j.String()]; ok {
 		item.Name = old.Name
 		item.Groups = slices.Clone(old.Groups)
 	}
@@ -98,6 +101,7 @@ func cmdRoster(u *UI, c *call) error {
 			item.Name = rest
 		}
 	case sub == "remove" && len(args) == 1:
+		delete(a.edits, j.String())
 		u.async(c.win, func(ctx context.Context) (string, error) {
 			return "removed " + j.String() + " from the roster", a.a.RosterRemove(ctx, j)
 		})
@@ -109,6 +113,7 @@ func cmdRoster(u *UI, c *call) error {
 	default:
 		return errUsage
 	}
+	a.edits[j.String()] = item
 	u.async(c.win, func(ctx context.Context) (string, error) {
 		if err := a.a.RosterSet(ctx, item); err != nil {
 			return "", err

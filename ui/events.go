@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"mellium.im/xmpp/jid"
@@ -99,9 +100,13 @@ func (u *UI) applyState(a *acctState, ev account.StateEvent) {
 func (u *UI) applyRoster(a *acctState, ev account.RosterEvent) {
 	if ev.Full {
 		clear(a.items)
+		clear(a.edits)
 	}
 	for _, it := range ev.Items {
 		key := it.JID.Bare().String()
+		if e, ok := a.edits[key]; ok && e.Name == it.Name && slices.Equal(e.Groups, it.Groups) {
+			delete(a.edits, key) // the server has what we asked for
+		}
 		if it.Subscription == "remove" {
 			delete(a.items, key)
 			continue

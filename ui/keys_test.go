@@ -158,6 +158,7 @@ func TestCommandsCallAccount(t *testing.T) {
 		"/roster add new@example.org New Person",
 		"/roster nick alice@example.org Ally",
 		"/roster group alice@example.org Friends Family",
+		"/roster group new@example.org Work",
 		"/roster remove dave@example.org",
 		"/msg -a me@example.org zed@example.org hi zed",
 	} {
@@ -170,7 +171,9 @@ func TestCommandsCallAccount(t *testing.T) {
 		"sub subscribe new@example.org",
 		`rosterset new@example.org "New Person" []`,
 		`rosterset alice@example.org "Ally" ["Friends"]`,
-		`rosterset alice@example.org "Alice" ["Friends" "Family"]`,
+		// Edits build on the previous edit before the server's push is back.
+		`rosterset alice@example.org "Ally" ["Friends" "Family"]`,
+		`rosterset new@example.org "New Person" ["Work"]`,
 		"rosterremove dave@example.org",
 		"send zed@example.org hi zed",
 	}

@@ -33,6 +33,10 @@ type acctState struct {
 	stateText string                          // sanitized
 	items     map[string]*account.RosterItem  // by bare JID; names and groups sanitized
 	pres      map[string]map[string]*resource // bare JID → resource → presence
+	// edits are roster items we asked the server to set whose push has not
+	// come back yet: the base for the next /roster edit of the same contact,
+	// so that "/roster add" then "/roster group" keeps the name.
+	edits map[string]account.RosterItem
 }
 
 func newAcctState(a Account) *acctState {
@@ -42,6 +46,7 @@ func newAcctState(a Account) *acctState {
 		state: a.State(),
 		items: make(map[string]*account.RosterItem),
 		pres:  make(map[string]map[string]*resource),
+		edits: make(map[string]account.RosterItem),
 	}
 }
 
