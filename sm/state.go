@@ -37,6 +37,7 @@ type HandledError struct {
 	Raw  string // the attribute as received, when it did not parse
 }
 
+// Error says what the server acknowledged and what we had sent.
 func (e *HandledError) Error() string {
 	if e.Raw != "" {
 		return fmt.Sprintf("sm: server sent invalid h %q", e.Raw)
