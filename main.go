@@ -253,15 +253,26 @@ func testLogin(ctx context.Context, a config.Account) error {
 		if !ok {
 			return
 		}
+		var err error
 		switch se.State {
 		case account.Online:
-			result <- nil
-		case account.Failed, account.Disconnected, account.Reconnecting: // the first failure is the answer
-			if se.Text != "" {
-				result <- errors.New(se.Text)
-			} else if se.Err != nil {
-				result <- se.Err
+		case account.Reconnecting: // the first failure is the answer
+			err = errors.New(se.Cause)
+		case account.Failed, account.Disconnected:
+			switch {
+			case se.Text != "":
+				err = errors.New(se.Text)
+			case se.Err != nil:
+				err = se.Err
+			default:
+				err = errors.New("disconnected")
 			}
+		default:
+			return
+		}
+		select { // only the first answer counts; never block the account
+		case result <- err:
+		default:
 		}
 	})
 	go acct.Run(ctx)

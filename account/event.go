@@ -93,6 +93,7 @@ type StateEvent struct {
 	State State
 	Err   error
 	Text  string
+	Cause string // for Reconnecting: why the connection was lost, without the retry plan of Text
 }
 
 // RosterItem is one contact of the roster.

@@ -199,12 +199,16 @@ func (a *Account) loop(ctx context.Context, done chan struct{}) (err error) {
 			return err
 		}
 		d, n := a.nextDelay()
+		cause := text
 		if d == 0 {
-			text = fmt.Sprintf("reconnecting now (attempt %d): %s", n, text)
+			text = fmt.Sprintf("reconnecting now (attempt %d): %s", n, cause)
 		} else {
-			text = fmt.Sprintf("reconnecting in %s (attempt %d): %s", roundDelay(d), n, text)
+			text = fmt.Sprintf("reconnecting in %s (attempt %d): %s", roundDelay(d), n, cause)
 		}
-		a.setState(Reconnecting, err, text)
+		a.mu.Lock()
+		a.state = Reconnecting
+		a.mu.Unlock()
+		a.emit(StateEvent{Base: a.base(), State: Reconnecting, Err: err, Text: text, Cause: cause})
 		if !a.waitWake(ctx, d) {
 			a.setState(Disconnected, nil, "disconnected")
 			return nil

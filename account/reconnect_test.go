@@ -132,7 +132,8 @@ func TestIntegrationReconnect(t *testing.T) {
 		r.rec.reset()
 		px.Cut()
 		st := r.waitNext(t, Online)
-		if st.State != Reconnecting || !strings.Contains(st.Text, "connection lost") {
+		if st.State != Reconnecting || !strings.Contains(st.Text, "connection lost") ||
+			!strings.Contains(st.Cause, "connection lost") || strings.Contains(st.Cause, "reconnecting") {
 			t.Fatalf("after a cut: %v %q", st.State, st.Text)
 		}
 		on := r.waitNext(t, Reconnecting, Connecting)
