@@ -1,0 +1,60 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"parley/config"
+	"parley/internal/prosodytest"
+)
+
+// TestFirstRunSetup starts the real binary with no config file: it asks for
+// the account in the terminal, logs in to check the answers, writes a
+// private config file and goes on to the client, online.
+func TestFirstRunSetup(t *testing.T) {
+	tmuxOrSkip(t)
+	s := prosodytest.Start(t)
+	s.AddUser(t, "me", "me-secret")
+	home := t.TempDir()
+
+	tm := startTmux(t, home, bin)
+	for _, step := range []struct{ prompt, answer string }{
+		{"Your XMPP address", "me@localhost"},
+		{"Password", "me-secret"},
+		{"Server host", s.Host},
+		{"TLS:", ""},
+		{"Port [5222]:", strconv.Itoa(s.Port)},
+		{"CA certificate file", s.CAFile},
+	} {
+		tm.waitFor(step.prompt, step.prompt)
+		tm.typeLine(step.answer)
+	}
+	tm.waitFor("online", "[me@localhost: online]")
+	if strings.Contains(tm.capture(), "me-secret") {
+		t.Error("the password was echoed")
+	}
+
+	path := filepath.Join(home, "config", "parley", "config.toml")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("config file mode %v, want 0600", fi.Mode().Perm())
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("the written config does not load: %v", err)
+	}
+	if a := cfg.Accounts[0]; a.JID.String() != "me@localhost" || a.Password != "me-secret" || a.Port != s.Port || a.CAFile != s.CAFile {
+		t.Errorf("written account %+v", a)
+	}
+	tm.typeLine("/quit")
+	if code := tm.exitCode(10 * time.Second); code != 0 {
+		t.Errorf("parley exited with status %d", code)
+	}
+}
