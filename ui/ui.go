@@ -224,7 +224,7 @@ func (u *UI) Run(ctx context.Context) error {
 		screen = s
 	}
 	u.screen = screen
-	u.app.SetScreen(screen)
+	u.app.SetScreen(newFrameScreen(screen)) // only changed cells reach the terminal (frame.go)
 	u.startIdle() // client state indication (idle.go)
 	screen.EnablePaste()
 

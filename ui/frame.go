@@ -1,0 +1,111 @@
+package ui
+
+import "github.com/gdamore/tcell/v2"
+
+// frameScreen is the screen tview draws on. tview clears the whole screen
+// before every frame and the widgets redraw it; tcell, seeing each cell go
+// blank and then back to its old text, marks every cell that holds text as
+// changed, so every frame sent the whole screen to the terminal again (a few
+// kilobytes per message or key, over SSH too, and a fifth of the CPU of a
+// flood). frameScreen turns Clear into "start a frame": it notes which cells
+// the frame draws, and at Show blanks only the cells it did not draw that
+// are not blank already. Cells drawn as they were stay unchanged for tcell,
+// and only what changed is sent.
+type frameScreen struct {
+	tcell.Screen
+	w, h     int
+	frame    uint32   // frame number, counting Clear calls
+	drawn    []uint32 // for each cell, the frame that last drew it
+	clearing bool     // a frame started by Clear is being drawn
+}
+
+func newFrameScreen(s tcell.Screen) *frameScreen { return &frameScreen{Screen: s} }
+
+// Clear implements tcell.Screen: it starts a frame.
+func (s *frameScreen) Clear() {
+	w, h := s.Screen.Size()
+	if w != s.w || h != s.h || s.drawn == nil {
+		s.w, s.h = w, h
+		s.drawn = make([]uint32, w*h)
+		s.frame = 0
+	}
+	s.frame++
+	if s.frame == 0 { // wrapped around
+		clear(s.drawn)
+		s.frame = 1
+	}
+	s.clearing = true
+}
+
+// mark notes that width cells from (x, y) were drawn in this frame.
+func (s *frameScreen) mark(x, y, width int) {
+	if y < 0 || y >= s.h {
+		return
+	}
+	for i := x; i < x+width; i++ {
+		if i >= 0 && i < s.w {
+			s.drawn[y*s.w+i] = s.frame
+		}
+	}
+}
+
+// Put implements tcell.Screen.
+func (s *frameScreen) Put(x, y int, str string, st tcell.Style) (string, int) {
+	rest, width := s.Screen.Put(x, y, str, st)
+	s.mark(x, y, width)
+	return rest, width
+}
+
+// SetContent implements tcell.Screen.
+func (s *frameScreen) SetContent(x, y int, primary rune, combining []rune, st tcell.Style) {
+	s.Put(x, y, string(append([]rune{primary}, combining...)), st)
+}
+
+// SetCell implements tcell.Screen.
+func (s *frameScreen) SetCell(x, y int, st tcell.Style, ch ...rune) {
+	if len(ch) > 0 {
+		s.SetContent(x, y, ch[0], ch[1:], st)
+	}
+}
+
+// PutStr implements tcell.Screen.
+func (s *frameScreen) PutStr(x, y int, str string) {
+	s.PutStrStyled(x, y, str, tcell.StyleDefault)
+}
+
+// PutStrStyled implements tcell.Screen.
+func (s *frameScreen) PutStrStyled(x, y int, str string, st tcell.Style) {
+	w, _ := s.Screen.Size()
+	for str != "" && x < w {
+		var width int
+		str, width = s.Put(x, y, str, st)
+		if width == 0 {
+			break
+		}
+		x += width
+	}
+}
+
+// Fill implements tcell.Screen: every cell is drawn.
+func (s *frameScreen) Fill(r rune, st tcell.Style) {
+	s.Screen.Fill(r, st)
+	s.clearing = false
+}
+
+// Show implements tcell.Screen: cells this frame did not draw become blank,
+// then tcell sends what changed.
+func (s *frameScreen) Show() {
+	if s.clearing {
+		s.clearing = false
+		for i, f := range s.drawn {
+			if f == s.frame {
+				continue
+			}
+			x, y := i%s.w, i/s.w
+			if str, st, _ := s.Screen.Get(x, y); str != " " || st != tcell.StyleDefault {
+				s.Screen.Put(x, y, " ", tcell.StyleDefault)
+			}
+		}
+	}
+	s.Screen.Show()
+}

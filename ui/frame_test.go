@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/gdamore/tcell/v2/terminfo"
+)
+
+// recTty is a terminal that records what tcell writes to it and never has
+// input: the real tcell terminal screen runs on it.
+type recTty struct {
+	w, h int
+	mu   sync.Mutex
+	out  bytes.Buffer
+	stop chan struct{}
+	once sync.Once
+}
+
+func newRecTty(w, h int) *recTty { return &recTty{w: w, h: h, stop: make(chan struct{})} }
+
+func (t *recTty) Start() error             { return nil }
+func (t *recTty) Stop() error              { t.once.Do(func() { close(t.stop) }); return nil }
+func (t *recTty) Drain() error             { return t.Stop() } // ends a blocked Read, as tcell expects
+func (t *recTty) NotifyResize(func())      {}
+func (t *recTty) Close() error             { return t.Stop() }
+func (t *recTty) Read([]byte) (int, error) { <-t.stop; return 0, io.EOF }
+func (t *recTty) WindowSize() (tcell.WindowSize, error) {
+	return tcell.WindowSize{Width: t.w, Height: t.h}, nil
+}
+func (t *recTty) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.out.Write(p)
+}
+
+// sent returns and forgets what was written.
+func (t *recTty) sent() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.out.String()
+	t.out.Reset()
+	return s
+}
+
+// terminal returns tcell's real terminal screen on a recording tty.
+func terminal(t testing.TB, w, h int) (tcell.Screen, *recTty) {
+	t.Helper()
+	ti, err := terminfo.LookupTerminfo("xterm-256color")
+	if err != nil {
+		t.Skip("no xterm-256color terminfo:", err)
+	}
+	tty := newRecTty(w, h)
+	scr, err := tcell.NewTerminfoScreenFromTtyTerminfo(tty, ti)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := scr.Init(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(scr.Fini)
+	return scr, tty
+}
+
+// TestFrameScreen draws frames the way tview does (Clear, draw, Show) on
+// the real terminal screen and checks what reaches the terminal: nothing
+// of an unchanged frame, only the change of a changed one, and blanks for
+// what a frame no longer draws (wide characters included).
+func TestFrameScreen(t *testing.T) {
+	scr, tty := terminal(t, 80, 24)
+	fs := newFrameScreen(scr)
+	rows := make([]string, 20)
+	for i := range rows {
+		rows[i] = strings.Repeat(string(rune('a'+i)), 60)
+	}
+	draw := func(rows []string) string {
+		fs.Clear()
+		for y, r := range rows {
+			fs.PutStrStyled(0, y, r, tcell.StyleDefault.Foreground(tcell.ColorGreen))
+		}
+		fs.Show()
+		return tty.sent()
+	}
+	if first := draw(rows); !strings.Contains(first, rows[3]) {
+		t.Fatalf("first frame lacks row 3: %q", first)
+	}
+	if again := draw(rows); len(again) > 64 || strings.Contains(again, "aaaa") {
+		t.Errorf("an unchanged frame sent text (%d bytes): %q", len(again), again)
+	}
+	changed := append([]string(nil), rows...)
+	changed[5] = strings.Repeat("f", 30) + "X" + strings.Repeat("f", 29)
+	changed = changed[:18] // rows 18 and 19 are not drawn any more
+	out := draw(changed)
+	if !strings.Contains(out, "X") || strings.Contains(out, strings.Repeat("f", 10)) {
+		t.Errorf("a one-cell change sent %q", out)
+	}
+	for _, y := range []int{18, 19} {
+		for x := 0; x < 60; x++ {
+			if s, st, _ := scr.Get(x, y); s != " " || st != tcell.StyleDefault {
+				t.Fatalf("cell %d,%d not blanked: %q", x, y, s)
+			}
+		}
+	}
+	// Wide characters: kept whole while drawn, blanked when gone.
+	wide := []string{"日本語 text"}
+	draw(wide)
+	if again := draw(wide); strings.Contains(again, "日") {
+		t.Errorf("unchanged wide text sent again: %q", again)
+	}
+	if s, _, w := scr.Get(0, 0); s != "日" || w != 2 {
+		t.Errorf("cell 0,0 = %q width %d, want 日 width 2", s, w)
+	}
+	draw(nil)
+	for x := 0; x < 12; x++ {
+		if s, _, _ := scr.Get(x, 0); s != " " {
+			t.Errorf("cell %d,0 = %q after the text is gone, want blank", x, s)
+		}
+	}
+}
+
+// BenchmarkFrameBytes is what one unchanged 120x40 frame of text costs
+// through frameScreen, and, in bytes/frame, what reaches the terminal.
+func BenchmarkFrameBytes(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		frame bool
+	}{{"tcell", false}, {"frameScreen", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			scr, tty := terminal(b, 120, 40)
+			var s tcell.Screen = scr
+			if c.frame {
+				s = newFrameScreen(scr)
+			}
+			line := strings.Repeat("some text ", 9)
+			n := 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				s.Clear()
+				for y := 0; y < 40; y++ {
+					s.PutStrStyled(0, y, line, tcell.StyleDefault)
+				}
+				s.Show()
+				n += len(tty.sent())
+			}
+			b.ReportMetric(float64(n)/float64(b.N), "bytes/frame")
+		})
+	}
+}
