@@ -106,6 +106,9 @@ func TestBinary(t *testing.T) {
 	rss, hwm := memory(t, pid)
 	report(t, "rss_after_connect", rss, "MB")
 	report(t, "hwm_after_connect", hwm, "MB")
+	anon, file := memoryParts(t, pid)
+	report(t, "rss_anon_after_connect", anon, "MB")
+	report(t, "rss_file_after_connect", file, "MB")
 
 	// Key echo through tmux: type x, poll the input line until it shows,
 	// erase it. First without a flood: the floor of (d).
@@ -292,6 +295,29 @@ func memory(t *testing.T, pid int) (rss, hwm float64) {
 		}
 	}
 	return rss, hwm
+}
+
+// memoryParts returns RssAnon (heap, stacks, runtime) and RssFile (the
+// binary's pages) of pid in MB.
+func memoryParts(t *testing.T, pid int) (anon, file float64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "RssAnon:":
+			anon = kb / 1024
+		case "RssFile:":
+			file = kb / 1024
+		}
+	}
+	return anon, file
 }
 
 // cpuOf returns utime+stime of pid in seconds (from /proc/PID/stat, in
