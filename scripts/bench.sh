@@ -23,7 +23,7 @@ PARLEY_BENCH=1 PARLEY_BENCH_RATE=2000 go test -run TestKeyEchoInProcess -count 1
 	grep '^BENCH' | sed 's/^BENCH inproc_/BENCH paced2000_/' | tee -a "$out" >&2
 if [ "${1:-}" != quick ]; then
 	echo "== the real binary in tmux against Prosody (2,000 contacts, 10,000 messages)" >&2
-	PARLEY_BENCH=1 go test -run TestBinary -count 1 -timeout 15m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
+	PARLEY_BENCH=1 go test -run 'TestBinary|TestStartBreakdown' -count 1 -timeout 15m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
 fi
 
 fig() { awk -v n="$1" '$1 == "BENCH" && $2 == n { printf "%s %s", $3, $4; found = 1 } END { if (!found) printf "-" }' "$out"; }
@@ -34,12 +34,16 @@ cat <<TABLE
 | figure (issue 2) | parley | target | mcabber 1.1 |
 |---|---|---|---|
 | start to roster shown, 2,000 contacts (binary in tmux) | $(fig start_to_roster) | under 0.3 s | 0.40 s |
+| of which tmux itself (new server, pane, capture) / exec of parley --version | $(fig tmux_floor) / $(fig exec_version) | | |
+| in process: login and roster fetch / roster drawn / online drawn | $(fig start_roster_event) / $(fig start_roster_drawn) / $(fig start_online_drawn) | | |
 | resident memory after connect (VmRSS / VmHWM) | $(fig rss_after_connect) / $(fig hwm_after_connect) | under 18 MB | 18 MB |
+| of which anonymous (heap, stacks) / file (the binary) | $(fig rss_anon_after_connect) / $(fig rss_file_after_connect) | | |
 | CPU for 10,000 incoming 1:1 messages (binary, via Prosody) | $(fig flood_cpu) in $(fig flood_wall) ($(fig flood_rate)) | under 1 s | 6.5 s |
 | CPU for 10,000 messages, in-process ceiling (chatlog+history+UI) | $(fig inproc_flood_cpu) in $(fig inproc_flood_wall) | | |
 | pipeline per message (BenchmarkPipeline) | $(gob BenchmarkPipeline ns/op) | | |
 | stanza decoding per message (account BenchmarkIngest) | $(gob BenchmarkIngest ns/op) | | |
 | key echo during the flood, tmux (p50 / p99 / max) | $(fig tmux_echo_p50) / $(fig tmux_echo_p99) / $(fig tmux_echo_max) | under 20 ms | 26 ms |
+| key echo without a flood, tmux (p50: the measurement's floor) | $(fig tmux_echo_idle_p50) | | |
 | key echo in process, full-speed flood (p50 / p99 / max) | $(fig inproc_echo_p50) / $(fig inproc_echo_p99) / $(fig inproc_echo_max) | | |
 | key echo in process, 2,000 msg/s (p50 / p99 / max) | $(fig paced2000_echo_p50) / $(fig paced2000_echo_p99) / $(fig paced2000_echo_max) | | |
 | memory after the flood (VmRSS / VmHWM) | $(fig rss_after_flood) / $(fig hwm_after_flood) | | |
