@@ -91,10 +91,11 @@ type UI struct {
 	loc    *time.Location   // zone for message times; tests use UTC
 
 	// Event queue, shared with posting goroutines.
-	mu     sync.Mutex
-	queue  []account.Event
-	closed bool
-	wake   chan struct{}
+	mu      sync.Mutex
+	queue   []account.Event
+	backlog bool // the last drain left events for the next frame
+	closed  bool
+	wake    chan struct{}
 
 	frameGap time.Duration // minimum time between two event-driven redraws; 0: no pacing (tests)
 	draws    atomic.Int64  // redraws done (test and benchmark hook)
@@ -225,7 +226,7 @@ func (u *UI) Run(ctx context.Context) error {
 	}
 	u.screen = screen
 	u.app.SetScreen(newFrameScreen(screen)) // only changed cells reach the terminal (frame.go)
-	u.startIdle() // client state indication (idle.go)
+	u.startIdle()                           // client state indication (idle.go)
 	screen.EnablePaste()
 
 	stop := make(chan struct{})
@@ -284,7 +285,12 @@ func (u *UI) pump(stop <-chan struct{}) {
 		}
 		if u.frameGap > 0 {
 			gap := u.frameGap
-			if stream {
+			u.mu.Lock()
+			backlog := u.backlog
+			u.mu.Unlock()
+			if stream && !backlog {
+				// A backlog (more than maxDrain events: a burst, an
+				// archive catch-up) is drained at the short gap.
 				gap = max(gap, streamFrame)
 			}
 			t := time.NewTimer(gap)
@@ -304,6 +310,7 @@ func (u *UI) pump(stop <-chan struct{}) {
 func (u *UI) drain() {
 	u.mu.Lock()
 	batch := u.queue
+	u.backlog = len(batch) > maxDrain
 	if len(batch) > maxDrain {
 		rest := make([]account.Event, len(batch)-maxDrain)
 		copy(rest, batch[maxDrain:])
