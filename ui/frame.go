@@ -8,14 +8,17 @@ import "github.com/gdamore/tcell/v2"
 // changed, so every frame sent the whole screen to the terminal again (a few
 // kilobytes per message or key, over SSH too, and a fifth of the CPU of a
 // flood). frameScreen turns Clear into "start a frame": it notes which cells
-// the frame draws, and at Show blanks only the cells it did not draw that
-// are not blank already. Cells drawn as they were stay unchanged for tcell,
-// and only what changed is sent.
+// the frame draws, and at Show blanks the cells an earlier frame drew that
+// this one did not. Cells drawn as they were stay unchanged for tcell, and
+// only what changed is sent. After each Show, every cell the shown frame did
+// not draw is blank: so only cells drawn since the last Show need a look.
 type frameScreen struct {
 	tcell.Screen
 	w, h     int
 	frame    uint32   // frame number, counting Clear calls
 	drawn    []uint32 // for each cell, the frame that last drew it
+	shown    uint32   // the frame of the last Show
+	unknown  bool     // cell contents unknown (new or resized): blank all undrawn
 	clearing bool     // a frame started by Clear is being drawn
 }
 
@@ -27,12 +30,12 @@ func (s *frameScreen) Clear() {
 	if w != s.w || h != s.h || s.drawn == nil {
 		s.w, s.h = w, h
 		s.drawn = make([]uint32, w*h)
-		s.frame = 0
+		s.frame, s.shown, s.unknown = 0, 0, true
 	}
 	s.frame++
 	if s.frame == 0 { // wrapped around
 		clear(s.drawn)
-		s.frame = 1
+		s.frame, s.shown, s.unknown = 1, 0, true
 	}
 	s.clearing = true
 }
@@ -98,14 +101,11 @@ func (s *frameScreen) Show() {
 	if s.clearing {
 		s.clearing = false
 		for i, f := range s.drawn {
-			if f == s.frame {
-				continue
-			}
-			x, y := i%s.w, i/s.w
-			if str, st, _ := s.Screen.Get(x, y); str != " " || st != tcell.StyleDefault {
-				s.Screen.Put(x, y, " ", tcell.StyleDefault)
+			if f != s.frame && (f >= s.shown && f > 0 || s.unknown) {
+				s.Screen.Put(i%s.w, i/s.w, " ", tcell.StyleDefault) // a no-op for tcell when blank
 			}
 		}
+		s.shown, s.unknown = s.frame, false
 	}
 	s.Screen.Show()
 }

@@ -120,6 +120,19 @@ func TestFrameScreen(t *testing.T) {
 			t.Errorf("cell %d,0 = %q after the text is gone, want blank", x, s)
 		}
 	}
+	// A frame that was cleared and drawn but never shown: its cells are
+	// blanked by the next frame shown too.
+	draw([]string{"shown"})
+	fs.Clear()
+	fs.PutStr(0, 1, "never shown")
+	draw(nil)
+	for y := 0; y < 2; y++ {
+		for x := 0; x < 11; x++ {
+			if s, _, _ := scr.Get(x, y); s != " " {
+				t.Fatalf("cell %d,%d = %q, want blank", x, y, s)
+			}
+		}
+	}
 }
 
 // BenchmarkFrameBytes is what one unchanged 120x40 frame of text costs
