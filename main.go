@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"sync"
 	"syscall"
@@ -164,7 +165,7 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 	for i, a := range cfg.Accounts {
 		ac := accountConfig(a)
 		ac.Anchor = rec.Anchor(ac.JID) // archive catch-up starts after what history holds
-		accts[i] = account.New(ac, rec.Sink)
+		accts[i] = account.New(ac, releaseAfterLogin(rec.Sink))
 		uiAccts[i] = accts[i]
 	}
 	u = ui.New(ui.Options{
@@ -208,6 +209,19 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		return 1
 	}
 	return 0
+}
+
+// releaseAfterLogin passes events on, and once an account is online hands
+// the garbage of its login (the parsed roster, the archive catch-up) back to
+// the operating system, so that resident memory is what parley keeps rather
+// than what it parsed on the way.
+func releaseAfterLogin(next account.Sink) account.Sink {
+	return func(ev account.Event) {
+		next(ev)
+		if se, ok := ev.(account.StateEvent); ok && se.State == account.Online {
+			time.AfterFunc(500*time.Millisecond, debug.FreeOSMemory)
+		}
+	}
 }
 
 // loadConfig loads the config file, or runs the first-run setup when there
