@@ -131,16 +131,7 @@ func TestSession(t *testing.T) {
 	peer := prosodytest.StartPeer(t, s, peerJID, "peer-secret")
 
 	home := t.TempDir()
-	cfg := filepath.Join(home, "parley.toml")
-	writeConfig(t, cfg, fmt.Sprintf(`history_dir = %q
-[[account]]
-jid = %q
-password = "me-secret"
-host = %q
-port = %d
-ca_file = %q
-resource = "e2e"
-`, filepath.Join(home, "history"), me.String(), s.Host, s.Port, s.CAFile))
+	cfg := meConfig(t, s, home, `resource = "e2e"`)
 
 	tm := startTmux(t, home, bin, "-c", cfg)
 	tm.waitFor("online", "[me@localhost: online]")
@@ -191,6 +182,24 @@ resource = "e2e"
 		!strings.HasSuffix(lines[1], "peer@localhost: hello back from the peer") {
 		t.Errorf("parley history printed:\n%s", out)
 	}
+}
+
+// meConfig writes a private config for the account me@localhost (password
+// me-secret) on s, with history in home and the extra account lines given,
+// and returns its path.
+func meConfig(t *testing.T, s *prosodytest.Server, home, extra string) string {
+	t.Helper()
+	cfg := filepath.Join(home, "parley.toml")
+	writeConfig(t, cfg, fmt.Sprintf(`history_dir = %q
+[[account]]
+jid = "me@localhost"
+password = "me-secret"
+host = %q
+port = %d
+ca_file = %q
+%s
+`, filepath.Join(home, "history"), s.Host, s.Port, s.CAFile, extra))
+	return cfg
 }
 
 // writeConfig writes a config file readable by its owner only.

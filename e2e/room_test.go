@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +16,7 @@ import (
 func TestRoomSession(t *testing.T) {
 	tmuxOrSkip(t)
 	s := prosodytest.Start(t)
-	me := s.AddUser(t, "me", "me-secret")
+	s.AddUser(t, "me", "me-secret")
 	peerJID := s.AddUser(t, "peer", "peer-secret")
 	carolJID := s.AddUser(t, "carol", "carol-secret")
 	peer := prosodytest.StartPeer(t, s, peerJID, "peer-secret")
@@ -26,16 +24,7 @@ func TestRoomSession(t *testing.T) {
 	peer.SetPresence("away", "at lunch", 0)
 
 	home := t.TempDir()
-	cfg := filepath.Join(home, "parley.toml")
-	writeConfig(t, cfg, fmt.Sprintf(`history_dir = %q
-[[account]]
-jid = %q
-password = "me-secret"
-host = %q
-port = %d
-ca_file = %q
-nick = "me"
-`, filepath.Join(home, "history"), me.String(), s.Host, s.Port, s.CAFile))
+	cfg := meConfig(t, s, home, `nick = "me"`)
 
 	tm := startTmux(t, home, bin, "-c", cfg)
 	tm.waitFor("online", "[me@localhost: online]")

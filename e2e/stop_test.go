@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,16 +25,7 @@ func TestStopContinue(t *testing.T) {
 	peer := prosodytest.StartPeer(t, s, peerJID, "peer-secret")
 
 	home := t.TempDir()
-	cfg := filepath.Join(home, "parley.toml")
-	writeConfig(t, cfg, fmt.Sprintf(`history_dir = %q
-[[account]]
-jid = %q
-password = "me-secret"
-host = %q
-port = %d
-ca_file = %q
-keepalive = "5s"
-`, filepath.Join(home, "history"), me.String(), s.Host, s.Port, s.CAFile))
+	cfg := meConfig(t, s, home, `keepalive = "5s"`)
 
 	tm := startTmux(t, home, bin, "-c", cfg)
 	tm.waitFor("online", "[me@localhost: online]")
