@@ -411,6 +411,8 @@ func (a *Account) archiveResult(outer Message, x *msgExt) {
 		}
 	} else if m.Type != "groupchat" || !m.From.Bare().Equal(q.archive) {
 		return // a room's archive holds only the room's messages
+	} else if nick := a.roomNick(q.archive); nick != "" && m.Nick == nick {
+		m.Dir, m.To = Out, q.archive // ours, as the live reflection would be
 	}
 	r.mu.Lock()
 	if len(q.msgs) < q.max+16 {

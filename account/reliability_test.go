@@ -179,3 +179,36 @@ func TestIntegrationRoomCatchUp(t *testing.T) {
 		t.Errorf("after the anchor, page by page: %q, want [g2 g3 g4 g5]", bodies)
 	}
 }
+
+// TestIntegrationRoomArchiveOurs: our own message coming back from a room's
+// archive is ours (Dir Out, to the room), like its live reflection.
+func TestIntegrationRoomArchiveOurs(t *testing.T) {
+	s := prosodytest.Start(t)
+	me := s.AddUser(t, "me", "pw")
+	room := jid.MustParse("den@" + s.MUC)
+	r := startOnline(t, testConfig(s, me, "pw", "one"))
+	ctx := context.Background()
+	if err := r.Join(ctx, room, "me", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.SendMessage(ctx, room, "groupchat", "mine"); err != nil {
+		t.Fatal(err)
+	}
+	r.rec.wait(t, waitLong, func(e Event) bool {
+		me, ok := e.(MessageEvent)
+		return ok && me.Msg.Body == "mine" && !me.Msg.Archived
+	})
+	r.rec.mu.Lock()
+	r.rec.events = nil
+	r.rec.mu.Unlock()
+	if err := r.catchUpRoom(ctx, room); err != nil {
+		t.Fatal(err)
+	}
+	ev := r.rec.wait(t, waitLong, func(e Event) bool {
+		me, ok := e.(MessageEvent)
+		return ok && me.Msg.Body == "mine" && me.Msg.Archived
+	}).(MessageEvent)
+	if ev.Msg.Dir != Out || !ev.Msg.To.Equal(room) || ev.Msg.Nick != "me" || ev.Msg.StanzaIDBy != room.String() {
+		t.Errorf("our archived room message %+v", ev.Msg)
+	}
+}

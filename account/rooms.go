@@ -435,3 +435,14 @@ func (a *Account) pingRooms(ctx context.Context, sess *xmpp.Session, silence tim
 		}
 	}
 }
+
+// roomNick returns our nick in the room of from (any JID of the room), or ""
+// when the room is not in the set.
+func (a *Account) roomNick(from jid.JID) string {
+	a.rooms.mu.Lock()
+	defer a.rooms.mu.Unlock()
+	if rs := a.rooms.lookup(from); rs != nil {
+		return rs.room.Nick()
+	}
+	return ""
+}
