@@ -21,13 +21,11 @@ import (
 	"time"
 
 	"golang.org/x/term"
-	"mellium.im/xmpp/jid"
 
 	"parley/account"
 	"parley/chatlog"
 	"parley/config"
 	"parley/history"
-	"parley/muc"
 	"parley/ui"
 )
 
@@ -126,33 +124,14 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	return runClient(ctx, cfg, store, stderr)
 }
 
-// The UI's optional account capabilities that *account.Account must keep.
+// The account capabilities the UI asks for (it type-asserts the optional
+// ones): *account.Account must keep all of them.
 var _ interface {
 	ui.Account
-	ui.RoomAccount // group chat as the UI uses it (ui/cmd_room.go)
-	// connection commands and client state (ui/cmd_conn.go, ui/idle.go)
-	Connect()
-	Reconnect()
-	Disconnect(ctx context.Context) error
-	SetActive(active bool)
-	// older archive pages on PgUp (ui/archive.go)
-	FetchOlder(ctx context.Context, peer jid.JID, beforeID string, n int) ([]account.Message, bool, error)
-	// group chat (account/room.go, account/bookmarks.go)
-	MUCService(ctx context.Context) (jid.JID, error)
-	Join(ctx context.Context, room jid.JID, nick, password string) error
-	Part(ctx context.Context, room jid.JID, reason string) error
-	ChangeNick(ctx context.Context, room jid.JID, nick string) error
-	SetSubject(ctx context.Context, room jid.JID, subject string) error
-	Invite(ctx context.Context, room, to jid.JID, reason string) error
-	Kick(ctx context.Context, room jid.JID, nick, reason string) error
-	Ban(ctx context.Context, room, who jid.JID, reason string) error
-	SetRole(ctx context.Context, room jid.JID, nick, role string) error
-	SetAffiliation(ctx context.Context, room, who jid.JID, affiliation, reason string) error
-	Destroy(ctx context.Context, room jid.JID, reason string) error
-	Rooms() []jid.JID
-	AddBookmark(ctx context.Context, b muc.Bookmark) error
-	RemoveBookmark(ctx context.Context, room jid.JID) error
-	Bookmarks() []muc.Bookmark
+	ui.RoomAccount   // group chat (ui/cmd_room.go)
+	ui.ConnAccount   // /connect, /reconnect, /disconnect (ui/cmd_conn.go)
+	ui.ActiveAccount // client state indication (ui/idle.go)
+	ui.OlderFetcher  // older archive pages on PgUp (ui/archive.go)
 } = (*account.Account)(nil)
 
 // runClient starts every account and the UI, and closes the accounts cleanly

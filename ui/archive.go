@@ -11,10 +11,10 @@ import (
 	"parley/history"
 )
 
-// olderFetcher is an account that can fetch older pages of a conversation
+// OlderFetcher is an account that can fetch older pages of a conversation
 // from the server's archive (XEP-0313 paging backwards); *account.Account
 // is one.
-type olderFetcher interface {
+type OlderFetcher interface {
 	FetchOlder(ctx context.Context, peer jid.JID, beforeID string, n int) ([]account.Message, bool, error)
 }
 
@@ -44,7 +44,7 @@ func (u *UI) fetchOlder(w *window) bool {
 	if h.fetching {
 		return true
 	}
-	f, ok := w.acct.a.(olderFetcher)
+	f, ok := w.acct.a.(OlderFetcher)
 	st, ok2 := u.opts.History.(olderStore)
 	if !ok || !ok2 {
 		return false

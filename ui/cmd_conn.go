@@ -12,9 +12,9 @@ import (
 // disconnectWait bounds /disconnect's wait for the clean logout.
 const disconnectWait = 10 * time.Second
 
-// connAccount is what the connection commands need from an account: the
+// ConnAccount is what the connection commands need from an account: the
 // reconnect machinery of account.Account.
-type connAccount interface {
+type ConnAccount interface {
 	// Connect starts the account, or ends its offline state after
 	// Disconnect or its wait between attempts; it does not block.
 	Connect()
@@ -28,7 +28,7 @@ type connAccount interface {
 
 // connTarget returns the account a connection command acts on: the named
 // one, else as pickAcct.
-func (u *UI) connTarget(c *call) (*acctState, connAccount, error) {
+func (u *UI) connTarget(c *call) (*acctState, ConnAccount, error) {
 	a := c.acct
 	if len(c.args) > 0 {
 		var err error
@@ -42,7 +42,7 @@ func (u *UI) connTarget(c *call) (*acctState, connAccount, error) {
 			return nil, nil, err
 		}
 	}
-	ca, ok := a.a.(connAccount)
+	ca, ok := a.a.(ConnAccount)
 	if !ok {
 		return nil, nil, fmt.Errorf("%s: this account cannot be connected or disconnected by hand", a.jid)
 	}

@@ -6,8 +6,8 @@ import "time"
 // client state indication (XEP-0352).
 const idleAfter = 5 * time.Minute
 
-// activeAccount is what client state indication needs from an account.
-type activeAccount interface {
+// ActiveAccount is what client state indication needs from an account.
+type ActiveAccount interface {
 	// SetActive tells the server whether the user is active; it does not
 	// block.
 	SetActive(active bool)
@@ -75,7 +75,7 @@ func (u *UI) keyPressed() {
 // setActive tells every account that supports it.
 func (u *UI) setActive(active bool) {
 	for _, a := range u.accts {
-		if ca, ok := a.a.(activeAccount); ok {
+		if ca, ok := a.a.(ActiveAccount); ok {
 			ca.SetActive(active)
 		}
 	}
