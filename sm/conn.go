@@ -1,6 +1,7 @@
 package sm
 
 import (
+	"bytes"
 	"crypto/tls"
 	"io"
 	"net"
@@ -139,7 +140,7 @@ func (c *conn) Write(p []byte) (int, error) {
 		st := c.st
 		st.mu.Lock()
 		if c.outOn && st.cur == c {
-			dropped = append(dropped, st.enqueueLocked(e.raw)...)
+			dropped = append(dropped, st.enqueueLocked(bytes.Clone(e.raw))...)
 		}
 		st.mu.Unlock()
 	}

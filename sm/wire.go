@@ -33,7 +33,7 @@ const maxDepth = 1 << 20
 type element struct {
 	name   string // tag name as written, prefix included
 	stanza bool   // message, presence or iq
-	raw    []byte // its bytes, only when the tracker captures
+	raw    []byte // its bytes, only when the tracker captures; valid until the next feed
 }
 
 // tracker follows the element structure of a byte stream, one byte at a
@@ -56,6 +56,7 @@ type tracker struct {
 
 	top     bool   // inside a top-level element (from its '<')
 	topName string // name of the top-level element's start tag
+	topStz  bool   // topName is a stanza name
 	capture bool   // keep the bytes of top-level elements
 	buf     []byte
 }
@@ -222,6 +223,7 @@ func (t *tracker) endTag(selfClosing bool) (element, bool) {
 	}
 	if t.depth == 1 && t.top {
 		t.topName = t.nameString()
+		t.topStz = isStanzaName(t.topName)
 		if selfClosing {
 			return t.complete()
 		}
@@ -235,22 +237,39 @@ func (t *tracker) endTag(selfClosing bool) (element, bool) {
 	return element{}, false
 }
 
-// complete ends the current top-level element.
+// complete ends the current top-level element. The raw bytes it returns
+// share the tracker's buffer: a caller that keeps them copies them.
 func (t *tracker) complete() (element, bool) {
 	t.top = false
-	e := element{name: t.topName, stanza: isStanzaName(t.topName)}
+	e := element{name: t.topName, stanza: t.topStz}
 	if t.capture {
-		e.raw = append([]byte(nil), t.buf...)
+		e.raw = t.buf
 	}
 	t.buf = t.buf[:0]
 	return e, true
 }
 
+// nameString returns the tag name just read. The names of stanzas and of
+// the stream management nonzas come from constants, so that tracking them
+// allocates nothing.
 func (t *tracker) nameString() string {
 	if t.nameBig {
 		return ""
 	}
-	return string(t.name[:t.nameLen])
+	switch n := t.name[:t.nameLen]; string(n) {
+	case "message":
+		return "message"
+	case "presence":
+		return "presence"
+	case "iq":
+		return "iq"
+	case "r":
+		return "r"
+	case "a":
+		return "a"
+	default:
+		return string(n)
+	}
 }
 
 // isStreamHeader reports whether the start tag just read opens a stream.

@@ -24,6 +24,7 @@ func track(in string, n int) []element {
 		k := min(n, len(b))
 		for _, c := range b[:k] {
 			if e, ok := t.feed(c); ok {
+				e.raw = bytes.Clone(e.raw)
 				out = append(out, e)
 			}
 		}
