@@ -194,7 +194,7 @@ func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
 		return
 	}
 	if len(u.accts) > 1 {
-		line = a.jid.String() + ": " + line
+		line = a.name + ": " + line
 	}
 	kind := lineInfo
 	if isReq {

@@ -273,7 +273,7 @@ func (t *titleBar) drawRoomTitle(scr tcell.Screen, win *window) {
 	}
 	label := ""
 	if len(u.accts) > 1 {
-		label = " [" + win.acct.jid.String() + "]"
+		label = " [" + win.acct.name + "]"
 	}
 	lw := sanitize.Width(label)
 	if rs.subject != "" && end-lw-col > 4 {

@@ -450,7 +450,7 @@ func (u *UI) applyInvite(a *acctState, inv muc.Invite) {
 	}
 	line += " — press Alt-j to join"
 	if len(u.accts) > 1 {
-		line = a.jid.String() + ": " + line
+		line = a.name + ": " + line
 	}
 	u.add(u.console(), u.notice(line), true)
 	if u.cur != 0 {

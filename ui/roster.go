@@ -29,6 +29,7 @@ type resource struct {
 type acctState struct {
 	a         Account
 	jid       jid.JID // bare
+	name      string  // jid sanitized once, for drawing
 	state     account.State
 	stateText string                          // sanitized
 	items     map[string]*account.RosterItem  // by bare JID; names and groups sanitized
@@ -40,9 +41,11 @@ type acctState struct {
 }
 
 func newAcctState(a Account) *acctState {
+	j := a.JID().Bare()
 	return &acctState{
 		a:     a,
-		jid:   a.JID().Bare(),
+		jid:   j,
+		name:  sanitize.Text(j.String()),
 		state: a.State(),
 		items: make(map[string]*account.RosterItem),
 		pres:  make(map[string]map[string]*resource),
@@ -285,7 +288,7 @@ func (r *rosterView) rebuild() {
 	for _, a := range u.accts {
 		if len(u.accts) > 1 {
 			r.rows = append(r.rows, rosterRow{header: true, top: true, acct: a,
-				text: sanitize.Text(a.jid.String()) + " [" + a.state.String() + "]"})
+				text: a.name + " [" + a.state.String() + "]"})
 		}
 		groups := map[string][]*account.RosterItem{}
 		for _, it := range a.items {

@@ -59,7 +59,7 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 		col = put(scr, col, y, end-col, ": "+sanitize.Truncate(status, max(end-col-2, 0)), bar)
 	}
 	if len(t.u.accts) > 1 {
-		label := " [" + a.jid.String() + "]"
+		label := " [" + a.name + "]"
 		if end-col > sanitize.Width(label) {
 			put(scr, end-sanitize.Width(label), y, sanitize.Width(label), label, bar.Foreground(th.Header))
 		}
@@ -94,7 +94,7 @@ func (s *statusBar) Draw(scr tcell.Screen) {
 		case "connecting", "reconnecting":
 			st = bar.Foreground(th.Away)
 		}
-		col = put(scr, col, y, end-col, "["+sanitize.Text(a.jid.String())+": ", bar)
+		col = put(scr, col, y, end-col, "["+a.name+": ", bar)
 		col = put(scr, col, y, end-col, stateLabel(a), st) // "reconnecting in 8s (attempt 3)" (cmd_conn.go)
 		col = put(scr, col, y, end-col, "] ", bar)
 	}
