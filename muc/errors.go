@@ -59,7 +59,17 @@ func JoinErrorText(c stanza.Condition, nick string) (text, suggested string) {
 	case stanza.ResourceConstraint:
 		return "the room's server is too busy, try again later", ""
 	}
-	return "the room refused the request (" + string(c) + ")", ""
+	return refused(c), ""
+}
+
+// refused is the text for a condition without words of its own. c is
+// reduced to a known condition first: a reply from the network may name
+// any element, of any length.
+func refused(c stanza.Condition) string {
+	if !knownCondition(c) {
+		c = stanza.UndefinedCondition
+	}
+	return "the room refused the request (" + string(c) + ")"
 }
 
 // SuggestNick returns a nick to offer when nick is taken: nick followed by
@@ -96,7 +106,7 @@ func RequestErrorText(err error) string {
 	case stanza.RemoteServerNotFound, stanza.RemoteServerTimeout, stanza.RecipientUnavailable:
 		b.WriteString("the room cannot be reached")
 	default:
-		b.WriteString("the room refused the request (" + string(se.Condition) + ")")
+		b.WriteString(refused(se.Condition))
 	}
 	if t := se.Error(); t != "" && t != string(se.Condition) {
 		b.WriteString(": ")

@@ -221,6 +221,8 @@ func TestRequestErrorText(t *testing.T) {
 		{stanza.Error{Condition: stanza.NotAllowed, Text: map[string]string{"": "You are not an owner"}},
 			"the room does not allow this (for example changing the role of an owner or admin): You are not an owner"},
 		{errors.New("boom"), "boom"},
+		{stanza.Error{Condition: stanza.Condition(strings.Repeat("x", 5000))}, "the room refused the request (undefined-condition)"},
+		{stanza.Error{Condition: stanza.ResourceConstraint}, "the room refused the request (resource-constraint)"},
 	} {
 		if got := RequestErrorText(tc.err); got != tc.want {
 			t.Errorf("%v: %q", tc.err, got)
