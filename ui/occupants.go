@@ -64,6 +64,7 @@ type occupantView struct {
 	snap   []muc.Occupant // the snapshot the groups were computed for
 	order  []int          // indexes into snap in role order; nil if snap is already in order
 	groups []occGroup
+	nicks  []string // sanitized nicks by snap index, filled as rows are drawn
 }
 
 // roleRank orders roles for the pane.
@@ -89,6 +90,7 @@ func (o *occupantView) group(snap []muc.Occupant) {
 	}
 	o.snap = snap
 	o.order = nil
+	o.nicks = make([]string, len(snap))
 	var counts [4]int
 	sorted := true
 	last := 0
@@ -120,12 +122,21 @@ func (o *occupantView) group(snap []muc.Occupant) {
 	}
 }
 
-// at returns the i-th occupant in role order.
-func (o *occupantView) at(i int) muc.Occupant {
+// at returns the index in snap of the i-th occupant in role order.
+func (o *occupantView) at(i int) int {
 	if o.order != nil {
-		return o.snap[o.order[i]]
+		return o.order[i]
 	}
-	return o.snap[i]
+	return i
+}
+
+// nick returns the sanitized nick of snap[i], sanitizing it once per
+// snapshot rather than once per draw.
+func (o *occupantView) nick(i int) string {
+	if o.nicks[i] == "" {
+		o.nicks[i] = cleanName(o.snap[i].Nick)
+	}
+	return o.nicks[i]
 }
 
 // rows is the number of rows of the pane: a header per group plus the
@@ -178,7 +189,8 @@ func (o *occupantView) Draw(scr tcell.Screen) {
 
 // drawOccupant draws one occupant row: presence symbol, affiliation mark
 // (~ owner, & admin, + member), nick; ours in the own colour.
-func (o *occupantView) drawOccupant(scr tcell.Screen, x, y, w int, oc muc.Occupant, rs *roomState) {
+func (o *occupantView) drawOccupant(scr tcell.Screen, x, y, w, i int, rs *roomState) {
+	oc := o.snap[i]
 	th := o.u.theme
 	base := th.base()
 	sym, col := th.presenceSymbol(occShow(oc.Show), true)
@@ -188,7 +200,7 @@ func (o *occupantView) drawOccupant(scr tcell.Screen, x, y, w int, oc muc.Occupa
 		mark = " "
 	}
 	c = put(scr, c, y, x+w-c, mark, base.Foreground(th.Header).Bold(true))
-	nick := cleanName(oc.Nick)
+	nick := o.nick(i)
 	st := base.Foreground(o.u.nickColor(nick))
 	if oc.Nick == rs.nick {
 		st = base.Foreground(th.Own).Bold(true)
