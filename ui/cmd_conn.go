@@ -114,23 +114,12 @@ func (u *UI) applySent(a *acctState, ev account.DeliveryEvent) {
 	if !ev.Sent || ev.ID == "" {
 		return
 	}
-	w := u.findWin(a, ev.Peer)
-	if w == nil {
-		return
-	}
-	for i, n := w.buf.len()-1, 0; i >= 0 && n < markScan; i, n = i-1, n+1 {
-		e := w.buf.at(i)
-		if e.msgID != ev.ID {
-			continue
+	if e := u.ownEntry(a, ev); e != nil && e.pending {
+		e.pending = false
+		if j := strings.LastIndex(e.text, pendingMark); j >= e.bodyStart {
+			e.text = e.text[:j] + e.text[j+len(pendingMark):]
 		}
-		if e.pending {
-			e.pending = false
-			if j := strings.LastIndex(e.text, pendingMark); j >= e.bodyStart {
-				e.text = e.text[:j] + e.text[j+len(pendingMark):]
-			}
-			e.rows, e.wrapW = nil, 0
-		}
-		return
+		e.rows, e.wrapW = nil, 0
 	}
 }
 

@@ -17,20 +17,25 @@ func (u *UI) applyDelivery(a *acctState, ev account.DeliveryEvent) {
 	if !ev.Delivered || ev.ID == "" {
 		return
 	}
+	if e := u.ownEntry(a, ev); e != nil && !e.delivered {
+		e.delivered = true
+		e.text += deliveredMark
+		e.rows, e.wrapW = nil, 0
+	}
+}
+
+// ownEntry returns the entry of our message ev.ID in the window of ev.Peer,
+// or nil when that window is not open or has let the message scroll out of
+// its newest markScan lines.
+func (u *UI) ownEntry(a *acctState, ev account.DeliveryEvent) *entry {
 	w := u.findWin(a, ev.Peer)
 	if w == nil {
-		return
+		return nil
 	}
 	for i, n := w.buf.len()-1, 0; i >= 0 && n < markScan; i, n = i-1, n+1 {
-		e := w.buf.at(i)
-		if e.msgID != ev.ID {
-			continue
+		if e := w.buf.at(i); e.msgID == ev.ID {
+			return e
 		}
-		if !e.delivered {
-			e.delivered = true
-			e.text += deliveredMark
-			e.rows, e.wrapW = nil, 0
-		}
-		return
 	}
+	return nil
 }
