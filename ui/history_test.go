@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gdamore/tcell/v2"
 	"mellium.im/xmpp/jid"
@@ -355,6 +356,22 @@ func TestIndexFold(t *testing.T) {
 		if got := indexFold(c.s, c.sub); got != c.want {
 			t.Errorf("indexFold(%q, %q) = %d, want %d", c.s, c.sub, got, c.want)
 		}
+	}
+}
+
+// TestHitWindow keeps the part of a long body around the match, whole
+// runes only, and short bodies as they are.
+func TestHitWindow(t *testing.T) {
+	if got := hitWindow("short body", "body"); got != "short body" {
+		t.Errorf("short body windowed to %q", got)
+	}
+	long := strings.Repeat("é", maxBody) + " needle " + strings.Repeat("ü", maxBody)
+	got := hitWindow(long, "NEEDLE")
+	if len(got) > maxBody || !strings.Contains(got, " needle ") || !utf8.ValidString(got) {
+		t.Errorf("long body windowed to %d bytes, match kept %v, valid %v", len(got), strings.Contains(got, "needle"), utf8.ValidString(got))
+	}
+	if got := hitWindow(long, "absent"); !strings.HasPrefix(long, got) || len(got) > maxBody || !utf8.ValidString(got) {
+		t.Errorf("body without match windowed to %d bytes not at its start", len(got))
 	}
 }
 

@@ -188,7 +188,7 @@ func (u *UI) hitEntry(h history.Hit, text string) *entry {
 	if len(u.accts) > 1 {
 		conv = cleanName(h.Conv.Account) + " " + conv
 	}
-	body := sanitize.Text(r.Body)
+	body := sanitize.Text(hitWindow(r.Body, text))
 	at := indexFold(body, text)
 	if at > maxHitBody/2 {
 		cut := at - maxHitBody/4
@@ -214,6 +214,27 @@ func (u *UI) hitEntry(h history.Hit, text string) *entry {
 
 // utf8Start reports whether b starts a UTF-8 sequence.
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// hitWindow bounds the work on a long stored body (history files are
+// untrusted too): of a body longer than maxBody bytes it keeps maxBody bytes
+// around the first match of text, cut on rune boundaries.
+func hitWindow(body, text string) string {
+	if len(body) <= maxBody {
+		return body
+	}
+	from := 0
+	if at := indexFold(body, text); at > maxBody/2 {
+		from = at - maxBody/2
+		for from < at && !utf8Start(body[from]) {
+			from++
+		}
+	}
+	end := min(len(body), from+maxBody)
+	for end > from && end < len(body) && !utf8Start(body[end]) {
+		end--
+	}
+	return body[from:end]
+}
 
 // indexFold is the byte index of the first case-insensitive match of sub in
 // s, or -1. It compares same-length byte windows, which covers ASCII and
