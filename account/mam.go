@@ -33,7 +33,10 @@ import (
 // in archive order. A message that arrives both ways is stored once (the
 // store deduplicates by stanza-id, origin-id, id), so the order of the two
 // copies does not matter. Held messages are released even when the
-// catch-up fails.
+// catch-up fails. A hold is bounded (maxHeld events): a flood that fills it
+// ends the hold early, its events are delivered at once and nothing is
+// lost; only the order of the rest of that catch-up against live messages
+// is given up.
 
 // Sizes of archive queries.
 const (
@@ -47,6 +50,9 @@ const (
 	maxCatchUpPages = 1000
 	// MaxOlderPage is the largest page FetchOlder asks for.
 	MaxOlderPage = 200
+	// maxHeld bounds the events one hold buffers (live messages can arrive
+	// faster than a long catch-up pages; a body is up to MaxBody).
+	maxHeld = 1000
 )
 
 // AnchorFunc returns the newest archive id (XEP-0359 stanza-id) stored in
@@ -58,8 +64,9 @@ type AnchorFunc func(archive jid.JID) (string, error)
 // relState is the account's state for carbons, archive queries, held live
 // messages and receipts. Its zero value is ready to use.
 type relState struct {
-	holdMu sync.Mutex
-	holds  map[string][]Event // held events per hold key; a key present is held
+	deliverMu sync.Mutex // held while held events are delivered, to keep their order
+	holdMu    sync.Mutex
+	holds     map[string][]Event // held events per hold key; a key present is held
 
 	mu       sync.Mutex
 	queries  map[string]*mamQuery // running archive queries by queryid
@@ -94,20 +101,40 @@ func holdKey(e Event) (string, bool) {
 }
 
 // held buffers e if its conversation is being caught up and reports whether
-// it did. emit calls it for every event.
+// it did. emit calls it for every event. When the hold is full (maxHeld),
+// the hold ends: its events are delivered here, in order, and e is not held.
 func (a *Account) held(e Event) bool {
-	key, ok := holdKey(e)
-	if !ok {
-		return false
-	}
 	r := &a.rel
 	r.holdMu.Lock()
-	defer r.holdMu.Unlock()
-	buf, holding := r.holds[key]
-	if !holding {
+	if len(r.holds) == 0 {
+		r.holdMu.Unlock()
+		return false // the usual case: nothing is held, no key to compute
+	}
+	key, ok := holdKey(e)
+	if !ok {
+		r.holdMu.Unlock()
 		return false
 	}
-	r.holds[key] = append(buf, e)
+	buf, holding := r.holds[key]
+	if holding && len(buf) < maxHeld {
+		r.holds[key] = append(buf, e)
+	}
+	r.holdMu.Unlock()
+	if !holding || len(buf) < maxHeld {
+		return holding
+	}
+	// Full: end the hold early rather than grow without bound. Delivering
+	// under deliverMu keeps these after whatever release is delivering.
+	r.deliverMu.Lock()
+	defer r.deliverMu.Unlock()
+	r.holdMu.Lock()
+	buf = r.holds[key]
+	delete(r.holds, key)
+	r.holdMu.Unlock()
+	for _, h := range buf {
+		a.sink(h)
+	}
+	a.sink(e)
 	return true
 }
 
@@ -128,6 +155,8 @@ func (a *Account) hold(key string) {
 // Events that arrive while it delivers are held and delivered after them.
 func (a *Account) release(key string) {
 	r := &a.rel
+	r.deliverMu.Lock()
+	defer r.deliverMu.Unlock()
 	for {
 		r.holdMu.Lock()
 		buf, ok := r.holds[key]
