@@ -28,9 +28,17 @@ type convState struct {
 	idx         dedupIndex
 	loaded      bool
 	buf         []byte
+	used        uint64 // Store.tick at the last state call (under Store.mu)
+	evicted     bool   // closed and out of Store.convs: get a fresh state
 }
 
+// maxOpenConvs bounds the conversations the writer keeps open (files and
+// dedup index): messages from many distinct JIDs must not exhaust file
+// descriptors or memory. The least recently used idle one is closed.
+const maxOpenConvs = 256
+
 // state returns the conversation's state, creating it (not loading it).
+// Lock c.mu and check c.evicted before use (see lockedState).
 func (s *Store) state(account, conv string) (*convState, error) {
 	if err := checkNames(account, conv); err != nil {
 		return nil, err
@@ -46,11 +54,70 @@ func (s *Store) state(account, conv string) (*convState, error) {
 	k := convKey{account, conv}
 	c := s.convs[k]
 	if c == nil {
+		if len(s.convs) >= maxOpenConvs {
+			s.evictLocked()
+		}
 		mainPath, olderPath := s.paths(account, conv)
 		c = &convState{account: account, conv: conv, main: segFile{path: mainPath}, older: segFile{path: olderPath}}
 		s.convs[k] = c
 	}
+	s.tick++
+	c.used = s.tick
 	return c, nil
+}
+
+// lockedState is state with c.mu held, retrying when c was evicted between
+// the two.
+func (s *Store) lockedState(account, conv string) (*convState, error) {
+	for {
+		c, err := s.state(account, conv)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if !c.evicted {
+			return c, nil
+		}
+		c.mu.Unlock()
+	}
+}
+
+// evictLocked closes the least recently used conversation nobody is using
+// and forgets it. Called with s.mu held; c.mu is only tried (never waited
+// for), and a conversation in use is skipped, so it may close none.
+func (s *Store) evictLocked() {
+	var victim *convState
+	var vk convKey
+	for k, c := range s.convs {
+		if victim == nil || c.used < victim.used {
+			victim, vk = c, k
+		}
+	}
+	if victim != nil && !victim.mu.TryLock() {
+		victim = nil
+		for k, c := range s.convs {
+			if c.mu.TryLock() {
+				victim, vk = c, k
+				break
+			}
+		}
+	}
+	if victim == nil {
+		return
+	}
+	delete(s.convs, vk)
+	victim.evicted = true
+	for _, seg := range []*segFile{&victim.main, &victim.older} {
+		if seg.f == nil {
+			continue
+		}
+		if seg.dirty {
+			_ = seg.f.Sync()
+		}
+		_ = seg.f.Close()
+		seg.f = nil
+	}
+	victim.mu.Unlock()
 }
 
 // load opens the main file, repairs a torn tail and builds the dedup index
@@ -299,11 +366,10 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 	if r.IsMeta() {
 		return false, fmt.Errorf("history: cannot append a %q record", r.Kind)
 	}
-	c, err := s.state(account, conv)
+	c, err := s.lockedState(account, conv)
 	if err != nil {
 		return false, err
 	}
-	c.mu.Lock()
 	defer c.mu.Unlock()
 	s.mu.Lock()
 	closed := s.closed

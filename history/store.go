@@ -49,7 +49,8 @@ type Store struct {
 	seed     maphash.Seed
 
 	mu       sync.Mutex
-	convs    map[convKey]*convState
+	convs    map[convKey]*convState // at most maxOpenConvs (append.go)
+	tick     uint64                 // counts state calls, for convState.used
 	closed   bool
 	warnings []string
 	warned   map[string]bool
