@@ -264,8 +264,8 @@ func (t *titleBar) drawRoomTitle(scr tcell.Screen, win *window) {
 	}
 	rs := win.room
 	col = put(scr, col, y, end-col, sanitize.Truncate(win.name, w/3), bar.Bold(true))
-	if win.name != win.peer.String() {
-		col = put(scr, col, y, end-col, " <"+sanitize.Truncate(win.peer.String(), w/3)+">", bar)
+	if win.name != win.peerText {
+		col = put(scr, col, y, end-col, " <"+sanitize.Truncate(win.peerText, w/3)+">", bar)
 	}
 	switch rs.state {
 	case muc.Joined:

@@ -33,6 +33,7 @@ const (
 // searchState is the state of a search window.
 type searchState struct {
 	text    string
+	title   string // the title bar text, composed once
 	all     bool
 	query   history.Query // Account and Conv: the scope, for a new search from this window
 	entries []*entry      // result lines, parallel to hits
@@ -69,7 +70,7 @@ func cmdSearch(u *UI, c *call) error {
 		q.Account, q.Conv = w.acct.jid.String(), convName(w)
 		scope = w.name
 	}
-	st := &searchState{text: text, all: all, query: q, sel: -1}
+	st := &searchState{text: text, title: searchTitleText(text, all), all: all, query: q, sel: -1}
 	w := u.searchWin(st, "search: "+sanitize.Truncate(sanitize.Text(text), 20))
 	u.info(w, false, "search for \""+sanitize.Text(text)+"\" in "+scope+" (up to "+strconv.Itoa(maxResults)+" results): ↑/↓ PgUp/PgDn select, Enter opens, Esc closes")
 	ctx, cancel := context.WithCancel(u.ctx)
@@ -352,13 +353,18 @@ func searchTitle(w *window) string {
 		if w.srch == nil {
 			return "search"
 		}
-		scope := "this conversation"
-		if w.srch.all {
-			scope = "all conversations"
-		}
-		return "search \"" + sanitize.Truncate(sanitize.Text(w.srch.text), 30) + "\" in " + scope + ": ↑/↓ select, Enter opens, Esc closes"
+		return w.srch.title
 	case winHistory:
-		return "history of " + sanitize.Text(w.peer.String()) + " (read-only: join the room to talk)"
+		return "history of " + w.peerText + " (read-only: join the room to talk)"
 	}
 	return ""
+}
+
+// searchTitleText is the title of a search window for text.
+func searchTitleText(text string, all bool) string {
+	scope := "this conversation"
+	if all {
+		scope = "all conversations"
+	}
+	return "search \"" + sanitize.Truncate(sanitize.Text(text), 30) + "\" in " + scope + ": ↑/↓ select, Enter opens, Esc closes"
 }

@@ -39,8 +39,8 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 		return
 	}
 	col := put(scr, x+1, y, w-1, sanitize.Truncate(win.name, w/2), bar.Bold(true))
-	if win.name != win.peer.String() {
-		col = put(scr, col, y, end-col, " <"+sanitize.Truncate(win.peer.String(), w/2)+">", bar)
+	if win.name != win.peerText {
+		col = put(scr, col, y, end-col, " <"+sanitize.Truncate(win.peerText, w/2)+">", bar)
 	}
 	a := win.acct
 	b := a.best(win.peer.Bare().String())

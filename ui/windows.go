@@ -21,12 +21,13 @@ const (
 
 // window is one conversation (or the console) and its lines.
 type window struct {
-	kind   winKind
-	acct   *acctState // nil for the console
-	peer   jid.JID    // bare JID (full for a room private chat)
-	name   string     // sanitized display name
-	buf    *ring
-	scroll int // rows scrolled up from the bottom
+	kind     winKind
+	acct     *acctState // nil for the console
+	peer     jid.JID    // bare JID (full for a room private chat)
+	name     string     // sanitized display name
+	peerText string     // peer sanitized once, for titles
+	buf      *ring
+	scroll   int // rows scrolled up from the bottom
 
 	unread    int // messages not seen
 	highlight int // of which mention us (counted separately)
@@ -37,7 +38,7 @@ type window struct {
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
-	return &window{kind: kind, acct: a, peer: peer, name: name, buf: newRing(maxEntries)}
+	return &window{kind: kind, acct: a, peer: peer, name: name, peerText: sanitize.Text(peer.String()), buf: newRing(maxEntries)}
 }
 
 // curWin returns the current window.
