@@ -44,6 +44,9 @@ const MaxMarks = 8
 // Text returns s made safe for one line of a terminal (see the package
 // policy). The result holds no control characters and no escape sequences.
 func Text(s string) string {
+	if printableASCII(s) {
+		return s // the common case: nothing to change, nothing to copy
+	}
 	var b strings.Builder
 	clean(s, func(line string) { b.WriteString(line) }, func() { b.WriteByte(' ') })
 	return b.String()
@@ -53,6 +56,9 @@ func Text(s string) string {
 // CR and the Unicode line and paragraph separators each end a line. An empty
 // body gives one empty line.
 func Lines(s string) []string {
+	if printableASCII(s) {
+		return []string{s}
+	}
 	var lines []string
 	var b strings.Builder
 	clean(s, func(part string) { b.WriteString(part) }, func() {
@@ -117,6 +123,17 @@ func Truncate(s string, width int) string {
 		end += len(cluster)
 	}
 	return s[:end] + "…"
+}
+
+// printableASCII reports whether s holds only printable ASCII (space to
+// "~"), which the policy keeps as it is.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // clean walks s, calling emit with runs of safe text and brk at each line

@@ -154,6 +154,11 @@ func FuzzText(f *testing.F) {
 		for _, l := range Lines(in) {
 			checkSafe(t, in, l)
 		}
+		var slow strings.Builder
+		clean(in, func(part string) { slow.WriteString(part) }, func() { slow.WriteByte(' ') })
+		if out != slow.String() {
+			t.Fatalf("Text(%q) = %q, the full walk gives %q", in, out, slow.String())
+		}
 		if Text(out) != out {
 			t.Fatalf("Text not idempotent on %q", in)
 		}
