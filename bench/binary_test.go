@@ -103,12 +103,13 @@ func TestBinary(t *testing.T) {
 
 	// (b) memory after connect.
 	time.Sleep(time.Second)
-	rss, hwm := memory(t, pid)
-	report(t, "rss_after_connect", rss, "MB")
-	report(t, "hwm_after_connect", hwm, "MB")
-	anon, file := memoryParts(t, pid)
-	report(t, "rss_anon_after_connect", anon, "MB")
-	report(t, "rss_file_after_connect", file, "MB")
+	// VmRSS, VmHWM, and RssAnon (heap, stacks, runtime) and RssFile (the
+	// binary's pages) that make up VmRSS.
+	m := memory(t, pid, "VmRSS", "VmHWM", "RssAnon", "RssFile")
+	report(t, "rss_after_connect", m[0], "MB")
+	report(t, "hwm_after_connect", m[1], "MB")
+	report(t, "rss_anon_after_connect", m[2], "MB")
+	report(t, "rss_file_after_connect", m[3], "MB")
 
 	// Key echo through tmux: type x, poll the input line until it shows,
 	// erase it. First without a flood: the floor of (d).
@@ -175,9 +176,9 @@ func TestBinary(t *testing.T) {
 	report(t, "tmux_echo_p50", float64(p50.Microseconds())/1000, "ms")
 	report(t, "tmux_echo_p99", float64(p99.Microseconds())/1000, "ms")
 	report(t, "tmux_echo_max", float64(mx.Microseconds())/1000, "ms")
-	rss, hwm = memory(t, pid)
-	report(t, "rss_after_flood", rss, "MB")
-	report(t, "hwm_after_flood", hwm, "MB")
+	m = memory(t, pid, "VmRSS", "VmHWM")
+	report(t, "rss_after_flood", m[0], "MB")
+	report(t, "hwm_after_flood", m[1], "MB")
 	tmux("send-keys", "-t", "b", "-l", "/quit")
 	tmux("send-keys", "-t", "b", "Enter")
 	// Wait for the process to end (it writes its profile on the way out).
@@ -275,49 +276,27 @@ func parleyPID(t *testing.T, tmux func(...string) (string, error)) int {
 	return n
 }
 
-// memory returns VmRSS and VmHWM of pid in MB.
-func memory(t *testing.T, pid int) (rss, hwm float64) {
+// memory returns the /proc/PID/status fields named in keys (such as
+// "VmRSS"), in MB, in the order of keys.
+func memory(t *testing.T, pid int, keys ...string) []float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := make([]float64, len(keys))
 	for _, l := range strings.Split(string(b), "\n") {
 		f := strings.Fields(l)
 		if len(f) < 2 {
 			continue
 		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = kb / 1024
-		case "VmHWM:":
-			hwm = kb / 1024
+		for i, k := range keys {
+			if f[0] == k+":" {
+				kb, _ := strconv.ParseFloat(f[1], 64)
+				out[i] = kb / 1024
+			}
 		}
 	}
-	return rss, hwm
-}
-
-// memoryParts returns RssAnon (heap, stacks, runtime) and RssFile (the
-// binary's pages) of pid in MB.
-func memoryParts(t *testing.T, pid int) (anon, file float64) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		f := strings.Fields(l)
-		if len(f) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "RssAnon:":
-			anon = kb / 1024
-		case "RssFile:":
-			file = kb / 1024
-		}
-	}
-	return anon, file
+	return out
 }
 
 // cpuOf returns utime+stime of pid in seconds (from /proc/PID/stat, in
