@@ -284,47 +284,36 @@ func (sc *scanner) value(path string) {
 			sc.quoted(c)
 		}
 	case '[':
-		sc.pos++
-		for {
-			sc.skipSpace(true)
-			if sc.eof() || sc.peek() == ']' {
-				break
-			}
-			start := sc.pos
-			sc.value(path)
-			sc.skipSpace(true)
-			if sc.peek() == ',' {
-				sc.pos++
-			} else if sc.pos == start {
-				break
-			}
-		}
-		if sc.peek() == ']' {
-			sc.pos++
-		}
+		sc.list(']', func() { sc.value(path) })
 	case '{':
-		sc.pos++
-		for {
-			sc.skipSpace(true)
-			if sc.eof() || sc.peek() == '}' {
-				break
-			}
-			start := sc.pos
-			sc.keyValue(path)
-			sc.skipSpace(true)
-			if sc.peek() == ',' {
-				sc.pos++
-			} else if sc.pos == start {
-				break
-			}
-		}
-		if sc.peek() == '}' {
-			sc.pos++
-		}
+		sc.list('}', func() { sc.keyValue(path) })
 	default: // number, boolean, date: up to a delimiter
 		for !sc.eof() && !strings.ContainsRune(",]}#\n", rune(sc.s[sc.pos])) {
 			sc.pos++
 		}
+	}
+}
+
+// list skips an array or inline table, from its opening bracket up to
+// close, reading each item with item.
+func (sc *scanner) list(close byte, item func()) {
+	sc.pos++
+	for {
+		sc.skipSpace(true)
+		if sc.eof() || sc.peek() == close {
+			break
+		}
+		start := sc.pos
+		item()
+		sc.skipSpace(true)
+		if sc.peek() == ',' {
+			sc.pos++
+		} else if sc.pos == start {
+			break
+		}
+	}
+	if sc.peek() == close {
+		sc.pos++
 	}
 }
 
