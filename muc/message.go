@@ -2,7 +2,6 @@ package muc
 
 import (
 	"encoding/xml"
-	"strconv"
 
 	"mellium.im/xmpp/jid"
 )
@@ -107,14 +106,7 @@ func (w *wireMessage) message() Message {
 	}
 	if len(w.UserX) > 0 {
 		x := w.UserX[0]
-		for _, s := range x.Status {
-			if len(m.Codes) == MaxCodes {
-				break
-			}
-			if c, err := strconv.Atoi(s.Code); err == nil && c >= 100 && c <= 999 {
-				m.Codes = append(m.Codes, c)
-			}
-		}
+		m.Codes = statusCodes(x.Status)
 		if len(x.Invite) > 0 && m.Type != "error" && m.From.Domainpart() != "" {
 			inv := &Invite{
 				Room:     m.From.Bare(),

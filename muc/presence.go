@@ -83,6 +83,21 @@ type wireStatus struct {
 	Code string `xml:"code,attr"`
 }
 
+// statusCodes returns the valid three-digit status codes of a muc#user
+// <x/>, at most MaxCodes of them (nil when there are none).
+func statusCodes(status []wireStatus) []int {
+	var codes []int
+	for _, s := range status {
+		if len(codes) == MaxCodes {
+			break
+		}
+		if c, err := strconv.Atoi(s.Code); err == nil && c >= 100 && c <= 999 {
+			codes = append(codes, c)
+		}
+	}
+	return codes
+}
+
 type wireUserX struct {
 	Items   []wireItem   `xml:"item"`
 	Status  []wireStatus `xml:"status"`
@@ -153,15 +168,7 @@ func (w *wirePresence) presence() (Presence, error) {
 	if len(x.Items) > 0 {
 		p.Item = x.Items[0].parse()
 	}
-	for _, s := range x.Status {
-		if len(p.Codes) == MaxCodes {
-			break
-		}
-		c, err := strconv.Atoi(s.Code)
-		if err == nil && c >= 100 && c <= 999 {
-			p.Codes = append(p.Codes, c)
-		}
-	}
+	p.Codes = statusCodes(x.Status)
 	if x.Destroy != nil {
 		d := &DestroyInfo{
 			Reason:   clip(x.Destroy.Reason, MaxReason),
