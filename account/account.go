@@ -19,6 +19,7 @@ import (
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 
+	"parley/auth"
 	"parley/sm"
 )
 
@@ -61,6 +62,7 @@ type Account struct {
 	cancel   context.CancelFunc // cancels the current Run
 	done     chan struct{}      // closed when the current Run returns
 	rosterOK bool               // the roster was fetched on this session
+	authUsed auth.Outcome       // SASL mechanism and channel binding of the last login
 	rooms    roomSet            // group chat: rooms, bookmarks (room.go); own lock
 
 	rel relState // carbons, archive queries, held live messages, receipts (mam.go)

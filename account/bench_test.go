@@ -15,6 +15,8 @@ import (
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp/stream"
+
+	"parley/auth"
 )
 
 // chatStanzas returns n chat messages as they arrive on the wire.
@@ -125,7 +127,10 @@ func TestDescribe(t *testing.T) {
 		state State
 		text  string
 	}{
-		{fmt.Errorf("%w: not-authorized", ErrAuth), Failed, "authentication failed: wrong password or unknown account"},
+		{fmt.Errorf("%w: %w", ErrAuth, &auth.Failure{Condition: "not-authorized"}), Failed, "authentication failed: not-authorized (wrong password or unknown account)"},
+		{fmt.Errorf("%w: %w", ErrAuth, &auth.Failure{Condition: "not-authorized", Text: "Invalid channel\nbinding"}), Failed, "authentication failed: not-authorized: Invalid channel binding"},
+		{fmt.Errorf("%w: %w", ErrAuth, &auth.Failure{Condition: "temporary-auth-failure"}), Disconnected, "authentication failed: temporary-auth-failure"},
+		{fmt.Errorf("%w: %w", ErrAuth, auth.ErrNoMechanism), Failed, "authentication failed: the server offers no SASL mechanism"},
 		{ErrNoTLS, Failed, "server does not offer TLS; parley refuses unencrypted connections"},
 		{errors.New("xmpp: receiver indicated that TLS negotiation failed"), Failed, "server does not offer TLS; parley refuses unencrypted connections"},
 		{x509.HostnameError{Certificate: cert, Host: "example.org"}, Failed, "certificate is not valid for example.org"},

@@ -14,12 +14,13 @@ import (
 	"strings"
 	"syscall"
 
-	"mellium.im/sasl"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/dial"
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 	"mellium.im/xmpp/stream"
+
+	"parley/auth"
 )
 
 // Errors that end a session; Run returns them (possibly wrapped) and they
@@ -144,7 +145,7 @@ func (a *Account) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 // origin's resource and enables stream management (see package sm).
 func (a *Account) negotiate(ctx context.Context, conn net.Conn, tc *tls.Config, origin jid.JID, pass string) (*xmpp.Session, error) {
 	a.csiConnecting()
-	rest := append([]xmpp.StreamFeature{authFeature(pass), a.csiFeature()}, a.sm.Features(origin.Resourcepart())...)
+	rest := append(append(a.authFeatures(pass), a.csiFeature()), a.sm.Features(origin.Resourcepart())...)
 	if tconn, ok := conn.(*tls.Conn); ok {
 		// Direct TLS: mellium only recognises an unwrapped *tls.Conn as
 		// secure, so say so.
@@ -156,24 +157,28 @@ func (a *Account) negotiate(ctx context.Context, conn net.Conn, tc *tls.Config, 
 	return xmpp.NewClientSession(ctx, origin, conn, append([]xmpp.StreamFeature{a.sm.StartTLS(tc)}, rest...)...)
 }
 
-// authFeature is SASL (SCRAM-SHA-256, SCRAM-SHA-1, with channel binding
-// where offered; PLAIN last, and only ever inside TLS since TLS is
-// required) with credential failures tagged as ErrAuth: mellium reports a
-// SASL <failure/> with an internal error type carrying the server's text.
-func authFeature(pass string) xmpp.StreamFeature {
-	f := xmpp.SASL("", pass, sasl.ScramSha256Plus, sasl.ScramSha256, sasl.ScramSha1Plus, sasl.ScramSha1, sasl.Plain)
-	inner := f.Negotiate
-	f.Negotiate = func(ctx context.Context, s *xmpp.Session, data interface{}) (xmpp.SessionState, io.ReadWriter, error) {
+// authFeatures are SASL (package auth: SCRAM with the channel binding the
+// server can verify, PLAIN last and only inside TLS) with failures tagged
+// as ErrAuth; the outcome of the login is kept in a.authUsed.
+func (a *Account) authFeatures(pass string) []xmpp.StreamFeature {
+	out := &auth.Outcome{}
+	fs := auth.Features(pass, out)
+	sasl := &fs[len(fs)-1]
+	inner := sasl.Negotiate
+	sasl.Negotiate = func(ctx context.Context, s *xmpp.Session, data interface{}) (xmpp.SessionState, io.ReadWriter, error) {
 		if s.State()&xmpp.Secure == 0 || s.ConnectionState().Version == 0 {
 			return 0, nil, ErrNoTLS
 		}
 		mask, rw, err := inner(ctx, s, data)
+		a.mu.Lock()
+		a.authUsed = *out
+		a.mu.Unlock()
 		if err != nil && !isTransportError(err) {
-			err = fmt.Errorf("%w: %v", ErrAuth, err)
+			err = fmt.Errorf("%w: %w", ErrAuth, err)
 		}
 		return mask, rw, err
 	}
-	return f
+	return fs
 }
 
 // isTransportError reports errors of the connection or stream rather than
@@ -202,10 +207,13 @@ func (a *Account) describe(err error) (State, string) {
 		netErr      *net.OpError
 		dnsErr      *net.DNSError
 		syntaxErr   *xml.SyntaxError
+		saslFail    *auth.Failure
 	)
 	switch {
-	case errors.Is(err, ErrAuth) || isSASLFailure(err):
-		return Failed, "authentication failed: wrong password or unknown account"
+	case errors.As(err, &saslFail):
+		return describeSASL(saslFail)
+	case errors.Is(err, ErrAuth):
+		return Failed, oneLine(errText(err))
 	case errors.Is(err, ErrNoTLS) || strings.Contains(errText(err), "TLS negotiation failed"):
 		return Failed, "server does not offer TLS; parley refuses unencrypted connections"
 	case errors.As(err, &hostErr):
@@ -296,17 +304,20 @@ func (a *Account) endpoint() string {
 	return net.JoinHostPort(a.cfg.Host, strconv.Itoa(port))
 }
 
-// isSASLFailure recognises mellium's SASL <failure/> error (an internal type)
-// by its message and SCRAM's server-signature errors.
-func isSASLFailure(err error) bool {
-	if errors.Is(err, sasl.ErrAuthn) {
-		return true
+// describeSASL explains a SASL failure with the server's condition and
+// text. A temporary failure is retried; any other is not.
+func describeSASL(f *auth.Failure) (State, string) {
+	text := "authentication failed: " + f.Condition
+	switch {
+	case f.Text != "":
+		text += ": " + oneLine(clip(f.Text, maxStatus))
+	case f.Condition == "not-authorized":
+		text += " (wrong password or unknown account)"
 	}
-	switch errText(err) {
-	case "not-authorized", "account-disabled", "credentials-expired", "invalid-authzid", "temporary-auth-failure":
-		return true
+	if f.Temporary() {
+		return Disconnected, text
 	}
-	return false
+	return Failed, text
 }
 
 func errText(err error) string {

@@ -232,7 +232,9 @@ func (r *faultRig) settled(d time.Duration) bool {
 // every message is in parley's history once, in order, and each of
 // parley's messages reached the peer. -faults=20 or PARLEY_FAULTS=20 runs
 // the full series; the seed is printed and PARLEY_FAULT_SEED replays one.
-func TestFaults(t *testing.T) {
+func TestFaults(t *testing.T) { servertest.Each(t, testFaults) }
+
+func testFaults(t *testing.T, kind servertest.Kind) {
 	if testing.Short() {
 		t.Skip("fault injection takes a minute or more")
 	}
@@ -244,7 +246,7 @@ func TestFaults(t *testing.T) {
 	t.Logf("faults %d, seed %d (PARLEY_FAULT_SEED=%d replays)", n, seed, seed)
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 
-	srv := servertest.Start(t, servertest.Prosody, servertest.WithSMTimeout(faultSMTimeout))
+	srv := servertest.Start(t, kind, servertest.WithSMTimeout(faultSMTimeout))
 	r := &faultRig{t: t, srv: srv, log: &stateLog{}}
 	r.alice = srv.AddUser(t, "alice", "pw")
 	r.bob = srv.AddUser(t, "bob", "pw")

@@ -93,7 +93,11 @@ func lastState(rec *recorder) StateEvent {
 }
 
 func TestIntegrationLoginAndFailures(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody)
+	servertest.Each(t, testIntegrationLoginAndFailures)
+}
+
+func testIntegrationLoginAndFailures(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind)
 	alice := s.AddUser(t, "alice", "secret")
 
 	t.Run("login", func(t *testing.T) {
@@ -138,9 +142,9 @@ func TestIntegrationLoginAndFailures(t *testing.T) {
 		text  []string
 	}{
 		{"wrong password", func() Config { return testConfig(s, alice, "wrong", "") }, Failed,
-			[]string{"authentication failed: wrong password or unknown account"}},
+			[]string{"authentication failed: not-authorized"}},
 		{"unknown account", func() Config { return testConfig(s, jid.MustParse("nobody@localhost"), "x", "") }, Failed,
-			[]string{"authentication failed"}},
+			[]string{"authentication failed: not-authorized"}},
 		{"unreachable port", func() Config {
 			c := testConfig(s, alice, "secret", "")
 			c.Port = closedPort(t)
@@ -247,8 +251,10 @@ func TestIntegrationLoginAndFailures(t *testing.T) {
 	})
 }
 
-func TestIntegrationDirectTLS(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody, servertest.WithDirectTLS())
+func TestIntegrationDirectTLS(t *testing.T) { servertest.Each(t, testIntegrationDirectTLS) }
+
+func testIntegrationDirectTLS(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind, servertest.WithDirectTLS())
 	alice := s.AddUser(t, "alice", "pw")
 	cfg := testConfig(s, alice, "pw", "direct")
 	cfg.DirectTLS, cfg.Port = true, s.DirectPort
@@ -282,8 +288,10 @@ func closedPort(t *testing.T) int {
 	return port
 }
 
-func TestIntegrationRoster(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody)
+func TestIntegrationRoster(t *testing.T) { servertest.Each(t, testIntegrationRoster) }
+
+func testIntegrationRoster(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind)
 	alice := s.AddUser(t, "alice", "pw")
 	ctx := context.Background()
 
@@ -335,8 +343,10 @@ func TestIntegrationRoster(t *testing.T) {
 	})
 }
 
-func TestIntegrationPeer(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody)
+func TestIntegrationPeer(t *testing.T) { servertest.Each(t, testIntegrationPeer) }
+
+func testIntegrationPeer(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind)
 	alice := s.AddUser(t, "alice", "pw")
 	bob := s.AddUser(t, "bob", "pw")
 	ctx := context.Background()
@@ -435,8 +445,10 @@ func TestIntegrationPeer(t *testing.T) {
 	})
 }
 
-func TestIntegrationTwoAccounts(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody)
+func TestIntegrationTwoAccounts(t *testing.T) { servertest.Each(t, testIntegrationTwoAccounts) }
+
+func testIntegrationTwoAccounts(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind)
 	alice := s.AddUser(t, "alice", "pw")
 	bob := s.AddUser(t, "bob", "pw")
 	ctx := context.Background()

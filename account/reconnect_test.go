@@ -113,8 +113,10 @@ func proxyConfig(t *testing.T, s *servertest.Server, px *servertest.Proxy, j jid
 	return c
 }
 
-func TestIntegrationReconnect(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody, servertest.WithSMTimeout(60*time.Second))
+func TestIntegrationReconnect(t *testing.T) { servertest.Each(t, testIntegrationReconnect) }
+
+func testIntegrationReconnect(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind, servertest.WithSMTimeout(60*time.Second))
 	alice := s.AddUser(t, "alice", "pw")
 	bob := s.AddUser(t, "bob", "pw")
 	px := s.Proxy(t)
@@ -221,8 +223,10 @@ func TestIntegrationReconnect(t *testing.T) {
 	})
 }
 
-func TestIntegrationClientState(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody, servertest.WithDebugLog())
+func TestIntegrationClientState(t *testing.T) { servertest.Each(t, testIntegrationClientState) }
+
+func testIntegrationClientState(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind, servertest.WithDebugLog())
 	alice := s.AddUser(t, "alice", "pw")
 	bob := s.AddUser(t, "bob", "pw")
 	ctx := context.Background()

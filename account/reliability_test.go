@@ -15,8 +15,10 @@ import (
 // a second client of the same account (slixmpp) and a contact (another
 // parley account) exchange messages with us; a stranger forges a carbon and
 // a receipt and asks for receipts on chat and groupchat messages.
-func TestIntegrationCarbonsReceipts(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody)
+func TestIntegrationCarbonsReceipts(t *testing.T) { servertest.Each(t, testIntegrationCarbonsReceipts) }
+
+func testIntegrationCarbonsReceipts(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind)
 	me := s.AddUser(t, "me", "pw")
 	bob := s.AddUser(t, "bob", "pw")
 	mallory := s.AddUser(t, "mallory", "pw")
@@ -114,8 +116,10 @@ func TestIntegrationCarbonsReceipts(t *testing.T) {
 // TestIntegrationRoomCatchUp fetches a room's archive: everything on a
 // first run, then only what follows history's anchor, with the room as the
 // stanza-id's by. Live messages of the room are held meanwhile.
-func TestIntegrationRoomCatchUp(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody)
+func TestIntegrationRoomCatchUp(t *testing.T) { servertest.Each(t, testIntegrationRoomCatchUp) }
+
+func testIntegrationRoomCatchUp(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind)
 	me := s.AddUser(t, "me", "pw")
 	bob := s.AddUser(t, "bob", "pw")
 	room := jid.MustParse("lounge@" + s.MUC)
@@ -182,8 +186,10 @@ func TestIntegrationRoomCatchUp(t *testing.T) {
 
 // TestIntegrationRoomArchiveOurs: our own message coming back from a room's
 // archive is ours (Dir Out, to the room), like its live reflection.
-func TestIntegrationRoomArchiveOurs(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody)
+func TestIntegrationRoomArchiveOurs(t *testing.T) { servertest.Each(t, testIntegrationRoomArchiveOurs) }
+
+func testIntegrationRoomArchiveOurs(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind)
 	me := s.AddUser(t, "me", "pw")
 	room := jid.MustParse("den@" + s.MUC)
 	r := startOnline(t, testConfig(s, me, "pw", "one"))

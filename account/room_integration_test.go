@@ -70,8 +70,10 @@ func roomErr(t *testing.T, err error, want string) *RoomError {
 // TestIntegrationRooms runs the group-chat features against one Prosody
 // (room locking on, so creation goes through the instant-room form) with
 // parley accounts and a slixmpp peer as occupants.
-func TestIntegrationRooms(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody, servertest.WithRoomLocking())
+func TestIntegrationRooms(t *testing.T) { servertest.Each(t, testIntegrationRooms) }
+
+func testIntegrationRooms(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind, servertest.WithRoomLocking())
 	aliceJID := s.AddUser(t, "alice", "pw")
 	bobJID := s.AddUser(t, "bob", "pw")
 	carolJID := s.AddUser(t, "carol", "pw")
