@@ -65,7 +65,7 @@ func (a *Account) loadBookmarks(ctx context.Context, sess *xmpp.Session) []muc.B
 	a.rooms.bookmarks = list
 	a.rooms.mu.Unlock()
 	a.emit(BookmarksEvent{Base: a.base(), Bookmarks: slices.Clone(list)})
-	if st == muc.StorePEP && len(list) > 0 {
+	if st.PEP() && len(list) > 0 {
 		a.subscribeBookmarks(ctx, sess)
 	}
 	return list
@@ -135,10 +135,11 @@ func (a *Account) AddBookmark(ctx context.Context, b muc.Bookmark) error {
 	if err != nil {
 		return err
 	}
-	if err := muc.PublishBookmark(ctx, sess, st, b); err != nil {
-		return fmt.Errorf("bookmark %s: %s", b.Room, muc.RequestErrorText(err))
+	used, err := muc.PublishBookmark(ctx, sess, st, b)
+	if err != nil {
+		return fmt.Errorf("bookmark %s: %w", b.Room, err)
 	}
-	if st == muc.StorePEP {
+	if used.PEP() {
 		a.subscribeBookmarks(ctx, sess)
 	}
 	a.rooms.mu.Lock()
@@ -165,7 +166,7 @@ func (a *Account) RemoveBookmark(ctx context.Context, room jid.JID) error {
 		return err
 	}
 	if err := muc.RemoveBookmark(ctx, sess, st, room); err != nil {
-		return fmt.Errorf("bookmark %s: %s", room, muc.RequestErrorText(err))
+		return fmt.Errorf("bookmark %s: %w", room, err)
 	}
 	a.rooms.mu.Lock()
 	a.rooms.bookmarks = slices.DeleteFunc(a.rooms.bookmarks, func(b muc.Bookmark) bool { return b.Room.Equal(room) })

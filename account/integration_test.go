@@ -271,7 +271,9 @@ func testIntegrationDirectTLS(t *testing.T, kind servertest.Kind) {
 		t.Fatal("Run returned nil")
 	}
 	st := lastState(bad.rec)
-	if st.State != Failed || !strings.Contains(st.Text, "certificate for example.net") {
+	// Prosody has no certificate for the name (a TLS alert), ejabberd
+	// sends its own, which does not name it.
+	if st.State != Failed || !strings.Contains(st.Text, "certificate") || !strings.Contains(st.Text, "example.net") {
 		t.Errorf("final state %v %q", st.State, st.Text)
 	}
 	t.Log(st.Text)

@@ -251,11 +251,11 @@ func testIntegrationClientState(t *testing.T, kind servertest.Kind) {
 	}
 	peer.SetPresence("", "before", 0)
 	r.rec.wait(t, waitLong, presence("before"))
-	if strings.Contains(s.Log(), "Holding buffer") {
+	if s.Logged(t, servertest.LogCSIHeld) {
 		t.Fatal("the server held stanzas while we were active")
 	}
 
-	// Inactive: the server (mod_csi_simple) holds the peer's presence back;
+	// Inactive: the server (Prosody mod_csi_simple, ejabberd mod_client_state) holds the peer's presence back;
 	// active again: it flushes.
 	r.SetActive(false)
 	if r.Active() {
@@ -268,7 +268,7 @@ func testIntegrationClientState(t *testing.T, kind servertest.Kind) {
 	})
 	// The server has read it (a round trip would not do: its answer is
 	// "important" and opens a flush window).
-	waitUntil(t, "the server reading <inactive/>", func() bool { return strings.Contains(s.Log(), "<inactive ") })
+	waitUntil(t, "the server reading <inactive/>", func() bool { return s.Logged(t, servertest.LogCSIInactiveRead) })
 	// Under load the server may still process a presence before it treats
 	// the session as inactive: send updates until it holds one back.
 	held := ""
@@ -276,7 +276,7 @@ func testIntegrationClientState(t *testing.T, kind servertest.Kind) {
 		status := fmt.Sprintf("while-inactive-%d", i)
 		peer.SetPresence("away", status, 0)
 		for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-			if strings.Contains(s.Log(), "Holding buffer") {
+			if s.Logged(t, servertest.LogCSIHeld) {
 				held = status
 				break
 			}
@@ -287,7 +287,7 @@ func testIntegrationClientState(t *testing.T, kind servertest.Kind) {
 	}
 	r.SetActive(true)
 	r.rec.wait(t, waitLong, presence(held))
-	waitUntil(t, "the server flushing", func() bool { return strings.Contains(s.Log(), "Flushing buffer") })
+	waitUntil(t, "the server flushing", func() bool { return s.Logged(t, servertest.LogCSIFlushed) })
 }
 
 // waitUntil polls cond until it holds or fails the test after waitLong.

@@ -122,8 +122,10 @@ func numbered(from, to int) []string {
 // logins that catch up from the archive, including a catch-up that fetches
 // everything again; and that older pages fetched backwards land before
 // everything else.
-func TestIntegrationArchiveSync(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody)
+func TestIntegrationArchiveSync(t *testing.T) { servertest.Each(t, testIntegrationArchiveSync) }
+
+func testIntegrationArchiveSync(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind)
 	me := s.AddUser(t, "me", "pw")
 	bobJID := s.AddUser(t, "bob", "pw")
 	bob := servertest.StartPeer(t, s, bobJID, "pw")

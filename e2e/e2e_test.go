@@ -123,9 +123,11 @@ func TestWorldReadableConfigRefused(t *testing.T) {
 // TestSession runs parley in tmux against Prosody: subscription both ways,
 // a message to the slixmpp peer and its reply on screen, /quit (clean exit,
 // unavailable presence), then `parley history` prints both messages.
-func TestSession(t *testing.T) {
+func TestSession(t *testing.T) { servertest.Each(t, testSession) }
+
+func testSession(t *testing.T, kind servertest.Kind) {
 	tmuxOrSkip(t)
-	s := servertest.Start(t, servertest.Prosody)
+	s := servertest.Start(t, kind)
 	me := s.AddUser(t, "me", "me-secret")
 	peerJID := s.AddUser(t, "peer", "peer-secret")
 	peer := servertest.StartPeer(t, s, peerJID, "peer-secret")

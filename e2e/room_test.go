@@ -13,9 +13,11 @@ import (
 // commands: contacts added into groups with /roster and /sub, a room joined
 // by its short name (the MUC service comes from disco), an occupant joining,
 // a message that mentions us, and our message reaching the other occupant.
-func TestRoomSession(t *testing.T) {
+func TestRoomSession(t *testing.T) { servertest.Each(t, testRoomSession) }
+
+func testRoomSession(t *testing.T, kind servertest.Kind) {
 	tmuxOrSkip(t)
-	s := servertest.Start(t, servertest.Prosody)
+	s := servertest.Start(t, kind)
 	s.AddUser(t, "me", "me-secret")
 	peerJID := s.AddUser(t, "peer", "peer-secret")
 	carolJID := s.AddUser(t, "carol", "carol-secret")

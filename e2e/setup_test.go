@@ -15,9 +15,11 @@ import (
 // TestFirstRunSetup starts the real binary with no config file: it asks for
 // the account in the terminal, logs in to check the answers, writes a
 // private config file and goes on to the client, online.
-func TestFirstRunSetup(t *testing.T) {
+func TestFirstRunSetup(t *testing.T) { servertest.Each(t, testFirstRunSetup) }
+
+func testFirstRunSetup(t *testing.T, kind servertest.Kind) {
 	tmuxOrSkip(t)
-	s := servertest.Start(t, servertest.Prosody)
+	s := servertest.Start(t, kind)
 	s.AddUser(t, "me", "me-secret")
 	home := t.TempDir()
 

@@ -17,9 +17,11 @@ import (
 // writing, then continues it: parley must notice, get back online by
 // itself, and end with every message of both sides in its history exactly
 // once and in order.
-func TestStopContinue(t *testing.T) {
+func TestStopContinue(t *testing.T) { servertest.Each(t, testStopContinue) }
+
+func testStopContinue(t *testing.T, kind servertest.Kind) {
 	tmuxOrSkip(t)
-	s := servertest.Start(t, servertest.Prosody, servertest.WithSMTimeout(3*time.Second))
+	s := servertest.Start(t, kind, servertest.WithSMTimeout(3*time.Second))
 	me := s.AddUser(t, "me", "me-secret")
 	peerJID := s.AddUser(t, "peer", "peer-secret")
 	peer := servertest.StartPeer(t, s, peerJID, "peer-secret")

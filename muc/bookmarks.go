@@ -43,9 +43,21 @@ type BookmarkStore int
 
 // Bookmark stores.
 const (
-	StorePEP     BookmarkStore = iota // XEP-0402: one PEP item per room, pushes to every client
-	StorePrivate                      // XEP-0048 in private XML storage: one document, no pushes
+	// StorePEP: XEP-0402, one PEP item per room, pushed to every client;
+	// the server does not keep XEP-0048 in step, so bookmarks that older
+	// clients (or a PEP service that refused ours) left in private storage
+	// are read beside it.
+	StorePEP BookmarkStore = iota
+	// StorePrivate: XEP-0048 in private XML storage, one document, no
+	// pushes.
+	StorePrivate
+	// StorePEPCompat: XEP-0402, and the server keeps XEP-0048 in step
+	// (urn:xmpp:bookmarks:1#compat): PEP alone is the whole list.
+	StorePEPCompat
 )
+
+// PEP reports whether the store is XEP-0402 in PEP.
+func (s BookmarkStore) PEP() bool { return s == StorePEP || s == StorePEPCompat }
 
 // String names the store.
 func (s BookmarkStore) String() string {
@@ -117,7 +129,10 @@ func DetectBookmarkStore(ctx context.Context, s *xmpp.Session) (BookmarkStore, e
 			compat = true
 		}
 	}
-	if compat || (pep && opts) {
+	switch {
+	case compat:
+		return StorePEPCompat, nil
+	case pep && opts:
 		return StorePEP, nil
 	}
 	return StorePrivate, nil
@@ -161,44 +176,22 @@ type privateReply struct {
 	} `xml:"jabber:iq:private query"`
 }
 
-// FetchBookmarks returns the bookmarks kept in store. An account that never
-// stored any has none (no error). It waits for the reply: run it outside
-// stanza handlers.
+// FetchBookmarks returns the bookmarks kept in store; with StorePEP, the
+// XEP-0048 ones of rooms PEP has no bookmark for follow (best effort). An
+// account that never stored any has none (no error). It waits for the
+// reply: run it outside stanza handlers.
 func FetchBookmarks(ctx context.Context, s *xmpp.Session, store BookmarkStore) ([]Bookmark, error) {
-	var out []Bookmark
 	if store == StorePrivate {
-		var r privateReply
-		if err := request(ctx, s, stanza.GetIQ, jid.JID{}, privateQuery{}, &r); err != nil {
-			return nil, err
-		}
-		for _, c := range r.Query.Storage.Conferences {
-			if len(out) == MaxItems {
-				break
-			}
-			room, err := jid.Parse(c.JID)
-			if err != nil || room.Localpart() == "" {
-				continue
-			}
-			out = append(out, Bookmark{
-				Room:     room.Bare(),
-				Name:     clip(c.Name, MaxName),
-				Nick:     clip(c.Nick, MaxNick),
-				Password: clip(c.Password, MaxPassword),
-				Autojoin: xmlBool(c.Autojoin),
-			})
-		}
-		return out, nil
+		return fetchPrivate(ctx, s)
 	}
 	q := pubsubItems{}
 	q.Items.Node = NSBookmarks
 	var r pubsubItemsReply
 	err := request(ctx, s, stanza.GetIQ, jid.JID{}, q, &r)
-	if errors.Is(err, stanza.Error{Condition: stanza.ItemNotFound}) {
-		return nil, nil // no node yet: no bookmarks
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, stanza.Error{Condition: stanza.ItemNotFound}) { // no node yet: no bookmarks
 		return nil, err
 	}
+	var out []Bookmark
 	for _, it := range r.PubSub.Items.Items {
 		if len(out) == MaxItems {
 			break
@@ -207,106 +200,42 @@ func FetchBookmarks(ctx context.Context, s *xmpp.Session, store BookmarkStore) (
 			out = append(out, b)
 		}
 	}
+	if store == StorePEP {
+		if priv, err := fetchPrivate(ctx, s); err == nil {
+			for _, b := range priv {
+				if len(out) < MaxItems && !slices.ContainsFunc(out, func(x Bookmark) bool { return x.Room.Equal(b.Room) }) {
+					out = append(out, b)
+				}
+			}
+		}
+	}
 	return out, nil
 }
 
-type publishItem struct {
-	ID   string         `xml:"id,attr"`
-	Conf wireConference `xml:"urn:xmpp:bookmarks:1 conference"`
-}
-
-type pubsubPublish struct {
-	XMLName xml.Name `xml:"http://jabber.org/protocol/pubsub pubsub"`
-	Publish struct {
-		Node string      `xml:"node,attr"`
-		Item publishItem `xml:"item"`
-	} `xml:"publish"`
-	Options struct {
-		X dataForm
-	} `xml:"publish-options"`
-}
-
-// publishOptions are the node settings XEP-0402 §3.3 asks for: kept, as
-// many items as there are rooms, never pushed as "last item", and visible
-// to our own account only.
-func publishOptions() dataForm {
-	return dataForm{Type: "submit", Fields: []formField{
-		{Var: "FORM_TYPE", Type: "hidden", Values: []string{NSPublishOptions}},
-		{Var: "pubsub#persist_items", Values: []string{"true"}},
-		{Var: "pubsub#max_items", Values: []string{"max"}},
-		{Var: "pubsub#send_last_published_item", Values: []string{"never"}},
-		{Var: "pubsub#access_model", Values: []string{"whitelist"}},
-	}}
-}
-
-type pubsubRetract struct {
-	XMLName xml.Name `xml:"http://jabber.org/protocol/pubsub pubsub"`
-	Retract struct {
-		Node   string `xml:"node,attr"`
-		Notify string `xml:"notify,attr"`
-		Item   struct {
-			ID string `xml:"id,attr"`
-		} `xml:"item"`
-	} `xml:"retract"`
-}
-
-// PublishBookmark adds b to store, replacing any bookmark of the same
-// room. With StorePrivate the whole list is fetched and stored back. It waits
-// for replies: run it outside stanza handlers.
-func PublishBookmark(ctx context.Context, s *xmpp.Session, store BookmarkStore, b Bookmark) error {
-	if b.Room.Localpart() == "" {
-		return errors.New("muc: a bookmark needs a room JID")
+// fetchPrivate returns the XEP-0048 bookmarks.
+func fetchPrivate(ctx context.Context, s *xmpp.Session) ([]Bookmark, error) {
+	var r privateReply
+	if err := request(ctx, s, stanza.GetIQ, jid.JID{}, privateQuery{}, &r); err != nil {
+		return nil, err
 	}
-	b.Room = b.Room.Bare()
-	if store == StorePrivate {
-		list, err := FetchBookmarks(ctx, s, StorePrivate)
-		if err != nil {
-			return err
+	var out []Bookmark
+	for _, c := range r.Query.Storage.Conferences {
+		if len(out) == MaxItems {
+			break
 		}
-		list = slices.DeleteFunc(list, func(x Bookmark) bool { return x.Room.Equal(b.Room) })
-		return storePrivate(ctx, s, append(list, b))
-	}
-	var q pubsubPublish
-	q.Publish.Node = NSBookmarks
-	q.Publish.Item = publishItem{ID: b.Room.String(), Conf: wireConference{
-		Name: b.Name, Autojoin: boolAttr(b.Autojoin), Nick: b.Nick, Password: b.Password,
-	}}
-	q.Options.X = publishOptions()
-	return request(ctx, s, stanza.SetIQ, jid.JID{}, q, nil)
-}
-
-// RemoveBookmark removes the bookmark of room from store. It waits for
-// replies: run it outside stanza handlers.
-func RemoveBookmark(ctx context.Context, s *xmpp.Session, store BookmarkStore, room jid.JID) error {
-	room = room.Bare()
-	if store == StorePrivate {
-		list, err := FetchBookmarks(ctx, s, StorePrivate)
-		if err != nil {
-			return err
+		room, err := jid.Parse(c.JID)
+		if err != nil || room.Localpart() == "" {
+			continue
 		}
-		n := len(list)
-		list = slices.DeleteFunc(list, func(x Bookmark) bool { return x.Room.Equal(room) })
-		if len(list) == n {
-			return nil
-		}
-		return storePrivate(ctx, s, list)
-	}
-	var q pubsubRetract
-	q.Retract.Node = NSBookmarks
-	q.Retract.Notify = "true"
-	q.Retract.Item.ID = room.String()
-	return request(ctx, s, stanza.SetIQ, jid.JID{}, q, nil)
-}
-
-// storePrivate replaces the XEP-0048 bookmark document with list.
-func storePrivate(ctx context.Context, s *xmpp.Session, list []Bookmark) error {
-	var q privateQuery
-	for _, b := range list {
-		q.Storage.Conferences = append(q.Storage.Conferences, privateConference{
-			JID: b.Room.String(), Name: b.Name, Autojoin: boolAttr(b.Autojoin), Nick: b.Nick, Password: b.Password,
+		out = append(out, Bookmark{
+			Room:     room.Bare(),
+			Name:     clip(c.Name, MaxName),
+			Nick:     clip(c.Nick, MaxNick),
+			Password: clip(c.Password, MaxPassword),
+			Autojoin: xmlBool(c.Autojoin),
 		})
 	}
-	return request(ctx, s, stanza.SetIQ, jid.JID{}, q, nil)
+	return out, nil
 }
 
 type pubsubSubscribe struct {

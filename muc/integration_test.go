@@ -14,8 +14,10 @@ import (
 	"parley/internal/servertest"
 )
 
-func TestIntegrationRoom(t *testing.T) {
-	srv := servertest.Start(t, servertest.Prosody)
+func TestIntegrationRoom(t *testing.T) { servertest.Each(t, testIntegrationRoom) }
+
+func testIntegrationRoom(t *testing.T, kind servertest.Kind) {
+	srv := servertest.Start(t, kind)
 	srv.AddUser(t, "alice", "pw-alice")
 	srv.AddUser(t, "carol", "pw-carol")
 	bobJID := srv.AddUser(t, "bob", "pw-bob")
@@ -242,23 +244,27 @@ func nicks(os []Occupant) string {
 	return strings.Join(n, ",")
 }
 
-func TestIntegrationBookmarks(t *testing.T) {
-	srv := servertest.Start(t, servertest.Prosody)
+func TestIntegrationBookmarks(t *testing.T) { servertest.Each(t, testIntegrationBookmarks) }
+
+func testIntegrationBookmarks(t *testing.T, kind servertest.Kind) {
+	srv := servertest.Start(t, kind)
 	srv.AddUser(t, "alice", "pw-alice")
 	one := dialClient(t, srv, "alice", "pw-alice")
+	// Prosody keeps XEP-0048 and XEP-0402 in step; ejabberd does not.
+	want := map[servertest.Kind]BookmarkStore{servertest.Prosody: StorePEPCompat, servertest.Ejabberd: StorePEP}[kind]
 	store, err := DetectBookmarkStore(one.ctx(t), one.s)
-	if err != nil || store != StorePEP {
-		t.Fatalf("store %s %v", store, err)
+	if err != nil || store != want {
+		t.Fatalf("store %d %v, want %d", store, err, want)
 	}
-	for _, store := range []BookmarkStore{StorePEP, StorePrivate} {
+	for _, store := range []BookmarkStore{store, StorePrivate} {
 		t.Run(store.String(), func(t *testing.T) {
 			room := jid.MustParse(fmt.Sprintf("room%d@%s", store, srv.MUC))
 			b := Bookmark{Room: room, Name: "The Room", Nick: "al", Password: "pw", Autojoin: true}
-			if err := PublishBookmark(one.ctx(t), one.s, store, b); err != nil {
-				t.Fatal(err)
+			if used, err := PublishBookmark(one.ctx(t), one.s, store, b); err != nil || used != store {
+				t.Fatalf("stored in %d (%v), want %d", used, err, store)
 			}
 			b.Name = "Renamed"
-			if err := PublishBookmark(one.ctx(t), one.s, store, b); err != nil {
+			if _, err := PublishBookmark(one.ctx(t), one.s, store, b); err != nil {
 				t.Fatal(err)
 			}
 			list, err := FetchBookmarks(one.ctx(t), one.s, store)
@@ -287,11 +293,15 @@ func TestIntegrationBookmarks(t *testing.T) {
 		}
 		two := dialClient(t, srv, "alice", "pw-alice")
 		room := jid.MustParse("pushed@" + srv.MUC)
-		if err := PublishBookmark(two.ctx(t), two.s, StorePEP, Bookmark{Room: room, Nick: "al", Autojoin: true}); err != nil {
+		if _, err := PublishBookmark(two.ctx(t), two.s, StorePEP, Bookmark{Room: room, Nick: "al", Autojoin: true}); err != nil {
 			t.Fatal(err)
 		}
 		account := one.jid.Bare()
-		m := waitMsg(t, one, func(m Message) bool { _, ok := m.Bookmarks(account); return ok })
+		// ejabberd also notified us of the publishes above.
+		m := waitMsg(t, one, func(m Message) bool {
+			ev, ok := m.Bookmarks(account)
+			return ok && len(ev.Published) > 0 && ev.Published[0].Room.Equal(room)
+		})
 		ev, _ := m.Bookmarks(account)
 		if len(ev.Published) != 1 || !ev.Published[0].Room.Equal(room) || ev.Published[0].Nick != "al" {
 			t.Errorf("push %+v", ev)
@@ -307,6 +317,55 @@ func TestIntegrationBookmarks(t *testing.T) {
 	})
 }
 
+// TestIntegrationBookmarkFallback makes the PEP service refuse every
+// publish-options parley sends (the node exists, open to all, so the
+// whitelist precondition fails): the bookmark goes to XEP-0048 private
+// storage, is listed from there and removed from there.
+func TestIntegrationBookmarkFallback(t *testing.T) { servertest.Each(t, testIntegrationBookmarkFallback) }
+
+func testIntegrationBookmarkFallback(t *testing.T, kind servertest.Kind) {
+	srv := servertest.Start(t, kind)
+	srv.AddUser(t, "erin", "pw-erin")
+	c := dialClient(t, srv, "erin", "pw-erin")
+	var q pubsubPublish
+	q.Publish.Node = NSBookmarks
+	q.Publish.Item = publishItem{ID: "open@" + srv.MUC, Conf: wireConference{Name: "open node"}}
+	q.Options.X = dataForm{Type: "submit", Fields: []formField{
+		{Var: "FORM_TYPE", Type: "hidden", Values: []string{NSPublishOptions}},
+		{Var: "pubsub#access_model", Values: []string{"open"}},
+	}}
+	if err := request(c.ctx(t), c.s, stanza.SetIQ, jid.JID{}, q, nil); err != nil {
+		t.Fatal(err)
+	}
+	room := jid.MustParse("refuge@" + srv.MUC)
+	used, err := PublishBookmark(c.ctx(t), c.s, StorePEP, Bookmark{Room: room, Name: "Refuge", Autojoin: true})
+	if err != nil || used != StorePrivate {
+		t.Fatalf("stored in %d (%v), want private storage", used, err)
+	}
+	list, err := FetchBookmarks(c.ctx(t), c.s, StorePEP)
+	if err != nil || countRoom(list, room) != 1 {
+		t.Fatalf("fetched %+v %v", list, err)
+	}
+	if err := RemoveBookmark(c.ctx(t), c.s, StorePEP, room); err != nil {
+		t.Fatal(err)
+	}
+	if list, err = FetchBookmarks(c.ctx(t), c.s, StorePEP); err != nil || countRoom(list, room) != 0 {
+		t.Fatalf("after remove %+v %v", list, err)
+	}
+}
+
+// TestStoreErrorText checks that a refusal names the service that refused
+// and its reason, never "the room".
+func TestStoreErrorText(t *testing.T) {
+	err := &StoreError{Store: StorePEP,
+		Err:  stanza.Error{Condition: stanza.ResourceConstraint, Text: map[string]string{"en": "Unknown field 'pubsub#max_items'"}},
+		Then: &StoreError{Store: StorePrivate, Err: stanza.Error{Condition: stanza.Condition("\x1bevil")}}}
+	want := "your server's PEP (XEP-0402) refused it (resource-constraint: Unknown field 'pubsub#max_items'); then your server's private storage (XEP-0048) refused it (undefined-condition)"
+	if got := err.Error(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
 func countRoom(list []Bookmark, room jid.JID) int {
 	n := 0
 	for _, b := range list {
@@ -317,8 +376,10 @@ func countRoom(list []Bookmark, room jid.JID) int {
 	return n
 }
 
-func TestIntegrationFiftyOccupants(t *testing.T) {
-	srv := servertest.Start(t, servertest.Prosody)
+func TestIntegrationFiftyOccupants(t *testing.T) { servertest.Each(t, testIntegrationFiftyOccupants) }
+
+func testIntegrationFiftyOccupants(t *testing.T, kind servertest.Kind) {
+	srv := servertest.Start(t, kind)
 	const n = 50
 	for i := 0; i < n; i++ {
 		srv.AddUser(t, fmt.Sprintf("u%02d", i), "pw")

@@ -81,6 +81,7 @@ type wireMessage struct {
 			} `xml:"retract"`
 		} `xml:"items"`
 	} `xml:"http://jabber.org/protocol/pubsub#event event"`
+	Delay *struct{} `xml:"urn:xmpp:delay delay"`
 }
 
 // ParseMessage decodes a message stanza whose start element was already
@@ -130,7 +131,11 @@ func (w *wireMessage) message() Message {
 			}
 		}
 	}
-	if w.Event != nil {
+	// A notification with a delay replays the node's last item (ejabberd
+	// sends it at subscription and with presence, having refused
+	// send_last_published_item=never), possibly one removed since: it is
+	// no change, and the list comes from the fetch at login.
+	if w.Event != nil && w.Delay == nil {
 		for _, items := range w.Event.Items {
 			if items.Node != NSBookmarks {
 				continue

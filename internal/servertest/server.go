@@ -179,6 +179,11 @@ func Start(t testing.TB, kind Kind, opts ...Option) *Server {
 		t.Fatalf("servertest: certificate: %v", err)
 	}
 	s.CAFile = certs.ca
+	if err := impl.setup(t, s, certs); err != nil {
+		t.Fatalf("servertest: %s: %v", kind, err)
+	}
+	// After setup's own cleanups (LIFO): the server stops before its
+	// files go.
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("servertest: %s log of %s:\n%s", kind, s.Dir, s.Log())
@@ -187,9 +192,6 @@ func Start(t testing.TB, kind Kind, opts ...Option) *Server {
 			t.Errorf("servertest: stop %s: %v", kind, err)
 		}
 	})
-	if err := impl.setup(t, s, certs); err != nil {
-		t.Fatalf("servertest: %s: %v", kind, err)
-	}
 	for try := 1; ; try++ {
 		err = s.tryStart()
 		if err == nil {

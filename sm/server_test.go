@@ -69,8 +69,10 @@ func peerCounts(p *servertest.Peer) map[string]int {
 	return n
 }
 
-func TestProsodyResume(t *testing.T) {
-	srv := servertest.Start(t, servertest.Prosody, servertest.WithSMTimeout(120*time.Second))
+func TestProsodyResume(t *testing.T) { servertest.Each(t, testProsodyResume) }
+
+func testProsodyResume(t *testing.T, kind servertest.Kind) {
+	srv := servertest.Start(t, kind, servertest.WithSMTimeout(120*time.Second))
 	alice := srv.AddUser(t, "alice", "alice-pw")
 	bob := srv.AddUser(t, "bob", "bob-pw")
 	peer := servertest.StartPeer(t, srv, bob, "bob-pw")
@@ -149,8 +151,10 @@ func TestProsodyResume(t *testing.T) {
 	t.Logf("resume took %v; stats %+v", resumeTime, st.Stats())
 }
 
-func TestProsodyResumeFailed(t *testing.T) {
-	srv := servertest.Start(t, servertest.Prosody, servertest.WithSMTimeout(2*time.Second))
+func TestProsodyResumeFailed(t *testing.T) { servertest.Each(t, testProsodyResumeFailed) }
+
+func testProsodyResumeFailed(t *testing.T, kind servertest.Kind) {
+	srv := servertest.Start(t, kind, servertest.WithSMTimeout(2*time.Second))
 	alice := srv.AddUser(t, "alice", "alice-pw")
 	bob := srv.AddUser(t, "bob", "bob-pw")
 	px := srv.Proxy(t)
