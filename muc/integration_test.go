@@ -321,7 +321,9 @@ func testIntegrationBookmarks(t *testing.T, kind servertest.Kind) {
 // publish-options parley sends (the node exists, open to all, so the
 // whitelist precondition fails): the bookmark goes to XEP-0048 private
 // storage, is listed from there and removed from there.
-func TestIntegrationBookmarkFallback(t *testing.T) { servertest.Each(t, testIntegrationBookmarkFallback) }
+func TestIntegrationBookmarkFallback(t *testing.T) {
+	servertest.Each(t, testIntegrationBookmarkFallback)
+}
 
 func testIntegrationBookmarkFallback(t *testing.T, kind servertest.Kind) {
 	srv := servertest.Start(t, kind)
