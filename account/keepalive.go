@@ -81,10 +81,11 @@ func (k *keepalive) run(ctx context.Context) {
 		last := time.Unix(0, k.last.Load())
 		if k.armed.Load() {
 			if time.Since(last) >= k.every {
-				// Dead. Close the socket before Serve notices: its exit
-				// path writes </stream:stream>, which a link that comes
-				// back would deliver, and the server would end the
-				// stream-management session we want to resume.
+				// Dead. Close the socket: the blocked read fails, and
+				// the connection, given up, writes nothing more (package
+				// sm), so a link that comes back delivers no
+				// </stream:stream> that would end the session we want to
+				// resume.
 				k.dead.Store(true)
 				_ = k.conn.Close()
 				return

@@ -160,6 +160,24 @@ func testIntegrationReconnect(t *testing.T, kind servertest.Kind) {
 		t.Logf("states %v; %s; %s", r.rec.states(), st.Text, on.Text)
 	})
 
+	t.Run("a failed read on a live link keeps the stream resumable", func(t *testing.T) {
+		// As after a suspend longer than the keepalive: the probe's read
+		// deadline has passed when the process runs again, the blocked
+		// read fails at once, the link itself is fine. Writing
+		// </stream:stream> on it would end the session on the server.
+		r.rec.reset()
+		r.mu.Lock()
+		conn := r.conn
+		r.mu.Unlock()
+		_ = conn.SetReadDeadline(time.Now().Add(-time.Second))
+		if st := r.waitNext(t, Online); st.State != Reconnecting {
+			t.Fatalf("after the failed read: %v %q", st.State, st.Text)
+		}
+		if on := r.waitNext(t, Reconnecting, Connecting); on.State != Online || !strings.Contains(on.Text, "(stream resumed)") {
+			t.Fatalf("after the failed read: %v %q, want the stream resumed", on.State, on.Text)
+		}
+	})
+
 	t.Run("Reconnect drops and resumes", func(t *testing.T) {
 		r.rec.reset()
 		r.Reconnect()

@@ -3,9 +3,12 @@ package sm
 import (
 	"bytes"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // readBufSize is the read buffer of a wrapped connection.
@@ -32,6 +35,12 @@ type conn struct {
 	// Write side.
 	wmu sync.Mutex
 	out tracker
+
+	// gaveUp is set by the first failed read: the connection is dead to
+	// us, and nothing more is written on it (see errGaveUp); readErr is
+	// that read's error.
+	gaveUp  atomic.Bool
+	readErr atomic.Value // error
 
 	// Guarded by st.mu.
 	inOn, outOn bool // counting armed (after <enabled/> / <resumed/>)
@@ -60,6 +69,32 @@ func (st *State) Wrap(c net.Conn) net.Conn {
 	return w
 }
 
+// errGaveUp is returned by writes after a read failed. A connection whose
+// read failed (a deadline that passed during a suspend, a reset) is one
+// parley gives up on, but it may still be open: mellium's exit path would
+// write </stream:stream> (and a stream error) on it, and a server that
+// reads them ends the stream-management session the next connection wants
+// to resume. So nothing is written on it any more: the server sees the
+// connection drop and keeps the session resumable. Outbound stanzas are
+// still counted and queued, and are resent on resume.
+var errGaveUp = errors.New("sm: connection given up after a failed read; not writing to it")
+
+// giveUp records a failed read.
+func (c *conn) giveUp(err error) error {
+	if !c.gaveUp.Load() {
+		c.readErr.Store(fmt.Errorf("%w (%w)", err, errGaveUp))
+		c.gaveUp.Store(true)
+	}
+	return err
+}
+
+// writeRefused is the error of a write after giveUp: the read's error
+// (which is what ended the connection, and what mellium's Serve returns
+// when its closing write fails), marked errGaveUp.
+func (c *conn) writeRefused() error {
+	return c.readErr.Load().(error)
+}
+
 // ConnectionState returns the TLS state of the wrapped connection, if any,
 // so that mellium's Session.ConnectionState keeps working.
 func (c *conn) ConnectionState() tls.ConnectionState {
@@ -79,7 +114,7 @@ func (c *conn) ReadByte() (byte, error) {
 			if err == nil {
 				err = io.ErrNoProgress
 			}
-			return 0, err
+			return 0, c.giveUp(err)
 		}
 		c.rpos, c.rend = 0, n
 	}
@@ -102,7 +137,7 @@ func (c *conn) Read(p []byte) (int, error) {
 		var err error
 		n, err = c.Conn.Read(p)
 		if n <= 0 {
-			return n, err
+			return n, c.giveUp(err)
 		}
 	}
 	for _, b := range p[:n] {
@@ -145,6 +180,9 @@ func (c *conn) Write(p []byte) (int, error) {
 		st.mu.Unlock()
 	}
 	c.reportDrops(dropped)
+	if c.gaveUp.Load() {
+		return 0, c.writeRefused()
+	}
 	n, err := c.Conn.Write(p)
 	if err != nil || !c.out.atBoundary() {
 		return n, err
@@ -171,6 +209,9 @@ func (c *conn) reportDrops(dropped [][]byte) {
 func (c *conn) writeRaw(p []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.gaveUp.Load() {
+		return c.writeRefused()
+	}
 	_, err := c.Conn.Write(p)
 	return err
 }
@@ -180,7 +221,7 @@ func (c *conn) writeRaw(p []byte) error {
 func (c *conn) writeAtBoundary(p []byte) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if c.out.atBoundary() {
+	if c.out.atBoundary() && !c.gaveUp.Load() {
 		// Best effort: the stream is being closed on an error anyway.
 		_, _ = c.Conn.Write(p)
 	}

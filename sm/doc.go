@@ -74,6 +74,13 @@
 // are not counted and the server will send them again. The wrapper must sit
 // below TLS, hence StartTLS.
 //
+// A read that fails (a deadline that passed while the machine was
+// suspended, a reset) gives the connection up: nothing more is written on
+// it, so mellium's exit path cannot send </stream:stream> or a stream error
+// on a link that may still be open, and the server keeps the session
+// resumable for the next connection. Writes then fail with the read's
+// error.
+//
 // Acknowledgements are requested automatically: after a write that leaves
 // stanzas unacknowledged, an <r/> is appended unless one is outstanding;
 // when its <a/> arrives and more stanzas were sent meanwhile, the handler
