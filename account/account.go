@@ -36,6 +36,7 @@ type Config struct {
 	Keepalive time.Duration                             // ping interval for the reliability work; 0 = 60s
 	Nick      string                                    // default nick in rooms; empty: the JID's localpart
 	Anchor    AnchorFunc                                // history's newest archive ids for catch-up (mam.go); nil: first-run fetch
+	Roster    RosterStore                               // the roster kept between logins (XEP-0237, rosterver.go); nil: fetched whole at each login
 }
 
 // Timeouts for work done outside the stanza handler.
@@ -62,6 +63,7 @@ type Account struct {
 	cancel   context.CancelFunc // cancels the current Run
 	done     chan struct{}      // closed when the current Run returns
 	rosterOK bool               // the roster was fetched on this session
+	roster   rosterCache        // the roster for cfg.Roster (rosterver.go)
 	authUsed auth.Outcome       // SASL mechanism and channel binding of the last login
 	rooms    roomSet            // group chat: rooms, bookmarks (room.go); own lock
 
@@ -84,6 +86,7 @@ func New(cfg Config, sink Sink) *Account {
 	a := &Account{cfg: cfg, sink: sink, bare: cfg.JID.Bare()}
 	a.sm = sm.New(sm.Options{OnDrop: a.smDropped})
 	a.rc.wake = make(chan struct{}, 1)
+	a.roster.dirty = make(chan struct{}, 1)
 	return a
 }
 

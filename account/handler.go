@@ -126,7 +126,7 @@ func (h *handler) iq(start xml.StartElement, t xmlstream.TokenReadEncoder) error
 	}
 	switch {
 	case typ == "set" && payload.Name == xml.Name{Space: nsRoster, Local: "query"}:
-		return h.rosterPush(start, b, t)
+		return h.rosterPush(start, payload, b, t)
 	case typ == "get" && payload.Name == xml.Name{Space: nsPing, Local: "ping"}:
 		return writeIQ(t, start, "result", nil)
 	case typ == "get" && payload.Name == xml.Name{Space: nsDiscoInfo, Local: "query"}:
@@ -138,7 +138,7 @@ func (h *handler) iq(start xml.StartElement, t xmlstream.TokenReadEncoder) error
 // rosterPush applies a roster push, accepted only from the server on behalf
 // of the account (no from, or the account's bare JID); anything else could
 // be a contact trying to rewrite our roster.
-func (h *handler) rosterPush(start xml.StartElement, b *tokenBudget, t xmlstream.TokenReadEncoder) error {
+func (h *handler) rosterPush(start, query xml.StartElement, b *tokenBudget, t xmlstream.TokenReadEncoder) error {
 	a := h.a
 	if from := attr(start, "from"); from != "" {
 		j, err := jid.Parse(from)
@@ -155,6 +155,7 @@ func (h *handler) rosterPush(start xml.StartElement, b *tokenBudget, t xmlstream
 	if err := writeIQ(t, start, "result", nil); err != nil {
 		return err
 	}
+	a.rosterPushed(clip(attr(query, "ver"), maxShort), items[0])
 	a.emit(RosterEvent{Base: a.base(), Items: items})
 	return nil
 }

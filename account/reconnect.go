@@ -155,6 +155,9 @@ func (a *Account) begin(ctx context.Context) (context.Context, chan struct{}, er
 
 // loop is the body of Run: one connection after another.
 func (a *Account) loop(ctx context.Context, done chan struct{}) (err error) {
+	if a.cfg.Roster != nil {
+		go a.rosterWriter(ctx) // ends with Run (ctx is cancelled when loop returns)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = errors.New("internal error in account session")

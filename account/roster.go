@@ -111,8 +111,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// rosterIQ builds a roster get (item nil) or set.
-func rosterIQ(typ string, item *RosterItem) xml.TokenReader {
+// rosterIQ builds a roster get (item nil) or set; a get with versioned
+// carries ver (XEP-0237), even empty.
+func rosterIQ(typ string, item *RosterItem, ver string, versioned bool) xml.TokenReader {
 	var payload xml.TokenReader
 	if item != nil {
 		attrs := []xml.Attr{{Name: xml.Name{Local: "jid"}, Value: item.JID.Bare().String()}}
@@ -130,8 +131,12 @@ func rosterIQ(typ string, item *RosterItem) xml.TokenReader {
 		}
 		payload = xmlstream.Wrap(xmlstream.MultiReader(groups...), xml.StartElement{Name: xml.Name{Local: "item"}, Attr: attrs})
 	}
+	query := xml.StartElement{Name: xml.Name{Space: nsRoster, Local: "query"}}
+	if versioned {
+		query.Attr = []xml.Attr{{Name: xml.Name{Local: "ver"}, Value: ver}}
+	}
 	return xmlstream.Wrap(
-		xmlstream.Wrap(payload, xml.StartElement{Name: xml.Name{Space: nsRoster, Local: "query"}}),
+		xmlstream.Wrap(payload, query),
 		xml.StartElement{
 			Name: xml.Name{Space: nsClient, Local: "iq"},
 			Attr: []xml.Attr{{Name: xml.Name{Local: "type"}, Value: typ}, {Name: xml.Name{Local: "id"}, Value: newID()}},
@@ -183,11 +188,14 @@ type iqError struct{ text string }
 
 func (e iqError) Error() string { return e.text }
 
-// fetchRoster gets the whole roster and emits it as a full RosterEvent.
+// fetchRoster gets the roster and emits it as a full RosterEvent. With
+// roster versioning (rosterver.go) it asks for the changes since the saved
+// version; an empty result means the saved roster is current.
 func (a *Account) fetchRoster(ctx context.Context, sess *xmpp.Session) error {
+	ver, cached, versioned := a.rosterQueryVer(sess)
 	var items []RosterItem
 	found := false
-	err := sendIQ(ctx, sess, rosterIQ("get", nil), func(b *tokenBudget) error {
+	err := sendIQ(ctx, sess, rosterIQ("get", nil, ver, versioned), func(b *tokenBudget) error {
 		for {
 			tok, err := b.next()
 			if err == io.EOF {
@@ -202,6 +210,7 @@ func (a *Account) fetchRoster(ctx context.Context, sess *xmpp.Session) error {
 			}
 			if se.Name.Space == nsRoster && se.Name.Local == "query" && !found {
 				found = true
+				ver = clip(attr(se, "ver"), maxShort)
 				if items, err = parseRosterQuery(b); err != nil {
 					return err
 				}
@@ -219,6 +228,9 @@ func (a *Account) fetchRoster(ctx context.Context, sess *xmpp.Session) error {
 	}
 	if err != nil {
 		return fmt.Errorf("roster fetch: %w", err)
+	}
+	if versioned {
+		items = a.rosterFetched(ver, items, cached, !found)
 	}
 	a.mu.Lock()
 	a.rosterOK = true
@@ -252,7 +264,7 @@ func (a *Account) rosterSet(ctx context.Context, item RosterItem) error {
 	if err != nil {
 		return err
 	}
-	if err := sendIQ(ctx, sess, rosterIQ("set", &item), nil); err != nil {
+	if err := sendIQ(ctx, sess, rosterIQ("set", &item, "", false), nil); err != nil {
 		return fmt.Errorf("roster update for %s: %w", item.JID.Bare(), err)
 	}
 	return nil

@@ -429,6 +429,19 @@ func (u *UI) roomOf(a *acctState, room jid.JID) *roomState {
 	return nil
 }
 
+// inviter names who invites: the bare JID (of a full one, as ejabberd
+// sends), or the nick of an occupant JID of the room (as Prosody sends
+// from a semi-anonymous room), or "someone".
+func inviter(inv muc.Invite) string {
+	switch {
+	case inv.From.Domainpart() == "":
+		return "someone"
+	case inv.From.Bare().Equal(inv.Room) && inv.From.Resourcepart() != "":
+		return inv.From.Resourcepart() + " (in the room)"
+	}
+	return inv.From.Bare().String()
+}
+
 // applyInvite shows an invitation in the console and the current window,
 // and remembers it for Alt-j.
 func (u *UI) applyInvite(a *acctState, inv muc.Invite) {
@@ -437,10 +450,7 @@ func (u *UI) applyInvite(a *acctState, inv muc.Invite) {
 	}
 	inv.Room = inv.Room.Bare()
 	u.rm.invite = &pendingInvite{acct: a, inv: inv}
-	from := cleanName(inv.From.Bare().String())
-	if from == "" {
-		from = "someone"
-	}
+	from := cleanName(inviter(inv))
 	line := from + " invites you to " + cleanName(inv.Room.String())
 	if inv.Reason != "" {
 		line += " (" + cleanName(inv.Reason) + ")"
