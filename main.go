@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"parley/chatlog"
 	"parley/config"
 	"parley/history"
+	"parley/rostercache"
 	"parley/ui"
 )
 
@@ -141,9 +143,13 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 	uiAccts := make([]ui.Account, len(cfg.Accounts))
 	var u *ui.UI
 	rec := chatlog.New(store, func(ev account.Event) { u.Post(ev) })
+	cacheDir, cacheErr := config.DefaultCacheDir()
 	for i, a := range cfg.Accounts {
 		ac := accountConfig(a)
 		ac.Anchor = rec.Anchor(ac.JID) // archive catch-up starts after what history holds
+		if cacheErr == nil {
+			ac.Roster = rostercache.New(filepath.Join(cacheDir, "roster"), ac.JID) // XEP-0237: only changes at login
+		}
 		accts[i] = account.New(ac, releaseAfterLogin(rec.Sink))
 		uiAccts[i] = accts[i]
 	}

@@ -112,6 +112,17 @@ func DefaultDataDir() (string, error) {
 	return filepath.Join(dir, "parley"), nil
 }
 
+// DefaultCacheDir returns parley's cache directory, $XDG_CACHE_HOME/parley
+// (~/.cache/parley when XDG_CACHE_HOME is unset or relative): what it can
+// fetch again (the roster cache).
+func DefaultCacheDir() (string, error) {
+	dir, err := xdgDir("XDG_CACHE_HOME", ".cache")
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "parley"), nil
+}
+
 // xdgDir returns $env when it is an absolute path (the XDG base directory
 // specification says to ignore relative ones), else $HOME/fallback.
 func xdgDir(env, fallback string) (string, error) {

@@ -61,6 +61,7 @@ func env(home string) []string {
 		"HOME=" + home,
 		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
 		"XDG_DATA_HOME=" + filepath.Join(home, "data"),
+		"XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
 		"PATH=" + os.Getenv("PATH"),
 		"LANG=C.UTF-8",
 		"TZ=UTC",

@@ -129,3 +129,5 @@ func BenchmarkSaveLoad(b *testing.B) {
 		}
 	}
 }
+
+func writeFile(path, data string) error { return os.WriteFile(path, []byte(data), 0o600) }

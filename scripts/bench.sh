@@ -23,7 +23,7 @@ PARLEY_BENCH=1 PARLEY_BENCH_RATE=2000 go test -run TestKeyEchoInProcess -count 1
 	grep '^BENCH' | sed 's/^BENCH inproc_/BENCH paced2000_/' | tee -a "$out" >&2
 if [ "${1:-}" != quick ]; then
 	echo "== the real binary in tmux against Prosody (2,000 contacts, 10,000 messages)" >&2
-	PARLEY_BENCH=1 go test -run 'TestBinary|TestStartBreakdown' -count 1 -timeout 15m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
+	PARLEY_BENCH=1 go test -run 'TestBinary|TestStartBreakdown|TestRosterCacheLogin' -count 1 -timeout 15m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
 fi
 
 fig() { awk -v n="$1" '$1 == "BENCH" && $2 == n { printf "%s %s", $3, $4; found = 1 } END { if (!found) printf "-" }' "$out"; }
@@ -36,6 +36,7 @@ cat <<TABLE
 | start to roster shown, 2,000 contacts (binary in tmux) | $(fig start_to_roster) | under 0.3 s | 0.40 s |
 | of which tmux itself (new server, pane, capture) / exec of parley --version | $(fig tmux_floor) / $(fig exec_version) | | |
 | in process: login and roster fetch / roster drawn / online drawn | $(fig start_roster_event) / $(fig start_roster_drawn) / $(fig start_online_drawn) | | |
+| login to online, roster fetched whole / from the roster cache (XEP-0237) | $(fig login_roster_full) / $(fig login_roster_cached) | | |
 | resident memory after connect (VmRSS / VmHWM) | $(fig rss_after_connect) / $(fig hwm_after_connect) | under 18 MB | 18 MB |
 | of which anonymous (heap, stacks) / file (the binary) | $(fig rss_anon_after_connect) / $(fig rss_file_after_connect) | | |
 | CPU for 10,000 incoming 1:1 messages (binary, via Prosody) | $(fig flood_cpu) in $(fig flood_wall) ($(fig flood_rate)) | under 1 s | 6.5 s |
