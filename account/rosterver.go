@@ -31,11 +31,11 @@ type RosterStore interface {
 // rosterCache is the account's copy of the roster for the RosterStore;
 // guarded by Account.mu except dirty (send and receive only).
 type rosterCache struct {
-	items map[string]RosterItem // by bare JID
-	ver   string
-	ready bool          // items hold the roster of this server session
-	dirty chan struct{} // buffered (1): the writer saves
-	saveErr bool        // a save failed (reported once)
+	items   map[string]RosterItem // by bare JID
+	ver     string
+	ready   bool          // items hold the roster of this server session
+	dirty   chan struct{} // buffered (1): the writer saves
+	saveErr bool          // a save failed (reported once)
 }
 
 // rosterQueryVer returns the ver attribute for the roster get: the saved
