@@ -37,6 +37,9 @@ func WithDebugLog() Option {
 // WithRoomLocking makes a new room locked (XEP-0045 §10.1) until its owner
 // configures it or accepts the default configuration (the instant-room
 // form). Without it, rooms are usable as soon as they are created.
+// ejabberd 23.01 never locks a room (it still announces a new room with
+// status 201, so the owner's instant-room form is sent and accepted): a
+// test that needs the lock itself requires RoomLocking.
 func WithRoomLocking() Option {
 	return func(o *options) { o.roomLocking = true }
 }
