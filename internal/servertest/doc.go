@@ -12,9 +12,9 @@
 //		})
 //	}
 //
-// which makes the subtests TestX/prosody and TestX/ejabberd. A test that
-// needs something one server lacks calls s.Require(t, feature): it skips
-// on that server only, naming why. Tests that read a server's log go
+// which makes the subtests TestX/prosody and TestX/ejabberd, run in
+// parallel with each other. A test that needs something one server lacks
+// calls s.Require(t, feature): it skips on that server only, naming why. Tests that read a server's log go
 // through s.Logged(event), which knows what each server writes.
 //
 // Each Start makes a temp dir with a generated configuration, a private CA

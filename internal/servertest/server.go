@@ -60,12 +60,17 @@ func Kinds() []Kind {
 	return out
 }
 
-// Each runs f as a subtest named after each server kind (see Kinds), one
-// after the other.
+// Each runs f as a subtest named after each server kind (see Kinds). The
+// subtests run in parallel with each other (and with other parallel tests,
+// up to go test's -parallel): f must not share state between kinds, and a
+// test using t.Setenv cannot use Each.
 func Each(t *testing.T, f func(t *testing.T, kind Kind)) {
 	t.Helper()
 	for _, k := range Kinds() {
-		t.Run(string(k), func(t *testing.T) { f(t, k) })
+		t.Run(string(k), func(t *testing.T) {
+			t.Parallel()
+			f(t, k)
+		})
 	}
 }
 
