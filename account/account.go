@@ -19,7 +19,6 @@ import (
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 
-	"parley/auth"
 	"parley/sm"
 )
 
@@ -64,7 +63,6 @@ type Account struct {
 	done     chan struct{}      // closed when the current Run returns
 	rosterOK bool               // the roster was fetched on this session
 	roster   rosterCache        // the roster for cfg.Roster (rosterver.go)
-	authUsed auth.Outcome       // SASL mechanism and channel binding of the last login
 	rooms    roomSet            // group chat: rooms, bookmarks (room.go); own lock
 
 	rel relState // carbons, archive queries, held live messages, receipts (mam.go)

@@ -159,10 +159,9 @@ func (a *Account) negotiate(ctx context.Context, conn net.Conn, tc *tls.Config, 
 
 // authFeatures are SASL (package auth: SCRAM with the channel binding the
 // server can verify, PLAIN last and only inside TLS) with failures tagged
-// as ErrAuth; the outcome of the login is kept in a.authUsed.
+// as ErrAuth.
 func (a *Account) authFeatures(pass string) []xmpp.StreamFeature {
-	out := &auth.Outcome{}
-	fs := auth.Features(pass, out)
+	fs := auth.Features(pass, nil)
 	sasl := &fs[len(fs)-1]
 	inner := sasl.Negotiate
 	sasl.Negotiate = func(ctx context.Context, s *xmpp.Session, data interface{}) (xmpp.SessionState, io.ReadWriter, error) {
@@ -170,9 +169,6 @@ func (a *Account) authFeatures(pass string) []xmpp.StreamFeature {
 			return 0, nil, ErrNoTLS
 		}
 		mask, rw, err := inner(ctx, s, data)
-		a.mu.Lock()
-		a.authUsed = *out
-		a.mu.Unlock()
 		if err != nil && !isTransportError(err) {
 			err = fmt.Errorf("%w: %w", ErrAuth, err)
 		}

@@ -103,7 +103,7 @@ func (l *stateLog) trail(t time.Time) []string {
 	return out
 }
 
-// faultRig is the world of TestFaults: Prosody, the proxy parley connects
+// faultRig is the world of TestFaults: the server, the proxy parley connects
 // through, parley's account with chatlog and history, and the peer.
 type faultRig struct {
 	t      *testing.T
@@ -224,7 +224,7 @@ func (r *faultRig) settled(d time.Duration) bool {
 }
 
 // TestFaults: parley and a slixmpp peer exchange numbered messages while
-// the test injects randomized faults: Prosody killed (SIGKILL) and
+// the test injects randomized faults: the server killed (SIGKILL) and
 // restarted, the TCP connection cut, the link hung beyond the keepalive,
 // and parley "stopped" longer than the server's stream-management
 // hibernation (emulated: the link is cut and frozen, so every reconnect

@@ -232,8 +232,9 @@ func testIntegrationLoginAndFailures(t *testing.T, kind servertest.Kind) {
 
 	t.Run("server closes the stream", func(t *testing.T) {
 		// A graceful shutdown (SIGTERM): Prosody 0.12 closes the
-		// connections without a stream error; the account waits and
-		// reconnects once the server is back.
+		// connections without a stream error, ejabberd sends
+		// system-shutdown; the account waits and reconnects once the
+		// server is back.
 		r := startOnline(t, testConfig(s, alice, "secret", "shut"))
 		r.rec.reset()
 		s.Stop(t)
@@ -471,7 +472,7 @@ func testIntegrationTwoAccounts(t *testing.T, kind servertest.Kind) {
 			return ok && me.Msg.Dir == In && me.Msg.Body == body
 		}).(MessageEvent).Msg
 		// Delayed may be set: a message that overtakes the recipient's
-		// initial presence in Prosody is stored offline for a moment.
+		// initial presence in the server is stored offline for a moment.
 		if m.ID != sent.ID || m.OriginID != sent.ID || m.Type != tc.typ || !m.From.Equal(sent.From) {
 			t.Errorf("received %+v, sent %+v", m, sent)
 		}

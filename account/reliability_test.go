@@ -11,7 +11,7 @@ import (
 	"parley/internal/servertest"
 )
 
-// TestIntegrationCarbonsReceipts runs carbons and receipts against Prosody:
+// TestIntegrationCarbonsReceipts runs carbons and receipts against each server:
 // a second client of the same account (slixmpp) and a contact (another
 // parley account) exchange messages with us; a stranger forges a carbon and
 // a receipt and asks for receipts on chat and groupchat messages.

@@ -67,7 +67,7 @@ func roomErr(t *testing.T, err error, want string) *RoomError {
 	return re
 }
 
-// TestIntegrationRooms runs the group-chat features against one Prosody
+// TestIntegrationRooms runs the group-chat features against each server
 // (room locking on, so creation goes through the instant-room form) with
 // parley accounts and a slixmpp peer as occupants.
 func TestIntegrationRooms(t *testing.T) { servertest.Each(t, testIntegrationRooms) }
@@ -233,7 +233,8 @@ func testIntegrationRooms(t *testing.T, kind servertest.Kind) {
 			t.Fatal(err)
 		}
 		inv := bob.rec.wait(t, waitLong, func(e Event) bool { ie, ok := e.(InviteEvent); return ok && ie.Invite.Reason == "mediated" }).(InviteEvent).Invite
-		// Prosody names the inviter by its occupant JID in the room.
+		// Prosody names the inviter by its occupant JID in the room, ejabberd
+		// by its full JID.
 		if inv.Direct || !inv.Room.Equal(party) || !(inv.From.Bare().Equal(aliceJID) || inv.From.Equal(jid.MustParse(party.String()+"/alice"))) {
 			t.Errorf("mediated %+v", inv)
 		}

@@ -116,7 +116,7 @@ func numbered(from, to int) []string {
 	return out
 }
 
-// TestIntegrationArchiveSync checks, against Prosody with carbons and MAM,
+// TestIntegrationArchiveSync checks, against each server with carbons and MAM,
 // that every message (received live, as a carbon, while offline; sent here
 // and by our other client) is stored exactly once and in order across
 // logins that catch up from the archive, including a catch-up that fetches

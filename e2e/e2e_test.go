@@ -121,7 +121,7 @@ func TestWorldReadableConfigRefused(t *testing.T) {
 	}
 }
 
-// TestSession runs parley in tmux against Prosody: subscription both ways,
+// TestSession runs parley in tmux against each server: subscription both ways,
 // a message to the slixmpp peer and its reply on screen, /quit (clean exit,
 // unavailable presence), then `parley history` prints both messages.
 func TestSession(t *testing.T) { servertest.Each(t, testSession) }

@@ -69,9 +69,9 @@ func peerCounts(p *servertest.Peer) map[string]int {
 	return n
 }
 
-func TestProsodyResume(t *testing.T) { servertest.Each(t, testProsodyResume) }
+func TestServerResume(t *testing.T) { servertest.Each(t, testServerResume) }
 
-func testProsodyResume(t *testing.T, kind servertest.Kind) {
+func testServerResume(t *testing.T, kind servertest.Kind) {
 	srv := servertest.Start(t, kind, servertest.WithSMTimeout(120*time.Second))
 	alice := srv.AddUser(t, "alice", "alice-pw")
 	bob := srv.AddUser(t, "bob", "bob-pw")
@@ -108,7 +108,7 @@ func testProsodyResume(t *testing.T, kind servertest.Kind) {
 		sendTo(t, s1, bob, fmt.Sprintf("a%d", i))
 		peer.SendMessage(full.String(), fmt.Sprintf("p%d", i))
 	}
-	time.Sleep(300 * time.Millisecond) // let Prosody write p4..p6 into the hung link
+	time.Sleep(300 * time.Millisecond) // let the server write p4..p6 into the hung link
 	px.Cut()
 	px.Resume()
 	<-sv1.done
@@ -151,9 +151,9 @@ func testProsodyResume(t *testing.T, kind servertest.Kind) {
 	t.Logf("resume took %v; stats %+v", resumeTime, st.Stats())
 }
 
-func TestProsodyResumeFailed(t *testing.T) { servertest.Each(t, testProsodyResumeFailed) }
+func TestServerResumeFailed(t *testing.T) { servertest.Each(t, testServerResumeFailed) }
 
-func testProsodyResumeFailed(t *testing.T, kind servertest.Kind) {
+func testServerResumeFailed(t *testing.T, kind servertest.Kind) {
 	srv := servertest.Start(t, kind, servertest.WithSMTimeout(2*time.Second))
 	alice := srv.AddUser(t, "alice", "alice-pw")
 	bob := srv.AddUser(t, "bob", "bob-pw")
