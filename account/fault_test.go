@@ -300,6 +300,7 @@ func testFaults(t *testing.T, kind servertest.Kind) {
 			t.Fatalf("fault %d: messages before the kill did not arrive", i)
 		}
 		began := time.Now()
+		var end time.Time // when the fault is over: the account may be online from then on
 		switch kind {
 		case "kill":
 			srv.Kill(t)
@@ -308,8 +309,10 @@ func testFaults(t *testing.T, kind servertest.Kind) {
 			time.Sleep(time.Duration(500+rng.IntN(1500)) * time.Millisecond)
 			r.peer().Close()
 			srv.Restart(t)
+			end = time.Now()
 		case "cut":
 			r.px.Cut()
+			end = time.Now() // a resumption can be over before the sends below
 			r.sendA(perRound)
 			r.sendP(perRound)
 		case "hang":
@@ -318,6 +321,7 @@ func testFaults(t *testing.T, kind servertest.Kind) {
 			r.sendP(perRound)
 			time.Sleep(faultKeepalive + time.Duration(rng.IntN(2000))*time.Millisecond)
 			r.px.Resume()
+			end = time.Now()
 		case "stop":
 			r.px.Pause()
 			r.px.Cut()
@@ -325,8 +329,8 @@ func testFaults(t *testing.T, kind servertest.Kind) {
 			r.sendP(perRound)
 			time.Sleep(faultSMTimeout + 2*time.Second + time.Duration(rng.IntN(2000))*time.Millisecond)
 			r.px.Resume()
+			end = time.Now()
 		}
-		end := time.Now()
 		on := r.log.onlineAfter(t, end)
 		if kind == "kill" {
 			r.peers = append(r.peers, servertest.StartPeer(t, srv, r.bob, "pw"))
