@@ -429,19 +429,6 @@ func (u *UI) roomOf(a *acctState, room jid.JID) *roomState {
 	return nil
 }
 
-// inviter names who invites: the bare JID (of a full one, as ejabberd
-// sends), or the nick of an occupant JID of the room (as Prosody sends
-// from a semi-anonymous room), or "someone".
-func inviter(inv muc.Invite) string {
-	switch {
-	case inv.From.Domainpart() == "":
-		return "someone"
-	case inv.From.Bare().Equal(inv.Room) && inv.From.Resourcepart() != "":
-		return inv.From.Resourcepart() + " (in the room)"
-	}
-	return inv.From.Bare().String()
-}
-
 // applyInvite shows an invitation in the console and the current window,
 // and remembers it for Alt-j.
 func (u *UI) applyInvite(a *acctState, inv muc.Invite) {

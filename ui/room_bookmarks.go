@@ -8,6 +8,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"parley/muc"
 	"parley/sanitize"
 )
 
@@ -109,6 +110,19 @@ func (u *UI) listBookmarks(w *window, a *acctState) {
 		}
 		u.info(w, false, line)
 	}
+}
+
+// inviter names who invites: the bare JID (of a full one, as ejabberd
+// sends), or the nick of an occupant JID of the room (as Prosody sends
+// from a semi-anonymous room), or "someone".
+func inviter(inv muc.Invite) string {
+	switch {
+	case inv.From.Domainpart() == "":
+		return "someone"
+	case inv.From.Bare().Equal(inv.Room) && inv.From.Resourcepart() != "":
+		return inv.From.Resourcepart() + " (in the room)"
+	}
+	return inv.From.Bare().String()
 }
 
 // acceptInvite joins the room of the newest invitation (Alt-j).

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"mellium.im/xmpp/jid"
+
 	"parley/account"
 	"parley/muc"
 )
@@ -78,4 +80,23 @@ func TestRoomCloseParts(t *testing.T) {
 			t.Errorf("a left room reopened its window")
 		}
 	})
+}
+
+// TestInviter names the inviter of every form XEP-0045 allows.
+func TestInviter(t *testing.T) {
+	room := jid.MustParse("lounge@conf.example.org")
+	for _, tc := range []struct{ from, want string }{
+		{"alice@example.org", "alice@example.org"},
+		{"alice@example.org/desk", "alice@example.org"},
+		{"lounge@conf.example.org/alice", "alice (in the room)"},
+		{"", "someone"},
+	} {
+		var from jid.JID
+		if tc.from != "" {
+			from = jid.MustParse(tc.from)
+		}
+		if got := inviter(muc.Invite{Room: room, From: from}); got != tc.want {
+			t.Errorf("inviter(%q) = %q, want %q", tc.from, got, tc.want)
+		}
+	}
 }

@@ -447,25 +447,6 @@ func TestRoomInviteAccept(t *testing.T) {
 	h.waitFor("nothing to accept", func() bool { return countContaining(entryTexts(h.u.curWin()), "no invitation to accept") == 1 })
 }
 
-// TestInviter names the inviter of every form XEP-0045 allows.
-func TestInviter(t *testing.T) {
-	room := jid.MustParse("lounge@conf.example.org")
-	for _, tc := range []struct{ from, want string }{
-		{"alice@example.org", "alice@example.org"},
-		{"alice@example.org/desk", "alice@example.org"},
-		{"lounge@conf.example.org/alice", "alice (in the room)"},
-		{"", "someone"},
-	} {
-		var from jid.JID
-		if tc.from != "" {
-			from = jid.MustParse(tc.from)
-		}
-		if got := inviter(muc.Invite{Room: room, From: from}); got != tc.want {
-			t.Errorf("inviter(%q) = %q, want %q", tc.from, got, tc.want)
-		}
-	}
-}
-
 func TestRoomShowJoins(t *testing.T) {
 	for _, show := range []bool{false, true} {
 		t.Run(fmt.Sprint(show), func(t *testing.T) {
