@@ -71,21 +71,23 @@ func (u *UI) complete() {
 	}
 	slices.Sort(cands)
 	cands = slices.Compact(cands)
-	switch len(cands) {
-	case 0:
-		return
-	case 1:
-		sp := " "
-		if strings.HasPrefix(after, " ") {
-			sp = ""
-		}
-		in.text = before[:start] + cands[0] + sp + after
-		in.cur = start + len(cands[0]) + len(sp)
+	if len(cands) == 1 && !strings.HasPrefix(after, " ") {
+		cands[0] += " " // a unique completion ends the word
+	}
+	u.startCompletion(before[:start], cands, after)
+}
+
+// startCompletion puts the first of cands between prefix and suffix and
+// keeps the candidates, so that Tab again puts the next one in its place:
+// a unique candidate stays, it does not start a new word.
+func (u *UI) startCompletion(prefix string, cands []string, suffix string) {
+	if len(cands) == 0 {
 		return
 	}
-	*c = completion{active: true, prefix: before[:start], suffix: after, cands: cands}
-	in.text = c.prefix + cands[0] + c.suffix
-	in.cur = len(c.prefix) + len(cands[0])
+	in := u.input
+	u.comp = completion{active: true, prefix: prefix, suffix: suffix, cands: cands}
+	in.text = prefix + cands[0] + suffix
+	in.cur = len(prefix) + len(cands[0])
 }
 
 // jidCandidates are the roster JIDs of every account and the peers of open

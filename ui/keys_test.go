@@ -59,6 +59,8 @@ func TestKeysCompletion(t *testing.T) {
 	h.typeText("a")
 	h.key(tcell.KeyTab, 0, 0)
 	h.inputIs("/msg alice@example.org ")
+	h.key(tcell.KeyTab, 0, 0) // again: the same prefix has no other candidate
+	h.inputIs("/msg alice@example.org ")
 	h.key(tcell.KeyCtrlU, 0, tcell.ModCtrl)
 	h.inputIs("")
 	// Several candidates: repeated Tab cycles through them.

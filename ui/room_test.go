@@ -348,6 +348,15 @@ func TestRoomNickCompletion(t *testing.T) {
 	h.typeText("thanks C")
 	h.key(tcell.KeyTab, 0, 0)
 	h.inputIs("thanks carol ")
+	// Tab again after a unique nick stays on it: it does not start a new
+	// word with every nick in the room.
+	h.key(tcell.KeyTab, 0, 0)
+	h.inputIs("thanks carol ")
+	h.key(tcell.KeyCtrlU, 0, tcell.ModCtrl)
+	h.typeText("d")
+	h.key(tcell.KeyTab, 0, 0)
+	h.key(tcell.KeyTab, 0, 0)
+	h.inputIs("dave: ")
 	h.key(tcell.KeyCtrlU, 0, tcell.ModCtrl)
 	// An empty start cycles through everyone, recent speakers first, never us.
 	h.key(tcell.KeyTab, 0, 0)
