@@ -34,6 +34,11 @@ var (
 	ErrServerClosed = errors.New("server closed the stream")
 	// ErrOffline is returned by operations that need a live session.
 	ErrOffline = errors.New("account is not online")
+	// ErrAlreadyOnline is returned by Connect on an account that is online.
+	ErrAlreadyOnline = errors.New("already online")
+	// ErrAlreadyConnecting is returned by Connect on an account that is
+	// connecting or logging in.
+	ErrAlreadyConnecting = errors.New("already connecting")
 )
 
 // tlsConfig builds the TLS configuration: the system roots plus CAFile,

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -128,6 +129,12 @@ func TestIntegrationReconnect(t *testing.T) {
 	peer := prosodytest.StartPeer(t, s, bob, "pw")
 	ctx := context.Background()
 
+	t.Run("Connect while online says so", func(t *testing.T) {
+		if err := r.Connect(); !errors.Is(err, ErrAlreadyOnline) {
+			t.Fatalf("Connect while online: %v, want ErrAlreadyOnline", err)
+		}
+	})
+
 	t.Run("cut resumes the stream", func(t *testing.T) {
 		r.rec.reset()
 		px.Cut()
@@ -192,7 +199,9 @@ func TestIntegrationReconnect(t *testing.T) {
 		if r.State() != Disconnected {
 			t.Fatalf("reconnected by itself after Disconnect: %v", r.rec.states())
 		}
-		r.Connect()
+		if err := r.Connect(); err != nil {
+			t.Fatalf("Connect after Disconnect: %v", err)
+		}
 		on := r.waitNext(t, Disconnected, Connecting)
 		if on.State != Online || strings.Contains(on.Text, "resumed") {
 			t.Fatalf("after Connect: %v %q, want a fresh session", on.State, on.Text)

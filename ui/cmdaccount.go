@@ -174,9 +174,10 @@ func cmdInfo(u *UI, c *call) error {
 	return nil
 }
 
+// cmdHelp shows help in the window it was typed in: the conversation
+// stays in view.
 func cmdHelp(u *UI, c *call) error {
-	con := u.console()
-	u.show(0)
+	con := c.win
 	if len(c.args) == 0 {
 		u.info(con, false, "commands (/help COMMAND for one, /help keys for the keys):")
 		for _, cmd := range u.cmds {

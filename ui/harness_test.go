@@ -35,8 +35,12 @@ func newFake(s string) *fakeAccount {
 	return &fakeAccount{j: jid.MustParse(s), state: account.Online}
 }
 
-func (f *fakeAccount) JID() jid.JID         { return f.j }
-func (f *fakeAccount) State() account.State { return f.state }
+func (f *fakeAccount) JID() jid.JID { return f.j }
+func (f *fakeAccount) State() account.State {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.state
+}
 
 func (f *fakeAccount) record(c string) {
 	f.mu.Lock()
