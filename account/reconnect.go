@@ -432,7 +432,7 @@ func (a *Account) closeCleanly(sess *xmpp.Session, conn interface {
 // both sides and sm has sent again what the server had not acknowledged,
 // so it only reports Online and checks that the rooms still have us.
 func (a *Account) afterResume(ctx context.Context, sess *xmpp.Session) error {
-	a.setState(Online, nil, "online as "+sess.LocalAddr().String()+" (stream resumed)")
+	a.resumed("online as " + sess.LocalAddr().String() + " (stream resumed)")
 	a.loggedIn(ctx, sess)
 	go a.roomsResumed(ctx, sess) // self-ping the rooms now, and keep pinging on this session (rooms.go)
 	return nil

@@ -36,7 +36,7 @@ var errUsage = errors.New("usage")
 // commandTable returns the commands, in /help order.
 func commandTable() []command {
 	return []command{
-		{name: "msg", usage: "[-a ACCOUNT] JID [text]", help: "open a conversation with JID (and send text); in a room window, a nick instead of JID: a private message to that occupant", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
+		{name: "msg", usage: "[-a ACCOUNT] JID|name [text]", help: "open a conversation with JID, or with the contact of that roster name (or the start of one), and send text; in a room window, a nick instead of JID: a private message to that occupant", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
 		{name: "me", usage: "text", help: "send an action (\"/me text\") in this conversation", min: 1, max: 1, rest: true, run: cmdMe},
 		{name: "close", help: "close this window (not the console)", run: cmdClose},
 		{name: "win", usage: "N|name", help: "show window N, or the window whose name or JID starts with name", min: 1, max: 1, run: cmdWin, complete: completeWin},
@@ -103,23 +103,28 @@ func (u *UI) runCommand(w *window, line string) {
 		return
 	}
 	c := &call{win: w}
-	argStr = strings.TrimLeft(argStr, " ")
-	if cmd.acct && (argStr == "-a" || strings.HasPrefix(argStr, "-a ")) {
-		f := strings.Fields(argStr)
-		if len(f) < 2 {
-			u.info(w, true, "usage: /"+cmd.name+" "+cmd.usage)
-			return
+	if cmd.acct {
+		if first, rest, ok, _ := nextArg(argStr); ok && first == "-a" {
+			name, after, ok, err := nextArg(rest)
+			if err != nil || !ok {
+				u.info(w, true, "usage: /"+cmd.name+" "+cmd.usage)
+				return
+			}
+			a, err := u.accountByName(name)
+			if err != nil {
+				u.info(w, true, err.Error())
+				return
+			}
+			c.acct, argStr = a, after
 		}
-		a, err := u.accountByName(f[1])
-		if err != nil {
-			u.info(w, true, err.Error())
-			return
-		}
-		c.acct = a
-		argStr = strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(argStr[2:], " "), f[1]), " ")
 	}
-	c.args = splitArgs(argStr, cmd.max, cmd.rest)
-	err := errUsage
+	args, err := splitArgs(argStr, cmd.max, cmd.rest)
+	if err != nil {
+		u.info(w, true, err.Error())
+		return
+	}
+	c.args = args
+	err = errUsage
 	if len(c.args) >= cmd.min && (cmd.max < 0 || len(c.args) <= cmd.max) {
 		err = cmd.run(u, c)
 	}
@@ -129,28 +134,6 @@ func (u *UI) runCommand(w *window, line string) {
 	case err != nil:
 		u.info(w, true, err.Error())
 	}
-}
-
-// splitArgs splits s on spaces; with rest, the max-th argument is the rest
-// of the line as typed.
-func splitArgs(s string, max int, rest bool) []string {
-	if !rest || max <= 0 {
-		return strings.Fields(s)
-	}
-	var args []string
-	for len(args) < max-1 {
-		s = strings.TrimLeft(s, " ")
-		if s == "" {
-			return args
-		}
-		f, r, _ := strings.Cut(s, " ")
-		args = append(args, f)
-		s = r
-	}
-	if s = strings.TrimLeft(s, " "); s != "" {
-		args = append(args, s)
-	}
-	return args
 }
 
 // accountByName finds an account by bare JID or unique JID prefix.
@@ -225,11 +208,7 @@ func cmdMsg(u *UI, c *call) error {
 			return err
 		}
 	}
-	a, err := u.pickAcct(c)
-	if err != nil {
-		return err
-	}
-	peer, err := parseJID(c.args[0])
+	a, peer, err := u.contactArg(c, c.args[0]) // a roster name, or an address
 	if err != nil {
 		return err
 	}

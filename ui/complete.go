@@ -33,8 +33,7 @@ func (u *UI) complete() {
 		u.completeNick(w.room, before, after) // ui/mention.go
 		return
 	}
-	start := strings.LastIndexAny(before, " \n") + 1
-	word := before[start:]
+	start, word := argStart(before)
 	var all []string
 	switch {
 	case !strings.HasPrefix(before, "/"):
@@ -44,8 +43,11 @@ func (u *UI) complete() {
 			all = append(all, "/"+cmd.name)
 		}
 	default:
-		f := strings.Fields(before[:start])
-		cmd := u.lookup(f[0][1:])
+		f, err := splitArgs(before[:start], -1, false)
+		if err != nil || len(f) == 0 {
+			return
+		}
+		cmd := u.lookup(strings.TrimPrefix(f[0], "/"))
 		if cmd == nil || cmd.complete == nil && !cmd.acct {
 			return
 		}
@@ -71,6 +73,11 @@ func (u *UI) complete() {
 	}
 	slices.Sort(cands)
 	cands = slices.Compact(cands)
+	if strings.HasPrefix(before, "/") {
+		for i, s := range cands {
+			cands[i] = quoteArg(s) // a group "Old Friends" goes in as one argument
+		}
+	}
 	if len(cands) == 1 && !strings.HasPrefix(after, " ") {
 		cands[0] += " " // a unique completion ends the word
 	}

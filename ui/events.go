@@ -91,8 +91,13 @@ func (u *UI) applyState(a *acctState, ev account.StateEvent) {
 	if isErr && u.cur != 0 {
 		u.info(u.curWin(), true, line)
 	}
-	if ev.State != account.Online {
-		clear(a.pres) // presence is unknown while offline
+	switch {
+	case ev.State == account.Online && !ev.Resumed, ev.State == account.Disconnected, ev.State == account.Failed:
+		// A fresh session starts from nothing (the contacts' presence
+		// follows this event), and a session that ended has none. While
+		// reconnecting it is kept, shown as unknown: a resumed stream
+		// goes on with it.
+		clear(a.pres)
 	}
 	u.roster.dirty = true
 }

@@ -278,6 +278,10 @@ func (t *titleBar) drawRoomTitle(scr tcell.Screen, win *window) {
 			word = " occupant"
 		}
 		col = put(scr, col, y, end-col, ", "+strconv.Itoa(n)+word, bar)
+		if !win.acct.presenceKnown() {
+			// Kept for a resumed stream; unknown until then.
+			col = put(scr, col, y, end-col, " (account "+win.acct.state.String()+")", bar.Foreground(th.Away))
+		}
 	case muc.Joining:
 		col = put(scr, col, y, end-col, " (joining…)", bar.Foreground(th.Away))
 	default:

@@ -65,6 +65,21 @@ func (s *acctState) best(bare string) *resource {
 	return b
 }
 
+// presenceKnown reports whether the presence the UI holds for the
+// account's contacts is live. While the account is not online it is not:
+// it is kept (a resumed stream goes on with it) but shown as unknown.
+func (s *acctState) presenceKnown() bool { return s.state == account.Online }
+
+// presence returns what to show of contact bare: its best resource while
+// the account is online, nil when none is available or the account is not
+// online.
+func (s *acctState) presence(bare string) *resource {
+	if !s.presenceKnown() {
+		return nil
+	}
+	return s.best(bare)
+}
+
 // displayName is the roster name of j, or its JID.
 func (s *acctState) displayName(j jid.JID) string {
 	if it, ok := s.items[j.Bare().String()]; ok && it.Name != "" && j.Resourcepart() == "" {
@@ -252,7 +267,7 @@ func (r *rosterView) refreshRow(row *rosterRow) {
 		}
 		return
 	}
-	b := a.best(row.key)
+	b := a.presence(row.key)
 	row.online = b != nil
 	if b != nil {
 		row.symbol, row.color = th.presenceSymbol(b.show, true)

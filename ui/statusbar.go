@@ -43,7 +43,7 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 		col = put(scr, col, y, end-col, " <"+sanitize.Truncate(win.peerText, w/2)+">", bar)
 	}
 	a := win.acct
-	b := a.best(win.peer.Bare().String())
+	b := a.presence(win.peer.Bare().String())
 	symbol, color := th.presenceSymbol("", b != nil)
 	word := showWord("", false)
 	status := ""

@@ -1,0 +1,82 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"parley/account"
+	"parley/muc"
+)
+
+// rosterLine returns the roster row of name as drawn ("● Alice").
+func (h *harness) rosterLine(name string) string {
+	for _, l := range strings.Split(h.text(), "\n") {
+		if i := strings.Index(l, "│"); i >= 0 {
+			l = l[:i]
+		}
+		if f := strings.Fields(l); len(f) == 2 && f[1] == name {
+			return f[0] + " " + f[1]
+		}
+	}
+	return ""
+}
+
+// TestPresenceAcrossSessions: a resumed stream keeps every presence and
+// room occupant the UI had (shown as unknown while reconnecting), a fresh
+// session starts presence from nothing.
+func TestPresenceAcrossSessions(t *testing.T) {
+	h, f := startRoomUI(t, 100, 30, false)
+	w := joinTestRoom(h, f)
+	fillRoster(h, f.fakeAccount)
+	state := func(st account.State, resumed bool) {
+		h.post(account.StateEvent{Base: base(f.fakeAccount), State: st, Resumed: resumed})
+	}
+	occupants := func() int {
+		n := 0
+		h.on(func() { n = len(w.room.occupants) })
+		return n
+	}
+	if got := h.rosterLine("Alice"); got != "● Alice" {
+		t.Fatalf("before: %q\n%s", got, h.text())
+	}
+	n := occupants()
+
+	state(account.Reconnecting, false)
+	if got := h.rosterLine("Alice"); got != "○ Alice" {
+		t.Errorf("while reconnecting: %q, want presence shown as unknown\n%s", got, h.text())
+	}
+	h.run("info alice@example.org")
+	h.winHas("presence unknown: the account is reconnecting")
+	h.screenHas(fmt.Sprintf("as zed, %d occupants (account reconnecting)", n))
+
+	state(account.Connecting, false)
+	state(account.Online, true)
+	if got := h.rosterLine("Alice"); got != "● Alice" {
+		t.Errorf("after a resumed stream: %q\n%s", got, h.text())
+	}
+	if got := h.rosterLine("Carol"); got != "⊘ Carol" {
+		t.Errorf("after a resumed stream: %q\n%s", got, h.text())
+	}
+	h.run("info alice@example.org")
+	h.winHas(`resource laptop: online, priority 5, "at the desk"`)
+	if got := occupants(); got != n {
+		t.Errorf("occupants after a resumed stream: %d, want %d", got, n)
+	}
+	h.screenHas(fmt.Sprintf("as zed, %d occupants", n))
+
+	state(account.Reconnecting, false)
+	state(account.Online, false)
+	if got := h.rosterLine("Alice"); got != "○ Alice" {
+		t.Errorf("after a fresh login: %q, want no presence until it comes\n%s", got, h.text())
+	}
+	h.post(pres(f.fakeAccount, "alice@example.org/laptop", account.ShowOnline, "", 5))
+	if got := h.rosterLine("Alice"); got != "● Alice" {
+		t.Errorf("after the fresh presence: %q", got)
+	}
+	h.on(func() {
+		if w.room.state != muc.Joined {
+			t.Errorf("room state %v", w.room.state)
+		}
+	})
+}
