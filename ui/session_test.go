@@ -80,3 +80,26 @@ func TestPresenceAcrossSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestInfoOccupant: /info NICK in a room shows the occupant, not a JID
+// lookup of the nick.
+func TestInfoOccupant(t *testing.T) {
+	h, f := startRoomUI(t, 120, 40, false)
+	joinTestRoom(h, f)
+	tests := []struct {
+		line string
+		want []string
+	}{
+		{"info carol", []string{"info for carol in dev@conf.example.org", "role: participant, affiliation: member", "address: carol@example.org/y", "presence: online"}},
+		{"info Bob", []string{"info for bob in dev@conf.example.org", "role: moderator, affiliation: admin", "address: not shown by the room", "presence: away"}},
+		{"info zed", []string{"info for zed in dev@conf.example.org (you)"}},
+		{"info", []string{"info for room dev@conf.example.org", "you are in it as zed, with 7 occupants"}},
+		{"info nobody", []string{`no occupant "nobody" in this room`}},
+	}
+	for _, tc := range tests {
+		h.run(tc.line)
+		for _, w := range tc.want {
+			h.winHas(w)
+		}
+	}
+}
