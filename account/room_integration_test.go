@@ -184,7 +184,7 @@ func TestIntegrationRooms(t *testing.T) {
 			return e.Kind == "message" && e.Body == "psst carol" && e.From == lounge.String()+"/alice2"
 		})
 		out := alice.rec.wait(t, waitLong, func(e Event) bool { me, ok := e.(MessageEvent); return ok && me.Msg.Body == "psst carol" }).(MessageEvent).Msg
-		if !out.Private || out.Dir != Out || !out.Peer().Equal(to) {
+		if !out.Private || out.Dir != Out || !out.Peer().Equal(to) || out.Nick != "alice2" {
 			t.Errorf("private out %+v", out)
 		}
 	})

@@ -208,64 +208,33 @@ func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
 	u.add(u.console(), composeEntry(u.now().In(u.loc), u.opts.TimeFormat, kind, "", []string{line}), true)
 }
 
-// applyMessage shows a message in the window of its peer.
+// applyMessage shows a message in the window of its conversation: a 1:1
+// chat, a room, or a private conversation with a room occupant. Messages
+// without a body (chat states, receipts) show nothing; a room's subject
+// comes as a RoomEvent.
 func (u *UI) applyMessage(a *acctState, m account.Message) {
 	peer := m.Peer()
-	if peer.String() == "" {
+	if peer.String() == "" || m.Err == "" && m.Body == "" {
 		return
 	}
-	if m.Type == "groupchat" || m.Private {
-		u.applyRoomMessage(a, m) // room windows and private room chats (ui/room.go)
-		return
+	var w *window
+	switch {
+	case m.Private:
+		w = u.privWin(a, peer) // ui/room.go
+	case m.Type == "groupchat":
+		w = u.openRoomWin(a, peer.Bare())
+	default:
+		w = u.chatWin(a, peer)
 	}
-	if m.Err == "" && m.Body == "" {
-		return // chat states, receipts and the like carry no body
-	}
-	w := u.chatWin(a, peer)
-	if u.skipLive(w, m) {
+	e := u.messageEntry(w, liveView(m)) // ui/render.go
+	if u.skipLive(w, m, e) {
 		return // already loaded from history, or w shows older history
 	}
-	body := m.Body
-	if len(body) > maxBody {
-		body = body[:maxBody] + "…"
+	mine := e.kind == lineOwn || e.kind == lineOwnAct
+	if w.room != nil && !mine {
+		w.room.spoke(m.Nick) // completion offers recent speakers first
 	}
-	t := m.Time.In(u.loc)
-	if m.Err != "" {
-		text := "error: " + m.Err
-		if body != "" {
-			text += " (message: " + body + ")"
-		}
-		u.add(w, composeEntry(t, u.opts.TimeFormat, lineError, "", sanitize.Lines(text)), true)
-		return
-	}
-	nick := "me"
-	var color = u.theme.Own
-	kind := lineOwn
-	if m.Dir == account.In {
-		nick = a.displayName(peer)
-		color = u.nickColor(peer.String())
-		kind = lineMsg
-	}
-	if rest, ok := strings.CutPrefix(body, "/me "); ok {
-		body = rest
-		kind = lineOwnAct
-		if m.Dir == account.In {
-			kind = lineAction
-		}
-	}
-	lines := sanitize.Lines(body)
-	if kind == lineMsg && mentions(lines, a.jid) {
-		kind = lineHigh
-	}
-	e := composeEntry(t, u.opts.TimeFormat, kind, nick, lines)
-	e.nickColor = color
-	if m.Dir == account.Out {
-		e.msgID = m.ID // for the delivered mark
-		if m.Pending {
-			markPending(e) // waiting in the outbox (cmd_conn.go)
-		}
-	}
-	u.add(w, e, m.Dir == account.In)
+	u.add(w, e, !mine && e.kind != lineInfo)
 }
 
 // mentions reports whether the body names the account's local part.

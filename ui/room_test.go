@@ -112,7 +112,7 @@ func (f *roomFake) SendMessage(_ context.Context, to jid.JID, typ, body string) 
 			m.From = j
 		}
 	case to.Resourcepart() != "":
-		m.Private = true
+		m.Private, m.Nick = true, "zed"
 	}
 	f.post(account.MessageEvent{Base: base(f.fakeAccount), Msg: m})
 	return m, nil
