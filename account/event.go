@@ -135,6 +135,14 @@ type PresenceEvent struct {
 	Err       string // set for presence of type error
 }
 
+// OwnPresenceEvent is the account's own presence as the user set it
+// (SetPresence): sent at once when online, else at the next login.
+type OwnPresenceEvent struct {
+	Base
+	Show   Show
+	Status string
+}
+
 // SubscriptionEvent is an incoming subscription request or answer.
 // Type is subscribe, subscribed, unsubscribe or unsubscribed.
 type SubscriptionEvent struct {

@@ -368,6 +368,10 @@ func TestIntegrationPeer(t *testing.T) {
 	peer.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool {
 		return e.Kind == "presence" && strings.HasPrefix(e.From, "alice@localhost/parley") && e.Show == "away" && e.Status == "lunch"
 	})
+	a.rec.wait(t, waitLong, func(e Event) bool { // our own presence, for the status bar
+		op, ok := e.(OwnPresenceEvent)
+		return ok && op.Show == ShowAway && op.Status == "lunch"
+	})
 	peer.SetPresence("dnd", "coding", 3)
 	p := a.rec.wait(t, waitLong, func(e Event) bool {
 		pe, ok := e.(PresenceEvent)

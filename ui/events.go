@@ -48,6 +48,9 @@ func (u *UI) apply(ev account.Event) {
 		u.applyRoster(a, ev)
 	case account.PresenceEvent:
 		u.applyPresence(a, ev)
+	case account.OwnPresenceEvent:
+		a.show, a.status = ev.Show, cleanName(ev.Status)
+		u.roster.dirty = true
 	case account.SubscriptionEvent:
 		u.applySubscription(a, ev)
 	case account.MessageEvent:

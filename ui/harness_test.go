@@ -60,8 +60,13 @@ func (f *fakeAccount) SendMessage(_ context.Context, to jid.JID, typ, body strin
 	return m, nil
 }
 
+// SetPresence records the call and, as the account does, reports our own
+// presence.
 func (f *fakeAccount) SetPresence(_ context.Context, show account.Show, status string) error {
 	f.record(fmt.Sprintf("presence %q %q", show, status))
+	if f.post != nil {
+		f.post(account.OwnPresenceEvent{Base: account.Base{Account: f.j}, Show: show, Status: status})
+	}
 	return nil
 }
 

@@ -32,6 +32,8 @@ type acctState struct {
 	name      string  // jid sanitized once, for drawing
 	state     account.State
 	stateText string                          // sanitized
+	show      account.Show                    // our own presence, as set with /status
+	status    string                          // its text, sanitized
 	items     map[string]*account.RosterItem  // by bare JID; names and groups sanitized
 	pres      map[string]map[string]*resource // bare JID → resource → presence
 	// edits are roster items we asked the server to set whose push has not
@@ -301,10 +303,9 @@ func (r *rosterView) rebuild() {
 	r.rows = r.rows[:0]
 	clear(r.touched)
 	for _, a := range u.accts {
-		if len(u.accts) > 1 {
-			r.rows = append(r.rows, rosterRow{header: true, top: true, acct: a,
-				text: a.name + " [" + a.state.String() + "]"})
-		}
+		// The account's header: its address and its own presence.
+		r.rows = append(r.rows, rosterRow{header: true, top: true, acct: a,
+			text: a.name + " [" + ownLabel(a) + "]"})
 		groups := map[string][]*account.RosterItem{}
 		for _, it := range a.items {
 			if len(it.Groups) == 0 {

@@ -103,3 +103,20 @@ func TestInfoOccupant(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnPresenceShown: /status changes what the status bar and the
+// account's roster header say of our own presence.
+func TestOwnPresenceShown(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 100, 20, f)
+	fillRoster(h, f)
+	h.screenHas("[me@example.org: online]")
+	h.screenHas("me@example.org [online]")
+	h.run("status away busy with the release")
+	h.screenHas("[me@example.org: away: busy with the release]")
+	h.screenHas("me@example.org [away: bu…") // cut to the roster width
+	h.run("status dnd")
+	h.screenHas("[me@example.org: dnd]")
+	h.post(account.StateEvent{Base: base(f), State: account.Reconnecting, Text: "reconnecting in 2s (attempt 1): connection lost"})
+	h.screenHas("[me@example.org: reconnecting in 2s (attempt 1)]")
+}
