@@ -102,7 +102,7 @@ func canonKey(ev *tcell.EventKey) *tcell.EventKey {
 
 // toggleRoster moves the focus between the input line and the roster.
 func (u *UI) toggleRoster() {
-	if u.roster.HasFocus() || u.opts.RosterWidth < 0 {
+	if u.roster.HasFocus() || !u.rosterShown() {
 		u.app.SetFocus(u.input)
 		return
 	}

@@ -25,15 +25,6 @@ func (u *UI) newConvoSplit() tview.Primitive {
 	return &convoSplit{Box: tview.NewBox(), u: u}
 }
 
-// occWidth is the width of the occupant pane for the current window in a
-// split of width w: 0 when there is none.
-func (u *UI) occWidth(w int) int {
-	if u.rm.hideOcc || u.curWin().kind != winRoom {
-		return 0
-	}
-	return min(u.opts.OccupantWidth, w/2)
-}
-
 // Draw implements tview.Primitive.
 func (s *convoSplit) Draw(scr tcell.Screen) {
 	x, y, w, h := s.GetRect()

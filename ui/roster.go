@@ -354,6 +354,9 @@ func (r *rosterView) rebuild() {
 func (r *rosterView) Draw(scr tcell.Screen) {
 	r.sync()
 	x, y, w, h := r.GetInnerRect()
+	if w <= 1 || h <= 0 {
+		return // hidden by the layout (layout.go)
+	}
 	th := r.u.theme
 	base := th.base()
 	w-- // the last column is the separator

@@ -21,7 +21,10 @@ type titleBar struct {
 // Draw implements tview.Primitive.
 func (t *titleBar) Draw(scr tcell.Screen) {
 	t.Box.DrawForSubclass(scr, t)
-	x, y, w, _ := t.GetInnerRect()
+	x, y, w, h := t.GetInnerRect()
+	if w <= 0 || h <= 0 {
+		return // hidden by the layout (layout.go)
+	}
 	th := t.u.theme
 	bar := th.bar()
 	fill(scr, x, y, w, bar)
@@ -77,7 +80,10 @@ type statusBar struct {
 // Draw implements tview.Primitive.
 func (s *statusBar) Draw(scr tcell.Screen) {
 	s.Box.DrawForSubclass(scr, s)
-	x, y, w, _ := s.GetInnerRect()
+	x, y, w, h := s.GetInnerRect()
+	if w <= 0 || h <= 0 {
+		return // hidden by the layout (layout.go)
+	}
 	u := s.u
 	th := u.theme
 	bar := th.bar()

@@ -199,7 +199,10 @@ type winBar struct {
 // Draw implements tview.Primitive.
 func (b *winBar) Draw(scr tcell.Screen) {
 	b.Box.DrawForSubclass(scr, b)
-	x, y, w, _ := b.GetInnerRect()
+	x, y, w, h := b.GetInnerRect()
+	if w <= 0 || h <= 0 {
+		return // hidden by the layout (layout.go)
+	}
 	th := b.u.theme
 	bar := th.bar()
 	fill(scr, x, y, w, bar)
