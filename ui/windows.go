@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gdamore/tcell/v2"
-	"github.com/rivo/tview"
 	"mellium.im/xmpp/jid"
 
 	"parley/sanitize"
@@ -185,48 +183,6 @@ func (u *UI) scroll(delta int) {
 	w.scroll += delta
 	if w.scroll < 0 {
 		w.scroll = 0
-	}
-}
-
-// winBar draws the window list: [1:console] [2:alice*] [3:room!2].
-// "*" marks unread messages, "!N" N highlights (mentions of us, private
-// messages).
-type winBar struct {
-	*tview.Box
-	u *UI
-}
-
-// Draw implements tview.Primitive.
-func (b *winBar) Draw(scr tcell.Screen) {
-	b.Box.DrawForSubclass(scr, b)
-	x, y, w, h := b.GetInnerRect()
-	if w <= 0 || h <= 0 {
-		return // hidden by the layout (layout.go)
-	}
-	th := b.u.theme
-	bar := th.bar()
-	fill(scr, x, y, w, bar)
-	end := x + w
-	col := x
-	for i, win := range b.u.wins {
-		st := bar
-		mark := ""
-		switch {
-		case win.highlight > 0:
-			st, mark = bar.Foreground(th.HighMark).Bold(true), "!"+strconv.Itoa(win.highlight)
-		case win.unread > 0:
-			st, mark = bar.Foreground(th.Activity).Bold(true), "*"
-		}
-		if i == b.u.cur {
-			st = st.Reverse(true)
-		}
-		label := "[" + strconv.Itoa(i+1) + ":" + sanitize.Truncate(win.name, 16) + mark + "]"
-		if col+sanitize.Width(label) > end {
-			put(scr, end-1, y, 1, "…", bar)
-			return
-		}
-		col = put(scr, col, y, end-col, label, st)
-		col = put(scr, col, y, end-col, " ", bar)
 	}
 }
 
