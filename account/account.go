@@ -58,10 +58,11 @@ type Account struct {
 	status   string
 	running  bool
 	closing  bool
-	cancel   context.CancelFunc // cancels the current Run
-	done     chan struct{}      // closed when the current Run returns
-	rosterOK bool               // the roster was fetched on this session
-	rooms    roomSet            // group chat: rooms, bookmarks (room.go); own lock
+	cancel   context.CancelFunc  // cancels the current Run
+	done     chan struct{}       // closed when the current Run returns
+	rosterOK bool                // the roster was fetched on this session
+	allowed  map[string]struct{} // contacts that may see our presence, by bare JID (subscribe.go)
+	rooms    roomSet             // group chat: rooms, bookmarks (room.go); own lock
 
 	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
 

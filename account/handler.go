@@ -95,7 +95,7 @@ func (h *handler) presence(start xml.StartElement, r xml.TokenReader) {
 	case p != nil:
 		a.emit(*p)
 	case sub != nil:
-		a.emit(*sub)
+		a.subscription(*sub) // requests from contacts already allowed are answered (subscribe.go)
 	}
 }
 
@@ -155,6 +155,7 @@ func (h *handler) rosterPush(start xml.StartElement, b *tokenBudget, t xmlstream
 	if err := writeIQ(t, start, "result", nil); err != nil {
 		return err
 	}
+	a.noteRoster(items, false) // who may see our presence (subscribe.go)
 	a.emit(RosterEvent{Base: a.base(), Items: items})
 	return nil
 }

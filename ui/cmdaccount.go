@@ -63,6 +63,9 @@ func cmdSub(u *UI, c *call) error {
 	if err != nil {
 		return err
 	}
+	if typ == "subscribed" || typ == "unsubscribed" {
+		delete(a.requests, to.String()) // answered: a new request is news again
+	}
 	u.async(c.win, func(ctx context.Context) (string, error) {
 		if err := a.a.Subscription(ctx, to, typ); err != nil {
 			return "", err

@@ -115,6 +115,9 @@ func (u *UI) applyRoster(a *acctState, ev account.RosterEvent) {
 		if e, ok := a.edits[key]; ok && e.Name == it.Name && slices.Equal(e.Groups, it.Groups) {
 			delete(a.edits, key) // the server has what we asked for
 		}
+		if it.Subscription == "from" || it.Subscription == "both" {
+			delete(a.requests, key) // answered
+		}
 		if it.Subscription == "remove" {
 			delete(a.items, key)
 			continue
@@ -156,8 +159,13 @@ func (u *UI) applyPresence(a *acctState, ev account.PresenceEvent) {
 		if a.pres[bare] == nil {
 			a.pres[bare] = make(map[string]*resource)
 		}
-		u.seq++
-		a.pres[bare][res] = &resource{show: ev.Show, status: cleanName(ev.Status), prio: ev.Priority, seq: u.seq}
+		seq := u.seq + 1
+		if old := a.pres[bare][res]; old != nil {
+			seq = old.seq // the same resource, still online since then
+		} else {
+			u.seq = seq
+		}
+		a.pres[bare][res] = &resource{show: ev.Show, status: cleanName(ev.Status), prio: ev.Priority, seq: seq}
 	} else if m := a.pres[bare]; m != nil {
 		delete(m, res)
 		if len(m) == 0 {
@@ -188,14 +196,23 @@ func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
 	from := sanitize.Text(ev.From.Bare().String())
 	var line string
 	isReq := false
+	key := ev.From.Bare().String()
 	switch ev.Type {
 	case "subscribe":
+		if _, asked := a.requests[key]; asked {
+			return // asked again before an answer: the line is there
+		}
+		if len(a.requests) >= maxRequests {
+			clear(a.requests)
+		}
+		a.requests[key] = struct{}{}
 		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s", from, from, from)
 		isReq = true
+	case "unsubscribe":
+		delete(a.requests, key)
+		line = from + " no longer wants to see your presence"
 	case "subscribed":
 		line = from + " allowed you to see their presence"
-	case "unsubscribe":
-		line = from + " no longer wants to see your presence"
 	case "unsubscribed":
 		line = from + " denied or cancelled your subscription to their presence"
 	default:

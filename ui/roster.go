@@ -22,7 +22,7 @@ type resource struct {
 	show   account.Show
 	status string // sanitized
 	prio   int8
-	seq    uint64 // arrival order: the newest wins ties
+	seq    uint64 // when the resource came online, in arrival order: the oldest wins ties
 }
 
 // acctState is what the UI knows of one account.
@@ -40,7 +40,13 @@ type acctState struct {
 	// come back yet: the base for the next /roster edit of the same contact,
 	// so that "/roster add" then "/roster group" keeps the name.
 	edits map[string]account.RosterItem
+	// requests are the subscription requests shown and not answered yet,
+	// by bare JID: asking again adds no line.
+	requests map[string]struct{}
 }
+
+// maxRequests bounds the unanswered subscription requests remembered.
+const maxRequests = 1024
 
 func newAcctState(a Account) *acctState {
 	j := a.JID().Bare()
@@ -52,19 +58,47 @@ func newAcctState(a Account) *acctState {
 		items: make(map[string]*account.RosterItem),
 		pres:  make(map[string]map[string]*resource),
 		edits: make(map[string]account.RosterItem),
+
+		requests: make(map[string]struct{}),
 	}
 }
 
-// best returns the presence of the highest priority available resource of
-// bare (newest on ties), or nil when none is available.
+// best returns the presence that stands for contact bare (its overall
+// presence): of its available resources the one of highest priority, then
+// the most available (chat, online, away, xa, dnd), then the one online
+// longest; nil when none is available. Ties going to the oldest resource
+// keep a contact's presence steady while a second resource comes and goes.
 func (s *acctState) best(bare string) *resource {
 	var b *resource
 	for _, r := range s.pres[bare] {
-		if b == nil || r.prio > b.prio || r.prio == b.prio && r.seq > b.seq {
+		switch {
+		case b == nil || r.prio > b.prio:
+			b = r
+		case r.prio < b.prio:
+		case availability(r.show) != availability(b.show):
+			if availability(r.show) < availability(b.show) {
+				b = r
+			}
+		case r.seq < b.seq:
 			b = r
 		}
 	}
 	return b
+}
+
+// availability ranks a show, most available first.
+func availability(s account.Show) int {
+	switch s {
+	case account.ShowChat:
+		return 0
+	case account.ShowOnline:
+		return 1
+	case account.ShowAway:
+		return 2
+	case account.ShowXA:
+		return 3
+	}
+	return 4
 }
 
 // presenceKnown reports whether the presence the UI holds for the

@@ -120,3 +120,70 @@ func TestOwnPresenceShown(t *testing.T) {
 	h.post(account.StateEvent{Base: base(f), State: account.Reconnecting, Text: "reconnecting in 2s (attempt 1): connection lost"})
 	h.screenHas("[me@example.org: reconnecting in 2s (attempt 1)]")
 }
+
+// TestSubscriptionRequestsOnce: a request asked again before an answer adds
+// no line; after /sub allow, a new request is news again.
+func TestSubscriptionRequestsOnce(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 120, 20, f)
+	req := account.SubscriptionEvent{Base: base(f), From: jidOf("nosy@example.org"), Type: "subscribe"}
+	for i := 0; i < 200; i++ {
+		h.u.Post(req)
+	}
+	h.settle()
+	lines := func() int {
+		n := 0
+		h.on(func() { n = countContaining(entryTexts(h.u.console()), "nosy@example.org wants to see your presence") })
+		return n
+	}
+	if n := lines(); n != 1 {
+		t.Errorf("%d request lines for 200 requests, want 1", n)
+	}
+	h.run("sub allow nosy@example.org")
+	h.winHas("allowed nosy@example.org to see your presence")
+	h.post(req)
+	if n := lines(); n != 2 {
+		t.Errorf("%d request lines after an answer and a new request, want 2", n)
+	}
+}
+
+// TestPresenceLinesOverall: a conversation shows a contact's change of
+// overall presence, not every resource coming and going.
+func TestPresenceLinesOverall(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 120, 30, f)
+	h.post(account.StateEvent{Base: base(f), State: account.Online}, rosterEv(f, item("bob@example.org", "Bob")))
+	h.run("msg bob@example.org")
+	off := func(res string) account.PresenceEvent {
+		return account.PresenceEvent{Base: base(f), From: jidOf("bob@example.org/" + res)}
+	}
+	steps := []struct {
+		ev   account.PresenceEvent
+		line string // the line it adds, "" for none
+	}{
+		{pres(f, "bob@example.org/laptop", account.ShowOnline, "at the desk", 0), "Bob is online: at the desk"},
+		{pres(f, "bob@example.org/phone", account.ShowOnline, "", 0), ""},
+		{pres(f, "bob@example.org/tablet", account.ShowAway, "", 0), ""},
+		{pres(f, "bob@example.org/phone", account.ShowXA, "asleep", 0), ""},
+		{off("phone"), ""},
+		{off("tablet"), ""},
+		{pres(f, "bob@example.org/laptop", account.ShowDND, "meeting", 0), "Bob is dnd: meeting"},
+		{pres(f, "bob@example.org/phone", account.ShowOnline, "", 0), "Bob is online"}, // more available at the same priority
+		{off("phone"), "Bob is dnd: meeting"},
+		{off("laptop"), "Bob is offline"},
+	}
+	var lines []string
+	for i, s := range steps {
+		h.post(s.ev)
+		var got []string
+		h.on(func() { got = entryTexts(h.u.curWin()) })
+		added := got[len(lines):]
+		lines = got
+		switch {
+		case s.line == "" && len(added) > 0:
+			t.Errorf("step %d (%s %v): added %q", i, s.ev.From, s.ev.Show, added)
+		case s.line != "" && (len(added) != 1 || !strings.HasSuffix(added[0], s.line)):
+			t.Errorf("step %d (%s %v): added %q, want %q", i, s.ev.From, s.ev.Show, added, s.line)
+		}
+	}
+}
