@@ -18,7 +18,7 @@ import (
 	"parley/account"
 	"parley/chatlog"
 	"parley/history"
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 var faultsFlag = flag.Int("faults", 0, "number of randomized faults in TestFaults (0: PARLEY_FAULTS, else 5)")
@@ -107,20 +107,20 @@ func (l *stateLog) trail(t time.Time) []string {
 // through, parley's account with chatlog and history, and the peer.
 type faultRig struct {
 	t      *testing.T
-	srv    *prosodytest.Server
-	px     *prosodytest.Proxy
+	srv    *servertest.Server
+	px     *servertest.Proxy
 	acct   *account.Account
 	store  *history.Store
 	log    *stateLog
 	alice  jid.JID
 	bob    jid.JID
-	peers  []*prosodytest.Peer
+	peers  []*servertest.Peer
 	nextA  int // number of parley's next message
 	nextP  int // number of the peer's next message
 	peerUp bool
 }
 
-func (r *faultRig) peer() *prosodytest.Peer { return r.peers[len(r.peers)-1] }
+func (r *faultRig) peer() *servertest.Peer { return r.peers[len(r.peers)-1] }
 
 // sendA sends n numbered messages from parley (queued if it is offline).
 func (r *faultRig) sendA(n int) {
@@ -244,7 +244,7 @@ func TestFaults(t *testing.T) {
 	t.Logf("faults %d, seed %d (PARLEY_FAULT_SEED=%d replays)", n, seed, seed)
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 
-	srv := prosodytest.Start(t, prosodytest.WithSMTimeout(faultSMTimeout))
+	srv := servertest.Start(t, servertest.Prosody, servertest.WithSMTimeout(faultSMTimeout))
 	r := &faultRig{t: t, srv: srv, log: &stateLog{}}
 	r.alice = srv.AddUser(t, "alice", "pw")
 	r.bob = srv.AddUser(t, "bob", "pw")
@@ -277,7 +277,7 @@ func TestFaults(t *testing.T) {
 		r.acct.Close(ctx)
 	})
 	r.log.onlineAfter(t, start)
-	r.peers = append(r.peers, prosodytest.StartPeer(t, srv, r.bob, "pw"))
+	r.peers = append(r.peers, servertest.StartPeer(t, srv, r.bob, "pw"))
 	r.peerUp = true
 
 	kinds := []string{"kill", "cut", "hang", "stop"}
@@ -327,7 +327,7 @@ func TestFaults(t *testing.T) {
 		end := time.Now()
 		on := r.log.onlineAfter(t, end)
 		if kind == "kill" {
-			r.peers = append(r.peers, prosodytest.StartPeer(t, srv, r.bob, "pw"))
+			r.peers = append(r.peers, servertest.StartPeer(t, srv, r.bob, "pw"))
 			r.peerUp = true
 		}
 		r.sendA(1)

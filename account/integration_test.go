@@ -10,7 +10,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 const waitLong = 20 * time.Second
@@ -22,7 +22,7 @@ type running struct {
 	done chan error
 }
 
-func testConfig(s *prosodytest.Server, j jid.JID, pass, resource string) Config {
+func testConfig(s *servertest.Server, j jid.JID, pass, resource string) Config {
 	return Config{
 		JID:      j,
 		Password: func(context.Context) (string, error) { return pass, nil },
@@ -93,7 +93,7 @@ func lastState(rec *recorder) StateEvent {
 }
 
 func TestIntegrationLoginAndFailures(t *testing.T) {
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	alice := s.AddUser(t, "alice", "secret")
 
 	t.Run("login", func(t *testing.T) {
@@ -248,7 +248,7 @@ func TestIntegrationLoginAndFailures(t *testing.T) {
 }
 
 func TestIntegrationDirectTLS(t *testing.T) {
-	s := prosodytest.Start(t, prosodytest.WithDirectTLS())
+	s := servertest.Start(t, servertest.Prosody, servertest.WithDirectTLS())
 	alice := s.AddUser(t, "alice", "pw")
 	cfg := testConfig(s, alice, "pw", "direct")
 	cfg.DirectTLS, cfg.Port = true, s.DirectPort
@@ -283,7 +283,7 @@ func closedPort(t *testing.T) int {
 }
 
 func TestIntegrationRoster(t *testing.T) {
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	alice := s.AddUser(t, "alice", "pw")
 	ctx := context.Background()
 
@@ -336,12 +336,12 @@ func TestIntegrationRoster(t *testing.T) {
 }
 
 func TestIntegrationPeer(t *testing.T) {
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	alice := s.AddUser(t, "alice", "pw")
 	bob := s.AddUser(t, "bob", "pw")
 	ctx := context.Background()
 	a := startOnline(t, testConfig(s, alice, "pw", "parley"))
-	peer := prosodytest.StartPeer(t, s, bob, "pw")
+	peer := servertest.StartPeer(t, s, bob, "pw")
 
 	// Mutual subscription: the peer approves ours automatically; we approve
 	// the peer's.
@@ -398,7 +398,7 @@ func TestIntegrationPeer(t *testing.T) {
 	if err := a.SetPresence(ctx, ShowAway, "lunch"); err != nil {
 		t.Fatal(err)
 	}
-	peer.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool {
+	peer.Wait(t, waitLong, func(e servertest.PeerEvent) bool {
 		return e.Kind == "presence" && strings.HasPrefix(e.From, "alice@localhost/parley") && e.Show == "away" && e.Status == "lunch"
 	})
 	a.rec.wait(t, waitLong, func(e Event) bool { // our own presence, for the status bar
@@ -440,7 +440,7 @@ func TestIntegrationPeer(t *testing.T) {
 	if out.ID != sent.ID {
 		t.Errorf("emitted %+v, returned %+v", out, sent)
 	}
-	got := peer.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool { return e.Kind == "message" && e.Body == "hi bob <&>" })
+	got := peer.Wait(t, waitLong, func(e servertest.PeerEvent) bool { return e.Kind == "message" && e.Body == "hi bob <&>" })
 	if got.ID != sent.ID || !strings.Contains(got.Raw, `urn:xmpp:sid:0`) {
 		t.Errorf("peer got %s (raw %s)", got, got.Raw)
 	}
@@ -467,13 +467,13 @@ func TestIntegrationPeer(t *testing.T) {
 	if err := a.result(t); err != nil {
 		t.Errorf("Run: %v", err)
 	}
-	peer.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool {
+	peer.Wait(t, waitLong, func(e servertest.PeerEvent) bool {
 		return e.Kind == "presence" && strings.HasPrefix(e.From, "alice@localhost/parley") && e.Type == "unavailable"
 	})
 }
 
 func TestIntegrationTwoAccounts(t *testing.T) {
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	alice := s.AddUser(t, "alice", "pw")
 	bob := s.AddUser(t, "bob", "pw")
 	ctx := context.Background()

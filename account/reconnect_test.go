@@ -12,7 +12,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 // reset forgets the events so far.
@@ -102,7 +102,7 @@ func TestNextDelay(t *testing.T) {
 }
 
 // proxyConfig is testConfig through the proxy px.
-func proxyConfig(t *testing.T, s *prosodytest.Server, px *prosodytest.Proxy, j jid.JID, pass, resource string) Config {
+func proxyConfig(t *testing.T, s *servertest.Server, px *servertest.Proxy, j jid.JID, pass, resource string) Config {
 	t.Helper()
 	host, port, err := net.SplitHostPort(px.Addr())
 	if err != nil {
@@ -115,7 +115,7 @@ func proxyConfig(t *testing.T, s *prosodytest.Server, px *prosodytest.Proxy, j j
 }
 
 func TestIntegrationReconnect(t *testing.T) {
-	s := prosodytest.Start(t, prosodytest.WithSMTimeout(60*time.Second))
+	s := servertest.Start(t, servertest.Prosody, servertest.WithSMTimeout(60*time.Second))
 	alice := s.AddUser(t, "alice", "pw")
 	bob := s.AddUser(t, "bob", "pw")
 	px := s.Proxy(t)
@@ -126,7 +126,7 @@ func TestIntegrationReconnect(t *testing.T) {
 	r.mu.Lock()
 	r.rc.base = 200 * time.Millisecond // short backoff
 	r.mu.Unlock()
-	peer := prosodytest.StartPeer(t, s, bob, "pw")
+	peer := servertest.StartPeer(t, s, bob, "pw")
 	ctx := context.Background()
 
 	t.Run("Connect while online says so", func(t *testing.T) {
@@ -230,12 +230,12 @@ func TestIntegrationReconnect(t *testing.T) {
 				return ok && de.ID == id && de.Sent && de.Peer.Equal(bob)
 			})
 		}
-		peer.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool { return e.Body == "queued-3" })
+		peer.Wait(t, waitLong, func(e servertest.PeerEvent) bool { return e.Body == "queued-3" })
 		// Sent once each, in order; a live message goes after them.
 		if _, err := r.SendMessage(ctx, bob, "chat", "live"); err != nil {
 			t.Fatal(err)
 		}
-		peer.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool { return e.Body == "live" })
+		peer.Wait(t, waitLong, func(e servertest.PeerEvent) bool { return e.Body == "live" })
 		var got []string
 		for _, e := range peer.Events() {
 			if e.Kind == "message" && (strings.HasPrefix(e.Body, "queued-") || e.Body == "live") {
@@ -249,12 +249,12 @@ func TestIntegrationReconnect(t *testing.T) {
 }
 
 func TestIntegrationClientState(t *testing.T) {
-	s := prosodytest.Start(t, prosodytest.WithDebugLog())
+	s := servertest.Start(t, servertest.Prosody, servertest.WithDebugLog())
 	alice := s.AddUser(t, "alice", "pw")
 	bob := s.AddUser(t, "bob", "pw")
 	ctx := context.Background()
 	r := startOnline(t, testConfig(s, alice, "pw", "parley"))
-	peer := prosodytest.StartPeer(t, s, bob, "pw")
+	peer := servertest.StartPeer(t, s, bob, "pw")
 	if err := r.Subscription(ctx, bob, "subscribe"); err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 // TestIntegrationCarbonsReceipts runs carbons and receipts against Prosody:
@@ -16,15 +16,15 @@ import (
 // parley account) exchange messages with us; a stranger forges a carbon and
 // a receipt and asks for receipts on chat and groupchat messages.
 func TestIntegrationCarbonsReceipts(t *testing.T) {
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	me := s.AddUser(t, "me", "pw")
 	bob := s.AddUser(t, "bob", "pw")
 	mallory := s.AddUser(t, "mallory", "pw")
 
 	r := startOnline(t, testConfig(s, me, "pw", "one"))
 	b := startOnline(t, testConfig(s, bob, "pw", "b"))
-	other := prosodytest.StartPeer(t, s, me, "pw") // our other client
-	mal := prosodytest.StartPeer(t, s, mallory, "pw")
+	other := servertest.StartPeer(t, s, me, "pw") // our other client
+	mal := servertest.StartPeer(t, s, mallory, "pw")
 	ctx := context.Background()
 	full := me.String() + "/one"
 
@@ -91,7 +91,7 @@ func TestIntegrationCarbonsReceipts(t *testing.T) {
 		mal.SendRaw("<message to='" + full + "' id='forge1'><received xmlns='urn:xmpp:receipts' id='" + sent.ID + "'/></message>")
 		mal.SendRaw("<message to='" + full + "' type='groupchat' id='gc1'><body>group</body><request xmlns='urn:xmpp:receipts'/></message>")
 		mal.SendRaw("<message to='" + full + "' type='chat' id='req1'><body>ack me</body><request xmlns='urn:xmpp:receipts'/></message>")
-		got := mal.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool {
+		got := mal.Wait(t, waitLong, func(e servertest.PeerEvent) bool {
 			return e.Kind == "message" && strings.Contains(e.Raw, "urn:xmpp:receipts") && strings.Contains(e.Raw, "req1")
 		})
 		if !strings.Contains(got.From, "me@localhost/one") {
@@ -115,16 +115,16 @@ func TestIntegrationCarbonsReceipts(t *testing.T) {
 // first run, then only what follows history's anchor, with the room as the
 // stanza-id's by. Live messages of the room are held meanwhile.
 func TestIntegrationRoomCatchUp(t *testing.T) {
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	me := s.AddUser(t, "me", "pw")
 	bob := s.AddUser(t, "bob", "pw")
 	room := jid.MustParse("lounge@" + s.MUC)
-	peer := prosodytest.StartPeer(t, s, bob, "pw")
+	peer := servertest.StartPeer(t, s, bob, "pw")
 	peer.JoinRoom(room.String(), "bob")
-	peer.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool { return e.Kind == "presence" && e.Nick == "bob" })
+	peer.Wait(t, waitLong, func(e servertest.PeerEvent) bool { return e.Kind == "presence" && e.Nick == "bob" })
 	for _, b := range []string{"g1", "g2", "g3"} {
 		peer.SendGroup(room.String(), b)
-		peer.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool { return e.Kind == "groupchat" && e.Body == b })
+		peer.Wait(t, waitLong, func(e servertest.PeerEvent) bool { return e.Kind == "groupchat" && e.Body == b })
 	}
 
 	var anchor string
@@ -167,7 +167,7 @@ func TestIntegrationRoomCatchUp(t *testing.T) {
 	r.rel.page = 1 // page forward one message at a time
 	for _, b := range []string{"g4", "g5"} {
 		peer.SendGroup(room.String(), b)
-		peer.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool { return e.Kind == "groupchat" && e.Body == b })
+		peer.Wait(t, waitLong, func(e servertest.PeerEvent) bool { return e.Kind == "groupchat" && e.Body == b })
 	}
 	r.rec.mu.Lock()
 	r.rec.events = nil
@@ -183,7 +183,7 @@ func TestIntegrationRoomCatchUp(t *testing.T) {
 // TestIntegrationRoomArchiveOurs: our own message coming back from a room's
 // archive is ours (Dir Out, to the room), like its live reflection.
 func TestIntegrationRoomArchiveOurs(t *testing.T) {
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	me := s.AddUser(t, "me", "pw")
 	room := jid.MustParse("den@" + s.MUC)
 	r := startOnline(t, testConfig(s, me, "pw", "one"))

@@ -10,7 +10,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 	"parley/muc"
 )
 
@@ -71,13 +71,13 @@ func roomErr(t *testing.T, err error, want string) *RoomError {
 // (room locking on, so creation goes through the instant-room form) with
 // parley accounts and a slixmpp peer as occupants.
 func TestIntegrationRooms(t *testing.T) {
-	s := prosodytest.Start(t, prosodytest.WithMUCConfig("muc_room_locking = true"))
+	s := servertest.Start(t, servertest.Prosody, servertest.WithRoomLocking())
 	aliceJID := s.AddUser(t, "alice", "pw")
 	bobJID := s.AddUser(t, "bob", "pw")
 	carolJID := s.AddUser(t, "carol", "pw")
 	alice := startOnline(t, testConfig(s, aliceJID, "pw", "desk"))
 	bob := startOnline(t, testConfig(s, bobJID, "pw", "laptop"))
-	carol := prosodytest.StartPeer(t, s, carolJID, "pw")
+	carol := servertest.StartPeer(t, s, carolJID, "pw")
 	room := func(name string) jid.JID { return jid.MustParse(name + "@" + s.MUC) }
 	lounge := room("lounge")
 
@@ -117,7 +117,7 @@ func TestIntegrationRooms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		carol.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool {
+		carol.Wait(t, waitLong, func(e servertest.PeerEvent) bool {
 			return e.Kind == "groupchat" && e.Body == "hello from alice" && e.Nick == "alice"
 		})
 		m = alice.groupMessage(t, lounge, "hello from alice")
@@ -134,7 +134,7 @@ func TestIntegrationRooms(t *testing.T) {
 		if err := alice.SetPresence(ctx10(t), ShowAway, "lunch"); err != nil {
 			t.Fatal(err)
 		}
-		carol.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool {
+		carol.Wait(t, waitLong, func(e servertest.PeerEvent) bool {
 			return e.Kind == "presence" && e.From == lounge.String()+"/alice" && e.Show == "away" && e.Status == "lunch"
 		})
 		if err := alice.SetPresence(ctx10(t), ShowOnline, ""); err != nil {
@@ -180,7 +180,7 @@ func TestIntegrationRooms(t *testing.T) {
 		if _, err := alice.SendMessage(ctx10(t), to, "chat", "psst carol"); err != nil {
 			t.Fatal(err)
 		}
-		carol.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool {
+		carol.Wait(t, waitLong, func(e servertest.PeerEvent) bool {
 			return e.Kind == "message" && e.Body == "psst carol" && e.From == lounge.String()+"/alice2"
 		})
 		out := alice.rec.wait(t, waitLong, func(e Event) bool { me, ok := e.(MessageEvent); return ok && me.Msg.Body == "psst carol" }).(MessageEvent).Msg

@@ -15,7 +15,7 @@ import (
 
 	"parley/account"
 	"parley/history"
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 const (
@@ -31,7 +31,7 @@ func TestBinary(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed")
 	}
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	me := s.AddUser(t, "me", "me-secret")
 	sender := s.AddUser(t, "sender", "sender-secret")
 	writeRoster(t, s, "me", rosterSize)
@@ -234,7 +234,7 @@ func mustTemp(t *testing.T) string {
 
 // writeRoster writes user's roster with n contacts k0000.. straight into
 // Prosody's internal storage (a Lua table file), which Prosody reads at login.
-func writeRoster(t *testing.T, s *prosodytest.Server, user string, n int) {
+func writeRoster(t *testing.T, s *servertest.Server, user string, n int) {
 	t.Helper()
 	accts, err := filepath.Glob(filepath.Join(s.Dir, "data", "*", "accounts", user+".dat"))
 	if err != nil || len(accts) != 1 {
@@ -314,7 +314,7 @@ func cpuOf(t *testing.T, pid int) float64 {
 }
 
 // startSender logs in a second account that floods parley.
-func startSender(t *testing.T, s *prosodytest.Server, j jid.JID) *account.Account {
+func startSender(t *testing.T, s *servertest.Server, j jid.JID) *account.Account {
 	t.Helper()
 	online := make(chan struct{}, 1)
 	a := account.New(account.Config{

@@ -12,7 +12,7 @@ import (
 	"parley/account"
 	"parley/chatlog"
 	"parley/history"
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 	"parley/ui"
 )
 
@@ -25,7 +25,7 @@ import (
 // the roster and drawing it.
 func TestStartBreakdown(t *testing.T) {
 	benchOnly(t)
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	me := s.AddUser(t, "me", "me-secret")
 	writeRoster(t, s, "me", rosterSize)
 	store, err := history.Open(t.TempDir())

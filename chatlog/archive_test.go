@@ -12,7 +12,7 @@ import (
 
 	"parley/account"
 	"parley/history"
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 const waitLong = 20 * time.Second
@@ -60,7 +60,7 @@ type session struct {
 	done chan error
 }
 
-func runAccount(t *testing.T, s *prosodytest.Server, j jid.JID, res string, anchor account.AnchorFunc, sink account.Sink) *session {
+func runAccount(t *testing.T, s *servertest.Server, j jid.JID, res string, anchor account.AnchorFunc, sink account.Sink) *session {
 	t.Helper()
 	online := make(chan struct{})
 	var once sync.Once
@@ -123,10 +123,10 @@ func numbered(from, to int) []string {
 // everything again; and that older pages fetched backwards land before
 // everything else.
 func TestIntegrationArchiveSync(t *testing.T) {
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	me := s.AddUser(t, "me", "pw")
 	bobJID := s.AddUser(t, "bob", "pw")
-	bob := prosodytest.StartPeer(t, s, bobJID, "pw")
+	bob := servertest.StartPeer(t, s, bobJID, "pw")
 	store, err := history.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +158,7 @@ func TestIntegrationArchiveSync(t *testing.T) {
 	if _, err := one.SendMessage(ctx, bobJID, "chat", "m6"); err != nil { // ours, archived after
 		t.Fatal(err)
 	}
-	bob.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool { return e.Body == "m6" })
+	bob.Wait(t, waitLong, func(e servertest.PeerEvent) bool { return e.Body == "m6" })
 	one.stop(t)
 
 	// Offline again: bob writes, our other client writes.
@@ -168,7 +168,7 @@ func TestIntegrationArchiveSync(t *testing.T) {
 	if _, err := other.SendMessage(ctx, bobJID, "chat", "m9"); err != nil {
 		t.Fatal(err)
 	}
-	bob.Wait(t, waitLong, func(e prosodytest.PeerEvent) bool { return e.Body == "m9" })
+	bob.Wait(t, waitLong, func(e servertest.PeerEvent) bool { return e.Body == "m9" })
 
 	// Catch up after the anchor.
 	one = runAccount(t, s, me, "one", rec.Anchor(me), rec.Sink)

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 // bin is the parley binary built by TestMain.
@@ -125,10 +125,10 @@ func TestWorldReadableConfigRefused(t *testing.T) {
 // unavailable presence), then `parley history` prints both messages.
 func TestSession(t *testing.T) {
 	tmuxOrSkip(t)
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	me := s.AddUser(t, "me", "me-secret")
 	peerJID := s.AddUser(t, "peer", "peer-secret")
-	peer := prosodytest.StartPeer(t, s, peerJID, "peer-secret")
+	peer := servertest.StartPeer(t, s, peerJID, "peer-secret")
 
 	home := t.TempDir()
 	cfg := meConfig(t, s, home, `resource = "e2e"`)
@@ -140,12 +140,12 @@ func TestSession(t *testing.T) {
 	peer.Subscribe(me.String())
 	tm.waitFor("subscription request", "peer@localhost wants to see your presence")
 	tm.typeLine("/sub allow peer@localhost")
-	peer.Wait(t, 10*time.Second, func(e prosodytest.PeerEvent) bool { return e.Kind == "subscribed" })
+	peer.Wait(t, 10*time.Second, func(e servertest.PeerEvent) bool { return e.Kind == "subscribed" })
 	tm.typeLine("/sub request peer@localhost")
 	tm.waitFor("peer in the roster", "● peer@localhost")
 
 	tm.typeLine("/msg peer@localhost hello from parley")
-	peer.Wait(t, 10*time.Second, func(e prosodytest.PeerEvent) bool {
+	peer.Wait(t, 10*time.Second, func(e servertest.PeerEvent) bool {
 		return e.Kind == "message" && e.Body == "hello from parley"
 	})
 	peer.SendMessage(me.String(), "hello back from the peer")
@@ -169,7 +169,7 @@ func TestSession(t *testing.T) {
 	if code := tm.exitCode(10 * time.Second); code != 0 {
 		t.Errorf("parley exited with status %d", code)
 	}
-	peer.Wait(t, 10*time.Second, func(e prosodytest.PeerEvent) bool {
+	peer.Wait(t, 10*time.Second, func(e servertest.PeerEvent) bool {
 		return e.Kind == "presence" && e.Type == "unavailable" && strings.HasPrefix(e.From, me.String())
 	})
 
@@ -187,7 +187,7 @@ func TestSession(t *testing.T) {
 // meConfig writes a private config for the account me@localhost (password
 // me-secret) on s, with history in home and the extra account lines given,
 // and returns its path.
-func meConfig(t *testing.T, s *prosodytest.Server, home, extra string) string {
+func meConfig(t *testing.T, s *servertest.Server, home, extra string) string {
 	t.Helper()
 	cfg := filepath.Join(home, "parley.toml")
 	writeConfig(t, cfg, fmt.Sprintf(`history_dir = %q

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 // TestRoomSession drives the real binary through the roster and group-chat
@@ -15,12 +15,12 @@ import (
 // a message that mentions us, and our message reaching the other occupant.
 func TestRoomSession(t *testing.T) {
 	tmuxOrSkip(t)
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	s.AddUser(t, "me", "me-secret")
 	peerJID := s.AddUser(t, "peer", "peer-secret")
 	carolJID := s.AddUser(t, "carol", "carol-secret")
-	peer := prosodytest.StartPeer(t, s, peerJID, "peer-secret")
-	carol := prosodytest.StartPeer(t, s, carolJID, "carol-secret")
+	peer := servertest.StartPeer(t, s, peerJID, "peer-secret")
+	carol := servertest.StartPeer(t, s, carolJID, "carol-secret")
 	peer.SetPresence("away", "at lunch", 0)
 
 	home := t.TempDir()
@@ -50,7 +50,7 @@ func TestRoomSession(t *testing.T) {
 	carol.SendGroup(room, "me: welcome to the lounge")
 	tm.waitFor("carol's message", "carol: me: welcome to the lounge")
 	tm.typeLine("hello room")
-	carol.Wait(t, 10*time.Second, func(e prosodytest.PeerEvent) bool {
+	carol.Wait(t, 10*time.Second, func(e servertest.PeerEvent) bool {
 		return e.Kind == "groupchat" && e.Body == "hello room" && e.Nick == "me"
 	})
 	tm.waitFor("our message in the room", "me: hello room")
@@ -70,7 +70,7 @@ func TestRoomSession(t *testing.T) {
 	if code := tm.exitCode(10 * time.Second); code != 0 {
 		t.Errorf("parley exited with status %d", code)
 	}
-	carol.Wait(t, 10*time.Second, func(e prosodytest.PeerEvent) bool {
+	carol.Wait(t, 10*time.Second, func(e servertest.PeerEvent) bool {
 		return e.Kind == "presence" && e.Type == "unavailable" && e.From == room+"/me"
 	})
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"parley/config"
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 // TestFirstRunSetup starts the real binary with no config file: it asks for
@@ -17,7 +17,7 @@ import (
 // private config file and goes on to the client, online.
 func TestFirstRunSetup(t *testing.T) {
 	tmuxOrSkip(t)
-	s := prosodytest.Start(t)
+	s := servertest.Start(t, servertest.Prosody)
 	s.AddUser(t, "me", "me-secret")
 	home := t.TempDir()
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 // TestStopContinue stops the real binary with SIGSTOP for longer than its
@@ -19,10 +19,10 @@ import (
 // once and in order.
 func TestStopContinue(t *testing.T) {
 	tmuxOrSkip(t)
-	s := prosodytest.Start(t, prosodytest.WithSMTimeout(3*time.Second))
+	s := servertest.Start(t, servertest.Prosody, servertest.WithSMTimeout(3*time.Second))
 	me := s.AddUser(t, "me", "me-secret")
 	peerJID := s.AddUser(t, "peer", "peer-secret")
-	peer := prosodytest.StartPeer(t, s, peerJID, "peer-secret")
+	peer := servertest.StartPeer(t, s, peerJID, "peer-secret")
 
 	home := t.TempDir()
 	cfg := meConfig(t, s, home, `keepalive = "5s"`)
@@ -35,7 +35,7 @@ func TestStopContinue(t *testing.T) {
 	from := func(i int) string { return fmt.Sprintf("peer says %d", i) }
 	mine := func(i int) string { return fmt.Sprintf("parley says %d", i) }
 	tm.typeLine("/msg peer@localhost " + mine(1)) // opens the conversation window
-	peer.Wait(t, 10*time.Second, func(e prosodytest.PeerEvent) bool { return e.Body == mine(1) })
+	peer.Wait(t, 10*time.Second, func(e servertest.PeerEvent) bool { return e.Body == mine(1) })
 	peer.SendMessage(me.String(), from(1))
 	tm.waitFor("first message", from(1))
 	want = append(want, mine(1), from(1))
@@ -55,7 +55,7 @@ func TestStopContinue(t *testing.T) {
 	tm.waitFor("messages sent while stopped", from(4))
 	tm.waitFor("online again", "[me@localhost: online]")
 	tm.typeLine(mine(2)) // the conversation window is current
-	peer.Wait(t, 15*time.Second, func(e prosodytest.PeerEvent) bool { return e.Body == mine(2) })
+	peer.Wait(t, 15*time.Second, func(e servertest.PeerEvent) bool { return e.Body == mine(2) })
 	want = append(want, mine(2))
 	peer.SendMessage(me.String(), from(5))
 	tm.waitFor("a message after the stop", from(5))

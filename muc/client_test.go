@@ -13,7 +13,7 @@ import (
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 const waitFor = 15 * time.Second
@@ -30,7 +30,7 @@ type client struct {
 	msgs  chan Message
 }
 
-func dialClient(t testing.TB, srv *prosodytest.Server, user, pass string) *client {
+func dialClient(t testing.TB, srv *servertest.Server, user, pass string) *client {
 	t.Helper()
 	j := jid.MustParse(user + "@" + srv.Domain + "/test")
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)

@@ -11,17 +11,17 @@ import (
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 func TestIntegrationRoom(t *testing.T) {
-	srv := prosodytest.Start(t)
+	srv := servertest.Start(t, servertest.Prosody)
 	srv.AddUser(t, "alice", "pw-alice")
 	srv.AddUser(t, "carol", "pw-carol")
 	bobJID := srv.AddUser(t, "bob", "pw-bob")
 	alice := dialClient(t, srv, "alice", "pw-alice")
 	carol := dialClient(t, srv, "carol", "pw-carol")
-	bob := prosodytest.StartPeer(t, srv, bobJID, "pw-bob")
+	bob := servertest.StartPeer(t, srv, bobJID, "pw-bob")
 	room := jid.MustParse("witches@" + srv.MUC)
 
 	t.Run("find service and create", func(t *testing.T) {
@@ -60,7 +60,7 @@ func TestIntegrationRoom(t *testing.T) {
 				t.Errorf("carol's occupants %s", got)
 			}
 		})
-		bob.Wait(t, waitFor, func(e prosodytest.PeerEvent) bool { return e.Kind == "presence" && e.Nick == "carol" })
+		bob.Wait(t, waitFor, func(e servertest.PeerEvent) bool { return e.Kind == "presence" && e.Nick == "carol" })
 	})
 
 	t.Run("nick change", func(t *testing.T) {
@@ -77,7 +77,7 @@ func TestIntegrationRoom(t *testing.T) {
 		if n.Self || n.New != "Carolyn" {
 			t.Errorf("alice sees %+v", n)
 		}
-		bob.Wait(t, waitFor, func(e prosodytest.PeerEvent) bool { return e.Kind == "presence" && e.Nick == "Carolyn" })
+		bob.Wait(t, waitFor, func(e servertest.PeerEvent) bool { return e.Kind == "presence" && e.Nick == "Carolyn" })
 		// conflict: bob's nick is taken
 		carol.with(room, func(r *Room) { r.RequestNick("bob") })
 		{
@@ -126,7 +126,7 @@ func TestIntegrationRoom(t *testing.T) {
 		if l.Self || l.Cause != Kicked {
 			t.Errorf("alice sees %+v", l)
 		}
-		ev := bob.Wait(t, waitFor, func(e prosodytest.PeerEvent) bool {
+		ev := bob.Wait(t, waitFor, func(e servertest.PeerEvent) bool {
 			return e.Kind == "presence" && e.Nick == "Carolyn" && e.Type == "unavailable"
 		})
 		if !strings.Contains(ev.Raw, "307") {
@@ -228,7 +228,7 @@ func TestIntegrationRoom(t *testing.T) {
 				t.Errorf("state %s", r.State())
 			}
 		})
-		bob.Wait(t, waitFor, func(e prosodytest.PeerEvent) bool {
+		bob.Wait(t, waitFor, func(e servertest.PeerEvent) bool {
 			return e.Kind == "presence" && e.Type == "unavailable" && strings.Contains(e.Raw, "destroy")
 		})
 	})
@@ -243,7 +243,7 @@ func nicks(os []Occupant) string {
 }
 
 func TestIntegrationBookmarks(t *testing.T) {
-	srv := prosodytest.Start(t)
+	srv := servertest.Start(t, servertest.Prosody)
 	srv.AddUser(t, "alice", "pw-alice")
 	one := dialClient(t, srv, "alice", "pw-alice")
 	store, err := DetectBookmarkStore(one.ctx(t), one.s)
@@ -318,7 +318,7 @@ func countRoom(list []Bookmark, room jid.JID) int {
 }
 
 func TestIntegrationFiftyOccupants(t *testing.T) {
-	srv := prosodytest.Start(t)
+	srv := servertest.Start(t, servertest.Prosody)
 	const n = 50
 	for i := 0; i < n; i++ {
 		srv.AddUser(t, fmt.Sprintf("u%02d", i), "pw")

@@ -13,11 +13,11 @@ import (
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 
-	"parley/internal/prosodytest"
+	"parley/internal/servertest"
 )
 
 // dialProxy connects acct through addr with STARTTLS, SASL and st.
-func dialProxy(t *testing.T, srv *prosodytest.Server, addr string, acct jid.JID, pass string, st *State) *xmpp.Session {
+func dialProxy(t *testing.T, srv *servertest.Server, addr string, acct jid.JID, pass string, st *State) *xmpp.Session {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -59,7 +59,7 @@ func sendTo(t *testing.T, s *xmpp.Session, to jid.JID, body string) {
 }
 
 // peerCounts returns how often the peer received each body.
-func peerCounts(p *prosodytest.Peer) map[string]int {
+func peerCounts(p *servertest.Peer) map[string]int {
 	n := map[string]int{}
 	for _, e := range p.Events() {
 		if e.Kind == "message" {
@@ -70,10 +70,10 @@ func peerCounts(p *prosodytest.Peer) map[string]int {
 }
 
 func TestProsodyResume(t *testing.T) {
-	srv := prosodytest.Start(t, prosodytest.WithSMTimeout(120*time.Second))
+	srv := servertest.Start(t, servertest.Prosody, servertest.WithSMTimeout(120*time.Second))
 	alice := srv.AddUser(t, "alice", "alice-pw")
 	bob := srv.AddUser(t, "bob", "bob-pw")
-	peer := prosodytest.StartPeer(t, srv, bob, "bob-pw")
+	peer := servertest.StartPeer(t, srv, bob, "bob-pw")
 	px := srv.Proxy(t)
 	st := New(Options{})
 
@@ -93,7 +93,7 @@ func TestProsodyResume(t *testing.T) {
 		sendTo(t, s1, bob, fmt.Sprintf("a%d", i))
 	}
 	waitFor(t, "p1..p3", func() bool { return sv1.has("p3") })
-	peer.Wait(t, 10*time.Second, func(e prosodytest.PeerEvent) bool { return e.Body == "a3" })
+	peer.Wait(t, 10*time.Second, func(e servertest.PeerEvent) bool { return e.Body == "a3" })
 	waitFor(t, "our stanzas acknowledged", func() bool { return st.Unacked() == 0 })
 	if got := st.Stats(); got.Requests == 0 || got.Answers == 0 || got.InH < 3 {
 		t.Fatalf("after phase 1: %+v", got)
@@ -126,7 +126,7 @@ func TestProsodyResume(t *testing.T) {
 	}
 	sv2 := serve(s2, st)
 	sendTo(t, s2, bob, "a7")
-	peer.Wait(t, 10*time.Second, func(e prosodytest.PeerEvent) bool { return e.Body == "a7" })
+	peer.Wait(t, 10*time.Second, func(e servertest.PeerEvent) bool { return e.Body == "a7" })
 	peer.SendMessage(full.String(), "p10")
 	waitFor(t, "p10", func() bool { return sv2.has("p10") })
 	waitFor(t, "all acknowledged after resume", func() bool { return st.Unacked() == 0 })
@@ -150,7 +150,7 @@ func TestProsodyResume(t *testing.T) {
 }
 
 func TestProsodyResumeFailed(t *testing.T) {
-	srv := prosodytest.Start(t, prosodytest.WithSMTimeout(2*time.Second))
+	srv := servertest.Start(t, servertest.Prosody, servertest.WithSMTimeout(2*time.Second))
 	alice := srv.AddUser(t, "alice", "alice-pw")
 	bob := srv.AddUser(t, "bob", "bob-pw")
 	px := srv.Proxy(t)
@@ -191,9 +191,9 @@ func TestProsodyResumeFailed(t *testing.T) {
 	sv3 := serve(s3, st)
 
 	// The fresh session works both ways.
-	peer := prosodytest.StartPeer(t, srv, bob, "bob-pw")
+	peer := servertest.StartPeer(t, srv, bob, "bob-pw")
 	sendTo(t, s3, bob, "after")
-	peer.Wait(t, 10*time.Second, func(e prosodytest.PeerEvent) bool { return e.Body == "after" })
+	peer.Wait(t, 10*time.Second, func(e servertest.PeerEvent) bool { return e.Body == "after" })
 	peer.SendMessage(s3.LocalAddr().String(), "back")
 	waitFor(t, "back", func() bool { return sv3.has("back") })
 	waitFor(t, "acknowledged", func() bool { return st.Unacked() == 0 })

@@ -1,4 +1,4 @@
-"""Scriptable XMPP peer for parley's integration tests (package prosodytest).
+"""Scriptable XMPP peer for parley's integration tests (package servertest).
 
 Run with Debian's /usr/bin/python3 and python3-slixmpp:
 
@@ -177,7 +177,7 @@ def read_commands(peer):
 
 def main():
     jid, password, host, port, cafile = sys.argv[1:6]
-    level = logging.DEBUG if os.environ.get("PARLEY_PROSODY_DEBUG") == "1" else logging.WARNING
+    level = logging.DEBUG if os.environ.get("PARLEY_SERVER_DEBUG") == "1" else logging.WARNING
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
     peer = Peer(jid, password)
     peer.ca_certs = cafile

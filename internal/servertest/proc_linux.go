@@ -1,4 +1,4 @@
-package prosodytest
+package servertest
 
 import "syscall"
 

@@ -1,6 +1,7 @@
-package prosodytest
+package servertest
 
 import (
+	"os/user"
 	"strconv"
 	"testing"
 	"time"
@@ -19,4 +20,14 @@ func waitFor(t testing.TB, cond func() bool, what string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// uidOf returns the numeric user id of name.
+func uidOf(t *testing.T, name string) string {
+	t.Helper()
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Uid
 }

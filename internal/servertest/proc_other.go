@@ -1,6 +1,6 @@
 //go:build !linux
 
-package prosodytest
+package servertest
 
 import "syscall"
 

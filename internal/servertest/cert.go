@@ -1,4 +1,4 @@
-package prosodytest
+package servertest
 
 import (
 	"crypto/ecdsa"
@@ -35,7 +35,7 @@ func writeCerts(dir string, names []string) (certFiles, error) {
 	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "parley prosodytest CA", Organization: []string{"parley tests"}},
+		Subject:               pkix.Name{CommonName: "parley servertest CA", Organization: []string{"parley tests"}},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(365 * 24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
@@ -99,7 +99,7 @@ func writeCerts(dir string, names []string) (certFiles, error) {
 	for _, w := range writes {
 		data := pem.EncodeToMemory(&pem.Block{Type: w.typ, Bytes: w.der})
 		if err := os.WriteFile(w.path, data, w.perm); err != nil {
-			return certFiles{}, fmt.Errorf("prosodytest: write %s: %w", w.path, err)
+			return certFiles{}, fmt.Errorf("servertest: write %s: %w", w.path, err)
 		}
 	}
 	return f, nil

@@ -1,4 +1,4 @@
-package prosodytest
+package servertest
 
 import (
 	"os"
@@ -13,7 +13,10 @@ const wait = 20 * time.Second
 // TestPeers runs two slixmpp peers against one server: messages, raw
 // stanzas, errors, subscription and presence, and a MUC room.
 func TestPeers(t *testing.T) {
-	s := Start(t)
+	Each(t, func(t *testing.T, k Kind) { testPeers(t, Start(t, k)) })
+}
+
+func testPeers(t *testing.T, s *Server) {
 	aliceJID := s.AddUser(t, "alice", "alice-pass")
 	bobJID := s.AddUser(t, "bob", "bob-pass")
 	alice := StartPeer(t, s, aliceJID, "alice-pass")
@@ -118,17 +121,26 @@ func TestPeers(t *testing.T) {
 
 // TestPeerSeesServerStop checks that a peer reports the end of its stream.
 func TestPeerSeesServerStop(t *testing.T) {
-	s := Start(t)
+	Each(t, func(t *testing.T, k Kind) { testPeerSeesServerStop(t, Start(t, k)) })
+}
+
+func testPeerSeesServerStop(t *testing.T, s *Server) {
 	j := s.AddUser(t, "dave", "dave-pass")
 	p := StartPeer(t, s, j, "dave-pass")
 	s.Kill(t)
 	p.Wait(t, wait, func(e PeerEvent) bool { return e.Kind == "disconnected" })
 }
 
+// errorMarks are how each server logs an error.
+var errorMarks = map[Kind]string{Prosody: "\terror\t", Ejabberd: "[error]"}
+
 // TestArchive checks that MAM works on the SQLite archive store, for 1:1
 // and for a room, by querying with raw IQs from a peer.
 func TestArchive(t *testing.T) {
-	s := Start(t)
+	Each(t, func(t *testing.T, k Kind) { testArchive(t, Start(t, k)) })
+}
+
+func testArchive(t *testing.T, s *Server) {
 	hJID, iJID := s.AddUser(t, "hana", "pw-h"), s.AddUser(t, "ivan", "pw-i")
 	hana, ivan := StartPeer(t, s, hJID, "pw-h"), StartPeer(t, s, iJID, "pw-i")
 	room := "archived@" + s.MUC
@@ -160,10 +172,12 @@ func TestArchive(t *testing.T) {
 			}
 		})
 	}
-	if fi, err := os.Stat(filepath.Join(s.Dir, "data", "prosody.sqlite")); err != nil || fi.Size() == 0 {
-		t.Errorf("archive not in SQLite: %v", err)
+	if s.Kind == Prosody {
+		if fi, err := os.Stat(filepath.Join(s.Dir, "data", "prosody.sqlite")); err != nil || fi.Size() == 0 {
+			t.Errorf("archive not in SQLite: %v", err)
+		}
 	}
-	if log := s.Log(); strings.Contains(log, "\terror\t") {
-		t.Errorf("errors in the Prosody log:\n%s", log)
+	if log := s.Log(); strings.Contains(log, errorMarks[s.Kind]) {
+		t.Errorf("errors in the %s log:\n%s", s.Kind, log)
 	}
 }

@@ -1,4 +1,4 @@
-package prosodytest
+package servertest
 
 import (
 	"bufio"
@@ -111,7 +111,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 func StartPeer(t testing.TB, s *Server, j jid.JID, pass string) *Peer {
 	t.Helper()
 	if err := exec.Command(peerPython, "-c", "import slixmpp").Run(); err != nil {
-		msg := "prosodytest: python3-slixmpp not usable with " + peerPython + ": " + err.Error()
+		msg := "servertest: python3-slixmpp not usable with " + peerPython + ": " + err.Error()
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
@@ -119,7 +119,7 @@ func StartPeer(t testing.TB, s *Server, j jid.JID, pass string) *Peer {
 	}
 	script := filepath.Join(s.Dir, "peer.py")
 	if err := os.WriteFile(script, peerScript, 0o644); err != nil {
-		t.Fatalf("prosodytest: %v", err)
+		t.Fatalf("servertest: %v", err)
 	}
 	p := &Peer{t: t, stderr: &bytes.Buffer{}, done: make(chan struct{}), changed: make(chan struct{})}
 	p.cmd = exec.Command(peerPython, "-u", script, j.String(), pass, s.Host, strconv.Itoa(s.Port), s.CAFile)
@@ -128,13 +128,13 @@ func StartPeer(t testing.TB, s *Server, j jid.JID, pass string) *Peer {
 	p.cmd.Stderr = lockedWriter{&p.mu, p.stderr}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
-		t.Fatalf("prosodytest: %v", err)
+		t.Fatalf("servertest: %v", err)
 	}
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-		t.Fatalf("prosodytest: %v", err)
+		t.Fatalf("servertest: %v", err)
 	}
 	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("prosodytest: start peer: %v", err)
+		t.Fatalf("servertest: start peer: %v", err)
 	}
 	go p.read(stdout)
 	t.Cleanup(p.Close)
@@ -142,10 +142,10 @@ func StartPeer(t testing.TB, s *Server, j jid.JID, pass string) *Peer {
 		return e.Kind == "online" || e.Kind == "error" && e.Error == "not-authorized"
 	})
 	if ev.Kind != "online" {
-		t.Fatalf("prosodytest: peer %s: %s", j, ev)
+		t.Fatalf("servertest: peer %s: %s", j, ev)
 	}
 	if p.JID, err = jid.Parse(ev.From); err != nil {
-		t.Fatalf("prosodytest: peer bound JID %q: %v", ev.From, err)
+		t.Fatalf("servertest: peer bound JID %q: %v", ev.From, err)
 	}
 	return p
 }
@@ -282,10 +282,10 @@ func (p *Peer) Wait(t testing.TB, timeout time.Duration, match func(PeerEvent) b
 					return ev
 				}
 			}
-			t.Fatalf("prosodytest: peer exited before the awaited event\n%s", p.dump())
+			t.Fatalf("servertest: peer exited before the awaited event\n%s", p.dump())
 			return PeerEvent{}
 		case <-deadline.C:
-			t.Fatalf("prosodytest: peer: no matching event within %v\n%s", timeout, p.dump())
+			t.Fatalf("servertest: peer: no matching event within %v\n%s", timeout, p.dump())
 			return PeerEvent{}
 		}
 	}

@@ -1,4 +1,4 @@
-package prosodytest
+package servertest
 
 import (
 	"context"
@@ -50,7 +50,10 @@ func login(t *testing.T, s *Server, addr string, direct bool, j jid.JID, pass st
 // mellium client, on STARTTLS and on direct TLS, and that a wrong password
 // is refused.
 func TestGoClientLogin(t *testing.T) {
-	s := Start(t, WithDirectTLS())
+	Each(t, func(t *testing.T, k Kind) { testGoClientLogin(t, Start(t, k, WithDirectTLS())) })
+}
+
+func testGoClientLogin(t *testing.T, s *Server) {
 	alice := s.AddUser(t, "alice", "s3cret pass")
 	for _, tc := range []struct {
 		name   string
@@ -86,41 +89,59 @@ func TestGoClientLogin(t *testing.T) {
 	}
 }
 
-// TestStartConfig checks the generated server: files in Dir, no fixed
-// ports, pid file, Available.
+// TestStartConfig checks the generated server: files in its dirs, no
+// fixed ports, no other listener, Available.
 func TestStartConfig(t *testing.T) {
-	s := Start(t)
-	if !Available() {
-		t.Fatal("Available false after a successful Start")
-	}
-	if s.Port == 5222 || s.Port == 0 {
-		t.Errorf("port %d: want a random free port", s.Port)
-	}
-	if s.Host != "127.0.0.1" || s.Domain != "localhost" || s.MUC != "conference.localhost" {
-		t.Errorf("Host, Domain, MUC = %q, %q, %q", s.Host, s.Domain, s.MUC)
-	}
-	if s.Addr() != "127.0.0.1:"+itoa(s.Port) {
-		t.Errorf("Addr %q", s.Addr())
-	}
-	if s.DirectAddr() != "" {
-		t.Errorf("DirectAddr %q without WithDirectTLS", s.DirectAddr())
-	}
-	for _, f := range []string{s.CAFile, s.cfgPath, s.logPath} {
-		if !strings.HasPrefix(f, s.Dir) {
-			t.Errorf("%s not in %s", f, s.Dir)
+	Each(t, func(t *testing.T, k Kind) {
+		s := Start(t, k)
+		if !Available(k) {
+			t.Fatal("Available false after a successful Start")
 		}
-		if _, err := os.Stat(f); err != nil {
-			t.Error(err)
+		if s.Kind != k || s.Port == 5222 || s.Port == 0 {
+			t.Errorf("kind %s port %d: want %s on a random free port", s.Kind, s.Port, k)
 		}
-	}
-	waitFor(t, func() bool { _, err := os.Stat(s.pidPath); return err == nil }, "pid file")
-	log := s.Log()
-	for _, forbidden := range []string{":5222", ":5269", ":5280", ":5281", ":5347"} {
-		if strings.Contains(log, forbidden) {
-			t.Errorf("log mentions fixed port %s", forbidden)
+		if s.Host != "127.0.0.1" || s.Domain != "localhost" || s.MUC != "conference.localhost" {
+			t.Errorf("Host, Domain, MUC = %q, %q, %q", s.Host, s.Domain, s.MUC)
 		}
-	}
-	if !strings.Contains(log, "Activated service 's2s' on no ports") {
-		t.Errorf("s2s bound a port; log:\n%s", log)
-	}
+		if s.Addr() != "127.0.0.1:"+itoa(s.Port) {
+			t.Errorf("Addr %q", s.Addr())
+		}
+		if s.DirectAddr() != "" {
+			t.Errorf("DirectAddr %q without WithDirectTLS", s.DirectAddr())
+		}
+		for _, f := range []string{s.CAFile, configPath(s), s.impl.logFiles(s)[0]} {
+			if _, err := os.Stat(f); err != nil {
+				t.Error(err)
+			}
+		}
+		if !strings.HasPrefix(s.CAFile, s.Dir) {
+			t.Errorf("%s not in %s", s.CAFile, s.Dir)
+		}
+		log := s.Log()
+		for _, forbidden := range []string{":5222", ":5223", ":5269", ":5280", ":5281", ":5347", ":5443", ":1883", ":3478"} {
+			if strings.Contains(log, forbidden) {
+				t.Errorf("log mentions fixed port %s", forbidden)
+			}
+		}
+		switch k {
+		case Prosody:
+			if !strings.Contains(log, "Activated service 's2s' on no ports") {
+				t.Errorf("s2s bound a port; log:\n%s", log)
+			}
+		case Ejabberd:
+			main, _ := os.ReadFile(s.impl.logFiles(s)[0])
+			if n := strings.Count(string(main), "Start accepting"); n != 2 {
+				t.Errorf("%d listeners, want c2s and the HTTP API; log:\n%s", n, log)
+			}
+			if strings.Contains(log, "nonode@nohost") == false {
+				t.Errorf("ejabberd runs a distributed node; log:\n%s", log)
+			}
+			if os.Geteuid() == 0 {
+				status, err := os.ReadFile("/proc/" + itoa(s.Pid()) + "/status")
+				if err != nil || !strings.Contains(string(status), "\nUid:\t"+uidOf(t, "ejabberd")+"\t") {
+					t.Errorf("ejabberd not run as the ejabberd user: %v\n%s", err, status)
+				}
+			}
+		}
+	})
 }

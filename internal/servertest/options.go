@@ -1,0 +1,51 @@
+package servertest
+
+import "time"
+
+// Option changes how Start configures the server. Every option means the
+// same on every server.
+type Option func(*options)
+
+// options collects what the Options asked for.
+type options struct {
+	smTimeout   time.Duration // how long a stream-management session stays resumable; 0: the server's default
+	directTLS   bool          // also listen for direct TLS (XEP-0368)
+	debug       bool          // log every stanza
+	roomLocking bool          // a new room stays locked until its owner configures it
+}
+
+// WithSMTimeout sets how long the server keeps a stream-management session
+// resumable after its connection drops (Prosody's smacks_hibernation_time,
+// ejabberd's resume_timeout), rounded up to whole seconds.
+func WithSMTimeout(d time.Duration) Option {
+	return func(o *options) { o.smTimeout = d }
+}
+
+// WithDirectTLS makes the server also listen for direct TLS (XEP-0368) on
+// a second free port, reported in Server.DirectPort.
+func WithDirectTLS() Option {
+	return func(o *options) { o.directTLS = true }
+}
+
+// WithDebugLog makes the server log at debug level (every stanza). Setting
+// the environment variable PARLEY_SERVER_DEBUG=1 does the same for all
+// servers.
+func WithDebugLog() Option {
+	return func(o *options) { o.debug = true }
+}
+
+// WithRoomLocking makes a new room locked (XEP-0045 §10.1) until its owner
+// configures it or accepts the default configuration (the instant-room
+// form). Without it, rooms are usable as soon as they are created.
+func WithRoomLocking() Option {
+	return func(o *options) { o.roomLocking = true }
+}
+
+// smSeconds returns the stream-management timeout in whole seconds, 0 for
+// the server's default.
+func (o options) smSeconds() int {
+	if o.smTimeout <= 0 {
+		return 0
+	}
+	return int((o.smTimeout + time.Second - 1) / time.Second)
+}
