@@ -37,7 +37,7 @@ const usage = `parley: a terminal XMPP client
 Usage:
   parley [-c FILE]        start the client (default config:
                           $XDG_CONFIG_HOME/parley/config.toml)
-  parley history [--account JID] PEER [--since DATE] [--grep TEXT]
+  parley history [--account ACCOUNT] PEER [--since DATE] [--grep TEXT]
                           print a conversation from the history as text
   parley --version        print the version
   parley --help           print this help

@@ -74,7 +74,7 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Errorf("--version: status %d, output %q", code, out)
 	}
 	out, _, code = parley(t, home, "--help")
-	if code != 0 || !strings.Contains(out, "parley history [--account JID] PEER") || !strings.Contains(out, "parley [-c FILE]") {
+	if code != 0 || !strings.Contains(out, "parley history [--account ACCOUNT] PEER") || !strings.Contains(out, "parley [-c FILE]") {
 		t.Errorf("--help: status %d, output %q", code, out)
 	}
 	_, errOut, code := parley(t, home, "--no-such-flag")

@@ -3,9 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"mellium.im/xmpp/jid"
+
+	"parley/history"
 )
 
 // command is one row of the command table: commands are data.
@@ -136,25 +139,18 @@ func (u *UI) runCommand(w *window, line string) {
 	}
 }
 
-// accountByName finds an account by bare JID or unique JID prefix.
+// accountByName finds an account by bare JID or unique JID prefix: the
+// rule `parley history --account` follows too (history.MatchAccount).
 func (u *UI) accountByName(name string) (*acctState, error) {
-	var found *acctState
-	for _, a := range u.accts {
-		s := a.jid.String()
-		if s == name {
-			return a, nil
-		}
-		if strings.HasPrefix(s, name) {
-			if found != nil {
-				return nil, errorf("account %q is ambiguous", name)
-			}
-			found = a
-		}
+	names := make([]string, len(u.accts))
+	for i, a := range u.accts {
+		names[i] = a.jid.String()
 	}
-	if found == nil {
-		return nil, errorf("no account %q", name)
+	found, err := history.MatchAccount(names, name)
+	if err != nil {
+		return nil, err
 	}
-	return found, nil
+	return u.accts[slices.Index(names, found)], nil
 }
 
 // pickAcct returns the account a command acts on: -a, else the window's,
