@@ -260,6 +260,9 @@ func testLogin(ctx context.Context, a config.Account) error {
 			default:
 				err = errors.New("disconnected")
 			}
+			if cert, ok := account.UntrustedCertificate(se.Err); ok {
+				err = &config.UntrustedCertError{Cert: cert, Err: err} // setup offers to trust it
+			}
 		default:
 			return
 		}

@@ -191,6 +191,22 @@ func isTransportError(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNRESET)
 }
 
+// UntrustedCertificate returns the server's certificate when err (the Err
+// of a StateEvent) says it is signed by an authority nobody trusts here (a
+// self-signed certificate, a private CA): the first-run setup offers to
+// trust it.
+func UntrustedCertificate(err error) (*x509.Certificate, bool) {
+	var unknown x509.UnknownAuthorityError
+	if errors.As(err, &unknown) && unknown.Cert != nil {
+		return unknown.Cert, true
+	}
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &verify) && errors.As(verify.Err, &unknown) && len(verify.UnverifiedCertificates) > 0 {
+		return verify.UnverifiedCertificates[0], true
+	}
+	return nil, false
+}
+
 // describe maps an error that ended a session to the state to enter and a
 // one-line explanation for the UI. Failed is for errors that a retry will
 // not fix (credentials, certificates, TLS refused, resource conflict).

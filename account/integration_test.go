@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"net"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -178,6 +179,11 @@ func TestIntegrationLoginAndFailures(t *testing.T) {
 				if !strings.Contains(st.Text, want) {
 					t.Errorf("text %q does not contain %q", st.Text, want)
 				}
+			}
+			if cert, ok := UntrustedCertificate(st.Err); ok != (tc.name == "untrusted certificate") {
+				t.Errorf("UntrustedCertificate: %v", ok)
+			} else if ok && !slices.Contains(cert.DNSNames, "localhost") {
+				t.Errorf("untrusted certificate %v, want the server's", cert.Subject)
 			}
 			t.Logf("%s: %s", tc.name, st.Text)
 		})

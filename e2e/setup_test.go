@@ -58,3 +58,45 @@ func TestFirstRunSetup(t *testing.T) {
 		t.Errorf("parley exited with status %d", code)
 	}
 }
+
+// TestFirstRunTrustCertificate: a server whose certificate parley cannot
+// verify (here the private CA of the test server, which parley is not
+// told about): setup shows the certificate, the user trusts it, parley
+// saves it beside the config as ca_file and logs in with it.
+func TestFirstRunTrustCertificate(t *testing.T) {
+	tmuxOrSkip(t)
+	s := servertest.Start(t, servertest.Prosody)
+	s.AddUser(t, "me", "me-secret")
+	home := t.TempDir()
+
+	tm := startTmux(t, home, bin)
+	for _, step := range []struct{ prompt, answer string }{
+		{"Your XMPP address", "me@localhost"},
+		{"Password", "me-secret"},
+		{"Server host", s.Host},
+		{"TLS:", ""},
+		{"Port [5222]:", strconv.Itoa(s.Port)},
+		{"CA certificate file", ""},
+		{"[t]rust this certificate", "t"},
+	} {
+		tm.waitFor(step.prompt, step.prompt)
+		tm.typeLine(step.answer)
+	}
+	tm.waitFor("online", "[me@localhost: online]")
+	path := filepath.Join(home, "config", "parley", "config.toml")
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("the written config does not load: %v", err)
+	}
+	want := filepath.Join(home, "config", "parley", "localhost.pem")
+	if a := cfg.Accounts[0]; a.CAFile != want {
+		t.Errorf("ca_file %q, want %q", a.CAFile, want)
+	}
+	if fi, err := os.Stat(want); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("certificate file: %v, %v", fi, err)
+	}
+	tm.typeLine("/quit")
+	if code := tm.exitCode(10 * time.Second); code != 0 {
+		t.Errorf("parley exited with status %d", code)
+	}
+}
