@@ -109,7 +109,11 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	if cfg == nil {
 		return code
 	}
-	store, err := history.Open(cfg.HistoryDir)
+	// A parley whose terminal just closed lets go of the history within
+	// moments: the one started meanwhile waits for it.
+	store, err := history.OpenWait(ctx, cfg.HistoryDir, lockWait, lockNotice, func(le *history.LockedError) {
+		fmt.Fprintf(stderr, "parley: %v; waiting up to %v for it to exit…\n", le, lockWait)
+	})
 	if errors.Is(err, history.ErrLocked) {
 		// One writer per history directory: a second parley on the same
 		// data would show messages it cannot save. Say who holds it.
@@ -123,6 +127,23 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	defer store.Close()
 	return runClient(ctx, cfg, store, stderr)
 }
+
+// Shutdown and start-up timing.
+const (
+	// quitClose bounds the clean logout of the accounts after /quit.
+	quitClose = 3 * time.Second
+	// signalClose bounds it after SIGHUP (the terminal closed) or SIGTERM
+	// (the system shuts down): the accounts get this long to say goodbye,
+	// then parley exits whatever they still wait for; the history is
+	// saved either way. With the start and the save, parley is gone
+	// within 0.3 s.
+	signalClose = 150 * time.Millisecond
+	// lockWait is how long a parley waits for the history directory held
+	// by another one (one that is exiting); lockNotice, how long before it
+	// says so.
+	lockWait   = 3 * time.Second
+	lockNotice = 250 * time.Millisecond
+)
 
 // The account capabilities the UI asks for (it type-asserts the optional
 // ones): *account.Account must keep all of them.
@@ -172,7 +193,11 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 	}
 	uiErr := u.Run(runCtx)
 
-	closeCtx, done := context.WithTimeout(context.Background(), 3*time.Second)
+	budget := quitClose
+	if ctx.Err() != nil {
+		budget = signalClose // a signal: be gone at once
+	}
+	closeCtx, done := context.WithTimeout(context.Background(), budget)
 	defer done()
 	for _, a := range accts {
 		wg.Add(1)
@@ -182,7 +207,18 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		}()
 	}
 	cancel()
-	wg.Wait()
+	closed := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-closeCtx.Done():
+		// An account still waiting on its server is left to the exit:
+		// what it has not stored is in the server's archive for the
+		// next catch-up.
+	}
 	if uiErr != nil && !errors.Is(uiErr, context.Canceled) {
 		fmt.Fprintf(stderr, "parley: %v\n", uiErr)
 		return 1
