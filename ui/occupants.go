@@ -178,15 +178,16 @@ func (o *occupantView) Draw(scr tcell.Screen) {
 	}
 }
 
-// drawOccupant draws one occupant row: presence symbol, affiliation mark
-// (~ owner, & admin, + member), nick; ours in the own colour.
+// drawOccupant draws one occupant row: presence symbol, mark (~ owner,
+// & admin, @ moderator, + member: muc.Occupant.Mark), nick; ours in the
+// own colour.
 func (o *occupantView) drawOccupant(scr tcell.Screen, x, y, w, i int, rs *roomState) {
 	oc := o.snap[i]
 	th := o.u.theme
 	base := th.base()
 	sym, col := th.presenceSymbol(occShow(oc.Show), true)
 	c := put(scr, x, y, w, sym+" ", base.Foreground(col))
-	mark := oc.Affiliation.Mark()
+	mark := oc.Mark()
 	if mark == "" {
 		mark = " "
 	}
