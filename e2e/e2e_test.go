@@ -189,7 +189,14 @@ func TestSession(t *testing.T) {
 // and returns its path.
 func meConfig(t *testing.T, s *servertest.Server, home, extra string) string {
 	t.Helper()
-	cfg := filepath.Join(home, "parley.toml")
+	return configAt(t, s, home, "parley.toml", s.Host, s.Port, extra)
+}
+
+// configAt writes a config for me@localhost named name in home, reaching
+// the server s at host:port, with history in home/history.
+func configAt(t *testing.T, s *servertest.Server, home, name, host string, port int, extra string) string {
+	t.Helper()
+	cfg := filepath.Join(home, name)
 	writeConfig(t, cfg, fmt.Sprintf(`history_dir = %q
 [[account]]
 jid = "me@localhost"
@@ -198,7 +205,7 @@ host = %q
 port = %d
 ca_file = %q
 %s
-`, filepath.Join(home, "history"), s.Host, s.Port, s.CAFile, extra))
+`, filepath.Join(home, "history"), host, port, s.CAFile, extra))
 	return cfg
 }
 

@@ -22,17 +22,7 @@ func TestFirstRunSetup(t *testing.T) {
 	home := t.TempDir()
 
 	tm := startTmux(t, home, bin)
-	for _, step := range []struct{ prompt, answer string }{
-		{"Your XMPP address", "me@localhost"},
-		{"Password", "me-secret"},
-		{"Server host", s.Host},
-		{"TLS:", ""},
-		{"Port [5222]:", strconv.Itoa(s.Port)},
-		{"CA certificate file", s.CAFile},
-	} {
-		tm.waitFor(step.prompt, step.prompt)
-		tm.typeLine(step.answer)
-	}
+	tm.answer(setupSteps(s, s.CAFile)...)
 	tm.waitFor("online", "[me@localhost: online]")
 	if strings.Contains(tm.capture(), "me-secret") {
 		t.Error("the password was echoed")
@@ -70,18 +60,7 @@ func TestFirstRunTrustCertificate(t *testing.T) {
 	home := t.TempDir()
 
 	tm := startTmux(t, home, bin)
-	for _, step := range []struct{ prompt, answer string }{
-		{"Your XMPP address", "me@localhost"},
-		{"Password", "me-secret"},
-		{"Server host", s.Host},
-		{"TLS:", ""},
-		{"Port [5222]:", strconv.Itoa(s.Port)},
-		{"CA certificate file", ""},
-		{"[t]rust this certificate", "t"},
-	} {
-		tm.waitFor(step.prompt, step.prompt)
-		tm.typeLine(step.answer)
-	}
+	tm.answer(append(setupSteps(s, ""), step{"[t]rust this certificate", "t"})...)
 	tm.waitFor("online", "[me@localhost: online]")
 	path := filepath.Join(home, "config", "parley", "config.toml")
 	cfg, err := config.Load(path)
@@ -98,5 +77,30 @@ func TestFirstRunTrustCertificate(t *testing.T) {
 	tm.typeLine("/quit")
 	if code := tm.exitCode(10 * time.Second); code != 0 {
 		t.Errorf("parley exited with status %d", code)
+	}
+}
+
+// step is a question of the first-run setup and the answer typed.
+type step struct{ prompt, answer string }
+
+// setupSteps are the answers to the setup's questions for me@localhost on
+// s, with caFile as the CA certificate file.
+func setupSteps(s *servertest.Server, caFile string) []step {
+	return []step{
+		{"Your XMPP address", "me@localhost"},
+		{"Password", "me-secret"},
+		{"Server host", s.Host},
+		{"TLS:", ""},
+		{"Port [5222]:", strconv.Itoa(s.Port)},
+		{"CA certificate file", caFile},
+	}
+}
+
+// answer waits for each prompt and types its answer.
+func (tm *tmux) answer(steps ...step) {
+	tm.t.Helper()
+	for _, st := range steps {
+		tm.waitFor(st.prompt, st.prompt)
+		tm.typeLine(st.answer)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,7 +39,8 @@ func TestRestartAfterHangup(t *testing.T) {
 			home := t.TempDir()
 			px := s.Proxy(t)
 			host, port, _ := net.SplitHostPort(px.Addr())
-			viaProxy := configAt(t, s, home, "proxied.toml", host, port, `keepalive = "60s"`)
+			n, _ := strconv.Atoi(port)
+			viaProxy := configAt(t, s, home, "proxied.toml", host, n, "")
 			direct := meConfig(t, s, home, "")
 
 			first := startTmux(t, home, bin, "-c", viaProxy)
@@ -72,24 +72,6 @@ func TestRestartAfterHangup(t *testing.T) {
 			px.Resume()
 		})
 	}
-}
-
-// configAt writes a config for me@localhost named name in home, reaching
-// the server at host:port, with history in home/history.
-func configAt(t *testing.T, s *servertest.Server, home, name, host, port, extra string) string {
-	t.Helper()
-	n, _ := strconv.Atoi(port)
-	cfg := filepath.Join(home, name)
-	writeConfig(t, cfg, fmt.Sprintf(`history_dir = %q
-[[account]]
-jid = "me@localhost"
-password = "me-secret"
-host = %q
-port = %d
-ca_file = %q
-%s
-`, filepath.Join(home, "history"), host, n, s.CAFile, extra))
-	return cfg
 }
 
 // waitGone waits until process pid has exited (gone, or a zombie whose

@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"context"
 	"io"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/gdamore/tcell/v2/terminfo"
@@ -65,21 +63,7 @@ func startRawUI(t *testing.T, term string, fakes ...*fakeAccount) (*harness, *ke
 	if err != nil {
 		t.Fatal(err)
 	}
-	accts := make([]Account, len(fakes))
-	for i, f := range fakes {
-		accts[i] = f
-	}
-	u := New(Options{Screen: scr, Accounts: accts, RosterWidth: 26})
-	u.now = fixedNow
-	u.loc = time.UTC
-	for _, f := range fakes {
-		f.post = u.Post
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	hs := &harness{t: t, u: u, fakes: fakes, done: make(chan error, 1), stop: cancel}
-	go func() { hs.done <- u.Run(ctx) }()
-	t.Cleanup(hs.close)
-	return hs, tty
+	return runUI(t, scr, nil, fakes...), tty
 }
 
 // TestRawKeys feeds the bytes tmux sends for Alt and Ctrl chords through

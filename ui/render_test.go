@@ -18,12 +18,7 @@ import (
 func startRoomHistUI(t *testing.T, w, h int) (*harness, *roomFake, *history.Store) {
 	t.Helper()
 	store := openStore(t)
-	f := newFake("me@example.org")
-	rf := newRoomFake(f)
-	hs := startUIPrep(t, w, h, func(u *UI) {
-		u.accts[0].a = rf
-		u.opts.History = store
-	}, f)
+	hs, rf := startRoomUIPrep(t, w, h, func(u *UI) { u.opts.History = store })
 	return hs, rf, store
 }
 

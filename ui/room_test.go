@@ -148,11 +148,17 @@ func withSelf(occ []muc.Occupant, self muc.Occupant) []muc.Occupant {
 // startRoomUI starts a UI whose only account is a roomFake.
 func startRoomUI(t testing.TB, w, h int, showJoins bool) (*harness, *roomFake) {
 	t.Helper()
+	return startRoomUIPrep(t, w, h, func(u *UI) { u.opts.ShowJoins = showJoins })
+}
+
+// startRoomUIPrep is startRoomUI with prep run on the UI before it starts.
+func startRoomUIPrep(t testing.TB, w, h int, prep func(*UI)) (*harness, *roomFake) {
+	t.Helper()
 	f := newFake("me@example.org")
 	rf := newRoomFake(f)
 	hs := startUIPrep(t, w, h, func(u *UI) {
 		u.accts[0].a = rf
-		u.opts.ShowJoins = showJoins
+		prep(u)
 	}, f)
 	hs.post(account.StateEvent{Base: base(f), State: account.Online})
 	return hs, rf

@@ -110,13 +110,8 @@ func (e errText) Error() string { return string(e) }
 // hide, the bars above the conversation go before the input line and the
 // status bar, and all comes back when the terminal grows.
 func TestGoldenSmallTerminals(t *testing.T) {
-	f := newFake("me@example.org")
-	rf := newRoomFake(f)
-	h := startUIPrep(t, 120, 40, func(u *UI) {
-		u.accts[0].a = rf
-		u.opts.RosterWidth = 28
-	}, f)
-	fillRoster(h, f)
+	h, rf := startRoomUIPrep(t, 120, 40, func(u *UI) { u.opts.RosterWidth = 28 })
+	fillRoster(h, rf.fakeAccount)
 	joinTestRoom(h, rf)
 	h.post(roomMsg(rf, "alice", "hello all, a message long enough to wrap on a small screen", fixedNow()))
 	for _, sz := range []struct{ w, h int }{{20, 8}, {60, 20}, {40, 4}, {30, 2}, {120, 40}} {
