@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -152,5 +153,45 @@ func TestDatesAndOrder(t *testing.T) {
 	h.on(func() { last = entryTexts(h.u.curWin()) })
 	if n := len(last); n < 2 || !strings.HasSuffix(last[n-1], "after it") {
 		t.Errorf("a stamp from the future holds the bottom: %q", last)
+	}
+}
+
+// TestRingInsert: entries go in time order, also in a full ring that has
+// wrapped around (the oldest gives way), and day separators follow.
+func TestRingInsert(t *testing.T) {
+	day := func(d, h int) *entry {
+		at := time.Date(2024, 5, d, h, 0, 0, 0, time.UTC)
+		return &entry{t: at, key: at, text: at.Format("02/15")}
+	}
+	r := newRing(5)
+	r.days = true
+	for h := 1; h <= 7; h++ { // wraps: 3..7 stay
+		r.push(day(2, h))
+	}
+	r.insert(day(2, 5)) // a second 05 goes after the first
+	r.insert(day(1, 23)) // older than all kept in a full ring: not kept
+	var got []string
+	for i := 0; i < r.len(); i++ {
+		e := r.at(i)
+		s := e.text
+		if e.dayHead {
+			s = "|" + s
+		}
+		got = append(got, s)
+	}
+	if want := "02/05 02/05 02/06 02/07"; strings.Join(got[1:], " ") != want || len(got) != 5 {
+		t.Errorf("ring %q", got)
+	}
+	r2 := newRing(10)
+	r2.days = true
+	r2.push(day(2, 9))
+	r2.insert(day(1, 9))
+	r2.push(day(3, 9))
+	var heads []bool
+	for i := 0; i < r2.len(); i++ {
+		heads = append(heads, r2.at(i).dayHead)
+	}
+	if fmt.Sprint(heads) != "[false true true]" {
+		t.Errorf("day separators %v", heads)
 	}
 }
