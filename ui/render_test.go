@@ -168,7 +168,7 @@ func TestRingInsert(t *testing.T) {
 	for h := 1; h <= 7; h++ { // wraps: 3..7 stay
 		r.push(day(2, h))
 	}
-	r.insert(day(2, 5)) // a second 05 goes after the first
+	r.insert(day(2, 5))  // a second 05 goes after the first
 	r.insert(day(1, 23)) // older than all kept in a full ring: not kept
 	var got []string
 	for i := 0; i < r.len(); i++ {
