@@ -39,7 +39,7 @@ const usage = `parley: a terminal XMPP client
 Usage:
   parley [-c FILE]        start the client (default config:
                           $XDG_CONFIG_HOME/parley/config.toml)
-  parley history [--account JID] PEER [--since DATE] [--grep TEXT]
+  parley history [--account ACCOUNT] PEER [--since DATE] [--grep TEXT]
                           print a conversation from the history as text
   parley --version        print the version
   parley --help           print this help
@@ -111,7 +111,11 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	if cfg == nil {
 		return code
 	}
-	store, err := history.Open(cfg.HistoryDir)
+	// A parley whose terminal just closed lets go of the history within
+	// moments: the one started meanwhile waits for it.
+	store, err := history.OpenWait(ctx, cfg.HistoryDir, lockWait, lockNotice, func(le *history.LockedError) {
+		fmt.Fprintf(stderr, "parley: %v; waiting up to %v for it to exit…\n", le, lockWait)
+	})
 	if errors.Is(err, history.ErrLocked) {
 		// One writer per history directory: a second parley on the same
 		// data would show messages it cannot save. Say who holds it.
@@ -125,6 +129,23 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	defer store.Close()
 	return runClient(ctx, cfg, store, stderr)
 }
+
+// Shutdown and start-up timing.
+const (
+	// quitClose bounds the clean logout of the accounts after /quit.
+	quitClose = 3 * time.Second
+	// signalClose bounds it after SIGHUP (the terminal closed) or SIGTERM
+	// (the system shuts down): the accounts get this long to say goodbye,
+	// then parley exits whatever they still wait for; the history is
+	// saved either way. With the start and the save, parley is gone
+	// within 0.3 s.
+	signalClose = 150 * time.Millisecond
+	// lockWait is how long a parley waits for the history directory held
+	// by another one (one that is exiting); lockNotice, how long before it
+	// says so.
+	lockWait   = 3 * time.Second
+	lockNotice = 250 * time.Millisecond
+)
 
 // The account capabilities the UI asks for (it type-asserts the optional
 // ones): *account.Account must keep all of them.
@@ -178,7 +199,11 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 	}
 	uiErr := u.Run(runCtx)
 
-	closeCtx, done := context.WithTimeout(context.Background(), 3*time.Second)
+	budget := quitClose
+	if ctx.Err() != nil {
+		budget = signalClose // a signal: be gone at once
+	}
+	closeCtx, done := context.WithTimeout(context.Background(), budget)
 	defer done()
 	for _, a := range accts {
 		wg.Add(1)
@@ -188,7 +213,18 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		}()
 	}
 	cancel()
-	wg.Wait()
+	closed := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-closeCtx.Done():
+		// An account still waiting on its server is left to the exit:
+		// what it has not stored is in the server's archive for the
+		// next catch-up.
+	}
 	if uiErr != nil && !errors.Is(uiErr, context.Canceled) {
 		fmt.Fprintf(stderr, "parley: %v\n", uiErr)
 		return 1
@@ -265,6 +301,9 @@ func testLogin(ctx context.Context, a config.Account) error {
 				err = se.Err
 			default:
 				err = errors.New("disconnected")
+			}
+			if cert, ok := account.UntrustedCertificate(se.Err); ok {
+				err = &config.UntrustedCertError{Cert: cert, Err: err} // setup offers to trust it
 			}
 		default:
 			return

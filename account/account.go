@@ -59,11 +59,12 @@ type Account struct {
 	status   string
 	running  bool
 	closing  bool
-	cancel   context.CancelFunc // cancels the current Run
-	done     chan struct{}      // closed when the current Run returns
-	rosterOK bool               // the roster was fetched on this session
-	roster   rosterCache        // the roster for cfg.Roster (rosterver.go)
-	rooms    roomSet            // group chat: rooms, bookmarks (room.go); own lock
+	cancel   context.CancelFunc  // cancels the current Run
+	done     chan struct{}       // closed when the current Run returns
+	rosterOK bool                // the roster was fetched on this session
+	allowed  map[string]struct{} // contacts that may see our presence, by bare JID (subscribe.go)
+	roster   rosterCache         // the roster for cfg.Roster (rosterver.go)
+	rooms    roomSet             // group chat: rooms, bookmarks (room.go); own lock
 
 	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
 
@@ -116,6 +117,14 @@ func (a *Account) setState(s State, err error, text string) {
 	a.emit(StateEvent{Base: a.base(), State: s, Err: err, Text: text})
 }
 
+// resumed reports Online on a resumed stream.
+func (a *Account) resumed(text string) {
+	a.mu.Lock()
+	a.state = Online
+	a.mu.Unlock()
+	a.emit(StateEvent{Base: a.base(), State: Online, Text: text, Resumed: true})
+}
+
 // online returns the live session or ErrOffline.
 func (a *Account) online() (*xmpp.Session, error) {
 	a.mu.Lock()
@@ -126,8 +135,8 @@ func (a *Account) online() (*xmpp.Session, error) {
 	return a.sess, nil
 }
 
-// afterLogin fetches the roster and sends initial presence, then reports
-// Online. It runs outside the stanza handler because it waits for replies.
+// afterLogin fetches the roster, reports Online and sends initial presence.
+// It runs outside the stanza handler because it waits for replies.
 func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 	if a.sm.Resumed() {
 		return a.afterResume(ctx, sess) // nothing was lost: no roster, presence, catch-up (reconnect.go)
@@ -143,6 +152,14 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 	a.enableCarbons(ctx, sess) // XEP-0280 (carbons.go)
 	release := a.holdLive()    // live 1:1 messages wait for the archive catch-up (mam.go)
 	defer release()
+	if a.isClosing() {
+		return nil
+	}
+	a.resendPending(ctx, sess) // messages a lost stream-management session never had acknowledged (outbox.go)
+	// Online before the initial presence: the server sends the presence
+	// of contacts only after it, so the receiver, which starts the new
+	// session's presence from nothing at this event, loses none of it.
+	a.setState(Online, nil, "online as "+sess.LocalAddr().String())
 	a.mu.Lock()
 	show, status := a.show, a.status
 	a.mu.Unlock()
@@ -151,11 +168,6 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 	if err := sess.Send(sendCtx, presenceStanza(show, status, a.cfg.Priority)); err != nil {
 		return err
 	}
-	if a.isClosing() {
-		return nil
-	}
-	a.resendPending(ctx, sess) // messages a lost stream-management session never had acknowledged (outbox.go)
-	a.setState(Online, nil, "online as "+sess.LocalAddr().String())
 	a.loggedIn(ctx, sess)      // backoff reset, client state, outbox (reconnect.go)
 	go a.roomsLogin(ctx, sess) // rejoin rooms, bookmarks, autojoin, self-ping (rooms.go)
 	a.catchUp(ctx, sess)       // XEP-0313 archive sync, then the held messages (mam.go)

@@ -35,6 +35,11 @@ var (
 	ErrServerClosed = errors.New("server closed the stream")
 	// ErrOffline is returned by operations that need a live session.
 	ErrOffline = errors.New("account is not online")
+	// ErrAlreadyOnline is returned by Connect on an account that is online.
+	ErrAlreadyOnline = errors.New("already online")
+	// ErrAlreadyConnecting is returned by Connect on an account that is
+	// connecting or logging in.
+	ErrAlreadyConnecting = errors.New("already connecting")
 )
 
 // tlsConfig builds the TLS configuration: the system roots plus CAFile,
@@ -185,6 +190,22 @@ func isTransportError(err error) bool {
 	return errors.As(err, &netErr) || errors.As(err, &streamErr) || errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, context.Canceled) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// UntrustedCertificate returns the server's certificate when err (the Err
+// of a StateEvent) says it is signed by an authority nobody trusts here (a
+// self-signed certificate, a private CA): the first-run setup offers to
+// trust it.
+func UntrustedCertificate(err error) (*x509.Certificate, bool) {
+	var unknown x509.UnknownAuthorityError
+	if errors.As(err, &unknown) && unknown.Cert != nil {
+		return unknown.Cert, true
+	}
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &verify) && errors.As(verify.Err, &unknown) && len(verify.UnverifiedCertificates) > 0 {
+		return verify.UnverifiedCertificates[0], true
+	}
+	return nil, false
 }
 
 // describe maps an error that ended a session to the state to enter and a

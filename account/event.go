@@ -31,7 +31,7 @@ type State int
 const (
 	Disconnected State = iota // not connected and not trying to
 	Connecting                // dialing, negotiating TLS, SASL, bind
-	Online                    // session up, roster fetched, presence sent
+	Online                    // session up, roster fetched; initial presence is sent right after
 	Reconnecting              // connection lost, waiting to retry
 	Failed                    // stopped on an error that a retry will not fix (bad password, bad certificate)
 )
@@ -88,12 +88,21 @@ func (b Base) AccountJID() jid.JID { return b.Account }
 // StateEvent reports a change of connection state. Err is set when the state
 // was entered because of an error; Text is a one-line human explanation fit
 // for the UI ("wrong password", "certificate for x is not valid for y", ...).
+//
+// An Online event says which kind of session it starts. Resumed: the stream
+// of the previous connection was resumed (XEP-0198), so the session goes on
+// and everything the receiver knew of it (contacts' presence, room
+// occupants, subscriptions) still holds. Not Resumed: a fresh session, which
+// starts from nothing: the presence of contacts arrives anew after this
+// event (it is emitted before our initial presence is sent, so no presence
+// of the new session comes before it), and rooms are joined again.
 type StateEvent struct {
 	Base
-	State State
-	Err   error
-	Text  string
-	Cause string // for Reconnecting: why the connection was lost, without the retry plan of Text
+	State   State
+	Err     error
+	Text    string
+	Cause   string // for Reconnecting: why the connection was lost, without the retry plan of Text
+	Resumed bool   // for Online: the previous session was resumed, not started afresh
 }
 
 // RosterItem is one contact of the roster.
@@ -126,6 +135,14 @@ type PresenceEvent struct {
 	Err       string // set for presence of type error
 }
 
+// OwnPresenceEvent is the account's own presence as the user set it
+// (SetPresence): sent at once when online, else at the next login.
+type OwnPresenceEvent struct {
+	Base
+	Show   Show
+	Status string
+}
+
 // SubscriptionEvent is an incoming subscription request or answer.
 // Type is subscribe, subscribed, unsubscribe or unsubscribed.
 type SubscriptionEvent struct {
@@ -154,7 +171,7 @@ type Message struct {
 	Type       string    // chat, normal, groupchat, headline, error
 	Body       string    // plain text, untrusted
 	Subject    string    // room subject, when the message carries one
-	Nick       string    // sender nick in a room
+	Nick       string    // sender nick in a room (ours in our private messages with an occupant)
 	Time       time.Time // delay/archive time if present, else receipt time (UTC)
 	Delayed    bool      // Time came from a delay or archive stamp
 	Dir        Direction

@@ -95,7 +95,7 @@ func (h *handler) presence(start xml.StartElement, r xml.TokenReader) {
 	case p != nil:
 		a.emit(*p)
 	case sub != nil:
-		a.emit(*sub)
+		a.subscription(*sub) // requests from contacts already allowed are answered (subscribe.go)
 	}
 }
 
@@ -156,6 +156,7 @@ func (h *handler) rosterPush(start, query xml.StartElement, b *tokenBudget, t xm
 		return err
 	}
 	a.rosterPushed(clip(attr(query, "ver"), maxShort), items[0])
+	a.noteRoster(items, false) // who may see our presence (subscribe.go)
 	a.emit(RosterEvent{Base: a.base(), Items: items})
 	return nil
 }

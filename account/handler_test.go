@@ -301,3 +301,36 @@ func TestParseRoster(t *testing.T) {
 		t.Errorf("got\n%swant\n%s", got, want)
 	}
 }
+
+// TestHandlerSubscribeFromAllowed: a subscription request from a contact
+// the roster says may already see our presence is answered with
+// "subscribed" and not reported; others are reported.
+func TestHandlerSubscribeFromAllowed(t *testing.T) {
+	rec := newRecorder()
+	a := New(Config{JID: testAccount}, rec.sink)
+	sess, conn, _ := pipeSession(t, a)
+	a.mu.Lock()
+	a.sess, a.state = sess, Online
+	a.mu.Unlock()
+	d := xml.NewDecoder(conn)
+	go conn.Write([]byte(`<iq xmlns="jabber:client" type="set" id="r1"><query xmlns="jabber:iq:roster"><item jid="bob@example.org" subscription="from"/></query></iq>`))
+	if se, _ := readStanza(t, d); attr(se, "type") != "result" {
+		t.Fatalf("roster push answered %v", se)
+	}
+	go conn.Write([]byte(`<presence xmlns="jabber:client" type="subscribe" from="bob@example.org/phone"/>`))
+	conn.SetReadDeadline(time.Now().Add(waitLong)) // no answer: readStanza fails
+	se, out := readStanza(t, d)
+	if se.Name.Local != "presence" || attr(se, "type") != "subscribed" || attr(se, "to") != "bob@example.org" {
+		t.Fatalf("answer to a request from an allowed contact: %s", out)
+	}
+	go conn.Write([]byte(`<presence xmlns="jabber:client" type="subscribe" from="carol@example.org"/>`))
+	rec.wait(t, waitLong, func(e Event) bool {
+		se, ok := e.(SubscriptionEvent)
+		return ok && se.Type == "subscribe" && se.From.String() == "carol@example.org"
+	})
+	for _, e := range rec.all() {
+		if se, ok := e.(SubscriptionEvent); ok && se.From.String() == "bob@example.org" {
+			t.Errorf("the request of an allowed contact was reported: %+v", se)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"net"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -182,6 +183,11 @@ func testIntegrationLoginAndFailures(t *testing.T, kind servertest.Kind) {
 				if !strings.Contains(st.Text, want) {
 					t.Errorf("text %q does not contain %q", st.Text, want)
 				}
+			}
+			if cert, ok := UntrustedCertificate(st.Err); ok != (tc.name == "untrusted certificate") {
+				t.Errorf("UntrustedCertificate: %v", ok)
+			} else if ok && !slices.Contains(cert.DNSNames, "localhost") {
+				t.Errorf("untrusted certificate %v, want the server's", cert.Subject)
 			}
 			t.Logf("%s: %s", tc.name, st.Text)
 		})
@@ -380,6 +386,10 @@ func testIntegrationPeer(t *testing.T, kind servertest.Kind) {
 	}
 	peer.Wait(t, waitLong, func(e servertest.PeerEvent) bool {
 		return e.Kind == "presence" && strings.HasPrefix(e.From, "alice@localhost/parley") && e.Show == "away" && e.Status == "lunch"
+	})
+	a.rec.wait(t, waitLong, func(e Event) bool { // our own presence, for the status bar
+		op, ok := e.(OwnPresenceEvent)
+		return ok && op.Show == ShowAway && op.Status == "lunch"
 	})
 	peer.SetPresence("dnd", "coding", 3)
 	p := a.rec.wait(t, waitLong, func(e Event) bool {

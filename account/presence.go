@@ -166,6 +166,7 @@ func (a *Account) SetPresence(ctx context.Context, show Show, status string) err
 	a.mu.Lock()
 	a.show, a.status = show, status
 	a.mu.Unlock()
+	a.emit(OwnPresenceEvent{Base: a.base(), Show: show, Status: status})
 	sess, err := a.online()
 	if err != nil {
 		return nil // remembered for the next login

@@ -59,26 +59,30 @@ func (a *Account) Run(ctx context.Context) error {
 
 // Connect starts the account if it is not running (as Run with a
 // background context; Close stops it), ends the offline state after
-// Disconnect, or ends a backoff wait. It does nothing when the account is
-// connecting or online. It is safe from any goroutine and does not block.
-func (a *Account) Connect() {
+// Disconnect, or ends a backoff wait. On an account that is online or
+// connecting it does nothing and says so: ErrAlreadyOnline or
+// ErrAlreadyConnecting. It is safe from any goroutine and does not block.
+func (a *Account) Connect() error {
 	a.mu.Lock()
 	if a.running {
-		if a.rc.idle || a.state == Reconnecting {
+		defer a.mu.Unlock()
+		switch {
+		case a.rc.idle || a.state == Reconnecting:
 			a.rc.idle, a.rc.now = false, true
-			a.mu.Unlock()
 			a.wakeUp()
-			return
+			return nil
+		case a.state == Online:
+			return ErrAlreadyOnline
 		}
-		a.mu.Unlock()
-		return
+		return ErrAlreadyConnecting
 	}
 	a.mu.Unlock()
 	ctx, done, err := a.begin(context.Background())
 	if err != nil {
-		return // started concurrently
+		return ErrAlreadyConnecting // started concurrently
 	}
 	go a.loop(ctx, done) // failures are reported as events
+	return nil
 }
 
 // Reconnect reconnects now: it ends a backoff wait (resetting the backoff)
@@ -90,7 +94,7 @@ func (a *Account) Reconnect() {
 	a.mu.Lock()
 	if !a.running {
 		a.mu.Unlock()
-		a.Connect()
+		_ = a.Connect() // not running: it starts
 		return
 	}
 	a.rc.idle, a.rc.now, a.rc.attempt = false, true, 0
@@ -431,7 +435,7 @@ func (a *Account) closeCleanly(sess *xmpp.Session, conn interface {
 // both sides and sm has sent again what the server had not acknowledged,
 // so it only reports Online and checks that the rooms still have us.
 func (a *Account) afterResume(ctx context.Context, sess *xmpp.Session) error {
-	a.setState(Online, nil, "online as "+sess.LocalAddr().String()+" (stream resumed)")
+	a.resumed("online as " + sess.LocalAddr().String() + " (stream resumed)")
 	a.loggedIn(ctx, sess)
 	go a.roomsResumed(ctx, sess) // self-ping the rooms now, and keep pinging on this session (rooms.go)
 	return nil

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -130,6 +131,12 @@ func testIntegrationReconnect(t *testing.T, kind servertest.Kind) {
 	peer := servertest.StartPeer(t, s, bob, "pw")
 	ctx := context.Background()
 
+	t.Run("Connect while online says so", func(t *testing.T) {
+		if err := r.Connect(); !errors.Is(err, ErrAlreadyOnline) {
+			t.Fatalf("Connect while online: %v, want ErrAlreadyOnline", err)
+		}
+	})
+
 	t.Run("cut resumes the stream", func(t *testing.T) {
 		r.rec.reset()
 		px.Cut()
@@ -139,8 +146,8 @@ func testIntegrationReconnect(t *testing.T, kind servertest.Kind) {
 			t.Fatalf("after a cut: %v %q", st.State, st.Text)
 		}
 		on := r.waitNext(t, Reconnecting, Connecting)
-		if on.State != Online || !strings.Contains(on.Text, "(stream resumed)") {
-			t.Fatalf("after the cut: %v %q", on.State, on.Text)
+		if on.State != Online || !strings.Contains(on.Text, "(stream resumed)") || !on.Resumed {
+			t.Fatalf("after the cut: %v %q resumed %v", on.State, on.Text, on.Resumed)
 		}
 		t.Logf("states %v; %s", r.rec.states(), st.Text)
 	})
@@ -185,8 +192,8 @@ func testIntegrationReconnect(t *testing.T, kind servertest.Kind) {
 		if st.State != Reconnecting || !strings.Contains(st.Text, "reconnecting now") {
 			t.Fatalf("Reconnect: %v %q", st.State, st.Text)
 		}
-		if on := r.waitNext(t, Reconnecting, Connecting); on.State != Online || !strings.Contains(on.Text, "resumed") {
-			t.Fatalf("after Reconnect: %v %q", on.State, on.Text)
+		if on := r.waitNext(t, Reconnecting, Connecting); on.State != Online || !strings.Contains(on.Text, "resumed") || !on.Resumed {
+			t.Fatalf("after Reconnect: %v %q resumed %v", on.State, on.Text, on.Resumed)
 		}
 	})
 
@@ -212,10 +219,30 @@ func testIntegrationReconnect(t *testing.T, kind servertest.Kind) {
 		if r.State() != Disconnected {
 			t.Fatalf("reconnected by itself after Disconnect: %v", r.rec.states())
 		}
-		r.Connect()
+		if err := r.Connect(); err != nil {
+			t.Fatalf("Connect after Disconnect: %v", err)
+		}
 		on := r.waitNext(t, Disconnected, Connecting)
-		if on.State != Online || strings.Contains(on.Text, "resumed") {
-			t.Fatalf("after Connect: %v %q, want a fresh session", on.State, on.Text)
+		if on.State != Online || strings.Contains(on.Text, "resumed") || on.Resumed {
+			t.Fatalf("after Connect: %v %q resumed %v, want a fresh session", on.State, on.Text, on.Resumed)
+		}
+		// A fresh session's presence (here the server's copy of our own)
+		// comes after its Online event: the UI starts presence from
+		// nothing there and must lose none of it.
+		r.rec.wait(t, waitLong, func(e Event) bool {
+			pe, ok := e.(PresenceEvent)
+			return ok && pe.Available && pe.From.Bare().Equal(alice)
+		})
+		online := false
+		for _, e := range r.rec.all() {
+			switch e := e.(type) {
+			case StateEvent:
+				online = e.State == Online
+			case PresenceEvent:
+				if !online {
+					t.Errorf("presence from %s before the fresh session's Online event", e.From)
+				}
+			}
 		}
 		for _, id := range ids {
 			r.rec.wait(t, waitLong, func(e Event) bool {

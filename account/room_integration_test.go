@@ -186,7 +186,7 @@ func testIntegrationRooms(t *testing.T, kind servertest.Kind) {
 			return e.Kind == "message" && e.Body == "psst carol" && e.From == lounge.String()+"/alice2"
 		})
 		out := alice.rec.wait(t, waitLong, func(e Event) bool { me, ok := e.(MessageEvent); return ok && me.Msg.Body == "psst carol" }).(MessageEvent).Msg
-		if !out.Private || out.Dir != Out || !out.Peer().Equal(to) {
+		if !out.Private || out.Dir != Out || !out.Peer().Equal(to) || out.Nick != "alice2" {
 			t.Errorf("private out %+v", out)
 		}
 	})

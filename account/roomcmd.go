@@ -196,6 +196,7 @@ func (a *Account) sendToRoom(ctx context.Context, to jid.JID, typ, body string) 
 	}
 	m = Message{ID: id, OriginID: id, From: sess.LocalAddr(), To: to, Type: typ, Body: body, Time: time.Now().UTC(), Dir: Out, Private: private}
 	if private {
+		m.Nick = a.roomNick(to) // ours in that room: how the conversation names us, also in the history
 		a.emit(MessageEvent{Base: a.base(), Msg: m})
 	}
 	return m, true, nil

@@ -235,6 +235,7 @@ func (a *Account) fetchRoster(ctx context.Context, sess *xmpp.Session) error {
 	a.mu.Lock()
 	a.rosterOK = true
 	a.mu.Unlock()
+	a.noteRoster(items, true) // who may see our presence (subscribe.go)
 	a.emit(RosterEvent{Base: a.base(), Full: true, Items: items})
 	return nil
 }

@@ -34,10 +34,14 @@ func Setup(ctx context.Context, in io.Reader, out io.Writer, path string, test f
 	p := &prompter{ctx: ctx, in: in, r: bufio.NewReader(in), out: out}
 	fmt.Fprintf(out, "parley: there is no config file at %s yet; let's write one.\n", path)
 	var a Account
+	retest := false // the details stay: only ca_file changed
 	for {
-		if err := p.askAccount(&a); err != nil {
-			return nil, err
+		if !retest {
+			if err := p.askAccount(&a); err != nil {
+				return nil, err
+			}
 		}
+		retest = false
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -51,16 +55,32 @@ func Setup(ctx context.Context, in io.Reader, out io.Writer, path string, test f
 			break
 		}
 		fmt.Fprintf(out, "Login failed: %v\n", err)
-		choice, err := p.choose("[e]dit the details and try again, [s]ave anyway, or [q]uit?", "e", "s", "q")
+		question, options := "[e]dit the details and try again, [s]ave anyway, or [q]uit?", []string{"e", "s", "q"}
+		var untrusted *UntrustedCertError
+		if errors.As(err, &untrusted) && untrusted.Cert != nil {
+			showCert(out, untrusted.Cert)
+			question, options = "[t]rust this certificate and try again, [e]dit the details, [s]ave anyway, or [q]uit?", []string{"t", "e", "s", "q"}
+		}
+		choice, err := p.choose(question, options...)
 		if err != nil {
 			return nil, err
 		}
-		if choice == "s" {
-			break
-		}
-		if choice == "q" {
+		switch choice {
+		case "t":
+			file := certPath(path, a)
+			if err := saveCert(file, untrusted.Cert); err != nil {
+				return nil, fmt.Errorf("config: saving the certificate: %w", err)
+			}
+			fmt.Fprintf(out, "Saved the certificate to %s (ca_file).\n", file)
+			a.CAFile = file
+			retest = true
+			continue
+		case "q":
 			return nil, ErrSetupQuit
+		case "e":
+			continue
 		}
+		break // save anyway
 	}
 	if err := writeNew(path, []byte(Render(a, time.Now()))); err != nil {
 		return nil, fmt.Errorf("config: writing %s: %w", path, err)
@@ -94,17 +114,8 @@ func (p *prompter) askAccount(a *Account) error {
 		}
 		fmt.Fprintln(p.out, "  "+msg)
 	}
-	pw, err := p.secret("Password (leave empty to use a password command instead)")
-	if err != nil {
+	if err := p.askCredential(a); err != nil {
 		return err
-	}
-	a.Password, a.PasswordEval = pw, ""
-	for a.Password == "" && a.PasswordEval == "" {
-		cmd, err := p.ask("Password command; its first output line is the password (e.g. pass show xmpp)", "")
-		if err != nil {
-			return err
-		}
-		a.PasswordEval = cmd
 	}
 	if err := p.askEndpoint(a); err != nil {
 		return err
@@ -113,7 +124,50 @@ func (p *prompter) askAccount(a *Account) error {
 	return nil
 }
 
-// askEndpoint asks for host, TLS mode and port.
+// askCredential asks for the password, or for a password command. The
+// answers of a round before are kept on an empty answer.
+func (p *prompter) askCredential(a *Account) error {
+	for {
+		q := "Password (leave empty to use a password command instead)"
+		switch {
+		case a.Password != "":
+			q = "Password (empty keeps the one typed before; '-' for a password command instead)"
+		case a.PasswordEval != "":
+			q = "Password (empty keeps the password command " + strconv.Quote(a.PasswordEval) + ")"
+		}
+		pw, err := p.secret(q)
+		if err != nil {
+			return err
+		}
+		switch {
+		case pw == "" && (a.Password != "" || a.PasswordEval != ""):
+			return nil // kept
+		case pw == "" || pw == "-" && a.Password != "":
+			a.Password = ""
+		default:
+			a.Password, a.PasswordEval = pw, ""
+			return nil
+		}
+		for {
+			cmd, err := p.ask("Password command; its first output line is the password (e.g. pass show xmpp); '-' to type a password instead", a.PasswordEval)
+			if err != nil {
+				return err
+			}
+			if cmd == "-" {
+				a.PasswordEval = ""
+				break // back to the password
+			}
+			if cmd != "" {
+				a.PasswordEval = cmd
+				return nil
+			}
+			fmt.Fprintln(p.out, "  parley needs a password command here (or '-' to type a password)")
+		}
+	}
+}
+
+// askEndpoint asks for host, TLS mode and port; the answers of a round
+// before are the defaults.
 func (p *prompter) askEndpoint(a *Account) error {
 	for {
 		h, err := p.ask("Server host, empty to find it by DNS from the JID's domain ('-' for none)", a.Host)
@@ -134,15 +188,22 @@ func (p *prompter) askEndpoint(a *Account) error {
 		a.Host = h
 		break
 	}
-	tls, err := p.choose("TLS: \"starttls\", or \"direct\" for TLS from the first byte (XEP-0368)", TLSStartTLS, TLSDirect)
+	options := []string{TLSStartTLS, TLSDirect}
+	if a.TLS == TLSDirect {
+		options = []string{TLSDirect, TLSStartTLS} // the first is the default
+	}
+	tls, err := p.choose("TLS: \"starttls\", or \"direct\" for TLS from the first byte (XEP-0368)", options...)
 	if err != nil {
 		return err
 	}
-	a.TLS = tls
 	def := DefaultPort
 	if tls == TLSDirect {
 		def = DefaultDirectPort
 	}
+	if a.Port != 0 && !(a.TLS != tls && (a.Port == DefaultPort || a.Port == DefaultDirectPort)) {
+		def = a.Port // typed before (a standard port follows the TLS mode)
+	}
+	a.TLS = tls
 	for {
 		s, err := p.ask("Port", strconv.Itoa(def))
 		if err != nil {

@@ -1,7 +1,10 @@
 package config
 
 import (
+	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"io"
 	"os"
@@ -68,6 +71,42 @@ func TestSetup(t *testing.T) {
 				}
 			},
 			output: []string{"Login failed: not-authorized", "[carol@example.org]", "Login works."},
+		},
+		{
+			// [e]dit after a failed login: every answer is the default of
+			// the next round, the password too.
+			name:  "login fails, edit keeps every answer",
+			input: "carol@example.org\nright\nlocalhost\ndirect\n15223\nCAFILE\ne\n\n\n\n\n\n\n",
+			test:  failOnce(),
+			check: func(t *testing.T, a Account) {
+				if a.JID.String() != "carol@example.org" || a.Password != "right" || a.Host != "localhost" || a.Port != 15223 || a.TLS != TLSDirect || a.CAFile != caFile {
+					t.Errorf("account %+v", a)
+				}
+			},
+			output: []string{"Port [15223]:", "TLS: \"starttls\", or \"direct\" for TLS from the first byte (XEP-0368) [direct]:", "Password (empty keeps the one typed before", "[localhost]", "Login works."},
+		},
+		{
+			// An empty password and an empty password command: said once,
+			// asked again; '-' goes back to the password.
+			name:  "password required",
+			input: "dan@example.org\n\n\n-\nsecret\n\n",
+			check: func(t *testing.T, a Account) {
+				if a.Password != "secret" || a.PasswordEval != "" {
+					t.Errorf("account %+v", a)
+				}
+			},
+			output: []string{"parley needs a password command here (or '-' to type a password)"},
+		},
+		{
+			name:  "edit keeps the password command",
+			input: "eve@example.org\n\npass show xmpp\n\ne\n\n\n\n",
+			test:  failOnce(),
+			check: func(t *testing.T, a Account) {
+				if a.PasswordEval != "pass show xmpp" || a.Password != "" {
+					t.Errorf("account %+v", a)
+				}
+			},
+			output: []string{`Password (empty keeps the password command "pass show xmpp")`},
 		},
 		{
 			name:  "login fails, save anyway",
@@ -214,5 +253,52 @@ func TestFormatDuration(t *testing.T) {
 		if got := formatDuration(d); got != want {
 			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestSetupTrustCertificate: a login refused for a certificate of an
+// unknown authority shows the certificate and offers to trust it: the
+// certificate is saved beside the config file (PEM, 0600) and becomes the
+// account's ca_file, and the login is tried again with it.
+func TestSetupTrustCertificate(t *testing.T) {
+	block, _ := pem.Decode([]byte(testCertPEM(t)))
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "parley")
+	path := filepath.Join(dir, "config.toml")
+	var tried []Account
+	test := func(_ context.Context, a Account) error {
+		tried = append(tried, a)
+		if a.CAFile == "" {
+			return &UntrustedCertError{Cert: cert, Err: errors.New("certificate for localhost is signed by an unknown authority")}
+		}
+		return nil
+	}
+	var out strings.Builder
+	c, err := Setup(context.Background(), strings.NewReader("me@localhost\npw\nlocalhost\n\n15222\n\nt\n"), &out, path, test)
+	if err != nil {
+		t.Fatalf("Setup: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"subject: CN=parley test CA", "issuer:  CN=parley test CA", "SHA-256: " + Fingerprint(cert), "[t]rust this certificate", "Login works."} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	want := filepath.Join(dir, "localhost.pem")
+	if got := c.Accounts[0].CAFile; got != want || len(tried) != 2 || tried[1].CAFile != want {
+		t.Fatalf("ca_file %q, tried %+v; want %s", got, tried, want)
+	}
+	fi, err := os.Stat(want)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("certificate file: %v, %v", fi, err)
+	}
+	data, _ := os.ReadFile(want)
+	if b, _ := pem.Decode(data); b == nil || !bytes.Equal(b.Bytes, cert.Raw) {
+		t.Errorf("saved %q, want the server's certificate", data)
+	}
+	if len(Fingerprint(cert)) != 95 {
+		t.Errorf("fingerprint %q", Fingerprint(cert))
 	}
 }

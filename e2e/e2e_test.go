@@ -75,7 +75,7 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Errorf("--version: status %d, output %q", code, out)
 	}
 	out, _, code = parley(t, home, "--help")
-	if code != 0 || !strings.Contains(out, "parley history [--account JID] PEER") || !strings.Contains(out, "parley [-c FILE]") {
+	if code != 0 || !strings.Contains(out, "parley history [--account ACCOUNT] PEER") || !strings.Contains(out, "parley [-c FILE]") {
 		t.Errorf("--help: status %d, output %q", code, out)
 	}
 	_, errOut, code := parley(t, home, "--no-such-flag")
@@ -192,7 +192,14 @@ func testSession(t *testing.T, kind servertest.Kind) {
 // and returns its path.
 func meConfig(t *testing.T, s *servertest.Server, home, extra string) string {
 	t.Helper()
-	cfg := filepath.Join(home, "parley.toml")
+	return configAt(t, s, home, "parley.toml", s.Host, s.Port, extra)
+}
+
+// configAt writes a config for me@localhost named name in home, reaching
+// the server s at host:port, with history in home/history.
+func configAt(t *testing.T, s *servertest.Server, home, name, host string, port int, extra string) string {
+	t.Helper()
+	cfg := filepath.Join(home, name)
 	writeConfig(t, cfg, fmt.Sprintf(`history_dir = %q
 [[account]]
 jid = "me@localhost"
@@ -201,7 +208,7 @@ host = %q
 port = %d
 ca_file = %q
 %s
-`, filepath.Join(home, "history"), s.Host, s.Port, s.CAFile, extra))
+`, filepath.Join(home, "history"), host, port, s.CAFile, extra))
 	return cfg
 }
 

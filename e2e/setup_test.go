@@ -24,17 +24,7 @@ func testFirstRunSetup(t *testing.T, kind servertest.Kind) {
 	home := t.TempDir()
 
 	tm := startTmux(t, home, bin)
-	for _, step := range []struct{ prompt, answer string }{
-		{"Your XMPP address", "me@localhost"},
-		{"Password", "me-secret"},
-		{"Server host", s.Host},
-		{"TLS:", ""},
-		{"Port [5222]:", strconv.Itoa(s.Port)},
-		{"CA certificate file", s.CAFile},
-	} {
-		tm.waitFor(step.prompt, step.prompt)
-		tm.typeLine(step.answer)
-	}
+	tm.answer(setupSteps(s, s.CAFile)...)
 	tm.waitFor("online", "[me@localhost: online]")
 	if strings.Contains(tm.capture(), "me-secret") {
 		t.Error("the password was echoed")
@@ -58,5 +48,63 @@ func testFirstRunSetup(t *testing.T, kind servertest.Kind) {
 	tm.typeLine("/quit")
 	if code := tm.exitCode(10 * time.Second); code != 0 {
 		t.Errorf("parley exited with status %d", code)
+	}
+}
+
+// TestFirstRunTrustCertificate: a server whose certificate parley cannot
+// verify (here the private CA of the test server, which parley is not
+// told about): setup shows the certificate, the user trusts it, parley
+// saves it beside the config as ca_file and logs in with it.
+func TestFirstRunTrustCertificate(t *testing.T) { servertest.Each(t, testFirstRunTrustCertificate) }
+
+func testFirstRunTrustCertificate(t *testing.T, kind servertest.Kind) {
+	tmuxOrSkip(t)
+	s := servertest.Start(t, kind)
+	s.AddUser(t, "me", "me-secret")
+	home := t.TempDir()
+
+	tm := startTmux(t, home, bin)
+	tm.answer(append(setupSteps(s, ""), step{"[t]rust this certificate", "t"})...)
+	tm.waitFor("online", "[me@localhost: online]")
+	path := filepath.Join(home, "config", "parley", "config.toml")
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("the written config does not load: %v", err)
+	}
+	want := filepath.Join(home, "config", "parley", "localhost.pem")
+	if a := cfg.Accounts[0]; a.CAFile != want {
+		t.Errorf("ca_file %q, want %q", a.CAFile, want)
+	}
+	if fi, err := os.Stat(want); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("certificate file: %v, %v", fi, err)
+	}
+	tm.typeLine("/quit")
+	if code := tm.exitCode(10 * time.Second); code != 0 {
+		t.Errorf("parley exited with status %d", code)
+	}
+}
+
+// step is a question of the first-run setup and the answer typed.
+type step struct{ prompt, answer string }
+
+// setupSteps are the answers to the setup's questions for me@localhost on
+// s, with caFile as the CA certificate file.
+func setupSteps(s *servertest.Server, caFile string) []step {
+	return []step{
+		{"Your XMPP address", "me@localhost"},
+		{"Password", "me-secret"},
+		{"Server host", s.Host},
+		{"TLS:", ""},
+		{"Port [5222]:", strconv.Itoa(s.Port)},
+		{"CA certificate file", caFile},
+	}
+}
+
+// answer waits for each prompt and types its answer.
+func (tm *tmux) answer(steps ...step) {
+	tm.t.Helper()
+	for _, st := range steps {
+		tm.waitFor(st.prompt, st.prompt)
+		tm.typeLine(st.answer)
 	}
 }

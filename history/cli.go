@@ -11,13 +11,14 @@ import (
 )
 
 // CLIUsage is the usage line of `parley history`.
-const CLIUsage = "usage: parley history [--account JID] PEER [--since YYYY-MM-DD|RFC3339] [--grep TEXT]"
+const CLIUsage = "usage: parley history [--account ACCOUNT] PEER [--since YYYY-MM-DD|RFC3339] [--grep TEXT]"
 
-// RunCLI implements `parley history [--account JID] PEER [--since DATE]
+// RunCLI implements `parley history [--account ACCOUNT] PEER [--since DATE]
 // [--grep TEXT]`: it prints one conversation of the history directory dir as
 // plain text, one line per record ("2026-11-23 14:05:09  alice@example.org:
 // text", local time; continuation lines of a multi-line body are indented by
-// two spaces). PEER is a bare JID, a room JID or room@service/nick; --account
+// two spaces). PEER is a bare JID, a room JID or room@service/nick; ACCOUNT
+// is a JID or the start of one (MatchAccount, as -a inside parley); --account
 // may be left out when only one account has a conversation with PEER. DATE is
 // YYYY-MM-DD (local midnight) or RFC 3339; --grep keeps records whose body
 // contains TEXT, ignoring case. Control and escape characters (C0 but tab,
@@ -112,9 +113,20 @@ func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Locat
 		fmt.Fprintf(stderr, "parley history: %v\n", err)
 		return 2
 	}
+	if a.account != "" {
+		// The account as -a names it inside parley: a JID or the start of one.
+		var accounts []string
+		for _, c := range convs {
+			accounts = append(accounts, c.Account)
+		}
+		if a.account, err = MatchAccount(accounts, a.account); err != nil {
+			fmt.Fprintf(stderr, "parley history: --account: %v\n", err)
+			return 2
+		}
+	}
 	var match []Conv
 	for _, c := range convs {
-		if samePeer(c.Conv, a.peer) && (a.account == "" || samePeer(c.Account, a.account)) {
+		if samePeer(c.Conv, a.peer) && (a.account == "" || c.Account == a.account) {
 			match = append(match, c)
 		}
 	}

@@ -51,6 +51,9 @@ func TestRunCLI(t *testing.T) {
 				"2026-11-23 14:05:13  * alice is now known as alicia\n" +
 				"2026-11-23 14:05:14  * eve was kicked: spam\n" +
 				"2026-11-23 14:05:15  * bo[1mb left\n", ""},
+		{"--account by a prefix, as -a takes it", []string{"--account", "ot", room}, 0, "2026-11-23 14:05:17  x: other account\n", ""},
+		{"--account ignoring case", []string{"--account", "OTHER@example.com", room}, 0, "2026-11-23 14:05:17  x: other account\n", ""},
+		{"--account of none", []string{"--account", "bo", room}, 2, "", `no account "bo"`},
 		{"room private chat", []string{room + "/alicia"}, 0, "2026-11-23 14:05:16  alicia: psst\n", ""},
 		{"no such peer", []string{"nobody@x"}, 1, "", "no history with nobody@x"},
 		{"usage: no peer", []string{"--grep", "x"}, 2, "", "usage:"},
@@ -89,6 +92,25 @@ func TestSanitize(t *testing.T) {
 	for _, tt := range tests {
 		if got := sanitize(tt.in); got != tt.want {
 			t.Errorf("sanitize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestMatchAccount(t *testing.T) {
+	accounts := []string{"bob@example.org", "bobby@example.org", "alice@work.example", "Carol@x.org"}
+	for _, tc := range []struct{ name, want, err string }{
+		{"bob@example.org", "bob@example.org", ""},
+		{"BOB@example.org", "bob@example.org", ""},
+		{"bobb", "bobby@example.org", ""},
+		{"al", "alice@work.example", ""},
+		{"carol", "Carol@x.org", ""},
+		{"bo", "", `account "bo" is ambiguous: bob@example.org, bobby@example.org`},
+		{"dave", "", `no account "dave"`},
+		{"\x1b[2J", "", `no account "[2J"`},
+	} {
+		got, err := MatchAccount(accounts, tc.name)
+		if got != tc.want || tc.err == "" && err != nil || tc.err != "" && (err == nil || err.Error() != tc.err) {
+			t.Errorf("MatchAccount(%q) = %q, %v; want %q, %q", tc.name, got, err, tc.want, tc.err)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func msg(i int) Record {
@@ -464,4 +465,32 @@ func TestConcurrentAppend(t *testing.T) {
 	if w := ro.Warnings(); len(w) != 0 {
 		t.Fatalf("reader saw malformed lines: %q", w)
 	}
+}
+
+// TestOpenWait: a second writer waits for the lock while its holder exits,
+// and gives up with the holder named when the lock stays held.
+func TestOpenWait(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		first.Close()
+	}()
+	told := 0
+	second, err := OpenWait(context.Background(), dir, 3*time.Second, 0, func(*LockedError) { told++ })
+	if err != nil {
+		t.Fatalf("OpenWait while the holder exits: %v", err)
+	}
+	if told != 1 {
+		t.Errorf("told %d times of the wait, want once", told)
+	}
+	_, err = OpenWait(context.Background(), dir, 50*time.Millisecond, time.Hour, nil)
+	var locked *LockedError
+	if !errors.As(err, &locked) || !errors.Is(err, ErrLocked) {
+		t.Errorf("OpenWait on a held lock: %v, want a *LockedError", err)
+	}
+	second.Close()
 }

@@ -105,8 +105,21 @@ func (a Affiliation) Valid() bool {
 	return false
 }
 
-// Mark is a one-character sign for the occupant pane: ~ owner, & admin,
-// + member, empty otherwise.
+// Mark is the one-character sign of an occupant in the occupant pane, as
+// IRC clients mark theirs: ~ owner, & admin, @ moderator (a role, for an
+// occupant who is neither owner nor admin), + member, empty otherwise.
+func (o Occupant) Mark() string {
+	if m := o.Affiliation.Mark(); m == "~" || m == "&" {
+		return m
+	}
+	if o.Role == RoleModerator {
+		return "@"
+	}
+	return o.Affiliation.Mark()
+}
+
+// Mark is the sign of an affiliation: ~ owner, & admin, + member, empty
+// otherwise (Occupant.Mark adds @ for moderators).
 func (a Affiliation) Mark() string {
 	switch a {
 	case AffOwner:

@@ -302,3 +302,22 @@ func TestRoomSnapshot(t *testing.T) {
 		t.Errorf("after join %s, old snapshot %s", got, nicks(three))
 	}
 }
+
+func TestOccupantMark(t *testing.T) {
+	for _, tc := range []struct {
+		o    Occupant
+		want string
+	}{
+		{Occupant{Role: RoleModerator, Affiliation: AffOwner}, "~"},
+		{Occupant{Role: RoleModerator, Affiliation: AffAdmin}, "&"},
+		{Occupant{Role: RoleModerator, Affiliation: AffMember}, "@"},
+		{Occupant{Role: RoleModerator, Affiliation: AffNone}, "@"},
+		{Occupant{Role: RoleParticipant, Affiliation: AffMember}, "+"},
+		{Occupant{Role: RoleParticipant, Affiliation: AffNone}, ""},
+		{Occupant{Role: RoleVisitor, Affiliation: AffNone}, ""},
+	} {
+		if got := tc.o.Mark(); got != tc.want {
+			t.Errorf("%s/%s: mark %q, want %q", tc.o.Role, tc.o.Affiliation, got, tc.want)
+		}
+	}
+}

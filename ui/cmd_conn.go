@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,8 +17,10 @@ const disconnectWait = 10 * time.Second
 // reconnect machinery of account.Account.
 type ConnAccount interface {
 	// Connect starts the account, or ends its offline state after
-	// Disconnect or its wait between attempts; it does not block.
-	Connect()
+	// Disconnect or its wait between attempts; it does not block. On an
+	// account that is online or connecting it does nothing and returns
+	// account.ErrAlreadyOnline or account.ErrAlreadyConnecting.
+	Connect() error
 	// Reconnect reconnects now (resuming the stream where possible); it
 	// does not block.
 	Reconnect()
@@ -54,8 +57,16 @@ func cmdConnect(u *UI, c *call) error {
 	if err != nil {
 		return err
 	}
-	ca.Connect()
-	u.info(c.win, false, a.jid.String()+": connecting")
+	switch err := ca.Connect(); {
+	case errors.Is(err, account.ErrAlreadyOnline):
+		u.info(c.win, false, a.jid.String()+": already online (/reconnect reconnects)")
+	case errors.Is(err, account.ErrAlreadyConnecting):
+		u.info(c.win, false, a.jid.String()+": already connecting; the status bar shows the state")
+	case err != nil:
+		return fmt.Errorf("%s: %v", a.jid, err)
+	default:
+		u.info(c.win, false, a.jid.String()+": connecting")
+	}
 	return nil
 }
 

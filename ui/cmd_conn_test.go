@@ -15,10 +15,23 @@ import (
 // account.
 type connFake struct{ *fakeAccount }
 
-func (c connFake) Connect()   { c.record("connect") }
+// Connect behaves as the account's: an online account says so.
+func (c connFake) Connect() error {
+	c.record("connect")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == account.Online {
+		return account.ErrAlreadyOnline
+	}
+	c.state = account.Connecting
+	return nil
+}
 func (c connFake) Reconnect() { c.record("reconnect") }
 func (c connFake) Disconnect(context.Context) error {
 	c.record("disconnect")
+	c.mu.Lock()
+	c.state = account.Disconnected
+	c.mu.Unlock()
 	return nil
 }
 func (c connFake) SetActive(active bool) {
@@ -63,9 +76,10 @@ func TestConnCommands(t *testing.T) {
 		want      []string
 		screenHas string
 	}{
-		{"/disconnect", me, []string{"disconnect"}, "me@example.org: disconnected (/connect to go online)"},
-		{"/connect", me, []string{"disconnect", "connect"}, "me@example.org: connecting"},
-		{"/reconnect", me, []string{"disconnect", "connect", "reconnect"}, "me@example.org: reconnecting"},
+		{"/connect", me, []string{"connect"}, "me@example.org: already online (/reconnect reconnects)"},
+		{"/disconnect", me, []string{"connect", "disconnect"}, "me@example.org: disconnected (/connect to go online)"},
+		{"/connect", me, []string{"connect", "disconnect", "connect"}, "me@example.org: connecting"},
+		{"/reconnect", me, []string{"connect", "disconnect", "connect", "reconnect"}, "me@example.org: reconnecting"},
 		{"/reconnect other", other, []string{"reconnect"}, "other@example.net: reconnecting"},
 		{"/connect nobody", other, []string{"reconnect"}, `no account "nobody"`},
 	}

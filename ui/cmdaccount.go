@@ -59,13 +59,12 @@ func cmdSub(u *UI, c *call) error {
 	if !ok {
 		return errUsage
 	}
-	a, err := u.pickAcct(c)
+	a, to, err := u.contactArg(c, c.args[1])
 	if err != nil {
 		return err
 	}
-	to, err := parseJID(c.args[1])
-	if err != nil {
-		return err
+	if typ == "subscribed" || typ == "unsubscribed" {
+		delete(a.requests, to.String()) // answered: a new request is news again
 	}
 	u.async(c.win, func(ctx context.Context) (string, error) {
 		if err := a.a.Subscription(ctx, to, typ); err != nil {
@@ -77,12 +76,8 @@ func cmdSub(u *UI, c *call) error {
 }
 
 func cmdRoster(u *UI, c *call) error {
-	a, err := u.pickAcct(c)
-	if err != nil {
-		return err
-	}
 	sub, args := c.args[0], c.args[1:]
-	j, err := parseJID(args[0])
+	a, j, err := u.contactArg(c, args[0])
 	if err != nil {
 		return err
 	}
@@ -123,60 +118,10 @@ func cmdRoster(u *UI, c *call) error {
 	return nil
 }
 
-func cmdInfo(u *UI, c *call) error {
-	a, err := u.pickAcct(c)
-	if err != nil {
-		return err
-	}
-	j := c.win.peer
-	if len(c.args) > 0 {
-		if j, err = parseJID(c.args[0]); err != nil {
-			return err
-		}
-	}
-	if c.win.kind != winChat && len(c.args) == 0 {
-		return errUsage
-	}
-	bare := j.Bare().String()
-	lines := []string{"info for " + bare + " (account " + a.jid.String() + ")"}
-	if it, ok := a.items[bare]; ok {
-		ask := ""
-		if it.Ask {
-			ask = ", request pending"
-		}
-		lines = append(lines, "  name: "+it.Name, "  subscription: "+it.Subscription+ask)
-		if len(it.Groups) > 0 {
-			lines = append(lines, "  groups: "+strings.Join(it.Groups, ", "))
-		}
-	} else {
-		lines = append(lines, "  not in the roster")
-	}
-	res := a.pres[bare]
-	names := make([]string, 0, len(res))
-	for r := range res {
-		names = append(names, r)
-	}
-	slices.Sort(names)
-	if len(names) == 0 {
-		lines = append(lines, "  no resource online")
-	}
-	for _, r := range names {
-		p := res[r]
-		l := fmt.Sprintf("  resource %s: %s, priority %d", r, showWord(p.show, true), p.prio)
-		if p.status != "" {
-			l += ", \"" + p.status + "\""
-		}
-		lines = append(lines, l)
-	}
-	for _, l := range lines {
-		u.info(c.win, false, l)
-	}
-	return nil
-}
-
+// cmdHelp shows help in the window it was typed in: the conversation
+// stays in view.
 func cmdHelp(u *UI, c *call) error {
-	con := u.console()
-	u.show(0)
+	con := c.win
 	if len(c.args) == 0 {
 		u.info(con, false, "commands (/help COMMAND for one, /help keys for the keys):")
 		for _, cmd := range u.cmds {
@@ -184,6 +129,8 @@ func cmdHelp(u *UI, c *call) error {
 		}
 		u.info(con, false, "text without a leading / is sent to the current conversation; //text sends \"/text\"")
 		u.info(con, false, "with several accounts, commands act on the current window's account; -a ACCOUNT (JID or unique prefix) picks another")
+		u.info(con, false, quotingHelp)
+		u.info(con, false, "a contact is its address (name@server) or its roster name, or the start of either when that is unique")
 		return nil
 	}
 	if c.args[0] == "keys" {

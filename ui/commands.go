@@ -3,9 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"mellium.im/xmpp/jid"
+
+	"parley/history"
 )
 
 // command is one row of the command table: commands are data.
@@ -36,14 +39,14 @@ var errUsage = errors.New("usage")
 // commandTable returns the commands, in /help order.
 func commandTable() []command {
 	return []command{
-		{name: "msg", usage: "[-a ACCOUNT] JID [text]", help: "open a conversation with JID (and send text); in a room window, a nick instead of JID: a private message to that occupant", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
+		{name: "msg", usage: "[-a ACCOUNT] JID|name [text]", help: "open a conversation with JID, or with the contact of that roster name (or the start of one), and send text; in a room window, a nick instead of JID: a private message to that occupant", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
 		{name: "me", usage: "text", help: "send an action (\"/me text\") in this conversation", min: 1, max: 1, rest: true, run: cmdMe},
 		{name: "close", help: "close this window (not the console)", run: cmdClose},
 		{name: "win", usage: "N|name", help: "show window N, or the window whose name or JID starts with name", min: 1, max: 1, run: cmdWin, complete: completeWin},
 		{name: "status", usage: "[-a ACCOUNT] online|chat|away|xa|dnd [text]", help: "set presence of every account (of ACCOUNT only with -a)", min: 1, max: 2, rest: true, acct: true, run: cmdStatus, complete: completeWords(0, "online", "chat", "away", "xa", "dnd")},
-		{name: "sub", usage: "[-a ACCOUNT] request|allow|deny|cancel JID", help: "presence subscription: request JID's presence, allow or deny JID's request, cancel JID's subscription to ours", min: 2, max: 2, acct: true, run: cmdSub, complete: completeSub},
-		{name: "roster", usage: "[-a ACCOUNT] add JID [name] | remove JID | nick JID name | group JID [group...]", help: "edit the roster", min: 2, max: -1, acct: true, run: cmdRoster, complete: completeRoster},
-		{name: "info", usage: "[-a ACCOUNT] [JID]", help: "show resources, presence, subscription and groups of JID (default: this conversation)", max: 1, acct: true, run: cmdInfo, complete: completeJIDArg(0)},
+		{name: "sub", usage: "[-a ACCOUNT] request|allow|deny|cancel JID", help: "presence subscription: request JID's presence, allow or deny JID's request, cancel JID's subscription to ours (a request asked again before an answer is shown once; one from a contact already allowed is answered by itself)", min: 2, max: 2, acct: true, run: cmdSub, complete: completeSub},
+		{name: "roster", usage: "[-a ACCOUNT] add JID [name] | remove JID | nick JID name | group JID [group...]", help: "edit the roster (JID: an address, or for a contact in the roster its name; a name or group of several words in \"double quotes\")", min: 2, max: -1, acct: true, run: cmdRoster, complete: completeRoster},
+		{name: "info", usage: "[-a ACCOUNT] [JID|name|nick]", help: "show resources, presence, subscription and groups of a contact (default: this conversation's); in a room, of the occupant nick (role, affiliation, address, presence), without an argument of the room", max: 1, acct: true, run: cmdInfo, complete: completeJIDArg(0)},
 		{name: "join", usage: "[-a ACCOUNT] room[@service][/nick] [password]", help: "join a room (without @service: the server's group chat service; without /nick: the configured nick) and open its window; in a room, /join room/newnick changes nick", min: 1, max: 2, acct: true, run: cmdJoin, complete: completeRoomArg(0)},
 		{name: "part", usage: "[reason]", help: "leave this room; the window stays (/close closes it; /close in a room leaves it first)", max: 1, rest: true, run: cmdPart},
 		{name: "nick", usage: "NICK", help: "change your nick in this room", min: 1, max: 1, rest: true, run: cmdNick},
@@ -57,7 +60,7 @@ func commandTable() []command {
 		{name: "destroy", usage: "[reason]", help: "destroy this room (owners)", max: 1, rest: true, run: cmdDestroy},
 		{name: "bookmark", usage: "[-a ACCOUNT] add [room] [autojoin] | remove [room] | list", help: "bookmark a room (default: this one; autojoin: join it at login), remove a bookmark, or list them (the roster's Rooms section lists them too)", min: 1, max: 3, acct: true, run: cmdBookmark, complete: completeBookmark},
 		{name: "occupants", help: "show or hide the occupant pane of room windows (also F4)", run: func(u *UI, _ *call) error { u.toggleOccupants(); return nil }},
-		{name: "connect", usage: "[ACCOUNT]", help: "connect ACCOUNT (default: this window's account): for accounts with autoconnect = false, after /disconnect, or to stop waiting between reconnect attempts", max: 1, run: cmdConnect, complete: completeAccount},
+		{name: "connect", usage: "[ACCOUNT]", help: "connect ACCOUNT (default: this window's account): for accounts with autoconnect = false, after /disconnect, or to stop waiting between reconnect attempts; on an account that is online or connecting it says so", max: 1, run: cmdConnect, complete: completeAccount},
 		{name: "reconnect", usage: "[ACCOUNT]", help: "reconnect ACCOUNT now (default: this window's account): drops the connection and resumes the stream, or retries at once while waiting to reconnect; the status bar shows the state", max: 1, run: cmdReconnect, complete: completeAccount},
 		{name: "disconnect", usage: "[ACCOUNT]", help: "log ACCOUNT out (default: this window's account) and stay offline until /connect; messages typed meanwhile are marked (pending) and sent after /connect", max: 1, run: cmdDisconnect, complete: completeAccount},
 		{name: "search", usage: "[-a] TEXT", help: "search the history of this conversation for TEXT (ignoring case), or with -a of every conversation of every account; results (up to 500) open in a window of their own: arrows/PgUp/PgDn select, Enter opens the conversation at the message, Esc closes", min: 1, max: 1, rest: true, run: cmdSearch},
@@ -103,23 +106,28 @@ func (u *UI) runCommand(w *window, line string) {
 		return
 	}
 	c := &call{win: w}
-	argStr = strings.TrimLeft(argStr, " ")
-	if cmd.acct && (argStr == "-a" || strings.HasPrefix(argStr, "-a ")) {
-		f := strings.Fields(argStr)
-		if len(f) < 2 {
-			u.info(w, true, "usage: /"+cmd.name+" "+cmd.usage)
-			return
+	if cmd.acct {
+		if first, rest, ok, _ := nextArg(argStr); ok && first == "-a" {
+			name, after, ok, err := nextArg(rest)
+			if err != nil || !ok {
+				u.info(w, true, "usage: /"+cmd.name+" "+cmd.usage)
+				return
+			}
+			a, err := u.accountByName(name)
+			if err != nil {
+				u.info(w, true, err.Error())
+				return
+			}
+			c.acct, argStr = a, after
 		}
-		a, err := u.accountByName(f[1])
-		if err != nil {
-			u.info(w, true, err.Error())
-			return
-		}
-		c.acct = a
-		argStr = strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(argStr[2:], " "), f[1]), " ")
 	}
-	c.args = splitArgs(argStr, cmd.max, cmd.rest)
-	err := errUsage
+	args, err := splitArgs(argStr, cmd.max, cmd.rest)
+	if err != nil {
+		u.info(w, true, err.Error())
+		return
+	}
+	c.args = args
+	err = errUsage
 	if len(c.args) >= cmd.min && (cmd.max < 0 || len(c.args) <= cmd.max) {
 		err = cmd.run(u, c)
 	}
@@ -131,47 +139,18 @@ func (u *UI) runCommand(w *window, line string) {
 	}
 }
 
-// splitArgs splits s on spaces; with rest, the max-th argument is the rest
-// of the line as typed.
-func splitArgs(s string, max int, rest bool) []string {
-	if !rest || max <= 0 {
-		return strings.Fields(s)
-	}
-	var args []string
-	for len(args) < max-1 {
-		s = strings.TrimLeft(s, " ")
-		if s == "" {
-			return args
-		}
-		f, r, _ := strings.Cut(s, " ")
-		args = append(args, f)
-		s = r
-	}
-	if s = strings.TrimLeft(s, " "); s != "" {
-		args = append(args, s)
-	}
-	return args
-}
-
-// accountByName finds an account by bare JID or unique JID prefix.
+// accountByName finds an account by bare JID or unique JID prefix: the
+// rule `parley history --account` follows too (history.MatchAccount).
 func (u *UI) accountByName(name string) (*acctState, error) {
-	var found *acctState
-	for _, a := range u.accts {
-		s := a.jid.String()
-		if s == name {
-			return a, nil
-		}
-		if strings.HasPrefix(s, name) {
-			if found != nil {
-				return nil, errorf("account %q is ambiguous", name)
-			}
-			found = a
-		}
+	names := make([]string, len(u.accts))
+	for i, a := range u.accts {
+		names[i] = a.jid.String()
 	}
-	if found == nil {
-		return nil, errorf("no account %q", name)
+	found, err := history.MatchAccount(names, name)
+	if err != nil {
+		return nil, err
 	}
-	return found, nil
+	return u.accts[slices.Index(names, found)], nil
 }
 
 // pickAcct returns the account a command acts on: -a, else the window's,
@@ -225,11 +204,7 @@ func cmdMsg(u *UI, c *call) error {
 			return err
 		}
 	}
-	a, err := u.pickAcct(c)
-	if err != nil {
-		return err
-	}
-	peer, err := parseJID(c.args[0])
+	a, peer, err := u.contactArg(c, c.args[0]) // a roster name, or an address
 	if err != nil {
 		return err
 	}

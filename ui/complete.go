@@ -33,8 +33,7 @@ func (u *UI) complete() {
 		u.completeNick(w.room, before, after) // ui/mention.go
 		return
 	}
-	start := strings.LastIndexAny(before, " \n") + 1
-	word := before[start:]
+	start, word := argStart(before)
 	var all []string
 	switch {
 	case !strings.HasPrefix(before, "/"):
@@ -44,8 +43,11 @@ func (u *UI) complete() {
 			all = append(all, "/"+cmd.name)
 		}
 	default:
-		f := strings.Fields(before[:start])
-		cmd := u.lookup(f[0][1:])
+		f, err := splitArgs(before[:start], -1, false)
+		if err != nil || len(f) == 0 {
+			return
+		}
+		cmd := u.lookup(strings.TrimPrefix(f[0], "/"))
 		if cmd == nil || cmd.complete == nil && !cmd.acct {
 			return
 		}
@@ -71,21 +73,28 @@ func (u *UI) complete() {
 	}
 	slices.Sort(cands)
 	cands = slices.Compact(cands)
-	switch len(cands) {
-	case 0:
-		return
-	case 1:
-		sp := " "
-		if strings.HasPrefix(after, " ") {
-			sp = ""
+	if strings.HasPrefix(before, "/") {
+		for i, s := range cands {
+			cands[i] = quoteArg(s) // a group "Old Friends" goes in as one argument
 		}
-		in.text = before[:start] + cands[0] + sp + after
-		in.cur = start + len(cands[0]) + len(sp)
+	}
+	if len(cands) == 1 && !strings.HasPrefix(after, " ") {
+		cands[0] += " " // a unique completion ends the word
+	}
+	u.startCompletion(before[:start], cands, after)
+}
+
+// startCompletion puts the first of cands between prefix and suffix and
+// keeps the candidates, so that Tab again puts the next one in its place:
+// a unique candidate stays, it does not start a new word.
+func (u *UI) startCompletion(prefix string, cands []string, suffix string) {
+	if len(cands) == 0 {
 		return
 	}
-	*c = completion{active: true, prefix: before[:start], suffix: after, cands: cands}
-	in.text = c.prefix + cands[0] + c.suffix
-	in.cur = len(c.prefix) + len(cands[0])
+	in := u.input
+	u.comp = completion{active: true, prefix: prefix, suffix: suffix, cands: cands}
+	in.text = prefix + cands[0] + suffix
+	in.cur = len(prefix) + len(cands[0])
 }
 
 // jidCandidates are the roster JIDs of every account and the peers of open

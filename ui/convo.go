@@ -26,7 +26,8 @@ const (
 // is already sanitized and composed ("15:04 alice: body"); the byte offsets
 // say which part gets which style. The wrapped rows are cached per width.
 type entry struct {
-	t         time.Time
+	t         time.Time // the message's time (in the UI's zone), shown
+	key       time.Time // where it goes in time order: t, but never past its arrival
 	kind      lineKind
 	text      string
 	nickStart int
@@ -39,33 +40,115 @@ type entry struct {
 	msgID     string // our sent message's id, for delivery marks (delivery.go)
 	delivered bool   // the delivered mark was added to text
 	pending   bool   // the pending mark was added to text (cmd_conn.go)
+	// dayHead: the entry is the first of its day after entries of
+	// another day; a separator row with the date is drawn above it.
+	dayHead bool
 
 	wrapW int
 	rows  []row
 }
 
-// wrapped returns the rows of e at width, computing them once per width.
+// wrapped returns the rows of e at width, computing them once per width;
+// the first is the day separator when e has one.
 func (e *entry) wrapped(width int) []row {
 	if e.wrapW != width || e.rows == nil {
-		e.rows = wrap(e.text, width, uniseg.StringWidth(e.text[:e.bodyStart]), e.bodyStart, e.rows[:0])
+		e.rows = e.rows[:0]
+		if e.dayHead {
+			e.rows = append(e.rows, row{sep: true})
+		}
+		e.rows = wrap(e.text, width, uniseg.StringWidth(e.text[:e.bodyStart]), e.bodyStart, e.rows)
 		e.wrapW = width
 	}
 	return e.rows
 }
 
+// dayLayout is the date of a day separator: "-- Monday 30 November 2026 --".
+const dayLayout = "Monday 2 January 2006"
+
+// sameDay reports whether a and b (in their own zones) fall on the same
+// calendar day.
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
+
 // ring is a bounded list of entries: pushing onto a full ring drops the
-// oldest entry. Index 0 is the oldest.
+// oldest entry. Index 0 is the oldest. In a ring with days, an entry whose
+// day differs from the one before it gets a day separator (dayHead).
 type ring struct {
 	buf   []*entry
 	start int
 	n     int
 	max   int
+	days  bool
 }
 
 func newRing(max int) *ring { return &ring{max: max} }
 
+// markDay recomputes the day separator of entry i: set when an earlier
+// entry with a time is of another day. Entries without a time (markers
+// such as "beginning of the history") have none and are skipped.
+func (r *ring) markDay(i int) {
+	if i < 0 || i >= r.n {
+		return
+	}
+	e := r.at(i)
+	head := false
+	if r.days && !e.t.IsZero() {
+		for j := i - 1; j >= 0; j-- {
+			if p := r.at(j); !p.t.IsZero() {
+				head = !sameDay(p.t, e.t)
+				break
+			}
+		}
+	}
+	if head != e.dayHead {
+		e.dayHead = head
+		e.rows, e.wrapW = nil, 0
+	}
+}
+
+// insert puts e in time order: after the last entry that is not newer
+// (a marker without a time is a boundary), so that a delayed or archived
+// message lands among those of its time. It returns e's index, -1 when
+// the ring is full and e is older than everything it keeps.
+func (r *ring) insert(e *entry) int {
+	i := r.n
+	for i > 0 && r.at(i-1).key.After(e.key) {
+		i--
+	}
+	if i == r.n {
+		r.push(e)
+		return r.n - 1
+	}
+	if r.n == r.max {
+		if i == 0 {
+			return -1
+		}
+		r.start = (r.start + 1) % r.max // the oldest goes
+		r.n--
+		i--
+	}
+	last := r.at(r.n - 1)
+	r.pushRaw(last)
+	for j := r.n - 2; j > i; j-- {
+		r.buf[(r.start+j)%len(r.buf)] = r.at(j - 1)
+	}
+	r.buf[(r.start+i)%len(r.buf)] = e
+	r.markDay(i)
+	r.markDay(i + 1)
+	return i
+}
+
 // push appends e, dropping the oldest entry when the ring is full.
 func (r *ring) push(e *entry) {
+	r.pushRaw(e)
+	r.markDay(r.n - 1)
+}
+
+// pushRaw is push without the day separator.
+func (r *ring) pushRaw(e *entry) {
 	if r.n < r.max {
 		if len(r.buf) < r.max {
 			r.buf = append(r.buf, e)
@@ -96,6 +179,9 @@ func (r *ring) prepend(older []*entry) {
 		all = append(all, r.at(i))
 	}
 	r.buf, r.start, r.n = all, 0, len(all)
+	for i := 0; i <= len(older); i++ {
+		r.markDay(i)
+	}
 }
 
 // at returns the i-th oldest entry.
@@ -183,6 +269,11 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 	if e.kind == lineOwn || e.kind == lineOwnAct {
 		nickSt = base.Foreground(th.Own).Bold(true)
 	}
+	if v.r.sep {
+		day := "-- " + e.t.Format(dayLayout) + " --"
+		put(scr, x, y, w, day, base.Foreground(th.Info).Bold(true))
+		return
+	}
 	col := x + v.r.indent
 	end := x + w
 	pos := v.r.from
@@ -221,7 +312,7 @@ func composeEntry(t time.Time, layout string, kind lineKind, nick string, body [
 	var b strings.Builder
 	b.WriteString(t.Format(layout))
 	b.WriteByte(' ')
-	e := &entry{t: t, kind: kind}
+	e := &entry{t: t, key: t, kind: kind}
 	switch {
 	case kind == lineInfo || kind == lineError || nick == "":
 		e.nickStart = b.Len()

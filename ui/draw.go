@@ -54,6 +54,7 @@ func blank(scr tcell.Screen, x, y, w, h int, st tcell.Style) {
 type row struct {
 	from, to int
 	indent   int
+	sep      bool // a day separator above a conversation's entry, not text
 }
 
 // wrap breaks text into rows of at most width cells. A "\n" forces a break.

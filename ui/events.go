@@ -48,6 +48,9 @@ func (u *UI) apply(ev account.Event) {
 		u.applyRoster(a, ev)
 	case account.PresenceEvent:
 		u.applyPresence(a, ev)
+	case account.OwnPresenceEvent:
+		a.show, a.status = ev.Show, cleanName(ev.Status)
+		u.roster.dirty = true
 	case account.SubscriptionEvent:
 		u.applySubscription(a, ev)
 	case account.MessageEvent:
@@ -91,8 +94,13 @@ func (u *UI) applyState(a *acctState, ev account.StateEvent) {
 	if isErr && u.cur != 0 {
 		u.info(u.curWin(), true, line)
 	}
-	if ev.State != account.Online {
-		clear(a.pres) // presence is unknown while offline
+	switch {
+	case ev.State == account.Online && !ev.Resumed, ev.State == account.Disconnected, ev.State == account.Failed:
+		// A fresh session starts from nothing (the contacts' presence
+		// follows this event), and a session that ended has none. While
+		// reconnecting it is kept, shown as unknown: a resumed stream
+		// goes on with it.
+		clear(a.pres)
 	}
 	u.roster.dirty = true
 }
@@ -106,6 +114,9 @@ func (u *UI) applyRoster(a *acctState, ev account.RosterEvent) {
 		key := it.JID.Bare().String()
 		if e, ok := a.edits[key]; ok && e.Name == it.Name && slices.Equal(e.Groups, it.Groups) {
 			delete(a.edits, key) // the server has what we asked for
+		}
+		if it.Subscription == "from" || it.Subscription == "both" {
+			delete(a.requests, key) // answered
 		}
 		if it.Subscription == "remove" {
 			delete(a.items, key)
@@ -148,8 +159,13 @@ func (u *UI) applyPresence(a *acctState, ev account.PresenceEvent) {
 		if a.pres[bare] == nil {
 			a.pres[bare] = make(map[string]*resource)
 		}
-		u.seq++
-		a.pres[bare][res] = &resource{show: ev.Show, status: cleanName(ev.Status), prio: ev.Priority, seq: u.seq}
+		seq := u.seq + 1
+		if old := a.pres[bare][res]; old != nil {
+			seq = old.seq // the same resource, still online since then
+		} else {
+			u.seq = seq
+		}
+		a.pres[bare][res] = &resource{show: ev.Show, status: cleanName(ev.Status), prio: ev.Priority, seq: seq}
 	} else if m := a.pres[bare]; m != nil {
 		delete(m, res)
 		if len(m) == 0 {
@@ -180,14 +196,23 @@ func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
 	from := sanitize.Text(ev.From.Bare().String())
 	var line string
 	isReq := false
+	key := ev.From.Bare().String()
 	switch ev.Type {
 	case "subscribe":
+		if _, asked := a.requests[key]; asked {
+			return // asked again before an answer: the line is there
+		}
+		if len(a.requests) >= maxRequests {
+			clear(a.requests)
+		}
+		a.requests[key] = struct{}{}
 		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s", from, from, from)
 		isReq = true
+	case "unsubscribe":
+		delete(a.requests, key)
+		line = from + " no longer wants to see your presence"
 	case "subscribed":
 		line = from + " allowed you to see their presence"
-	case "unsubscribe":
-		line = from + " no longer wants to see your presence"
 	case "unsubscribed":
 		line = from + " denied or cancelled your subscription to their presence"
 	default:
@@ -203,64 +228,33 @@ func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
 	u.add(u.console(), composeEntry(u.now().In(u.loc), u.opts.TimeFormat, kind, "", []string{line}), true)
 }
 
-// applyMessage shows a message in the window of its peer.
+// applyMessage shows a message in the window of its conversation: a 1:1
+// chat, a room, or a private conversation with a room occupant. Messages
+// without a body (chat states, receipts) show nothing; a room's subject
+// comes as a RoomEvent.
 func (u *UI) applyMessage(a *acctState, m account.Message) {
 	peer := m.Peer()
-	if peer.String() == "" {
+	if peer.String() == "" || m.Err == "" && m.Body == "" {
 		return
 	}
-	if m.Type == "groupchat" || m.Private {
-		u.applyRoomMessage(a, m) // room windows and private room chats (ui/room.go)
-		return
+	var w *window
+	switch {
+	case m.Private:
+		w = u.privWin(a, peer) // ui/room.go
+	case m.Type == "groupchat":
+		w = u.openRoomWin(a, peer.Bare())
+	default:
+		w = u.chatWin(a, peer)
 	}
-	if m.Err == "" && m.Body == "" {
-		return // chat states, receipts and the like carry no body
-	}
-	w := u.chatWin(a, peer)
-	if u.skipLive(w, m) {
+	e := u.messageEntry(w, liveView(m)) // ui/render.go
+	if u.skipLive(w, m, e) {
 		return // already loaded from history, or w shows older history
 	}
-	body := m.Body
-	if len(body) > maxBody {
-		body = body[:maxBody] + "…"
+	mine := e.kind == lineOwn || e.kind == lineOwnAct
+	if w.room != nil && !mine {
+		w.room.spoke(m.Nick) // completion offers recent speakers first
 	}
-	t := m.Time.In(u.loc)
-	if m.Err != "" {
-		text := "error: " + m.Err
-		if body != "" {
-			text += " (message: " + body + ")"
-		}
-		u.add(w, composeEntry(t, u.opts.TimeFormat, lineError, "", sanitize.Lines(text)), true)
-		return
-	}
-	nick := "me"
-	var color = u.theme.Own
-	kind := lineOwn
-	if m.Dir == account.In {
-		nick = a.displayName(peer)
-		color = u.nickColor(peer.String())
-		kind = lineMsg
-	}
-	if rest, ok := strings.CutPrefix(body, "/me "); ok {
-		body = rest
-		kind = lineOwnAct
-		if m.Dir == account.In {
-			kind = lineAction
-		}
-	}
-	lines := sanitize.Lines(body)
-	if kind == lineMsg && mentions(lines, a.jid) {
-		kind = lineHigh
-	}
-	e := composeEntry(t, u.opts.TimeFormat, kind, nick, lines)
-	e.nickColor = color
-	if m.Dir == account.Out {
-		e.msgID = m.ID // for the delivered mark
-		if m.Pending {
-			markPending(e) // waiting in the outbox (cmd_conn.go)
-		}
-	}
-	u.add(w, e, m.Dir == account.In)
+	u.add(w, e, !mine && e.kind != lineInfo)
 }
 
 // mentions reports whether the body names the account's local part.

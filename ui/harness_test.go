@@ -35,8 +35,12 @@ func newFake(s string) *fakeAccount {
 	return &fakeAccount{j: jid.MustParse(s), state: account.Online}
 }
 
-func (f *fakeAccount) JID() jid.JID         { return f.j }
-func (f *fakeAccount) State() account.State { return f.state }
+func (f *fakeAccount) JID() jid.JID { return f.j }
+func (f *fakeAccount) State() account.State {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.state
+}
 
 func (f *fakeAccount) record(c string) {
 	f.mu.Lock()
@@ -56,8 +60,13 @@ func (f *fakeAccount) SendMessage(_ context.Context, to jid.JID, typ, body strin
 	return m, nil
 }
 
+// SetPresence records the call and, as the account does, reports our own
+// presence.
 func (f *fakeAccount) SetPresence(_ context.Context, show account.Show, status string) error {
 	f.record(fmt.Sprintf("presence %q %q", show, status))
+	if f.post != nil {
+		f.post(account.OwnPresenceEvent{Base: account.Base{Account: f.j}, Show: show, Status: status})
+	}
 	return nil
 }
 
@@ -104,6 +113,16 @@ func startUI(t testing.TB, w, h int, fakes ...*fakeAccount) *harness {
 func startUIPrep(t testing.TB, w, h int, prep func(*UI), fakes ...*fakeAccount) *harness {
 	t.Helper()
 	scr := tcell.NewSimulationScreen("UTF-8")
+	hs := runUI(t, scr, prep, fakes...)
+	hs.scr = scr
+	hs.sync(func() { scr.SetSize(w, h) })
+	return hs
+}
+
+// runUI runs a UI for fakes on scr, with prep run on it before Run starts;
+// the test's cleanup stops it.
+func runUI(t testing.TB, scr tcell.Screen, prep func(*UI), fakes ...*fakeAccount) *harness {
+	t.Helper()
 	accts := make([]Account, len(fakes))
 	for i, f := range fakes {
 		accts[i] = f
@@ -118,9 +137,8 @@ func startUIPrep(t testing.TB, w, h int, prep func(*UI), fakes ...*fakeAccount) 
 		prep(u)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	hs := &harness{t: t, u: u, scr: scr, fakes: fakes, done: make(chan error, 1), stop: cancel}
+	hs := &harness{t: t, u: u, fakes: fakes, done: make(chan error, 1), stop: cancel}
 	go func() { hs.done <- u.Run(ctx) }()
-	hs.sync(func() { scr.SetSize(w, h) })
 	t.Cleanup(hs.close)
 	return hs
 }

@@ -106,11 +106,11 @@ func msgKey(from, id string, t time.Time, body string) string {
 	return "t\x00" + from + "\x00" + t.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano) + "\x00" + body
 }
 
-// skipLive reports whether a live message for w must not be appended: it
-// was already loaded from history, or w shows an older part of the
-// conversation (PgDn gets there). Skipped messages still count as unread.
-// Room windows call it too, before appending a message.
-func (u *UI) skipLive(w *window, m account.Message) bool {
+// skipLive reports whether a live message for w must not be added: it was
+// already loaded from history, or w shows an older part of the
+// conversation (PgDn gets there). A skipped message of someone else still
+// counts as unread (and as a highlight as its entry e would).
+func (u *UI) skipLive(w *window, m account.Message, e *entry) bool {
 	h := w.hist
 	if h == nil {
 		return false
@@ -128,12 +128,8 @@ func (u *UI) skipLive(w *window, m account.Message) bool {
 		u.reloadTail(w)
 		return true
 	}
-	if m.Dir == account.In && w != u.curWin() {
-		w.unread++
-		if w.acct != nil && mentions(sanitize.Lines(m.Body), w.acct.jid) {
-			w.highlight++
-		}
-		u.roster.touch(w.acct, w.peer) // its unread count (roster.go)
+	if e.kind != lineOwn && e.kind != lineOwnAct && e.kind != lineInfo {
+		u.notify(w, e)
 	}
 	return true
 }
@@ -355,36 +351,7 @@ func (u *UI) recordEntry(w *window, r history.Record) *entry {
 		if (r.Kind == history.KindKick || r.Kind == history.KindBan) && body != "" {
 			info += " (" + body + ")"
 		}
-		return composeEntry(t, u.opts.TimeFormat, lineInfo, "", sanitize.Lines(info))
+		return u.timed(composeEntry(t, u.timeLayout(t), lineInfo, "", sanitize.Lines(info)))
 	}
-	if r.Kind == history.KindCorrection {
-		body = "(corrected) " + body
-	}
-	kind := lineOwn
-	color := u.theme.Own
-	if r.Dir == history.Out {
-		nick = "me"
-	} else {
-		kind = lineMsg
-		if r.Type != "groupchat" && w.acct != nil {
-			nick = w.acct.displayName(w.peer)
-			color = u.nickColor(w.peer.String())
-		} else {
-			color = u.nickColor(nick)
-		}
-	}
-	if rest, ok := strings.CutPrefix(body, "/me "); ok {
-		body = rest
-		kind = lineOwnAct
-		if r.Dir != history.Out {
-			kind = lineAction
-		}
-	}
-	lines := sanitize.Lines(body)
-	if kind == lineMsg && w.acct != nil && mentions(lines, w.acct.jid) {
-		kind = lineHigh
-	}
-	e := composeEntry(t, u.opts.TimeFormat, kind, nick, lines)
-	e.nickColor = color
-	return e
+	return u.messageEntry(w, recordView(r)) // as the live message (render.go)
 }

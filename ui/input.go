@@ -119,7 +119,12 @@ func (in *inputLine) InputHandler() func(*tcell.EventKey, func(tview.Primitive))
 		}
 		switch ev.Key() {
 		case tcell.KeyRune:
+			if ev.Modifiers()&(tcell.ModAlt|tcell.ModCtrl) != 0 {
+				return // an Alt or Ctrl chord no binding took: not text
+			}
 			in.insert(string(ev.Rune()))
+		case tcell.KeyCtrlJ: // poezio's newline key; a bare LF byte
+			in.insert("\n")
 		case tcell.KeyEnter:
 			if ev.Modifiers()&tcell.ModAlt != 0 {
 				in.insert("\n")

@@ -56,7 +56,7 @@ func keyTable() []keyBinding {
 		keyBinding{name: "Ctrl-C", key: tcell.KeyCtrlC, help: "nothing (use /quit)", action: func(u *UI) { u.info(u.curWin(), false, "type /quit to leave parley") }},
 		keyBinding{name: "Tab", help: "complete commands, their arguments and JIDs (in a room: nicks, \"nick: \" at the start of the line, recent speakers first); again for the next candidate"},
 		keyBinding{name: "Enter", help: "send the input line"},
-		keyBinding{name: "Alt-Enter", help: "insert a line break (multi-line message); a bracketed paste is one message too"},
+		keyBinding{name: "Alt-Enter/Ctrl-J", help: "insert a line break (multi-line message); a bracketed paste is one message too"},
 		keyBinding{name: "Up/Down", help: "input history"},
 		keyBinding{name: "Ctrl-A/Ctrl-E", help: "start / end of the input line (also Home/End)"},
 		keyBinding{name: "Ctrl-W/Ctrl-U/Ctrl-K", help: "delete the word before the cursor / to the start / to the end"},
@@ -65,9 +65,12 @@ func keyTable() []keyBinding {
 }
 
 // captureKey is the application's input capture: global keys first, the
-// focused widget gets the rest.
+// focused widget gets the rest. Keys are made canonical first (canonKey),
+// so that a binding and the input line see one event per chord whatever
+// bytes the terminal sent.
 func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	u.keyPressed() // client state indication (idle.go)
+	ev = canonKey(ev)
 	if u.searchKey(ev) {
 		return nil
 	}
@@ -81,9 +84,25 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	return ev
 }
 
+// canonKey maps the chords that terminals send as ESC plus a control byte
+// to the key they stand for. tmux (and xterm without modifyOtherKeys) sends
+// Alt-Enter as ESC CR and Alt-Ctrl-J as ESC LF; tcell reports them as the
+// runes 'm' and 'j' with Alt and Ctrl, which the input line would take for
+// text and the Alt-j binding for itself. Both are Alt-Enter here.
+func canonKey(ev *tcell.EventKey) *tcell.EventKey {
+	if ev.Key() != tcell.KeyRune || ev.Modifiers()&(tcell.ModAlt|tcell.ModCtrl) != tcell.ModAlt|tcell.ModCtrl {
+		return ev
+	}
+	switch ev.Rune() {
+	case 'm', 'j': // ESC CR, ESC LF
+		return tcell.NewEventKey(tcell.KeyEnter, 0, tcell.ModAlt)
+	}
+	return ev
+}
+
 // toggleRoster moves the focus between the input line and the roster.
 func (u *UI) toggleRoster() {
-	if u.roster.HasFocus() || u.opts.RosterWidth < 0 {
+	if u.roster.HasFocus() || !u.rosterShown() {
 		u.app.SetFocus(u.input)
 		return
 	}

@@ -59,6 +59,8 @@ func TestKeysCompletion(t *testing.T) {
 	h.typeText("a")
 	h.key(tcell.KeyTab, 0, 0)
 	h.inputIs("/msg alice@example.org ")
+	h.key(tcell.KeyTab, 0, 0) // again: the same prefix has no other candidate
+	h.inputIs("/msg alice@example.org ")
 	h.key(tcell.KeyCtrlU, 0, tcell.ModCtrl)
 	h.inputIs("")
 	// Several candidates: repeated Tab cycles through them.
@@ -206,12 +208,16 @@ func TestCommandsCallAccount(t *testing.T) {
 	h.typeText("/close")
 	h.key(tcell.KeyEnter, 0, 0)
 	h.waitFor("closed", func() bool { return len(h.u.wins) == 3 })
+	h.key(tcell.KeyRune, '2', tcell.ModAlt)
+	h.curIs(1)
 	h.typeText("/help keys")
 	h.key(tcell.KeyEnter, 0, 0)
-	h.waitFor("/help keys in the console", func() bool {
+	h.waitFor("/help keys in the current window, which stays", func() bool {
 		w := h.u.curWin()
-		return h.u.cur == 0 && strings.Contains(w.buf.at(w.buf.len()-1).text, "Ctrl-W/Ctrl-U/Ctrl-K")
+		return h.u.cur == 1 && strings.Contains(w.buf.at(w.buf.len()-1).text, "Ctrl-W/Ctrl-U/Ctrl-K")
 	})
+	h.key(tcell.KeyRune, '1', tcell.ModAlt)
+	h.curIs(0)
 	h.typeText("/close")
 	h.key(tcell.KeyEnter, 0, 0)
 	h.waitFor("console not closed", func() bool {

@@ -138,7 +138,6 @@ func (rs *roomState) nickCandidates(prefix string) []string {
 // start of the line as "nick: ", elsewhere as "nick"; repeated Tabs cycle
 // through the candidates (see complete).
 func (u *UI) completeNick(rs *roomState, before, after string) {
-	in := u.input
 	start := strings.LastIndexAny(before, " \n") + 1
 	cands := rs.nickCandidates(before[start:])
 	if len(cands) == 0 {
@@ -153,12 +152,5 @@ func (u *UI) completeNick(rs *roomState, before, after string) {
 	for i := range cands {
 		cands[i] += suffix
 	}
-	if len(cands) == 1 {
-		in.text = before[:start] + cands[0] + after
-		in.cur = start + len(cands[0])
-		return
-	}
-	u.comp = completion{active: true, prefix: before[:start], suffix: after, cands: cands}
-	in.text = before[:start] + cands[0] + after
-	in.cur = start + len(cands[0])
+	u.startCompletion(before[:start], cands, after)
 }

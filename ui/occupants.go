@@ -25,15 +25,6 @@ func (u *UI) newConvoSplit() tview.Primitive {
 	return &convoSplit{Box: tview.NewBox(), u: u}
 }
 
-// occWidth is the width of the occupant pane for the current window in a
-// split of width w: 0 when there is none.
-func (u *UI) occWidth(w int) int {
-	if u.rm.hideOcc || u.curWin().kind != winRoom {
-		return 0
-	}
-	return min(u.opts.OccupantWidth, w/2)
-}
-
 // Draw implements tview.Primitive.
 func (s *convoSplit) Draw(scr tcell.Screen) {
 	x, y, w, h := s.GetRect()
@@ -187,15 +178,16 @@ func (o *occupantView) Draw(scr tcell.Screen) {
 	}
 }
 
-// drawOccupant draws one occupant row: presence symbol, affiliation mark
-// (~ owner, & admin, + member), nick; ours in the own colour.
+// drawOccupant draws one occupant row: presence symbol, mark (~ owner,
+// & admin, @ moderator, + member: muc.Occupant.Mark), nick; ours in the
+// own colour.
 func (o *occupantView) drawOccupant(scr tcell.Screen, x, y, w, i int, rs *roomState) {
 	oc := o.snap[i]
 	th := o.u.theme
 	base := th.base()
 	sym, col := th.presenceSymbol(occShow(oc.Show), true)
 	c := put(scr, x, y, w, sym+" ", base.Foreground(col))
-	mark := oc.Affiliation.Mark()
+	mark := oc.Mark()
 	if mark == "" {
 		mark = " "
 	}
@@ -278,6 +270,10 @@ func (t *titleBar) drawRoomTitle(scr tcell.Screen, win *window) {
 			word = " occupant"
 		}
 		col = put(scr, col, y, end-col, ", "+strconv.Itoa(n)+word, bar)
+		if !win.acct.presenceKnown() {
+			// Kept for a resumed stream; unknown until then.
+			col = put(scr, col, y, end-col, " (account "+win.acct.state.String()+")", bar.Foreground(th.Away))
+		}
 	case muc.Joining:
 		col = put(scr, col, y, end-col, " (joining…)", bar.Foreground(th.Away))
 	default:

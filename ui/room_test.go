@@ -112,7 +112,7 @@ func (f *roomFake) SendMessage(_ context.Context, to jid.JID, typ, body string) 
 			m.From = j
 		}
 	case to.Resourcepart() != "":
-		m.Private = true
+		m.Private, m.Nick = true, "zed"
 	}
 	f.post(account.MessageEvent{Base: base(f.fakeAccount), Msg: m})
 	return m, nil
@@ -148,11 +148,17 @@ func withSelf(occ []muc.Occupant, self muc.Occupant) []muc.Occupant {
 // startRoomUI starts a UI whose only account is a roomFake.
 func startRoomUI(t testing.TB, w, h int, showJoins bool) (*harness, *roomFake) {
 	t.Helper()
+	return startRoomUIPrep(t, w, h, func(u *UI) { u.opts.ShowJoins = showJoins })
+}
+
+// startRoomUIPrep is startRoomUI with prep run on the UI before it starts.
+func startRoomUIPrep(t testing.TB, w, h int, prep func(*UI)) (*harness, *roomFake) {
+	t.Helper()
 	f := newFake("me@example.org")
 	rf := newRoomFake(f)
 	hs := startUIPrep(t, w, h, func(u *UI) {
 		u.accts[0].a = rf
-		u.opts.ShowJoins = showJoins
+		prep(u)
 	}, f)
 	hs.post(account.StateEvent{Base: base(f), State: account.Online})
 	return hs, rf
@@ -348,6 +354,15 @@ func TestRoomNickCompletion(t *testing.T) {
 	h.typeText("thanks C")
 	h.key(tcell.KeyTab, 0, 0)
 	h.inputIs("thanks carol ")
+	// Tab again after a unique nick stays on it: it does not start a new
+	// word with every nick in the room.
+	h.key(tcell.KeyTab, 0, 0)
+	h.inputIs("thanks carol ")
+	h.key(tcell.KeyCtrlU, 0, tcell.ModCtrl)
+	h.typeText("d")
+	h.key(tcell.KeyTab, 0, 0)
+	h.key(tcell.KeyTab, 0, 0)
+	h.inputIs("dave: ")
 	h.key(tcell.KeyCtrlU, 0, tcell.ModCtrl)
 	// An empty start cycles through everyone, recent speakers first, never us.
 	h.key(tcell.KeyTab, 0, 0)

@@ -22,7 +22,7 @@ type resource struct {
 	show   account.Show
 	status string // sanitized
 	prio   int8
-	seq    uint64 // arrival order: the newest wins ties
+	seq    uint64 // when the resource came online, in arrival order: the oldest wins ties
 }
 
 // acctState is what the UI knows of one account.
@@ -32,13 +32,21 @@ type acctState struct {
 	name      string  // jid sanitized once, for drawing
 	state     account.State
 	stateText string                          // sanitized
+	show      account.Show                    // our own presence, as set with /status
+	status    string                          // its text, sanitized
 	items     map[string]*account.RosterItem  // by bare JID; names and groups sanitized
 	pres      map[string]map[string]*resource // bare JID → resource → presence
 	// edits are roster items we asked the server to set whose push has not
 	// come back yet: the base for the next /roster edit of the same contact,
 	// so that "/roster add" then "/roster group" keeps the name.
 	edits map[string]account.RosterItem
+	// requests are the subscription requests shown and not answered yet,
+	// by bare JID: asking again adds no line.
+	requests map[string]struct{}
 }
+
+// maxRequests bounds the unanswered subscription requests remembered.
+const maxRequests = 1024
 
 func newAcctState(a Account) *acctState {
 	j := a.JID().Bare()
@@ -50,19 +58,62 @@ func newAcctState(a Account) *acctState {
 		items: make(map[string]*account.RosterItem),
 		pres:  make(map[string]map[string]*resource),
 		edits: make(map[string]account.RosterItem),
+
+		requests: make(map[string]struct{}),
 	}
 }
 
-// best returns the presence of the highest priority available resource of
-// bare (newest on ties), or nil when none is available.
+// best returns the presence that stands for contact bare (its overall
+// presence): of its available resources the one of highest priority, then
+// the most available (chat, online, away, xa, dnd), then the one online
+// longest; nil when none is available. Ties going to the oldest resource
+// keep a contact's presence steady while a second resource comes and goes.
 func (s *acctState) best(bare string) *resource {
 	var b *resource
 	for _, r := range s.pres[bare] {
-		if b == nil || r.prio > b.prio || r.prio == b.prio && r.seq > b.seq {
+		switch {
+		case b == nil || r.prio > b.prio:
+			b = r
+		case r.prio < b.prio:
+		case availability(r.show) != availability(b.show):
+			if availability(r.show) < availability(b.show) {
+				b = r
+			}
+		case r.seq < b.seq:
 			b = r
 		}
 	}
 	return b
+}
+
+// availability ranks a show, most available first.
+func availability(s account.Show) int {
+	switch s {
+	case account.ShowChat:
+		return 0
+	case account.ShowOnline:
+		return 1
+	case account.ShowAway:
+		return 2
+	case account.ShowXA:
+		return 3
+	}
+	return 4
+}
+
+// presenceKnown reports whether the presence the UI holds for the
+// account's contacts is live. While the account is not online it is not:
+// it is kept (a resumed stream goes on with it) but shown as unknown.
+func (s *acctState) presenceKnown() bool { return s.state == account.Online }
+
+// presence returns what to show of contact bare: its best resource while
+// the account is online, nil when none is available or the account is not
+// online.
+func (s *acctState) presence(bare string) *resource {
+	if !s.presenceKnown() {
+		return nil
+	}
+	return s.best(bare)
 }
 
 // displayName is the roster name of j, or its JID.
@@ -252,7 +303,7 @@ func (r *rosterView) refreshRow(row *rosterRow) {
 		}
 		return
 	}
-	b := a.best(row.key)
+	b := a.presence(row.key)
 	row.online = b != nil
 	if b != nil {
 		row.symbol, row.color = th.presenceSymbol(b.show, true)
@@ -286,10 +337,9 @@ func (r *rosterView) rebuild() {
 	r.rows = r.rows[:0]
 	clear(r.touched)
 	for _, a := range u.accts {
-		if len(u.accts) > 1 {
-			r.rows = append(r.rows, rosterRow{header: true, top: true, acct: a,
-				text: a.name + " [" + a.state.String() + "]"})
-		}
+		// The account's header: its address and its own presence.
+		r.rows = append(r.rows, rosterRow{header: true, top: true, acct: a,
+			text: a.name + " [" + ownLabel(a) + "]"})
 		groups := map[string][]*account.RosterItem{}
 		for _, it := range a.items {
 			if len(it.Groups) == 0 {
@@ -338,6 +388,9 @@ func (r *rosterView) rebuild() {
 func (r *rosterView) Draw(scr tcell.Screen) {
 	r.sync()
 	x, y, w, h := r.GetInnerRect()
+	if w <= 1 || h <= 0 {
+		return // hidden by the layout (layout.go)
+	}
 	th := r.u.theme
 	base := th.base()
 	w-- // the last column is the separator

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -104,3 +105,31 @@ func TestGoldenResize(t *testing.T) {
 type errText string
 
 func (e errText) Error() string { return string(e) }
+
+// TestGoldenSmallTerminals: on small terminals the side panes shrink, then
+// hide, the bars above the conversation go before the input line and the
+// status bar, and all comes back when the terminal grows.
+func TestGoldenSmallTerminals(t *testing.T) {
+	h, rf := startRoomUIPrep(t, 120, 40, func(u *UI) { u.opts.RosterWidth = 28 })
+	fillRoster(h, rf.fakeAccount)
+	joinTestRoom(h, rf)
+	h.post(roomMsg(rf, "alice", "hello all, a message long enough to wrap on a small screen", fixedNow()))
+	for _, sz := range []struct{ w, h int }{{20, 8}, {60, 20}, {40, 4}, {30, 2}, {120, 40}} {
+		h.sync(func() { h.scr.SetSize(sz.w, sz.h) })
+		h.settle()
+		got := h.text()
+		golden(t, fmt.Sprintf("small_%dx%d", sz.w, sz.h), got)
+		rows := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+		if len(rows) != sz.h {
+			t.Fatalf("%dx%d: %d rows", sz.w, sz.h, len(rows))
+		}
+		if !strings.Contains(rows[len(rows)-2], "[12:34]") {
+			t.Errorf("%dx%d: no status bar above the input line:\n%s", sz.w, sz.h, got)
+		}
+		var cursorX, cursorY int
+		h.sync(func() { cursorX, cursorY, _ = h.scr.GetCursor() })
+		if cursorY != sz.h-1 || cursorX < 0 || cursorX >= sz.w {
+			t.Errorf("%dx%d: input cursor at %d,%d", sz.w, sz.h, cursorX, cursorY)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 
+	"parley/account"
 	"parley/sanitize"
 )
 
@@ -20,7 +21,10 @@ type titleBar struct {
 // Draw implements tview.Primitive.
 func (t *titleBar) Draw(scr tcell.Screen) {
 	t.Box.DrawForSubclass(scr, t)
-	x, y, w, _ := t.GetInnerRect()
+	x, y, w, h := t.GetInnerRect()
+	if w <= 0 || h <= 0 {
+		return // hidden by the layout (layout.go)
+	}
 	th := t.u.theme
 	bar := th.bar()
 	fill(scr, x, y, w, bar)
@@ -43,7 +47,7 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 		col = put(scr, col, y, end-col, " <"+sanitize.Truncate(win.peerText, w/2)+">", bar)
 	}
 	a := win.acct
-	b := a.best(win.peer.Bare().String())
+	b := a.presence(win.peer.Bare().String())
 	symbol, color := th.presenceSymbol("", b != nil)
 	word := showWord("", false)
 	status := ""
@@ -76,7 +80,10 @@ type statusBar struct {
 // Draw implements tview.Primitive.
 func (s *statusBar) Draw(scr tcell.Screen) {
 	s.Box.DrawForSubclass(scr, s)
-	x, y, w, _ := s.GetInnerRect()
+	x, y, w, h := s.GetInnerRect()
+	if w <= 0 || h <= 0 {
+		return // hidden by the layout (layout.go)
+	}
 	u := s.u
 	th := u.theme
 	bar := th.bar()
@@ -86,16 +93,17 @@ func (s *statusBar) Draw(scr tcell.Screen) {
 	col := put(scr, x, y, w, clock, bar)
 	for _, a := range u.accts {
 		st := bar
-		switch a.state.String() {
-		case "online":
-			st = bar.Foreground(th.Online)
-		case "failed":
+		switch a.state {
+		case account.Online:
+			_, c := th.presenceSymbol(a.show, true)
+			st = bar.Foreground(c)
+		case account.Failed:
 			st = bar.Foreground(th.Error)
-		case "connecting", "reconnecting":
+		case account.Connecting, account.Reconnecting:
 			st = bar.Foreground(th.Away)
 		}
 		col = put(scr, col, y, end-col, "["+a.name+": ", bar)
-		col = put(scr, col, y, end-col, stateLabel(a), st) // "reconnecting in 8s (attempt 3)" (cmd_conn.go)
+		col = put(scr, col, y, end-col, ownLabel(a), st)
 		col = put(scr, col, y, end-col, "] ", bar)
 	}
 	win := u.curWin()
@@ -104,6 +112,24 @@ func (s *statusBar) Draw(scr tcell.Screen) {
 		label += " -MORE-"
 	}
 	put(scr, col, y, end-col, label, bar.Bold(true))
+}
+
+// maxOwnStatus bounds, in cells, our status text in the status bar and
+// the roster header.
+const maxOwnStatus = 24
+
+// ownLabel is an account's label in the status bar and its roster header:
+// while online, its own presence as set with /status ("away: at lunch");
+// otherwise its connection state ("reconnecting in 8s (attempt 3)").
+func ownLabel(a *acctState) string {
+	if a.state != account.Online {
+		return stateLabel(a) // cmd_conn.go
+	}
+	label := showWord(a.show, true)
+	if a.status != "" {
+		label += ": " + sanitize.Truncate(a.status, maxOwnStatus)
+	}
+	return label
 }
 
 // errorf makes a command error, shown inline in the current window.

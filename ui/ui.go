@@ -113,8 +113,9 @@ type UI struct {
 	comp       completion
 	cmds       []command
 	keys       []keyBinding
-	seq        uint64 // presence sequence, newest resource wins ties
-	rm         roomUI // group chat: occupant pane, bookmarks, invitation (ui/room.go)
+	seq        uint64      // presence sequence, newest resource wins ties
+	rm         roomUI      // group chat: occupant pane, bookmarks, invitation (ui/room.go)
+	lay        layoutState // pane sizes for the terminal size (ui/layout.go)
 
 	root   *tview.Flex
 	body   *tview.Flex
@@ -180,10 +181,13 @@ func (u *UI) build() {
 	u.root = tview.NewFlex().SetDirection(tview.FlexColumn)
 	if u.opts.RosterWidth > 0 {
 		u.root.AddItem(u.roster, u.opts.RosterWidth, 0, false)
+		u.lay.roster = u.opts.RosterWidth
 	}
+	u.lay.title, u.lay.winbar = 1, 1
 	u.root.AddItem(right, 0, 1, true)
 	u.app.SetRoot(u.root, true).SetFocus(u.input)
 	u.app.SetInputCapture(u.captureKey)
+	u.app.SetBeforeDrawFunc(u.layout) // panes follow the terminal's size (layout.go)
 	u.app.SetAfterDrawFunc(func(tcell.Screen) {
 		u.draws.Add(1)
 		if u.onDraw != nil {

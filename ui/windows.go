@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gdamore/tcell/v2"
-	"github.com/rivo/tview"
 	"mellium.im/xmpp/jid"
 
 	"parley/sanitize"
@@ -38,7 +36,9 @@ type window struct {
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
-	return &window{kind: kind, acct: a, peer: peer, name: name, peerText: sanitize.Text(peer.String()), buf: newRing(maxEntries)}
+	w := &window{kind: kind, acct: a, peer: peer, name: name, peerText: sanitize.Text(peer.String()), buf: newRing(maxEntries)}
+	w.buf.days = kind != winSearch // search hits come in the order found
+	return w
 }
 
 // curWin returns the current window.
@@ -121,20 +121,50 @@ func (u *UI) closeWin(i int) {
 	u.roster.dirty = true
 }
 
-// add appends an entry to w, keeping a scrolled view where it was and
-// counting unread lines of windows not shown.
-func (u *UI) add(w *window, e *entry, unread bool) {
-	w.buf.push(e)
-	if w.scroll > 0 && u.convo.width > 0 {
-		w.scroll += len(e.wrapped(u.convo.width))
+// add puts an entry in w in time order (a delayed or archived message
+// lands among those of its time; search hits keep their order), keeping a
+// scrolled view where it was, and with notify counts it as unread in a
+// window not shown.
+func (u *UI) add(w *window, e *entry, notify bool) {
+	i := w.buf.n
+	if w.buf.days {
+		i = w.buf.insert(e)
+	} else {
+		w.buf.push(e)
 	}
-	if unread && w != u.curWin() {
-		w.unread++
-		if e.kind == lineHigh || e.kind == lineError {
-			w.highlight++
+	if i >= 0 && w.scroll > 0 && u.convo.width > 0 {
+		// Rows that appear below the view push it up: follow them.
+		below := 0
+		for j := w.buf.len() - 1; j > i && below < w.scroll; j-- {
+			below += len(w.buf.at(j).wrapped(u.convo.width))
 		}
-		u.roster.touch(w.acct, w.peer) // its unread count (roster.go)
+		if below < w.scroll {
+			w.scroll += len(e.wrapped(u.convo.width))
+			if j := i + 1; j < w.buf.len() && w.buf.at(j).dayHead {
+				w.scroll++ // the next entry's day separator came with it
+			}
+		}
 	}
+	if notify {
+		u.notify(w, e)
+	}
+}
+
+// notify counts entry e of w as unread when w is not shown: a highlight
+// when it mentions us, is an error, or is a message in a 1:1 or private
+// conversation (addressed to us, as in profanity).
+func (u *UI) notify(w *window, e *entry) {
+	if w == u.curWin() {
+		return
+	}
+	w.unread++
+	switch {
+	case e.kind == lineHigh || e.kind == lineError:
+		w.highlight++
+	case w.kind == winChat && e.kind != lineInfo:
+		w.highlight++
+	}
+	u.roster.touch(w.acct, w.peer) // its unread count (roster.go)
 }
 
 // info adds an info (or error) line to w.
@@ -153,45 +183,6 @@ func (u *UI) scroll(delta int) {
 	w.scroll += delta
 	if w.scroll < 0 {
 		w.scroll = 0
-	}
-}
-
-// winBar draws the window list: [1:console] [2:alice*] [3:room!2].
-// "*" marks unread messages, "!N" N highlights (mentions of us, private
-// messages).
-type winBar struct {
-	*tview.Box
-	u *UI
-}
-
-// Draw implements tview.Primitive.
-func (b *winBar) Draw(scr tcell.Screen) {
-	b.Box.DrawForSubclass(scr, b)
-	x, y, w, _ := b.GetInnerRect()
-	th := b.u.theme
-	bar := th.bar()
-	fill(scr, x, y, w, bar)
-	end := x + w
-	col := x
-	for i, win := range b.u.wins {
-		st := bar
-		mark := ""
-		switch {
-		case win.highlight > 0:
-			st, mark = bar.Foreground(th.HighMark).Bold(true), "!"+strconv.Itoa(win.highlight)
-		case win.unread > 0:
-			st, mark = bar.Foreground(th.Activity).Bold(true), "*"
-		}
-		if i == b.u.cur {
-			st = st.Reverse(true)
-		}
-		label := "[" + strconv.Itoa(i+1) + ":" + sanitize.Truncate(win.name, 16) + mark + "]"
-		if col+sanitize.Width(label) > end {
-			put(scr, end-1, y, 1, "…", bar)
-			return
-		}
-		col = put(scr, col, y, end-col, label, st)
-		col = put(scr, col, y, end-col, " ", bar)
 	}
 }
 

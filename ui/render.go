@@ -1,0 +1,185 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+
+	"parley/account"
+	"parley/history"
+	"parley/sanitize"
+)
+
+// msgView is a message as the UI draws it, whether it arrived live or was
+// read from the history: the one input of messageEntry, so that a message
+// looks the same both ways. Text fields are raw (untrusted).
+type msgView struct {
+	t         time.Time
+	out       bool   // ours
+	group     bool   // a groupchat message: nick names the sender
+	nick      string // the sender's nick in a room
+	body      string
+	err       string // the error text of an error message
+	corrected bool   // a XEP-0308 correction
+	id        string // the message id: our messages' delivered and pending marks
+	pending   bool   // ours, waiting in the outbox
+	live      bool   // arrived now (not read from the history)
+}
+
+// liveView is the view of a live message.
+func liveView(m account.Message) msgView {
+	return msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
+		body: m.Body, err: m.Err, id: m.ID, pending: m.Pending, live: true}
+}
+
+// recordView is the view of a stored message record.
+func recordView(r history.Record) msgView {
+	v := msgView{t: r.Time, out: r.Dir == history.Out, group: r.Type == "groupchat", nick: r.Nick,
+		body: r.Body, corrected: r.Kind == history.KindCorrection, id: r.ID}
+	if v.group && v.nick == "" {
+		if _, res, ok := strings.Cut(r.From, "/"); ok {
+			v.nick = res
+		}
+	}
+	return v
+}
+
+// timeLayout is the layout of an entry's time: the configured one, with
+// the date in front for a time of another day than today (a delayed or
+// archived message) unless the configured layout shows the date itself.
+func (u *UI) timeLayout(t time.Time) string {
+	layout := u.opts.TimeFormat
+	if sameDay(t, u.now().In(u.loc)) || hasDate(layout) {
+		return layout
+	}
+	return "2006-01-02 " + layout
+}
+
+// hasDate reports whether a Go time layout shows the day of the month.
+func hasDate(layout string) bool {
+	for _, d := range []string{"02", "_2", "Jan", "Mon", "2006"} {
+		if strings.Contains(layout, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// clipBody bounds a body for display.
+func clipBody(body string) string {
+	if len(body) > maxBody {
+		return body[:maxBody] + "…"
+	}
+	return body
+}
+
+// messageEntry is the one renderer of messages: the line of v in window w.
+// The speaker is named by one rule: in a room (and a private conversation
+// with an occupant) by nick, ours being our nick; in a 1:1 conversation by
+// roster name, ours being "me"; ours always in our colour.
+func (u *UI) messageEntry(w *window, v msgView) *entry {
+	t := v.t.In(u.loc)
+	layout := u.timeLayout(t)
+	body := clipBody(v.body)
+	if v.err != "" {
+		text := "error: " + v.err
+		if body != "" {
+			text += " (message: " + body + ")"
+		}
+		return u.timed(composeEntry(t, layout, lineError, "", sanitize.Lines(text)))
+	}
+	rs := w.room
+	group := v.group || w.kind == winRoom
+	if group && v.nick == "" && !v.out {
+		// The room itself speaks: a notice, not a message.
+		return u.timed(composeEntry(t, layout, lineInfo, "", sanitize.Lines(body)))
+	}
+	if v.corrected {
+		body = "(corrected) " + body
+	}
+	own := v.out || v.live && group && rs != nil && rs.loaded && v.nick == rs.nick
+	name, color := u.speaker(w, v, group, own)
+	kind := lineMsg
+	if own {
+		kind, color = lineOwn, u.theme.Own
+	}
+	if rest, ok := strings.CutPrefix(body, "/me "); ok {
+		body = rest
+		kind = lineAction
+		if own {
+			kind = lineOwnAct
+		}
+	}
+	lines := sanitize.Lines(body)
+	if kind == lineMsg {
+		switch {
+		case group && rs != nil:
+			if mentionsNick(lines, rs.nickClean) {
+				kind = lineHigh
+			}
+		case !group && !w.isPrivate() && w.acct != nil:
+			if mentions(lines, w.acct.jid) {
+				kind = lineHigh
+			}
+		}
+	}
+	e := u.timed(composeEntry(t, layout, kind, name, lines))
+	e.nickColor = color
+	if own {
+		e.msgID = v.id // for the delivered mark
+		if v.pending {
+			markPending(e) // waiting in the outbox (cmd_conn.go)
+		}
+	}
+	return e
+}
+
+// timed sets e's place in time order: its time, but never later than now
+// (a stamp from the future must not hold the bottom of the window).
+func (u *UI) timed(e *entry) *entry {
+	if now := u.now(); e.key.After(now) {
+		e.key = now
+	}
+	return e
+}
+
+// speaker names the sender of v in w (sanitized) and gives its colour.
+func (u *UI) speaker(w *window, v msgView, group, own bool) (string, tcell.Color) {
+	switch {
+	case group:
+		nick := cleanName(v.nick)
+		if own && nick == "" {
+			nick = u.ourNick(w)
+		}
+		return nick, u.nickColor(nick)
+	case w.isPrivate():
+		if own {
+			if nick := cleanName(v.nick); nick != "" {
+				return nick, u.theme.Own // our nick in the room when we wrote it
+			}
+			return u.ourNick(w), u.theme.Own
+		}
+		nick := cleanName(w.peer.Resourcepart())
+		return nick, u.nickColor(nick)
+	case own:
+		return "me", u.theme.Own
+	}
+	if w.acct == nil {
+		return w.peerText, u.nickColor(w.peer.String())
+	}
+	return w.acct.displayName(w.peer.Bare()), u.nickColor(w.peer.Bare().String())
+}
+
+// ourNick is our nick in the room of w (a room window or a private
+// conversation with one of its occupants), "me" when it is not known.
+func (u *UI) ourNick(w *window) string {
+	rs := w.room
+	if rs == nil && w.acct != nil {
+		rs = u.roomOf(w.acct, w.peer.Bare())
+	}
+	if rs != nil && rs.nickClean != "" {
+		return rs.nickClean
+	}
+	return "me"
+}
