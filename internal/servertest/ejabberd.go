@@ -76,7 +76,10 @@ func (e *ejabberd) setup(t testing.TB, s *Server, certs certFiles) error {
 		}
 	}
 	var pem []byte
-	for _, f := range []string{certs.cert, certs.key, certs.ca} {
+	// The leaf and its key, as Prosody is given them: the CA stays with
+	// the clients (a chain with it would make it the certificate a client
+	// reports as untrusted).
+	for _, f := range []string{certs.cert, certs.key} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return err
