@@ -211,6 +211,23 @@ func (r *faultRig) count(fromA, toA, fromP, toP int) tally {
 	return t
 }
 
+// settledRelog is settled for after the peer logged in anew: our messages
+// resent while it was offline went to offline storage, and one stored just
+// as it logged in can miss the hand-out at its initial presence (ejabberd
+// 23.01, seen in its debug log: stored 60 ms before the peer's stream
+// opened, not handed out at its presence 140 ms later). The server keeps
+// it for the next login, so the peer logs in once more before anything
+// counts as lost.
+func (r *faultRig) settledRelog() bool {
+	if r.settled(10 * time.Second) {
+		return true
+	}
+	r.t.Logf("a message is missing at the peer: logging it in again")
+	r.peer().Close()
+	r.peers = append(r.peers, servertest.StartPeer(r.t, r.srv, r.bob, "pw"))
+	return r.settled(faultWait)
+}
+
 // settled waits until every message so far is in history and at the peer.
 func (r *faultRig) settled(d time.Duration) bool {
 	deadline := time.Now().Add(d)
@@ -335,15 +352,8 @@ func testFaults(t *testing.T, kind servertest.Kind) {
 		if kind == "kill" {
 			r.peers = append(r.peers, servertest.StartPeer(t, srv, r.bob, "pw"))
 			r.peerUp = true
-			// The peer is online once it sent its presence, but the server
-			// may not have read it yet: a message to the bare JID then
-			// waits in offline storage, handed out at that presence, and
-			// one stored while the presence is processed can miss the
-			// hand-out (seen once on ejabberd under load). A message of
-			// the peer's that reached us says its presence, sent before
-			// on the same stream, was read.
 			r.sendP(1)
-			r.settled(faultWait)
+			r.settledRelog()
 		}
 		r.sendA(1)
 		r.sendP(1)
