@@ -215,9 +215,9 @@ func (r *faultRig) count(fromA, toA, fromP, toP int) tally {
 // resent while it was offline went to offline storage, and one stored just
 // as it logged in can miss the hand-out at its initial presence (ejabberd
 // 23.01, seen in its debug log: stored 60 ms before the peer's stream
-// opened, not handed out at its presence 140 ms later). The server keeps
-// it for the next login, so the peer logs in once more before anything
-// counts as lost.
+// opened, not handed out at its presence 140 ms later). Offline storage
+// hands out at a login what it holds, so the peer logs in once more; a
+// message still missing then counts as lost.
 func (r *faultRig) settledRelog() bool {
 	if r.settled(10 * time.Second) {
 		return true
