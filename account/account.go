@@ -149,6 +149,7 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 			return err
 		}
 	}
+	a.discoverSIDs(ctx, sess)  // XEP-0359: are live stanza-ids the server's? (mam.go)
 	a.enableCarbons(ctx, sess) // XEP-0280 (carbons.go)
 	release := a.holdLive()    // live 1:1 messages wait for the archive catch-up (mam.go)
 	defer release()

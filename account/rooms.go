@@ -268,7 +268,7 @@ func (h *handler) groupchat(start xml.StartElement, r xml.TokenReader, rs *roomS
 // that is not groupchat: a private message (its peer keeps the nick).
 func (h *handler) privateMessage(start xml.StartElement, r xml.TokenReader) {
 	a := h.a
-	m, err := ParseMessage(start, r, ParseContext{Account: a.bare, Now: h.clock()})
+	m, err := ParseMessage(start, r, ParseContext{Account: a.bare, Now: h.clock(), SIDs: a.rel.sids.Load()})
 	if err != nil {
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable private message from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
 		return

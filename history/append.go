@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // segFile is one open file of a conversation.
@@ -275,6 +276,10 @@ func (s *Store) indexFile(c *convState, path string) error {
 				kf.sid = val
 			case "sby":
 				kf.sby = val
+			case "body":
+				kf.body = val
+			case "t":
+				kf.t = val
 			}
 			return nil
 		})
@@ -332,7 +337,12 @@ func forEachLine(f *os.File, off int64, fn func(line []byte, off int64) bool) er
 // stanza-id (its StanzaBy is the account, or the room for groupchat), by
 // origin-id, then by id (with the sender for received messages); a match by
 // origin-id or id is ignored when both records carry different stanza-ids
-// (or origin-ids). When a duplicate brings a stanza-id the store did not know
+// (or origin-ids). No match makes a duplicate of a record whose sender (for
+// received messages), kind or body differs from the stored one, and a match
+// by id alone only within idWindow minutes: ids are reused by clients that
+// restart their counters, and a stanza-id can be forged. A write that fails
+// freezes the account's archive anchors (see markGap). When a duplicate
+// brings a stanza-id the store did not know
 // (the archive copy of a message we sent, or of a live message that came
 // without one), a link record stores it, so NewestArchiveID and later
 // catch-ups see it, without a second visible message.
@@ -362,7 +372,7 @@ func (s *Store) AppendOlder(account, conv string, page []Record) (stored int, er
 	return stored, nil
 }
 
-func (s *Store) append(account, conv string, r Record, older bool) (bool, error) {
+func (s *Store) append(account, conv string, r Record, older bool) (stored bool, err error) {
 	if r.IsMeta() {
 		return false, fmt.Errorf("history: cannot append a %q record", r.Kind)
 	}
@@ -377,6 +387,11 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 	if closed {
 		return false, errors.New("history: store is closed")
 	}
+	defer func() {
+		if err != nil {
+			s.markGap(account)
+		}
+	}()
 	if err := s.load(c); err != nil {
 		return false, err
 	}
@@ -391,13 +406,17 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
+	r.From, r.Body = asStored(r.From), asStored(r.Body)
+	gap := s.hasGap(account)
+	if gap {
+		// A record of this account could not be written: no archive id
+		// may become an anchor past it until the next start (see markGap).
+		r.StanzaID, r.StanzaBy = "", ""
+	}
 	kf := fieldsOf(&r)
-	sid, oid, id := s.keys(c, &kf)
-	if c.idx.lookup(sid, oid, id) {
-		if sid == 0 {
-			return false, nil
-		}
-		if c.idx.has(sid) {
+	k := s.keys(c, &kf)
+	if c.idx.lookup(k) {
+		if k.sid == 0 || gap || c.idx.has(k.sid) {
 			return false, nil
 		}
 		link := Record{V: Version, Time: r.Time, Dir: r.Dir, Kind: KindLink, From: r.From, Type: r.Type,
@@ -405,14 +424,52 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 		if err := s.write(c, seg, link); err != nil {
 			return false, err
 		}
-		c.idx.add(sid, oid, id)
+		k.content = 0 // as it is indexed when read back: a link matches through the record it links
+		c.idx.add(k)
 		return false, nil
 	}
 	if err := s.write(c, seg, r); err != nil {
 		return false, err
 	}
-	c.idx.add(sid, oid, id)
+	c.idx.add(k)
 	return true, nil
+}
+
+// markGap notes that a record of account could not be written (a full
+// disk, an I/O error). From then on, until the store is opened again, the
+// account's records are stored without their archive ids and no link
+// record is written: the archive anchors (NewestArchiveIDAny,
+// NewestArchiveID) stay at the last id stored before the failure, so the
+// next catch-up from the archive fetches, after it, what was not saved.
+// Duplicates of what was saved meanwhile are found by origin-id or id and
+// then linked.
+func (s *Store) markGap(account string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gaps == nil {
+		s.gaps = make(map[string]bool)
+	}
+	s.gaps[account] = true
+}
+
+func (s *Store) hasGap(account string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gaps[account]
+}
+
+// asStored returns s as it reads back from a file: each invalid UTF-8 byte
+// becomes U+FFFD (appendString), so that dedup keys derived from a record
+// before it is written and after it is read back agree.
+func asStored(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	for _, r := range s {
+		b = utf8.AppendRune(b, r)
+	}
+	return string(b)
 }
 
 // write appends one record with a single write call.

@@ -55,6 +55,7 @@ type Store struct {
 	warnings []string
 	warned   map[string]bool
 	dropped  int
+	gaps     map[string]bool // accounts with a failed write since Open (markGap)
 
 	stop chan struct{}
 	done chan struct{}
