@@ -64,7 +64,8 @@ func (r *Recorder) reportOnce(acct jid.JID, err error) {
 		r.next(account.InfoEvent{
 			Base:  account.Base{Account: acct},
 			Error: true,
-			Text:  "history: cannot write (messages are shown but not saved until restart): " + err.Error(),
+			Text: "history: cannot write (messages are shown but not saved; what was not saved is fetched " +
+				"again from the server's archive at the next login): " + err.Error(),
 		})
 	}
 }
