@@ -53,7 +53,7 @@ type indexEntry struct {
 // array, 16 bytes a key and binary search to look up, built with one sort
 // rather than millions of map inserts; keys added afterwards go to a map. A
 // key may occur several times (two messages sharing an id); lookups consider
-// every occurrence. An entry is 32 bytes.
+// every occurrence. An entry is 24 bytes.
 type dedupIndex struct {
 	base   []indexEntry // sorted by key after seal
 	recent map[uint64][]keyMeta
