@@ -55,6 +55,8 @@ type Message struct {
 	// the first), at most payload.MaxBody bytes; untrusted text to sanitize
 	// before drawing. It still contains any fallback (see Fallbacks).
 	Body string
+	// BodyLang is the xml:lang of Body, empty when it had none.
+	BodyLang string
 	// Subject is the <subject/> text. HasSubject tells an empty subject (a
 	// room clearing its subject) from none.
 	Subject    string
