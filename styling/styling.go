@@ -13,9 +13,9 @@
 // block; quotes of consecutive lines starting with >, nesting, with the
 // first whitespace after the > trimmed), then spans inside each plain line
 // (never across lines; an opening directive at the start of the line, after
-// whitespace or right after another opening directive, not followed by
-// whitespace; the first closing directive not preceded by whitespace, with
-// text between; nothing styled inside a preformatted span).
+// whitespace or right after another directive, not followed by whitespace
+// or by itself; the first closing directive not preceded by whitespace,
+// with text between; nothing styled inside a preformatted span).
 package styling
 
 import (
@@ -151,7 +151,7 @@ func (p *parser) blocks(lines []line, q int) {
 				p.prefix(cl)
 				if p.text[cl.start:cl.end] == "```" {
 					p.emit(cl.start, cl.end, Pre|Directive, q)
-					p.emit(cl.end, cl.next, 0, q)
+					p.emit(cl.end, cl.next, Pre, q)
 					j++
 					break
 				}
@@ -204,12 +204,12 @@ func directive(b byte) (Style, int) {
 
 // spans parses text[a:b], a part of one line, with style s at depth q. a
 // counts as a line start: the start of the line or right after an opening
-// directive.
+// directive; so does the position right after a closing directive.
 func (p *parser) spans(a, b int, s Style, q int) {
 	plain := a
 	for i := a; i < b; {
 		st, k := directive(p.text[i])
-		if k < 0 || !p.opens(i, a, b) {
+		if k < 0 || !p.opens(i, a, plain, b) {
 			_, size := utf8.DecodeRuneInString(p.text[i:b])
 			i += size
 			continue
@@ -233,15 +233,17 @@ func (p *parser) spans(a, b int, s Style, q int) {
 	p.emit(plain, b, s, q)
 }
 
-// opens reports whether the directive at i may open a span in text[a:b].
-func (p *parser) opens(i, a, b int) bool {
+// opens reports whether the directive at i may open a span in text[a:b]:
+// it follows the start, whitespace, or the closing directive of a span
+// that ended at after (so *a**b* is two spans).
+func (p *parser) opens(i, a, after, b int) bool {
 	if i+1 >= b || p.text[i+1] == p.text[i] {
 		return false
 	}
 	if r, _ := utf8.DecodeRuneInString(p.text[i+1 : b]); isSpace(r) {
 		return false
 	}
-	if i == a {
+	if i == a || (i == after && i > a) {
 		return true
 	}
 	r, _ := utf8.DecodeLastRuneInString(p.text[a:i])
