@@ -336,20 +336,28 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-// TestParseInnerReader reads stanzas the way a mellium handler gets them: a
-// reader of the inner tokens that ends at the end element.
+// TestParseInnerReader reads stanzas the way a mellium handler gets them:
+// Session.Serve hands HandleXMPP an xmlstream.InnerElement reader (the
+// inner tokens and the end element); xmlstream.Inner stops before it.
 func TestParseInnerReader(t *testing.T) {
 	reg := Default()
-	d := xml.NewDecoder(strings.NewReader(`<message xmlns="jabber:client" from="juliet@capulet.example/c" type="chat" id="i">` +
-		`<body>inner</body><active xmlns="http://jabber.org/protocol/chatstates"/></message><next/>`))
-	tok, _ := d.Token()
-	start := tok.(xml.StartElement)
-	m, err := reg.Parse(start, xmlstream.Inner(d), testCtx)
-	if err != nil || m.Body != "inner" || m.ChatState != msg.Active {
-		t.Fatalf("Parse = %+v, %v", m, err)
-	}
-	if tok, _ := d.Token(); tok.(xml.StartElement).Name.Local != "next" {
-		t.Fatalf("inner reader overran: %#v", tok)
+	for name, wrap := range map[string]func(xml.TokenReader) xml.TokenReader{
+		"InnerElement": xmlstream.InnerElement,
+		"Inner":        xmlstream.Inner,
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := xml.NewDecoder(strings.NewReader(`<message xmlns="jabber:client" from="juliet@capulet.example/c" type="chat" id="i">` +
+				`<body>inner</body><active xmlns="http://jabber.org/protocol/chatstates"/></message><next/>`))
+			tok, _ := d.Token()
+			start := tok.(xml.StartElement)
+			m, err := reg.Parse(start, wrap(d), testCtx)
+			if err != nil || m.Body != "inner" || m.ChatState != msg.Active {
+				t.Fatalf("Parse = %+v, %v", m, err)
+			}
+			if tok, _ := d.Token(); tok.(xml.StartElement).Name.Local != "next" {
+				t.Fatalf("reader overran: %#v", tok)
+			}
+		})
 	}
 }
 
