@@ -301,3 +301,35 @@ func TestPageBytesBounded(t *testing.T) {
 		t.Fatalf("paged through %d records, want %d", total, n)
 	}
 }
+
+// TestOnWarning: warnings found before OnWarning are handed over first,
+// each problem once, and a flood ends with one line saying so.
+func TestOnWarning(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir)
+	s.Append(me, bob, msg(1))
+	mainPath, _ := s.paths(me, bob)
+	f, _ := os.OpenFile(mainPath, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("bad 1\n")
+	f.Close()
+	s.Tail(me, bob, 10) // one warning, kept
+	var got []string
+	s.OnWarning(func(msg string) { got = append(got, msg) })
+	if len(got) != 1 || !strings.Contains(got[0], "malformed line at byte") {
+		t.Fatalf("pending warnings: %q", got)
+	}
+	s.Tail(me, bob, 10)
+	if len(got) != 1 {
+		t.Fatalf("a problem reported twice: %q", got)
+	}
+	f, _ = os.OpenFile(mainPath, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(strings.Repeat("bad\n", 2*maxWarnings))
+	f.Close()
+	s.Tail(me, bob, 3*maxWarnings)
+	if len(got) != maxWarnings+1 || !strings.Contains(got[maxWarnings], "not shown") {
+		t.Fatalf("%d warnings, the last %q", len(got), got[len(got)-1])
+	}
+	if w := s.Warnings(); len(w) != 0 {
+		t.Fatalf("warnings kept after OnWarning: %q", w)
+	}
+}
