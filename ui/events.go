@@ -55,6 +55,8 @@ func (u *UI) apply(ev account.Event) {
 		u.applySubscription(a, ev)
 	case account.MessageEvent:
 		u.applyMessage(a, ev.Msg)
+	case account.PrivateEvent:
+		u.applyPrivate(a, ev) // ui/private.go
 	case account.DeliveryEvent:
 		u.applyDelivery(a, ev) // delivered marks (delivery.go)
 		u.applySent(a, ev)     // pending marks (cmd_conn.go)
