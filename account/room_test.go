@@ -156,10 +156,10 @@ func TestRoomHandler(t *testing.T) {
 		{"we are banned: out of the set",
 			`<presence xmlns="jabber:client" type="unavailable" from="` + r + `/alice"><x xmlns="` + user + `"><item affiliation="outcast" role="none"/><status code="301"/><status code="110"/></x></presence>`,
 			[]string{"room room@muc.example.org not joined nick=alice occ=0 subject=\"plans\" [OccupantLeft]"}},
-		{"then the room's messages are dropped and its presences are plain",
+		{"then the room's messages are dropped and its presences are a stranger's",
 			`<message xmlns="jabber:client" type="groupchat" from="` + r + `/bob"><body>late</body></message>` +
 				`<presence xmlns="jabber:client" from="` + r + `/carl"/>`,
-			[]string{"presence room@muc.example.org/carl"}},
+			[]string{"info ignoring presence from addresses not in your roster (the first from room@muc.example.org)"}},
 	}
 	rec := newRecorder()
 	a, h := joiningAccount(rec.sink)
