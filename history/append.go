@@ -1,8 +1,6 @@
 package history
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -200,15 +198,12 @@ func (s *Store) repair(f *os.File, path string) (int64, error) {
 	if last[0] == '\n' {
 		return size, nil
 	}
-	start, err := lastLineStart(f, size)
+	nl, err := prevNewline(f, size, make([]byte, lineBlock))
 	if err != nil {
-		return 0, err
-	}
-	tail := make([]byte, size-start)
-	if _, err := f.ReadAt(tail, start); err != nil && err != io.EOF {
 		return 0, fmt.Errorf("history: %w", err)
 	}
-	if _, _, perr := parseRecord(tail); perr == nil {
+	start := nl + 1
+	if size-start <= maxLine && validTail(f, start, size) {
 		if _, err := f.Write([]byte{'\n'}); err != nil {
 			return 0, fmt.Errorf("history: %w", err)
 		}
@@ -223,27 +218,15 @@ func (s *Store) repair(f *os.File, path string) (int64, error) {
 	return start, nil
 }
 
-// lastLineStart returns the offset just after the last newline before size
-// (0 if there is none).
-func lastLineStart(f *os.File, size int64) (int64, error) {
-	const block = 64 << 10
-	buf := make([]byte, block)
-	end := size
-	for end > 0 {
-		n := int64(block)
-		if end < n {
-			n = end
-		}
-		b := buf[:n]
-		if _, err := f.ReadAt(b, end-n); err != nil && err != io.EOF {
-			return 0, fmt.Errorf("history: %w", err)
-		}
-		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
-			return end - n + int64(i) + 1, nil
-		}
-		end -= n
+// validTail reports whether file[start:end), a line without its newline of
+// at most maxLine bytes, is a record.
+func validTail(f *os.File, start, end int64) bool {
+	tail := make([]byte, end-start)
+	if _, err := f.ReadAt(tail, start); err != nil && err != io.EOF {
+		return false
 	}
-	return 0, nil
+	_, _, err := parseRecord(tail)
+	return err == nil
 }
 
 // indexFile adds the keys of every record of a file to the index.
@@ -253,7 +236,7 @@ func (s *Store) indexFile(c *convState, path string) error {
 		return err
 	}
 	defer f.Close()
-	return forEachLine(f, 0, func(line []byte, off int64) bool {
+	return forEachLine(f, 0, s.overlong(path), func(line []byte, off int64) bool {
 		var kf keyFields
 		err := scanObject(line, func(key, val []byte, str bool) error {
 			if !str {
@@ -293,41 +276,6 @@ func (s *Store) indexFile(c *convState, path string) error {
 		c.idx.add(s.keys(c, &kf))
 		return true
 	})
-}
-
-// forEachLine calls fn for every complete line (newline stripped) from
-// offset off on, with the line's offset; an unterminated last line is not
-// passed. line is only valid during the call. It stops when fn returns false.
-func forEachLine(f *os.File, off int64, fn func(line []byte, off int64) bool) error {
-	if _, err := f.Seek(off, io.SeekStart); err != nil {
-		return err
-	}
-	br := bufio.NewReaderSize(f, 256<<10)
-	var long []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			long = append(long, chunk...)
-			continue
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		line := chunk
-		if long != nil {
-			long = append(long, chunk...)
-			line = long
-		}
-		n := int64(len(line))
-		if !fn(line[:len(line)-1], off) {
-			return nil
-		}
-		off += n
-		long = nil
-	}
 }
 
 // Append stores r in the conversation conv of account (both JID strings:
