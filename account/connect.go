@@ -21,6 +21,7 @@ import (
 	"mellium.im/xmpp/stream"
 
 	"parley/auth"
+	"parley/sm"
 )
 
 // Errors that end a session; Run returns them (possibly wrapped) and they
@@ -225,6 +226,7 @@ func (a *Account) describe(err error) (State, string) {
 		dnsErr      *net.DNSError
 		syntaxErr   *xml.SyntaxError
 		saslFail    *auth.Failure
+		tooLarge    *sm.LimitError
 	)
 	switch {
 	case errors.As(err, &saslFail):
@@ -249,6 +251,9 @@ func (a *Account) describe(err error) (State, string) {
 		return Failed, fmt.Sprintf("TLS handshake with %s refused by the server: %s", a.endpoint(), oneLine(errText(err)))
 	case errors.As(err, &streamErr):
 		return a.describeStreamError(streamErr)
+	case errors.As(err, &tooLarge):
+		// Not read, not kept; a resumed session does not send it again.
+		return Disconnected, "the server sent " + strings.TrimPrefix(tooLarge.Error(), "sm: refused ") + "; parley refused it"
 	case errors.As(err, &stanzaErr):
 		return Disconnected, "server refused: " + joinErr(string(stanzaErr.Condition), stanzaErr.Error())
 	case errors.Is(err, ErrServerClosed):
