@@ -294,22 +294,31 @@ func (a *Account) describeStreamError(se stream.Error) (State, string) {
 		}
 		msg := "stream error conflict: another client logged in with resource " + res
 		if text != "" {
-			msg += " (" + oneLine(text) + ")"
+			msg += " (" + strings.TrimPrefix(suffix(text), ": ") + ")"
 		}
 		return Failed, msg
 	case "system-shutdown":
 		return Disconnected, "server is shutting down" + suffix(text)
-	case "policy-violation", "not-authorized", "host-unknown":
+	case "policy-violation", "host-unknown":
 		return Failed, "stream error " + se.Err + suffix(text)
 	}
+	// not-authorized among them: a stream error is not a SASL failure (the
+	// server may end a session for many reasons); the next login says
+	// whether the credentials still work.
 	return Disconnected, "stream error " + se.Err + suffix(text)
 }
 
+// maxStreamText bounds the server's text shown with a stream error.
+const maxStreamText = 256
+
 func suffix(text string) string {
-	if text == "" {
+	if text = oneLine(clip(text, 4*maxStreamText)); text == "" {
 		return ""
 	}
-	return ": " + oneLine(clip(text, maxStatus))
+	if len(text) > maxStreamText {
+		text = clip(text, maxStreamText) + "…"
+	}
+	return ": " + text
 }
 
 func (a *Account) endpoint() string {

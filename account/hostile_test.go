@@ -62,8 +62,8 @@ func (p *heapPeak) end() uint64 {
 func fakeAccount(t *testing.T, srv *fakexmpp.Server) (*running, *fakexmpp.Conn) {
 	t.Helper()
 	cfg := Config{
-		JID:      jid.MustParse("alice@localhost"),
-		Password: func(context.Context) (string, error) { return "secret", nil },
+		JID:      alice,
+		Password: secret,
 		Host:     srv.Host,
 		Port:     srv.Port,
 		CAFile:   srv.CAFile,
@@ -74,6 +74,12 @@ func fakeAccount(t *testing.T, srv *fakexmpp.Server) (*running, *fakexmpp.Conn) 
 	r.waitState(t, Online)
 	return r, c
 }
+
+// The account on a fake server, which takes any password.
+var (
+	alice  = jid.MustParse("alice@localhost")
+	secret = func(context.Context) (string, error) { return "secret", nil }
+)
 
 const bob = "from='bob@localhost/x' type='chat'"
 
@@ -165,34 +171,59 @@ func summary(e Event) string {
 	return ""
 }
 
-// TestHostileStreamError ends a session with stream errors carrying a long
-// text: each is reported as a stream error with its condition and a
-// clipped, one-line text, not as a login failure.
+// TestHostileStreamError ends a session with stream errors carrying long
+// texts: each is reported as the stream error it is, with its condition and
+// a clipped, one-line text, not as a login failure; parley neither echoes
+// it to the server nor loses it when the server closes at once.
 func TestHostileStreamError(t *testing.T) {
 	const nsStreams = "urn:ietf:params:xml:ns:xmpp-streams"
 	for _, tc := range []struct {
-		name      string
-		cond      string
-		text      int // bytes of text
-		state     State
-		wantState State
+		name  string
+		cond  string
+		text  int  // bytes of text after "line one\n\u202e"
+		close bool // the server closes the connection right after
+		state State
 	}{
-		{"not-authorized with 1 MB of text", "not-authorized", 1e6, Failed, Failed},
+		{"not-authorized with 1 MB of text", "not-authorized", 1e6, false, Reconnecting},
+		{"not-authorized with 1 MB of text, connection closed", "not-authorized", 1e6, true, Reconnecting},
+		{"not-authorized with 3 MB of text (past the stanza limit)", "not-authorized", 3e6, false, Reconnecting},
+		{"policy-violation, short", "policy-violation", 10, true, Failed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := fakexmpp.Start(t, fakexmpp.Options{})
+			echoed := make(chan string, 1)
+			srv := fakexmpp.Start(t, fakexmpp.Options{Handle: func(c *fakexmpp.Conn, e fakexmpp.Element) bool {
+				if e.Name.Local == "error" {
+					echoed <- e.Inner
+				}
+				return false
+			}})
 			r, c := fakeAccount(t, srv)
 			go func() {
 				_, _ = c.WriteFrom(io.MultiReader(
 					strings.NewReader("<stream:error><"+tc.cond+" xmlns='"+nsStreams+"'/><text xmlns='"+nsStreams+"'>line one\n\u202e"),
 					fakexmpp.Repeat("y", tc.text),
 					strings.NewReader("</text></stream:error></stream:stream>")))
+				if tc.close {
+					c.Close()
+				}
 			}()
 			e := r.rec.wait(t, waitLong, func(e Event) bool {
 				se, ok := e.(StateEvent)
 				return ok && se.State != Online && se.State != Connecting
 			}).(StateEvent)
-			t.Logf("%v: %q (%d bytes)", e.State, clip(e.Text, 300), len(e.Text))
+			t.Logf("%v: %q", e.State, e.Text)
+			want := "stream error " + tc.cond + ": line one \u202e" + strings.Repeat("y", min(tc.text, maxStreamText-len("line one \u202e")))
+			if e.State != tc.state || !strings.Contains(e.Text, want) || len(e.Text) > 400 {
+				t.Errorf("%v %q (%d bytes), want %v with %q", e.State, clip(e.Text, 400), len(e.Text), tc.state, want)
+			}
+			if strings.Contains(e.Text, "password") || strings.Contains(e.Text, "authentication") {
+				t.Errorf("a stream error reported as a login failure: %q", e.Text)
+			}
+			select {
+			case x := <-echoed:
+				t.Errorf("the stream error was sent back to the server (%d bytes)", len(x))
+			case <-c.Done():
+			}
 		})
 	}
 }
