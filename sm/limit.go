@@ -212,7 +212,9 @@ func streamError(head []byte) stream.Error {
 			case depth == 2 && tok.Name.Local == "text" && !textDone:
 				inText = true
 			case depth == 2 && tok.Name.Local != "text" && !found:
-				e.Err, found = printable(clipName(tok.Name.Local)), true
+				if cond := printable(clipName(tok.Name.Local)); cond != "" {
+					e.Err, found = cond, true
+				}
 			}
 		case xml.EndElement:
 			if depth == 2 && inText {

@@ -156,3 +156,33 @@ func TestStreamErrorRead(t *testing.T) {
 		})
 	}
 }
+
+// FuzzLimitedRead reads any bytes through a wrapped connection with an
+// allowance, and parses any bytes as the head of a stream error: neither
+// panics, and what a stream error keeps stays bounded.
+func FuzzLimitedRead(f *testing.F) {
+	f.Add(`<message><body>hi</body></message>`)
+	f.Add(`<iq type='result' id='r1'><query><item jid='a@b'/></query></iq>`)
+	f.Add(`<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text>bye</text></stream:error>`)
+	f.Add(`<stream:error><text>no condition`)
+	f.Add("<stream:error><\u00e9\u00e9/></stream:error>")
+	f.Add(`<a><b><c><d></d></c></b></a><iq id='r1' type='error'`)
+	f.Fuzz(func(t *testing.T, body string) {
+		st := New(Options{})
+		defer st.AllowLarge("r1", 2*MaxStanzaSize)()
+		_, _, err := readAll(t, st, hdr+body, true)
+		var le *LimitError
+		if errors.As(err, &le) && le.Limit <= 0 {
+			t.Fatalf("limit error %+v", le)
+		}
+		se := streamError([]byte(body))
+		if se.Err == "" || len(se.Err) > maxName {
+			t.Fatalf("condition %q", se.Err)
+		}
+		for _, x := range se.Text {
+			if len(x.Value) > maxErrorText {
+				t.Fatalf("text of %d bytes", len(x.Value))
+			}
+		}
+	})
+}
