@@ -55,20 +55,22 @@ type Account struct {
 	sink Sink
 	bare jid.JID
 
-	mu       sync.Mutex
-	state    State
-	sess     *xmpp.Session // non-nil while a session is up
-	conn     net.Conn
-	show     Show
-	status   string
-	running  bool
-	closing  bool
-	cancel   context.CancelFunc  // cancels the current Run
-	done     chan struct{}       // closed when the current Run returns
-	rosterOK bool                // the roster was fetched on this session
-	allowed  map[string]struct{} // contacts that may see our presence, by bare JID (subscribe.go)
-	roster   rosterCache         // the roster for cfg.Roster (rosterver.go)
-	rooms    roomSet             // group chat: rooms, bookmarks (room.go); own lock
+	mu        sync.Mutex
+	state     State
+	sess      *xmpp.Session // non-nil while a session is up
+	conn      net.Conn
+	show      Show
+	status    string
+	running   bool
+	closing   bool
+	cancel    context.CancelFunc  // cancels the current Run
+	done      chan struct{}       // closed when the current Run returns
+	rosterOK  bool                // the roster was fetched on this session
+	allowed   map[string]struct{} // contacts that may see our presence, by bare JID (subscribe.go)
+	contacts  map[string]struct{} // every roster item, by bare JID (strangers.go)
+	strangers strangerCount       // presence from others (strangers.go)
+	roster    rosterCache         // the roster for cfg.Roster (rosterver.go)
+	rooms     roomSet             // group chat: rooms, bookmarks (room.go); own lock
 
 	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
 

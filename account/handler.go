@@ -88,6 +88,9 @@ func (h *handler) presence(start xml.StartElement, r xml.TokenReader) {
 	if h.roomPresence(start, r) { // presence from a room we are in (rooms.go)
 		return
 	}
+	if h.strangerPresence(start, r) { // neither a contact nor ourselves (strangers.go)
+		return
+	}
 	p, sub, err := ParsePresence(start, r, a.bare)
 	switch {
 	case err != nil:

@@ -216,10 +216,10 @@ func (a *Account) catchUpRoom(ctx context.Context, room jid.JID) error {
 
 // roomHasArchive asks the room (disco#info) whether it keeps a XEP-0313
 // archive. It must not be called from the stanza handler.
-func (a *Account) roomHasArchive(ctx context.Context, room jid.JID) (bool, error) {
+func (a *Account) roomHasArchive(ctx context.Context, room jid.JID) (archive, occupantIDs bool, err error) {
 	sess, err := a.session()
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	found := false
 	iq := iqStanza("get", room.Bare(), xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsDiscoInfo, Local: "query"}}))
@@ -232,12 +232,17 @@ func (a *Account) roomHasArchive(ctx context.Context, room jid.JID) (bool, error
 			if err != nil {
 				return err
 			}
-			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "feature" && b.depth == 2 && attr(se, "var") == nsMAM {
-				found = true
+			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "feature" && b.depth == 2 {
+				switch attr(se, "var") {
+				case nsMAM:
+					found = true
+				case nsOccupantID:
+					occupantIDs = true
+				}
 			}
 		}
 	})
-	return found, err
+	return found, occupantIDs, err
 }
 
 // session returns the current session, online or still in the login
