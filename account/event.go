@@ -19,9 +19,12 @@ type Event interface {
 	AccountJID() jid.JID
 }
 
-// Sink receives the events of one or more accounts. It is called from account
-// goroutines and must not block for long: the UI appends to a queue and
-// schedules one redraw per batch.
+// Sink receives the events of one or more accounts. Each account calls it
+// from the goroutine behind its event queue, one event at a time, in order,
+// never under the session's input lock (evqueue.go). It may take its time
+// (a history write, an index build): the queue, bounded, holds the events
+// behind it, and when it is full the account stops reading from the server
+// (backpressure) rather than drop any.
 type Sink func(Event)
 
 // State is the connection state of an account.

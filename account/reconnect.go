@@ -54,7 +54,13 @@ func (a *Account) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.loop(runCtx, done)
+	err = a.loop(runCtx, done)
+	// Run's last events (the final state) have reached the sink when it
+	// returns, unless the sink is stuck.
+	fctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	_ = a.Flush(fctx)
+	return err
 }
 
 // Connect starts the account if it is not running (as Run with a

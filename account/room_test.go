@@ -2,6 +2,7 @@ package account
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ var testRoom = jid.MustParse("room@muc.example.org")
 // handler, as Serve does.
 func feedHandler(t testing.TB, h *handler, stanzas string) {
 	t.Helper()
+	defer h.a.Flush(context.Background()) // the events have reached the sink
 	d := xml.NewDecoder(strings.NewReader(stanzas))
 	for {
 		tok, err := d.Token()
