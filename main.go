@@ -165,11 +165,15 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 	var u *ui.UI
 	rec := chatlog.New(store, func(ev account.Event) { u.Post(ev) })
 	cacheDir, cacheErr := config.DefaultCacheDir()
+	dataDir, dataErr := config.DefaultDataDir()
 	for i, a := range cfg.Accounts {
 		ac := accountConfig(a)
 		ac.Anchor = rec.Anchor(ac.JID) // archive catch-up starts after what history holds
 		if cacheErr == nil {
 			ac.Roster = rostercache.New(filepath.Join(cacheDir, "roster"), ac.JID) // XEP-0237: only changes at login
+		}
+		if dataErr == nil {
+			ac.Outbox = filepath.Join(dataDir, "outbox", ac.JID.Bare().String()) // unsent messages survive a restart
 		}
 		accts[i] = account.New(ac, releaseAfterLogin(rec.Sink))
 		uiAccts[i] = accts[i]

@@ -38,6 +38,7 @@ type Config struct {
 	Nick      string                                    // default nick in rooms; empty: the JID's localpart
 	Anchor    AnchorFunc                                // history's newest archive ids for catch-up (mam.go); nil: first-run fetch
 	Roster    RosterStore                               // the roster kept between logins (XEP-0237, rosterver.go); nil: fetched whole at each login
+	Outbox    string                                    // file keeping unsent messages across restarts (outboxfile.go); empty: memory only
 }
 
 // Timeouts for work done outside the stanza handler.

@@ -164,6 +164,13 @@ func (a *Account) begin(ctx context.Context) (context.Context, chan struct{}, er
 
 // loop is the body of Run: one connection after another.
 func (a *Account) loop(ctx context.Context, done chan struct{}) (err error) {
+	a.mu.Lock()
+	restore := !a.ob.restored
+	a.ob.restored = true
+	a.mu.Unlock()
+	if restore {
+		a.restoreOutbox() // what the last run left unsent goes first (outboxfile.go)
+	}
 	if a.cfg.Roster != nil {
 		go a.rosterWriter(ctx) // ends with Run (ctx is cancelled when loop returns)
 	}

@@ -66,7 +66,7 @@ func commandTable() []command {
 		{name: "search", usage: "[-a] TEXT", help: "search the history of this conversation for TEXT (ignoring case), or with -a of every conversation of every account; results (up to 500) open in a window of their own: arrows/PgUp/PgDn select, Enter opens the conversation at the message, Esc closes", min: 1, max: 1, rest: true, run: cmdSearch},
 		{name: "clear", help: "clear this window", run: cmdClear},
 		{name: "help", usage: "[command|keys]", help: "list commands, or explain one command, or list the keys", max: 1, run: cmdHelp, complete: completeHelp},
-		{name: "quit", help: "leave parley", run: func(u *UI, _ *call) error { u.quit(); return nil }},
+		{name: "quit", help: "leave parley; when messages are still unsent (kept for the next login), it says so first and a second /quit leaves", run: cmdQuit},
 	}
 }
 
@@ -191,7 +191,7 @@ func (u *UI) sendText(w *window, text string) error {
 		return err
 	}
 	a, peer := w.acct, w.peer
-	u.async(w, func(ctx context.Context) (string, error) {
+	u.asyncSend(a, w, func(ctx context.Context) (string, error) { // in the order typed (sendlane.go)
 		_, err := a.a.SendMessage(ctx, peer, typ, text)
 		return "", err
 	})

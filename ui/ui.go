@@ -116,6 +116,7 @@ type UI struct {
 	seq        uint64      // presence sequence, newest resource wins ties
 	rm         roomUI      // group chat: occupant pane, bookmarks, invitation (ui/room.go)
 	lay        layoutState // pane sizes for the terminal size (ui/layout.go)
+	quitWarned bool        // /quit said that messages are unsent (sendlane.go)
 
 	root   *tview.Flex
 	body   *tview.Flex
