@@ -31,6 +31,11 @@ type convState struct {
 	evicted     bool   // closed and out of Store.convs: get a fresh state
 }
 
+// maxIndexHint caps the dedup keys reserved from the file sizes (32 MiB,
+// about 150 MB of history): beyond it the array grows as keys come, so that
+// a file inflated by a run of NUL bytes does not reserve gigabytes.
+const maxIndexHint = 1 << 21
+
 // maxOpenConvs bounds the conversations the writer keeps open (files and
 // dedup index): messages from many distinct JIDs must not exhaust file
 // descriptors or memory. The least recently used idle one is closed.
@@ -139,7 +144,7 @@ func (s *Store) load(c *convState) error {
 			hint += fi.Size() / 75
 		}
 	}
-	c.idx = dedupIndex{base: make([]indexEntry, 0, min(hint, 1<<26))}
+	c.idx = dedupIndex{base: make([]indexEntry, 0, min(hint, maxIndexHint))}
 	for _, seg := range []*segFile{&c.main, &c.older} {
 		if err := s.indexFile(c, seg.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
