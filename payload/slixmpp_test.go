@@ -25,37 +25,39 @@ func readTestdata(t *testing.T, name string) string {
 	return strings.TrimSpace(string(b))
 }
 
+// slixmppChecks say what each file of testdata/slixmpp carries.
+var slixmppChecks = []struct {
+	file  string
+	check func(m msg.Message) bool
+}{
+	{"reactions", func(m msg.Message) bool {
+		return m.Reactions != nil && m.Reactions.ID == "msg-1" && reflect.DeepEqual(m.Reactions.Emojis, []string{"👍", "❤️"}) && m.Hints.Store
+	}},
+	{"retract", func(m msg.Message) bool {
+		return m.Retraction != nil && *m.Retraction == msg.Retraction{ID: "origin-1", Gen: 0} && m.StripFallback("") == "" && m.Hints.Store
+	}},
+	{"reply", func(m msg.Message) bool {
+		return m.Kind == msg.Groupchat && m.Reply != nil && m.Reply.ID == "stanza-7" && m.Reply.To.String() == "room@muc.example/anna" &&
+			m.StripFallback(NSReply) == "Yes!"
+	}},
+	{"correct", func(m msg.Message) bool {
+		return m.Correction != nil && m.Correction.ID == "msg-1" && m.Body == "fixed text"
+	}},
+	{"chatstate", func(m msg.Message) bool { return m.ChatState == msg.Composing && m.Hints.NoStore && m.Body == "" }},
+	{"displayed", func(m msg.Message) bool { return m.Marker == msg.Marker{Kind: msg.Displayed, ID: "msg-1"} }},
+	{"markable", func(m msg.Message) bool {
+		return m.Markable && m.ReceiptRequest && m.OriginID == "msg-2" && m.ID == "msg-2" && m.Body == "read me"
+	}},
+	{"received", func(m msg.Message) bool { return m.ReceiptFor == "msg-2" }},
+	{"oob", func(m msg.Message) bool {
+		return len(m.OOB) == 1 && m.OOB[0] == msg.OOB{URL: "https://up.example/cat.jpg", Desc: "a cat"}
+	}},
+}
+
 // TestParseSlixmpp parses what slixmpp sends (with the from a server adds).
 func TestParseSlixmpp(t *testing.T) {
 	reg := Default()
-	tests := []struct {
-		file  string
-		check func(m msg.Message) bool
-	}{
-		{"reactions", func(m msg.Message) bool {
-			return m.Reactions != nil && m.Reactions.ID == "msg-1" && reflect.DeepEqual(m.Reactions.Emojis, []string{"👍", "❤️"}) && m.Hints.Store
-		}},
-		{"retract", func(m msg.Message) bool {
-			return m.Retraction != nil && *m.Retraction == msg.Retraction{ID: "origin-1", Gen: 0} && m.StripFallback("") == "" && m.Hints.Store
-		}},
-		{"reply", func(m msg.Message) bool {
-			return m.Kind == msg.Groupchat && m.Reply != nil && m.Reply.ID == "stanza-7" && m.Reply.To.String() == "room@muc.example/anna" &&
-				m.StripFallback(NSReply) == "Yes!"
-		}},
-		{"correct", func(m msg.Message) bool {
-			return m.Correction != nil && m.Correction.ID == "msg-1" && m.Body == "fixed text"
-		}},
-		{"chatstate", func(m msg.Message) bool { return m.ChatState == msg.Composing && m.Hints.NoStore && m.Body == "" }},
-		{"displayed", func(m msg.Message) bool { return m.Marker == msg.Marker{Kind: msg.Displayed, ID: "msg-1"} }},
-		{"markable", func(m msg.Message) bool {
-			return m.Markable && m.ReceiptRequest && m.OriginID == "msg-2" && m.ID == "msg-2" && m.Body == "read me"
-		}},
-		{"received", func(m msg.Message) bool { return m.ReceiptFor == "msg-2" }},
-		{"oob", func(m msg.Message) bool {
-			return len(m.OOB) == 1 && m.OOB[0] == msg.OOB{URL: "https://up.example/cat.jpg", Desc: "a cat"}
-		}},
-	}
-	for _, tt := range tests {
+	for _, tt := range slixmppChecks {
 		t.Run(tt.file, func(t *testing.T) {
 			s := strings.Replace(readTestdata(t, tt.file), "<message ", `<message from="romeo@montague.example/slix" `, 1)
 			m, err := parseString(t, reg, s)
