@@ -24,7 +24,9 @@ type Event interface {
 // never under the session's input lock (evqueue.go). It may take its time
 // (a history write, an index build): the queue, bounded, holds the events
 // behind it, and when it is full the account stops reading from the server
-// (backpressure) rather than drop any.
+// (backpressure) rather than drop any. It must not call, itself, an
+// account method that emits (SendMessage, ...): with the queue full that
+// would wait for itself; start a goroutine for such calls.
 type Sink func(Event)
 
 // State is the connection state of an account.

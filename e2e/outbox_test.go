@@ -35,7 +35,9 @@ func testOutboxKill9(t *testing.T, kind servertest.Kind) {
 	direct := meConfig(t, s, home, "")
 
 	first := startTmux(t, home, bin, "-c", unreachable)
+	first.waitFor("the first failure", "connection refused")
 	first.typeLine("/msg peer@localhost")
+	first.waitFor("the conversation", "[2:peer@localhost]")
 	first.typeLine("typed offline, before the kill")
 	first.waitFor("the pending mark", "(pending)")
 	file := filepath.Join(home, "data", "parley", "outbox", me.String())
@@ -65,6 +67,7 @@ func testOutboxKill9(t *testing.T, kind servertest.Kind) {
 		t.Errorf("sent without its origin-id: %s", got.Raw)
 	}
 	second.typeLine("/msg peer@localhost")
+	second.waitFor("the conversation", "[2:peer@localhost]")
 	second.typeLine("marker")
 	peer.Wait(t, 30*time.Second, func(e servertest.PeerEvent) bool { return e.Kind == "message" && e.Body == "marker" })
 	n := 0
