@@ -104,6 +104,7 @@ func TestOutboxFileHostile(t *testing.T) {
 		{"garbage", "not json\n" + good + "\n", 1, 1},
 		{"id mismatch", strings.Replace(good, `"id":"a1"`, `"id":"zz"`, 1) + "\n", 0, 1},
 		{"groupchat", strings.Replace(good, `"type":"chat"`, `"type":"groupchat"`, 1) + "\n", 0, 1},
+		{"stanza to someone else", strings.Replace(good, `to=\"bob@example.org\"`, `to=\"eve@example.org\"`, 1) + "\n", 0, 1},
 		{"bad to", strings.Replace(good, `"to":"bob@example.org"`, `"to":"@@"`, 1) + "\n", 0, 1},
 		{"broken xml", strings.Replace(good, `</message>`, `</massage>`, 1) + "\n", 0, 1},
 		{"overlong line", good + "\n" + strings.Repeat("x", maxOutboxEntry+10) + "\n" + good + "\n", 1, 1},
@@ -146,4 +147,34 @@ func TestOutboxFileRoundTrip(t *testing.T) {
 			t.Errorf("item %d does not replay: %v", i, err)
 		}
 	}
+}
+
+// FuzzOutboxFile: whatever the outbox file holds, reading it neither panics
+// nor keeps more than maxOutbox messages, and every message kept is one of
+// ours to send: chat or normal, with an id.
+func FuzzOutboxFile(f *testing.F) {
+	f.Add([]byte(`{"id":"a1","to":"bob@example.org","type":"chat","body":"hi","stanza":"<message xmlns=\"jabber:client\" type=\"chat\" to=\"bob@example.org\" id=\"a1\"><body>hi</body></message>"}` + "\n"))
+	f.Add([]byte("{}\n{\"id\":1}\n\x00\xff"))
+	f.Add([]byte(`{"id":"x","to":"a@b","type":"normal","stanza":"<message type=\"normal\" to=\"a@b\" id=\"x\"><body>unclosed"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "ob")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		items, _, err := loadOutbox(p, testAccount)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) > maxOutbox {
+			t.Fatalf("%d items", len(items))
+		}
+		for _, it := range items {
+			if it.m.ID == "" || (it.m.Type != "chat" && it.m.Type != "normal") {
+				t.Fatalf("kept %+v", it.m)
+			}
+			if _, err := encodeStanza(it.tokens()); err != nil {
+				t.Fatalf("kept a stanza that does not replay: %v", err)
+			}
+		}
+	})
 }

@@ -153,8 +153,9 @@ func loadOutbox(path string, from jid.JID) (items []outItem, bad int, err error)
 	return items, bad, nil
 }
 
-// entryItem checks one entry: a chat or normal <message/> with the entry's
-// id, to a valid address.
+// entryItem checks one entry: a well-formed chat or normal <message/> whose
+// id, to and type are the entry's (what the window shows is what is sent),
+// to a valid address.
 func entryItem(e outboxEntry, from jid.JID) (outItem, bool) {
 	to, err := jid.Parse(e.To)
 	if err != nil || e.ID == "" || len(e.ID) > maxShort || (e.Type != "chat" && e.Type != "normal") {
@@ -164,7 +165,7 @@ func entryItem(e outboxEntry, from jid.JID) (outItem, bool) {
 	d := xml.NewDecoder(bytes.NewReader(raw))
 	tok, err := d.Token()
 	se, ok := tok.(xml.StartElement)
-	if err != nil || !ok || se.Name.Local != "message" || attr(se, "id") != e.ID {
+	if err != nil || !ok || se.Name.Local != "message" || attr(se, "id") != e.ID || attr(se, "to") != e.To || attr(se, "type") != e.Type {
 		return outItem{}, false
 	}
 	if _, err := xmlstream.Copy(xmlstream.Discard(), xmlstream.Inner(d)); err != nil {
