@@ -179,8 +179,13 @@ type Message struct {
 	Archived   bool   // arrived from a XEP-0313 archive query
 	Err        string // set for type=error messages: the error text
 	Private    bool   // a private message with a room occupant: Peer keeps the resource
-	Pending    bool   // ours, typed while offline: queued in the outbox, not sent yet
-	Receipt    bool   // ours, with a XEP-0184 receipt request
+	// Conv is, for a private message, its conversation (see private.go):
+	// room/nick named after the occupant when it started, which follows
+	// them through nick changes; From or To is their address now. Zero
+	// when unknown (an archived message): Peer is then From or To.
+	Conv    jid.JID
+	Pending bool // ours, typed while offline: queued in the outbox, not sent yet
+	Receipt bool // ours, with a XEP-0184 receipt request
 }
 
 // Peer is the conversation a message belongs to from the account's point of
@@ -192,6 +197,9 @@ func (m Message) Peer() jid.JID {
 		other = m.To
 	}
 	if m.Private {
+		if m.Conv.Domainpart() != "" {
+			return m.Conv
+		}
 		return other
 	}
 	return other.Bare()
@@ -212,6 +220,15 @@ type InfoEvent struct {
 	Text  string
 }
 
+// FileWarningEvent is a problem found in a local file parley reads, such as
+// a history file's skipped malformed or overlong line or a repaired torn
+// line: a line for the console. It belongs to no account (Account is the
+// zero JID); Text names the file.
+type FileWarningEvent struct {
+	Base
+	Text string
+}
+
 // DeliveryEvent updates the state of a message we sent, found by its ID in
 // the conversation with Peer: Sent when a message queued while offline went
 // out (after a reconnect), Delivered when the peer's XEP-0184 receipt came.
@@ -224,17 +241,19 @@ type DeliveryEvent struct {
 }
 
 // RoomEvent reports changes in a room we joined or are joining, in the order
-// they happened. Occupants, Nick, Subject and State describe the room after
-// the changes; Occupants is a snapshot the receiver may keep (it is never
-// modified).
+// they happened. Count, Nick, Subject and State describe the room after the
+// changes. The occupants themselves travel only as changes: a receiver keeps
+// its own muc.List by applying every change of every event (the initial list
+// comes as OccupantJoined changes with our SelfJoined) and empties it when
+// State is not Joined; an event costs what changed, not the whole room.
 type RoomEvent struct {
 	Base
-	Room      jid.JID
-	Changes   []muc.Change
-	Occupants []muc.Occupant
-	Nick      string    // our nick in the room
-	Subject   string    // current subject
-	State     muc.State // not joined, joining, joined
+	Room    jid.JID
+	Changes []muc.Change
+	Count   int       // occupants, ourselves included
+	Nick    string    // our nick in the room
+	Subject string    // current subject
+	State   muc.State // not joined, joining, joined
 }
 
 // InviteEvent is an invitation to a room (mediated or XEP-0249 direct).

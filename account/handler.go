@@ -59,7 +59,7 @@ func (h *handler) message(start xml.StartElement, r xml.TokenReader, w xmlstream
 		return
 	}
 	var ext msgExt
-	m, err := parseMessageExt(start, r, ParseContext{Account: a.bare, Now: h.clock()}, &ext)
+	m, err := parseMessageExt(start, r, ParseContext{Account: a.bare, Now: h.clock(), SIDs: a.rel.sids.Load()}, &ext)
 	if err != nil {
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable message from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
 		return
@@ -86,6 +86,9 @@ func (h *handler) message(start xml.StartElement, r xml.TokenReader, w xmlstream
 func (h *handler) presence(start xml.StartElement, r xml.TokenReader) {
 	a := h.a
 	if h.roomPresence(start, r) { // presence from a room we are in (rooms.go)
+		return
+	}
+	if h.strangerPresence(start, r) { // neither a contact nor ourselves (strangers.go)
 		return
 	}
 	p, sub, err := ParsePresence(start, r, a.bare)

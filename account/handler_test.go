@@ -184,6 +184,7 @@ func mustStart(t testing.TB, s string) xml.StartElement {
 func TestHandlerEvents(t *testing.T) {
 	rec := newRecorder()
 	a := New(Config{JID: testAccount}, rec.sink)
+	a.noteRoster([]RosterItem{{JID: jid.MustParse("bob@example.org"), Subscription: "to"}}, true)
 	_, conn, _ := pipeSession(t, a)
 	go io.Copy(io.Discard, conn)
 	in := []string{

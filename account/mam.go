@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
@@ -73,6 +74,17 @@ type relState struct {
 	receipts receiptBook
 
 	page int // RSM page size of catch-ups; 0: catchUpPage (tests page by 1)
+
+	sids atomic.Bool // the server announced urn:xmpp:sid:0 for the account (discoverSIDs)
+}
+
+// discoverSIDs asks the server (disco#info on the account's bare JID)
+// whether it announces XEP-0359 stanza-ids for the account; live
+// stanza-ids by the account are believed only then (ParseContext.SIDs).
+// Archive results do not depend on it: their id is the archive's. It runs
+// in the login sequence, before live messages are read as trusted.
+func (a *Account) discoverSIDs(ctx context.Context, sess *xmpp.Session) {
+	a.rel.sids.Store(hasFeature(ctx, sess, a.bare, nsSID))
 }
 
 // mamQuery collects the results of one archive query. The handler appends
@@ -216,10 +228,10 @@ func (a *Account) catchUpRoom(ctx context.Context, room jid.JID) error {
 
 // roomHasArchive asks the room (disco#info) whether it keeps a XEP-0313
 // archive. It must not be called from the stanza handler.
-func (a *Account) roomHasArchive(ctx context.Context, room jid.JID) (bool, error) {
+func (a *Account) roomHasArchive(ctx context.Context, room jid.JID) (archive, occupantIDs bool, err error) {
 	sess, err := a.session()
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	found := false
 	iq := iqStanza("get", room.Bare(), xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsDiscoInfo, Local: "query"}}))
@@ -232,12 +244,17 @@ func (a *Account) roomHasArchive(ctx context.Context, room jid.JID) (bool, error
 			if err != nil {
 				return err
 			}
-			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "feature" && b.depth == 2 && attr(se, "var") == nsMAM {
-				found = true
+			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "feature" && b.depth == 2 {
+				switch attr(se, "var") {
+				case nsMAM:
+					found = true
+				case nsOccupantID:
+					occupantIDs = true
+				}
 			}
 		}
 	})
-	return found, err
+	return found, occupantIDs, err
 }
 
 // session returns the current session, online or still in the login

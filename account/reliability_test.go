@@ -141,7 +141,7 @@ func testIntegrationRoomCatchUp(t *testing.T, kind servertest.Kind) {
 	}
 	r := startOnline(t, cfg)
 	ctx := context.Background()
-	ok, err := r.roomHasArchive(ctx, room)
+	ok, _, err := r.roomHasArchive(ctx, room)
 	if err != nil || !ok {
 		t.Fatalf("roomHasArchive = %v, %v", ok, err)
 	}

@@ -59,10 +59,13 @@ type roomSet struct {
 type roomState struct {
 	room     *muc.Room
 	password string
-	last     time.Time // last stanza from the room (for self-ping)
-	lastMsg  time.Time // time of the newest message seen (for a rejoin)
-	held     []muc.Change
-	waiters  []*roomWaiter
+	last     time.Time   // last stanza from the room (for self-ping)
+	lastMsg  time.Time   // time of the newest message seen (for a rejoin)
+	privs    []*privConv // private conversations with occupants (private.go)
+	// occIDTrusted: the room announces XEP-0421 occupant ids (and so
+	// strips any an occupant sends).
+	occIDTrusted bool
+	waiters      []*roomWaiter
 }
 
 // roomWaiter is a method waiting for the room's answer about ourselves.
@@ -113,13 +116,13 @@ func (rs *roomState) deliver(changes []muc.Change) {
 func (a *Account) roomEvent(rs *roomState, changes []muc.Change) RoomEvent {
 	subject, _ := rs.room.Subject()
 	return RoomEvent{
-		Base:      a.base(),
-		Room:      rs.room.JID(),
-		Changes:   changes,
-		Occupants: rs.room.Occupants(),
-		Nick:      rs.room.Nick(),
-		Subject:   subject,
-		State:     rs.room.State(),
+		Base:    a.base(),
+		Room:    rs.room.JID(),
+		Changes: changes,
+		Count:   rs.room.Len(),
+		Nick:    rs.room.Nick(),
+		Subject: subject,
+		State:   rs.room.State(),
 	}
 }
 
@@ -249,7 +252,7 @@ func (a *Account) Join(ctx context.Context, room jid.JID, nick, password string)
 func (a *Account) join(ctx context.Context, sess *xmpp.Session, room jid.JID, nick, password string, setPassword bool) error {
 	// A room with an archive is caught up from it (mam.go) instead of
 	// replaying history: its live messages are held until then.
-	archived, _ := a.roomHasArchive(ctx, room)
+	archived, occIDs, _ := a.roomHasArchive(ctx, room)
 	if archived {
 		a.holdRoom(room)
 	}
@@ -267,6 +270,7 @@ func (a *Account) join(ctx context.Context, sess *xmpp.Session, room jid.JID, ni
 	if setPassword {
 		rs.password = password
 	}
+	rs.occIDTrusted = occIDs
 	password = rs.password
 	hist := muc.History{MaxStanzas: firstJoinHistory}
 	switch {
@@ -276,7 +280,6 @@ func (a *Account) join(ctx context.Context, sess *xmpp.Session, room jid.JID, ni
 		hist = muc.History{Since: rs.lastMsg, MaxStanzas: rejoinHistoryCap}
 	}
 	rs.room.StartJoin(nick)
-	rs.held = nil
 	w := rs.wait(func(c muc.Change) bool {
 		_, ok := c.(muc.SelfJoined)
 		return ok || selfOut(c)

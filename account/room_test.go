@@ -60,7 +60,7 @@ func describeEvent(e Event) string {
 		for _, c := range e.Changes {
 			cs = append(cs, strings.TrimPrefix(fmt.Sprintf("%T", c), "muc."))
 		}
-		return fmt.Sprintf("room %s %s nick=%s occ=%d subject=%q [%s]", e.Room, e.State, e.Nick, len(e.Occupants), e.Subject, strings.Join(cs, " "))
+		return fmt.Sprintf("room %s %s nick=%s occ=%d subject=%q [%s]", e.Room, e.State, e.Nick, e.Count, e.Subject, strings.Join(cs, " "))
 	case MessageEvent:
 		m := e.Msg
 		dir := "in"
@@ -68,6 +68,8 @@ func describeEvent(e Event) string {
 			dir = "out"
 		}
 		return fmt.Sprintf("msg %s %s peer=%s nick=%s private=%v delayed=%v sid=%s %q%s", m.Type, dir, m.Peer(), m.Nick, m.Private, m.Delayed, m.StanzaID, m.Body, m.Err)
+	case PrivateEvent:
+		return fmt.Sprintf("private %s nick=%s present=%v started=%v other=%v", e.Conv, e.Nick, e.Present, e.Started, e.Other)
 	case InviteEvent:
 		i := e.Invite
 		return fmt.Sprintf("invite %s from=%s direct=%v reason=%q password=%q", i.Room, i.From, i.Direct, i.Reason, i.Password)
@@ -119,7 +121,8 @@ func TestRoomHandler(t *testing.T) {
 			nil},
 		{"private message with the muc#user marker",
 			`<message xmlns="jabber:client" type="chat" from="` + r + `/bob" id="p1"><body>psst</body><x xmlns="` + user + `"/></message>`,
-			[]string{`msg chat in peer=room@muc.example.org/bob nick= private=true delayed=false sid= "psst"`}},
+			[]string{"private room@muc.example.org/bob nick=bob present=true started=true other=false",
+				`msg chat in peer=room@muc.example.org/bob nick= private=true delayed=false sid= "psst"`}},
 		{"private message without the marker, from an occupant",
 			`<message xmlns="jabber:client" type="chat" from="` + r + `/bob" id="p2"><body>psst2</body></message>`,
 			[]string{`msg chat in peer=room@muc.example.org/bob nick= private=true delayed=false sid= "psst2"`}},
@@ -144,17 +147,19 @@ func TestRoomHandler(t *testing.T) {
 		{"nick change of an occupant",
 			`<presence xmlns="jabber:client" type="unavailable" from="` + r + `/bob"><x xmlns="` + user + `"><item affiliation="member" role="participant" nick="bobby"/><status code="303"/></x></presence>` +
 				`<presence xmlns="jabber:client" from="` + r + `/bobby"><x xmlns="` + user + `"><item affiliation="member" role="participant"/></x></presence>`,
-			[]string{"room room@muc.example.org joined nick=alice occ=2 subject=\"plans\" [NickChanged]"}},
+			[]string{"room room@muc.example.org joined nick=alice occ=2 subject=\"plans\" [NickChanged]",
+				"private room@muc.example.org/bob nick=bobby present=true started=false other=false"}},
 		{"kick of an occupant",
 			`<presence xmlns="jabber:client" type="unavailable" from="` + r + `/bobby"><x xmlns="` + user + `"><item affiliation="member" role="none"><reason>spam</reason></item><status code="307"/></x></presence>`,
-			[]string{"room room@muc.example.org joined nick=alice occ=1 subject=\"plans\" [OccupantLeft]"}},
+			[]string{"room room@muc.example.org joined nick=alice occ=1 subject=\"plans\" [OccupantLeft]",
+				"private room@muc.example.org/bob nick=bobby present=false started=false other=false"}},
 		{"we are banned: out of the set",
 			`<presence xmlns="jabber:client" type="unavailable" from="` + r + `/alice"><x xmlns="` + user + `"><item affiliation="outcast" role="none"/><status code="301"/><status code="110"/></x></presence>`,
 			[]string{"room room@muc.example.org not joined nick=alice occ=0 subject=\"plans\" [OccupantLeft]"}},
-		{"then the room's messages are dropped and its presences are plain",
+		{"then the room's messages are dropped and its presences are a stranger's",
 			`<message xmlns="jabber:client" type="groupchat" from="` + r + `/bob"><body>late</body></message>` +
 				`<presence xmlns="jabber:client" from="` + r + `/carl"/>`,
-			[]string{"presence room@muc.example.org/carl"}},
+			[]string{"info ignoring presence from addresses not in your roster (the first from room@muc.example.org)"}},
 	}
 	rec := newRecorder()
 	a, h := joiningAccount(rec.sink)
@@ -304,7 +309,7 @@ func BenchmarkRoomJoin(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		_, h := joiningAccount(func(e Event) {
-			if re, ok := e.(RoomEvent); ok && len(re.Occupants) == 1001 {
+			if re, ok := e.(RoomEvent); ok && re.Count == 1001 {
 				events.Add(1)
 			}
 		})

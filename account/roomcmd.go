@@ -164,6 +164,7 @@ func compareStrings(x, y string) int {
 // handled is false for a message that is no group-chat business.
 func (a *Account) sendToRoom(ctx context.Context, to jid.JID, typ, body string) (m Message, handled bool, err error) {
 	private := false
+	var conv jid.JID
 	switch {
 	case typ == "groupchat":
 		if to, err = roomAddr(to); err != nil {
@@ -171,10 +172,16 @@ func (a *Account) sendToRoom(ctx context.Context, to jid.JID, typ, body string) 
 		}
 	case (typ == "" || typ == "chat") && to.Resourcepart() != "":
 		a.rooms.mu.Lock()
-		private = a.rooms.lookup(to) != nil
-		a.rooms.mu.Unlock()
-		if !private {
+		rs := a.rooms.lookup(to)
+		if rs == nil {
+			a.rooms.mu.Unlock()
 			return Message{}, false, nil
+		}
+		private = true
+		to, conv, err = rs.privateOut(to) // the occupant of that conversation, where they are now
+		a.rooms.mu.Unlock()
+		if err != nil {
+			return Message{}, true, err
 		}
 		typ = "chat"
 	default:
@@ -194,7 +201,7 @@ func (a *Account) sendToRoom(ctx context.Context, to jid.JID, typ, body string) 
 	if err := sess.Send(ctx, stanza); err != nil {
 		return Message{}, true, fmt.Errorf("send message: %w", err)
 	}
-	m = Message{ID: id, OriginID: id, From: sess.LocalAddr(), To: to, Type: typ, Body: body, Time: time.Now().UTC(), Dir: Out, Private: private}
+	m = Message{ID: id, OriginID: id, From: sess.LocalAddr(), To: to, Type: typ, Body: body, Time: time.Now().UTC(), Dir: Out, Private: private, Conv: conv}
 	if private {
 		m.Nick = a.roomNick(to) // ours in that room: how the conversation names us, also in the history
 		a.emit(MessageEvent{Base: a.base(), Msg: m})

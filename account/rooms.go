@@ -136,9 +136,10 @@ func (h *handler) roomPresence(start xml.StartElement, r xml.TokenReader) bool {
 }
 
 // applyPresence feeds p to the room and reports the changes: one RoomEvent
-// per presence, except that while we are joining, the initial occupant list
-// is held and reported in one RoomEvent with our own SelfJoined (a room of
-// a thousand occupants is one event, not a thousand).
+// per presence, except that while we are joining nothing is reported; the
+// initial occupant list goes out in one RoomEvent with our own SelfJoined
+// (a room of a thousand occupants is one event, not a thousand), taken from
+// the room itself rather than from what happened while joining.
 func (a *Account) applyPresence(rs *roomState, p muc.Presence, now time.Time) {
 	a.rooms.mu.Lock()
 	room := rs.room.JID()
@@ -147,6 +148,7 @@ func (a *Account) applyPresence(rs *roomState, p muc.Presence, now time.Time) {
 		return
 	}
 	rs.last = now
+	joining := rs.room.State() == muc.Joining
 	changes := rs.room.HandlePresence(p)
 	if len(changes) == 0 {
 		a.rooms.mu.Unlock()
@@ -154,16 +156,13 @@ func (a *Account) applyPresence(rs *roomState, p muc.Presence, now time.Time) {
 	}
 	rs.deliver(changes)
 	if rs.room.State() == muc.Joining {
-		if len(rs.held) < muc.MaxOccupants {
-			rs.held = append(rs.held, changes...)
-		}
 		a.rooms.mu.Unlock()
 		return
 	}
-	if len(rs.held) > 0 {
-		changes = append(rs.held, changes...)
-		rs.held = nil
+	if joining && rs.room.State() == muc.Joined {
+		changes = append(rs.room.InitialChanges(), changes...)
 	}
+	privs := a.privateChanges(rs, changes) // private conversations follow their occupant (private.go)
 	for _, c := range changes {
 		if dropsRoom(c) {
 			delete(a.rooms.rooms, room.String())
@@ -173,6 +172,9 @@ func (a *Account) applyPresence(rs *roomState, p muc.Presence, now time.Time) {
 	ev := a.roomEvent(rs, changes)
 	a.rooms.mu.Unlock()
 	a.emit(ev)
+	for _, e := range privs {
+		a.emit(e)
+	}
 }
 
 // roomMessage handles the messages that are group-chat business: groupchat
@@ -197,7 +199,7 @@ func (h *handler) roomMessage(start xml.StartElement, r *xml.TokenReader) bool {
 		h.groupchat(start, *r, rs)
 		return true
 	case rs != nil && from.Resourcepart() != "":
-		h.privateMessage(start, *r)
+		h.privateMessage(start, *r, rs)
 		return true
 	case typ == "chat":
 		return false // 1:1 chat: no invitation or push rides on it
@@ -265,10 +267,11 @@ func (h *handler) groupchat(start xml.StartElement, r xml.TokenReader, rs *roomS
 }
 
 // privateMessage handles a message from an occupant of a room in the set
-// that is not groupchat: a private message (its peer keeps the nick).
-func (h *handler) privateMessage(start xml.StartElement, r xml.TokenReader) {
+// that is not groupchat: a private message, in the conversation of the
+// occupant who sent it (private.go).
+func (h *handler) privateMessage(start xml.StartElement, r xml.TokenReader, rs *roomState) {
 	a := h.a
-	m, err := ParseMessage(start, r, ParseContext{Account: a.bare, Now: h.clock()})
+	m, err := ParseMessage(start, r, ParseContext{Account: a.bare, Now: h.clock(), SIDs: a.rel.sids.Load()})
 	if err != nil {
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable private message from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
 		return
@@ -280,6 +283,11 @@ func (h *handler) privateMessage(start xml.StartElement, r xml.TokenReader) {
 		return // chat states and the like
 	}
 	m.Private = true
+	conv, started := a.privateIn(rs, m.From.Resourcepart())
+	m.Conv = conv
+	if started != nil {
+		a.emit(*started)
+	}
 	a.emit(MessageEvent{Base: a.base(), Msg: m})
 }
 

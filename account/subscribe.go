@@ -22,6 +22,7 @@ const subscribedTimeout = 10 * time.Second
 func (a *Account) noteRoster(items []RosterItem, full bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.noteContacts(items, full) // presence from anyone else is not reported (strangers.go)
 	if full || a.allowed == nil {
 		a.allowed = make(map[string]struct{}, len(items))
 	}

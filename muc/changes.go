@@ -125,6 +125,14 @@ type PresenceChanged struct {
 	Self   bool
 }
 
+// RealJIDChanged: the room told us an occupant's real JID, or another one
+// (as when we became a moderator of a semi-anonymous room).
+type RealJIDChanged struct {
+	At
+	Nick string
+	JID  jid.JID
+}
+
 // SubjectChanged: the room's subject was set (also sent once on join). By is
 // the nick of who set it, empty when the room itself did.
 type SubjectChanged struct {

@@ -39,20 +39,22 @@ const (
 	NSDiscoItems = "http://jabber.org/protocol/disco#items"
 	NSPing       = "urn:xmpp:ping"
 	NSData       = "jabber:x:data"
+	NSOccupantID = "urn:xmpp:occupant-id:0" // XEP-0421
 )
 
 // Size bounds applied to untrusted text by the parsers. Longer text is cut at
 // a rune boundary; more occupants than MaxOccupants are not tracked.
 const (
-	MaxNick      = 1023 // bytes; the limit of a JID resourcepart
-	MaxReason    = 1024 // bytes of a kick/ban/leave/destroy/invite reason
-	MaxStatus    = 1024 // bytes of a presence status
-	MaxSubject   = 4096 // bytes of a room subject
-	MaxName      = 256  // bytes of a room or bookmark name
-	MaxPassword  = 256  // bytes of a room password in an invitation or bookmark
-	MaxOccupants = 10000
-	MaxCodes     = 16    // status codes kept per presence
-	MaxItems     = 10000 // bookmarks, disco items, features kept per reply
+	MaxNick       = 1023  // bytes; the limit of a JID resourcepart
+	MaxReason     = 1024  // bytes of a kick/ban/leave/destroy/invite reason
+	MaxStatus     = 1024  // bytes of a presence status
+	MaxSubject    = 4096  // bytes of a room subject
+	MaxName       = 256   // bytes of a room or bookmark name
+	MaxPassword   = 256   // bytes of a room password in an invitation or bookmark
+	MaxOccupants  = 50000 // occupants tracked per room
+	MaxOccupantID = 128   // bytes of a XEP-0421 occupant id (longer ones are ignored)
+	MaxCodes      = 16    // status codes kept per presence
+	MaxItems      = 10000 // bookmarks, disco items, features kept per reply
 )
 
 // Role is an occupant's role in a room (XEP-0045 §5.1).

@@ -47,6 +47,9 @@ type Presence struct {
 	Codes   []int // status codes, at most MaxCodes
 	Destroy *DestroyInfo
 	Err     *Error // for presence of type error
+	// OccupantID is the XEP-0421 occupant id, empty if none or longer than
+	// MaxOccupantID (see Occupant.OccupantID for when to trust it).
+	OccupantID string
 }
 
 // Has reports whether the presence carries the status code c.
@@ -119,6 +122,9 @@ type wirePresence struct {
 	Status []string    `xml:"status"`
 	X      []wireUserX `xml:"http://jabber.org/protocol/muc#user x"`
 	Error  *wireError  `xml:"error"`
+	OccID  []struct {
+		ID string `xml:"id,attr"`
+	} `xml:"urn:xmpp:occupant-id:0 occupant-id"`
 }
 
 // ParsePresence decodes a presence stanza whose start element was already
@@ -159,6 +165,9 @@ func (w *wirePresence) presence() (Presence, error) {
 	}
 	if w.Error != nil {
 		p.Err = w.Error.parse()
+	}
+	if len(w.OccID) > 0 && len(w.OccID[0].ID) <= MaxOccupantID {
+		p.OccupantID = w.OccID[0].ID
 	}
 	if len(w.X) == 0 {
 		return p, nil

@@ -1,10 +1,6 @@
 package muc
 
 import (
-	"cmp"
-	"slices"
-	"strings"
-
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 )
@@ -38,11 +34,15 @@ type Occupant struct {
 	Affiliation Affiliation
 	Show        string // away, chat, dnd, xa or empty (available)
 	Status      string
-}
-
-type entry struct {
-	Occupant
-	key string // lower-cased nick, the sort key within a role group
+	// OccupantID is the room's XEP-0421 occupant id, empty if it gives
+	// none. Only a room that announces NSOccupantID vouches for it (it
+	// strips any an occupant sends); elsewhere it is an occupant's claim.
+	OccupantID string
+	// Session numbers the presence sessions of a Room: an occupant keeps
+	// its number through nick changes, and one who joins (again, or under
+	// a nick someone else had) gets a new one. Never 0 for an occupant a
+	// Room reported.
+	Session uint64
 }
 
 // Room is the state of one room as seen by one account: our nick, whether we
@@ -58,20 +58,16 @@ type Room struct {
 	pending   string // nick asked for with RequestNick, not yet confirmed
 	subject   string
 	subjectBy string
-	occ       map[string]*entry
-	order     []*entry // all occupants, sorted when !dirty
-	dirty     bool
+	list      List
 	version   uint64
 	dropped   int
-
-	snap        []Occupant // last result of Occupants, valid while snapVersion == version
-	snapVersion uint64
+	sessions  uint64 // the last Occupant.Session given
 }
 
 // NewRoom returns a room we are not yet in. room is reduced to its bare JID;
 // nick is the nick we will join with.
 func NewRoom(room jid.JID, nick string) *Room {
-	return &Room{room: room.Bare(), nick: nick, occ: make(map[string]*entry)}
+	return &Room{room: room.Bare(), nick: nick}
 }
 
 // JID returns the bare JID of the room.
@@ -88,7 +84,7 @@ func (r *Room) State() State { return r.state }
 func (r *Room) Subject() (subject, by string) { return r.subject, r.subjectBy }
 
 // Len returns the number of occupants, ourselves included.
-func (r *Room) Len() int { return len(r.occ) }
+func (r *Room) Len() int { return r.list.Len() }
 
 // Dropped returns how many occupants were not tracked because the room had
 // more than MaxOccupants.
@@ -121,88 +117,74 @@ func (r *Room) Reset() {
 }
 
 func (r *Room) clear() {
-	clear(r.occ)
-	r.order = r.order[:0]
-	r.dirty = false
+	r.list.Clear()
 	r.dropped = 0
 	r.version++
 }
 
 // Occupant returns the occupant with the given nick.
-func (r *Room) Occupant(nick string) (Occupant, bool) {
-	e, ok := r.occ[nick]
-	if !ok {
-		return Occupant{}, false
+func (r *Room) Occupant(nick string) (Occupant, bool) { return r.list.Get(nick) }
+
+// FindSession returns the occupant of presence session s (see
+// Occupant.Session), whatever its nick is now.
+func (r *Room) FindSession(s uint64) (Occupant, bool) {
+	for i := range r.list.Len() {
+		if o := r.list.At(i); o.Session == s {
+			return o, true
+		}
 	}
-	return e.Occupant, true
+	return Occupant{}, false
 }
 
-// Occupants returns the occupants ordered by role group (moderators,
-// participants, visitors) and then by nick, case-insensitively.
-//
-// The slice is a snapshot that the room never modifies afterwards: it may be
-// kept and passed to another goroutine, but must not be modified. Until the
-// occupant list changes, every call returns the same snapshot at no cost.
-func (r *Room) Occupants() []Occupant {
-	if r.snap != nil && r.snapVersion == r.version {
-		return r.snap
+// Find returns the first occupant, in display order, for which match is
+// true.
+func (r *Room) Find(match func(Occupant) bool) (Occupant, bool) {
+	for i := range r.list.Len() {
+		if o := r.list.At(i); match(o) {
+			return o, true
+		}
 	}
-	r.sort()
-	out := make([]Occupant, len(r.order))
-	for i, e := range r.order {
-		out[i] = e.Occupant
+	return Occupant{}, false
+}
+
+// Occupants returns a copy of the occupants ordered by role group
+// (moderators, participants, visitors) and then by nick,
+// case-insensitively. It costs the whole list: a receiver that follows the
+// room keeps its own List from the changes instead.
+func (r *Room) Occupants() []Occupant { return r.list.Occupants() }
+
+// InitialChanges returns the occupants other than ourselves as
+// OccupantJoined changes marked Initial: the starting list for a receiver
+// that was told nothing while we joined. With our SelfJoined after them it
+// rebuilds the whole list.
+func (r *Room) InitialChanges() []Change {
+	out := make([]Change, 0, r.list.Len())
+	for i := range r.list.Len() {
+		if o := r.list.At(i); o.Nick != r.nick {
+			out = append(out, OccupantJoined{At: r.at(), Occupant: o, Initial: true})
+		}
 	}
-	r.snap, r.snapVersion = out, r.version
 	return out
 }
 
 // Groups returns the occupants split by role, each group ordered by nick.
-// The three slices are windows on the Occupants snapshot (same rules: keep,
-// do not modify); appending to one never overwrites another.
+// The three slices are windows on one copy; appending to one never
+// overwrites another.
 func (r *Room) Groups() (moderators, participants, visitors []Occupant) {
 	all := r.Occupants()
-	i := 0
-	for i < len(all) && all[i].Role == RoleModerator {
-		i++
-	}
-	j := i
-	for j < len(all) && all[j].Role == RoleParticipant {
-		j++
-	}
+	n := r.list.Counts()
+	i, j := n[0], n[0]+n[1]
 	return all[:i:i], all[i:j:j], all[j:]
 }
 
-func (r *Room) sort() {
-	if !r.dirty {
-		return
-	}
-	slices.SortFunc(r.order, func(a, b *entry) int {
-		if c := cmp.Compare(a.Role.rank(), b.Role.rank()); c != 0 {
-			return c
+// apply applies changes to the occupant list.
+func (r *Room) apply(changes ...Change) []Change {
+	for _, c := range changes {
+		if r.list.Apply(c) {
+			r.version++
 		}
-		if c := strings.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Nick, b.Nick)
-	})
-	r.dirty = false
-}
-
-func (r *Room) add(o Occupant) *entry {
-	e := &entry{Occupant: o, key: strings.ToLower(o.Nick)}
-	r.occ[o.Nick] = e
-	r.order = append(r.order, e)
-	r.dirty = true
-	r.version++
-	return e
-}
-
-func (r *Room) remove(e *entry) {
-	delete(r.occ, e.Nick)
-	if i := slices.Index(r.order, e); i >= 0 {
-		r.order = slices.Delete(r.order, i, i+1)
 	}
-	r.version++
+	return changes
 }
 
 func (r *Room) at() At { return At{Room: r.room} }
@@ -262,43 +244,40 @@ func (r *Room) presenceError(p Presence, nick string) []Change {
 
 func (r *Room) unavailable(p Presence, nick string) []Change {
 	self := r.isSelf(p, nick)
-	e := r.occ[nick]
-	if e == nil {
+	o, ok := r.list.Get(nick)
+	if !ok {
 		if !self {
 			return nil // someone we never saw
 		}
-		e = &entry{Occupant: occupantFrom(p, nick)}
+		o = occupantFrom(p, nick)
 	}
 	if p.Has(303) && p.Item.Nick != "" && p.Item.Nick != nick {
 		newNick := p.Item.Nick
-		r.remove(e)
-		if old := r.occ[newNick]; old != nil {
-			r.remove(old)
-		}
-		e.Nick, e.key = newNick, strings.ToLower(newNick)
-		r.occ[newNick] = e
-		r.order = append(r.order, e)
-		r.dirty = true
 		if self {
 			r.nick = newNick
 			r.pending = ""
 		}
-		return []Change{NickChanged{At: r.at(), Old: nick, New: newNick, Self: self}}
+		changed := NickChanged{At: r.at(), Old: nick, New: newNick, Self: self}
+		if !ok && r.state == Joined { // ourselves, not listed: list us under the new nick
+			o.Nick = newNick
+			o.Session = r.newSession()
+			return r.apply(OccupantJoined{At: r.at(), Occupant: o, Initial: true}, changed)
+		}
+		return r.apply(changed)
 	}
 	if self && p.Destroy != nil {
 		r.Reset()
 		return []Change{Destroyed{At: r.at(), Reason: p.Destroy.Reason, Alternate: p.Destroy.Alternate, Password: p.Destroy.Password}}
 	}
-	left := OccupantLeft{At: r.at(), Occupant: e.Occupant, Self: self, Cause: leaveCause(p), Actor: p.Item.Actor, Reason: p.Item.Reason}
+	left := OccupantLeft{At: r.at(), Occupant: o, Self: self, Cause: leaveCause(p), Actor: p.Item.Actor, Reason: p.Item.Reason}
 	if left.Cause == Left {
 		left.Reason = p.Status
 	}
 	if self {
 		r.Reset()
-	} else {
-		r.remove(e)
+		return []Change{left}
 	}
-	return []Change{left}
+	return r.apply(left)
 }
 
 func leaveCause(p Presence) LeaveCause {
@@ -320,38 +299,49 @@ func leaveCause(p Presence) LeaveCause {
 }
 
 func occupantFrom(p Presence, nick string) Occupant {
-	return Occupant{Nick: nick, JID: p.Item.JID, Role: p.Item.Role, Affiliation: p.Item.Affiliation, Show: p.Show, Status: p.Status}
+	return Occupant{Nick: nick, JID: p.Item.JID, Role: p.Item.Role, Affiliation: p.Item.Affiliation, Show: p.Show, Status: p.Status, OccupantID: p.OccupantID}
+}
+
+func (r *Room) newSession() uint64 {
+	r.sessions++
+	return r.sessions
 }
 
 func (r *Room) available(p Presence, nick string) []Change {
 	self := r.isSelf(p, nick)
-	e := r.occ[nick]
-	if e == nil {
-		if len(r.occ) >= MaxOccupants && !self {
+	if r.state == NotJoined && !self {
+		return nil // a stray presence after we left: no occupant list to keep
+	}
+	e, ok := r.list.Get(nick)
+	if !ok {
+		if r.list.Len() >= MaxOccupants && !self {
 			r.dropped++
 			return nil
 		}
-		e = r.add(occupantFrom(p, nick))
+		e = occupantFrom(p, nick)
+		e.Session = r.newSession()
 		if !self {
-			return []Change{OccupantJoined{At: r.at(), Occupant: e.Occupant, Initial: r.state != Joined}}
+			return r.apply(OccupantJoined{At: r.at(), Occupant: e, Initial: r.state != Joined})
+		}
+		if r.state == Joined {
+			// Ourselves, not listed although joined: list us.
+			return r.apply(OccupantJoined{At: r.at(), Occupant: e, Initial: true})
 		}
 	}
-	var out []Change
 	if self && r.state != Joined {
 		r.state = Joined
 		r.nick = nick
 		r.pending = ""
-		e.Occupant = occupantFrom(p, nick)
-		r.dirty = true
-		r.version++
-		return []Change{SelfJoined{
+		o := occupantFrom(p, nick)
+		o.Session = e.Session
+		return r.apply(SelfJoined{
 			At:           r.at(),
-			Self:         e.Occupant,
+			Self:         o,
 			Created:      p.Has(201),
 			NickModified: p.Has(210),
 			NonAnonymous: p.Has(100) || p.Has(172),
 			Logging:      p.Has(170),
-		}}
+		})
 	}
 	if self {
 		r.nick = nick
@@ -361,27 +351,20 @@ func (r *Room) available(p Presence, nick string) []Change {
 		// affiliation: keep what we know.
 		p.Item.Role, p.Item.Affiliation = e.Role, e.Affiliation
 	}
+	var out []Change
 	if p.Item.Role != e.Role {
 		out = append(out, RoleChanged{At: r.at(), Nick: nick, Old: e.Role, New: p.Item.Role, Self: self, Actor: p.Item.Actor, Reason: p.Item.Reason})
-		e.Role = p.Item.Role
-		r.dirty = true
 	}
 	if p.Item.Affiliation != e.Affiliation {
 		out = append(out, AffiliationChanged{At: r.at(), Nick: nick, JID: e.JID, Old: e.Affiliation, New: p.Item.Affiliation, Self: self, Actor: p.Item.Actor, Reason: p.Item.Reason})
-		e.Affiliation = p.Item.Affiliation
 	}
 	if !p.Item.JID.Equal(jid.JID{}) && !p.Item.JID.Equal(e.JID) {
-		e.JID = p.Item.JID
-		r.version++
+		out = append(out, RealJIDChanged{At: r.at(), Nick: nick, JID: p.Item.JID})
 	}
 	if p.Show != e.Show || p.Status != e.Status {
-		e.Show, e.Status = p.Show, p.Status
 		out = append(out, PresenceChanged{At: r.at(), Nick: nick, Show: p.Show, Status: p.Status, Self: self})
 	}
-	if len(out) > 0 {
-		r.version++
-	}
-	return out
+	return r.apply(out...)
 }
 
 // HandleSubject applies a subject message from the room: a groupchat

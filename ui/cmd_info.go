@@ -30,12 +30,12 @@ func cmdInfo(u *UI, c *call) error {
 			}
 		case w.isPrivate() && len(c.args) == 0:
 			if rw := u.roomWin(w.acct, w.peer.Bare()); rw != nil {
-				if o, ok := rw.room.occupant(w.peer.Resourcepart()); ok && o.Nick == w.peer.Resourcepart() {
+				if o, ok := rw.room.occupant(w.privNick()); ok && o.Nick == w.privNick() && !w.privGone() {
 					u.occupantInfo(w, rw, o)
 					return nil
 				}
 			}
-			u.info(w, false, cleanName(w.peer.Resourcepart())+" is not in "+cleanName(w.peer.Bare().String())+" now")
+			u.info(w, false, cleanName(w.privNick())+" is not in "+cleanName(w.peer.Bare().String())+" now")
 			return nil
 		}
 	}
@@ -125,7 +125,7 @@ func (u *UI) roomInfo(w *window) {
 	lines := []string{"info for room " + w.peerText}
 	switch rs.state {
 	case muc.Joined:
-		lines = append(lines, "  you are in it as "+rs.nickClean+", with "+strconv.Itoa(len(rs.occupants))+" occupants (/info NICK for one)")
+		lines = append(lines, "  you are in it as "+rs.nickClean+", with "+strconv.Itoa(rs.occ.Len())+" occupants (/info NICK for one)")
 	case muc.Joining:
 		lines = append(lines, "  joining")
 	default:

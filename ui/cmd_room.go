@@ -35,6 +35,9 @@ type RoomAccount interface {
 	Destroy(ctx context.Context, room jid.JID, reason string) error
 	// Rooms returns the rooms joined or being joined.
 	Rooms() []jid.JID
+	// PrivateConversation returns the private conversation with the
+	// occupant who has nick in room now (a new one if there is none).
+	PrivateConversation(room jid.JID, nick string) (jid.JID, error)
 	AddBookmark(ctx context.Context, b muc.Bookmark) error
 	RemoveBookmark(ctx context.Context, room jid.JID) error
 }
@@ -255,7 +258,7 @@ func (u *UI) part(w *window, ra RoomAccount, reason string) {
 			}
 			if w.room.state != muc.NotJoined {
 				w.room.state = muc.NotJoined
-				w.room.occupants = nil
+				w.room.occ.Clear()
 				u.info(w, false, "you left the room (/join to come back, /close to close this window)")
 				u.roster.dirty = true
 			}
@@ -315,21 +318,7 @@ func cmdTopic(u *UI, c *call) error {
 
 // occupant finds an occupant of rs by nick: exactly, else the only one
 // whose nick matches ignoring case.
-func (rs *roomState) occupant(nick string) (muc.Occupant, bool) {
-	var found []muc.Occupant
-	for _, o := range rs.occupants {
-		if o.Nick == nick {
-			return o, true
-		}
-		if strings.EqualFold(o.Nick, nick) {
-			found = append(found, o)
-		}
-	}
-	if len(found) == 1 {
-		return found[0], true
-	}
-	return muc.Occupant{}, false
-}
+func (rs *roomState) occupant(nick string) (muc.Occupant, bool) { return rs.occ.Fold(nick) }
 
 // privatePeer returns the occupant JID room/nick for a nick typed in a room
 // window.
@@ -357,7 +346,18 @@ func (u *UI) roomMsg(c *call) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	pw := u.privWin(w.acct, peer)
+	ra, err := roomAcct(w.acct)
+	if err != nil {
+		return true, err
+	}
+	conv, err := ra.PrivateConversation(w.peer, peer.Resourcepart())
+	if err != nil {
+		return true, err
+	}
+	pw := u.privWin(w.acct, conv)
+	if conv.Resourcepart() != peer.Resourcepart() && pw.buf.len() == 0 {
+		u.info(pw, false, otherOccupant(peer.Resourcepart()))
+	}
 	u.showWin(pw)
 	if len(c.args) > 1 {
 		return true, u.sendText(pw, c.args[1])

@@ -37,6 +37,10 @@ func (u *UI) apply(ev account.Event) {
 		u.info(w, n.err, n.text)
 		return
 	}
+	if fw, ok := ev.(account.FileWarningEvent); ok {
+		u.info(u.console(), true, fw.Text) // a damaged local file: belongs to no account
+		return
+	}
 	a := u.acctFor(ev)
 	if a == nil {
 		return
@@ -55,6 +59,8 @@ func (u *UI) apply(ev account.Event) {
 		u.applySubscription(a, ev)
 	case account.MessageEvent:
 		u.applyMessage(a, ev.Msg)
+	case account.PrivateEvent:
+		u.applyPrivate(a, ev) // ui/private.go
 	case account.DeliveryEvent:
 		u.applyDelivery(a, ev) // delivered marks (delivery.go)
 		u.applySent(a, ev)     // pending marks (cmd_conn.go)
@@ -141,6 +147,12 @@ func (u *UI) applyRoster(a *acctState, ev account.RosterEvent) {
 	u.roster.dirty = true
 }
 
+// maxResources bounds the online resources kept per contact (the account
+// reports presence only of contacts and of our own resources).
+const maxResources = 64
+
+// applyPresence applies a contact's (or our own other resource's)
+// presence: its roster row, and a line in its open conversation.
 func (u *UI) applyPresence(a *acctState, ev account.PresenceEvent) {
 	bare := ev.From.Bare().String()
 	name := a.displayName(ev.From.Bare())
@@ -158,6 +170,9 @@ func (u *UI) applyPresence(a *acctState, ev account.PresenceEvent) {
 	if ev.Available {
 		if a.pres[bare] == nil {
 			a.pres[bare] = make(map[string]*resource)
+		}
+		if len(a.pres[bare]) >= maxResources && a.pres[bare][res] == nil {
+			return // a contact claiming ever more resources: the first ones are enough
 		}
 		seq := u.seq + 1
 		if old := a.pres[bare][res]; old != nil {

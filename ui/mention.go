@@ -109,14 +109,13 @@ func (rs *roomState) spoke(nick string) {
 // recent speakers first and then the others in the occupant order, without
 // our own nick, keeping those that start with prefix (case-insensitively).
 func (rs *roomState) nickCandidates(prefix string) []string {
-	present := make(map[string]bool, len(rs.occupants))
-	for _, o := range rs.occupants {
-		present[o.Nick] = true
-	}
 	seen := make(map[string]bool)
 	var out []string
 	consider := func(nick string) {
-		if nick == rs.nick || seen[nick] || !present[nick] {
+		if nick == rs.nick || seen[nick] {
+			return
+		}
+		if _, present := rs.occ.Get(nick); !present {
 			return
 		}
 		seen[nick] = true
@@ -128,8 +127,8 @@ func (rs *roomState) nickCandidates(prefix string) []string {
 	for _, s := range rs.speakers {
 		consider(s)
 	}
-	for _, o := range rs.occupants {
-		consider(o.Nick)
+	for i := range rs.occ.Len() {
+		consider(rs.occ.At(i).Nick)
 	}
 	return out
 }

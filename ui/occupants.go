@@ -37,28 +37,16 @@ func (s *convoSplit) Draw(scr tcell.Screen) {
 	}
 }
 
-// occGroup is one role group of the pane: occupants [start, start+n) of the
-// ordered list.
-type occGroup struct {
-	title string
-	start int
-	n     int
-}
-
 // occupantView draws the occupants of the current room grouped by role,
-// only the rows that are visible. The grouping is computed once per
-// snapshot, not per draw.
+// only the rows that are visible, straight from the room's muc.List (kept
+// in role order, with counts per group): a change in a room of thousands
+// costs what changed, never a pass over the list.
 type occupantView struct {
 	*tview.Box
 	u *UI
-
-	snap   []muc.Occupant // the snapshot the groups were computed for
-	order  []int          // indexes into snap in role order; nil if snap is already in order
-	groups []occGroup
-	nicks  []string // sanitized nicks by snap index, filled as rows are drawn
 }
 
-// roleRank orders roles for the pane.
+// roleRank orders roles for the pane, as muc.List groups them.
 func roleRank(r muc.Role) int {
 	switch r {
 	case muc.RoleModerator:
@@ -73,66 +61,17 @@ func roleRank(r muc.Role) int {
 
 var roleTitles = [4]string{"Moderators", "Participants", "Visitors", "Others"}
 
-// group computes the role groups of snap (kept in the snapshot's own order
-// when it is already grouped, as package muc delivers it).
-func (o *occupantView) group(snap []muc.Occupant) {
-	if len(snap) == len(o.snap) && (len(snap) == 0 || &snap[0] == &o.snap[0]) {
-		return
-	}
-	o.snap = snap
-	o.order = nil
-	o.nicks = make([]string, len(snap))
-	var counts [4]int
-	sorted := true
-	last := 0
-	for _, oc := range snap {
-		r := roleRank(oc.Role)
-		counts[r]++
-		if r < last {
-			sorted = false
-		}
-		last = r
-	}
-	if !sorted {
-		o.order = make([]int, 0, len(snap))
-		for r := 0; r < 4; r++ {
-			for i, oc := range snap {
-				if roleRank(oc.Role) == r {
-					o.order = append(o.order, i)
-				}
-			}
+// occRows is the number of rows of the pane for rs: a header per non-empty
+// group plus the occupants.
+func occRows(rs *roomState) int {
+	n := rs.occ.Len()
+	for _, c := range rs.occ.Counts() {
+		if c > 0 {
+			n++
 		}
 	}
-	o.groups = o.groups[:0]
-	start := 0
-	for r, n := range counts {
-		if n > 0 {
-			o.groups = append(o.groups, occGroup{title: roleTitles[r], start: start, n: n})
-		}
-		start += n
-	}
+	return n
 }
-
-// at returns the index in snap of the i-th occupant in role order.
-func (o *occupantView) at(i int) int {
-	if o.order != nil {
-		return o.order[i]
-	}
-	return i
-}
-
-// nick returns the sanitized nick of snap[i], sanitizing it once per
-// snapshot rather than once per draw.
-func (o *occupantView) nick(i int) string {
-	if o.nicks[i] == "" {
-		o.nicks[i] = cleanName(o.snap[i].Nick)
-	}
-	return o.nicks[i]
-}
-
-// rows is the number of rows of the pane: a header per group plus the
-// occupants.
-func (o *occupantView) rows() int { return len(o.groups) + len(o.snap) }
 
 // Draw implements tview.Primitive.
 func (o *occupantView) Draw(scr tcell.Screen) {
@@ -148,17 +87,20 @@ func (o *occupantView) Draw(scr tcell.Screen) {
 		return
 	}
 	rs := win.room
-	o.group(rs.occupants)
-	rs.occOffset = max(0, min(rs.occOffset, o.rows()-h))
+	rs.occOffset = max(0, min(rs.occOffset, occRows(rs)-h))
 	x, w = x+1, w-1
 	// Skip to the first visible row without walking the hidden ones.
-	row := 0
-	for _, g := range o.groups {
-		if row+1+g.n <= rs.occOffset {
-			row += 1 + g.n
+	row, start := 0, 0
+	for r, n := range rs.occ.Counts() {
+		if n == 0 {
 			continue
 		}
-		for i := -1; i < g.n; i++ {
+		if row+1+n <= rs.occOffset {
+			row += 1 + n
+			start += n
+			continue
+		}
+		for i := -1; i < n; i++ {
 			if row < rs.occOffset {
 				row++
 				continue
@@ -168,21 +110,21 @@ func (o *occupantView) Draw(scr tcell.Screen) {
 				return
 			}
 			if i < 0 {
-				title := g.title + " (" + strconv.Itoa(g.n) + ")"
+				title := roleTitles[r] + " (" + strconv.Itoa(n) + ")"
 				put(scr, x, yy, w, sanitize.Truncate(title, w), base.Foreground(th.Header).Bold(true))
 			} else {
-				o.drawOccupant(scr, x, yy, w, o.at(g.start+i), rs)
+				o.drawOccupant(scr, x, yy, w, rs.occ.At(start+i), rs)
 			}
 			row++
 		}
+		start += n
 	}
 }
 
 // drawOccupant draws one occupant row: presence symbol, mark (~ owner,
 // & admin, @ moderator, + member: muc.Occupant.Mark), nick; ours in the
 // own colour.
-func (o *occupantView) drawOccupant(scr tcell.Screen, x, y, w, i int, rs *roomState) {
-	oc := o.snap[i]
+func (o *occupantView) drawOccupant(scr tcell.Screen, x, y, w int, oc muc.Occupant, rs *roomState) {
 	th := o.u.theme
 	base := th.base()
 	sym, col := th.presenceSymbol(occShow(oc.Show), true)
@@ -192,7 +134,7 @@ func (o *occupantView) drawOccupant(scr tcell.Screen, x, y, w, i int, rs *roomSt
 		mark = " "
 	}
 	c = put(scr, c, y, x+w-c, mark, base.Foreground(th.Header).Bold(true))
-	nick := o.nick(i)
+	nick := cleanName(oc.Nick)
 	st := base.Foreground(o.u.nickColor(nick))
 	if oc.Nick == rs.nick {
 		st = base.Foreground(th.Own).Bold(true)
@@ -233,14 +175,15 @@ func (t *titleBar) drawRoomTitle(scr tcell.Screen, win *window) {
 	end := x + w
 	col := x + 1
 	if win.isPrivate() {
-		col = put(scr, col, y, end-col, sanitize.Truncate(cleanName(win.peer.Resourcepart()), w/2), bar.Bold(true))
+		col = put(scr, col, y, end-col, sanitize.Truncate(cleanName(win.privNick()), w/2), bar.Bold(true))
 		col = put(scr, col, y, end-col, " in "+cleanName(win.peer.Bare().String())+": ", bar)
 		rs := u.roomOf(win.acct, win.peer.Bare())
 		var o muc.Occupant
 		ok := false
 		if rs != nil {
-			o, ok = rs.occupant(win.peer.Resourcepart())
-			ok = ok && o.Nick == win.peer.Resourcepart()
+			nick := win.privNick()
+			o, ok = rs.occupant(nick)
+			ok = ok && o.Nick == nick && !win.privGone()
 		}
 		if !ok {
 			put(scr, col, y, end-col, "not in the room", bar)
@@ -264,7 +207,7 @@ func (t *titleBar) drawRoomTitle(scr tcell.Screen, win *window) {
 		if rs.nickClean != "" {
 			col = put(scr, col, y, end-col, " as "+sanitize.Truncate(rs.nickClean, w/4), bar)
 		}
-		n := len(rs.occupants)
+		n := rs.occ.Len()
 		word := " occupants"
 		if n == 1 {
 			word = " occupant"

@@ -13,14 +13,14 @@ import (
 
 // roomState is what a room window knows of its room. Network strings are
 // kept raw (nicks are compared with what the room sends) and sanitized when
-// drawn; occupants is the snapshot of the last RoomEvent, kept as is.
+// drawn; occ is kept by applying every change of every RoomEvent.
 type roomState struct {
 	state     muc.State
 	nick      string // our nick in the room (raw)
 	nickClean string // sanitized, for mentions
 	subject   string // sanitized
 	subjectBy string // sanitized
-	occupants []muc.Occupant
+	occ       muc.List
 	password  string   // the one we joined with, for bookmarks and rejoins
 	speakers  []string // raw nicks, most recent first (completion)
 	errSeq    uint64   // join/nick errors shown so far, see joinResult
@@ -95,6 +95,7 @@ func (u *UI) privWin(a *acctState, peer jid.JID) *window {
 	}
 	name := cleanName(peer.Resourcepart()) + "/" + u.roomName(a, peer.Bare())
 	w := newWindow(winChat, a, peer, name)
+	w.priv = &privState{nick: peer.Resourcepart()}
 	u.loadTail(w)
 	u.wins = append(u.wins, w)
 	u.roster.dirty = true
@@ -130,9 +131,14 @@ func (u *UI) applyRoom(a *acctState, ev account.RoomEvent) {
 	rs.nick = ev.Nick
 	rs.nickClean = cleanName(ev.Nick)
 	rs.subject = cleanSubject(ev.Subject)
-	rs.occupants = ev.Occupants
 	rs.loaded = true
 	explained := false
+	for _, ch := range ev.Changes {
+		rs.occ.Apply(ch)
+	}
+	if ev.State != muc.Joined {
+		rs.occ.Clear()
+	}
 	for _, ch := range ev.Changes {
 		if sc, ok := ch.(muc.SubjectChanged); ok && sc.Subject == "" && prevSubject == "" {
 			continue // rooms send an empty subject on every join: nothing was cleared

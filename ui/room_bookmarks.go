@@ -246,7 +246,8 @@ func (u *UI) occupantCandidates(jids bool) []string {
 		return u.jidCandidates()
 	}
 	var out []string
-	for _, o := range w.room.occupants {
+	for i := range w.room.occ.Len() {
+		o := w.room.occ.At(i)
 		if o.Nick != w.room.nick {
 			out = append(out, cleanName(o.Nick))
 		}

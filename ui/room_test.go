@@ -50,13 +50,12 @@ func (f *roomFake) Join(_ context.Context, room jid.JID, nick, password string) 
 		return err
 	}
 	self := muc.Occupant{Nick: nick, Role: muc.RoleParticipant, Affiliation: muc.AffNone}
-	occ := withSelf(f.occupants, self)
 	var changes []muc.Change
 	for _, o := range f.occupants {
 		changes = append(changes, muc.OccupantJoined{At: muc.At{Room: room}, Occupant: o, Initial: true})
 	}
 	changes = append(changes, muc.SelfJoined{At: muc.At{Room: room}, Self: self})
-	f.post(account.RoomEvent{Base: base(f.fakeAccount), Room: room, Nick: nick, State: muc.Joined, Occupants: occ, Changes: changes})
+	f.post(account.RoomEvent{Base: base(f.fakeAccount), Room: room, Nick: nick, State: muc.Joined, Count: len(f.occupants) + 1, Changes: changes})
 	return nil
 }
 
@@ -93,6 +92,9 @@ func (f *roomFake) Destroy(_ context.Context, room jid.JID, reason string) error
 	return f.call("destroy %s %s", room, reason)
 }
 func (f *roomFake) Rooms() []jid.JID { return nil }
+func (f *roomFake) PrivateConversation(room jid.JID, nick string) (jid.JID, error) {
+	return room.Bare().WithResource(nick)
+}
 func (f *roomFake) AddBookmark(_ context.Context, b muc.Bookmark) error {
 	return f.call("bookmark add %s %s %v", b.Room, b.Nick, b.Autojoin)
 }
@@ -175,7 +177,7 @@ func roomMsg(f *roomFake, nick, body string, t time.Time) account.MessageEvent {
 // roomChange posts changes to the test room with the given occupants.
 func roomChange(f *roomFake, occ []muc.Occupant, changes ...muc.Change) account.RoomEvent {
 	return account.RoomEvent{Base: base(f.fakeAccount), Room: testRoom, Nick: "zed", State: muc.Joined,
-		Subject: "release on friday", Occupants: occ, Changes: changes}
+		Subject: "release on friday", Count: len(occ), Changes: changes}
 }
 
 // joinTestRoom joins dev@conf.example.org as zed through the command line.
@@ -467,7 +469,7 @@ func TestRoomShowJoins(t *testing.T) {
 		t.Run(fmt.Sprint(show), func(t *testing.T) {
 			h, f := startRoomUI(t, 100, 30, show)
 			w := joinTestRoom(h, f)
-			occ := w.room.occupants
+			occ := w.room.occ.Occupants()
 			g := muc.Occupant{Nick: "gina", Role: muc.RoleParticipant}
 			h.post(
 				roomChange(f, occ, muc.OccupantJoined{At: muc.At{Room: testRoom}, Occupant: g}),
@@ -516,7 +518,7 @@ func TestRoomBookmarks(t *testing.T) {
 func TestRoomEmptySubjectOnJoin(t *testing.T) {
 	h, f := startRoomUI(t, 100, 30, true)
 	w := joinTestRoom(h, f)
-	occ := w.room.occupants
+	occ := w.room.occ.Occupants()
 	ev := roomChange(f, occ, muc.SubjectChanged{At: muc.At{Room: testRoom}, Subject: "", By: "bob"})
 	ev.Subject = ""
 	h.post(ev)

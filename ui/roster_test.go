@@ -169,3 +169,22 @@ func BenchmarkRosterRebuild(b *testing.B) {
 		u.roster.rebuild()
 	}
 }
+
+// TestPresenceResourcesBounded: a contact claiming ever new resources
+// keeps at most maxResources of them; their presence still updates.
+func TestPresenceResourcesBounded(t *testing.T) {
+	u, f := rosterUI(t, 2)
+	for i := 0; i < 5000; i++ {
+		u.apply(account.PresenceEvent{Base: account.Base{Account: f.j},
+			From: jid.MustParse(fmt.Sprintf("c0000@example.org/r%d", i)), Available: true})
+	}
+	a := u.accts[0]
+	if n := len(a.pres["c0000@example.org"]); n != maxResources {
+		t.Fatalf("%d resources kept, want %d", n, maxResources)
+	}
+	u.apply(account.PresenceEvent{Base: account.Base{Account: f.j},
+		From: jid.MustParse("c0000@example.org/r1"), Available: true, Show: account.ShowDND})
+	if r := a.pres["c0000@example.org"]["r1"]; r == nil || r.show != account.ShowDND {
+		t.Errorf("a kept resource no longer updates: %+v", r)
+	}
+}

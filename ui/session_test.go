@@ -34,7 +34,7 @@ func TestPresenceAcrossSessions(t *testing.T) {
 	}
 	occupants := func() int {
 		n := 0
-		h.on(func() { n = len(w.room.occupants) })
+		h.on(func() { n = w.room.occ.Len() })
 		return n
 	}
 	if got := h.rosterLine("Alice"); got != "● Alice" {

@@ -33,6 +33,7 @@ type window struct {
 	hist *histState   // paging through history (ui/history.go); nil without
 	srch *searchState // for search windows (ui/search.go)
 	room *roomState   // for room windows (ui/room.go)
+	priv *privState   // for private conversations with an occupant (ui/private.go)
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
