@@ -183,6 +183,7 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		Theme:         uiTheme(cfg.UI.Theme),
 		History:       store,
 	})
+	rec.ForwardWarnings() // damaged history lines are reported in the console
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -220,6 +220,15 @@ type InfoEvent struct {
 	Text  string
 }
 
+// FileWarningEvent is a problem found in a local file parley reads, such as
+// a history file's skipped malformed or overlong line or a repaired torn
+// line: a line for the console. It belongs to no account (Account is the
+// zero JID); Text names the file.
+type FileWarningEvent struct {
+	Base
+	Text string
+}
+
 // DeliveryEvent updates the state of a message we sent, found by its ID in
 // the conversation with Peer: Sent when a message queued while offline went
 // out (after a reconnect), Delivered when the peer's XEP-0184 receipt came.

@@ -33,6 +33,17 @@ func New(store *history.Store, next account.Sink) *Recorder {
 	return &Recorder{store: store, next: next}
 }
 
+// ForwardWarnings passes the store's warnings (skipped malformed or
+// overlong lines, repaired torn lines, found by whoever reads the files:
+// the UI, a search, an archive catch-up) to next as
+// account.FileWarningEvent, those found so far at once, so that they reach
+// the console. Call it once next can take events.
+func (r *Recorder) ForwardWarnings() {
+	if r.store != nil {
+		r.store.OnWarning(func(msg string) { r.next(account.FileWarningEvent{Text: msg}) })
+	}
+}
+
 // Sink is the account.Sink to give to accounts.
 func (r *Recorder) Sink(ev account.Event) {
 	me, ok := ev.(account.MessageEvent)
@@ -64,7 +75,8 @@ func (r *Recorder) reportOnce(acct jid.JID, err error) {
 		r.next(account.InfoEvent{
 			Base:  account.Base{Account: acct},
 			Error: true,
-			Text:  "history: cannot write (messages are shown but not saved until restart): " + err.Error(),
+			Text: "history: cannot write (messages are shown but not saved; what was not saved is fetched " +
+				"again from the server's archive at the next login): " + err.Error(),
 		})
 	}
 }

@@ -1,6 +1,9 @@
 package chatlog
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,5 +89,49 @@ func TestConvOfPrivateRoomMessage(t *testing.T) {
 	m.Type = "groupchat"
 	if got := Conv(m); got != "room@muc.example.org" {
 		t.Fatalf("Conv = %q", got)
+	}
+}
+
+// TestForwardWarnings: the store's warnings, those found before and after,
+// reach the sink as FileWarningEvent.
+func TestForwardWarnings(t *testing.T) {
+	dir := t.TempDir()
+	me := jid.MustParse("me@example.org")
+	peer := jid.MustParse("you@example.org/phone")
+	msg := func(id string) account.Event {
+		return account.MessageEvent{Base: account.Base{Account: me}, Msg: account.Message{ID: id, From: peer, To: me, Type: "chat", Body: "hi " + id}}
+	}
+	store, err := history.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	New(store, func(account.Event) {}).Sink(msg("m1"))
+	store.Close()
+	path := filepath.Join(dir, history.EncodeName(me.String()), history.EncodeName("you@example.org")+".jsonl")
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("not a record\n{\"v\":1,\"t\":\"2026-11-23T14:05") // a malformed line and a torn one
+	f.Close()
+
+	store, err = history.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var warnings []string
+	rec := New(store, func(ev account.Event) {
+		if w, ok := ev.(account.FileWarningEvent); ok {
+			warnings = append(warnings, w.Text)
+		}
+	})
+	store.Conversations()
+	rec.ForwardWarnings()
+	rec.Sink(msg("m2")) // loads the conversation: repairs and indexes it
+	store.Tail(me.String(), "you@example.org", 10)
+	got := strings.Join(warnings, "\n")
+	if len(warnings) != 2 || !strings.Contains(got, "removed") || !strings.Contains(got, "skipped malformed line") {
+		t.Fatalf("warnings forwarded: %q", warnings)
 	}
 }

@@ -2,6 +2,8 @@ package config
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +66,45 @@ func TestResolvePasswordCancel(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("ResolvePassword returned only after %s", d)
+	}
+}
+
+// TestResolvePasswordHostileOutput: a password_eval that prints hundreds of
+// megabytes, or never stops, costs a bounded amount of memory: only the
+// first line is read, the command is killed after it, and a first line
+// that is too long is an error.
+func TestResolvePasswordHostileOutput(t *testing.T) {
+	j := jid.MustParse("alice@example.org")
+	tests := []struct {
+		name, eval, want, wantErr string
+	}{
+		{"300 MB of lines", "printf 'pw\\n'; head -c 300000000 /dev/zero", "pw", ""},
+		{"never stops", "echo pw; yes", "pw", ""},
+		{"300 MB without a newline", "head -c 300000000 /dev/zero", "", "first line longer than"},
+		{"300 MB on stderr", "head -c 300000000 /dev/zero >&2; echo pw", "pw", ""},
+		{"lingers after the line", "echo pw; exec sleep 30", "pw", ""},
+		{"exactly the limit", fmt.Sprintf("head -c %d /dev/zero | tr '\\0' p; echo", maxEvalLine), strings.Repeat("p", maxEvalLine), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got string
+			var err error
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			got, err = Account{JID: j, PasswordEval: tt.eval}.ResolvePassword(context.Background())
+			runtime.ReadMemStats(&after)
+			if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
+				t.Errorf("allocated %d MiB", n>>20)
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %.20q, %v; want an error with %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %.20q, %v; want %.20q", got, err, tt.want)
+			}
+		})
 	}
 }

@@ -1,8 +1,6 @@
 package history
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // segFile is one open file of a conversation.
@@ -31,6 +30,11 @@ type convState struct {
 	used        uint64 // Store.tick at the last state call (under Store.mu)
 	evicted     bool   // closed and out of Store.convs: get a fresh state
 }
+
+// maxIndexHint caps the dedup keys reserved from the file sizes (32 MiB,
+// about 150 MB of history): beyond it the array grows as keys come, so that
+// a file inflated by a run of NUL bytes does not reserve gigabytes.
+const maxIndexHint = 1 << 21
 
 // maxOpenConvs bounds the conversations the writer keeps open (files and
 // dedup index): messages from many distinct JIDs must not exhaust file
@@ -140,7 +144,7 @@ func (s *Store) load(c *convState) error {
 			hint += fi.Size() / 75
 		}
 	}
-	c.idx = dedupIndex{base: make([]indexEntry, 0, min(hint, 1<<26))}
+	c.idx = dedupIndex{base: make([]indexEntry, 0, min(hint, maxIndexHint))}
 	for _, seg := range []*segFile{&c.main, &c.older} {
 		if err := s.indexFile(c, seg.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
@@ -199,15 +203,12 @@ func (s *Store) repair(f *os.File, path string) (int64, error) {
 	if last[0] == '\n' {
 		return size, nil
 	}
-	start, err := lastLineStart(f, size)
+	nl, err := prevNewline(f, size, make([]byte, lineBlock))
 	if err != nil {
-		return 0, err
-	}
-	tail := make([]byte, size-start)
-	if _, err := f.ReadAt(tail, start); err != nil && err != io.EOF {
 		return 0, fmt.Errorf("history: %w", err)
 	}
-	if _, _, perr := parseRecord(tail); perr == nil {
+	start := nl + 1
+	if size-start <= maxLine && validTail(f, start, size) {
 		if _, err := f.Write([]byte{'\n'}); err != nil {
 			return 0, fmt.Errorf("history: %w", err)
 		}
@@ -222,27 +223,15 @@ func (s *Store) repair(f *os.File, path string) (int64, error) {
 	return start, nil
 }
 
-// lastLineStart returns the offset just after the last newline before size
-// (0 if there is none).
-func lastLineStart(f *os.File, size int64) (int64, error) {
-	const block = 64 << 10
-	buf := make([]byte, block)
-	end := size
-	for end > 0 {
-		n := int64(block)
-		if end < n {
-			n = end
-		}
-		b := buf[:n]
-		if _, err := f.ReadAt(b, end-n); err != nil && err != io.EOF {
-			return 0, fmt.Errorf("history: %w", err)
-		}
-		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
-			return end - n + int64(i) + 1, nil
-		}
-		end -= n
+// validTail reports whether file[start:end), a line without its newline of
+// at most maxLine bytes, is a record.
+func validTail(f *os.File, start, end int64) bool {
+	tail := make([]byte, end-start)
+	if _, err := f.ReadAt(tail, start); err != nil && err != io.EOF {
+		return false
 	}
-	return 0, nil
+	_, _, err := parseRecord(tail)
+	return err == nil
 }
 
 // indexFile adds the keys of every record of a file to the index.
@@ -252,7 +241,7 @@ func (s *Store) indexFile(c *convState, path string) error {
 		return err
 	}
 	defer f.Close()
-	return forEachLine(f, 0, func(line []byte, off int64) bool {
+	return forEachLine(f, 0, s.overlong(path), func(line []byte, off int64) bool {
 		var kf keyFields
 		err := scanObject(line, func(key, val []byte, str bool) error {
 			if !str {
@@ -275,6 +264,10 @@ func (s *Store) indexFile(c *convState, path string) error {
 				kf.sid = val
 			case "sby":
 				kf.sby = val
+			case "body":
+				kf.body = val
+			case "t":
+				kf.t = val
 			}
 			return nil
 		})
@@ -290,41 +283,6 @@ func (s *Store) indexFile(c *convState, path string) error {
 	})
 }
 
-// forEachLine calls fn for every complete line (newline stripped) from
-// offset off on, with the line's offset; an unterminated last line is not
-// passed. line is only valid during the call. It stops when fn returns false.
-func forEachLine(f *os.File, off int64, fn func(line []byte, off int64) bool) error {
-	if _, err := f.Seek(off, io.SeekStart); err != nil {
-		return err
-	}
-	br := bufio.NewReaderSize(f, 256<<10)
-	var long []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			long = append(long, chunk...)
-			continue
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		line := chunk
-		if long != nil {
-			long = append(long, chunk...)
-			line = long
-		}
-		n := int64(len(line))
-		if !fn(line[:len(line)-1], off) {
-			return nil
-		}
-		off += n
-		long = nil
-	}
-}
-
 // Append stores r in the conversation conv of account (both JID strings:
 // the account's bare JID; the peer's bare JID, the room's, or room@service/nick
 // for a room private chat) unless the message is already stored. stored is
@@ -332,7 +290,12 @@ func forEachLine(f *os.File, off int64, fn func(line []byte, off int64) bool) er
 // stanza-id (its StanzaBy is the account, or the room for groupchat), by
 // origin-id, then by id (with the sender for received messages); a match by
 // origin-id or id is ignored when both records carry different stanza-ids
-// (or origin-ids). When a duplicate brings a stanza-id the store did not know
+// (or origin-ids). No match makes a duplicate of a record whose sender (for
+// received messages), kind or body differs from the stored one, and a match
+// by id alone only within idWindow minutes: ids are reused by clients that
+// restart their counters, and a stanza-id can be forged. A write that fails
+// freezes the account's archive anchors (see markGap). When a duplicate
+// brings a stanza-id the store did not know
 // (the archive copy of a message we sent, or of a live message that came
 // without one), a link record stores it, so NewestArchiveID and later
 // catch-ups see it, without a second visible message.
@@ -362,7 +325,7 @@ func (s *Store) AppendOlder(account, conv string, page []Record) (stored int, er
 	return stored, nil
 }
 
-func (s *Store) append(account, conv string, r Record, older bool) (bool, error) {
+func (s *Store) append(account, conv string, r Record, older bool) (stored bool, err error) {
 	if r.IsMeta() {
 		return false, fmt.Errorf("history: cannot append a %q record", r.Kind)
 	}
@@ -377,6 +340,11 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 	if closed {
 		return false, errors.New("history: store is closed")
 	}
+	defer func() {
+		if err != nil {
+			s.markGap(account)
+		}
+	}()
 	if err := s.load(c); err != nil {
 		return false, err
 	}
@@ -391,13 +359,17 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
+	r.From, r.Body = asStored(r.From), asStored(r.Body)
+	gap := s.hasGap(account)
+	if gap {
+		// A record of this account could not be written: no archive id
+		// may become an anchor past it until the next start (see markGap).
+		r.StanzaID, r.StanzaBy = "", ""
+	}
 	kf := fieldsOf(&r)
-	sid, oid, id := s.keys(c, &kf)
-	if c.idx.lookup(sid, oid, id) {
-		if sid == 0 {
-			return false, nil
-		}
-		if c.idx.has(sid) {
+	k := s.keys(c, &kf)
+	if c.idx.lookup(k) {
+		if k.sid == 0 || gap || c.idx.has(k.sid) {
 			return false, nil
 		}
 		link := Record{V: Version, Time: r.Time, Dir: r.Dir, Kind: KindLink, From: r.From, Type: r.Type,
@@ -405,14 +377,52 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 		if err := s.write(c, seg, link); err != nil {
 			return false, err
 		}
-		c.idx.add(sid, oid, id)
+		k.content = 0 // as it is indexed when read back: a link matches through the record it links
+		c.idx.add(k)
 		return false, nil
 	}
 	if err := s.write(c, seg, r); err != nil {
 		return false, err
 	}
-	c.idx.add(sid, oid, id)
+	c.idx.add(k)
 	return true, nil
+}
+
+// markGap notes that a record of account could not be written (a full
+// disk, an I/O error). From then on, until the store is opened again, the
+// account's records are stored without their archive ids and no link
+// record is written: the archive anchors (NewestArchiveIDAny,
+// NewestArchiveID) stay at the last id stored before the failure, so the
+// next catch-up from the archive fetches, after it, what was not saved.
+// Duplicates of what was saved meanwhile are found by origin-id or id and
+// then linked.
+func (s *Store) markGap(account string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gaps == nil {
+		s.gaps = make(map[string]bool)
+	}
+	s.gaps[account] = true
+}
+
+func (s *Store) hasGap(account string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gaps[account]
+}
+
+// asStored returns s as it reads back from a file: each invalid UTF-8 byte
+// becomes U+FFFD (appendString), so that dedup keys derived from a record
+// before it is written and after it is read back agree.
+func asStored(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	for _, r := range s {
+		b = utf8.AppendRune(b, r)
+	}
+	return string(b)
 }
 
 // write appends one record with a single write call.

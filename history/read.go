@@ -1,10 +1,8 @@
 package history
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 )
 
@@ -116,14 +114,14 @@ func (s *Store) walkOlderRaw(account, conv string, c Cursor, fn lineFn) error {
 			end = c.off
 		}
 		if err := withFile(mainPath, func(f *os.File) error {
-			return forEachLineReverse(f, end, segLines(segMain, fn, &stopped))
+			return forEachLineReverse(f, end, s.overlong(mainPath), segLines(segMain, fn, &stopped))
 		}); err != nil || stopped {
 			return err
 		}
 		olderFrom = 0
 	}
 	return withFile(olderPath, func(f *os.File) error {
-		return forEachLine(f, olderFrom, segLines(segOlder, fn, &stopped))
+		return forEachLine(f, olderFrom, s.overlong(olderPath), segLines(segOlder, fn, &stopped))
 	})
 }
 
@@ -142,14 +140,14 @@ func (s *Store) walkNewerRaw(account, conv string, c Cursor, fn lineFn) error {
 			end = c.off
 		}
 		if err := withFile(olderPath, func(f *os.File) error {
-			return forEachLineReverse(f, end, segLines(segOlder, fn, &stopped))
+			return forEachLineReverse(f, end, s.overlong(olderPath), segLines(segOlder, fn, &stopped))
 		}); err != nil || stopped {
 			return err
 		}
 		mainFrom = 0
 	}
 	return withFile(mainPath, func(f *os.File) error {
-		return forEachLine(f, mainFrom, segLines(segMain, fn, &stopped))
+		return forEachLine(f, mainFrom, s.overlong(mainPath), segLines(segMain, fn, &stopped))
 	})
 }
 
@@ -169,65 +167,6 @@ func withFile(path string, fn func(*os.File) error) error {
 	return nil
 }
 
-// forEachLineReverse calls fn for every complete line of f that ends before
-// end (end < 0: the end of the file), last line first, newline stripped,
-// with the line's offset. An unterminated last line is not passed. Memory is
-// one 64 KiB block (more only for longer lines). line is only valid during
-// the call.
-func forEachLineReverse(f *os.File, end int64, fn func(line []byte, off int64) bool) error {
-	if end < 0 {
-		fi, err := f.Stat()
-		if err != nil {
-			return err
-		}
-		end = fi.Size()
-	}
-	const block = 64 << 10
-	buf := make([]byte, 0, block)
-	lo, cur := end, end // buf holds file[lo:cur)
-	trimmed := false    // the region now ends at a line boundary
-	for cur > 0 {
-		if len(buf) > 0 && !trimmed {
-			if buf[len(buf)-1] == '\n' {
-				trimmed = true
-			} else if i := bytes.LastIndexByte(buf, '\n'); i >= 0 || lo == 0 {
-				buf = buf[:i+1]
-				cur = lo + int64(i) + 1
-				trimmed = true
-				continue
-			}
-		}
-		if trimmed && len(buf) > 0 {
-			i := bytes.LastIndexByte(buf[:len(buf)-1], '\n')
-			if i >= 0 || lo == 0 {
-				start := lo + int64(i) + 1
-				if !fn(buf[i+1:len(buf)-1], start) {
-					return nil
-				}
-				buf = buf[:i+1]
-				cur = start
-				continue
-			}
-		}
-		// Need more of the file before cur.
-		size := int64(block)
-		if n := 2 * int64(len(buf)); n > size {
-			size = n
-		}
-		newLo := max(cur-size, 0)
-		n := int(cur - newLo)
-		if cap(buf) < n {
-			buf = make([]byte, n)
-		}
-		buf = buf[:n]
-		if _, err := f.ReadAt(buf, newLo); err != nil && err != io.EOF {
-			return err
-		}
-		lo = newLo
-	}
-	return nil
-}
-
 // Tail returns the last n visible records of a conversation in file order
 // (oldest first), reading from the end of the file, and a cursor for Before.
 // A conversation with no file has no records.
@@ -236,24 +175,28 @@ func (s *Store) Tail(account, conv string, n int) ([]Record, Cursor, error) {
 }
 
 // Before returns up to n visible records older than c, oldest first, and a
-// cursor for the next older page. Only the records returned are read.
+// cursor for the next older page. Only the records returned are read; a page
+// whose lines add up to 4 MiB ends there, with fewer than n records and a
+// cursor that is not Done.
 func (s *Store) Before(account, conv string, c Cursor, n int) ([]Record, Cursor, error) {
 	if c.done || n <= 0 {
 		return nil, Cursor{seg: c.seg, off: c.off, done: c.done}, nil
 	}
 	var recs []Record
 	next := c
+	var size int
+	full := false
 	err := s.walkOlder(account, conv, c, func(r Record, p Position, l int) bool {
 		recs = append(recs, r)
 		next = olderSide(p, l)
-		return len(recs) < n
+		size += l
+		full = len(recs) >= n || size >= maxPageBytes
+		return !full
 	})
 	if err != nil {
 		return nil, c, err
 	}
-	if len(recs) < n {
-		next.done = true
-	}
+	next.done = !full
 	reverse(recs)
 	return recs, next, nil
 }
@@ -270,18 +213,19 @@ func (s *Store) After(account, conv string, c Cursor, n int) ([]Record, Cursor, 
 	}
 	var recs []Record
 	next := c
-	next.done = false
+	var size int
+	full := false
 	err := s.walkNewer(account, conv, c, func(r Record, p Position, l int) bool {
 		recs = append(recs, r)
 		next = newerSide(p, l)
-		return len(recs) < n
+		size += l
+		full = len(recs) >= n || size >= maxPageBytes
+		return !full
 	})
 	if err != nil {
 		return nil, c, err
 	}
-	if len(recs) < n {
-		next.done = true
-	}
+	next.done = !full
 	return recs, next, nil
 }
 
@@ -327,7 +271,7 @@ func (s *Store) recordAt(account, conv string, p Position) (Record, int, error) 
 				return errors.New("position is not at a record")
 			}
 		}
-		return forEachLine(f, p.off, func(line []byte, _ int64) bool {
+		return forEachLine(f, p.off, s.overlong(path), func(line []byte, _ int64) bool {
 			r, _, err := parseRecord(line)
 			if err == nil && !r.IsMeta() {
 				rec, length, found = r, len(line), true

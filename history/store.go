@@ -55,6 +55,9 @@ type Store struct {
 	warnings []string
 	warned   map[string]bool
 	dropped  int
+	gaps     map[string]bool // accounts with a failed write since Open (markGap)
+	onWarn   func(string)    // set by OnWarning
+	sent     int             // warnings handed to onWarn
 
 	stop chan struct{}
 	done chan struct{}
@@ -140,11 +143,16 @@ func (s *Store) Dir() string { return s.dir }
 func (s *Store) ReadOnly() bool { return s.readOnly }
 
 // Warnings returns, and forgets, the warnings collected since the last call:
-// skipped malformed lines, repaired torn lines. Each problem is reported once
-// per Store; at most 100 are kept between calls.
+// skipped malformed or overlong lines, repaired torn lines. Each problem is
+// reported once per Store; at most 100 are kept between calls. After
+// OnWarning, warnings go to its function instead.
 func (s *Store) Warnings() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.takeWarningsLocked()
+}
+
+func (s *Store) takeWarningsLocked() []string {
 	w := s.warnings
 	if s.dropped > 0 {
 		w = append(w, fmt.Sprintf("history: %d more warnings not shown", s.dropped))
@@ -153,25 +161,53 @@ func (s *Store) Warnings() []string {
 	return w
 }
 
-// warn records a warning once per key.
-func (s *Store) warn(key, msg string) {
+// OnWarning makes the store hand every warning to fn as it is found (first
+// those collected so far), instead of keeping them for Warnings: for a
+// program that shows them as they come. fn is called without locks held, on
+// the goroutine whose read or write found the problem, so it must not block
+// (post the text to an event queue). Each problem is reported once; after
+// 100 warnings, one more says that the rest are not shown.
+func (s *Store) OnWarning(fn func(msg string)) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.warnLocked(key, msg)
+	pending := s.takeWarningsLocked()
+	s.onWarn = fn
+	s.sent = len(pending)
+	s.mu.Unlock()
+	for _, w := range pending {
+		fn(w)
+	}
 }
 
-func (s *Store) warnLocked(key, msg string) {
+// warn records a warning once per key, or hands it to the OnWarning
+// function.
+func (s *Store) warn(key, msg string) {
+	s.mu.Lock()
 	if s.warned[key] {
+		s.mu.Unlock()
 		return
 	}
 	if len(s.warned) < 100000 {
 		s.warned[key] = true
 	}
-	if len(s.warnings) >= maxWarnings {
+	fn := s.onWarn
+	switch {
+	case fn != nil && s.sent < maxWarnings:
+		s.sent++
+	case fn != nil:
+		if s.sent++; s.sent > maxWarnings+1 {
+			fn = nil
+		} else {
+			msg = "history: more warnings about history files are not shown (`parley history` lists those of a conversation)"
+		}
+	case len(s.warnings) >= maxWarnings:
 		s.dropped++
-		return
+	default:
+		s.warnings = append(s.warnings, msg)
 	}
-	s.warnings = append(s.warnings, msg)
+	s.mu.Unlock()
+	if fn != nil {
+		fn(msg)
+	}
 }
 
 // malformed reports a skipped line.

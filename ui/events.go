@@ -37,6 +37,10 @@ func (u *UI) apply(ev account.Event) {
 		u.info(w, n.err, n.text)
 		return
 	}
+	if fw, ok := ev.(account.FileWarningEvent); ok {
+		u.info(u.console(), true, fw.Text) // a damaged local file: belongs to no account
+		return
+	}
 	a := u.acctFor(ev)
 	if a == nil {
 		return

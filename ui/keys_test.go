@@ -316,6 +316,7 @@ func TestEventsConsole(t *testing.T) {
 		account.SubscriptionEvent{Base: base(f), From: jidOf("new@example.org"), Type: "subscribe"},
 		account.InfoEvent{Base: base(f), Error: true, Text: "roster push \x1b[31mrejected"},
 		account.StateEvent{Base: base(f), State: account.Reconnecting, Err: errText("EOF"), Text: "connection lost"},
+		account.FileWarningEvent{Text: "history: /h/me/bob.jsonl: skipped a line of 2000000 bytes at byte 7\x1b[2J"},
 	)
 	var scr string
 	h.sync(func() {
@@ -330,6 +331,7 @@ func TestEventsConsole(t *testing.T) {
 		"me@example.org: roster push rejected",
 		"me@example.org: reconnecting: connection lost",
 		"[me@example.org: reconnecting]",
+		"history: /h/me/bob.jsonl: skipped a line of 2000000 bytes at byte 7", // no account, sanitized
 	} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("console lacks %q:\n%s", want, scr)
