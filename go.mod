@@ -2,13 +2,17 @@ module parley
 
 go 1.26.8
 
-require mellium.im/xmpp v0.22.0
+require (
+	go.mau.fi/libsignal v0.2.2
+	mellium.im/xmpp v0.22.0
+)
 
 require (
-	go.mau.fi/libsignal v0.2.2 // indirect
+	filippo.io/edwards25519 v1.2.0 // indirect
 	golang.org/x/mod v0.35.0 // indirect
 	golang.org/x/sync v0.20.0 // indirect
 	golang.org/x/tools v0.44.0 // indirect
+	google.golang.org/protobuf v1.36.11 // indirect
 )
 
 require (
