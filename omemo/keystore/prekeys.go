@@ -29,13 +29,14 @@ const maxPreKeyID = 0xFFFFFE
 
 type signedKey struct {
 	created time.Time
-	rec     []byte
+	priv    [32]byte
+	sig     [64]byte
 	id      uint32
 }
 
 type preKey struct {
 	used bool
-	rec  []byte
+	priv [32]byte
 }
 
 // PublicPreKey is one one-time pre-key as published.
@@ -51,6 +52,27 @@ type PublicBundle struct {
 	SignedPreKey   []byte
 	Signature      []byte
 	PreKeys        []PublicPreKey
+}
+
+// The records are rebuilt from the private keys: libsignal's record
+// decoder takes the first 32 bytes of the 33-byte serialized public key
+// (type byte included), so its serialized records do not round-trip.
+func (s *Store) signedRecord(k signedKey) *record.SignedPreKey {
+	return record.NewSignedPreKey(k.id, k.created.UnixMilli(), ecc.CreateKeyPair(k.priv[:]), k.sig, s.ser.SignedPreKeyRecord)
+}
+
+func (s *Store) preRecord(id uint32, k *preKey) *record.PreKey {
+	return record.NewPreKey(id, ecc.CreateKeyPair(k.priv[:]), s.ser.PreKeyRecord)
+}
+
+func decode32(s string) ([32]byte, bool) {
+	var out [32]byte
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return out, false
+	}
+	copy(out[:], b)
+	return out, true
 }
 
 // safely runs a libsignal decoder, turning a panic into an error (the
@@ -70,22 +92,25 @@ func (s *Store) loadSigned() error {
 		return err
 	}
 	return lines(fileSigned, b, func(n int, f []string) error {
-		if len(f) != 3 {
-			return corrupt(fileSigned, n, "want id, time, record")
+		if len(f) != 4 {
+			return corrupt(fileSigned, n, "want id, time, private key, signature")
 		}
 		id, err1 := strconv.ParseUint(f[0], 10, 32)
 		ts, err2 := strconv.ParseInt(f[1], 10, 64)
-		rec, err3 := base64.StdEncoding.DecodeString(f[2])
-		if err1 != nil || err2 != nil || err3 != nil {
+		priv, ok := decode32(f[2])
+		sig, err3 := base64.StdEncoding.DecodeString(f[3])
+		if err1 != nil || err2 != nil || err3 != nil || !ok || len(sig) != 64 {
 			return corrupt(fileSigned, n, "bad field")
 		}
-		r, err := safely(func() (*record.SignedPreKey, error) {
-			return record.NewSignedPreKeyFromBytes(rec, s.ser.SignedPreKeyRecord)
-		})
-		if err != nil || r.ID() != uint32(id) || r.KeyPair() == nil {
-			return corrupt(fileSigned, n, "bad record")
+		if len(s.signed) >= 64 {
+			return corrupt(fileSigned, n, "too many signed pre-keys")
 		}
-		s.signed = append(s.signed, signedKey{id: uint32(id), created: time.Unix(ts, 0), rec: rec})
+		k := signedKey{id: uint32(id), created: time.Unix(ts, 0), priv: priv}
+		copy(k.sig[:], sig)
+		if !ecc.VerifySignature(s.identity.PublicKey().PublicKey(), ecc.CreateKeyPair(priv[:]).PublicKey().Serialize(), k.sig) {
+			return corrupt(fileSigned, n, "signature does not match the identity key")
+		}
+		s.signed = append(s.signed, k)
 		return nil
 	})
 }
@@ -93,7 +118,7 @@ func (s *Store) loadSigned() error {
 func (s *Store) saveSignedLocked() error {
 	var b strings.Builder
 	for _, k := range s.signed {
-		fmt.Fprintf(&b, "%d %d %s\n", k.id, k.created.Unix(), base64.StdEncoding.EncodeToString(k.rec))
+		fmt.Fprintf(&b, "%d %d %s %s\n", k.id, k.created.Unix(), base64.StdEncoding.EncodeToString(k.priv[:]), base64.StdEncoding.EncodeToString(k.sig[:]))
 	}
 	return writeFile(s.dir, fileSigned, []byte(b.String()))
 }
@@ -108,9 +133,7 @@ func (s *Store) newSignedLocked() error {
 		return err
 	}
 	sig := ecc.CalculateSignature(s.identity.PrivateKey(), kp.PublicKey().Serialize())
-	now := s.now()
-	r := record.NewSignedPreKey(id, now.UnixMilli(), kp, sig, s.ser.SignedPreKeyRecord)
-	s.signed = append(s.signed, signedKey{id: id, created: now, rec: r.Serialize()})
+	s.signed = append(s.signed, signedKey{id: id, created: s.now(), priv: kp.PrivateKey().Serialize(), sig: sig})
 	return s.saveSignedLocked()
 }
 
@@ -151,21 +174,17 @@ func (s *Store) loadPreKeys() error {
 			return nil
 		}
 		if len(f) != 3 || (f[1] != "fresh" && f[1] != "used") {
-			return corrupt(filePreKeys, n, "want id, fresh|used, record")
+			return corrupt(filePreKeys, n, "want id, fresh|used, private key")
 		}
 		id, err1 := strconv.ParseUint(f[0], 10, 32)
-		rec, err2 := base64.StdEncoding.DecodeString(f[2])
-		if err1 != nil || err2 != nil {
+		priv, ok := decode32(f[2])
+		if err1 != nil || !ok || id == 0 || id > maxPreKeyID {
 			return corrupt(filePreKeys, n, "bad field")
-		}
-		r, err := safely(func() (*record.PreKey, error) { return record.NewPreKeyFromBytes(rec, s.ser.PreKeyRecord) })
-		if err != nil || r.ID().IsEmpty || r.ID().Value != uint32(id) || r.KeyPair() == nil {
-			return corrupt(filePreKeys, n, "bad record")
 		}
 		if len(s.preKeys) >= 4*PreKeyCount {
 			return corrupt(filePreKeys, n, "too many pre-keys")
 		}
-		s.preKeys[uint32(id)] = &preKey{used: f[1] == "used", rec: rec}
+		s.preKeys[uint32(id)] = &preKey{used: f[1] == "used", priv: priv}
 		return nil
 	})
 }
@@ -183,7 +202,7 @@ func (s *Store) savePreKeysLocked() error {
 		if s.preKeys[id].used {
 			st = "used"
 		}
-		fmt.Fprintf(&b, "%d %s %s\n", id, st, base64.StdEncoding.EncodeToString(s.preKeys[id].rec))
+		fmt.Fprintf(&b, "%d %s %s\n", id, st, base64.StdEncoding.EncodeToString(s.preKeys[id].priv[:]))
 	}
 	return writeFile(s.dir, filePreKeys, []byte(b.String()))
 }
@@ -208,7 +227,7 @@ func (s *Store) replenishLocked() error {
 		if err != nil {
 			return err
 		}
-		s.preKeys[id] = &preKey{rec: record.NewPreKey(id, kp, s.ser.PreKeyRecord).Serialize()}
+		s.preKeys[id] = &preKey{priv: kp.PrivateKey().Serialize()}
 		s.nextPreID = id%maxPreKeyID + 1
 	}
 	return s.savePreKeysLocked()
@@ -239,28 +258,16 @@ func (s *Store) Bundle() (*PublicBundle, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cur := s.signed[len(s.signed)-1]
-	r, err := safely(func() (*record.SignedPreKey, error) {
-		return record.NewSignedPreKeyFromBytes(cur.rec, s.ser.SignedPreKeyRecord)
-	})
-	if err != nil {
-		return nil, err
-	}
-	sig := r.Signature()
 	b := &PublicBundle{
 		IdentityKey:    s.identity.PublicKey().Serialize(),
 		SignedPreKeyID: cur.id,
-		SignedPreKey:   r.KeyPair().PublicKey().Serialize(),
-		Signature:      sig[:],
+		SignedPreKey:   ecc.CreateKeyPair(cur.priv[:]).PublicKey().Serialize(),
+		Signature:      append([]byte(nil), cur.sig[:]...),
 	}
 	for id, k := range s.preKeys {
-		if k.used {
-			continue
+		if !k.used {
+			b.PreKeys = append(b.PreKeys, PublicPreKey{ID: id, Pub: ecc.CreateKeyPair(k.priv[:]).PublicKey().Serialize()})
 		}
-		pr, err := safely(func() (*record.PreKey, error) { return record.NewPreKeyFromBytes(k.rec, s.ser.PreKeyRecord) })
-		if err != nil {
-			return nil, err
-		}
-		b.PreKeys = append(b.PreKeys, PublicPreKey{ID: id, Pub: pr.KeyPair().PublicKey().Serialize()})
 	}
 	sort.Slice(b.PreKeys, func(i, j int) bool { return b.PreKeys[i].ID < b.PreKeys[j].ID })
 	return b, nil
@@ -275,14 +282,14 @@ func (s *Store) LoadPreKey(_ context.Context, id uint32) (*record.PreKey, error)
 	if k == nil {
 		return nil, nil
 	}
-	return safely(func() (*record.PreKey, error) { return record.NewPreKeyFromBytes(k.rec, s.ser.PreKeyRecord) })
+	return s.preRecord(id, k), nil
 }
 
 // StorePreKey implements libsignal's PreKey store.
 func (s *Store) StorePreKey(_ context.Context, id uint32, r *record.PreKey) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.preKeys[id] = &preKey{rec: r.Serialize()}
+	s.preKeys[id] = &preKey{priv: r.KeyPair().PrivateKey().Serialize()}
 	return s.savePreKeysLocked()
 }
 
@@ -309,19 +316,13 @@ func (s *Store) RemovePreKey(_ context.Context, id uint32) error {
 // LoadSignedPreKey implements libsignal's SignedPreKey store.
 func (s *Store) LoadSignedPreKey(_ context.Context, id uint32) (*record.SignedPreKey, error) {
 	s.mu.Lock()
-	var rec []byte
+	defer s.mu.Unlock()
 	for _, k := range s.signed {
 		if k.id == id {
-			rec = k.rec
+			return s.signedRecord(k), nil
 		}
 	}
-	s.mu.Unlock()
-	if rec == nil {
-		return nil, nil
-	}
-	return safely(func() (*record.SignedPreKey, error) {
-		return record.NewSignedPreKeyFromBytes(rec, s.ser.SignedPreKeyRecord)
-	})
+	return nil, nil
 }
 
 // LoadSignedPreKeys implements libsignal's SignedPreKey store.
@@ -349,13 +350,14 @@ func (s *Store) LoadSignedPreKeys(ctx context.Context) ([]*record.SignedPreKey, 
 func (s *Store) StoreSignedPreKey(_ context.Context, id uint32, r *record.SignedPreKey) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i, k := range s.signed {
-		if k.id == id {
-			s.signed[i].rec = r.Serialize()
+	k := signedKey{id: id, created: s.now(), priv: r.KeyPair().PrivateKey().Serialize(), sig: r.Signature()}
+	for i, old := range s.signed {
+		if old.id == id {
+			s.signed[i] = k
 			return s.saveSignedLocked()
 		}
 	}
-	s.signed = append(s.signed, signedKey{id: id, created: s.now(), rec: r.Serialize()})
+	s.signed = append(s.signed, k)
 	return s.saveSignedLocked()
 }
 

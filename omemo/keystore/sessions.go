@@ -160,13 +160,13 @@ func (s *Store) GetIdentityKeyPair() *identity.KeyPair { return s.identity }
 // device id.
 func (s *Store) GetLocalRegistrationID() uint32 { return s.deviceID }
 
-// SaveIdentity implements libsignal's IdentityKey store: it records the
-// key of a device seen for the first time with TrustUnknown (the caller
-// applies its policy); a changed key for a known device replaces the old
-// one and resets its trust to TrustUnknown.
-func (s *Store) SaveIdentity(_ context.Context, address *protocol.SignalAddress, key *identity.Key) error {
-	_, err := s.RecordIdentity(address.Name(), address.DeviceID(), key.Serialize())
-	return err
+// SaveIdentity implements libsignal's IdentityKey store and does
+// nothing: libsignal calls it before a first message has authenticated,
+// so a forged pre-key message could replace a device's key. The caller
+// records identities itself (RecordIdentity) once a message decrypted or
+// a bundle's signature checked.
+func (s *Store) SaveIdentity(context.Context, *protocol.SignalAddress, *identity.Key) error {
+	return nil
 }
 
 // IsTrustedIdentity implements libsignal's IdentityKey store. It always

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -144,7 +145,8 @@ func TestCorruptFiles(t *testing.T) {
 		{fileIdentity, magic + "\ndevice 5\nprivate AAAA\npublic AAAA\n"},
 		{fileIdentity, read(fileIdentity)[:len(read(fileIdentity))/2]},
 		{fileSigned, "1 2 !!!\n"},
-		{fileSigned, "1 2 AAAA\n"},
+		{fileSigned, "1 2 AAAA AAAA\n"},
+		{fileSigned, "1 2 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= " + strings.Repeat("A", 86) + "==\n"},
 		{filePreKeys, "next 1\n1 fresh CgA=\n"},
 		{filePreKeys, "next 0\n"},
 		{filePreKeys, "1 eaten AAAA\n"},
