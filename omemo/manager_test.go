@@ -10,14 +10,14 @@ import (
 )
 
 // net is an in-memory PEP: the device lists and bundles of every device.
-type net struct {
+type pepNet struct {
 	t    testing.TB
 	devs map[string][]*Manager
 }
 
-func newNet(t testing.TB) *net { return &net{t: t, devs: map[string][]*Manager{}} }
+func newNet(t testing.TB) *pepNet { return &pepNet{t: t, devs: map[string][]*Manager{}} }
 
-func (n *net) device(jid string) *Manager {
+func (n *pepNet) device(jid string) *Manager {
 	st, err := keystore.Open(n.t.TempDir())
 	if err != nil {
 		n.t.Fatal(err)
@@ -29,7 +29,7 @@ func (n *net) device(jid string) *Manager {
 
 // sync gives every device every device list, then fetches the bundles a
 // device lacks, as the account layer will over PEP.
-func (n *net) sync(m *Manager, jids ...string) {
+func (n *pepNet) sync(m *Manager, jids ...string) {
 	for j, ms := range n.devs {
 		l := &axolotl.DeviceList{}
 		for _, d := range ms {
