@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +37,9 @@ type goClient struct {
 	in   chan []byte
 	got  chan result
 	done chan struct{}
+
+	mu   sync.Mutex
+	last *axolotl.Encrypted // the last element decrypted
 }
 
 type result struct {
@@ -130,6 +134,11 @@ func (c *goClient) decryptLoop() {
 			continue
 		}
 		d, err := c.m.Decrypt(from, e)
+		if err == nil {
+			c.mu.Lock()
+			c.last = e
+			c.mu.Unlock()
+		}
 		c.got <- result{d, err}
 	}
 }
@@ -444,4 +453,79 @@ func TestInteropPythonFirst(t *testing.T) {
 			t.Fatalf("FinishCatchUp: %v %v", changed, err)
 		}
 	})
+}
+
+// TestInteropTwoParleyDevices: parley with two devices of one account.
+// python encrypts to both; a message from one parley device carries a key
+// for the other (its carbon decrypts there); a copy decrypted twice (live
+// plus archive) gives the same text; a device the user distrusts is not
+// encrypted to, and a python device that distrusts ours sends us nothing.
+func TestInteropTwoParleyDevices(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, kind servertest.Kind) {
+		srv := servertest.Start(t, kind)
+		alice := srv.AddUser(t, "alice", "pw-alice")
+		bob := srv.AddUser(t, "bob", "pw-bob")
+		b1 := servertest.StartOMEMOPeer(t, srv, bob, "pw-bob")
+		b2 := servertest.StartOMEMOPeer(t, srv, bob, "pw-bob")
+		a1 := dialGo(t, srv, alice, "pw-alice")
+		a2 := dialGo(t, srv, alice, "pw-alice")
+		aj, bj := alice.Bare().String(), bob.Bare().String()
+
+		// python → both parley devices.
+		b1.SendEncrypted(aj, "to both of alice's devices")
+		r1 := a1.wait(t, text(bj, b1.DeviceID, "to both of alice's devices"))
+		a2.wait(t, text(bj, b1.DeviceID, "to both of alice's devices"))
+
+		// The same message again (carbon or archive copy): same text.
+		if d, err := a1.m.Decrypt(bj, mustReparse(t, r1.d, a1)); err != nil || string(d.Plaintext) != "to both of alice's devices" {
+			t.Fatalf("second copy: %+v %v", d, err)
+		}
+
+		// parley device 1 → bob: keys for bob's two devices and for a2.
+		e := a1.send(t, bob, "from alice's first device")
+		if _, ok := e.KeyFor(a2.m.DeviceID()); !ok || len(e.Keys) != 3 {
+			t.Fatalf("keys %+v, want bob's two and alice's other device", e.Keys)
+		}
+		mustOMEMO(t, b1, aj, "from alice's first device")
+		if d, err := a2.m.Decrypt(aj, e); err != nil || string(d.Plaintext) != "from alice's first device" {
+			t.Fatalf("own other device (carbon): %+v %v", d, err)
+		}
+
+		// alice distrusts b2: only b1 gets keys.
+		if _, err := a1.m.SetTrust(bj, b2.Fingerprint, false); err != nil {
+			t.Fatal(err)
+		}
+		e = a1.send(t, bob, "not for device two")
+		if _, ok := e.KeyFor(b2.DeviceID); ok {
+			t.Fatal("encrypted to a distrusted device")
+		}
+		mustOMEMO(t, b1, aj, "not for device two")
+
+		// b1 distrusts a1: python does not encrypt to it any more.
+		b1.Distrust(aj, a1.m.DeviceID())
+		if ev := b1.Wait(t, interopWait, func(e servertest.PeerEvent) bool { return e.Kind == "distrusted" || e.Kind == "error" }); ev.Kind != "distrusted" {
+			t.Fatalf("distrust: %s", ev)
+		}
+		b1.SendEncrypted(aj, "only for alice's second device")
+		a2.wait(t, text(bj, b1.DeviceID, "only for alice's second device"))
+		select {
+		case r := <-a1.got:
+			if r.err == nil && string(r.d.Plaintext) == "only for alice's second device" {
+				t.Fatal("python encrypted to the device it distrusts")
+			}
+		case <-time.After(time.Second):
+		}
+	})
+}
+
+// mustReparse returns the element the client decrypted last (the one d
+// came from), to be decrypted a second time.
+func mustReparse(t *testing.T, d *Decrypted, c *goClient) *axolotl.Encrypted {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last == nil {
+		t.Fatal("no stanza kept")
+	}
+	return c.last
 }
