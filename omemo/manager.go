@@ -50,7 +50,7 @@ type Manager struct {
 // New returns a manager for the account whose bare JID is own.
 func New(store *keystore.Store, own string) *Manager {
 	quiet()
-	return &Manager{store: store, own: own, ser: serialize.NewProtoBufSerializer(), seen: newDedup(dedupSize)}
+	return &Manager{store: store, own: own, ser: serialize.NewProtoBufSerializer(), seen: newDedup()}
 }
 
 // Store returns the manager's key store.

@@ -106,9 +106,10 @@ func (s *Store) saveIdentitiesLocked() error {
 	return writeFile(s.dir, fileIdentities, []byte(b.String()))
 }
 
-// RecordIdentity records the identity key of jid's device. A new device,
-// or a known one whose key changed, gets TrustUnknown. It returns the
-// stored identity.
+// RecordIdentity records the identity key of jid's device. A new device
+// gets TrustUnknown (the caller's policy decides); a known device whose
+// key changed gets TrustUnknown if it was blindly trusted, else
+// TrustUndecided. It returns the stored identity.
 func (s *Store) RecordIdentity(jid string, device uint32, key []byte) (Identity, error) {
 	if err := checkJID(jid); err != nil {
 		return Identity{}, err
@@ -125,7 +126,13 @@ func (s *Store) RecordIdentity(jid string, device uint32, key []byte) (Identity,
 	if len(s.remote) >= maxRemote {
 		return Identity{}, fmt.Errorf("keystore: more than %d identities", maxRemote)
 	}
-	id := &Identity{JID: jid, Device: device, Key: append([]byte(nil), key...), Trust: TrustUnknown, Seen: s.now()}
+	t := TrustUnknown
+	if old := s.remote[a]; old != nil && old.Trust != TrustBlind && old.Trust != TrustUnknown {
+		// A verified, refused or pending device changed its key: the
+		// user decides again; it is never blindly trusted.
+		t = TrustUndecided
+	}
+	id := &Identity{JID: jid, Device: device, Key: append([]byte(nil), key...), Trust: t, Seen: s.now()}
 	s.remote[a] = id
 	return *id, s.saveIdentitiesLocked()
 }

@@ -1,6 +1,7 @@
 package keystore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -175,5 +176,30 @@ func TestBadJID(t *testing.T) {
 		if err := s.SetDeviceList(j, []uint32{1}); err == nil {
 			t.Errorf("%q accepted", j)
 		}
+	}
+}
+
+func TestKeyChangeTrust(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k1 := append([]byte{5}, make([]byte, 32)...)
+	k2 := append([]byte{5}, bytes.Repeat([]byte{1}, 32)...)
+	for _, tc := range []struct{ before, after Trust }{
+		{TrustBlind, TrustUnknown}, {TrustVerified, TrustUndecided}, {TrustDistrusted, TrustUndecided}, {TrustUndecided, TrustUndecided},
+	} {
+		s.RecordIdentity("bob@x", 7, k1)
+		s.SetTrust("bob@x", 7, tc.before)
+		id, err := s.RecordIdentity("bob@x", 7, k2)
+		if err != nil || id.Trust != tc.after {
+			t.Errorf("%s then key change: %s %v", tc.before, id.Trust, err)
+		}
+		s.RecordIdentity("bob@x", 7, k1)
+	}
+	// The same key again changes nothing.
+	s.SetTrust("bob@x", 7, TrustVerified)
+	if id, _ := s.RecordIdentity("bob@x", 7, k1); id.Trust != TrustVerified {
+		t.Fatalf("same key reset trust to %s", id.Trust)
 	}
 }
