@@ -43,6 +43,10 @@ const (
 	loginTimeout = 30 * time.Second // dial + TLS + SASL + bind
 	iqTimeout    = 30 * time.Second // roster fetch and other requests
 	closeTimeout = 3 * time.Second  // waiting for the server's </stream:stream>
+	// goodbyeWait bounds the clean logout's writes (unavailable presence,
+	// the last stream-management ack, </stream:stream>) at Close and
+	// Disconnect; then the connection is closed whatever the server does.
+	goodbyeWait = 2 * time.Second
 )
 
 // Account is one XMPP account. Create it with New and drive it with Run.
@@ -151,6 +155,7 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 			return err
 		}
 	}
+	a.discoverSIDs(ctx, sess)  // XEP-0359: are live stanza-ids the server's? (mam.go)
 	a.enableCarbons(ctx, sess) // XEP-0280 (carbons.go)
 	release := a.holdLive()    // live 1:1 messages wait for the archive catch-up (mam.go)
 	defer release()
@@ -189,8 +194,33 @@ func (a *Account) sendUnavailable(sess *xmpp.Session) {
 	_ = sess.Send(ctx, unavailableStanza())
 }
 
+// goodbye logs out of sess cleanly (unavailable presence, the end of the
+// stream) but waits for that at most goodbyeWait or until ctx ends: a write
+// that cannot complete (the server stopped reading, and another write holds
+// the session's send lock) is abandoned and conn is closed, which ends the
+// blocked writes and the session.
+func (a *Account) goodbye(ctx context.Context, sess *xmpp.Session, conn net.Conn) {
+	bye := make(chan struct{})
+	go func() {
+		defer close(bye)
+		a.sendUnavailable(sess)
+		a.closeCleanly(sess, conn)
+	}()
+	t := time.NewTimer(goodbyeWait)
+	defer t.Stop()
+	select {
+	case <-bye:
+	case <-t.C:
+		_ = conn.Close()
+	case <-ctx.Done():
+		_ = conn.Close()
+	}
+}
+
 // Close sends unavailable presence, closes the stream cleanly and waits,
 // bounded by ctx, for Run to return. It is safe to call when not running.
+// A server that does not read does not hold it up: after goodbyeWait the
+// connection is closed regardless.
 func (a *Account) Close(ctx context.Context) error {
 	a.mu.Lock()
 	if !a.running {
@@ -205,8 +235,7 @@ func (a *Account) Close(ctx context.Context) error {
 	if sess == nil {
 		cancel() // still logging in: abandon it
 	} else if first {
-		a.sendUnavailable(sess)
-		a.closeCleanly(sess, conn)
+		a.goodbye(ctx, sess, conn)
 	}
 	select {
 	case <-done:

@@ -17,6 +17,7 @@ import (
 	"mellium.im/xmpp/stream"
 
 	"parley/auth"
+	"parley/sm"
 )
 
 // chatStanzas returns n chat messages as they arrive on the wire.
@@ -139,6 +140,10 @@ func TestDescribe(t *testing.T) {
 		{stream.SystemShutdown, Disconnected, "server is shutting down"},
 		{stream.Error{Err: "policy-violation", Text: []struct{ Lang, Value string }{{"", "too\nmany"}}}, Failed, "stream error policy-violation: too many"},
 		{stream.ConnectionTimeout, Disconnected, "stream error connection-timeout"},
+		{stream.Error{Err: "not-authorized", Text: []struct{ Lang, Value string }{{"", "session\tended"}}}, Disconnected, "stream error not-authorized: session ended"},
+		{stream.Error{Err: "not-authorized", Text: []struct{ Lang, Value string }{{"", strings.Repeat("y", 1e6)}}}, Disconnected, "stream error not-authorized: " + strings.Repeat("y", 256) + "…"},
+		{fmt.Errorf("%w (%w)", &sm.LimitError{Element: "message", Limit: sm.MaxStanzaSize}, io.EOF), Disconnected, "the server sent a <message/> too large to read (over 1024 KiB); parley refused it"},
+		{&sm.LimitError{Element: "iq", Limit: sm.MaxDepth, Depth: true}, Disconnected, "the server sent a <iq/> nested deeper than 64 levels; parley refused it"},
 		{ErrServerClosed, Disconnected, "server closed the stream"},
 		{context.DeadlineExceeded, Disconnected, "connection to xmpp.example.org:5222 timed out"},
 		{io.EOF, Disconnected, "connection lost"},

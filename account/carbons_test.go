@@ -22,7 +22,7 @@ func parseExt(t testing.TB, s string) (Message, msgExt, error) {
 		}
 		if se, ok := tok.(xml.StartElement); ok {
 			var x msgExt
-			m, err := parseMessageExt(se, d, ParseContext{Account: testAccount, Now: testNow}, &x)
+			m, err := parseMessageExt(se, d, ParseContext{Account: testAccount, Now: testNow, SIDs: true}, &x)
 			if err == nil {
 				next, terr := d.Token()
 				if se, ok := next.(xml.StartElement); !ok || se.Name.Local != "after" || terr != nil {

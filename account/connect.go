@@ -21,6 +21,7 @@ import (
 	"mellium.im/xmpp/stream"
 
 	"parley/auth"
+	"parley/sm"
 )
 
 // Errors that end a session; Run returns them (possibly wrapped) and they
@@ -225,6 +226,7 @@ func (a *Account) describe(err error) (State, string) {
 		dnsErr      *net.DNSError
 		syntaxErr   *xml.SyntaxError
 		saslFail    *auth.Failure
+		tooLarge    *sm.LimitError
 	)
 	switch {
 	case errors.As(err, &saslFail):
@@ -249,6 +251,9 @@ func (a *Account) describe(err error) (State, string) {
 		return Failed, fmt.Sprintf("TLS handshake with %s refused by the server: %s", a.endpoint(), oneLine(errText(err)))
 	case errors.As(err, &streamErr):
 		return a.describeStreamError(streamErr)
+	case errors.As(err, &tooLarge):
+		// Not read, not kept; a resumed session does not send it again.
+		return Disconnected, "the server sent " + strings.TrimPrefix(tooLarge.Error(), "sm: refused ") + "; parley refused it"
 	case errors.As(err, &stanzaErr):
 		return Disconnected, "server refused: " + joinErr(string(stanzaErr.Condition), stanzaErr.Error())
 	case errors.Is(err, ErrServerClosed):
@@ -289,22 +294,31 @@ func (a *Account) describeStreamError(se stream.Error) (State, string) {
 		}
 		msg := "stream error conflict: another client logged in with resource " + res
 		if text != "" {
-			msg += " (" + oneLine(text) + ")"
+			msg += " (" + strings.TrimPrefix(suffix(text), ": ") + ")"
 		}
 		return Failed, msg
 	case "system-shutdown":
 		return Disconnected, "server is shutting down" + suffix(text)
-	case "policy-violation", "not-authorized", "host-unknown":
+	case "policy-violation", "host-unknown":
 		return Failed, "stream error " + se.Err + suffix(text)
 	}
+	// not-authorized among them: a stream error is not a SASL failure (the
+	// server may end a session for many reasons); the next login says
+	// whether the credentials still work.
 	return Disconnected, "stream error " + se.Err + suffix(text)
 }
 
+// maxStreamText bounds the server's text shown with a stream error.
+const maxStreamText = 256
+
 func suffix(text string) string {
-	if text == "" {
+	if text = oneLine(clip(text, 4*maxStreamText)); text == "" {
 		return ""
 	}
-	return ": " + oneLine(clip(text, maxStatus))
+	if len(text) > maxStreamText {
+		text = clip(text, maxStreamText) + "…"
+	}
+	return ": " + text
 }
 
 func (a *Account) endpoint() string {

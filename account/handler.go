@@ -59,7 +59,7 @@ func (h *handler) message(start xml.StartElement, r xml.TokenReader, w xmlstream
 		return
 	}
 	var ext msgExt
-	m, err := parseMessageExt(start, r, ParseContext{Account: a.bare, Now: h.clock()}, &ext)
+	m, err := parseMessageExt(start, r, ParseContext{Account: a.bare, Now: h.clock(), SIDs: a.rel.sids.Load()}, &ext)
 	if err != nil {
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable message from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
 		return

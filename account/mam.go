@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
@@ -73,6 +74,17 @@ type relState struct {
 	receipts receiptBook
 
 	page int // RSM page size of catch-ups; 0: catchUpPage (tests page by 1)
+
+	sids atomic.Bool // the server announced urn:xmpp:sid:0 for the account (discoverSIDs)
+}
+
+// discoverSIDs asks the server (disco#info on the account's bare JID)
+// whether it announces XEP-0359 stanza-ids for the account; live
+// stanza-ids by the account are believed only then (ParseContext.SIDs).
+// Archive results do not depend on it: their id is the archive's. It runs
+// in the login sequence, before live messages are read as trusted.
+func (a *Account) discoverSIDs(ctx context.Context, sess *xmpp.Session) {
+	a.rel.sids.Store(hasFeature(ctx, sess, a.bare, nsSID))
 }
 
 // mamQuery collects the results of one archive query. The handler appends
@@ -189,6 +201,19 @@ func (a *Account) catchUp(ctx context.Context, sess *xmpp.Session) {
 	if err := a.syncArchive(ctx, sess, a.bare, jid.JID{}); err != nil && ctx.Err() == nil && !a.isClosing() {
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "archive sync: " + oneLine(err.Error())})
 	}
+}
+
+// CatchUp catches up with the account's archive from history's anchor
+// now, outside the login sequence, as the login does: the archived messages
+// go to the sink (the store drops what it has). It is how what history could
+// not save (a full disk) is fetched again as soon as it can write. It waits
+// for the server: call it from a goroutine of its own, never from the sink.
+func (a *Account) CatchUp(ctx context.Context) error {
+	sess, err := a.online()
+	if err != nil {
+		return err
+	}
+	return a.syncArchive(ctx, sess, a.bare, jid.JID{})
 }
 
 // holdRoom starts holding the live groupchat messages of room; call it

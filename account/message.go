@@ -28,9 +28,20 @@ type ParseContext struct {
 	// trusted when its "by" is this JID (or, for groupchat, the room), and a
 	// message without "from" comes from it.
 	Account jid.JID
-	// Now is the receipt time, used when the stanza carries no delay stamp.
+	// Now is the receipt time, used when the stanza carries no delay stamp
+	// (or one later than Now plus maxFutureDelay: a contact's clock or a
+	// forgery, never a time the message was really sent).
 	Now time.Time
+	// SIDs says that the server announced urn:xmpp:sid:0 for the account
+	// (disco#info on its bare JID): only then is a stanza-id with the
+	// account as "by" in a live message believed (XEP-0359 §4). A room's
+	// stanza-id in a groupchat message does not depend on it.
+	SIDs bool
 }
+
+// maxFutureDelay is how far past the receipt time a delay stamp may be
+// (clock skew) before it is ignored.
+const maxFutureDelay = 5 * time.Minute
 
 // ParseMessage reads one <message/> stanza: start is its start element and r
 // yields the tokens after it, up to and including its end element (a reader
@@ -94,6 +105,7 @@ func parseMessage(start xml.StartElement, b *tokenBudget, pc ParseContext, ext *
 
 	var haveBody, haveDelay, mucUser bool
 	var stanzaID, stanzaBy string
+	claims := 0 // stanza-ids whose "by" is the trusted one
 	level := b.depth
 	for {
 		tok, err := b.next()
@@ -145,14 +157,16 @@ func parseMessage(start xml.StartElement, b *tokenBudget, pc ParseContext, ext *
 			}
 		case se.Name.Space == nsSID && se.Name.Local == "stanza-id":
 			by, id := attr(se, "by"), attr(se, "id")
-			if stanzaID == "" && id != "" && trustedBy(by, m, pc) {
+			if trustedBy(by, m, pc) {
+				claims++
 				stanzaID, stanzaBy = clip(id, maxShort), by
 			}
 			if err := b.skip(); err != nil {
 				return Message{}, err
 			}
 		case se.Name.Space == nsDelay && se.Name.Local == "delay":
-			if t, err := time.Parse(time.RFC3339Nano, attr(se, "stamp")); err == nil && !haveDelay {
+			if t, err := time.Parse(time.RFC3339Nano, attr(se, "stamp")); err == nil && !haveDelay &&
+				(pc.Now.IsZero() || !t.After(pc.Now.Add(maxFutureDelay))) {
 				haveDelay = true
 				m.Time, m.Delayed = t.UTC(), true
 			}
@@ -174,7 +188,11 @@ func parseMessage(start xml.StartElement, b *tokenBudget, pc ParseContext, ext *
 			}
 		}
 	}
-	if stanzaID != "" {
+	// A server that supports XEP-0359 removes stanza-ids claiming to be by
+	// it and adds its own, but Prosody 0.12 passes a sender's through (ahead
+	// of its own): when several claim the trusted "by", none can be told to
+	// be the server's, so none is believed.
+	if claims == 1 && stanzaID != "" {
 		m.StanzaID = stanzaID
 		if by, err := jid.Parse(stanzaBy); err == nil {
 			m.StanzaIDBy = by.Bare().String()
@@ -202,8 +220,9 @@ func parseAddr(s string, account jid.JID) (jid.JID, error) {
 }
 
 // trustedBy reports whether a stanza-id's "by" may be believed: it must be
-// the account itself (1:1 archive) or, for groupchat, the room the message
-// comes from. Anyone else could be spoofing.
+// the account itself (1:1 archive, and the server announced stanza-ids) or,
+// for groupchat, the room the message comes from. Anyone else could be
+// spoofing.
 func trustedBy(by string, m Message, pc ParseContext) bool {
 	if by == "" {
 		return false
@@ -213,7 +232,7 @@ func trustedBy(by string, m Message, pc ParseContext) bool {
 		return false
 	}
 	if pc.Account.String() != "" && j.Equal(pc.Account.Bare()) {
-		return m.Type != "groupchat"
+		return pc.SIDs && m.Type != "groupchat"
 	}
 	return m.Type == "groupchat" && j.Equal(m.From.Bare())
 }

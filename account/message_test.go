@@ -27,7 +27,7 @@ func parseString(t testing.TB, s string) (Message, error) {
 			return Message{}, err
 		}
 		if se, ok := tok.(xml.StartElement); ok {
-			return ParseMessage(se, d, ParseContext{Account: testAccount, Now: testNow})
+			return ParseMessage(se, d, ParseContext{Account: testAccount, Now: testNow, SIDs: true})
 		}
 	}
 }
@@ -83,6 +83,24 @@ func TestParseMessage(t *testing.T) {
 			<stanza-id xmlns="urn:xmpp:sid:0" id="fake" by="mallory@example.org"/>
 			<stanza-id xmlns="urn:xmpp:sid:0" id="real" by="alice@example.org"/></message>`,
 		want: Message{StanzaID: "real", StanzaIDBy: "alice@example.org", Type: "chat", Body: "b", From: jid.MustParse("mallory@example.org/a"), To: testAccount, Time: testNow},
+	}, {
+		// Prosody 0.12 passes a sender's stanza-id through, ahead of its
+		// own: neither can be told to be the server's.
+		name: "two stanza-ids claiming the account",
+		xml: `<message xmlns="jabber:client" type="chat" from="bob@example.org/a"><body>b</body>
+			<stanza-id xmlns="urn:xmpp:sid:0" id="FORGED-1" by="alice@example.org"/>
+			<stanza-id xmlns="urn:xmpp:sid:0" id="real" by="alice@example.org"/></message>`,
+		want: Message{Type: "chat", Body: "b", From: jid.MustParse("bob@example.org/a"), To: testAccount, Time: testNow},
+	}, {
+		name: "two stanza-ids claiming the room",
+		xml: `<message xmlns="jabber:client" type="groupchat" from="room@muc.example.org/Eve"><body>b</body>
+			<stanza-id xmlns="urn:xmpp:sid:0" id="r1" by="room@muc.example.org"/>
+			<stanza-id xmlns="urn:xmpp:sid:0" id="r2" by="room@muc.example.org"/></message>`,
+		want: Message{Type: "groupchat", Nick: "Eve", Body: "b", From: jid.MustParse("room@muc.example.org/Eve"), To: testAccount, Time: testNow},
+	}, {
+		name: "delay stamp in the future ignored",
+		xml:  `<message xmlns="jabber:client" type="chat" from="bob@example.org/a"><body>b</body><delay xmlns="urn:xmpp:delay" stamp="9999-01-01T00:00:00Z"/></message>`,
+		want: Message{Type: "chat", Body: "b", From: jid.MustParse("bob@example.org/a"), To: testAccount, Time: testNow},
 	}, {
 		name: "stanza-id with only a spoofed by",
 		xml:  `<message xmlns="jabber:client" type="chat" from="mallory@example.org/a"><body>b</body><stanza-id xmlns="urn:xmpp:sid:0" id="fake" by="example.org"/></message>`,
@@ -213,4 +231,22 @@ func FuzzParseMessage(f *testing.F) {
 		}
 		_ = m.Peer()
 	})
+}
+
+// TestStanzaIDNeedsAnnouncement checks that a live stanza-id by the account
+// is believed only when the server announced urn:xmpp:sid:0 (XEP-0359 §4).
+func TestStanzaIDNeedsAnnouncement(t *testing.T) {
+	const x = `<message xmlns="jabber:client" type="chat" from="bob@example.org/a"><body>b</body>` +
+		`<stanza-id xmlns="urn:xmpp:sid:0" id="s1" by="alice@example.org"/></message>`
+	for _, announced := range []bool{false, true} {
+		d := xml.NewDecoder(strings.NewReader(x))
+		tok, _ := d.Token()
+		m, err := ParseMessage(tok.(xml.StartElement), d, ParseContext{Account: testAccount, Now: testNow, SIDs: announced})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.StanzaID != ""; got != announced {
+			t.Errorf("announced %v: stanza-id %q believed", announced, m.StanzaID)
+		}
+	}
 }

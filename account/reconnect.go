@@ -129,8 +129,7 @@ func (a *Account) Disconnect(ctx context.Context) error {
 	sess, conn, cancel := a.sess, a.conn, a.rc.sessCancel
 	a.mu.Unlock()
 	if sess != nil {
-		a.sendUnavailable(sess)
-		a.closeCleanly(sess, conn)
+		a.goodbye(ctx, sess, conn)
 	} else if cancel != nil {
 		cancel() // logging in: abandon it
 	}

@@ -271,7 +271,7 @@ func (h *handler) groupchat(start xml.StartElement, r xml.TokenReader, rs *roomS
 // occupant who sent it (private.go).
 func (h *handler) privateMessage(start xml.StartElement, r xml.TokenReader, rs *roomState) {
 	a := h.a
-	m, err := ParseMessage(start, r, ParseContext{Account: a.bare, Now: h.clock()})
+	m, err := ParseMessage(start, r, ParseContext{Account: a.bare, Now: h.clock(), SIDs: a.rel.sids.Load()})
 	if err != nil {
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable private message from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
 		return

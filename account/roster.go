@@ -14,6 +14,14 @@ import (
 
 const nsRoster = "jabber:iq:roster"
 
+// MaxRosterSize is the largest roster result read at login, in bytes: the
+// roster is the one reply that can legitimately be much larger than any
+// stanza (100,000 contacts are about 10 MB; maxRoster items of 256 bytes
+// are 32 MiB). It is read item by item as it streams, each text or tag in
+// it still bounded by sm.MaxStanzaSize, and at most maxRoster items are
+// kept. A larger result is refused like a stanza over the limit.
+const MaxRosterSize = 32 << 20
+
 // errRosterRefused marks a roster fetch answered with an error: the session
 // goes on with an empty roster.
 var errRosterRefused = errors.New("the server refused to send the roster")
@@ -111,9 +119,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// rosterIQ builds a roster get (item nil) or set; a get with versioned
-// carries ver (XEP-0237), even empty.
-func rosterIQ(typ string, item *RosterItem, ver string, versioned bool) xml.TokenReader {
+// rosterIQ builds a roster get (item nil) or set with the given id; a get
+// with versioned carries ver (XEP-0237), even empty.
+func rosterIQ(id, typ string, item *RosterItem, ver string, versioned bool) xml.TokenReader {
 	var payload xml.TokenReader
 	if item != nil {
 		attrs := []xml.Attr{{Name: xml.Name{Local: "jid"}, Value: item.JID.Bare().String()}}
@@ -139,7 +147,7 @@ func rosterIQ(typ string, item *RosterItem, ver string, versioned bool) xml.Toke
 		xmlstream.Wrap(payload, query),
 		xml.StartElement{
 			Name: xml.Name{Space: nsClient, Local: "iq"},
-			Attr: []xml.Attr{{Name: xml.Name{Local: "type"}, Value: typ}, {Name: xml.Name{Local: "id"}, Value: newID()}},
+			Attr: []xml.Attr{{Name: xml.Name{Local: "type"}, Value: typ}, {Name: xml.Name{Local: "id"}, Value: id}},
 		},
 	)
 }
@@ -191,11 +199,18 @@ func (e iqError) Error() string { return e.text }
 // fetchRoster gets the roster and emits it as a full RosterEvent. With
 // roster versioning (rosterver.go) it asks for the changes since the saved
 // version; an empty result means the saved roster is current.
+//
+// The result is the one reply allowed past the stanza limit (up to
+// MaxRosterSize bytes, and maxRoster items kept): it is parsed item by item
+// as it streams, each item bounded as a push is.
 func (a *Account) fetchRoster(ctx context.Context, sess *xmpp.Session) error {
 	ver, cached, versioned := a.rosterQueryVer(sess)
 	var items []RosterItem
 	found := false
-	err := sendIQ(ctx, sess, rosterIQ("get", nil, ver, versioned), func(b *tokenBudget) error {
+	id := newID()
+	defer a.sm.AllowLarge(id, MaxRosterSize)()
+	err := sendIQ(ctx, sess, rosterIQ(id, "get", nil, ver, versioned), func(b *tokenBudget) error {
+		b.max = -1 // bounded by MaxRosterSize and maxRoster, not by a stanza's tokens
 		for {
 			tok, err := b.next()
 			if err == io.EOF {
@@ -265,7 +280,7 @@ func (a *Account) rosterSet(ctx context.Context, item RosterItem) error {
 	if err != nil {
 		return err
 	}
-	if err := sendIQ(ctx, sess, rosterIQ("set", &item, "", false), nil); err != nil {
+	if err := sendIQ(ctx, sess, rosterIQ(newID(), "set", &item, "", false), nil); err != nil {
 		return fmt.Errorf("roster update for %s: %w", item.JID.Bare(), err)
 	}
 	return nil

@@ -49,7 +49,7 @@ func TestStrangerPresence(t *testing.T) {
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	peak := sampleHeap(t)
+	peak := sampleHeap()
 	in := `<presence xmlns="jabber:client" from="bob@example.org/phone"><show>dnd</show></presence>` +
 		`<presence xmlns="jabber:client" from="` + testAccount.String() + `/other"/>`
 	if _, err := conn.Write([]byte(in)); err != nil {
@@ -65,7 +65,7 @@ func TestStrangerPresence(t *testing.T) {
 		p, ok := e.(PresenceEvent)
 		return ok && !p.Available
 	})
-	top := peak()
+	top := peak.end()
 	var after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&after)
@@ -95,44 +95,5 @@ func TestStrangerPresence(t *testing.T) {
 	t.Logf("%d stranger presences: heap peak %.1f MB, kept %.1f MB", n, float64(top)/1e6, float64(grown)/1e6)
 	if grown > 16<<20 {
 		t.Errorf("heap grew by %d MB after %d stranger presences", grown>>20, n)
-	}
-}
-
-// sampleHeap samples the heap in use every few milliseconds until the
-// returned function is called, which returns the highest value seen.
-func sampleHeap(t testing.TB) func() uint64 {
-	stop := make(chan struct{})
-	done := make(chan uint64)
-	go func() {
-		var top uint64
-		var m runtime.MemStats
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			top = max(top, m.HeapInuse)
-			select {
-			case <-stop:
-				done <- top
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	var top uint64
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			close(stop)
-			<-done
-		}
-	})
-	return func() uint64 {
-		if !stopped {
-			stopped = true
-			close(stop)
-			top = <-done
-		}
-		return top
 	}
 }

@@ -10,6 +10,9 @@ import (
 
 // Size limits for untrusted stanza content. A stanza over a limit is not
 // rejected: the text is cut and marked, and extra elements are ignored.
+// The stream below is bounded too: a stanza over sm.MaxStanzaSize bytes or
+// sm.MaxDepth levels is refused while it is read (the roster result alone
+// may reach MaxRosterSize; archive pages come as one stanza per message).
 const (
 	// MaxBody is the largest message body kept, in bytes; longer bodies are
 	// cut at a rune boundary and end with TruncatedMarker.
@@ -34,6 +37,7 @@ var errTooLarge = errors.New("stanza too large")
 type tokenBudget struct {
 	r     xml.TokenReader
 	n     int
+	max   int // tokens allowed: 0 is maxTokens, negative no bound (the bytes are bounded below: sm)
 	depth int // depth relative to the element whose start was consumed
 }
 
@@ -57,7 +61,7 @@ func (b *tokenBudget) next() (xml.Token, error) {
 	case xml.EndElement:
 		b.depth--
 	}
-	if b.n > maxTokens {
+	if limit := b.max; (limit == 0 && b.n > maxTokens) || (limit > 0 && b.n > limit) {
 		return tok, errTooLarge
 	}
 	return tok, nil

@@ -43,14 +43,18 @@ func (s *Store) OldestArchiveID(account, conv, by string) (string, error) {
 }
 
 // archiveID finds the newest (or oldest) trusted stanza-id with by in conv,
-// link records included, and the time of its record.
+// link records included, and the time of its record. A record dated in the
+// future is passed over: its time came from a delay stamp a sender forged
+// (files written before such stamps were ignored), and as the newest it
+// would stay the anchor for good.
 func (s *Store) archiveID(account, conv, by string, newest bool) (id string, t time.Time, err error) {
+	future := time.Now().Add(24 * time.Hour)
 	fn := func(line []byte, _ Position) bool {
 		if !bytes.Contains(line, []byte(`"sid":`)) {
 			return true
 		}
 		r, _, err := parseRecord(line)
-		if err != nil || r.StanzaID == "" || !strings.EqualFold(r.StanzaBy, by) ||
+		if err != nil || r.StanzaID == "" || !strings.EqualFold(r.StanzaBy, by) || r.Time.After(future) ||
 			trustedBy(account, conv, []byte(r.Type), []byte(r.StanzaBy)) == 0 ||
 			r.Type == "groupchat" && strings.EqualFold(by, account) {
 			return true // a room message is never in the account's own archive

@@ -1,6 +1,9 @@
 package history
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestArchiveAnchors(t *testing.T) {
 	const carol = "carol@example.com"
@@ -35,6 +38,11 @@ func TestArchiveAnchors(t *testing.T) {
 			{room, rec(9, room+"/n", "groupchat", "R1", room, "r1"), false},
 			{room, rec(10, room+"/n", "groupchat", "R2", me, "r2"), false},
 		}, "B1", 1, "B1"},
+		{"a record dated in the future is passed over", []app{
+			{bob, rec(1, bob+"/a", "chat", "B1", me, "b1"), false},
+			{bob, Record{Time: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), Dir: In, From: bob + "/a", Type: "chat", StanzaID: "FORGED-1", StanzaBy: me, Body: "from the future"}, false},
+			{carol, rec(2, carol+"/a", "chat", "C2", me, "c2"), false},
+		}, "C2", 2, "B1"},
 		{"oldest comes from the older pages", []app{
 			{bob, rec(10, bob+"/a", "chat", "B10", me, "b10"), false},
 			{bob, rec(1, bob+"/a", "chat", "B1", me, "b1"), true},

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // segFile is one open file of a conversation.
@@ -29,6 +30,11 @@ type convState struct {
 	used        uint64 // Store.tick at the last state call (under Store.mu)
 	evicted     bool   // closed and out of Store.convs: get a fresh state
 }
+
+// maxIndexHint caps the dedup keys reserved from the file sizes (32 MiB,
+// about 150 MB of history): beyond it the array grows as keys come, so that
+// a file inflated by a run of NUL bytes does not reserve gigabytes.
+const maxIndexHint = 1 << 21
 
 // maxOpenConvs bounds the conversations the writer keeps open (files and
 // dedup index): messages from many distinct JIDs must not exhaust file
@@ -138,7 +144,7 @@ func (s *Store) load(c *convState) error {
 			hint += fi.Size() / 75
 		}
 	}
-	c.idx = dedupIndex{base: make([]indexEntry, 0, min(hint, 1<<26))}
+	c.idx = dedupIndex{base: make([]indexEntry, 0, min(hint, maxIndexHint))}
 	for _, seg := range []*segFile{&c.main, &c.older} {
 		if err := s.indexFile(c, seg.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
@@ -258,6 +264,10 @@ func (s *Store) indexFile(c *convState, path string) error {
 				kf.sid = val
 			case "sby":
 				kf.sby = val
+			case "body":
+				kf.body = val
+			case "t":
+				kf.t = val
 			}
 			return nil
 		})
@@ -280,7 +290,12 @@ func (s *Store) indexFile(c *convState, path string) error {
 // stanza-id (its StanzaBy is the account, or the room for groupchat), by
 // origin-id, then by id (with the sender for received messages); a match by
 // origin-id or id is ignored when both records carry different stanza-ids
-// (or origin-ids). When a duplicate brings a stanza-id the store did not know
+// (or origin-ids). No match makes a duplicate of a record whose sender (for
+// received messages), kind or body differs from the stored one, and a match
+// by id alone only within idWindow minutes: ids are reused by clients that
+// restart their counters, and a stanza-id can be forged. A write that fails
+// freezes the account's archive anchors (see markGap). When a duplicate
+// brings a stanza-id the store did not know
 // (the archive copy of a message we sent, or of a live message that came
 // without one), a link record stores it, so NewestArchiveID and later
 // catch-ups see it, without a second visible message.
@@ -310,7 +325,7 @@ func (s *Store) AppendOlder(account, conv string, page []Record) (stored int, er
 	return stored, nil
 }
 
-func (s *Store) append(account, conv string, r Record, older bool) (bool, error) {
+func (s *Store) append(account, conv string, r Record, older bool) (stored bool, err error) {
 	if r.IsMeta() {
 		return false, fmt.Errorf("history: cannot append a %q record", r.Kind)
 	}
@@ -325,6 +340,11 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 	if closed {
 		return false, errors.New("history: store is closed")
 	}
+	defer func() {
+		if err != nil {
+			s.markGap(account)
+		}
+	}()
 	if err := s.load(c); err != nil {
 		return false, err
 	}
@@ -339,13 +359,17 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
+	r.From, r.Body = asStored(r.From), asStored(r.Body)
+	gap := s.hasGap(account)
+	if gap {
+		// A record of this account could not be written: no archive id
+		// may become an anchor past it until the next start (see markGap).
+		r.StanzaID, r.StanzaBy = "", ""
+	}
 	kf := fieldsOf(&r)
-	sid, oid, id := s.keys(c, &kf)
-	if c.idx.lookup(sid, oid, id) {
-		if sid == 0 {
-			return false, nil
-		}
-		if c.idx.has(sid) {
+	k := s.keys(c, &kf)
+	if c.idx.lookup(k) {
+		if k.sid == 0 || gap || c.idx.has(k.sid) {
 			return false, nil
 		}
 		link := Record{V: Version, Time: r.Time, Dir: r.Dir, Kind: KindLink, From: r.From, Type: r.Type,
@@ -353,14 +377,52 @@ func (s *Store) append(account, conv string, r Record, older bool) (bool, error)
 		if err := s.write(c, seg, link); err != nil {
 			return false, err
 		}
-		c.idx.add(sid, oid, id)
+		k.content = 0 // as it is indexed when read back: a link matches through the record it links
+		c.idx.add(k)
 		return false, nil
 	}
 	if err := s.write(c, seg, r); err != nil {
 		return false, err
 	}
-	c.idx.add(sid, oid, id)
+	c.idx.add(k)
 	return true, nil
+}
+
+// markGap notes that a record of account could not be written (a full
+// disk, an I/O error). From then on, until the store is opened again, the
+// account's records are stored without their archive ids and no link
+// record is written: the archive anchors (NewestArchiveIDAny,
+// NewestArchiveID) stay at the last id stored before the failure, so the
+// next catch-up from the archive fetches, after it, what was not saved.
+// Duplicates of what was saved meanwhile are found by origin-id or id and
+// then linked.
+func (s *Store) markGap(account string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gaps == nil {
+		s.gaps = make(map[string]bool)
+	}
+	s.gaps[account] = true
+}
+
+func (s *Store) hasGap(account string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gaps[account]
+}
+
+// asStored returns s as it reads back from a file: each invalid UTF-8 byte
+// becomes U+FFFD (appendString), so that dedup keys derived from a record
+// before it is written and after it is read back agree.
+func asStored(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	for _, r := range s {
+		b = utf8.AppendRune(b, r)
+	}
+	return string(b)
 }
 
 // write appends one record with a single write call.

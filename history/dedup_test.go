@@ -100,6 +100,37 @@ func TestDedup(t *testing.T) {
 			{in(0, "1", "oa", "", "", "first"), true},
 			{in(9, "1", "ob", "", "", "second"), true},
 		}, []string{"first", "second"}, ""},
+		{"a forged stanza-id on two different messages", bob, []step{
+			{in(0, "a1", "", "FORGED-1", me, "one"), true},
+			{in(1, "a2", "", "FORGED-1", me, "two"), true},
+			{in(1, "a2", "", "FORGED-1", me, "two"), false},
+		}, []string{"one", "two"}, "FORGED-1"},
+		{"same stanza-id from another sender", bob, []step{
+			{in(0, "a1", "", "S1", me, "same"), true},
+			{Record{Time: at(0), Dir: In, From: bob + "/laptop", Type: "chat", ID: "a1", StanzaID: "S1", StanzaBy: me, Body: "same"}, true},
+		}, []string{"same", "same"}, "S1"},
+		{"same origin-id with another body", bob, []step{
+			{in(0, "m1", "o1", "", "", "first"), true},
+			{in(1, "m1", "o1", "", "", "second"), true},
+		}, []string{"first", "second"}, ""},
+		{"reused id with another body after a restart", bob, []step{
+			{in(0, "msg1", "", "", "", "hi"), true},
+			{in(30, "msg1", "", "", "", "URGENT"), true},
+		}, []string{"hi", "URGENT"}, ""},
+		{"reused id with the same body an hour later", bob, []step{
+			{in(0, "msg1", "", "", "", "ok"), true},
+			{in(3600, "msg1", "", "", "", "ok"), true},
+			{in(3660, "msg1", "", "", "", "ok"), false}, // its archive copy, a minute off
+		}, []string{"ok", "ok"}, ""},
+		{"our reused id with another body", bob, []step{
+			{out(0, "1", "", "", "", "first"), true},
+			{out(5, "1", "", "", "", "second"), true},
+		}, []string{"first", "second"}, ""},
+		{"a link does not stand for another body", bob, []step{
+			{in(0, "m1", "", "", "", "hi"), true},
+			{in(1, "m1", "", "S1", me, "hi"), false}, // linked
+			{in(2, "m9", "", "S1", me, "forged"), true},
+		}, []string{"hi", "forged"}, "S1"},
 		{"events without ids are always stored", room, []step{
 			{Record{Time: at(0), Dir: In, Kind: KindJoin, From: room + "/a", Nick: "a"}, true},
 			{Record{Time: at(1), Dir: In, Kind: KindJoin, From: room + "/a", Nick: "a"}, true},

@@ -5,17 +5,31 @@ import (
 	"hash/maphash"
 	"slices"
 	"strings"
+	"time"
 )
 
-// keyMeta remembers, for a dedup key, 32 bits of the stanza-id key and of
-// the origin-id key of the record it came from (0 for none), so that two
-// different messages that happen to share an id are not taken for one when
-// their stanza-ids differ. Packed into one word to keep the index small.
-type keyMeta uint64
+// keyMeta is what the index remembers, for a dedup key, of the record it
+// came from: 32 bits of its stanza-id key and of its origin-id key (0 for
+// none), so that two messages that happen to share an id are not taken for
+// one when their stanza-ids differ; 32 bits of its content (sender and
+// body; 0 for a link record, whose content is that of the record it links);
+// and its time in minutes. A key match is a duplicate only when the content
+// is the same (a match never drops a message whose sender or body differs),
+// and, for a match by message id alone, the time is close: clients that
+// restart their id counters reuse ids.
+type keyMeta struct {
+	sid, oid, content uint32
+	min               int32
+}
 
-func packMeta(sid, oid uint64) keyMeta { return keyMeta(uint64(short(sid))<<32 | uint64(short(oid))) }
-func (m keyMeta) sid() uint32          { return uint32(m >> 32) }
-func (m keyMeta) oid() uint32          { return uint32(m) }
+func (m keyMeta) sameContent(content uint32) bool { return m.content != 0 && m.content == content }
+
+// idWindow is how far apart in time two records matched only by message id
+// may be and still be one message (a live copy stamped with our clock, the
+// archive's with the server's).
+const idWindow = 5 // minutes
+
+func (m keyMeta) near(min int32) bool { return m.min-min <= idWindow && min-m.min <= idWindow }
 
 // short folds a key to 32 bits, keeping 0 for "none".
 func short(k uint64) uint32 {
@@ -39,7 +53,7 @@ type indexEntry struct {
 // array, 16 bytes a key and binary search to look up, built with one sort
 // rather than millions of map inserts; keys added afterwards go to a map. A
 // key may occur several times (two messages sharing an id); lookups consider
-// every occurrence.
+// every occurrence. An entry is 24 bytes.
 type dedupIndex struct {
 	base   []indexEntry // sorted by key after seal
 	recent map[uint64][]keyMeta
@@ -47,9 +61,9 @@ type dedupIndex struct {
 }
 
 // add records the keys of one record.
-func (x *dedupIndex) add(sid, oid, id uint64) {
-	m := packMeta(sid, oid)
-	for _, k := range [3]uint64{sid, oid, id} {
+func (x *dedupIndex) add(k recKeys) {
+	m := keyMeta{sid: short(k.sid), oid: short(k.oid), content: k.content, min: k.min}
+	for _, k := range [3]uint64{k.sid, k.oid, k.id} {
 		if k == 0 {
 			continue
 		}
@@ -111,31 +125,45 @@ func (x *dedupIndex) has(k uint64) bool {
 }
 
 // lookup reports whether a record with these keys is already stored: same
-// trusted stanza-id; or same origin-id, unless both carry different
-// stanza-ids; or same id, unless stanza-ids or origin-ids differ.
-func (x *dedupIndex) lookup(sid, oid, id uint64) bool {
-	if sid != 0 && x.has(sid) {
+// content and same trusted stanza-id; or same origin-id, unless both carry
+// different stanza-ids; or same id at a close time, unless stanza-ids or
+// origin-ids differ.
+func (x *dedupIndex) lookup(k recKeys) bool {
+	ss, so := short(k.sid), short(k.oid)
+	if k.sid != 0 && x.each(k.sid, func(m keyMeta) bool { return m.sameContent(k.content) }) {
 		return true
 	}
-	ss, so := short(sid), short(oid)
-	if oid != 0 && x.each(oid, func(m keyMeta) bool { return compatible(m.sid(), ss) }) {
+	if k.oid != 0 && x.each(k.oid, func(m keyMeta) bool {
+		return m.sameContent(k.content) && compatible(m.sid, ss)
+	}) {
 		return true
 	}
-	return id != 0 && x.each(id, func(m keyMeta) bool {
-		return compatible(m.sid(), ss) && compatible(m.oid(), so)
+	return k.id != 0 && x.each(k.id, func(m keyMeta) bool {
+		return m.sameContent(k.content) && m.near(k.min) && compatible(m.sid, ss) && compatible(m.oid, so)
 	})
 }
 
-// keyFields are the parts of a record that dedup looks at.
+// keyFields are the parts of a record that dedup looks at. t is the raw
+// time (layout of the file, or RFC 3339); tm is used when t is nil.
 type keyFields struct {
-	dir, kind, from, typ, id, oid, sid, sby []byte
+	dir, kind, from, typ, id, oid, sid, sby, body, t []byte
+	tm                                               time.Time
 }
 
 func fieldsOf(r *Record) keyFields {
 	return keyFields{
 		dir: []byte(r.Dir), kind: []byte(r.Kind), from: []byte(r.From), typ: []byte(r.Type),
 		id: []byte(r.ID), oid: []byte(r.OriginID), sid: []byte(r.StanzaID), sby: []byte(r.StanzaBy),
+		body: []byte(r.Body), tm: r.Time,
 	}
+}
+
+// recKeys are the dedup keys of a record (0 = none) with the meta compared
+// on a match.
+type recKeys struct {
+	sid, oid, id uint64
+	content      uint32 // 0 for a link record
+	min          int32  // minutes since 1970
 }
 
 // keys derives the dedup keys of a record (0 = none):
@@ -144,8 +172,10 @@ func fieldsOf(r *Record) keyFields {
 //   - oid: the origin-id;
 //   - id: only for messages without an origin-id (every copy of a message
 //     carries the same origin-id, if any): for our own messages the id alone,
-//     for received ones id and sender.
-func (s *Store) keys(c *convState, f *keyFields) (sid, oid, id uint64) {
+//     for received ones id and sender;
+//   - content: kind and body, and the sender of a received message.
+func (s *Store) keys(c *convState, f *keyFields) recKeys {
+	var sid, oid, id uint64
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	if len(f.sid) > 0 {
@@ -175,7 +205,28 @@ func (s *Store) keys(c *convState, f *keyFields) (sid, oid, id uint64) {
 		h.Write(f.id)
 		id = h.Sum64() | 1
 	}
-	return sid, oid, id
+	k := recKeys{sid: sid, oid: oid, id: id}
+	if sid|oid|id == 0 {
+		return k
+	}
+	if string(f.kind) != KindLink {
+		h.Reset()
+		h.WriteByte('c')
+		h.Write(f.kind)
+		h.WriteByte(0)
+		if string(f.dir) != Out {
+			h.Write(f.from)
+		}
+		h.WriteByte(0)
+		h.Write(f.body)
+		k.content = short(h.Sum64())
+	}
+	t := f.tm
+	if f.t != nil {
+		t, _ = parseTime(f.t)
+	}
+	k.min = int32(t.Unix() / 60)
+	return k
 }
 
 // trustedBy says whether a stanza-id's by can be trusted: 'a' when it is the

@@ -136,7 +136,8 @@ const hostileMax = 64 << 20
 
 // TestHostileFileMemory attacks every reading path with a history file
 // holding a 100 MiB line (NUL bytes) between records and ending in 2 GiB of
-// NUL bytes without a newline (both sparse, so the test is fast): each
+// NUL bytes without a newline, its file of older pages holding a 2 GiB line
+// (all sparse, so the test is fast): each
 // path returns the records around them, warns about the skipped lines and
 // allocates under hostileMax.
 func TestHostileFileMemory(t *testing.T) {
@@ -166,6 +167,19 @@ func TestHostileFileMemory(t *testing.T) {
 	}
 	fi, _ = f.Stat()
 	if err := f.Truncate(fi.Size() + 2<<30); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	// The file of older archive pages: its header, then a 2 GiB line of NULs.
+	_, olderPath := s.paths(me, bob)
+	if err := os.WriteFile(olderPath, appendHeader(nil, header{me, bob}, t0), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if f, err = os.OpenFile(olderPath, os.O_RDWR, 0); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ = f.Stat()
+	if _, err := f.WriteAt([]byte("\n"), fi.Size()+2<<30); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

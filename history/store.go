@@ -55,8 +55,9 @@ type Store struct {
 	warnings []string
 	warned   map[string]bool
 	dropped  int
-	onWarn   func(string) // set by OnWarning
-	sent     int          // warnings handed to onWarn
+	gaps     map[string]bool // accounts with a failed write since Open (markGap)
+	onWarn   func(string)    // set by OnWarning
+	sent     int             // warnings handed to onWarn
 
 	stop chan struct{}
 	done chan struct{}

@@ -31,6 +31,7 @@ type conn struct {
 	rbuf       []byte
 	rpos, rend int
 	in         tracker
+	refused    error // an element past a limit (limit.go): every later read fails with it
 
 	// Write side.
 	wmu sync.Mutex
@@ -61,6 +62,7 @@ type conn struct {
 func (st *State) Wrap(c net.Conn) net.Conn {
 	w := &conn{Conn: c, st: st, rbuf: make([]byte, readBufSize)}
 	w.out.capture = true
+	w.in.limits = true
 	st.mu.Lock()
 	st.cur = w
 	st.enabled = false
@@ -108,6 +110,9 @@ func (c *conn) ConnectionState() tls.ConnectionState {
 
 // ReadByte implements io.ByteReader.
 func (c *conn) ReadByte() (byte, error) {
+	if c.refused != nil {
+		return 0, c.refused
+	}
 	if c.rpos == c.rend {
 		n, err := c.Conn.Read(c.rbuf)
 		if n <= 0 {
@@ -120,7 +125,9 @@ func (c *conn) ReadByte() (byte, error) {
 	}
 	b := c.rbuf[c.rpos]
 	c.rpos++
-	c.inbound(b)
+	if err := c.inbound(b); err != nil {
+		return 0, err
+	}
 	return b, nil
 }
 
@@ -128,6 +135,9 @@ func (c *conn) ReadByte() (byte, error) {
 func (c *conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
+	}
+	if c.refused != nil {
+		return 0, c.refused
 	}
 	var n int
 	if c.rpos < c.rend {
@@ -140,17 +150,35 @@ func (c *conn) Read(p []byte) (int, error) {
 			return n, c.giveUp(err)
 		}
 	}
-	for _, b := range p[:n] {
-		c.inbound(b)
+	for i, b := range p[:n] {
+		if err := c.inbound(b); err != nil {
+			return i, err
+		}
 	}
 	return n, nil
 }
 
-// inbound tracks one received byte and counts a completed stanza.
-func (c *conn) inbound(b byte) {
+// inbound tracks one received byte and counts a completed stanza. It fails
+// on an element past a limit (limit.go). A complete stream error gives the
+// connection up: mellium would write the server's error back to it (and,
+// when that write fails, report the write's error instead); writes now fail
+// with the stream error, which is what Serve returns.
+func (c *conn) inbound(b byte) error {
 	e, ok := c.in.feed(b)
-	if !ok || !e.stanza {
-		return
+	if c.in.size > c.in.limit || c.in.run > MaxStanzaSize || c.in.depth > MaxDepth+1 {
+		if err := c.overLimit(e, ok); err != nil {
+			c.refused = c.giveUp(err)
+			return err
+		}
+	}
+	if !ok {
+		return nil
+	}
+	if !e.stanza {
+		if isStreamError(e.name) {
+			_ = c.giveUp(streamError(c.in.head))
+		}
+		return nil
 	}
 	st := c.st
 	st.mu.Lock()
@@ -158,6 +186,7 @@ func (c *conn) inbound(b byte) {
 		st.inH++
 	}
 	st.mu.Unlock()
+	return nil
 }
 
 // Write implements io.Writer: it counts and keeps each completed outbound

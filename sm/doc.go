@@ -81,6 +81,20 @@
 // resumable for the next connection. Writes then fail with the read's
 // error.
 //
+// # Limits
+//
+// The inbound tracker also bounds what the server can make the client
+// read, before the XML decoder holds any of it: a top-level element over
+// MaxStanzaSize bytes, a run of bytes (one text, one tag, the space between
+// elements) over MaxStanzaSize, or nesting deeper than MaxDepth fails the
+// read with a *LimitError and gives the connection up. A refused stanza is
+// counted as handled, so a resumed session does not bring it back. A reply
+// read in parts as it streams (a roster of 100,000 items) can be allowed
+// more with State.AllowLarge for its IQ id. A stream error gives the
+// connection up as well: writes then fail with it (mellium would echo it
+// to the server), with its condition and at most 1 KiB of its text, also
+// when it is too large to read whole.
+//
 // Acknowledgements are requested automatically: after a write that leaves
 // stanzas unacknowledged, an <r/> is appended unless one is outstanding;
 // when its <a/> arrives and more stanzas were sent meanwhile, the handler

@@ -142,6 +142,8 @@ type State struct {
 	reqAt     uint32 // outH when that <r/> was sent
 	stats     Stats  // counters only (Requests, Answers, Resent, Dropped)
 	lastErr   error
+
+	allow allowances // replies allowed past MaxStanzaSize (limit.go)
 }
 
 // New returns a State with no session.

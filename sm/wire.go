@@ -24,10 +24,10 @@ const (
 // never stanza names, so they are only marked as too long.
 const maxName = 32
 
-// maxDepth bounds the nesting the tracker follows. Deeper input is not
-// rejected (the XML decoder reading the stream does that); the tracker only
-// stops counting levels so that hostile input cannot overflow it.
-const maxDepth = 1 << 20
+// maxTrackDepth bounds the nesting the tracker follows. Deeper input is
+// refused inbound (MaxDepth, limit.go); outbound the tracker only stops
+// counting levels so that no input can overflow it.
+const maxTrackDepth = 1 << 20
 
 // element is a complete top-level element seen by a tracker.
 type element struct {
@@ -59,6 +59,14 @@ type tracker struct {
 	topStz  bool   // topName is a stanza name
 	capture bool   // keep the bytes of top-level elements
 	buf     []byte
+
+	// Inbound only (limits set): what the limits of limit.go measure.
+	limits  bool
+	size    int    // bytes of the current top-level element so far
+	run     int    // bytes since the last '<' or tag end: one token's worth
+	limit   int    // bytes the current top-level element may have
+	checked bool   // an allowance was looked up for it
+	head    []byte // its first maxHead bytes
 }
 
 // atBoundary reports whether the tracker is between top-level elements.
@@ -72,14 +80,27 @@ func (t *tracker) feed(b byte) (element, bool) {
 	if t.capture && t.top {
 		t.buf = append(t.buf, b)
 	}
+	if t.limits {
+		t.run++
+		if t.top {
+			t.size++
+			if len(t.head) < maxHead {
+				t.head = append(t.head, b)
+			}
+		}
+	}
 	switch t.state {
 	case lexText:
 		if b == '<' {
 			t.state = lexOpen
+			t.run = 0
 			if t.depth == 1 && !t.top {
 				// A top-level element may start here; capture from its '<'.
 				t.top = true
+				t.topName = ""
 				t.buf = append(t.buf[:0], '<')
+				t.size, t.limit, t.checked = 1, MaxStanzaSize, false
+				t.head = append(t.head[:0], '<')
 			}
 		}
 	case lexOpen:
@@ -205,6 +226,7 @@ func (t *tracker) addName(b byte) {
 // endTag is called at the '>' of a start or end tag (selfClosing for "/>").
 func (t *tracker) endTag(selfClosing bool) (element, bool) {
 	t.state = lexText
+	t.run = 0
 	if t.isEnd {
 		if t.depth > 0 {
 			t.depth--
@@ -231,7 +253,7 @@ func (t *tracker) endTag(selfClosing bool) (element, bool) {
 	if selfClosing {
 		return element{}, false
 	}
-	if t.depth < maxDepth {
+	if t.depth < maxTrackDepth {
 		t.depth++
 	}
 	return element{}, false

@@ -98,12 +98,10 @@ func (h *histState) remember(recs []history.Record) {
 }
 
 // msgKey identifies a message in both its forms (live event and stored
-// record): sender and id, or sender, time and body when it has no id.
+// record): sender, id, time and body. An id alone is not identity: a
+// client that restarts its id counter sends a new message with an old id.
 func msgKey(from, id string, t time.Time, body string) string {
-	if id != "" {
-		return "i\x00" + from + "\x00" + id
-	}
-	return "t\x00" + from + "\x00" + t.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano) + "\x00" + body
+	return from + "\x00" + id + "\x00" + t.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano) + "\x00" + body
 }
 
 // skipLive reports whether a live message for w must not be added: it was

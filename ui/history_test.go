@@ -151,6 +151,29 @@ func TestHistoryNoDoubleOnOpen(t *testing.T) {
 	}
 }
 
+// TestHistoryReusedID covers a contact whose client restarted its id
+// counter: a new message with the id of one in the loaded tail is shown.
+func TestHistoryReusedID(t *testing.T) {
+	s := openStore(t)
+	const acct, bob = "me@example.org", "bob@example.org"
+	old := history.Record{Time: t0, Dir: history.In, From: bob + "/phone", Type: "chat", Body: "see you at 5", ID: "msg1"}
+	if _, err := s.Append(acct, bob, old); err != nil {
+		t.Fatal(err)
+	}
+	f := newFake(acct)
+	h := startHistUI(t, 100, 30, s, f)
+	h.run("msg " + bob)
+	h.screenHas("see you at 5")
+	ev := msgIn(f, bob+"/phone", "URGENT", t0.Add(time.Hour))
+	ev.Msg.ID = "msg1"
+	if stored, err := s.Append(acct, bob, history.Record{
+		Time: ev.Msg.Time, Dir: history.In, From: ev.Msg.From.String(), Type: "chat", Body: ev.Msg.Body, ID: ev.Msg.ID}); err != nil || !stored {
+		t.Fatalf("stored %v, %v", stored, err)
+	}
+	h.post(ev)
+	h.screenHas("URGENT")
+}
+
 // TestHistoryPageUp pages back to the first record; each page is prepended
 // without moving what is on screen.
 func TestHistoryPageUp(t *testing.T) {

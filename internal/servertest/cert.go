@@ -114,3 +114,19 @@ func serial() *big.Int {
 	}
 	return n.Add(n, big.NewInt(1))
 }
+
+// CertFiles are the PEM files of a private CA and of a server certificate
+// it signed, as written by WriteCerts.
+type CertFiles struct {
+	CA   string // CA certificate: what clients trust (Config.CAFile)
+	Cert string // server certificate
+	Key  string // server private key (0600)
+}
+
+// WriteCerts generates a private CA and a server certificate signed by it
+// for names (the first is the subject) plus 127.0.0.1 and ::1, in dir, as
+// the servers of Start use: for other test servers (package fakexmpp).
+func WriteCerts(dir string, names ...string) (CertFiles, error) {
+	f, err := writeCerts(dir, names)
+	return CertFiles{CA: f.ca, Cert: f.cert, Key: f.key}, err
+}
