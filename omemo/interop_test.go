@@ -292,12 +292,9 @@ func (c *goClient) send(t *testing.T, to jid.JID, body string) *axolotl.Encrypte
 	if err != nil {
 		t.Fatalf("encrypt: %v (skipped %v)", err, skipped)
 	}
-	inner := []xml.TokenReader{e.TokenReader(),
-		xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "urn:xmpp:hints", Local: "store"}}),
-		xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: "urn:xmpp:eme:0", Local: "encryption"}, Attr: []xml.Attr{{Name: xml.Name{Local: "namespace"}, Value: axolotl.NS}, {Name: xml.Name{Local: "name"}, Value: "OMEMO"}}}),
-	}
+	inner := []xml.TokenReader{e.TokenReader(), xmlstream.Wrap(nil, axolotl.StoreHint()), xmlstream.Wrap(nil, axolotl.EME())}
 	if body != "" {
-		inner = append([]xml.TokenReader{xmlstream.Wrap(xmlstream.Token(xml.CharData("I sent you an OMEMO encrypted message but your client doesn’t seem to support that.")), xml.StartElement{Name: xml.Name{Local: "body"}})}, inner...)
+		inner = append([]xml.TokenReader{xmlstream.Wrap(xmlstream.Token(xml.CharData(axolotl.FallbackBody)), xml.StartElement{Name: xml.Name{Local: "body"}})}, inner...)
 	}
 	msg := stanza.Message{To: to.Bare(), Type: stanza.ChatMessage, ID: fmt.Sprintf("go-%d", time.Now().UnixNano())}
 	if err := c.s.Send(ctx, msg.Wrap(xmlstream.MultiReader(inner...))); err != nil {

@@ -96,7 +96,7 @@ func readFile(dir, name string, limit int64) ([]byte, error) {
 // lines calls fn with the fields of every non-empty, non-comment line.
 func lines(name string, b []byte, fn func(n int, f []string) error) error {
 	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 4096), maxFile)
+	sc.Buffer(make([]byte, 0, 4096), maxRemoteFile)
 	n := 0
 	for sc.Scan() {
 		n++

@@ -61,11 +61,16 @@ type DeviceState struct {
 	Seen time.Time
 }
 
-// maxRemote bounds the identities and devices files' entries.
-const maxRemote = 100000
+// maxRemote bounds the identities and devices files' entries (and so the
+// memory and disk a stream of strangers' devices can take); with bare JIDs
+// of at most 3071 bytes the files stay under maxRemoteFile.
+const maxRemote = 20000
+
+// maxRemoteFile bounds the identities and devices files.
+const maxRemoteFile = 64 << 20
 
 func (s *Store) loadIdentities() error {
-	b, err := readFile(s.dir, fileIdentities, maxFile)
+	b, err := readFile(s.dir, fileIdentities, maxRemoteFile)
 	if err != nil || b == nil {
 		return err
 	}
@@ -181,7 +186,7 @@ func (s *Store) SetTrust(jid string, device uint32, t Trust) error {
 }
 
 func (s *Store) loadDevices() error {
-	b, err := readFile(s.dir, fileDevices, maxFile)
+	b, err := readFile(s.dir, fileDevices, maxRemoteFile)
 	if err != nil || b == nil {
 		return err
 	}
@@ -246,6 +251,13 @@ func (s *Store) SetDeviceList(jid string, ids []uint32) error {
 	defer s.mu.Unlock()
 	m := s.devices[jid]
 	if m == nil {
+		total := 0
+		for _, other := range s.devices {
+			total += len(other)
+		}
+		if total+len(ids) > maxRemote {
+			return fmt.Errorf("keystore: more than %d devices known", maxRemote)
+		}
 		m = map[uint32]*DeviceState{}
 		s.devices[jid] = m
 	}

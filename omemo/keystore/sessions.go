@@ -71,8 +71,22 @@ func (s *Store) sessionBytes(a addr) ([]byte, error) {
 	if len(b) == 0 {
 		b = nil
 	}
-	s.sessions[a] = b
+	s.cacheLocked(a, b)
 	return b, nil
+}
+
+// maxCachedSessions bounds the sessions held in memory; the files hold
+// them all.
+const maxCachedSessions = 1024
+
+func (s *Store) cacheLocked(a addr, b []byte) {
+	if _, ok := s.sessions[a]; !ok && len(s.sessions) >= maxCachedSessions {
+		for k := range s.sessions { // drop any one
+			delete(s.sessions, k)
+			break
+		}
+	}
+	s.sessions[a] = b
 }
 
 // GetSubDeviceSessions implements libsignal's Session store: the device
@@ -109,7 +123,7 @@ func (s *Store) StoreSession(_ context.Context, address *protocol.SignalAddress,
 	if err := writeFile(s.dir, sessionFile(a), b); err != nil {
 		return err
 	}
-	s.sessions[a] = b
+	s.cacheLocked(a, b)
 	return nil
 }
 
