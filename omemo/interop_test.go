@@ -359,7 +359,11 @@ func TestInteropPython(t *testing.T) {
 		aj, bj := alice.Bare().String(), bob.Bare().String()
 
 		// parley → python, first message: pre-key messages to both devices.
+		// The time from nothing (no device list, no bundle) to the message
+		// sent is logged: what /omemo on costs before the first message.
+		start := time.Now()
 		e := c.send(t, bob, "hello from parley")
+		t.Logf("first message: device lists, 2 bundles, 2 sessions, encrypted and sent in %v", time.Since(start))
 		if len(e.Keys) != 2 {
 			t.Fatalf("encrypted to %d devices, want bob's 2", len(e.Keys))
 		}
@@ -406,6 +410,20 @@ func TestInteropPython(t *testing.T) {
 			mustOMEMO(t, b2, aj, body)
 			b1.SendEncrypted(aj, "reply "+body)
 			c.wait(t, text(bj, b1.DeviceID, "reply "+body))
+		}
+
+		// Bob removes device two from his list: parley stops encrypting
+		// to it, and keeps it known as inactive.
+		b1.PublishDevices(t, b1.DeviceID)
+		e = c.send(t, bob, "after the removal")
+		if _, ok := e.KeyFor(b2.DeviceID); ok || len(e.Keys) != 1 {
+			t.Fatalf("keys after removal: %+v", e.Keys)
+		}
+		mustOMEMO(t, b1, aj, "after the removal")
+		for _, d := range c.m.Devices(bj) {
+			if d.Device == b2.DeviceID && d.Active {
+				t.Fatal("removed device still active")
+			}
 		}
 	})
 }

@@ -7,7 +7,9 @@ python3-oldmemo, python3-xmlschema:
     omemo_peer.py JID PASSWORD HOST PORT CAFILE
 
 One JSON command per line on stdin, one JSON event per line on stdout.
-Commands ("op"): send {to, body}, distrust {jid, device}, quit.
+Commands ("op"): send {to, body}, distrust {jid, device},
+publish-devices {devices: [ids]} (publish our account's device list as
+given, as another client removing a device would), quit.
 Events ("kind"): online {from: full JID, id: our device id, body: our
 fingerprint}, omemo {from, id: sender device, body: plaintext, type:
 "key-exchange" for a message without payload}, plain {from, body},
@@ -236,6 +238,16 @@ class Peer(slixmpp.ClientXMPP):
                 return
         emit("error", error="distrust", body="no device %d of %s" % (device, jid))
 
+    async def publish_devices(self, ids):
+        """Publish our account's device list as ids (another client of the
+        account removing devices), bypassing the library."""
+        try:
+            elt = oldmemo.etree.serialize_device_list({i: None for i in ids})
+            await self.manager._publish(DEVICELIST, elt)
+            emit("published", body=" ".join(str(i) for i in ids))
+        except Exception as e:
+            emit("error", error="publish", body="%s: %s" % (type(e).__name__, e))
+
     def command(self, line):
         try:
             cmd = json.loads(line)
@@ -244,6 +256,8 @@ class Peer(slixmpp.ClientXMPP):
                 asyncio.ensure_future(self.send_encrypted(cmd["to"], cmd["body"]))
             elif op == "distrust":
                 asyncio.ensure_future(self.distrust(cmd["jid"], int(cmd["device"])))
+            elif op == "publish-devices":
+                asyncio.ensure_future(self.publish_devices([int(d) for d in cmd["devices"]]))
             elif op == "quit":
                 self.disconnect()
             else:

@@ -23,7 +23,8 @@ var omemoPeerScript []byte
 // Peer with these kinds: "online" (ID: its device id, Body: its
 // fingerprint), "omemo" (a decrypted message: From bare JID, ID sender
 // device, Body plaintext, Type "key-exchange" when there was no payload),
-// "plain" (an unencrypted body), "sent", "distrusted", "error".
+// "plain" (an unencrypted body), "sent", "distrusted", "published",
+// "error".
 type OMEMOPeer struct {
 	*Peer
 	// DeviceID is the peer's OMEMO device id.
@@ -89,4 +90,15 @@ func (p *OMEMOPeer) SendEncrypted(to, body string) {
 // Distrust has the peer refuse device of jid.
 func (p *OMEMOPeer) Distrust(jid string, device uint32) {
 	p.send(map[string]any{"op": "distrust", "jid": jid, "device": device})
+}
+
+// PublishDevices has the peer publish its account's device list as ids,
+// as another client of the account removing stale devices would; it
+// waits for the publication.
+func (p *OMEMOPeer) PublishDevices(t testing.TB, ids ...uint32) {
+	t.Helper()
+	p.send(map[string]any{"op": "publish-devices", "devices": ids})
+	if ev := p.Wait(t, peerOnlineTimeout, func(e PeerEvent) bool { return e.Kind == "published" || e.Kind == "error" }); ev.Kind != "published" {
+		t.Fatalf("servertest: OMEMO peer publish devices: %s", ev)
+	}
 }
