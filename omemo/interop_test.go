@@ -3,6 +3,7 @@ package omemo
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -130,7 +131,11 @@ func (c *goClient) decryptLoop() {
 	defer close(c.done)
 	for b := range c.in {
 		from, e, err := parseMessage(b)
-		if err != nil || e == nil {
+		if err != nil {
+			c.got <- result{nil, err}
+			continue
+		}
+		if e == nil {
 			continue
 		}
 		c.mu.Lock()
@@ -599,5 +604,50 @@ func TestInteropArchive(t *testing.T) {
 		c.wait(t, text(bj, b1.DeviceID, "after the restart"))
 		c.send(t, bob, "parley after the restart")
 		mustOMEMO(t, b1, aj, "parley after the restart")
+	})
+}
+
+// TestInteropHostile: a raw peer sends malformed <encrypted> elements
+// through the server to parley's device: each is one error, nothing
+// panics, and a real message after them still decrypts.
+func TestInteropHostile(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, kind servertest.Kind) {
+		srv := servertest.Start(t, kind)
+		alice := srv.AddUser(t, "alice", "pw-alice")
+		bob := srv.AddUser(t, "bob", "pw-bob")
+		mallory := srv.AddUser(t, "mallory", "pw-mallory")
+		b1 := servertest.StartOMEMOPeer(t, srv, bob, "pw-bob")
+		c := dialGo(t, srv, alice, "pw-alice")
+		m := servertest.StartPeer(t, srv, mallory, "pw-mallory")
+		aj, bj := alice.Bare().String(), bob.Bare().String()
+		rid := fmt.Sprint(c.m.DeviceID())
+		iv := "AAAAAAAAAAAAAAAA"
+		keys := []string{
+			`<key rid="` + rid + `" prekey="true">AAAA</key>`,
+			`<key rid="` + rid + `">MwgBEgA=</key>`,
+		}
+		for _, h := range hostileSignal() {
+			keys = append(keys, `<key rid="`+rid+`" prekey="true">`+base64.StdEncoding.EncodeToString(h)+`</key>`)
+			keys = append(keys, `<key rid="`+rid+`">`+base64.StdEncoding.EncodeToString(h)+`</key>`)
+		}
+		var stanzas []string
+		for _, k := range keys {
+			stanzas = append(stanzas, `<header sid="4242">`+k+`<iv>`+iv+`</iv></header><payload>AAAA</payload>`)
+		}
+		stanzas = append(stanzas,
+			`<header sid="4242">`+keys[0]+`<iv>AAAA</iv></header>`,
+			`<header sid="0">`+keys[0]+`<iv>`+iv+`</iv></header>`,
+			`<header sid="4242">`+strings.Repeat(keys[1], axolotl.MaxKeys+1)+`<iv>`+iv+`</iv></header>`,
+		)
+		for i, x := range stanzas {
+			m.SendRaw(fmt.Sprintf(`<message xmlns="jabber:client" to="%s" type="chat" id="h%d"><encrypted xmlns="%s">%s</encrypted></message>`, aj, i, axolotl.NS, x))
+		}
+		for i := range stanzas {
+			if r := c.wait(t, func(result) bool { return true }); r.err == nil {
+				t.Fatalf("hostile stanza %d decrypted: %+v", i, r.d)
+			}
+		}
+		b1.SendEncrypted(aj, "still fine")
+		c.wait(t, text(bj, b1.DeviceID, "still fine"))
 	})
 }
