@@ -83,6 +83,9 @@ func Open(dir string, opts ...Option) (*Store, error) {
 			return nil, err
 		}
 	}
+	if err := tidy(dir); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.loadIdentity(); err != nil {
@@ -217,4 +220,33 @@ func decodePoint(b []byte) (ecc.ECPublicKeyable, error) {
 		return nil, err
 	}
 	return ecc.DecodePoint(b, 0)
+}
+
+// tidy removes the temporary files a crash mid-write left behind and
+// makes every file private (0600), in dir and its sessions directory.
+func tidy(dir string) error {
+	for _, d := range []string{dir, filepath.Join(dir, dirSessions)} {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			return err
+		}
+		for _, e := range ents {
+			p := filepath.Join(d, e.Name())
+			if !e.Type().IsRegular() {
+				continue
+			}
+			if strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), ".tmp") {
+				if err := os.Remove(p); err != nil {
+					return err
+				}
+				continue
+			}
+			if fi, err := e.Info(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+				if err := os.Chmod(p, 0o600); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -203,3 +203,22 @@ func TestKeyChangeTrust(t *testing.T) {
 		t.Fatalf("same key reset trust to %s", id.Trust)
 	}
 }
+
+func TestTidy(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, ".prekeys.tmp123")
+	os.WriteFile(stale, []byte("half"), 0o600)
+	os.Chmod(filepath.Join(dir, fileIdentity), 0o644)
+	if _, err := Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatal("stale temporary file kept")
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, fileIdentity)); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("identity mode %v", fi.Mode())
+	}
+}
