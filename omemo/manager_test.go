@@ -13,12 +13,15 @@ import (
 type pepNet struct {
 	t    testing.TB
 	devs map[string][]*Manager
+	dir  func() string // a new store directory
 }
 
-func newNet(t testing.TB) *pepNet { return &pepNet{t: t, devs: map[string][]*Manager{}} }
+func newNet(t testing.TB) *pepNet {
+	return &pepNet{t: t, devs: map[string][]*Manager{}, dir: t.TempDir}
+}
 
 func (n *pepNet) device(jid string) *Manager {
-	st, err := keystore.Open(n.t.TempDir())
+	st, err := keystore.Open(n.dir())
 	if err != nil {
 		n.t.Fatal(err)
 	}
