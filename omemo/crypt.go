@@ -66,6 +66,11 @@ func (m *Manager) Encrypt(plaintext []byte, jids ...string) (*axolotl.Encrypted,
 }
 
 func (m *Manager) encryptKeyLocked(a Address, keyTag []byte) (k axolotl.Key, why string) {
+	defer func() {
+		if r := recover(); r != nil { // a damaged session file
+			k, why = axolotl.Key{}, fmt.Sprintf("broken session: %v", r)
+		}
+	}()
 	if !m.HasSession(a.JID, a.Device) {
 		return k, "no session"
 	}

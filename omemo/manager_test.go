@@ -3,6 +3,8 @@ package omemo
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"parley/omemo/axolotl"
@@ -324,4 +326,49 @@ func TestForgedPreKeyKeepsIdentity(t *testing.T) {
 	}
 	e2, _, _ := a.Encrypt([]byte("two"), "bob@example.org")
 	mustDecrypt(t, b, "alice@example.org", e2, "two", true)
+}
+
+// TestDamagedSession: a session file damaged on disk makes that device
+// skipped (encrypt) or an error (decrypt), never a panic.
+func TestDamagedSession(t *testing.T) {
+	n := newNet(t)
+	a, b := n.device("alice@example.org"), n.device("bob@example.org")
+	n.sync(a, "bob@example.org")
+	e, _, _ := a.Encrypt([]byte("one"), "bob@example.org")
+	mustDecrypt(t, b, "alice@example.org", e, "one", true)
+	for _, junk := range [][]byte{{0x0a, 0x00}, {0x12, 0x02, 0x0a, 0x00}, bytes.Repeat([]byte{0xff}, 64)} {
+		for _, m := range []*Manager{a, b} {
+			peer := "bob@example.org"
+			dev := b.DeviceID()
+			if m == b {
+				peer, dev = "alice@example.org", a.DeviceID()
+			}
+			ents, _ := os.ReadDir(filepath.Join(m.Store().Dir(), "sessions"))
+			for _, ent := range ents {
+				os.WriteFile(filepath.Join(m.Store().Dir(), "sessions", ent.Name()), junk, 0o600)
+			}
+			fresh := New(reopen(t, m.Store().Dir()), m.own)
+			if m == a {
+				if _, skipped, err := fresh.Encrypt([]byte("x"), peer); err == nil || len(skipped) != 1 || skipped[0].Device != dev {
+					t.Errorf("encrypt over junk %x: err %v skipped %v", junk, err, skipped)
+				}
+			} else {
+				e2, _, _ := a.Encrypt([]byte("two"), "bob@example.org")
+				if e2 != nil {
+					if _, err := fresh.Decrypt(peer, e2); err == nil {
+						t.Errorf("decrypt over junk %x succeeded", junk)
+					}
+				}
+			}
+		}
+	}
+}
+
+func reopen(t *testing.T, dir string) *keystore.Store {
+	t.Helper()
+	s, err := keystore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
