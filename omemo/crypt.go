@@ -22,9 +22,11 @@ type Skipped struct {
 // Encrypt encrypts plaintext to every usable device of jids and to our
 // own account's other devices. A nil plaintext makes a key transport
 // element (no payload), used to complete a session after a first
-// message. Devices without a session (see NeedBundles), distrusted ones
-// and undecided ones are skipped and reported. If no device of jids is
-// reached, it returns ErrNoDevices.
+// message. Several jids encrypt one message for all of them (the members
+// of a room). Devices without a session (see NeedBundles), distrusted ones
+// and undecided ones are skipped and reported, as is a JID with no device
+// at all (Device 0). If no device of jids is reached, it returns
+// ErrNoDevices.
 func (m *Manager) Encrypt(plaintext []byte, jids ...string) (*axolotl.Encrypted, []Skipped, error) {
 	var keyTag, iv, payload []byte
 	var err error
@@ -50,6 +52,11 @@ func (m *Manager) Encrypt(plaintext []byte, jids ...string) (*axolotl.Encrypted,
 		e.Keys = append(e.Keys, k)
 		if a.JID != m.own {
 			reached = true
+		}
+	}
+	for _, j := range jids {
+		if j != m.own && len(m.store.ActiveDevices(j)) == 0 {
+			skipped = append(skipped, Skipped{Address: Address{JID: j}, Reason: "no OMEMO devices"})
 		}
 	}
 	if !reached {

@@ -372,3 +372,23 @@ func reopen(t *testing.T, dir string) *keystore.Store {
 	}
 	return s
 }
+
+// TestEncryptToMany: one message for the members of a room, one of whom
+// has no OMEMO device.
+func TestEncryptToMany(t *testing.T) {
+	n := newNet(t)
+	a := n.device("alice@example.org")
+	b := n.device("bob@example.org")
+	c1, c2 := n.device("carol@example.org"), n.device("carol@example.org")
+	n.sync(a, "bob@example.org", "carol@example.org")
+	e, skipped, err := a.Encrypt([]byte("to the room"), "bob@example.org", "carol@example.org", "dave@example.org")
+	if err != nil || len(e.Keys) != 3 {
+		t.Fatalf("keys %d err %v", len(e.Keys), err)
+	}
+	if len(skipped) != 1 || skipped[0].JID != "dave@example.org" || skipped[0].Device != 0 {
+		t.Fatalf("skipped %+v", skipped)
+	}
+	for _, m := range []*Manager{b, c1, c2} {
+		mustDecrypt(t, m, "alice@example.org", e, "to the room", true)
+	}
+}
