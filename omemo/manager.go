@@ -87,6 +87,13 @@ func (m *Manager) OwnDeviceList(published *axolotl.DeviceList) (list *axolotl.De
 	return list, changed
 }
 
+// ClearedDeviceList returns the device list /omemo clear-device-list
+// publishes: our device alone (the user's other clients add themselves
+// back when they next connect).
+func (m *Manager) ClearedDeviceList() *axolotl.DeviceList {
+	return &axolotl.DeviceList{Devices: []axolotl.Device{{ID: m.DeviceID()}}}
+}
+
 // SetDeviceList records the device list jid published.
 func (m *Manager) SetDeviceList(jid string, l *axolotl.DeviceList) error {
 	return m.store.SetDeviceList(jid, l.IDs())

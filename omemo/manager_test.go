@@ -392,3 +392,23 @@ func TestEncryptToMany(t *testing.T) {
 		mustDecrypt(t, m, "alice@example.org", e, "to the room", true)
 	}
 }
+
+func TestOwnDeviceList(t *testing.T) {
+	n := newNet(t)
+	a := n.device("alice@example.org")
+	l, changed := a.OwnDeviceList(nil)
+	if !changed || len(l.Devices) != 1 || l.Devices[0].ID != a.DeviceID() {
+		t.Fatalf("from nothing: %+v %v", l, changed)
+	}
+	other := &axolotl.DeviceList{Devices: []axolotl.Device{{ID: 7, Label: "phone"}, {ID: 9}}}
+	l, changed = a.OwnDeviceList(other)
+	if !changed || len(l.Devices) != 3 || l.Devices[0] != other.Devices[0] || l.Devices[1] != other.Devices[1] {
+		t.Fatalf("others kept: %+v %v", l, changed)
+	}
+	if _, changed = a.OwnDeviceList(l); changed {
+		t.Fatal("a list with us in it changed")
+	}
+	if c := a.ClearedDeviceList(); len(c.Devices) != 1 || c.Devices[0].ID != a.DeviceID() {
+		t.Fatalf("cleared %+v", c)
+	}
+}
