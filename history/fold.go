@@ -1,0 +1,365 @@
+package history
+
+import (
+	"slices"
+	"strings"
+)
+
+// Folded is what the reference records that follow a message say about it,
+// as reading folds them in (see Fold). The zero value: not edited, no
+// reactions, not removed.
+type Folded struct {
+	// Edited reports a XEP-0308 correction from the original sender: the
+	// record's Body is the newest corrected text.
+	Edited bool
+	// Retracted reports a XEP-0424 retraction by the original sender, and
+	// Moderated a XEP-0425 moderation by the room (By, Reason say who and
+	// why). Either way Body is empty: the message is a tombstone.
+	Retracted bool
+	Moderated bool
+	By        string
+	Reason    string
+	// Reactions are the XEP-0444 reactions, aggregated: each sender counts
+	// once per emoji, and a sender's newest set replaces their previous one.
+	// In order of first use.
+	Reactions []Reaction
+	// Marker is the newest XEP-0333 marker the other side sent for the
+	// message ("received", "displayed", "acknowledged"), "" for none.
+	Marker string
+}
+
+// Removed reports whether the message is a tombstone.
+func (f *Folded) Removed() bool { return f.Retracted || f.Moderated }
+
+// Reaction is one emoji with the number of senders that chose it.
+type Reaction struct {
+	Emoji string
+	Count int
+	Ours  bool // one of them is the account
+}
+
+// MaxPending bounds the references a paging reader keeps while it looks for
+// their targets further back (a reference to a message older than the
+// file's start, or a forged id, would otherwise be kept forever): past it
+// the oldest-read ones are dropped and their targets show unfolded.
+const MaxPending = 1 << 16
+
+// refKeys are the keys under which a reference looks for its target, best
+// first. A correction names the original stanza id (XEP-0308); in a room
+// every other reference names the room's stanza-id; in 1:1 a retraction
+// names the origin-id, the others the id.
+func refKeys(r *Record) []string {
+	id := r.Target()
+	if id == "" {
+		return nil
+	}
+	switch {
+	case r.Kind == KindCorrection:
+		return []string{"i\x00" + id}
+	case r.Type == "groupchat":
+		return []string{"s\x00" + id}
+	case r.Kind == KindRetract:
+		return []string{"o\x00" + id, "i\x00" + id}
+	}
+	return []string{"i\x00" + id, "o\x00" + id}
+}
+
+// targetKeys are the keys a message may be referred to by: its id, its
+// origin-id, and in a room the stanza-ids the room assigned (a stanza-id
+// "by" anyone else may be forged by the sender).
+func targetKeys(r *Record, fn func(string)) {
+	if r.ID != "" {
+		fn("i\x00" + r.ID)
+	}
+	if r.OriginID != "" {
+		fn("o\x00" + r.OriginID)
+	}
+	if r.Type != "groupchat" {
+		return
+	}
+	room := bareOf(r.From)
+	if r.StanzaID != "" && strings.EqualFold(r.StanzaBy, room) {
+		fn("s\x00" + r.StanzaID)
+	}
+	for _, s := range r.StanzaIDs {
+		if s.ID != r.StanzaID && strings.EqualFold(s.By, room) {
+			fn("s\x00" + s.ID)
+		}
+	}
+}
+
+// nickOf is the sender's nick in a room.
+func nickOf(r *Record) string {
+	if r.Nick != "" {
+		return r.Nick
+	}
+	_, res, _ := strings.Cut(r.From, "/")
+	return res
+}
+
+// sameSender reports whether ref comes from the author of t: both ours;
+// in a room the same occupant-id (when both have one), else the same nick;
+// in 1:1 the same full JID.
+func sameSender(ref, t *Record) bool {
+	if ref.Dir != t.Dir {
+		return false
+	}
+	if t.Dir == Out {
+		return true
+	}
+	if t.Type == "groupchat" {
+		if ref.OccupantID != "" && t.OccupantID != "" {
+			return ref.OccupantID == t.OccupantID
+		}
+		return nickOf(ref) != "" && nickOf(ref) == nickOf(t) && strings.EqualFold(bareOf(ref.From), bareOf(t.From))
+	}
+	return ref.From == t.From
+}
+
+// senderKey names who reacted: us, a room occupant (occupant-id, else
+// nick), or a contact (bare JID: all their devices share one set).
+func senderKey(r *Record) string {
+	switch {
+	case r.Dir == Out:
+		return "\x00me"
+	case r.Type == "groupchat" && r.OccupantID != "":
+		return "o\x00" + r.OccupantID
+	case r.Type == "groupchat":
+		return "n\x00" + nickOf(r)
+	}
+	return "j\x00" + strings.ToLower(bareOf(r.From))
+}
+
+// reactionSets holds the current set of each sender for one message, in
+// order of first reaction.
+type reactionSets struct {
+	order []string
+	sets  map[string][]string
+}
+
+// apply folds reference ref into message t, returning false when ref may
+// not change t (a correction or retraction from someone else, a moderation
+// not from the room). Refs are applied oldest first.
+func apply(t *Record, ref *Record, rs *reactionSets) bool {
+	if t.IsRef() || t.IsMeta() || t.Kind != "" {
+		return false // only messages are targets
+	}
+	switch ref.Kind {
+	case KindCorrection:
+		if !sameSender(ref, t) {
+			return false
+		}
+		if !t.Folded.Removed() {
+			t.Body = ref.Body
+			t.Folded.Edited = true
+		}
+	case KindRetract:
+		if !sameSender(ref, t) {
+			return false
+		}
+		t.Body = ""
+		t.Folded.Retracted = true
+	case KindModerate:
+		if t.Type != "groupchat" || ref.Dir != In || strings.Contains(ref.From, "/") ||
+			!strings.EqualFold(ref.From, bareOf(t.From)) {
+			return false
+		}
+		t.Body = ""
+		t.Folded.Moderated, t.Folded.By, t.Folded.Reason = true, ref.By, ref.Body
+	case KindReactions:
+		k := senderKey(ref)
+		if rs.sets == nil {
+			rs.sets = make(map[string][]string)
+		}
+		if _, seen := rs.sets[k]; !seen {
+			rs.order = append(rs.order, k)
+		}
+		rs.sets[k] = ref.Emojis
+	case KindMarker:
+		if ref.Dir == t.Dir {
+			return false // a marker is about the other side's messages
+		}
+		t.Folded.Marker = ref.Body
+	default:
+		return false
+	}
+	return true
+}
+
+// aggregate sets t's reactions from the senders' sets.
+func aggregate(t *Record, rs *reactionSets) {
+	if len(rs.order) == 0 {
+		return
+	}
+	var out []Reaction
+	for _, k := range rs.order {
+		for _, e := range rs.sets[k] {
+			i := slices.IndexFunc(out, func(r Reaction) bool { return r.Emoji == e })
+			if i < 0 {
+				out = append(out, Reaction{Emoji: e})
+				i = len(out) - 1
+			}
+			out[i].Count++
+			out[i].Ours = out[i].Ours || k == "\x00me"
+		}
+	}
+	t.Folded.Reactions = out
+}
+
+// Fold turns a run of records, oldest first, into the folded view: the
+// messages (and room events) with their references applied, reference and
+// meta records left out. A reference applies to the newest message before
+// it that it names and may change (see Folded); one that names nothing in
+// the run is dropped. Fold is pure: recs is not modified.
+func Fold(recs []Record) []Record {
+	out := make([]Record, 0, len(recs))
+	targets := make(map[string]int)
+	sets := make(map[int]*reactionSets)
+	for i := range recs {
+		r := recs[i]
+		if r.IsMeta() {
+			continue
+		}
+		if !r.IsRef() {
+			out = append(out, r)
+			n := len(out) - 1
+			targetKeys(&out[n], func(k string) { targets[k] = n })
+			continue
+		}
+		for _, k := range refKeys(&r) {
+			n, ok := targets[k]
+			if !ok {
+				continue
+			}
+			rs := sets[n]
+			if rs == nil {
+				rs = &reactionSets{}
+				sets[n] = rs
+			}
+			if apply(&out[n], &r, rs) {
+				break
+			}
+		}
+	}
+	for n, rs := range sets {
+		aggregate(&out[n], rs)
+	}
+	return out
+}
+
+// pendingRef is a reference read before its target (reading backwards).
+type pendingRef struct {
+	r    Record
+	seq  int // order of reading: a larger seq is older
+	used bool
+}
+
+// foldState folds while reading backwards, newest first: references are
+// kept until the message they name is read, and applied to it then. It
+// travels in a Cursor from one page to the next older one. Pages share it
+// and a Cursor is a value: the UI pages one way from one cursor at a time.
+type foldState struct {
+	pending map[string][]*pendingRef
+	n, seq  int
+	// done holds, for reading forwards (After), the folded records of
+	// targets already resolved by a backward walk (Around), by position.
+	done map[Position]Record
+}
+
+// add keeps a reference read backwards.
+func (f *foldState) add(r Record) {
+	keys := refKeys(&r)
+	if len(keys) == 0 {
+		return
+	}
+	if f.pending == nil {
+		f.pending = make(map[string][]*pendingRef)
+	}
+	if f.n >= MaxPending {
+		f.dropOldest()
+	}
+	f.seq++
+	p := &pendingRef{r: r, seq: f.seq}
+	for _, k := range keys {
+		f.pending[k] = append(f.pending[k], p)
+	}
+	f.n += len(keys) // entries, one per key
+}
+
+// dropOldest forgets the references read last (the oldest).
+func (f *foldState) dropOldest() {
+	for k, ps := range f.pending {
+		ps = slices.DeleteFunc(ps, func(p *pendingRef) bool { return p.used || p.seq <= f.seq-MaxPending/2 })
+		if len(ps) == 0 {
+			delete(f.pending, k)
+		} else {
+			f.pending[k] = ps
+		}
+	}
+	f.n = 0
+	for _, ps := range f.pending {
+		f.n += len(ps)
+	}
+	if f.n >= MaxPending { // counted once per key: be sure to make room
+		clear(f.pending)
+		f.n = 0
+	}
+}
+
+// resolve applies to t, oldest first, the pending references that name it
+// (they are newer than t: this is the newest message that they may name),
+// and forgets those that applied.
+func (f *foldState) resolve(t *Record) bool {
+	if len(f.pending) == 0 || t.IsRef() || t.IsMeta() {
+		return false
+	}
+	var cand []*pendingRef
+	targetKeys(t, func(k string) {
+		for _, p := range f.pending[k] {
+			if !p.used && !slices.Contains(cand, p) {
+				cand = append(cand, p)
+			}
+		}
+	})
+	if len(cand) == 0 {
+		return false
+	}
+	slices.SortFunc(cand, func(a, b *pendingRef) int { return b.seq - a.seq })
+	var rs reactionSets
+	for _, p := range cand {
+		// A reference names the newest message before it under its best
+		// key; apply only where that key is t's (a retraction by origin-id
+		// is not taken by a message whose id merely equals it).
+		if apply(t, &p.r, &rs) {
+			p.used = true
+		}
+	}
+	aggregate(t, &rs)
+	applied := false
+	for _, p := range cand {
+		if !p.used {
+			continue
+		}
+		applied = true
+		for _, k := range refKeys(&p.r) {
+			before := len(f.pending[k])
+			ps := slices.DeleteFunc(f.pending[k], func(q *pendingRef) bool { return q.used })
+			f.n -= before - len(ps)
+			if len(ps) == 0 {
+				delete(f.pending, k)
+			} else {
+				f.pending[k] = ps
+			}
+		}
+	}
+	return applied
+}
+
+// folded returns the folded record at p resolved by a backward walk.
+func (f *foldState) folded(p Position) (Record, bool) {
+	if f == nil {
+		return Record{}, false
+	}
+	r, ok := f.done[p]
+	return r, ok
+}

@@ -1,0 +1,108 @@
+package history
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// TestReadFolded writes messages and references to them through Append and
+// checks that every reader shows the folded view: Tail and Before page by
+// page, Around and After, Search; and that the pages together equal Fold of
+// the whole file.
+func TestReadFolded(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const acct, conv = "me@x", "bob@x"
+	var all []Record
+	add := func(r Record) {
+		r.Time = t0.Add(time.Duration(len(all)) * time.Second)
+		if r.Type == "" {
+			r.Type = "chat"
+		}
+		if _, err := s.Append(acct, conv, r); err != nil {
+			t.Fatal(err)
+		}
+		r.V = Version
+		all = append(all, r)
+	}
+	for i := range 40 {
+		add(Record{Dir: In, From: "bob@x/p", ID: fmt.Sprint("m", i), OriginID: fmt.Sprint("o", i), Body: fmt.Sprint("text ", i)})
+	}
+	add(Record{Dir: In, From: "bob@x/p", Kind: KindCorrection, ID: "c1", Replaces: "m2", Body: "fixed two"})
+	add(Record{Dir: In, From: "bob@x/p", Kind: KindRetract, ID: "r1", Ref: "o3"})
+	add(Record{Dir: Out, From: "me@x/p", Kind: KindReactions, ID: "e1", Ref: "m38", Emojis: []string{"👍"}})
+	add(Record{Dir: In, From: "bob@x/p", ID: "m40", Body: "secret agent"})
+	add(Record{Dir: In, From: "bob@x/p", Kind: KindRetract, ID: "r2", Ref: "m40"})
+	want := Fold(all)
+
+	var got []Record
+	recs, cur, err := s.Tail(acct, conv, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = recs
+	for !cur.Done() {
+		recs, cur, err = s.Before(acct, conv, cur, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(recs, got...)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("paged\n got %+v\nwant %+v", got, want)
+	}
+	if !got[2].Folded.Edited || got[2].Body != "fixed two" || !got[3].Folded.Retracted || got[3].Body != "" ||
+		len(got[38].Folded.Reactions) != 1 || !got[40].Folded.Retracted {
+		t.Fatalf("not folded: %+v %+v %+v", got[2], got[3], got[38])
+	}
+
+	var hits []Hit
+	if err := s.Search(context.Background(), Query{Text: "secret"}, func(h Hit) bool { hits = append(hits, h); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 0 {
+		t.Fatalf("a retracted text is found: %+v", hits)
+	}
+	if err := s.Search(context.Background(), Query{Text: "fixed"}, func(h Hit) bool { hits = append(hits, h); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 1 || !hits[0].Record.Folded.Edited {
+		t.Fatalf("search of a corrected text: %+v", hits)
+	}
+	hits = nil
+	if err := s.Search(context.Background(), Query{Text: "text 1"}, func(h Hit) bool { hits = append(hits, h); return true }); err != nil {
+		t.Fatal(err)
+	}
+	around, hit, older, newer, err := s.Around(acct, conv, hits[0].Pos, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if around[hit].Body != "text 1" || !around[hit+1].Folded.Edited || !around[hit+2].Folded.Retracted {
+		t.Fatalf("around: %+v", around)
+	}
+	_, _, _ = older, newer, hit
+	page := around
+	for !newer.Done() {
+		recs, newer, err = s.After(acct, conv, newer, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page = append(page, recs...)
+	}
+	for !older.Done() {
+		recs, older, err = s.Before(acct, conv, older, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page = append(recs, page...)
+	}
+	if !reflect.DeepEqual(page, want) {
+		t.Fatalf("around and paging\n got %+v\nwant %+v", page, want)
+	}
+}
