@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"golang.org/x/term"
+	"mellium.im/xmpp/jid"
 
 	"parley/account"
 	"parley/chatlog"
@@ -184,6 +185,16 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		History:       store,
 	})
 	rec.ForwardWarnings() // damaged history lines are reported in the console
+	// History writes again after a failure: fetch from the archive what it lost.
+	rec.OnRecovered(func(j jid.JID) {
+		for i, a := range accts {
+			if cfg.Accounts[i].JID.Bare().Equal(j.Bare()) {
+				cctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+				_ = a.CatchUp(cctx) // offline: the next login catches up anyway
+				cancel()
+			}
+		}
+	})
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

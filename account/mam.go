@@ -203,6 +203,19 @@ func (a *Account) catchUp(ctx context.Context, sess *xmpp.Session) {
 	}
 }
 
+// CatchUp catches up with the account's archive from history's anchor
+// now, outside the login sequence, as the login does: the archived messages
+// go to the sink (the store drops what it has). It is how what history could
+// not save (a full disk) is fetched again as soon as it can write. It waits
+// for the server: call it from a goroutine of its own, never from the sink.
+func (a *Account) CatchUp(ctx context.Context) error {
+	sess, err := a.online()
+	if err != nil {
+		return err
+	}
+	return a.syncArchive(ctx, sess, a.bare, jid.JID{})
+}
+
 // holdRoom starts holding the live groupchat messages of room; call it
 // before sending the join presence of a room whose archive will be caught
 // up, then catchUpRoom once joined (which releases them).

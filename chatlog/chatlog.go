@@ -23,8 +23,42 @@ type Recorder struct {
 	store *history.Store
 	next  account.Sink
 
-	mu       sync.Mutex
-	reported bool // a write failure was already reported to the user
+	mu        sync.Mutex
+	reported  bool            // a write failure was already reported to the user
+	failed    map[string]bool // accounts whose last write failed
+	recovered func(jid.JID)   // set by OnRecovered
+}
+
+// OnRecovered sets f, called in a goroutine of its own when a message of an
+// account is stored after one of its messages could not be (a full disk
+// that has space again): f should catch up with the account's archive
+// (account.Account.CatchUp), which brings what was not saved, since the
+// store kept its anchor before it. Call it before the accounts run.
+func (r *Recorder) OnRecovered(f func(acct jid.JID)) {
+	r.mu.Lock()
+	r.recovered = f
+	r.mu.Unlock()
+}
+
+// noteWrite records the outcome of a write for acct and reports whether it
+// is the first success after a failure.
+func (r *Recorder) noteWrite(acct jid.JID, ok bool) (recovered func(jid.JID)) {
+	k := acct.Bare().String()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !ok {
+		if r.failed == nil {
+			r.failed = make(map[string]bool)
+		}
+		r.failed[k] = true
+		return nil
+	}
+	if !r.failed[k] {
+		return nil
+	}
+	delete(r.failed, k)
+	r.reported = false // a later failure is reported again
+	return r.recovered
 }
 
 // New returns a Recorder writing to store and forwarding to next.
@@ -57,6 +91,11 @@ func (r *Recorder) Sink(ev account.Event) {
 		return
 	}
 	stored, err := r.store.Append(me.Account.String(), conv, Record(me.Msg))
+	if !errors.Is(err, history.ErrReadOnly) {
+		if f := r.noteWrite(me.Account, err == nil); f != nil {
+			go f(me.Account)
+		}
+	}
 	switch {
 	case err == nil && !stored:
 		return // a duplicate: already stored and shown

@@ -1,6 +1,7 @@
 package chatlog
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
 
 	"parley/history"
 	"parley/internal/servertest"
@@ -70,7 +74,10 @@ func testIntegrationFullDisk(t *testing.T, kind servertest.Kind) {
 	}
 	ui := &seen{}
 	rec := New(store, ui.sink)
-	a := runAccount(t, s, alice, "parley", rec.Anchor(alice), rec.Sink)
+	var a *session
+	caughtUp := make(chan error, 1)
+	rec.OnRecovered(func(jid.JID) { caughtUp <- a.CatchUp(context.Background()) })
+	a = runAccount(t, s, alice, "parley", rec.Anchor(alice), rec.Sink)
 	bob.SendMessage(alice.String(), "m0")
 	waitHistory(t, store, alice, bobJID, 1)
 
@@ -94,12 +101,30 @@ func testIntegrationFullDisk(t *testing.T, kind servertest.Kind) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
+	// The next message is saved, and the catch-up it starts brings the
+	// lost ones.
 	bob.SendMessage(alice.String(), "after")
 	ui.waitBody(t, bobJID, "after")
-	a.stop(t)
-	if !slices.Contains(historyBodies(t, store, alice, bobJID), "after") {
-		t.Fatal("saving did not resume when space came back")
+	select {
+	case err := <-caughtUp:
+		if err != nil {
+			t.Fatalf("catch-up when space came back: %v", err)
+		}
+	case <-time.After(waitLong):
+		t.Fatal("no catch-up when space came back")
 	}
+	want = append([]string{"m0", "after"}, want...)
+	slices.Sort(want)
+	check := func(when string) {
+		t.Helper()
+		got := historyBodies(t, store, alice, bobJID)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("history %s has %d messages, want each of %d once", when, len(got), len(want))
+		}
+	}
+	check("once space came back")
+	a.stop(t)
 	store.Close()
 
 	store, err = history.Open(dir)
@@ -107,15 +132,18 @@ func testIntegrationFullDisk(t *testing.T, kind servertest.Kind) {
 		t.Fatal(err)
 	}
 	defer store.Close()
+	// After a restart the anchor is still before what was lost: the
+	// catch-up fetches it all again and stores nothing twice.
 	rec = New(store, (&seen{}).sink)
 	a = runAccount(t, s, alice, "parley", rec.Anchor(alice), rec.Sink)
-	waitHistory(t, store, alice, bobJID, 22)
+	bob.SendMessage(alice.String(), "fence") // after the catch-up (live messages are held until it ends)
+	waitHistory(t, store, alice, bobJID, 23)
 	a.stop(t)
-	got := historyBodies(t, store, alice, bobJID)
-	want = append([]string{"m0", "after"}, want...)
-	slices.Sort(got)
+	want = append(want, "fence")
 	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("history after the restart has %d messages, want each of %d once", len(got), len(want))
+	check("after a restart")
+	anchor, err := rec.Anchor(alice)(alice)
+	if err != nil || anchor == "" {
+		t.Errorf("anchor after the restart %q, %v", anchor, err)
 	}
 }

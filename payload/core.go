@@ -14,25 +14,29 @@ const (
 	nsClient     = "jabber:client"
 	nsXML        = "http://www.w3.org/XML/1998/namespace"
 	nsStanzas    = "urn:ietf:params:xml:ns:xmpp-stanzas"
-	NSSID        = "urn:xmpp:sid:0"                        // XEP-0359
-	NSDelay      = "urn:xmpp:delay"                        // XEP-0203
-	NSOccupantID = "urn:xmpp:occupant-id:0"                // XEP-0421
-	NSMUCUser    = "http://jabber.org/protocol/muc#user"   // XEP-0045
-	NSHints      = "urn:xmpp:hints"                        // XEP-0334
-	NSCorrect    = "urn:xmpp:message-correct:0"            // XEP-0308
-	NSReply      = "urn:xmpp:reply:0"                      // XEP-0461
-	NSFallback   = "urn:xmpp:fallback:0"                   // XEP-0428
-	NSReactions  = "urn:xmpp:reactions:0"                  // XEP-0444
-	NSFasten     = "urn:xmpp:fasten:0"                     // XEP-0422
-	NSRetract0   = "urn:xmpp:message-retract:0"            // XEP-0424 ≤0.3
-	NSRetract1   = "urn:xmpp:message-retract:1"            // XEP-0424 ≥0.4
-	NSModerate0  = "urn:xmpp:message-moderate:0"           // XEP-0425 ≤0.2
-	NSModerate1  = "urn:xmpp:message-moderate:1"           // XEP-0425 ≥0.3
-	NSChatStates = "http://jabber.org/protocol/chatstates" // XEP-0085
-	NSMarkers    = "urn:xmpp:chat-markers:0"               // XEP-0333
-	NSReceipts   = "urn:xmpp:receipts"                     // XEP-0184
-	NSOOB        = "jabber:x:oob"                          // XEP-0066
-	NSStyling    = "urn:xmpp:styling:0"                    // XEP-0393
+	NSSID        = "urn:xmpp:sid:0"                      // XEP-0359
+	NSDelay      = "urn:xmpp:delay"                      // XEP-0203
+	NSOccupantID = "urn:xmpp:occupant-id:0"              // XEP-0421
+	NSMUCUser    = "http://jabber.org/protocol/muc#user" // XEP-0045
+	NSHints      = "urn:xmpp:hints"                      // XEP-0334
+	NSCorrect    = "urn:xmpp:message-correct:0"          // XEP-0308
+	NSReply      = "urn:xmpp:reply:0"                    // XEP-0461
+	NSFallback   = "urn:xmpp:fallback:0"                 // XEP-0428
+	// nsFeatureFallback is the compatibility-fallback protoXEP's namespace,
+	// which slixmpp 1.8 (and so poezio) uses to mark a reply's quote; read
+	// as XEP-0428, never announced or sent.
+	nsFeatureFallback = "urn:xmpp:feature-fallback:0"
+	NSReactions       = "urn:xmpp:reactions:0"                  // XEP-0444
+	NSFasten          = "urn:xmpp:fasten:0"                     // XEP-0422
+	NSRetract0        = "urn:xmpp:message-retract:0"            // XEP-0424 ≤0.3
+	NSRetract1        = "urn:xmpp:message-retract:1"            // XEP-0424 ≥0.4
+	NSModerate0       = "urn:xmpp:message-moderate:0"           // XEP-0425 ≤0.2
+	NSModerate1       = "urn:xmpp:message-moderate:1"           // XEP-0425 ≥0.3
+	NSChatStates      = "http://jabber.org/protocol/chatstates" // XEP-0085
+	NSMarkers         = "urn:xmpp:chat-markers:0"               // XEP-0333
+	NSReceipts        = "urn:xmpp:receipts"                     // XEP-0184
+	NSOOB             = "jabber:x:oob"                          // XEP-0066
+	NSStyling         = "urn:xmpp:styling:0"                    // XEP-0393
 )
 
 // Default returns a registry with every parser parley has, announcing the

@@ -17,6 +17,7 @@ func registerRefs(r *Registry) {
 	r.Register(NSCorrect, "replace", parseReplace, NSCorrect)
 	r.Register(NSReply, "reply", parseReply, NSReply)
 	r.Register(NSFallback, "fallback", parseFallback, NSFallback)
+	r.Register(nsFeatureFallback, "fallback", parseFallback) // slixmpp 1.8's replies
 	r.Register(NSReactions, "reactions", parseReactions, NSReactions)
 	r.Register(NSRetract1, "retract", parseRetract1, NSRetract1)
 	r.Register(NSFasten, "apply-to", parseApplyTo, NSRetract0)
@@ -66,7 +67,7 @@ func parseFallback(d *Decoder, start xml.StartElement, m *msg.Message) error {
 	}
 	any := false
 	err := d.Each(func(se xml.StartElement) error {
-		if se.Name.Space != NSFallback || (se.Name.Local != "body" && se.Name.Local != "subject") {
+		if se.Name.Space != start.Name.Space || (se.Name.Local != "body" && se.Name.Local != "subject") {
 			return nil
 		}
 		any = true
