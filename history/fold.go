@@ -250,6 +250,7 @@ func Fold(recs []Record) []Record {
 // pendingRef is a reference read before its target (reading backwards).
 type pendingRef struct {
 	r    Record
+	pos  Position // where it was read
 	seq  int // order of reading: a larger seq is older
 	used bool
 }
@@ -264,10 +265,12 @@ type foldState struct {
 	// done holds, for reading forwards (After), the folded records of
 	// targets already resolved by a backward walk (Around), by position.
 	done map[Position]Record
+	// used are the references the last resolve applied.
+	used []*pendingRef
 }
 
 // add keeps a reference read backwards.
-func (f *foldState) add(r Record) {
+func (f *foldState) add(r Record, at Position) {
 	keys := refKeys(&r)
 	if len(keys) == 0 {
 		return
@@ -279,7 +282,7 @@ func (f *foldState) add(r Record) {
 		f.dropOldest()
 	}
 	f.seq++
-	p := &pendingRef{r: r, seq: f.seq}
+	p := &pendingRef{r: r, seq: f.seq, pos: at}
 	for _, k := range keys {
 		f.pending[k] = append(f.pending[k], p)
 	}
@@ -336,11 +339,13 @@ func (f *foldState) resolve(t *Record) bool {
 	}
 	aggregate(t, &rs)
 	applied := false
+	f.used = f.used[:0]
 	for _, p := range cand {
 		if !p.used {
 			continue
 		}
 		applied = true
+		f.used = append(f.used, p)
 		for _, k := range refKeys(&p.r) {
 			before := len(f.pending[k])
 			ps := slices.DeleteFunc(f.pending[k], func(q *pendingRef) bool { return q.used })

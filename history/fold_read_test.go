@@ -3,7 +3,9 @@ package history
 import (
 	"context"
 	"fmt"
+	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -104,5 +106,108 @@ func TestReadFolded(t *testing.T) {
 	}
 	if !reflect.DeepEqual(page, want) {
 		t.Fatalf("around and paging\n got %+v\nwant %+v", page, want)
+	}
+}
+
+// TestErase checks that the text of a retracted or moderated message (and of
+// its corrections) leaves the file when the store closes, that the file is
+// otherwise unchanged byte for byte in length and content, and that it still
+// folds to the same view.
+func TestErase(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const acct, conv, room = "me@x", "bob@x", "r@m"
+	in := func(m int, r Record) {
+		t.Helper()
+		r.Time = t0.Add(time.Duration(m) * time.Second)
+		if r.Type == "" {
+			r.Type = "chat"
+		}
+		c := conv
+		if r.Type == "groupchat" {
+			c = room
+		}
+		if _, err := s.Append(acct, c, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in(0, Record{Dir: In, From: "bob@x/p", ID: "a", Body: "keep me"})
+	in(1, Record{Dir: In, From: "bob@x/p", ID: "b", OriginID: "ob", Body: "password hunter2"})
+	in(2, Record{Dir: In, From: "bob@x/p", Kind: KindCorrection, ID: "c", Replaces: "b", Body: "password hunter3"})
+	in(3, Record{Dir: In, From: "bob@x/p", Kind: KindRetract, ID: "d", Ref: "ob"})
+	in(4, Record{Dir: In, From: "r@m/ann", Type: "groupchat", ID: "g", StanzaID: "s1", StanzaBy: "r@m", Body: "spam spam"})
+	in(5, Record{Dir: In, From: "r@m", Type: "groupchat", Kind: KindModerate, ID: "h", Ref: "s1", By: "r@m/mod", Body: "no spam"})
+	before, _, err := s.Tail(acct, conv, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, _ := s.paths(acct, conv)
+	old, _ := os.ReadFile(path)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "hunter") || len(data) != len(old) || !strings.Contains(string(data), "keep me") {
+		t.Fatalf("after Close:\n%s", data)
+	}
+	roomPath, _ := s.paths(acct, room)
+	if data, _ := os.ReadFile(roomPath); strings.Contains(string(data), "spam spam") || !strings.Contains(string(data), "no spam") {
+		t.Fatalf("moderated text kept:\n%s", data)
+	}
+	s2, err := OpenReadOnly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	after, _, err := s2.Tail(acct, conv, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(before, after) || !after[1].Folded.Retracted {
+		t.Fatalf("fold changed:\n%+v\n%+v", before, after)
+	}
+	if w := s2.Warnings(); len(w) != 0 {
+		t.Fatalf("warnings: %q", w)
+	}
+}
+
+// TestEraseWhileOpen erases while the writer holds the file and appends
+// after it: the append goes to the new file.
+func TestEraseWhileOpen(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const acct, conv = "me@x", "bob@x"
+	for i, r := range []Record{
+		{Dir: In, From: "bob@x/p", ID: "b", Body: "oops"},
+		{Dir: In, From: "bob@x/p", Kind: KindRetract, ID: "d", Ref: "b"},
+	} {
+		r.Time, r.Type = t0.Add(time.Duration(i)*time.Second), "chat"
+		if _, err := s.Append(acct, conv, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Erase(acct, conv); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(acct, conv, Record{Time: t0.Add(time.Minute), Dir: In, Type: "chat", From: "bob@x/p", ID: "e", Body: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	path, _ := s.paths(acct, conv)
+	data, _ := os.ReadFile(path)
+	if strings.Contains(string(data), "oops") || !strings.Contains(string(data), "after") {
+		t.Fatalf("file:\n%s", data)
+	}
+	recs, _, err := s.Tail(acct, conv, 5)
+	if err != nil || len(recs) != 2 || !recs[0].Folded.Retracted || recs[1].Body != "after" {
+		t.Fatalf("%+v %v", recs, err)
 	}
 }

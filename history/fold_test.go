@@ -102,7 +102,7 @@ func TestFold(t *testing.T) {
 			for i := len(tt.in) - 1; i >= 0; i-- {
 				r := tt.in[i]
 				if r.IsRef() {
-					f.add(r)
+					f.add(r, Position{})
 					continue
 				}
 				f.resolve(&r)
@@ -199,7 +199,7 @@ func FuzzFold(f *testing.F) {
 		for i := len(recs) - 1; i >= 0; i-- {
 			r := recs[i]
 			if r.IsRef() {
-				fs.add(r)
+				fs.add(r, Position{})
 				continue
 			}
 			fs.resolve(&r)

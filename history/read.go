@@ -200,7 +200,7 @@ func (s *Store) Before(account, conv string, c Cursor, n int) ([]Record, Cursor,
 		next = olderSide(p, l)
 		size += l
 		if r.IsRef() {
-			fs.add(r)
+			fs.add(r, p)
 		} else {
 			fs.resolve(&r)
 			recs = append(recs, r)
@@ -290,6 +290,13 @@ func (s *Store) Around(account, conv string, p Position, n int) (recs []Record, 
 // result holds the references whose targets are older than p and the folded
 // records, by position, of the targets found on the way.
 func (s *Store) foldFromEnd(account, conv string, p Position) (*foldState, error) {
+	return s.foldWalk(account, conv, p, nil)
+}
+
+// foldWalk is foldFromEnd; removed, when not nil, is called for each
+// message that folds to a tombstone, with the positions of its line and of
+// the corrections that applied to it (the lines that hold its texts).
+func (s *Store) foldWalk(account, conv string, p Position, removed func(at Position, corrections []Position)) (*foldState, error) {
 	fs := &foldState{done: make(map[Position]Record)}
 	err := s.walkOlderRaw(account, conv, Cursor{}, func(line []byte, at Position) bool {
 		// A message with no reference waiting cannot change: only lines
@@ -298,9 +305,18 @@ func (s *Store) foldFromEnd(account, conv string, p Position) (*foldState, error
 		if len(fs.pending) > 0 || bytes.Contains(line, []byte(`"k":`)) {
 			if r, _, err := parseRecord(line); err == nil && !r.IsMeta() {
 				if r.IsRef() {
-					fs.add(r)
+					fs.add(r, at)
 				} else if fs.resolve(&r) {
 					fs.done[at] = r
+					if removed != nil && r.Folded.Removed() {
+						var corr []Position
+						for _, u := range fs.used {
+							if u.r.Kind == KindCorrection {
+								corr = append(corr, u.pos)
+							}
+						}
+						removed(at, corr)
+					}
 				}
 			}
 		}
