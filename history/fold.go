@@ -251,7 +251,7 @@ func Fold(recs []Record) []Record {
 type pendingRef struct {
 	r    Record
 	pos  Position // where it was read
-	seq  int // order of reading: a larger seq is older
+	seq  int      // order of reading: a larger seq is older
 	used bool
 }
 

@@ -55,10 +55,10 @@ type Store struct {
 	warnings []string
 	warned   map[string]bool
 	dropped  int
-	gaps     map[string]bool // accounts with a failed write since Open (markGap)
+	gaps     map[string]bool  // accounts with a failed write since Open (markGap)
 	erase    map[convKey]bool // conversations with a retraction or moderation to erase (erase.go)
-	onWarn   func(string)    // set by OnWarning
-	sent     int             // warnings handed to onWarn
+	onWarn   func(string)     // set by OnWarning
+	sent     int              // warnings handed to onWarn
 
 	stop chan struct{}
 	done chan struct{}
