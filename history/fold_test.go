@@ -159,7 +159,7 @@ func FuzzFold(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
 	f.Add([]byte{0, 0, 10, 20, 30, 40, 50, 60, 70})
 	f.Add([]byte{9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 255, 128})
-	kinds := []string{"", KindCorrection, KindReactions, KindRetract, KindModerate, KindMarker, KindJoin}
+	kinds := []string{"", KindCorrection, KindReactions, KindRetract, KindModerate, KindMarker, "join"}
 	froms := []string{"bob@x/a", "bob@x/b", "r@m/ann", "r@m", "me@x/p"}
 	ids := []string{"a", "b", "c"}
 	emo := []string{"👍", "❤"}

@@ -30,15 +30,12 @@ const (
 
 // Kinds of records. An empty Kind means KindMsg. Meta kinds (KindHead,
 // KindLink) are bookkeeping: readers such as Tail and Search skip them.
+// Reference kinds (IsRef) are folded into the message they name. Readers
+// return records of other kinds (a later version's) as they are; the UI
+// and `parley history` do not show them.
 const (
 	KindMsg        = "msg"        // a message with a body
-	KindJoin       = "join"       // an occupant joined a room (Nick)
-	KindLeave      = "leave"      // an occupant left a room (Nick, Body: status text)
-	KindNick       = "nick"       // an occupant changed nick (Nick: old, Body: new)
-	KindSubject    = "subject"    // the room subject was set (Nick: who, Body: subject)
 	KindCorrection = "correction" // XEP-0308 correction: Replaces is the id of the corrected message
-	KindKick       = "kick"       // an occupant was kicked (Nick, Body: reason)
-	KindBan        = "ban"        // an occupant was banned (Nick, Body: reason)
 	KindReactions  = "reactions"  // XEP-0444: the sender's whole reaction set (Emojis) for message Ref
 	KindRetract    = "retract"    // XEP-0424: the sender retracted message Ref
 	KindModerate   = "moderate"   // XEP-0425: the room removed message Ref (By: moderator, Body: reason)
