@@ -44,35 +44,40 @@ type Reaction struct {
 // the oldest-read ones are dropped and their targets show unfolded.
 const MaxPending = 1 << 16
 
-// refKeys are the keys under which a reference looks for its target, best
-// first. A correction names the original stanza id (XEP-0308); in a room
-// every other reference names the room's stanza-id; in 1:1 a retraction
-// names the origin-id, the others the id.
-func refKeys(r *Record) []string {
+// refKey is the key under which a reference looks for its target. A
+// correction names the original stanza id (XEP-0308); in a room every other
+// reference names the room's stanza-id; in 1:1 a retraction names the
+// origin-id (the id of a message that had none), the others the id.
+func refKey(r *Record) string {
 	id := r.Target()
-	if id == "" {
-		return nil
-	}
 	switch {
+	case id == "":
+		return ""
 	case r.Kind == KindCorrection:
-		return []string{"i\x00" + id}
+		return "i\x00" + id
 	case r.Type == "groupchat":
-		return []string{"s\x00" + id}
+		return "s\x00" + id
 	case r.Kind == KindRetract:
-		return []string{"o\x00" + id, "i\x00" + id}
+		return "o\x00" + id
 	}
-	return []string{"i\x00" + id, "o\x00" + id}
+	return "i\x00" + id
 }
 
 // targetKeys are the keys a message may be referred to by: its id, its
-// origin-id, and in a room the stanza-ids the room assigned (a stanza-id
-// "by" anyone else may be forged by the sender).
+// origin-id (its id when it has none), and in a room the stanza-ids the
+// room assigned (a stanza-id "by" anyone else may be forged by the
+// sender). Only messages are targets.
 func targetKeys(r *Record, fn func(string)) {
+	if r.Kind != "" {
+		return
+	}
 	if r.ID != "" {
 		fn("i\x00" + r.ID)
 	}
 	if r.OriginID != "" {
 		fn("o\x00" + r.OriginID)
+	} else if r.ID != "" {
+		fn("o\x00" + r.ID)
 	}
 	if r.Type != "groupchat" {
 		return
@@ -209,8 +214,8 @@ func aggregate(t *Record, rs *reactionSets) {
 // Fold turns a run of records, oldest first, into the folded view: the
 // messages (and room events) with their references applied, reference and
 // meta records left out. A reference applies to the newest message before
-// it that it names and may change (see Folded); one that names nothing in
-// the run is dropped. Fold is pure: recs is not modified.
+// it with the key it names (see refKey), if it may change it (see Folded);
+// otherwise, or when it names nothing in the run, it is dropped. Fold is pure: recs is not modified.
 func Fold(recs []Record) []Record {
 	out := make([]Record, 0, len(recs))
 	targets := make(map[string]int)
@@ -226,20 +231,18 @@ func Fold(recs []Record) []Record {
 			targetKeys(&out[n], func(k string) { targets[k] = n })
 			continue
 		}
-		for _, k := range refKeys(&r) {
-			n, ok := targets[k]
-			if !ok {
-				continue
-			}
-			rs := sets[n]
-			if rs == nil {
-				rs = &reactionSets{}
-				sets[n] = rs
-			}
-			if apply(&out[n], &r, rs) {
-				break
-			}
+		// The newest earlier message with the key is the target; a
+		// reference that may not change it changes nothing.
+		n, ok := targets[refKey(&r)]
+		if !ok {
+			continue
 		}
+		rs := sets[n]
+		if rs == nil {
+			rs = &reactionSets{}
+			sets[n] = rs
+		}
+		apply(&out[n], &r, rs)
 	}
 	for n, rs := range sets {
 		aggregate(&out[n], rs)
@@ -249,10 +252,9 @@ func Fold(recs []Record) []Record {
 
 // pendingRef is a reference read before its target (reading backwards).
 type pendingRef struct {
-	r    Record
-	pos  Position // where it was read
-	seq  int      // order of reading: a larger seq is older
-	used bool
+	r   Record
+	pos Position // where it was read
+	seq int      // order of reading: a larger seq is older
 }
 
 // foldState folds while reading backwards, newest first: references are
@@ -271,8 +273,8 @@ type foldState struct {
 
 // add keeps a reference read backwards.
 func (f *foldState) add(r Record, at Position) {
-	keys := refKeys(&r)
-	if len(keys) == 0 {
+	k := refKey(&r)
+	if k == "" {
 		return
 	}
 	if f.pending == nil {
@@ -282,17 +284,14 @@ func (f *foldState) add(r Record, at Position) {
 		f.dropOldest()
 	}
 	f.seq++
-	p := &pendingRef{r: r, seq: f.seq, pos: at}
-	for _, k := range keys {
-		f.pending[k] = append(f.pending[k], p)
-	}
-	f.n += len(keys) // entries, one per key
+	f.pending[k] = append(f.pending[k], &pendingRef{r: r, seq: f.seq, pos: at})
+	f.n++
 }
 
-// dropOldest forgets the references read last (the oldest).
+// dropOldest forgets the older half of the references kept.
 func (f *foldState) dropOldest() {
 	for k, ps := range f.pending {
-		ps = slices.DeleteFunc(ps, func(p *pendingRef) bool { return p.used || p.seq <= f.seq-MaxPending/2 })
+		ps = slices.DeleteFunc(ps, func(p *pendingRef) bool { return p.seq <= f.seq-MaxPending/2 })
 		if len(ps) == 0 {
 			delete(f.pending, k)
 		} else {
@@ -303,25 +302,22 @@ func (f *foldState) dropOldest() {
 	for _, ps := range f.pending {
 		f.n += len(ps)
 	}
-	if f.n >= MaxPending { // counted once per key: be sure to make room
-		clear(f.pending)
-		f.n = 0
-	}
 }
 
 // resolve applies to t, oldest first, the pending references that name it
-// (they are newer than t: this is the newest message that they may name),
-// and forgets those that applied.
+// (they are newer than t: t is the newest message before them with their
+// key) and forgets them, applied or not (one that may not change t changes
+// nothing). It reports whether any applied.
 func (f *foldState) resolve(t *Record) bool {
-	if len(f.pending) == 0 || t.IsRef() || t.IsMeta() {
+	if len(f.pending) == 0 || t.Kind != "" {
 		return false
 	}
 	var cand []*pendingRef
 	targetKeys(t, func(k string) {
-		for _, p := range f.pending[k] {
-			if !p.used && !slices.Contains(cand, p) {
-				cand = append(cand, p)
-			}
+		if ps, ok := f.pending[k]; ok {
+			cand = append(cand, ps...)
+			f.n -= len(ps)
+			delete(f.pending, k)
 		}
 	})
 	if len(cand) == 0 {
@@ -329,35 +325,14 @@ func (f *foldState) resolve(t *Record) bool {
 	}
 	slices.SortFunc(cand, func(a, b *pendingRef) int { return b.seq - a.seq })
 	var rs reactionSets
+	f.used = f.used[:0]
 	for _, p := range cand {
-		// A reference names the newest message before it under its best
-		// key; apply only where that key is t's (a retraction by origin-id
-		// is not taken by a message whose id merely equals it).
 		if apply(t, &p.r, &rs) {
-			p.used = true
+			f.used = append(f.used, p)
 		}
 	}
 	aggregate(t, &rs)
-	applied := false
-	f.used = f.used[:0]
-	for _, p := range cand {
-		if !p.used {
-			continue
-		}
-		applied = true
-		f.used = append(f.used, p)
-		for _, k := range refKeys(&p.r) {
-			before := len(f.pending[k])
-			ps := slices.DeleteFunc(f.pending[k], func(q *pendingRef) bool { return q.used })
-			f.n -= before - len(ps)
-			if len(ps) == 0 {
-				delete(f.pending, k)
-			} else {
-				f.pending[k] = ps
-			}
-		}
-	}
-	return applied
+	return len(f.used) > 0
 }
 
 // folded returns the folded record at p resolved by a backward walk.

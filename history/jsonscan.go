@@ -1,6 +1,7 @@
 package history
 
 import (
+	"encoding/json"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -57,6 +58,9 @@ func scanObject(b []byte, fn func(key, val []byte, str bool) error) error {
 			j, err := skipNested(b, i)
 			if err != nil {
 				return err
+			}
+			if !json.Valid(b[i:j]) {
+				return errMalformed
 			}
 			if err := fn(key, b[i:j], false); err != nil {
 				return err

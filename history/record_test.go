@@ -108,6 +108,8 @@ func FuzzParseRecord(f *testing.F) {
 	f.Add([]byte(`{"v":1,"t":"2026-11-23T14:05:09.123Z","dir":"in","from":"a@x/r","body":"hi \u00e9"}`))
 	f.Add([]byte(`{"v":1,"t":"2026-11-23T14:05:09.123Z","k":"head","account":"a@x","conv":"b@y"}`))
 	f.Add([]byte(`{"v":3,"t":"2026-11-23T14:05:09Z","x":[{"y":"\""}],"body":"\ud83d\ude00"}`))
+	f.Add([]byte(`{"v":2,"t":"2026-11-23T14:05:09.123Z","dir":"in","k":"reactions","ref":"s1","occ":"o","sids":[{"id":"s1","by":"r@m"},{"id":7},[],"x"],"emo":["👍",1,{"a":"b"},"\u00e9"]}`))
+	f.Add([]byte(`{"v":2,"t":"2026-11-23T14:05:09.123Z","sids":"notalist","emo":[[[[]]]],"body":"x"}`))
 	f.Add([]byte(`{"v":1,"t":"2026-11-23T14:05:09.123Z","body":"x\"`))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		r, _, err := parseRecord(line)
