@@ -460,3 +460,30 @@ func TestReadmeListsCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestHitEntryFolded: a search result is drawn by the one renderer: an
+// edited hit carries the mark, a tombstone (listed by an empty search) its
+// text and no highlight.
+func TestHitEntryFolded(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startHistUI(t, 100, 30, openStore(t), f)
+	for _, c := range []struct {
+		r    history.Record
+		text string
+		want string
+	}{
+		{history.Record{Type: "chat", From: "bob@x/p", Body: "lunch at noon", Folded: history.Folded{Edited: true}}, "noon", "lunch at noon (edited)"},
+		{history.Record{Type: "chat", From: "bob@x/p", Folded: history.Folded{Retracted: true}}, "", "(message retracted)"},
+	} {
+		var got string
+		var hl int
+		h.sync(func() {
+			c.r.Time = t0
+			e := h.u.hitEntry(history.Hit{Conv: history.Conv{Account: "me@example.org", Conv: "bob@x"}, Record: c.r}, c.text)
+			got, hl = e.text, e.hlEnd-e.hlStart
+		})
+		if !strings.HasSuffix(got, c.want) || c.text == "" && hl != 0 {
+			t.Errorf("hit %+v drawn %q (highlight %d), want …%q", c.r, got, hl, c.want)
+		}
+	}
+}
