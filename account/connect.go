@@ -160,7 +160,8 @@ func (a *Account) negotiate(ctx context.Context, conn net.Conn, tc *tls.Config, 
 				return xmpp.StreamConfig{Features: rest}
 			}))
 	}
-	return xmpp.NewClientSession(ctx, origin, conn, append([]xmpp.StreamFeature{a.sm.StartTLS(tc)}, rest...)...)
+	// sm.Limit bounds the plaintext before STARTTLS as Wrap does after it.
+	return xmpp.NewClientSession(ctx, origin, sm.Limit(conn), append([]xmpp.StreamFeature{a.sm.StartTLS(tc)}, rest...)...)
 }
 
 // authFeatures are SASL (package auth: SCRAM with the channel binding the

@@ -211,7 +211,7 @@ func TestHostileStreamError(t *testing.T) {
 				se, ok := e.(StateEvent)
 				return ok && se.State != Online && se.State != Connecting
 			}).(StateEvent)
-			t.Logf("%v: %q", e.State, e.Text)
+			t.Logf("%v: %q (%#v)", e.State, e.Text, e.Err)
 			want := "stream error " + tc.cond + ": line one \u202e" + strings.Repeat("y", min(tc.text, maxStreamText-len("line one \u202e")))
 			if e.State != tc.state || !strings.Contains(e.Text, want) || len(e.Text) > 400 {
 				t.Errorf("%v %q (%d bytes), want %v with %q", e.State, clip(e.Text, 400), len(e.Text), tc.state, want)
@@ -225,5 +225,27 @@ func TestHostileStreamError(t *testing.T) {
 			case <-c.Done():
 			}
 		})
+	}
+}
+
+// TestHostileBeforeTLS: a man in the middle before STARTTLS sends 200 MB of
+// stream features; parley refuses them as it reads, with bounded memory.
+func TestHostileBeforeTLS(t *testing.T) {
+	srv := fakexmpp.Start(t, fakexmpp.Options{PreTLS: func() io.Reader {
+		return io.MultiReader(strings.NewReader("<stream:features><x xmlns='urn:x'>"), fakexmpp.Repeat("0123456789", 20<<20))
+	}})
+	peak := sampleHeap()
+	r := start(t, Config{JID: alice, Password: secret, Host: srv.Host, Port: srv.Port, CAFile: srv.CAFile})
+	e := r.rec.wait(t, 5*time.Minute, func(e Event) bool {
+		se, ok := e.(StateEvent)
+		return ok && se.State != Connecting
+	}).(StateEvent)
+	p := peak.end()
+	t.Logf("peak heap %.1f MB; %s", float64(p)/(1<<20), summary(e))
+	if p > hostileLimit {
+		t.Errorf("peak heap %.1f MB, want under %d MB", float64(p)/(1<<20), hostileLimit>>20)
+	}
+	if !strings.Contains(e.Text, "the server sent a <stream:features/> too large to read") {
+		t.Errorf("state %v %q", e.State, e.Text)
 	}
 }

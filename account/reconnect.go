@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"mellium.im/xmpp"
+	"mellium.im/xmpp/stream"
+
+	"parley/sm"
 )
 
 // Reconnect backoff: exponential with full jitter, from backoffBase up to
@@ -329,6 +332,17 @@ func roundDelay(d time.Duration) time.Duration {
 	return d.Round(100 * time.Millisecond)
 }
 
+// serverCause returns err when it is the server's reason for ending a
+// session (a stream error, a stanza refused as too large), else nil.
+func serverCause(err error) error {
+	var streamErr stream.Error
+	var tooLarge *sm.LimitError
+	if errors.As(err, &streamErr) || errors.As(err, &tooLarge) {
+		return err
+	}
+	return nil
+}
+
 // connection runs one connection: login, the login sequence, serving, until
 // the connection ends. It returns the error that ended it, nil when it was
 // ended on purpose (Close, Disconnect, ctx).
@@ -383,9 +397,13 @@ func (a *Account) connection(ctx context.Context) error {
 			setup = nil
 			if err != nil && !ended() {
 				// The login sequence failed (roster or presence could not be
-				// sent): drop this connection and try again.
+				// sent): drop this connection and try again. When it failed
+				// because the server ended the stream (an error, a refused
+				// stanza), that is what happened.
 				_ = conn.Close()
-				<-served
+				if cause := serverCause(<-served); cause != nil {
+					return cause
+				}
 				return err
 			}
 		case err := <-served:

@@ -12,7 +12,7 @@
 //		st.StartTLS(tlsConfig),                          // instead of xmpp.StartTLS
 //		xmpp.SASL("", pass, sasl.ScramSha256, sasl.ScramSha1),
 //	}, st.Features("parley")...)                        // instead of xmpp.BindResource
-//	s, err := xmpp.NewClientSession(ctx, account, tcp, features...)
+//	s, err := xmpp.NewClientSession(ctx, account, sm.Limit(tcp), features...)
 //	go s.Serve(st.Handler(mux))                          // every element goes through st.Handler
 //	switch st.Outcome() {
 //	case sm.Resumed:      // nothing to redo; s.LocalAddr() is the old full JID
@@ -90,7 +90,8 @@
 // read with a *LimitError and gives the connection up. A refused stanza is
 // counted as handled, so a resumed session does not bring it back. A reply
 // read in parts as it streams (a roster of 100,000 items) can be allowed
-// more with State.AllowLarge for its IQ id. A stream error gives the
+// more with State.AllowLarge for its IQ id. Limit applies the same limits
+// to the plaintext before STARTTLS, which Wrap does not see. A stream error gives the
 // connection up as well: writes then fail with it (mellium would echo it
 // to the server), with its condition and at most 1 KiB of its text, also
 // when it is too large to read whole.

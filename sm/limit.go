@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -152,6 +153,22 @@ func (c *conn) overLimit(done element, ok bool) error {
 			}
 		}
 	}
+	err := t.limitError(done, ok)
+	if le, isLimit := err.(*LimitError); isLimit && isStanzaName(le.Element) {
+		st := c.st
+		st.mu.Lock()
+		if c.inOn && st.cur == c {
+			st.inH++
+		}
+		st.mu.Unlock()
+	}
+	return err
+}
+
+// limitError is the error for the element the tracker is in (or just
+// completed, done) when it passed a limit.
+func (t *tracker) limitError(done element, ok bool) error {
+	deep := t.depth > MaxDepth+1
 	name := ""
 	switch {
 	case ok:
@@ -164,14 +181,6 @@ func (c *conn) overLimit(done element, ok bool) error {
 	}
 	if isStreamError(name) {
 		return streamError(t.head)
-	}
-	if isStanzaName(name) {
-		st := c.st
-		st.mu.Lock()
-		if c.inOn && st.cur == c {
-			st.inH++
-		}
-		st.mu.Unlock()
 	}
 	switch {
 	case deep:
@@ -234,6 +243,50 @@ func streamError(head []byte) stream.Error {
 		}{Value: strings.ToValidUTF8(text.String(), "")})
 	}
 	return e
+}
+
+// Limit returns c with the limits of the inbound stream (MaxStanzaSize,
+// MaxDepth), for the plaintext stream before STARTTLS, which Wrap does not
+// see: the connection to hand to xmpp.NewClientSession beside StartTLS.
+// After the server's <proceed/> it passes every byte through untouched
+// (they are TLS; the limits go on above TLS, in the connection Wrap
+// returns).
+func Limit(c net.Conn) net.Conn {
+	l := &limited{Conn: c}
+	l.in.limits = true
+	return l
+}
+
+// limited is the connection Limit returns.
+type limited struct {
+	net.Conn
+	in      tracker
+	off     bool  // after <proceed/>
+	refused error // sticky
+}
+
+// Read implements io.Reader.
+func (l *limited) Read(p []byte) (int, error) {
+	if l.refused != nil {
+		return 0, l.refused
+	}
+	n, err := l.Conn.Read(p)
+	if l.off {
+		return n, err
+	}
+	t := &l.in
+	for i, b := range p[:max(n, 0)] {
+		e, ok := t.feed(b)
+		if t.size > t.limit || t.run > MaxStanzaSize || t.depth > MaxDepth+1 {
+			l.refused = t.limitError(e, ok)
+			return i, l.refused
+		}
+		if ok && (e.name == "proceed" || strings.HasSuffix(e.name, ":proceed")) {
+			l.off = true // the rest is TLS
+			break
+		}
+	}
+	return n, err
 }
 
 func clipName(s string) string {

@@ -193,3 +193,23 @@ func TestStatusBarReconnecting(t *testing.T) {
 	h.post(account.StateEvent{Base: base(f), State: account.Online, Text: "online as me@example.org/x"})
 	h.screenHas("[me@example.org: online]")
 }
+
+// TestStreamErrorShown: a stream error with a long hostile text (as the
+// account reports it, already clipped) is one console line, with the bidi
+// override dropped and the whole line bounded.
+func TestStreamErrorShown(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 100, 12, f)
+	text := "reconnecting in 1s (attempt 1): stream error not-authorized: line one \u202e" + strings.Repeat("y", 256) + "…"
+	h.post(account.StateEvent{Base: base(f), State: account.Reconnecting, Text: text})
+	h.winHas("stream error not-authorized: line one")
+	h.sync(func() {
+		w := h.u.console()
+		for i := 0; i < w.buf.len(); i++ {
+			line := w.buf.at(i).text
+			if strings.ContainsAny(line, "\u202e\n") || len(line) > 400 {
+				t.Errorf("console line %q (%d bytes)", line, len(line))
+			}
+		}
+	})
+}

@@ -19,6 +19,9 @@
 //	c := srv.Accept(t) // the next client that logged in
 //	c.WriteFrom(hugeStanza)
 //
+// Options.PreTLS sends hostile bytes in the clear instead of the first
+// stream features, as a man in the middle before STARTTLS could.
+//
 // Every client stanza the test's Handle does not take gets a default
 // answer: an IQ get or set an empty result, anything else nothing. The
 // server holds no stream state beyond that: no roster, presence routing,

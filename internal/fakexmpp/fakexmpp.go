@@ -35,6 +35,10 @@ type Options struct {
 	// Features is raw XML added to the stream features after SASL (beside
 	// <bind/>), for example "<ver xmlns='urn:xmpp:features:rosterver'/>".
 	Features string
+	// PreTLS, if set, is what the server sends after its first stream
+	// header, in the clear, instead of offering STARTTLS; then it closes
+	// the connection. For attacks by a man in the middle before TLS.
+	PreTLS func() io.Reader
 	// Handle is called, on the connection's reading goroutine, with each
 	// stanza a logged-in client sends; it returns false for the default
 	// answer (an empty result to an IQ get or set, nothing otherwise).
@@ -150,8 +154,28 @@ func (c *Conn) WriteFrom(r io.Reader) (int64, error) {
 	return io.CopyBuffer(c.nc, r, make([]byte, 64<<10))
 }
 
-// Close closes the connection without ending the stream.
-func (c *Conn) Close() error { return c.nc.Close() }
+// Close closes the connection without ending the stream: it ends the TLS
+// stream at once (close_notify) and closes the socket when the client has
+// closed its side or after five seconds. Until then what the client sends
+// is read and dropped, so that the socket is not reset while the client
+// still reads what was sent before (a reset would throw that away).
+func (c *Conn) Close() error {
+	tc, ok := c.nc.(*tls.Conn)
+	if !ok {
+		return c.nc.Close()
+	}
+	c.wmu.Lock()
+	err := tc.CloseWrite()
+	c.wmu.Unlock()
+	go func() {
+		select {
+		case <-c.done:
+		case <-time.After(5 * time.Second):
+		}
+		c.nc.Close()
+	}()
+	return err
+}
 
 // Done is closed when the client's stream or connection has ended.
 func (c *Conn) Done() <-chan struct{} { return c.done }
@@ -188,6 +212,12 @@ func (c *Conn) Result(e Element, payload string) error {
 func (s *Server) serve(t testing.TB, nc net.Conn) {
 	defer nc.Close()
 	dec := xml.NewDecoder(bufio.NewReader(nc))
+	if s.opts.PreTLS != nil {
+		if err := s.header(nc, dec, ""); err == nil {
+			_, _ = io.CopyBuffer(nc, s.opts.PreTLS(), make([]byte, 64<<10))
+		}
+		return
+	}
 	if err := s.header(nc, dec, "<starttls xmlns='"+nsTLS+"'><required/></starttls>"); err != nil {
 		return
 	}
@@ -241,9 +271,9 @@ func (s *Server) serve(t testing.TB, nc net.Conn) {
 			continue
 		}
 		if e.Name.Local == "iq" && (e.Attr("type") == "get" || e.Attr("type") == "set") {
-			if err := c.Result(e, ""); err != nil {
-				return
-			}
+			// A write fails after Close: go on reading until the client
+			// closes, so that the socket is not reset under its reads.
+			_ = c.Result(e, "")
 		}
 	}
 }
@@ -263,8 +293,11 @@ func (s *Server) header(w io.Writer, dec *xml.Decoder, features string) error {
 			break
 		}
 	}
-	_, err := fmt.Fprintf(w, "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='%s' id='%d' from='%s' version='1.0'><stream:features>%s</stream:features>",
-		nsStreams, time.Now().UnixNano(), s.Domain, features)
+	_, err := fmt.Fprintf(w, "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='%s' id='%d' from='%s' version='1.0'>",
+		nsStreams, time.Now().UnixNano(), s.Domain)
+	if err == nil && features != "" {
+		_, err = io.WriteString(w, "<stream:features>"+features+"</stream:features>")
+	}
 	return err
 }
 
