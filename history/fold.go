@@ -1,6 +1,10 @@
 package history
 
 import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
 	"slices"
 	"strings"
 )
@@ -40,9 +44,10 @@ type Reaction struct {
 
 // MaxPending bounds the references a paging reader keeps while it looks for
 // their targets further back (a reference to a message older than the
-// file's start, or a forged id, would otherwise be kept forever): past it
-// the oldest-read ones are dropped and their targets show unfolded.
-const MaxPending = 1 << 16
+// file's start, or to a forged id, would otherwise be kept for good): past
+// it, the half that has waited longest (read first) is dropped and their
+// targets show unfolded.
+const MaxPending = 1 << 14
 
 // refKey is the key under which a reference looks for its target. A
 // correction names the original stanza id (XEP-0308); in a room every other
@@ -288,7 +293,7 @@ func (f *foldState) add(r Record, at Position) {
 	f.n++
 }
 
-// dropOldest forgets the older half of the references kept.
+// dropOldest forgets the half of the references kept that waited longest.
 func (f *foldState) dropOldest() {
 	for k, ps := range f.pending {
 		ps = slices.DeleteFunc(ps, func(p *pendingRef) bool { return p.seq <= f.seq-MaxPending/2 })
@@ -342,4 +347,40 @@ func (f *foldState) folded(p Position) (Record, bool) {
 	}
 	r, ok := f.done[p]
 	return r, ok
+}
+
+// refMarks are the beginnings of the "k" member of a reference record as
+// appendRecord writes it. A body cannot contain them: its quotes are
+// escaped.
+var refMarks = [][]byte{[]byte(`"k":"correction"`), []byte(`"k":"re`), []byte(`"k":"mo`), []byte(`"k":"marker"`)}
+
+// mayHaveRefs reports whether the file at path may hold a reference
+// record, reading it in large blocks without splitting lines (a few
+// milliseconds for 100 MB): a conversation without references needs no
+// folding pass. A file that cannot be read may.
+func mayHaveRefs(path string) bool {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false
+	}
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	const overlap = 16
+	buf := make([]byte, 1<<20)
+	keep := 0
+	for {
+		n, err := f.Read(buf[keep:])
+		block := buf[:keep+n]
+		for _, m := range refMarks {
+			if bytes.Contains(block, m) {
+				return true
+			}
+		}
+		if err != nil {
+			return !errors.Is(err, io.EOF)
+		}
+		keep = copy(buf, block[max(len(block)-overlap, 0):])
+	}
 }

@@ -48,9 +48,11 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 		n := 0
 		// The folded view: corrected text, no reference records, no text
 		// of a retracted message.
-		fs, err := s.foldFromEnd(cv.Account, cv.Conv, Position{})
-		if err != nil {
-			return err
+		var fs *foldState
+		if mainPath, olderPath := s.paths(cv.Account, cv.Conv); mayHaveRefs(mainPath) || mayHaveRefs(olderPath) {
+			if fs, err = s.foldFromEnd(cv.Account, cv.Conv, Position{}); err != nil {
+				return err
+			}
 		}
 		visit := s.visible(cv.Account, cv.Conv, func(r Record, p Position, _ int) bool {
 			if r.IsRef() {
