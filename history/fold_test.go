@@ -1,6 +1,7 @@
 package history
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -212,4 +213,24 @@ func FuzzFold(f *testing.F) {
 			t.Fatalf("backwards differs\n got %+v\nwant %+v", back, got)
 		}
 	})
+}
+
+// TestPendingBound: references whose targets never come are dropped past
+// MaxPending, those that waited longest first; a recent one still folds.
+func TestPendingBound(t *testing.T) {
+	var f foldState
+	for i := range MaxPending + 100 {
+		f.add(Record{Dir: In, From: "b@x/p", Type: "chat", Kind: KindRetract, Ref: fmt.Sprint("none", i)}, Position{})
+	}
+	f.add(Record{Dir: In, From: "b@x/p", Type: "chat", Kind: KindCorrection, Replaces: "m", Body: "new"}, Position{})
+	if f.n > MaxPending || len(f.pending) > MaxPending {
+		t.Fatalf("%d references kept", f.n)
+	}
+	m := Record{Dir: In, From: "b@x/p", Type: "chat", ID: "m", Body: "old"}
+	if !f.resolve(&m) || m.Body != "new" {
+		t.Fatalf("%+v", m)
+	}
+	if _, ok := f.pending["o\x00none0"]; ok {
+		t.Fatal("the reference read first is still kept")
+	}
 }
