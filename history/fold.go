@@ -349,15 +349,26 @@ func (f *foldState) folded(p Position) (Record, bool) {
 	return r, ok
 }
 
-// refMarks are the beginnings of the "k" member of a reference record as
-// appendRecord writes it. A body cannot contain them: its quotes are
-// escaped.
-var refMarks = [][]byte{[]byte(`"k":"correction"`), []byte(`"k":"re`), []byte(`"k":"mo`), []byte(`"k":"marker"`)}
+// kindMark starts the "k" member as appendRecord writes it. A body cannot
+// contain it: its quotes are escaped.
+var kindMark = []byte(`"k":"`)
+
+// refKind reports whether b, following a kindMark, names a reference kind
+// (or is cut short at the end of a block, when it may).
+func refKind(b []byte) bool {
+	for _, k := range [...]string{KindCorrection, KindReactions, KindRetract, KindModerate, KindMarker} {
+		n := min(len(b), len(k)+1)
+		if string(b[:n]) == (k + `"`)[:n] {
+			return true
+		}
+	}
+	return false
+}
 
 // mayHaveRefs reports whether the file at path may hold a reference
-// record, reading it in large blocks without splitting lines (a few
-// milliseconds for 100 MB): a conversation without references needs no
-// folding pass. A file that cannot be read may.
+// record, reading it in large blocks without splitting lines: a
+// conversation without references needs no folding pass. A file that
+// cannot be read may.
 func mayHaveRefs(path string) bool {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -367,14 +378,19 @@ func mayHaveRefs(path string) bool {
 		return true
 	}
 	defer f.Close()
-	const overlap = 16
-	buf := make([]byte, 1<<20)
+	const overlap = 32 // longer than a mark and the longest kind
+	buf := make([]byte, 256<<10)
 	keep := 0
 	for {
 		n, err := f.Read(buf[keep:])
 		block := buf[:keep+n]
-		for _, m := range refMarks {
-			if bytes.Contains(block, m) {
+		for i := 0; ; {
+			j := bytes.Index(block[i:], kindMark)
+			if j < 0 {
+				break
+			}
+			i += j + len(kindMark)
+			if refKind(block[i:]) {
 				return true
 			}
 		}

@@ -98,3 +98,24 @@ func BenchmarkFoldPageUp(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkErase is the exit-time erase of the 1,000,000-record
+// conversation (one record in thirty retracts a message): fold it backwards,
+// rewrite it.
+func BenchmarkErase(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dir := b.TempDir()
+		writeBigRefs(b, dir, me, bob, 1_000_000)
+		s, err := Open(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := s.Erase(me, bob); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		s.Close()
+	}
+}
