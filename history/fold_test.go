@@ -234,3 +234,36 @@ func TestPendingBound(t *testing.T) {
 		t.Fatal("the reference read first is still kept")
 	}
 }
+
+// TestMayHaveRefs: the pre-check of Search sees reference records, also
+// across its block boundaries, and not a body that quotes one.
+func TestMayHaveRefs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(recs ...Record) string {
+		var b []byte
+		b = appendHeader(b, header{"a@x", "b@x"}, t0)
+		for _, r := range recs {
+			r.Time = t0
+			b = appendRecord(b, r)
+		}
+		p := filepath.Join(dir, fmt.Sprint(len(recs), ".jsonl"))
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	long := Record{Dir: In, Body: string(make([]byte, 256<<10-40))}
+	for _, c := range []struct {
+		path string
+		want bool
+	}{
+		{write(Record{Dir: In, Body: `"k":"correction" is how it is written`}, Record{Dir: Out, Kind: KindLink, ID: "x"}), false},
+		{write(Record{Dir: In, Body: "x"}, Record{Dir: In, Kind: KindRetract, Ref: "x"}, Record{Dir: In}), true},
+		{write(long, Record{Dir: In, Kind: KindReactions, Ref: "x", Emojis: []string{}}, Record{}, Record{}), true},
+		{filepath.Join(dir, "missing.jsonl"), false},
+	} {
+		if got := mayHaveRefs(c.path); got != c.want {
+			t.Errorf("%s: %v, want %v", c.path, got, c.want)
+		}
+	}
+}
