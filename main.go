@@ -27,6 +27,7 @@ import (
 	"parley/account"
 	"parley/chatlog"
 	"parley/config"
+	"parley/histcli"
 	"parley/history"
 	"parley/rostercache"
 	"parley/ui"
@@ -362,7 +363,7 @@ func runHistory(path string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "parley: %v\n", err)
 		return 2
 	}
-	return history.RunCLI(args, dir, stdout, stderr)
+	return histcli.Run(args, dir, stdout, stderr)
 }
 
 // accountConfig maps a configured account to the account package's config.
