@@ -59,7 +59,13 @@ func keyTable() []keyBinding {
 		keyBinding{name: "Alt-Enter/Ctrl-J", help: "insert a line break (multi-line message); a bracketed paste is one message too"},
 		keyBinding{name: "Up/Down", help: "input history"},
 		keyBinding{name: "Ctrl-A/Ctrl-E", help: "start / end of the input line (also Home/End)"},
-		keyBinding{name: "Ctrl-W/Ctrl-U/Ctrl-K", help: "delete the word before the cursor / to the start / to the end"},
+		keyBinding{name: "Ctrl-W/Ctrl-U/Ctrl-K", help: "delete the word before the cursor / to the start / to the end, into the kill buffer"},
+		keyBinding{name: "Alt-b/Alt-f", help: "back / forward one word (also Ctrl-Left/Ctrl-Right)"},
+		keyBinding{name: "Ctrl-Left/Ctrl-Right", help: "back / forward one word"},
+		keyBinding{name: "Alt-Backspace/Alt-d", help: "delete the word before / after the cursor, into the kill buffer"},
+		keyBinding{name: "Ctrl-Y", help: "yank: insert what the last kills (Ctrl-W/U/K, Alt-Backspace/Alt-d in a row) took"},
+		keyBinding{name: "Ctrl-T", help: "transpose the two characters at the cursor"},
+		keyBinding{name: "Ctrl-R", help: "search the input history backwards as you type; Ctrl-R again: older; Esc/Ctrl-G: cancel; any other key takes the match"},
 	)
 	return keys
 }
