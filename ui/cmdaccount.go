@@ -135,8 +135,15 @@ func cmdHelp(u *UI, c *call) error {
 	}
 	if c.args[0] == "keys" {
 		u.info(con, false, "keys:")
-		for _, k := range u.keys {
-			u.info(con, false, fmt.Sprintf("  %-20s %s", k.name, k.help))
+		for i, k := range u.keys {
+			name := k.name
+			if k.group != "" {
+				if i > 0 && u.keys[i-1].group == k.group {
+					continue // one line for a family of keys
+				}
+				name = k.group
+			}
+			u.info(con, false, fmt.Sprintf("  %-20s %s", name, k.help))
 		}
 		return nil
 	}

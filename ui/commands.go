@@ -42,6 +42,7 @@ func commandTable() []command {
 		{name: "msg", usage: "[-a ACCOUNT] JID|name [text]", help: "open a conversation with JID, or with the contact of that roster name (or the start of one), and send text; in a room window, a nick instead of JID: a private message to that occupant", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
 		{name: "me", usage: "text", help: "send an action (\"/me text\") in this conversation", min: 1, max: 1, rest: true, run: cmdMe},
 		{name: "close", help: "close this window (not the console)", run: cmdClose},
+		{name: "wins", help: "list the windows with their number, account and unread messages", run: cmdWins},
 		{name: "win", usage: "N|name", help: "show window N, or the window whose name or JID starts with name", min: 1, max: 1, run: cmdWin, complete: completeWin},
 		{name: "status", usage: "[-a ACCOUNT] online|chat|away|xa|dnd [text]", help: "set presence of every account (of ACCOUNT only with -a)", min: 1, max: 2, rest: true, acct: true, run: cmdStatus, complete: completeWords(0, "online", "chat", "away", "xa", "dnd")},
 		{name: "sub", usage: "[-a ACCOUNT] request|allow|deny|cancel JID", help: "presence subscription: request JID's presence, allow or deny JID's request, cancel JID's subscription to ours (a request asked again before an answer is shown once; one from a contact already allowed is answered by itself)", min: 2, max: 2, acct: true, run: cmdSub, complete: completeSub},

@@ -123,13 +123,13 @@ func (in *inputLine) editKey(ev *tcell.EventKey) bool {
 		default:
 			return false
 		}
-	case tcell.KeyLeft:
-		if !ctrl && !alt {
+	case tcell.KeyLeft: // Alt-Left is the previous window (keys.go)
+		if !ctrl {
 			return false
 		}
 		in.cur = in.wordLeft()
 	case tcell.KeyRight:
-		if !ctrl && !alt {
+		if !ctrl {
 			return false
 		}
 		in.cur = in.wordRight()

@@ -27,9 +27,10 @@ type window struct {
 	buf      *ring
 	scroll   int // rows scrolled up from the bottom
 
-	draft     draft // the input line's text while another window is shown (ui/edit.go)
-	unread    int   // messages not seen
-	highlight int   // of which mention us (counted separately)
+	draft     draft  // the input line's text while another window is shown (ui/edit.go)
+	hlAt      *entry // the highlight Alt-p/Alt-n jumped to last (ui/nav.go)
+	unread    int    // messages not seen
+	highlight int    // of which mention us (counted separately)
 
 	hist *histState   // paging through history (ui/history.go); nil without
 	srch *searchState // for search windows (ui/search.go)
@@ -80,6 +81,7 @@ func (u *UI) show(i int) {
 	u.prev, u.cur = u.cur, i
 	w := u.wins[i]
 	u.enterWin(w)
+	w.hlAt = nil
 	w.unread, w.highlight = 0, 0
 	u.comp.reset()
 	u.roster.touch(w.acct, w.peer) // its unread count (roster.go)
