@@ -110,6 +110,7 @@ func keyTable() []keyBinding {
 // bytes the terminal sent.
 func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	u.keyPressed() // client state indication (idle.go)
+	u.awayKey()    // auto-away (autoaway.go)
 	ev = canonKey(ev)
 	if u.searchKey(ev) {
 		return nil
