@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,14 +35,16 @@ func TestEditKeys(t *testing.T) {
 		{"ctrl-t graphemes", []string{"ae\u0301", "\x14"}, "e\u0301a"},
 		{"word keys over accents", []string{"cafe\u0301 noir", "\x1bb", "\x1bb", "\x1bf", "|"}, "cafe\u0301| noir"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			h, tty := startRawUI(t, "tmux-256color", newFake("me@example.org"))
-			for _, b := range tc.bytes {
-				tty.send(b)
-			}
-			h.inputIs(tc.want)
-		})
+	for _, term := range []string{"tmux-256color", "screen-256color", "xterm-256color"} {
+		for _, tc := range tests {
+			t.Run(term+"/"+tc.name, func(t *testing.T) {
+				h, tty := startRawUI(t, term, newFake("me@example.org"))
+				for _, b := range tc.bytes {
+					tty.send(b)
+				}
+				h.inputIs(tc.want)
+			})
+		}
 	}
 }
 
@@ -60,6 +63,9 @@ func TestEditHistorySearch(t *testing.T) {
 	tty.send("hel")
 	h.inputIs("Hello there")
 	h.waitFor("prompt", func() bool { return h.u.input.searchPrompt() == "(reverse-i-search)'hel': " })
+	if !strings.Contains(h.text(), "(reverse-i-search)'hel': Hello there") {
+		t.Errorf("the search is not on the input line:\n%s", h.text())
+	}
 	tty.send("\x12")
 	h.inputIs("hello world")
 	tty.send("\x12") // no older match: the line stays, the prompt says so

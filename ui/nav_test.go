@@ -32,8 +32,14 @@ func startRawRoomUI(t *testing.T) (*harness, *keyTty, *roomFake) {
 // Alt-Right (CSI 1;3D/C, and ESC ESC [D of older setups), F1..F10 but F4,
 // Alt-q..Alt-o for windows 11 up, and Alt-z back to the window before.
 func TestNavKeys(t *testing.T) {
+	for _, term := range []string{"tmux-256color", "screen-256color", "xterm-256color"} {
+		t.Run(term, func(t *testing.T) { testNavKeys(t, term) })
+	}
+}
+
+func testNavKeys(t *testing.T, term string) {
 	f := newFake("me@example.org")
-	h, tty := startRawUI(t, "tmux-256color", f)
+	h, tty := startRawUI(t, term, f)
 	t0 := time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)
 	for i := 0; i < 14; i++ { // windows 2..15
 		h.post(msgIn(f, fmt.Sprintf("c%02d@example.org/x", i), "hi", t0))
