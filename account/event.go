@@ -171,7 +171,7 @@ type Message struct {
 	Type       string    // chat, normal, groupchat, headline, error
 	Body       string    // plain text, untrusted
 	Subject    string    // room subject, when the message carries one
-	Nick       string    // sender nick in a room (ours in our private messages with an occupant)
+	Nick       string    // sender nick in a room, also in a private message (ours in those we send)
 	Time       time.Time // delay/archive time if present, else receipt time (UTC)
 	Delayed    bool      // Time came from a delay or archive stamp
 	Dir        Direction

@@ -160,7 +160,10 @@ func (u *UI) speaker(w *window, v msgView, group, own bool) (string, tcell.Color
 			}
 			return u.ourNick(w), u.theme.Own
 		}
-		nick := cleanName(w.peer.Resourcepart())
+		nick := cleanName(v.nick) // theirs when they wrote it
+		if nick == "" {
+			nick = cleanName(w.peer.Resourcepart())
+		}
 		return nick, u.nickColor(nick)
 	case own:
 		return "me", u.theme.Own
