@@ -63,7 +63,11 @@ type UI struct {
 	RosterWidth   int    // roster_width: roster pane width in cells, 10..80; default 28
 	OccupantWidth int    // occupant_width: room occupant pane width in cells, 10..80; default 24
 	ShowJoins     bool   // show_joins: show room join/leave lines; default true
-	Theme         Theme  // [ui.theme]
+	// AutoAway and AutoXA are autoaway_minutes and autoxa_minutes: minutes
+	// without a key before the accounts are set away / extended away,
+	// 0..1440, 0 (the default) for never; autoxa after autoaway.
+	AutoAway, AutoXA time.Duration
+	Theme            Theme // [ui.theme]
 }
 
 // Theme is the [ui.theme] table. Each colour is written as a colour name

@@ -58,6 +58,9 @@ type Options struct {
 	ShowJoins bool
 	// Theme holds the colours; the zero Theme means DefaultTheme().
 	Theme Theme
+	// AutoAway is how long without a key sets the accounts away (0: never);
+	// AutoXA likewise extended away. The next key restores the presence.
+	AutoAway, AutoXA time.Duration
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History
@@ -88,6 +91,7 @@ type UI struct {
 	theme  Theme
 	now    func() time.Time // clock for the status bar; tests fix it
 	idle   idleState        // key presses for client state indication (idle.go)
+	away   awayState        // auto-away (autoaway.go)
 	loc    *time.Location   // zone for message times; tests use UTC
 
 	// Event queue, shared with posting goroutines.
@@ -232,6 +236,7 @@ func (u *UI) Run(ctx context.Context) error {
 	u.screen = screen
 	u.app.SetScreen(newFrameScreen(screen)) // only changed cells reach the terminal (frame.go)
 	u.startIdle()                           // client state indication (idle.go)
+	u.startAway()                           // auto-away (autoaway.go)
 	screen.EnablePaste()
 
 	stop := make(chan struct{})
