@@ -191,6 +191,9 @@ type Message struct {
 	Conv    jid.JID
 	Pending bool // ours, typed while offline: queued in the outbox, not sent yet
 	Receipt bool // ours, with a XEP-0184 receipt request
+	// Unstyled is the sender's XEP-0393 <unstyled/> hint: draw the body
+	// without message styling.
+	Unstyled bool
 }
 
 // Peer is the conversation a message belongs to from the account's point of

@@ -12,6 +12,8 @@ import (
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp/jid"
+
+	"parley/payload"
 )
 
 // Namespaces read or written by the message parser.
@@ -170,6 +172,11 @@ func parseMessage(start xml.StartElement, b *tokenBudget, pc ParseContext, ext *
 				haveDelay = true
 				m.Time, m.Delayed = t.UTC(), true
 			}
+			if err := b.skip(); err != nil {
+				return Message{}, err
+			}
+		case se.Name.Space == payload.NSStyling && se.Name.Local == "unstyled":
+			m.Unstyled = true
 			if err := b.skip(); err != nil {
 				return Message{}, err
 			}

@@ -78,6 +78,11 @@ func TestParseMessage(t *testing.T) {
 			<stanza-id xmlns="urn:xmpp:sid:0" id="arch-1" by="alice@example.org"/></message>`,
 		want: Message{ID: "x", OriginID: "orig-1", StanzaID: "arch-1", StanzaIDBy: "alice@example.org", Type: "chat", Body: "b", From: jid.MustParse("bob@example.org/a"), To: testAccount, Time: testNow},
 	}, {
+		name: "unstyled",
+		xml: `<message xmlns="jabber:client" type="chat" from="bob@example.org/a"><body>*as typed*</body>
+			<unstyled xmlns="urn:xmpp:styling:0"/></message>`,
+		want: Message{Type: "chat", Body: "*as typed*", Unstyled: true, From: jid.MustParse("bob@example.org/a"), To: testAccount, Time: testNow},
+	}, {
 		name: "stanza-id spoofed by someone else",
 		xml: `<message xmlns="jabber:client" type="chat" from="mallory@example.org/a"><body>b</body>
 			<stanza-id xmlns="urn:xmpp:sid:0" id="fake" by="mallory@example.org"/>

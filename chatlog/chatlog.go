@@ -152,6 +152,7 @@ func Record(m account.Message) history.Record {
 		OriginID: m.OriginID,
 		StanzaID: m.StanzaID,
 		StanzaBy: m.StanzaIDBy,
+		Unstyled: m.Unstyled,
 	}
 }
 

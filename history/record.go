@@ -71,6 +71,7 @@ type Record struct {
 	By         string     // "by": for KindModerate, the moderator as the room names them
 	ReplyID    string     // "reply": XEP-0461, the id of the message answered
 	ReplyTo    string     // "rto": XEP-0461, the author of the message answered
+	Unstyled   bool       // "uns": XEP-0393 <unstyled/>: the body is drawn without styling
 
 	// Folded is not stored: reading (Tail, Before, After, Around, Search)
 	// fills it from the reference records that follow the message.
@@ -148,6 +149,9 @@ func appendRecord(b []byte, r Record) []byte {
 	b = appendField(b, "by", r.By)
 	b = appendField(b, "reply", r.ReplyID)
 	b = appendField(b, "rto", r.ReplyTo)
+	if r.Unstyled {
+		b = append(b, `,"uns":true`...)
+	}
 	if len(r.StanzaIDs) > 0 {
 		b = append(b, `,"sids":[`...)
 		for i, s := range r.StanzaIDs {
@@ -287,6 +291,9 @@ func parseRecord(line []byte) (Record, header, error) {
 				return nil
 			case "emo":
 				r.Emojis = parseStrings(val, MaxEmojis)
+				return nil
+			case "uns":
+				r.Unstyled = string(val) == "true"
 				return nil
 			case "v":
 			default:

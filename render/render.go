@@ -33,12 +33,16 @@ type Message struct {
 	Reason    string
 	// Reactions are aggregated per emoji (XEP-0444).
 	Reactions []history.Reaction
+	// Unstyled is the sender's XEP-0393 <unstyled/> hint: the body is
+	// drawn without message styling.
+	Unstyled bool
 }
 
 // FromRecord is the Message of a folded history record.
 func FromRecord(r history.Record) Message {
 	return Message{Body: r.Body, Edited: r.Folded.Edited, Retracted: r.Folded.Retracted,
-		Moderated: r.Folded.Moderated, By: r.Folded.By, Reason: r.Folded.Reason, Reactions: r.Folded.Reactions}
+		Moderated: r.Folded.Moderated, By: r.Folded.By, Reason: r.Folded.Reason, Reactions: r.Folded.Reactions,
+		Unstyled: r.Unstyled}
 }
 
 // Marks of a rendered message.
