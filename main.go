@@ -186,6 +186,7 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		RosterWidth:   cfg.UI.RosterWidth,
 		OccupantWidth: cfg.UI.OccupantWidth,
 		ShowJoins:     cfg.UI.ShowJoins,
+		NoStyling:     !cfg.UI.Styling,
 		AutoAway:      cfg.UI.AutoAway,
 		AutoXA:        cfg.UI.AutoXA,
 		Theme:         uiTheme(cfg.UI.Theme),

@@ -63,6 +63,7 @@ type UI struct {
 	RosterWidth   int    // roster_width: roster pane width in cells, 10..80; default 28
 	OccupantWidth int    // occupant_width: room occupant pane width in cells, 10..80; default 24
 	ShowJoins     bool   // show_joins: show room join/leave lines; default true
+	Styling       bool   // styling: draw XEP-0393 message styling; default true
 	// AutoAway and AutoXA are autoaway_minutes and autoxa_minutes: minutes
 	// without a key before the accounts are set away / extended away,
 	// 0..1440, 0 (the default) for never; autoxa after autoaway.
@@ -150,6 +151,7 @@ func defaultUI() UI {
 		RosterWidth:   28,
 		OccupantWidth: 24,
 		ShowJoins:     true,
+		Styling:       true,
 		Theme:         defaultTheme(),
 	}
 }

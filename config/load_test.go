@@ -82,12 +82,13 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown key in theme", "[ui.theme]\nbackgroud = \"red\"\n" + acct, 0o600, []want{
 			{2, "ui.theme.backgroud", "did you mean background?"},
 		}},
-		{"wrong types", "history_dir = 3\n[ui]\nroster_width = \"wide\"\nshow_joins = \"yes\"\n" + acct + "priority = 1.5\nautoconnect = 1\n", 0o600, []want{
+		{"wrong types", "history_dir = 3\n[ui]\nroster_width = \"wide\"\nshow_joins = \"yes\"\nstyling = 1\n" + acct + "priority = 1.5\nautoconnect = 1\n", 0o600, []want{
 			{1, "history_dir", "must be a string, not an integer"},
 			{3, "ui.roster_width", "must be an integer, not a string"},
 			{4, "ui.show_joins", "must be a boolean (true or false), not a string"},
-			{8, "account[1].priority", "must be an integer, not a float"},
-			{9, "account[1].autoconnect", "must be a boolean (true or false), not an integer"},
+			{5, "ui.styling", "must be a boolean (true or false), not an integer"},
+			{9, "account[1].priority", "must be an integer, not a float"},
+			{10, "account[1].autoconnect", "must be a boolean (true or false), not an integer"},
 		}},
 		{"account as a table", "[account]\njid = \"a@example.org\"\n", 0o600, []want{
 			{1, "account", "must be an array of tables, not a table"},
@@ -350,6 +351,7 @@ time_format = "2006-01-02 15:04:05"
 roster_width = 40
 occupant_width = 10
 show_joins = false
+styling = false
 autoaway_minutes = 10
 autoxa_minutes = 30
 [ui.theme]
@@ -379,7 +381,7 @@ keepalive = "1m30s"
 		t.Errorf("HistoryDir %q", c.HistoryDir)
 	}
 	u := c.UI
-	if u.TimeFormat != "2006-01-02 15:04:05" || u.RosterWidth != 40 || u.OccupantWidth != 10 || u.ShowJoins ||
+	if u.TimeFormat != "2006-01-02 15:04:05" || u.RosterWidth != 40 || u.OccupantWidth != 10 || u.ShowJoins || u.Styling ||
 		u.AutoAway != 10*time.Minute || u.AutoXA != 30*time.Minute {
 		t.Errorf("UI %+v", u)
 	}

@@ -194,6 +194,9 @@ func uiFields() []field[UI] {
 		{name: "show_joins", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
 			u.ShowJoins = v.(bool)
 		}},
+		{name: "styling", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
+			u.Styling = v.(bool)
+		}},
 		{name: "autoaway_minutes", kind: kInteger, set: func(l *loader, key string, u *UI, v any) {
 			var n int
 			if l.intRange(key, v, 0, 1440, &n) {

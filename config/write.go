@@ -25,6 +25,7 @@ func Render(a Account, now time.Time) string {
 # time_format = "15:04"   # Go time layout of message times
 # roster_width = 28
 # show_joins = true       # show room join/leave lines
+# styling = true          # draw *bold*, _italic_, ~strike~ (XEP-0393)
 
 [[account]]
 # Your address.

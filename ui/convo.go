@@ -7,6 +7,8 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 	"github.com/rivo/uniseg"
+
+	"parley/styling"
 )
 
 // lineKind says how an entry is drawn.
@@ -44,6 +46,9 @@ type entry struct {
 	// dayHead: the entry is the first of its day after entries of
 	// another day; a separator row with the date is drawn above it.
 	dayHead bool
+	// spans are the XEP-0393 styling of the body (styled.go), in order,
+	// offsets into text; nil for a plain line.
+	spans []styling.Span
 
 	wrapW int
 	rows  []row
@@ -334,6 +339,7 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 	pos := v.r.from
 	s := e.text[v.r.from:v.r.to]
 	state := -1
+	k := spanAt(e.spans, pos)
 	for s != "" && col < end {
 		var g string
 		var gw int
@@ -344,6 +350,12 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 			st = timeSt
 		case pos < e.nickEnd:
 			st = nickSt
+		}
+		for k < len(e.spans) && e.spans[k].End <= pos {
+			k++
+		}
+		if k < len(e.spans) && e.spans[k].Start <= pos {
+			st = th.styled(st, e.spans[k])
 		}
 		if pos >= e.hlStart && pos < e.hlEnd {
 			st = st.Foreground(th.Highlight).Bold(true).Underline(true)

@@ -55,7 +55,7 @@ func lineKeys(id, originID, stanzaID string) []string {
 func liveView(m account.Message) msgView {
 	return msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
 		body: m.Body, err: m.Err, id: m.ID, pending: m.Pending, live: true,
-		ids: lineKeys(m.ID, m.OriginID, m.StanzaID)}
+		ids: lineKeys(m.ID, m.OriginID, m.StanzaID), folded: render.Message{Unstyled: m.Unstyled}}
 }
 
 // recordView is the view of a stored message record.
@@ -134,6 +134,16 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 		}
 	}
 	lines := render.Lines(v.folded, body) // the one renderer of message text
+	styled := 0                           // bytes of the composed body that styling applies to
+	if !u.opts.NoStyling && !v.folded.Removed() && !v.folded.Unstyled {
+		styled = len(lines) - 1
+		for _, l := range lines {
+			styled += len(l)
+		}
+		if v.folded.Edited {
+			styled -= len(render.EditedMark) // the mark is ours, not styled
+		}
+	}
 	if rl := render.ReactionsLine(v.folded.Reactions); rl != "" {
 		lines = append(lines, rl)
 	}
@@ -150,6 +160,9 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 		}
 	}
 	e := u.timed(composeEntry(t, layout, kind, name, lines))
+	if styled > 0 { // sanitized first, then styled (styled.go)
+		e.spans = bodySpans(e.text, e.bodyStart, e.bodyStart+styled)
+	}
 	e.nickColor = color
 	e.ids = v.ids
 	if own {

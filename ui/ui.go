@@ -56,6 +56,9 @@ type Options struct {
 	OccupantWidth int
 	// ShowJoins shows join and leave lines in room windows.
 	ShowJoins bool
+	// NoStyling draws message bodies plain, without XEP-0393 styling
+	// (config [ui] styling = false).
+	NoStyling bool
 	// Theme holds the colours; the zero Theme means DefaultTheme().
 	Theme Theme
 	// AutoAway is how long without a key sets the accounts away (0: never);
