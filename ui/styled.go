@@ -2,6 +2,7 @@ package ui
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -17,8 +18,8 @@ import (
 // lines), with offsets into text; nil when nothing in it is styled, so that
 // a plain message costs nothing.
 func bodySpans(text string, from, to int) []styling.Span {
-	if from >= to || from < 0 || to > len(text) {
-		return nil
+	if from >= to || from < 0 || to > len(text) || !strings.ContainsAny(text[from:to], "*_~`>") {
+		return nil // no directive: nothing to parse
 	}
 	spans := styling.Parse(text[from:to])
 	styled := false

@@ -8,6 +8,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/uniseg"
 
+	"parley/history"
 	"parley/sanitize"
 )
 
@@ -81,7 +82,8 @@ func TestStyledScreen(t *testing.T) {
 }
 
 // TestStylingOff: with [ui] styling = false, and for a message whose sender
-// asked for no styling (<unstyled/>), the body is drawn plain: the same
+// asked for no styling (<unstyled/>), live or stored, the body is drawn
+// plain: the same
 // cells and attributes as a body without directives.
 func TestStylingOff(t *testing.T) {
 	const w = 100
@@ -89,16 +91,28 @@ func TestStylingOff(t *testing.T) {
 		name      string
 		noStyling bool
 		unstyled  bool
+		stored    bool // read from the history, not live
 	}{
-		{"config", true, false},
-		{"unstyled", false, true},
+		{"config", true, false, false},
+		{"unstyled", false, true, false},
+		{"stored unstyled", false, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake("me@example.org")
-			h := startUIPrep(t, w, 10, func(u *UI) { u.opts.NoStyling = tc.noStyling }, f)
-			ev := msgIn(f, "alice@example.org/laptop", styledBody, t0)
-			ev.Msg.Unstyled = tc.unstyled
-			h.post(ev)
+			var h *harness
+			if tc.stored {
+				s := openStore(t)
+				if _, err := s.Append("me@example.org", "alice@example.org", history.Record{Time: t0, Dir: history.In,
+					From: "alice@example.org/laptop", Type: "chat", Body: styledBody, Unstyled: true}); err != nil {
+					t.Fatal(err)
+				}
+				h = startHistUI(t, w, 10, s, f)
+			} else {
+				h = startUIPrep(t, w, 10, func(u *UI) { u.opts.NoStyling = tc.noStyling }, f)
+				ev := msgIn(f, "alice@example.org/laptop", styledBody, t0)
+				ev.Msg.Unstyled = tc.unstyled
+				h.post(ev)
+			}
 			h.sync(func() { h.u.runCommand(h.u.curWin(), "msg alice@example.org") })
 			h.screenHas("after*not*styled")
 			h.sync(func() {
