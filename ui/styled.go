@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -41,7 +42,7 @@ func bodySpans(text string, from, to int) []styling.Span {
 		s.End += from
 		out = append(out, s)
 	}
-	return out
+	return slices.Clip(slices.Clone(out)) // held as long as the line: exactly its size
 }
 
 // spanAt returns the index of the first span of spans that ends after pos.

@@ -204,3 +204,29 @@ func FuzzStyledLine(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkMessageEntry is the cost of making a message's line (what every
+// message arriving or read from the history pays): a plain body, a styled
+// one, and the styled one with styling off.
+func BenchmarkMessageEntry(b *testing.B) {
+	const plain = "a plain line of chat of a usual length, nothing styled in it at all"
+	const styled = "a *styled* line of chat with _some_ ~marks~ and `code` in it, usual length"
+	for _, bc := range []struct {
+		name string
+		body string
+		off  bool
+	}{{"plain", plain, false}, {"styled", styled, false}, {"styled-off", styled, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			h := startUIPrep(b, 100, 10, func(u *UI) { u.opts.NoStyling = bc.off }, newFake("me@example.org"))
+			v := msgView{t: t0, body: bc.body, nick: "alice"}
+			h.sync(func() {
+				w := h.u.curWin()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					_ = h.u.messageEntry(w, v)
+				}
+			})
+		})
+	}
+}
