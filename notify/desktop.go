@@ -33,8 +33,8 @@ type Desktop struct {
 	done   chan struct{}
 	closed sync.Once
 
-	failedAt atomic.Int64 // unix nanoseconds of the last failure; 0: none
-	sent     atomic.Int64 // notifications the daemon accepted (tests)
+	failedAt atomic.Int64            // unix nanoseconds of the last failure; 0: none
+	sent     atomic.Int64            // notifications the daemon accepted (tests)
 	lastErr  atomic.Pointer[failure] // the last failure (tests, diagnostics)
 }
 
