@@ -27,7 +27,9 @@ import (
 	"parley/account"
 	"parley/chatlog"
 	"parley/config"
+	"parley/dbus"
 	"parley/history"
+	"parley/notify"
 	"parley/rostercache"
 	"parley/ui"
 )
@@ -166,6 +168,15 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 	var u *ui.UI
 	rec := chatlog.New(store, func(ev account.Event) { u.Post(ev) })
 	cacheDir, cacheErr := config.DefaultCacheDir()
+	var desktop *notify.Desktop // nil: no session bus, or desktop_notify = false
+	if cfg.UI.DesktopNotify {
+		desktop = notify.NewDesktop(dbus.SessionAddress())
+		defer desktop.Close()
+	}
+	notifyFile := ""
+	if dir, err := config.DefaultDataDir(); err == nil {
+		notifyFile = filepath.Join(dir, "notify") // /notify modes
+	}
 	for i, a := range cfg.Accounts {
 		ac := accountConfig(a)
 		ac.Anchor = rec.Anchor(ac.JID) // archive catch-up starts after what history holds
@@ -176,13 +187,19 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		uiAccts[i] = accts[i]
 	}
 	u = ui.New(ui.Options{
-		Accounts:      uiAccts,
-		TimeFormat:    cfg.UI.TimeFormat,
-		RosterWidth:   cfg.UI.RosterWidth,
-		OccupantWidth: cfg.UI.OccupantWidth,
-		ShowJoins:     cfg.UI.ShowJoins,
-		Theme:         uiTheme(cfg.UI.Theme),
-		History:       store,
+		Accounts:       uiAccts,
+		TimeFormat:     cfg.UI.TimeFormat,
+		RosterWidth:    cfg.UI.RosterWidth,
+		OccupantWidth:  cfg.UI.OccupantWidth,
+		ShowJoins:      cfg.UI.ShowJoins,
+		Theme:          uiTheme(cfg.UI.Theme),
+		History:        store,
+		Bell:           cfg.UI.Bell,
+		DesktopNotify:  cfg.UI.DesktopNotify,
+		Desktop:        desktop,
+		OSC:            notify.DetectOSC(os.Getenv),
+		HighlightWords: cfg.UI.HighlightWords,
+		NotifyFile:     notifyFile,
 	})
 	rec.ForwardWarnings() // damaged history lines are reported in the console
 	// History writes again after a failure: fetch from the archive what it lost.

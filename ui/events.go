@@ -270,6 +270,9 @@ func (u *UI) applyMessage(a *acctState, m account.Message) {
 		w.room.spoke(m.Nick) // completion offers recent speakers first
 	}
 	u.add(w, e, !mine && e.kind != lineInfo)
+	if !mine {
+		u.alert(w, e, m) // bell, title, desktop notification (alert.go)
+	}
 }
 
 // mentions reports whether the body names the account's local part.

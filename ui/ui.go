@@ -21,6 +21,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/account"
+	"parley/notify"
 )
 
 // Account is what the UI needs of an account (implemented by
@@ -58,6 +59,17 @@ type Options struct {
 	ShowJoins bool
 	// Theme holds the colours; the zero Theme means DefaultTheme().
 	Theme Theme
+	// Notifications (ui/alert.go): Bell rings the terminal bell and
+	// DesktopNotify sends a desktop notification (through Desktop, else the
+	// OSC sequence of kind OSC, see package notify) for a message that
+	// notifies; HighlightWords highlight like our nick; NotifyFile keeps the
+	// /notify modes ("" means /notify cannot be set).
+	Bell           bool
+	DesktopNotify  bool
+	Desktop        *notify.Desktop
+	OSC            string
+	HighlightWords []string
+	NotifyFile     string
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History
@@ -116,6 +128,7 @@ type UI struct {
 	seq        uint64      // presence sequence, newest resource wins ties
 	rm         roomUI      // group chat: occupant pane, bookmarks, invitation (ui/room.go)
 	lay        layoutState // pane sizes for the terminal size (ui/layout.go)
+	alerts     alertState  // bell, title, desktop notifications (ui/alert.go)
 
 	root   *tview.Flex
 	body   *tview.Flex
@@ -158,6 +171,12 @@ func New(o Options) *UI {
 	u.cmds = commandTable()
 	u.keys = keyTable()
 	u.build()
+	if o.NotifyFile != "" {
+		var err error
+		if u.alerts.modes, err = notify.LoadModes(o.NotifyFile); err != nil {
+			u.info(u.console(), true, "notify modes: "+err.Error())
+		}
+	}
 	return u
 }
 
@@ -187,7 +206,10 @@ func (u *UI) build() {
 	u.root.AddItem(right, 0, 1, true)
 	u.app.SetRoot(u.root, true).SetFocus(u.input)
 	u.app.SetInputCapture(u.captureKey)
-	u.app.SetBeforeDrawFunc(u.layout) // panes follow the terminal's size (layout.go)
+	u.app.SetBeforeDrawFunc(func(s tcell.Screen) bool {
+		u.updateTitle()    // ui/alert.go
+		return u.layout(s) // panes follow the terminal's size (layout.go)
+	})
 	u.app.SetAfterDrawFunc(func(tcell.Screen) {
 		u.draws.Add(1)
 		if u.onDraw != nil {
@@ -229,9 +251,10 @@ func (u *UI) Run(ctx context.Context) error {
 		screen = s
 	}
 	u.screen = screen
-	u.app.SetScreen(newFrameScreen(screen)) // only changed cells reach the terminal (frame.go)
-	u.startIdle()                           // client state indication (idle.go)
+	u.app.SetScreen(newFrameScreen(focusScreen{screen, u})) // only changed cells reach the terminal (frame.go); focus events (alert.go)
+	u.startIdle()                                           // client state indication (idle.go)
 	screen.EnablePaste()
+	screen.EnableFocus()
 
 	stop := make(chan struct{})
 	pumpDone := make(chan struct{})

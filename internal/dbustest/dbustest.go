@@ -5,7 +5,6 @@ package dbustest
 import (
 	"bufio"
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -30,7 +29,8 @@ func StartBus(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
+	var stderr strings.Builder // its warnings (fd limits) are noise unless it fails
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,9 @@ func StartBus(t testing.TB) string {
 	})
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
-		t.Fatalf("dbus-daemon printed no address: %v", err)
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("dbus-daemon printed no address: %v\n%s", err, stderr.String())
 	}
 	return strings.TrimSpace(line)
 }
