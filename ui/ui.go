@@ -129,6 +129,7 @@ type UI struct {
 	rm         roomUI      // group chat: occupant pane, bookmarks, invitation (ui/room.go)
 	lay        layoutState // pane sizes for the terminal size (ui/layout.go)
 	alerts     alertState  // bell, title, desktop notifications (ui/alert.go)
+	ctrlX      bool        // Ctrl-X was pressed: Ctrl-E opens the editor (ui/editor.go)
 
 	root   *tview.Flex
 	body   *tview.Flex
