@@ -28,6 +28,7 @@ import (
 	"parley/chatlog"
 	"parley/config"
 	"parley/dbus"
+	"parley/histcli"
 	"parley/history"
 	"parley/notify"
 	"parley/rostercache"
@@ -168,20 +169,24 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 	var u *ui.UI
 	rec := chatlog.New(store, func(ev account.Event) { u.Post(ev) })
 	cacheDir, cacheErr := config.DefaultCacheDir()
+	dataDir, dataErr := config.DefaultDataDir()
 	var desktop *notify.Desktop // nil: no session bus, or desktop_notify = false
 	if cfg.UI.DesktopNotify {
 		desktop = notify.NewDesktop(dbus.SessionAddress())
 		defer desktop.Close()
 	}
 	notifyFile := ""
-	if dir, err := config.DefaultDataDir(); err == nil {
-		notifyFile = filepath.Join(dir, "notify") // /notify modes
+	if dataErr == nil {
+		notifyFile = filepath.Join(dataDir, "notify") // /notify modes
 	}
 	for i, a := range cfg.Accounts {
 		ac := accountConfig(a)
 		ac.Anchor = rec.Anchor(ac.JID) // archive catch-up starts after what history holds
 		if cacheErr == nil {
 			ac.Roster = rostercache.New(filepath.Join(cacheDir, "roster"), ac.JID) // XEP-0237: only changes at login
+		}
+		if dataErr == nil {
+			ac.Outbox = filepath.Join(dataDir, "outbox", ac.JID.Bare().String()) // unsent messages survive a restart
 		}
 		accts[i] = account.New(ac, releaseAfterLogin(rec.Sink))
 		uiAccts[i] = accts[i]
@@ -192,6 +197,8 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		RosterWidth:    cfg.UI.RosterWidth,
 		OccupantWidth:  cfg.UI.OccupantWidth,
 		ShowJoins:      cfg.UI.ShowJoins,
+		AutoAway:       cfg.UI.AutoAway,
+		AutoXA:         cfg.UI.AutoXA,
 		Theme:          uiTheme(cfg.UI.Theme),
 		History:        store,
 		Bell:           cfg.UI.Bell,
@@ -375,7 +382,7 @@ func runHistory(path string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "parley: %v\n", err)
 		return 2
 	}
-	return history.RunCLI(args, dir, stdout, stderr)
+	return histcli.Run(args, dir, stdout, stderr)
 }
 
 // accountConfig maps a configured account to the account package's config.

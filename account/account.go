@@ -4,9 +4,10 @@
 // UI.
 //
 // Concurrency: Run owns the session; the other methods are safe from any
-// goroutine. Events are delivered synchronously from the session goroutine
-// (and from the goroutine calling SendMessage, for our own messages); no lock
-// is held while the sink runs.
+// goroutine. Events go through one bounded, ordered queue per account
+// (evqueue.go) and are delivered to the sink by one goroutine at a time, in
+// the order they were emitted, with no lock held: the sink never runs under
+// the session's input lock. Flush waits until they have all been delivered.
 package account
 
 import (
@@ -19,6 +20,7 @@ import (
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 
+	"parley/payload"
 	"parley/sm"
 )
 
@@ -36,6 +38,7 @@ type Config struct {
 	Nick      string                                    // default nick in rooms; empty: the JID's localpart
 	Anchor    AnchorFunc                                // history's newest archive ids for catch-up (mam.go); nil: first-run fetch
 	Roster    RosterStore                               // the roster kept between logins (XEP-0237, rosterver.go); nil: fetched whole at each login
+	Outbox    string                                    // file keeping unsent messages across restarts (outboxfile.go); empty: memory only
 }
 
 // Timeouts for work done outside the stanza handler.
@@ -52,8 +55,12 @@ const (
 // Account is one XMPP account. Create it with New and drive it with Run.
 type Account struct {
 	cfg  Config
-	sink Sink
+	sink Sink     // puts an event in evq
+	evq  *evQueue // the ordered queue in front of the caller's sink (evqueue.go)
 	bare jid.JID
+
+	reg      *payload.Registry // message payload parsers by namespace (package payload)
+	features []string          // what disco#info announces (handler.go)
 
 	mu        sync.Mutex
 	state     State
@@ -88,7 +95,10 @@ func New(cfg Config, sink Sink) *Account {
 	if cfg.Keepalive == 0 {
 		cfg.Keepalive = 60 * time.Second
 	}
-	a := &Account{cfg: cfg, sink: sink, bare: cfg.JID.Bare()}
+	a := &Account{cfg: cfg, evq: newEvQueue(sink), bare: cfg.JID.Bare()}
+	a.sink = a.evq.put
+	a.reg = payload.Default()
+	a.features = discoFeatures(a.reg)
 	a.sm = sm.New(sm.Options{OnDrop: a.smDropped})
 	a.rc.wake = make(chan struct{}, 1)
 	a.roster.dirty = make(chan struct{}, 1)
@@ -225,7 +235,7 @@ func (a *Account) Close(ctx context.Context) error {
 	a.mu.Lock()
 	if !a.running {
 		a.mu.Unlock()
-		return nil
+		return a.Flush(ctx)
 	}
 	first := !a.closing
 	a.closing = true
@@ -239,7 +249,7 @@ func (a *Account) Close(ctx context.Context) error {
 	}
 	select {
 	case <-done:
-		return nil
+		return a.Flush(ctx) // the last events reach the history before it closes
 	case <-ctx.Done():
 		if conn != nil {
 			conn.Close()

@@ -19,9 +19,14 @@ type Event interface {
 	AccountJID() jid.JID
 }
 
-// Sink receives the events of one or more accounts. It is called from account
-// goroutines and must not block for long: the UI appends to a queue and
-// schedules one redraw per batch.
+// Sink receives the events of one or more accounts. Each account calls it
+// from the goroutine behind its event queue, one event at a time, in order,
+// never under the session's input lock (evqueue.go). It may take its time
+// (a history write, an index build): the queue, bounded, holds the events
+// behind it, and when it is full the account stops reading from the server
+// (backpressure) rather than drop any. It must not call, itself, an
+// account method that emits (SendMessage, ...): with the queue full that
+// would wait for itself; start a goroutine for such calls.
 type Sink func(Event)
 
 // State is the connection state of an account.
@@ -171,7 +176,7 @@ type Message struct {
 	Type       string    // chat, normal, groupchat, headline, error
 	Body       string    // plain text, untrusted
 	Subject    string    // room subject, when the message carries one
-	Nick       string    // sender nick in a room (ours in our private messages with an occupant)
+	Nick       string    // sender nick in a room, also in a private message (ours in those we send)
 	Time       time.Time // delay/archive time if present, else receipt time (UTC)
 	Delayed    bool      // Time came from a delay or archive stamp
 	Dir        Direction

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"slices"
 	"time"
 
 	"mellium.im/xmlstream"
@@ -11,6 +12,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/muc"
+	"parley/payload"
 )
 
 // Namespaces of the IQs the handler answers.
@@ -133,7 +135,7 @@ func (h *handler) iq(start xml.StartElement, t xmlstream.TokenReadEncoder) error
 	case typ == "get" && payload.Name == xml.Name{Space: nsPing, Local: "ping"}:
 		return writeIQ(t, start, "result", nil)
 	case typ == "get" && payload.Name == xml.Name{Space: nsDiscoInfo, Local: "query"}:
-		return writeIQ(t, start, "result", discoInfo(attr(payload, "node")))
+		return writeIQ(t, start, "result", discoInfo(attr(payload, "node"), h.a.features))
 	}
 	return writeIQ(t, start, "error", stanzaError("cancel", "service-unavailable"))
 }
@@ -193,25 +195,38 @@ func stanzaError(typ, cond string) xml.TokenReader {
 	)
 }
 
-// discoInfo is our minimal XEP-0030 answer: a client identity and the
-// features the account actually implements.
-func discoInfo(node string) xml.TokenReader {
+// ownFeatures are the disco#info features the account implements itself,
+// beyond the message payloads of its registry.
+var ownFeatures = [...]string{
+	nsDiscoInfo,
+	nsPing,
+	muc.NSConference, // XEP-0249 direct invitations
+}
+
+// discoFeatures is what the account announces: the features of the payload
+// registry's parsers (receipts, stanza-ids, chat states, ...) and the
+// account's own, sorted, each once.
+func discoFeatures(reg *payload.Registry) []string {
+	fs := append(reg.Features(), ownFeatures[:]...)
+	slices.Sort(fs)
+	return slices.Compact(fs)
+}
+
+// discoInfo is our XEP-0030 answer: a client identity and features.
+func discoInfo(node string, features []string) xml.TokenReader {
 	var attrs []xml.Attr
 	if node != "" {
 		attrs = append(attrs, xml.Attr{Name: xml.Name{Local: "node"}, Value: clip(node, maxShort)})
 	}
-	feature := func(v string) xml.TokenReader {
-		return xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "feature"}, Attr: []xml.Attr{{Name: xml.Name{Local: "var"}, Value: v}}})
-	}
-	return xmlstream.Wrap(xmlstream.MultiReader(
+	parts := []xml.TokenReader{
 		xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "identity"}, Attr: []xml.Attr{
 			{Name: xml.Name{Local: "category"}, Value: "client"},
 			{Name: xml.Name{Local: "type"}, Value: "console"},
 			{Name: xml.Name{Local: "name"}, Value: "parley"},
 		}}),
-		feature(nsDiscoInfo),
-		feature(nsPing),
-		feature(nsSID),
-		feature(muc.NSConference), // XEP-0249 direct invitations
-	), xml.StartElement{Name: xml.Name{Space: nsDiscoInfo, Local: "query"}, Attr: attrs})
+	}
+	for _, v := range features {
+		parts = append(parts, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "feature"}, Attr: []xml.Attr{{Name: xml.Name{Local: "var"}, Value: v}}}))
+	}
+	return xmlstream.Wrap(xmlstream.MultiReader(parts...), xml.StartElement{Name: xml.Name{Space: nsDiscoInfo, Local: "query"}, Attr: attrs})
 }

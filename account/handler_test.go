@@ -125,6 +125,8 @@ func TestHandlerIQ(t *testing.T) {
 	}{
 		{"ping", `<iq xmlns="jabber:client" type="get" id="p1" from="example.org"><ping xmlns="urn:xmpp:ping"/></iq>`, "result", ""},
 		{"disco", `<iq xmlns="jabber:client" type="get" id="d1" from="bob@example.org/x"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`, "result", `category="client"`},
+		{"disco announces receipts", `<iq xmlns="jabber:client" type="get" id="d2" from="bob@example.org/x"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`, "result", `var="urn:xmpp:receipts"`},
+		{"disco announces pings", `<iq xmlns="jabber:client" type="get" id="d3" from="bob@example.org/x"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`, "result", `var="urn:xmpp:ping"`},
 		{"unknown get", `<iq xmlns="jabber:client" type="get" id="u1" from="bob@example.org/x"><time xmlns="urn:xmpp:time"/></iq>`, "error", "service-unavailable"},
 		{"unknown set", `<iq xmlns="jabber:client" type="set" id="u2" from="bob@example.org/x"><foo xmlns="urn:x"/></iq>`, "error", "service-unavailable"},
 		{"empty iq", `<iq xmlns="jabber:client" type="get" id="u3"/>`, "error", "service-unavailable"},
@@ -148,6 +150,9 @@ func TestHandlerIQ(t *testing.T) {
 				t.Errorf("reply %s does not contain %q", out, tc.wantInner)
 			}
 		})
+	}
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	var pushes []RosterItem
 	for _, e := range rec.all() {

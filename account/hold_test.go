@@ -1,6 +1,7 @@
 package account
 
 import (
+	"context"
 	"strconv"
 	"testing"
 
@@ -20,11 +21,13 @@ func TestHoldBounded(t *testing.T) {
 	n := maxHeld + 10
 	for i := range n {
 		a.emit(MessageEvent{Msg: Message{Type: "chat", Body: strconv.Itoa(i)}})
+		a.Flush(context.Background())
 		if i < maxHeld && len(got) != 0 {
 			t.Fatalf("event %d delivered while held", i)
 		}
 	}
 	a.release("")
+	a.Flush(context.Background())
 	if len(got) != n {
 		t.Fatalf("delivered %d events, want %d", len(got), n)
 	}

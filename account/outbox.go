@@ -26,6 +26,13 @@ const sendTimeout = 10 * time.Second
 type outbox struct {
 	items   []outItem
 	flushMu sync.Mutex
+
+	// The outbox file (Config.Outbox, outboxfile.go): fileMu orders its
+	// writes; fileFailed says the last one failed (reported once);
+	// restored, that a previous run's file was read (at the first Run).
+	fileMu     sync.Mutex
+	fileFailed bool
+	restored   bool
 }
 
 // outItem is one message waiting in the outbox.
@@ -36,6 +43,17 @@ type outItem struct {
 	// through Pending (resendPending sends it then), so the outbox itself
 	// must not send it: it only reports it as sent.
 	inSM bool
+	// raw is the complete stanza as it is sent (payloads included), the
+	// same bytes at every attempt and after a restart.
+	raw []byte
+}
+
+// tokens is the stanza of it, to send.
+func (it outItem) tokens() xml.TokenReader {
+	if it.raw != nil {
+		return stanzaTokens(it.raw)
+	}
+	return messageStanza(it.m.To, it.m.Type, it.m.ID, it.m.Body)
 }
 
 // messageTokens is the stanza of one of our chat messages, as sent the first
@@ -58,15 +76,20 @@ func (a *Account) outboxBusy() bool {
 // the account is online the outbox is flushed at once.
 func (a *Account) queueMessage(m Message, inSM bool) (Message, error) {
 	m.Pending = true
+	raw, err := encodeStanza(a.messageTokens(m))
+	if err != nil {
+		return Message{}, fmt.Errorf("message to %s: %w", m.To, err)
+	}
 	a.mu.Lock()
 	if len(a.ob.items) >= maxOutbox {
 		a.mu.Unlock()
 		return Message{}, fmt.Errorf("%w, and %d messages are already waiting to be sent", ErrOffline, maxOutbox)
 	}
-	a.ob.items = append(a.ob.items, outItem{m: m, inSM: inSM})
+	a.ob.items = append(a.ob.items, outItem{m: m, inSM: inSM, raw: raw})
 	sess := a.sess
 	online := a.state == Online && sess != nil && !a.closing
 	a.mu.Unlock()
+	a.persistOutbox() // survives a restart or a crash (outboxfile.go)
 	a.emit(MessageEvent{Base: a.base(), Msg: m})
 	if online {
 		go a.flushOutbox(context.Background(), sess)
@@ -90,7 +113,7 @@ func (a *Account) flushOutbox(ctx context.Context, sess *xmpp.Session) {
 		a.mu.Unlock()
 		if !it.inSM {
 			sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-			err := sess.Send(sctx, a.messageTokens(it.m))
+			err := sess.Send(sctx, it.tokens())
 			cancel()
 			if err != nil {
 				if a.sm.Queued(it.m.ID) {
@@ -108,22 +131,23 @@ func (a *Account) flushOutbox(ctx context.Context, sess *xmpp.Session) {
 			a.ob.items = a.ob.items[1:]
 		}
 		a.mu.Unlock()
+		a.persistOutbox()
 		a.emit(DeliveryEvent{Base: a.base(), Peer: it.m.Peer(), ID: it.m.ID, Sent: true})
 	}
 }
 
 // dropFromOutbox removes the message with id from the outbox and reports
 // whether it was there.
-func (a *Account) dropFromOutbox(id string) (Message, bool) {
+func (a *Account) dropFromOutbox(id string) (outItem, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for i, it := range a.ob.items {
 		if it.m.ID == id {
 			a.ob.items = append(a.ob.items[:i:i], a.ob.items[i+1:]...)
-			return it.m, true
+			return it, true
 		}
 	}
-	return Message{}, false
+	return outItem{}, false
 }
 
 // resendPending sends again, once, the chat messages of a stream-management
@@ -144,22 +168,25 @@ func (a *Account) resendPending(ctx context.Context, sess *xmpp.Session) {
 			continue
 		}
 		queued, wasQueued := a.dropFromOutbox(m.ID)
+		if !wasQueued {
+			queued = outItem{m: m, raw: raw} // the very bytes that were sent
+		}
 		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-		err := sess.Send(sctx, a.messageTokens(m))
+		err := sess.Send(sctx, queued.tokens())
 		cancel()
 		if err != nil {
 			// Not sent: back to the front of the outbox (or, if the bytes
 			// reached the new stream-management queue, only tracked there).
-			if !wasQueued {
-				queued = m
-			}
+			queued.inSM = a.sm.Queued(m.ID)
 			a.mu.Lock()
-			a.ob.items = append([]outItem{{m: queued, inSM: a.sm.Queued(m.ID)}}, a.ob.items...)
+			a.ob.items = append([]outItem{queued}, a.ob.items...)
 			a.mu.Unlock()
+			a.persistOutbox()
 			continue
 		}
 		if wasQueued {
-			a.emit(DeliveryEvent{Base: a.base(), Peer: queued.Peer(), ID: queued.ID, Sent: true})
+			a.persistOutbox()
+			a.emit(DeliveryEvent{Base: a.base(), Peer: queued.m.Peer(), ID: queued.m.ID, Sent: true})
 		}
 	}
 }

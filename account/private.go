@@ -215,22 +215,23 @@ func (a *Account) privateIn(rs *roomState, nick string) (jid.JID, *PrivateEvent)
 
 // PrivateConversation returns the private conversation with the occupant
 // who has nick in room now (starting one if there is none): what to pass
-// to SendMessage to write to them. A nick no occupant has is an error.
-func (a *Account) PrivateConversation(room jid.JID, nick string) (jid.JID, error) {
+// to SendMessage to write to them. other is set when it is a new
+// conversation named with a suffix because an earlier one, with someone
+// else, has the plain name (see PrivateEvent.Other). A nick no occupant has
+// is an error.
+func (a *Account) PrivateConversation(room jid.JID, nick string) (conv jid.JID, other bool, err error) {
 	a.rooms.mu.Lock()
+	defer a.rooms.mu.Unlock()
 	rs := a.rooms.lookup(room)
 	if rs == nil {
-		a.rooms.mu.Unlock()
-		return jid.JID{}, fmt.Errorf("not in room %s", room.Bare())
+		return jid.JID{}, false, fmt.Errorf("not in room %s", room.Bare())
 	}
 	o, ok := rs.room.Occupant(nick)
 	if !ok {
-		a.rooms.mu.Unlock()
-		return jid.JID{}, fmt.Errorf("%s is not in %s", nick, room.Bare())
+		return jid.JID{}, false, fmt.Errorf("%s is not in %s", nick, room.Bare())
 	}
-	c, _, _ := rs.bind(o)
-	a.rooms.mu.Unlock()
-	return c.peer, nil
+	c, _, other := rs.bind(o)
+	return c.peer, other, nil
 }
 
 // privateOut resolves the address a private message is sent to: conv is a

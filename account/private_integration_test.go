@@ -107,7 +107,7 @@ func testIntegrationPrivateFollowsOccupant(t *testing.T, kind servertest.Kind) {
 			t.Fatalf("Dave got the reply meant for the first occupant: %v", e)
 		}
 	}
-	if conv, err := alice.PrivateConversation(room, "pmA"); err != nil || !conv.Equal(two.Peer()) {
+	if conv, _, err := alice.PrivateConversation(room, "pmA"); err != nil || !conv.Equal(two.Peer()) {
 		t.Errorf("PrivateConversation(pmA) = %s, %v; want Dave's %s", conv, err, two.Peer())
 	}
 

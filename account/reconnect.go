@@ -57,7 +57,13 @@ func (a *Account) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.loop(runCtx, done)
+	err = a.loop(runCtx, done)
+	// Run's last events (the final state) have reached the sink when it
+	// returns, unless the sink is stuck.
+	fctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	_ = a.Flush(fctx)
+	return err
 }
 
 // Connect starts the account if it is not running (as Run with a
@@ -161,6 +167,13 @@ func (a *Account) begin(ctx context.Context) (context.Context, chan struct{}, er
 
 // loop is the body of Run: one connection after another.
 func (a *Account) loop(ctx context.Context, done chan struct{}) (err error) {
+	a.mu.Lock()
+	restore := !a.ob.restored
+	a.ob.restored = true
+	a.mu.Unlock()
+	if restore {
+		a.restoreOutbox() // what the last run left unsent goes first (outboxfile.go)
+	}
 	if a.cfg.Roster != nil {
 		go a.rosterWriter(ctx) // ends with Run (ctx is cancelled when loop returns)
 	}

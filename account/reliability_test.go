@@ -146,6 +146,7 @@ func testIntegrationRoomCatchUp(t *testing.T, kind servertest.Kind) {
 		t.Fatalf("roomHasArchive = %v, %v", ok, err)
 	}
 	groupBodies := func() (bodies []string, ids []string) {
+		r.Flush(ctx)
 		for _, e := range r.rec.all() {
 			if me, ok := e.(MessageEvent); ok && me.Msg.Type == "groupchat" {
 				bodies = append(bodies, me.Msg.Body)

@@ -2,6 +2,7 @@ package account
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ var testRoom = jid.MustParse("room@muc.example.org")
 // handler, as Serve does.
 func feedHandler(t testing.TB, h *handler, stanzas string) {
 	t.Helper()
+	defer h.a.Flush(context.Background()) // the events have reached the sink
 	d := xml.NewDecoder(strings.NewReader(stanzas))
 	for {
 		tok, err := d.Token()
@@ -122,10 +124,10 @@ func TestRoomHandler(t *testing.T) {
 		{"private message with the muc#user marker",
 			`<message xmlns="jabber:client" type="chat" from="` + r + `/bob" id="p1"><body>psst</body><x xmlns="` + user + `"/></message>`,
 			[]string{"private room@muc.example.org/bob nick=bob present=true started=true other=false",
-				`msg chat in peer=room@muc.example.org/bob nick= private=true delayed=false sid= "psst"`}},
+				`msg chat in peer=room@muc.example.org/bob nick=bob private=true delayed=false sid= "psst"`}},
 		{"private message without the marker, from an occupant",
 			`<message xmlns="jabber:client" type="chat" from="` + r + `/bob" id="p2"><body>psst2</body></message>`,
-			[]string{`msg chat in peer=room@muc.example.org/bob nick= private=true delayed=false sid= "psst2"`}},
+			[]string{`msg chat in peer=room@muc.example.org/bob nick=bob private=true delayed=false sid= "psst2"`}},
 		{"mediated invitation",
 			`<message xmlns="jabber:client" from="other@muc.example.org"><x xmlns="` + user + `"><invite from="carol@example.org/c"><reason>come</reason></invite><password>pw</password></x><body>carol invites you</body></message>`,
 			[]string{`invite other@muc.example.org from=carol@example.org/c direct=false reason="come" password="pw"`}},

@@ -283,6 +283,7 @@ func (h *handler) privateMessage(start xml.StartElement, r xml.TokenReader, rs *
 		return // chat states and the like
 	}
 	m.Private = true
+	m.Nick = m.From.Resourcepart() // who wrote it, as the conversation may outlive the nick
 	conv, started := a.privateIn(rs, m.From.Resourcepart())
 	m.Conv = conv
 	if started != nil {

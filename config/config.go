@@ -59,14 +59,18 @@ const (
 
 // UI is the [ui] table.
 type UI struct {
-	TimeFormat     string   // time_format: Go time layout for message times; default "15:04"
-	RosterWidth    int      // roster_width: roster pane width in cells, 10..80; default 28
-	OccupantWidth  int      // occupant_width: room occupant pane width in cells, 10..80; default 24
-	ShowJoins      bool     // show_joins: show room join/leave lines; default true
-	Bell           bool     // bell: ring the terminal bell on a message that notifies; default true
-	DesktopNotify  bool     // desktop_notify: desktop notifications (D-Bus, else OSC 777/9); default true
-	HighlightWords []string // highlight_words: words that highlight like our nick; default none
-	Theme          Theme    // [ui.theme]
+	TimeFormat    string // time_format: Go time layout for message times; default "15:04"
+	RosterWidth   int    // roster_width: roster pane width in cells, 10..80; default 28
+	OccupantWidth int    // occupant_width: room occupant pane width in cells, 10..80; default 24
+	ShowJoins     bool   // show_joins: show room join/leave lines; default true
+	// AutoAway and AutoXA are autoaway_minutes and autoxa_minutes: minutes
+	// without a key before the accounts are set away / extended away,
+	// 0..1440, 0 (the default) for never; autoxa after autoaway.
+	AutoAway, AutoXA time.Duration
+	Bell             bool     // bell: ring the terminal bell on a message that notifies; default true
+	DesktopNotify    bool     // desktop_notify: desktop notifications (D-Bus, else OSC 777/9); default true
+	HighlightWords   []string // highlight_words: words that highlight like our nick; default none
+	Theme            Theme    // [ui.theme]
 }
 
 // Theme is the [ui.theme] table. Each colour is written as a colour name

@@ -155,6 +155,10 @@ func (l *loader) crossChecks(c *Config, raw map[string]any) {
 	if _, ok := raw["account"]; !ok {
 		l.ps.list = append(l.ps.list, Problem{Key: "account", Msg: "no [[account]] table: at least one account is required"})
 	}
+	if u := c.UI; u.AutoAway > 0 && u.AutoXA > 0 && u.AutoXA <= u.AutoAway {
+		l.ps.add("ui.autoxa_minutes", "%d is not after autoaway_minutes = %d: extended away comes after away (0 turns either off)",
+			int(u.AutoXA.Minutes()), int(u.AutoAway.Minutes()))
+	}
 	firstPassword := ""
 	for i, a := range c.Accounts {
 		key := fmt.Sprintf("account[%d]", i+1)

@@ -157,6 +157,13 @@ func TestLoadErrors(t *testing.T) {
 			{3, "ui.roster_width", "5 is out of range 10..80"},
 			{4, "ui.occupant_width", "81 is out of range 10..80"},
 		}},
+		{"bad auto-away", "[ui]\nautoaway_minutes = -1\nautoxa_minutes = 1441\n" + acct, 0o600, []want{
+			{2, "ui.autoaway_minutes", "-1 is out of range 0..1440"},
+			{3, "ui.autoxa_minutes", "1441 is out of range 0..1440"},
+		}},
+		{"xa before away", "[ui]\nautoaway_minutes = 30\nautoxa_minutes = 10\n" + acct, 0o600, []want{
+			{3, "ui.autoxa_minutes", "10 is not after autoaway_minutes = 30"},
+		}},
 		{"time format without layout", "[ui]\ntime_format = \"HH:MM\"\n" + acct, 0o600, []want{
 			{2, "ui.time_format", "holds no Go time layout element"},
 		}},
@@ -351,6 +358,8 @@ time_format = "2006-01-02 15:04:05"
 roster_width = 40
 occupant_width = 10
 show_joins = false
+autoaway_minutes = 10
+autoxa_minutes = 30
 [ui.theme]
 background = "Black"
 error = "#ff0000"
@@ -378,7 +387,8 @@ keepalive = "1m30s"
 		t.Errorf("HistoryDir %q", c.HistoryDir)
 	}
 	u := c.UI
-	if u.TimeFormat != "2006-01-02 15:04:05" || u.RosterWidth != 40 || u.OccupantWidth != 10 || u.ShowJoins {
+	if u.TimeFormat != "2006-01-02 15:04:05" || u.RosterWidth != 40 || u.OccupantWidth != 10 || u.ShowJoins ||
+		u.AutoAway != 10*time.Minute || u.AutoXA != 30*time.Minute {
 		t.Errorf("UI %+v", u)
 	}
 	if u.Theme.Background != tcell.ColorBlack || u.Theme.Error != tcell.NewHexColor(0xff0000) || u.Theme.Info != defaultTheme().Info {

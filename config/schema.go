@@ -210,6 +210,18 @@ func uiFields() []field[UI] {
 		{name: "show_joins", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
 			u.ShowJoins = v.(bool)
 		}},
+		{name: "autoaway_minutes", kind: kInteger, set: func(l *loader, key string, u *UI, v any) {
+			var n int
+			if l.intRange(key, v, 0, 1440, &n) {
+				u.AutoAway = time.Duration(n) * time.Minute
+			}
+		}},
+		{name: "autoxa_minutes", kind: kInteger, set: func(l *loader, key string, u *UI, v any) {
+			var n int
+			if l.intRange(key, v, 0, 1440, &n) {
+				u.AutoXA = time.Duration(n) * time.Minute
+			}
+		}},
 		{name: "bell", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
 			u.Bell = v.(bool)
 		}},

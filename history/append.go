@@ -385,6 +385,9 @@ func (s *Store) append(account, conv string, r Record, older bool) (stored bool,
 		return false, err
 	}
 	c.idx.add(k)
+	if r.Kind == KindRetract || r.Kind == KindModerate {
+		s.noteErase(account, conv)
+	}
 	return true, nil
 }
 

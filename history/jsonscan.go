@@ -1,14 +1,16 @@
 package history
 
 import (
+	"encoding/json"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
 // scanObject walks a JSON object and calls fn for each member whose value is a
 // string (str true, val unescaped) or a number/true/false/null (str false,
-// val the literal). Nested objects and arrays are skipped, so later versions
-// may add them. val slices stay valid until scanObject returns. It is written
+// val the literal). A nested object or array is passed whole (str false, val
+// its raw text, already checked for balance), for the caller to read or
+// ignore, so later versions may add them. val slices stay valid until scanObject returns. It is written
 // for speed on history lines, does not allocate when strings have no escapes,
 // and rejects anything that is not a single well-formed JSON object.
 func scanObject(b []byte, fn func(key, val []byte, str bool) error) error {
@@ -53,10 +55,17 @@ func scanObject(b []byte, fn func(key, val []byte, str bool) error) error {
 				return err
 			}
 		case c == '{' || c == '[':
-			i, err = skipNested(b, i)
+			j, err := skipNested(b, i)
 			if err != nil {
 				return err
 			}
+			if !json.Valid(b[i:j]) {
+				return errMalformed
+			}
+			if err := fn(key, b[i:j], false); err != nil {
+				return err
+			}
+			i = j
 		default:
 			j := i
 			for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ' ' && b[j] != '\t' && b[j] != '\r' && b[j] != '\n' {

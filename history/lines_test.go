@@ -220,21 +220,6 @@ func TestHostileFileMemory(t *testing.T) {
 			}
 			return bodies(recs)
 		}},
-		{"parley history", func(t *testing.T, _ *Store) string {
-			var out, errOut strings.Builder
-			if code := RunCLI([]string{bob}, dir, &out, &errOut); code != 0 {
-				t.Fatalf("exit %d: %s", code, errOut.String())
-			}
-			if !strings.Contains(errOut.String(), "skipped a line of") {
-				t.Errorf("stderr %q: no warning", errOut.String())
-			}
-			var b []string
-			for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-				_, body, _ := strings.Cut(l, ": ")
-				b = append(b, body)
-			}
-			return strings.Join(b, "|")
-		}},
 	}
 	for _, p := range paths {
 		t.Run(p.name, func(t *testing.T) {

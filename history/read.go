@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -27,6 +28,11 @@ type Cursor struct {
 	seg  uint8
 	off  int64 // a line boundary in the segment's file
 	done bool
+	// fold carries the references read so far (newer than the cursor)
+	// whose targets are older, and for After the folded records already
+	// resolved. It is shared by the cursors of one reader: page one way
+	// from the cursor last returned.
+	fold *foldState
 }
 
 // Done reports whether the cursor came from a read that reached the end of
@@ -180,16 +186,25 @@ func (s *Store) Tail(account, conv string, n int) ([]Record, Cursor, error) {
 // cursor that is not Done.
 func (s *Store) Before(account, conv string, c Cursor, n int) ([]Record, Cursor, error) {
 	if c.done || n <= 0 {
-		return nil, Cursor{seg: c.seg, off: c.off, done: c.done}, nil
+		return nil, Cursor{seg: c.seg, off: c.off, done: c.done, fold: c.fold}, nil
+	}
+	fs := c.fold
+	if fs == nil {
+		fs = &foldState{}
 	}
 	var recs []Record
 	next := c
 	var size int
 	full := false
 	err := s.walkOlder(account, conv, c, func(r Record, p Position, l int) bool {
-		recs = append(recs, r)
 		next = olderSide(p, l)
 		size += l
+		if r.IsRef() {
+			fs.add(r, p)
+		} else {
+			fs.resolve(&r)
+			recs = append(recs, r)
+		}
 		full = len(recs) >= n || size >= maxPageBytes
 		return !full
 	})
@@ -197,6 +212,7 @@ func (s *Store) Before(account, conv string, c Cursor, n int) ([]Record, Cursor,
 		return nil, c, err
 	}
 	next.done = !full
+	next.fold = fs
 	reverse(recs)
 	return recs, next, nil
 }
@@ -216,37 +232,97 @@ func (s *Store) After(account, conv string, c Cursor, n int) ([]Record, Cursor, 
 	var size int
 	full := false
 	err := s.walkNewer(account, conv, c, func(r Record, p Position, l int) bool {
-		recs = append(recs, r)
 		next = newerSide(p, l)
 		size += l
+		if !r.IsRef() {
+			if f, ok := c.fold.folded(p); ok {
+				r = f
+			}
+			recs = append(recs, r)
+		}
 		full = len(recs) >= n || size >= maxPageBytes
 		return !full
 	})
 	if err != nil {
 		return nil, c, err
 	}
+	next.fold = c.fold
 	next.done = !full
 	return recs, next, nil
 }
 
 // Around returns the record at p with up to n visible records before and n
 // after it, oldest first; hit is the index of p's record in recs. older and
-// newer continue with Before and After.
+// newer continue with Before and After. The records are folded: Around
+// reads the references from the newest end back to p (a reference is always
+// newer than its target), keeping only the references and the records they
+// change.
 func (s *Store) Around(account, conv string, p Position, n int) (recs []Record, hit int, older, newer Cursor, err error) {
 	r, l, err := s.recordAt(account, conv, p)
 	if err != nil {
 		return nil, 0, Cursor{}, Cursor{}, err
 	}
-	before, older, err := s.Before(account, conv, olderSide(p, l), n)
+	fs, err := s.foldFromEnd(account, conv, p)
 	if err != nil {
 		return nil, 0, Cursor{}, Cursor{}, err
 	}
-	after, newer, err := s.After(account, conv, newerSide(p, l), n)
+	if f, ok := fs.folded(p); ok {
+		r = f
+	}
+	oc := olderSide(p, l)
+	oc.fold = fs
+	before, older, err := s.Before(account, conv, oc, n)
+	if err != nil {
+		return nil, 0, Cursor{}, Cursor{}, err
+	}
+	nc := newerSide(p, l)
+	nc.fold = fs
+	after, newer, err := s.After(account, conv, nc, n)
 	if err != nil {
 		return nil, 0, Cursor{}, Cursor{}, err
 	}
 	recs = append(append(before, r), after...)
 	return recs, len(before), older, newer, nil
+}
+
+// foldFromEnd walks back from the newest end down to the record at p
+// included (to the oldest end when p is the zero Position), folding: the
+// result holds the references whose targets are older than p and the folded
+// records, by position, of the targets found on the way.
+func (s *Store) foldFromEnd(account, conv string, p Position) (*foldState, error) {
+	return s.foldWalk(account, conv, p, nil)
+}
+
+// foldWalk is foldFromEnd; removed, when not nil, is called for each
+// message that folds to a tombstone, with the positions of its line and of
+// the corrections that applied to it (the lines that hold its texts).
+func (s *Store) foldWalk(account, conv string, p Position, removed func(at Position, corrections []Position)) (*foldState, error) {
+	fs := &foldState{done: make(map[Position]Record)}
+	err := s.walkOlderRaw(account, conv, Cursor{}, func(line []byte, at Position) bool {
+		// A message with no reference waiting cannot change: only lines
+		// with a kind (references among them) are parsed then. Malformed
+		// lines are left for the reader that shows them to report.
+		if len(fs.pending) > 0 || bytes.Contains(line, []byte(`"k":`)) {
+			if r, _, err := parseRecord(line); err == nil && !r.IsMeta() {
+				if r.IsRef() {
+					fs.add(r, at)
+				} else if fs.resolve(&r) {
+					fs.done[at] = r
+					if removed != nil && r.Folded.Removed() {
+						var corr []Position
+						for _, u := range fs.used {
+							if u.r.Kind == KindCorrection {
+								corr = append(corr, u.pos)
+							}
+						}
+						removed(at, corr)
+					}
+				}
+			}
+		}
+		return at != p
+	})
+	return fs, err
 }
 
 // recordAt reads the record at p and returns it with its line length.

@@ -18,7 +18,9 @@ import (
 
 // Version is the format version written in the "v" key of every record.
 // Readers accept records of any version >= 1 and ignore keys they do not know.
-const Version = 1
+// Version 2 added every stanza-id with its by ("sids"), the occupant-id, the
+// reply keys and the reference kinds (reactions, retract, moderate, marker).
+const Version = 2
 
 // Directions of a record.
 const (
@@ -28,15 +30,16 @@ const (
 
 // Kinds of records. An empty Kind means KindMsg. Meta kinds (KindHead,
 // KindLink) are bookkeeping: readers such as Tail and Search skip them.
+// Reference kinds (IsRef) are folded into the message they name. Readers
+// return records of other kinds (a later version's) as they are; the UI
+// and `parley history` do not show them.
 const (
 	KindMsg        = "msg"        // a message with a body
-	KindJoin       = "join"       // an occupant joined a room (Nick)
-	KindLeave      = "leave"      // an occupant left a room (Nick, Body: status text)
-	KindNick       = "nick"       // an occupant changed nick (Nick: old, Body: new)
-	KindSubject    = "subject"    // the room subject was set (Nick: who, Body: subject)
 	KindCorrection = "correction" // XEP-0308 correction: Replaces is the id of the corrected message
-	KindKick       = "kick"       // an occupant was kicked (Nick, Body: reason)
-	KindBan        = "ban"        // an occupant was banned (Nick, Body: reason)
+	KindReactions  = "reactions"  // XEP-0444: the sender's whole reaction set (Emojis) for message Ref
+	KindRetract    = "retract"    // XEP-0424: the sender retracted message Ref
+	KindModerate   = "moderate"   // XEP-0425: the room removed message Ref (By: moderator, Body: reason)
+	KindMarker     = "marker"     // XEP-0333: marker Body (received, displayed, acknowledged) for message Ref
 	KindHead       = "head"       // meta: first line of a file, names its account and conversation
 	KindLink       = "link"       // meta: an archive stanza-id learnt for a message already stored
 )
@@ -59,6 +62,51 @@ type Record struct {
 	StanzaID string    // "sid": XEP-0359 stanza-id
 	StanzaBy string    // "sby": the by of StanzaID (the account or the room)
 	Replaces string    // "rep": for corrections, the id of the replaced message (XEP-0308)
+
+	// Version 2 keys.
+	StanzaIDs  []StanzaID // "sids": every XEP-0359 stanza-id of the stanza with its by (StanzaID among them)
+	OccupantID string     // "occ": XEP-0421 occupant-id the room stamped on the message
+	Ref        string     // "ref": for reactions, retract, moderate and marker, the id of the message referred to
+	Emojis     []string   // "emo": for KindReactions, the sender's whole set (empty: withdrawn)
+	By         string     // "by": for KindModerate, the moderator as the room names them
+	ReplyID    string     // "reply": XEP-0461, the id of the message answered
+	ReplyTo    string     // "rto": XEP-0461, the author of the message answered
+
+	// Folded is not stored: reading (Tail, Before, After, Around, Search)
+	// fills it from the reference records that follow the message.
+	Folded Folded
+}
+
+// StanzaID is one XEP-0359 stanza-id with the entity that assigned it.
+type StanzaID struct {
+	ID string // "id"
+	By string // "by"
+}
+
+// Limits of the version 2 lists read from a line (a hand-edited file can
+// hold anything): more entries are ignored.
+const (
+	MaxStanzaIDs = 8
+	MaxEmojis    = 64
+)
+
+// IsRef reports whether r is a reference to another message (a correction,
+// reactions, a retraction, a moderation, a marker) rather than a message:
+// reading folds it into the message it refers to.
+func (r Record) IsRef() bool {
+	switch r.Kind {
+	case KindCorrection, KindReactions, KindRetract, KindModerate, KindMarker:
+		return true
+	}
+	return false
+}
+
+// Target is the id of the message a reference record refers to.
+func (r Record) Target() string {
+	if r.Kind == KindCorrection {
+		return r.Replaces
+	}
+	return r.Ref
 }
 
 // IsMeta reports whether r is a bookkeeping record rather than something to
@@ -95,6 +143,35 @@ func appendRecord(b []byte, r Record) []byte {
 	b = appendField(b, "sid", r.StanzaID)
 	b = appendField(b, "sby", r.StanzaBy)
 	b = appendField(b, "rep", r.Replaces)
+	b = appendField(b, "ref", r.Ref)
+	b = appendField(b, "occ", r.OccupantID)
+	b = appendField(b, "by", r.By)
+	b = appendField(b, "reply", r.ReplyID)
+	b = appendField(b, "rto", r.ReplyTo)
+	if len(r.StanzaIDs) > 0 {
+		b = append(b, `,"sids":[`...)
+		for i, s := range r.StanzaIDs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"id":`...)
+			b = appendString(b, s.ID)
+			b = append(b, `,"by":`...)
+			b = appendString(b, s.By)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if r.Kind == KindReactions {
+		b = append(b, `,"emo":[`...)
+		for i, e := range r.Emojis {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, e)
+		}
+		b = append(b, ']')
+	}
 	b = appendField(b, "body", r.Body)
 	return append(b, "}\n"...)
 }
@@ -204,7 +281,15 @@ func parseRecord(line []byte) (Record, header, error) {
 	var tbuf []byte
 	err := scanObject(line, func(key, val []byte, str bool) error {
 		if !str {
-			if string(key) != "v" {
+			switch string(key) {
+			case "sids":
+				r.StanzaIDs = parseStanzaIDs(val)
+				return nil
+			case "emo":
+				r.Emojis = parseStrings(val, MaxEmojis)
+				return nil
+			case "v":
+			default:
 				return nil // unknown non-string keys are ignored
 			}
 			n, err := strconv.Atoi(string(val))
@@ -244,6 +329,16 @@ func parseRecord(line []byte) (Record, header, error) {
 			r.StanzaBy = string(val)
 		case "rep":
 			r.Replaces = string(val)
+		case "ref":
+			r.Ref = string(val)
+		case "occ":
+			r.OccupantID = string(val)
+		case "by":
+			r.By = string(val)
+		case "reply":
+			r.ReplyID = string(val)
+		case "rto":
+			r.ReplyTo = string(val)
 		case "account":
 			h.Account = string(val)
 		case "conv":
@@ -264,6 +359,12 @@ func parseRecord(line []byte) (Record, header, error) {
 	r.Time = t
 	if r.Kind == KindMsg {
 		r.Kind = ""
+	}
+	switch {
+	case r.Kind != KindReactions:
+		r.Emojis = nil
+	case r.Emojis == nil:
+		r.Emojis = []string{} // no "emo": an empty set
 	}
 	return r, h, nil
 }

@@ -46,7 +46,21 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 			continue
 		}
 		n := 0
+		// The folded view: corrected text, no reference records, no text
+		// of a retracted message.
+		var fs *foldState
+		if mainPath, olderPath := s.paths(cv.Account, cv.Conv); mayHaveRefs(mainPath) || mayHaveRefs(olderPath) {
+			if fs, err = s.foldFromEnd(cv.Account, cv.Conv, Position{}); err != nil {
+				return err
+			}
+		}
 		visit := s.visible(cv.Account, cv.Conv, func(r Record, p Position, _ int) bool {
+			if r.IsRef() {
+				return true
+			}
+			if f, ok := fs.folded(p); ok {
+				r = f
+			}
 			if !q.Since.IsZero() && r.Time.Before(q.Since) {
 				return true
 			}
@@ -59,13 +73,15 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 			}
 			return true
 		})
-		err := s.walkNewerRaw(cv.Account, cv.Conv, Cursor{}, func(line []byte, p Position) bool {
+		err = s.walkNewerRaw(cv.Account, cv.Conv, Cursor{}, func(line []byte, p Position) bool {
 			n++
 			if n&1023 == 0 && ctx.Err() != nil {
 				return false
 			}
 			if pre != nil && !pre(line) {
-				return true
+				if _, ok := fs.folded(p); !ok {
+					return true // a corrected text may match where the line does not
+				}
 			}
 			return visit(line, p)
 		})

@@ -55,9 +55,10 @@ type Store struct {
 	warnings []string
 	warned   map[string]bool
 	dropped  int
-	gaps     map[string]bool // accounts with a failed write since Open (markGap)
-	onWarn   func(string)    // set by OnWarning
-	sent     int             // warnings handed to onWarn
+	gaps     map[string]bool  // accounts with a failed write since Open (markGap)
+	erase    map[convKey]bool // conversations with a retraction or moderation to erase (erase.go)
+	onWarn   func(string)     // set by OnWarning
+	sent     int              // warnings handed to onWarn
 
 	stop chan struct{}
 	done chan struct{}
@@ -280,18 +281,19 @@ func (s *Store) Close() error {
 	}
 	close(s.stop)
 	<-s.done
-	s.mu.Lock()
-	convs := make([]*convState, 0, len(s.convs))
-	for _, c := range s.convs {
-		convs = append(convs, c)
-	}
-	s.mu.Unlock()
 	var first error
 	keep := func(err error) {
 		if err != nil && first == nil {
 			first = err
 		}
 	}
+	keep(s.eraseAll())
+	s.mu.Lock()
+	convs := make([]*convState, 0, len(s.convs))
+	for _, c := range s.convs {
+		convs = append(convs, c)
+	}
+	s.mu.Unlock()
 	for _, c := range convs {
 		c.mu.Lock()
 		for _, f := range []*segFile{&c.main, &c.older} {

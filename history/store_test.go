@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -348,7 +349,7 @@ func FuzzRepair(f *testing.F) {
 			t.Fatalf("before %d records, after %d, last %+v", len(before), len(after), after[len(after)-1])
 		}
 		for i := range before {
-			if before[i] != after[i] {
+			if !reflect.DeepEqual(before[i], after[i]) {
 				t.Fatalf("record %d changed: %+v -> %+v", i, before[i], after[i])
 			}
 		}

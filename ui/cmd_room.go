@@ -37,7 +37,9 @@ type RoomAccount interface {
 	Rooms() []jid.JID
 	// PrivateConversation returns the private conversation with the
 	// occupant who has nick in room now (a new one if there is none).
-	PrivateConversation(room jid.JID, nick string) (jid.JID, error)
+	// other: a new one, with someone who has the nick of an earlier
+	// conversation's occupant.
+	PrivateConversation(room jid.JID, nick string) (conv jid.JID, other bool, err error)
 	AddBookmark(ctx context.Context, b muc.Bookmark) error
 	RemoveBookmark(ctx context.Context, room jid.JID) error
 }
@@ -350,13 +352,19 @@ func (u *UI) roomMsg(c *call) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	conv, err := ra.PrivateConversation(w.peer, peer.Resourcepart())
+	conv, other, err := ra.PrivateConversation(w.peer, peer.Resourcepart())
 	if err != nil {
 		return true, err
 	}
 	pw := u.privWin(w.acct, conv)
-	if conv.Resourcepart() != peer.Resourcepart() && pw.buf.len() == 0 {
+	if other {
 		u.info(pw, false, otherOccupant(peer.Resourcepart()))
+	}
+	if pw.priv != nil && pw.priv.nick != peer.Resourcepart() {
+		// Named after the nick they had before, or with a suffix: the
+		// window shows who it is with now.
+		pw.priv.nick, pw.priv.gone = peer.Resourcepart(), false
+		pw.name = cleanName(peer.Resourcepart()) + "/" + u.roomName(w.acct, w.peer)
 	}
 	u.showWin(pw)
 	if len(c.args) > 1 {

@@ -19,6 +19,24 @@ func cmdStatus(u *UI, c *call) error {
 	if len(c.args) > 1 {
 		text = c.args[1]
 	}
+	return u.setPresence(c, show, text)
+}
+
+// showCommand is the handler of /away, /xa, /dnd, /chat, /back and
+// /online: /status with the availability in its name.
+func showCommand(show account.Show) func(u *UI, c *call) error {
+	return func(u *UI, c *call) error {
+		text := ""
+		if len(c.args) > 0 {
+			text = c.args[0]
+		}
+		return u.setPresence(c, show, text)
+	}
+}
+
+// setPresence sets the presence of every account, or of the one chosen
+// with -a, reporting in the window of the command.
+func (u *UI) setPresence(c *call, show account.Show, text string) error {
 	targets := u.accts
 	if c.acct != nil {
 		targets = []*acctState{c.acct}
@@ -27,15 +45,20 @@ func cmdStatus(u *UI, c *call) error {
 		return fmt.Errorf("no account configured")
 	}
 	for _, a := range targets {
-		a := a
-		u.async(c.win, func(ctx context.Context) (string, error) {
-			if err := a.a.SetPresence(ctx, show, text); err != nil {
-				return "", fmt.Errorf("%s: %v", a.jid, err)
-			}
-			return fmt.Sprintf("%s: status %s", a.jid, showWord(show, true)), nil
-		})
+		u.sendPresence(c.win, a, show, text)
 	}
 	return nil
+}
+
+// sendPresence sets a's presence without waiting; the outcome is a line
+// in w.
+func (u *UI) sendPresence(w *window, a *acctState, show account.Show, text string) {
+	u.async(w, func(ctx context.Context) (string, error) {
+		if err := a.a.SetPresence(ctx, show, text); err != nil {
+			return "", fmt.Errorf("%s: %v", a.jid, err)
+		}
+		return fmt.Sprintf("%s: status %s", a.jid, showWord(show, true)), nil
+	})
 }
 
 // subType maps a /sub word to a subscription stanza type and the line shown
@@ -135,8 +158,15 @@ func cmdHelp(u *UI, c *call) error {
 	}
 	if c.args[0] == "keys" {
 		u.info(con, false, "keys:")
-		for _, k := range u.keys {
-			u.info(con, false, fmt.Sprintf("  %-20s %s", k.name, k.help))
+		for i, k := range u.keys {
+			name := k.name
+			if k.group != "" {
+				if i > 0 && u.keys[i-1].group == k.group {
+					continue // one line for a family of keys
+				}
+				name = k.group
+			}
+			u.info(con, false, fmt.Sprintf("  %-20s %s", name, k.help))
 		}
 		return nil
 	}

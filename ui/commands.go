@@ -8,6 +8,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"parley/account"
 	"parley/history"
 )
 
@@ -42,8 +43,15 @@ func commandTable() []command {
 		{name: "msg", usage: "[-a ACCOUNT] JID|name [text]", help: "open a conversation with JID, or with the contact of that roster name (or the start of one), and send text; in a room window, a nick instead of JID: a private message to that occupant", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
 		{name: "me", usage: "text", help: "send an action (\"/me text\") in this conversation", min: 1, max: 1, rest: true, run: cmdMe},
 		{name: "close", help: "close this window (not the console)", run: cmdClose},
+		{name: "wins", help: "list the windows with their number, account and unread messages", run: cmdWins},
 		{name: "win", usage: "N|name", help: "show window N, or the window whose name or JID starts with name", min: 1, max: 1, run: cmdWin, complete: completeWin},
 		{name: "status", usage: "[-a ACCOUNT] online|chat|away|xa|dnd [text]", help: "set presence of every account (of ACCOUNT only with -a)", min: 1, max: 2, rest: true, acct: true, run: cmdStatus, complete: completeWords(0, "online", "chat", "away", "xa", "dnd")},
+		{name: "away", usage: "[-a ACCOUNT] [text]", help: "set presence to away, with an optional status text (like /status away)", max: 1, rest: true, acct: true, run: showCommand(account.ShowAway)},
+		{name: "xa", usage: "[-a ACCOUNT] [text]", help: "set presence to extended away (not available), with an optional text", max: 1, rest: true, acct: true, run: showCommand(account.ShowXA)},
+		{name: "dnd", usage: "[-a ACCOUNT] [text]", help: "set presence to do not disturb, with an optional text", max: 1, rest: true, acct: true, run: showCommand(account.ShowDND)},
+		{name: "chat", usage: "[-a ACCOUNT] [text]", help: "set presence to free for chat, with an optional text", max: 1, rest: true, acct: true, run: showCommand(account.ShowChat)},
+		{name: "back", usage: "[-a ACCOUNT] [text]", help: "set presence back to online, with an optional text (also /online)", max: 1, rest: true, acct: true, run: showCommand(account.ShowOnline)},
+		{name: "online", usage: "[-a ACCOUNT] [text]", help: "set presence to online, with an optional text", max: 1, rest: true, acct: true, run: showCommand(account.ShowOnline)},
 		{name: "sub", usage: "[-a ACCOUNT] request|allow|deny|cancel JID", help: "presence subscription: request JID's presence, allow or deny JID's request, cancel JID's subscription to ours (a request asked again before an answer is shown once; one from a contact already allowed is answered by itself)", min: 2, max: 2, acct: true, run: cmdSub, complete: completeSub},
 		{name: "roster", usage: "[-a ACCOUNT] add JID [name] | remove JID | nick JID name | group JID [group...]", help: "edit the roster (JID: an address, or for a contact in the roster its name; a name or group of several words in \"double quotes\")", min: 2, max: -1, acct: true, run: cmdRoster, complete: completeRoster},
 		{name: "info", usage: "[-a ACCOUNT] [JID|name|nick]", help: "show resources, presence, subscription and groups of a contact (default: this conversation's); in a room, of the occupant nick (role, affiliation, address, presence), without an argument of the room", max: 1, acct: true, run: cmdInfo, complete: completeJIDArg(0)},
@@ -67,7 +75,7 @@ func commandTable() []command {
 		{name: "notify", usage: "[on|off|mentions|default]", help: "show or set which messages of this conversation notify (bell, title, desktop notification): on every message, off none, mentions those naming you or a highlight word; default is mentions in rooms and on elsewhere; kept across restarts", max: 1, run: cmdNotify, complete: completeWords(0, "on", "off", "mentions", "default")},
 		{name: "clear", help: "clear this window", run: cmdClear},
 		{name: "help", usage: "[command|keys]", help: "list commands, or explain one command, or list the keys", max: 1, run: cmdHelp, complete: completeHelp},
-		{name: "quit", help: "leave parley", run: func(u *UI, _ *call) error { u.quit(); return nil }},
+		{name: "quit", help: "leave parley; when messages are still unsent (kept for the next login), it says so first and a second /quit leaves", run: cmdQuit},
 	}
 }
 
@@ -192,7 +200,7 @@ func (u *UI) sendText(w *window, text string) error {
 		return err
 	}
 	a, peer := w.acct, w.peer
-	u.async(w, func(ctx context.Context) (string, error) {
+	u.asyncSend(a, w, func(ctx context.Context) (string, error) { // in the order typed (sendlane.go)
 		_, err := a.a.SendMessage(ctx, peer, typ, text)
 		return "", err
 	})

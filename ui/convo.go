@@ -37,9 +37,10 @@ type entry struct {
 	selected  bool // drawn reversed: a search selection, a search hit
 	hlStart   int  // bytes [hlStart, hlEnd) of text are a search match
 	hlEnd     int
-	msgID     string // our sent message's id, for delivery marks (delivery.go)
-	delivered bool   // the delivered mark was added to text
-	pending   bool   // the pending mark was added to text (cmd_conn.go)
+	msgID     string   // our sent message's id, for delivery marks (delivery.go)
+	ids       []string // the keys of the message's ids (lineKeys, render.go)
+	delivered bool     // the delivered mark was added to text
+	pending   bool     // the pending mark was added to text (cmd_conn.go)
 	// dayHead: the entry is the first of its day after entries of
 	// another day; a separator row with the date is drawn above it.
 	dayHead bool
@@ -82,6 +83,37 @@ type ring struct {
 	n     int
 	max   int
 	days  bool
+	// byID finds the entry of a message by one of its keys (lineKeys) in
+	// O(1): where a correction, a reaction or a retraction goes. An entry
+	// leaves it when it leaves the ring; of two entries with one key, the
+	// newer added wins.
+	byID map[string]*entry
+}
+
+// lookup returns the entry of the message with key k (see lineKeys), nil
+// when the ring has none.
+func (r *ring) lookup(k string) *entry { return r.byID[k] }
+
+// index adds e's keys.
+func (r *ring) index(e *entry) {
+	if len(e.ids) == 0 {
+		return
+	}
+	if r.byID == nil {
+		r.byID = make(map[string]*entry)
+	}
+	for _, k := range e.ids {
+		r.byID[k] = e
+	}
+}
+
+// unindex removes e's keys (those still naming e).
+func (r *ring) unindex(e *entry) {
+	for _, k := range e.ids {
+		if r.byID[k] == e {
+			delete(r.byID, k)
+		}
+	}
 }
 
 func newRing(max int) *ring { return &ring{max: max} }
@@ -114,6 +146,14 @@ func (r *ring) markDay(i int) {
 // message lands among those of its time. It returns e's index, -1 when
 // the ring is full and e is older than everything it keeps.
 func (r *ring) insert(e *entry) int {
+	i := r.insertAt(e)
+	if i >= 0 {
+		r.index(e)
+	}
+	return i
+}
+
+func (r *ring) insertAt(e *entry) int {
 	i := r.n
 	for i > 0 && r.at(i-1).key.After(e.key) {
 		i--
@@ -126,6 +166,7 @@ func (r *ring) insert(e *entry) int {
 		if i == 0 {
 			return -1
 		}
+		r.unindex(r.at(0))
 		r.start = (r.start + 1) % r.max // the oldest goes
 		r.n--
 		i--
@@ -143,7 +184,11 @@ func (r *ring) insert(e *entry) int {
 
 // push appends e, dropping the oldest entry when the ring is full.
 func (r *ring) push(e *entry) {
+	if r.n == r.max {
+		r.unindex(r.at(0))
+	}
 	r.pushRaw(e)
+	r.index(e)
 	r.markDay(r.n - 1)
 }
 
@@ -182,6 +227,16 @@ func (r *ring) prepend(older []*entry) {
 	for i := 0; i <= len(older); i++ {
 		r.markDay(i)
 	}
+	for _, e := range older {
+		for _, k := range e.ids {
+			if r.byID == nil {
+				r.byID = make(map[string]*entry)
+			}
+			if r.byID[k] == nil { // a newer line with the key wins
+				r.byID[k] = e
+			}
+		}
+	}
 }
 
 // at returns the i-th oldest entry.
@@ -191,7 +246,7 @@ func (r *ring) at(i int) *entry { return r.buf[(r.start+i)%len(r.buf)] }
 func (r *ring) len() int { return r.n }
 
 // clear removes every entry.
-func (r *ring) clear() { r.buf, r.start, r.n = nil, 0, 0 }
+func (r *ring) clear() { r.buf, r.start, r.n, r.byID = nil, 0, 0, nil }
 
 // convoView draws the current window's entries: only the visible rows,
 // bottom-aligned, scrolled up by the window's scroll rows.

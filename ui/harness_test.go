@@ -222,11 +222,11 @@ func (h *harness) inputIs(want string) {
 func (h *harness) text() string {
 	var b strings.Builder
 	h.u.app.QueueUpdate(func() {
-		w, ht := h.scr.Size()
+		w, ht := h.u.screen.Size()
 		for y := 0; y < ht; y++ {
 			var line strings.Builder
 			for x := 0; x < w; {
-				s, _, width := h.scr.Get(x, y)
+				s, _, width := h.u.screen.Get(x, y)
 				line.WriteString(s)
 				x += max(width, 1)
 			}

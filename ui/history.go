@@ -2,12 +2,10 @@ package ui
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"parley/account"
 	"parley/history"
-	"parley/sanitize"
 )
 
 // History is what the UI reads of the message store (implemented by
@@ -301,55 +299,13 @@ func (u *UI) noteEntry(text string) *entry {
 	return e
 }
 
-// recordEntry turns a stored record into a line of w, as the live message
-// would have been shown; nil for records not shown (meta records, joins
-// and leaves when they are hidden). Every field is sanitized: history text
-// came from the network too.
+// recordEntry turns a stored, folded record into a line of w, as the live
+// message would have been shown (render.go); nil for records not shown
+// (meta records, kinds this version does not show). Every field is
+// sanitized: history text came from the network too.
 func (u *UI) recordEntry(w *window, r history.Record) *entry {
-	if r.IsMeta() {
+	if r.IsMeta() || r.Kind != "" {
 		return nil
-	}
-	t := r.Time.In(u.loc)
-	body := r.Body
-	if len(body) > maxBody {
-		body = body[:maxBody] + "…"
-	}
-	nick := cleanName(r.Nick)
-	if nick == "" {
-		nick = cleanName(r.From)
-		if r.Type == "groupchat" {
-			if _, res, ok := strings.Cut(r.From, "/"); ok {
-				nick = cleanName(res)
-			}
-		}
-	}
-	info := ""
-	switch r.Kind {
-	case history.KindJoin, history.KindLeave:
-		if !u.opts.ShowJoins {
-			return nil
-		}
-		info = nick + " joined"
-		if r.Kind == history.KindLeave {
-			info = nick + " left"
-			if body != "" {
-				info += " (" + body + ")"
-			}
-		}
-	case history.KindNick:
-		info = nick + " is now known as " + body
-	case history.KindSubject:
-		info = nick + " set the subject: " + body
-	case history.KindKick:
-		info = nick + " was kicked"
-	case history.KindBan:
-		info = nick + " was banned"
-	}
-	if info != "" {
-		if (r.Kind == history.KindKick || r.Kind == history.KindBan) && body != "" {
-			info += " (" + body + ")"
-		}
-		return u.timed(composeEntry(t, u.timeLayout(t), lineInfo, "", sanitize.Lines(info)))
 	}
 	return u.messageEntry(w, recordView(r)) // as the live message (render.go)
 }

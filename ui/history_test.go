@@ -398,7 +398,9 @@ func TestHitWindow(t *testing.T) {
 	}
 }
 
-// TestRecordEntryKinds draws every kind of record as a line.
+// TestRecordEntryKinds draws folded records as lines through the one
+// renderer: edited, tombstones, reactions; kinds it does not show are
+// skipped.
 func TestRecordEntryKinds(t *testing.T) {
 	f := newFake("me@example.org")
 	h := startHistUI(t, 100, 30, openStore(t), f)
@@ -408,14 +410,15 @@ func TestRecordEntryKinds(t *testing.T) {
 		r    history.Record
 		want string
 	}{
-		{history.Record{Kind: history.KindJoin, Nick: "ann"}, "-!- ann joined"},
-		{history.Record{Kind: history.KindLeave, Nick: "ann", Body: "bye"}, "-!- ann left (bye)"},
-		{history.Record{Kind: history.KindNick, Nick: "ann", Body: "anna"}, "-!- ann is now known as anna"},
-		{history.Record{Kind: history.KindSubject, Nick: "ann", Body: "topic"}, "-!- ann set the subject: topic"},
-		{history.Record{Kind: history.KindKick, Nick: "bo", Body: "spam"}, "-!- bo was kicked (spam)"},
+		{history.Record{Kind: "join", Nick: "ann"}, ""},
 		{history.Record{Type: "groupchat", From: "room@conf.example.org/ann", Body: "hi me"}, "ann: hi me"},
 		{history.Record{Type: "groupchat", Dir: history.Out, Body: "/me waves"}, "* me waves"},
-		{history.Record{Kind: history.KindCorrection, Type: "groupchat", Nick: "ann", Body: "fixed"}, "ann: (corrected) fixed"},
+		{history.Record{Type: "groupchat", Nick: "ann", Body: "fixed", Folded: history.Folded{Edited: true}}, "ann: fixed (edited)"},
+		{history.Record{Type: "groupchat", Nick: "ann", Folded: history.Folded{Retracted: true}}, "ann: (message retracted)"},
+		{history.Record{Type: "groupchat", Nick: "ann", Folded: history.Folded{Moderated: true, By: "room@conf.example.org/mod", Reason: "spam"}},
+			"ann: (removed by moderator mod: spam)"},
+		{history.Record{Type: "groupchat", Nick: "ann", Body: "lunch?", Folded: history.Folded{Reactions: []history.Reaction{{Emoji: "👍", Count: 2, Ours: true}}}},
+			"ann: lunch?\n👍 2*"},
 		{history.Record{Kind: history.KindHead}, ""},
 	} {
 		var got string
@@ -426,7 +429,7 @@ func TestRecordEntryKinds(t *testing.T) {
 				got = e.text
 			}
 		})
-		if c.want == "" && got != "" || !strings.HasSuffix(got, c.want) {
+		if c.want == "" && got != "" || c.want != "" && !strings.HasSuffix(got, c.want) {
 			t.Errorf("record %+v drawn %q, want …%q", c.r, got, c.want)
 		}
 	}
@@ -449,11 +452,38 @@ func TestReadmeListsCommands(t *testing.T) {
 		}
 	}
 	for _, k := range keyTable() {
-		if len(k.name) == 5 && strings.HasPrefix(k.name, "Alt-") && k.name[4] >= '0' && k.name[4] <= '9' {
-			k.name = "Alt-1..Alt-9, Alt-0"
+		if k.group != "" {
+			k.name = k.group
 		}
 		if !strings.Contains(readme, "| "+k.name+" |") {
 			t.Errorf("README.md lacks the key %s: add a row to its Keys table", k.name)
+		}
+	}
+}
+
+// TestHitEntryFolded: a search result is drawn by the one renderer: an
+// edited hit carries the mark, a tombstone (listed by an empty search) its
+// text and no highlight.
+func TestHitEntryFolded(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startHistUI(t, 100, 30, openStore(t), f)
+	for _, c := range []struct {
+		r    history.Record
+		text string
+		want string
+	}{
+		{history.Record{Type: "chat", From: "bob@x/p", Body: "lunch at noon", Folded: history.Folded{Edited: true}}, "noon", "lunch at noon (edited)"},
+		{history.Record{Type: "chat", From: "bob@x/p", Folded: history.Folded{Retracted: true}}, "", "(message retracted)"},
+	} {
+		var got string
+		var hl int
+		h.sync(func() {
+			c.r.Time = t0
+			e := h.u.hitEntry(history.Hit{Conv: history.Conv{Account: "me@example.org", Conv: "bob@x"}, Record: c.r}, c.text)
+			got, hl = e.text, e.hlEnd-e.hlStart
+		})
+		if !strings.HasSuffix(got, c.want) || c.text == "" && hl != 0 {
+			t.Errorf("hit %+v drawn %q (highlight %d), want …%q", c.r, got, hl, c.want)
 		}
 	}
 }

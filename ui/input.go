@@ -24,6 +24,11 @@ type inputLine struct {
 	hist    []string
 	histPos int    // len(hist) when not browsing
 	draft   string // what was typed before browsing the history
+
+	killed   string   // the kill buffer: what Ctrl-W/U/K, Alt-d, Alt-Backspace took (edit.go)
+	killing  bool     // this key killed
+	lastKill bool     // the key before killed: kills in a row add up
+	srch     *isearch // a Ctrl-R search of the history, or nil (isearch.go)
 }
 
 func newInputLine(u *UI) *inputLine {
@@ -117,7 +122,16 @@ func (in *inputLine) InputHandler() func(*tcell.EventKey, func(tview.Primitive))
 		if ev.Key() != tcell.KeyTab {
 			in.u.comp.reset()
 		}
+		in.lastKill, in.killing = in.killing, false
+		if in.srch != nil && in.isearchKey(ev) {
+			return
+		}
+		if in.editKey(ev) {
+			return
+		}
 		switch ev.Key() {
+		case tcell.KeyCtrlR:
+			in.startSearch()
 		case tcell.KeyRune:
 			if ev.Modifiers()&(tcell.ModAlt|tcell.ModCtrl) != 0 {
 				return // an Alt or Ctrl chord no binding took: not text
@@ -152,15 +166,6 @@ func (in *inputLine) InputHandler() func(*tcell.EventKey, func(tview.Primitive))
 			in.cur = 0
 		case tcell.KeyEnd, tcell.KeyCtrlE:
 			in.cur = len(in.text)
-		case tcell.KeyCtrlW:
-			s := in.wordStart()
-			in.text = in.text[:s] + in.text[in.cur:]
-			in.cur = s
-		case tcell.KeyCtrlU:
-			in.text = in.text[in.cur:]
-			in.cur = 0
-		case tcell.KeyCtrlK:
-			in.text = in.text[:in.cur]
 		case tcell.KeyUp:
 			in.browse(-1)
 		case tcell.KeyDown:
@@ -187,6 +192,11 @@ func (in *inputLine) Draw(scr tcell.Screen) {
 	th := in.u.theme
 	base := th.base()
 	fill(scr, x, y, w, base)
+	if p := in.searchPrompt(); p != "" {
+		nx := put(scr, x, y, w/2, p, base.Foreground(th.Info))
+		w -= nx - x
+		x = nx
+	}
 	if w <= 2 {
 		return
 	}

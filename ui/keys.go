@@ -11,6 +11,7 @@ import (
 // that /help keys shows every key in one place.
 type keyBinding struct {
 	name   string // as shown in /help keys
+	group  string // for a family of keys (Alt-1..Alt-0): the one name /help keys and README show
 	key    tcell.Key
 	r      rune          // for tcell.KeyRune
 	mod    tcell.ModMask // only ModAlt is compared
@@ -33,11 +34,44 @@ func keyTable() []keyBinding {
 		r := rune('0' + i%10)
 		keys = append(keys, keyBinding{
 			name: "Alt-" + string(r), key: tcell.KeyRune, r: r, mod: tcell.ModAlt,
-			help:   "window " + strconv.Itoa(i),
+			group:  "Alt-1..Alt-9, Alt-0",
+			help:   "window 1..9, 10 (window 1 is the console)",
+			action: func(u *UI) { u.show(i - 1) },
+		})
+	}
+	// Alt-q..Alt-o: windows 11-19 (profanity), but for Alt-e, Alt-r and
+	// Alt-p, which poezio habits and our roster key take.
+	for i, r := range "qwertyuiop" {
+		if r == 'e' || r == 'r' || r == 'p' {
+			continue
+		}
+		n := 11 + i
+		keys = append(keys, keyBinding{
+			name: "Alt-" + string(r), key: tcell.KeyRune, r: r, mod: tcell.ModAlt,
+			group:  "Alt-q/w/t/y/u/i/o",
+			help:   "window 11, 12, 15..19 (Alt-e, Alt-r and Alt-p do other things: /win 13, 14, 20)",
+			action: func(u *UI) { u.show(n - 1) },
+		})
+	}
+	// F1..F10: windows 1..10 (profanity), but for F4, the occupant pane.
+	for i := 1; i <= 10; i++ {
+		if i == 4 {
+			continue
+		}
+		keys = append(keys, keyBinding{
+			name: "F" + strconv.Itoa(i), key: tcell.KeyF1 + tcell.Key(i-1),
+			group:  "F1..F10",
+			help:   "window 1..10 (but F4: the occupant pane)",
 			action: func(u *UI) { u.show(i - 1) },
 		})
 	}
 	keys = append(keys,
+		keyBinding{name: "Alt-Left", key: tcell.KeyLeft, mod: tcell.ModAlt, help: "previous window", action: func(u *UI) { u.show((u.cur + len(u.wins) - 1) % len(u.wins)) }},
+		keyBinding{name: "Alt-Right", key: tcell.KeyRight, mod: tcell.ModAlt, help: "next window", action: func(u *UI) { u.show((u.cur + 1) % len(u.wins)) }},
+		keyBinding{name: "Alt-z", key: tcell.KeyRune, r: 'z', mod: tcell.ModAlt, help: "the window shown before this one", action: (*UI).showPrev},
+		keyBinding{name: "Alt-e", key: tcell.KeyRune, r: 'e', mod: tcell.ModAlt, help: "the window with the most important activity: a private message, else a highlight, else any message", action: (*UI).showImportant},
+		keyBinding{name: "Alt-p", key: tcell.KeyRune, r: 'p', mod: tcell.ModAlt, help: "scroll to the previous message that mentions you in this window", action: func(u *UI) { u.jumpHighlight(-1) }},
+		keyBinding{name: "Alt-n", key: tcell.KeyRune, r: 'n', mod: tcell.ModAlt, help: "scroll to the next message that mentions you in this window (past the last: the bottom)", action: func(u *UI) { u.jumpHighlight(1) }},
 		keyBinding{name: "Ctrl-N", key: tcell.KeyCtrlN, help: "next window", action: func(u *UI) { u.show((u.cur + 1) % len(u.wins)) }},
 		keyBinding{name: "Ctrl-P", key: tcell.KeyCtrlP, help: "previous window", action: func(u *UI) { u.show((u.cur + len(u.wins) - 1) % len(u.wins)) }},
 		keyBinding{name: "Alt-a", key: tcell.KeyRune, r: 'a', mod: tcell.ModAlt, help: "next window with unread messages", action: (*UI).nextActive},
@@ -61,7 +95,13 @@ func keyTable() []keyBinding {
 		keyBinding{name: "Alt-Enter/Ctrl-J", help: "insert a line break (multi-line message); a bracketed paste is one message too"},
 		keyBinding{name: "Up/Down", help: "input history"},
 		keyBinding{name: "Ctrl-A/Ctrl-E", help: "start / end of the input line (also Home/End)"},
-		keyBinding{name: "Ctrl-W/Ctrl-U/Ctrl-K", help: "delete the word before the cursor / to the start / to the end"},
+		keyBinding{name: "Ctrl-W/Ctrl-U/Ctrl-K", help: "delete the word before the cursor / to the start / to the end, into the kill buffer"},
+		keyBinding{name: "Alt-b/Alt-f", help: "back / forward one word (also Ctrl-Left/Ctrl-Right)"},
+		keyBinding{name: "Ctrl-Left/Ctrl-Right", help: "back / forward one word"},
+		keyBinding{name: "Alt-Backspace/Alt-d", help: "delete the word before / after the cursor, into the kill buffer"},
+		keyBinding{name: "Ctrl-Y", help: "yank: insert what the last kills (Ctrl-W/U/K, Alt-Backspace/Alt-d in a row) took"},
+		keyBinding{name: "Ctrl-T", help: "transpose the two characters at the cursor"},
+		keyBinding{name: "Ctrl-R", help: "search the input history backwards as you type; Ctrl-R again: older; Esc/Ctrl-G: cancel; any other key takes the match"},
 	)
 	return keys
 }
@@ -72,6 +112,7 @@ func keyTable() []keyBinding {
 // bytes the terminal sent.
 func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	u.keyPressed() // client state indication (idle.go)
+	u.awayKey()    // auto-away (autoaway.go)
 	ev = canonKey(ev)
 	if u.editorPrefix(ev) { // Ctrl-X Ctrl-E (editor.go)
 		return nil

@@ -214,7 +214,7 @@ func TestCommandsCallAccount(t *testing.T) {
 	h.key(tcell.KeyEnter, 0, 0)
 	h.waitFor("/help keys in the current window, which stays", func() bool {
 		w := h.u.curWin()
-		return h.u.cur == 1 && strings.Contains(w.buf.at(w.buf.len()-1).text, "Ctrl-W/Ctrl-U/Ctrl-K")
+		return h.u.cur == 1 && strings.Contains(w.buf.at(w.buf.len()-1).text, "Ctrl-R")
 	})
 	h.key(tcell.KeyRune, '1', tcell.ModAlt)
 	h.curIs(0)

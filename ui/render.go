@@ -8,6 +8,7 @@ import (
 
 	"parley/account"
 	"parley/history"
+	"parley/render"
 	"parley/sanitize"
 )
 
@@ -15,28 +16,52 @@ import (
 // read from the history: the one input of messageEntry, so that a message
 // looks the same both ways. Text fields are raw (untrusted).
 type msgView struct {
-	t         time.Time
-	out       bool   // ours
-	group     bool   // a groupchat message: nick names the sender
-	nick      string // the sender's nick in a room
-	body      string
-	err       string // the error text of an error message
-	corrected bool   // a XEP-0308 correction
-	id        string // the message id: our messages' delivered and pending marks
-	pending   bool   // ours, waiting in the outbox
-	live      bool   // arrived now (not read from the history)
+	t       time.Time
+	out     bool   // ours
+	group   bool   // a groupchat message: nick names the sender
+	nick    string // the sender's nick in a room
+	body    string
+	err     string // the error text of an error message
+	id      string // the message id: our messages' delivered and pending marks
+	pending bool   // ours, waiting in the outbox
+	live    bool   // arrived now (not read from the history)
+	// ids are the keys a reference may find the line by (see lineKeys).
+	ids []string
+	// folded is what the references to the message say (edited,
+	// retracted, moderated, reactions), drawn by package render.
+	folded render.Message
+}
+
+// lineKeys are the keys under which a line of a message is found by the
+// references to it, typed so that an id of one kind never finds a message
+// by an id of another (a sender chooses ids and origin-ids, a room or our
+// server assigns stanza-ids): "i" id, "o" origin-id, "s" a stanza-id by the
+// archive we trust for the conversation.
+func lineKeys(id, originID, stanzaID string) []string {
+	var k []string
+	if id != "" {
+		k = append(k, "i\x00"+id)
+	}
+	if originID != "" {
+		k = append(k, "o\x00"+originID)
+	}
+	if stanzaID != "" {
+		k = append(k, "s\x00"+stanzaID)
+	}
+	return k
 }
 
 // liveView is the view of a live message.
 func liveView(m account.Message) msgView {
 	return msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
-		body: m.Body, err: m.Err, id: m.ID, pending: m.Pending, live: true}
+		body: m.Body, err: m.Err, id: m.ID, pending: m.Pending, live: true,
+		ids: lineKeys(m.ID, m.OriginID, m.StanzaID)}
 }
 
 // recordView is the view of a stored message record.
 func recordView(r history.Record) msgView {
 	v := msgView{t: r.Time, out: r.Dir == history.Out, group: r.Type == "groupchat", nick: r.Nick,
-		body: r.Body, corrected: r.Kind == history.KindCorrection, id: r.ID}
+		body: r.Body, id: r.ID, ids: lineKeys(r.ID, r.OriginID, r.StanzaID), folded: render.FromRecord(r)}
 	if v.group && v.nick == "" {
 		if _, res, ok := strings.Cut(r.From, "/"); ok {
 			v.nick = res
@@ -95,9 +120,6 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 		// The room itself speaks: a notice, not a message.
 		return u.timed(composeEntry(t, layout, lineInfo, "", sanitize.Lines(body)))
 	}
-	if v.corrected {
-		body = "(corrected) " + body
-	}
 	own := v.out || v.live && group && rs != nil && rs.loaded && v.nick == rs.nick
 	name, color := u.speaker(w, v, group, own)
 	kind := lineMsg
@@ -111,7 +133,10 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 			kind = lineOwnAct
 		}
 	}
-	lines := sanitize.Lines(body)
+	lines := render.Lines(v.folded, body) // the one renderer of message text
+	if rl := render.ReactionsLine(v.folded.Reactions); rl != "" {
+		lines = append(lines, rl)
+	}
 	if kind == lineMsg {
 		switch {
 		case group && rs != nil:
@@ -126,6 +151,7 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 	}
 	e := u.timed(composeEntry(t, layout, kind, name, lines))
 	e.nickColor = color
+	e.ids = v.ids
 	if own {
 		e.msgID = v.id // for the delivered mark
 		if v.pending {
@@ -160,7 +186,10 @@ func (u *UI) speaker(w *window, v msgView, group, own bool) (string, tcell.Color
 			}
 			return u.ourNick(w), u.theme.Own
 		}
-		nick := cleanName(w.peer.Resourcepart())
+		nick := cleanName(v.nick) // theirs when they wrote it
+		if nick == "" {
+			nick = cleanName(w.peer.Resourcepart())
+		}
 		return nick, u.nickColor(nick)
 	case own:
 		return "me", u.theme.Own

@@ -92,8 +92,9 @@ func (f *roomFake) Destroy(_ context.Context, room jid.JID, reason string) error
 	return f.call("destroy %s %s", room, reason)
 }
 func (f *roomFake) Rooms() []jid.JID { return nil }
-func (f *roomFake) PrivateConversation(room jid.JID, nick string) (jid.JID, error) {
-	return room.Bare().WithResource(nick)
+func (f *roomFake) PrivateConversation(room jid.JID, nick string) (jid.JID, bool, error) {
+	conv, err := room.Bare().WithResource(nick)
+	return conv, false, err
 }
 func (f *roomFake) AddBookmark(_ context.Context, b muc.Bookmark) error {
 	return f.call("bookmark add %s %s %v", b.Room, b.Nick, b.Autojoin)

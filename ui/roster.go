@@ -28,8 +28,9 @@ type resource struct {
 // acctState is what the UI knows of one account.
 type acctState struct {
 	a         Account
-	jid       jid.JID // bare
-	name      string  // jid sanitized once, for drawing
+	sends     sendLane // its sends, in the order typed (sendlane.go)
+	jid       jid.JID  // bare
+	name      string   // jid sanitized once, for drawing
 	state     account.State
 	stateText string                          // sanitized
 	show      account.Show                    // our own presence, as set with /status

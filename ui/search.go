@@ -11,6 +11,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/history"
+	"parley/render"
 	"parley/sanitize"
 )
 
@@ -204,6 +205,15 @@ func (u *UI) hitEntry(h history.Hit, text string) *entry {
 			end--
 		}
 		body = body[:end] + "…"
+	}
+	// The hit as the one renderer marks it (an empty search lists
+	// tombstones too; a retracted text is never found).
+	m := render.FromRecord(r)
+	switch {
+	case m.Removed():
+		body, at = render.Tombstone(m), -1
+	case m.Edited:
+		body += " " + render.EditedMark
 	}
 	e := composeEntry(r.Time.In(u.loc), hitTimeShape, lineMsg, conv+"  "+cleanName(sender), []string{body})
 	e.nickColor = u.theme.Header

@@ -59,6 +59,9 @@ type Options struct {
 	ShowJoins bool
 	// Theme holds the colours; the zero Theme means DefaultTheme().
 	Theme Theme
+	// AutoAway is how long without a key sets the accounts away (0: never);
+	// AutoXA likewise extended away. The next key restores the presence.
+	AutoAway, AutoXA time.Duration
 	// Notifications (ui/alert.go): Bell rings the terminal bell and
 	// DesktopNotify sends a desktop notification (through Desktop, else the
 	// OSC sequence of kind OSC, see package notify) for a message that
@@ -100,6 +103,7 @@ type UI struct {
 	theme  Theme
 	now    func() time.Time // clock for the status bar; tests fix it
 	idle   idleState        // key presses for client state indication (idle.go)
+	away   awayState        // auto-away (autoaway.go)
 	loc    *time.Location   // zone for message times; tests use UTC
 
 	// Event queue, shared with posting goroutines.
@@ -130,6 +134,7 @@ type UI struct {
 	lay        layoutState // pane sizes for the terminal size (ui/layout.go)
 	alerts     alertState  // bell, title, desktop notifications (ui/alert.go)
 	ctrlX      bool        // Ctrl-X was pressed: Ctrl-E opens the editor (ui/editor.go)
+	quitWarned bool        // /quit said that messages are unsent (sendlane.go)
 
 	root   *tview.Flex
 	body   *tview.Flex
@@ -254,6 +259,7 @@ func (u *UI) Run(ctx context.Context) error {
 	u.screen = screen
 	u.app.SetScreen(newFrameScreen(focusScreen{screen, u})) // only changed cells reach the terminal (frame.go); focus events (alert.go)
 	u.startIdle()                                           // client state indication (idle.go)
+	u.startAway()                                           // auto-away (autoaway.go)
 	screen.EnablePaste()
 	screen.EnableFocus()
 

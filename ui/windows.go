@@ -27,8 +27,10 @@ type window struct {
 	buf      *ring
 	scroll   int // rows scrolled up from the bottom
 
-	unread    int // messages not seen
-	highlight int // of which mention us (counted separately)
+	draft     draft  // the input line's text while another window is shown (ui/edit.go)
+	hlAt      *entry // the highlight Alt-p/Alt-n jumped to last (ui/nav.go)
+	unread    int    // messages not seen
+	highlight int    // of which mention us (counted separately)
 
 	hist *histState   // paging through history (ui/history.go); nil without
 	srch *searchState // for search windows (ui/search.go)
@@ -75,8 +77,11 @@ func (u *UI) show(i int) {
 	if i < 0 || i >= len(u.wins) || i == u.cur {
 		return
 	}
+	u.leaveWin(u.curWin())
 	u.prev, u.cur = u.cur, i
 	w := u.wins[i]
+	u.enterWin(w)
+	w.hlAt = nil
 	w.unread, w.highlight = 0, 0
 	u.comp.reset()
 	u.roster.touch(w.acct, w.peer) // its unread count (roster.go)
@@ -96,6 +101,10 @@ func (u *UI) showWin(w *window) {
 func (u *UI) closeWin(i int) {
 	if i <= 0 || i >= len(u.wins) {
 		return
+	}
+	wasCur := i == u.cur
+	if wasCur {
+		u.leaveWin(u.curWin()) // the closed window's draft goes with it
 	}
 	u.wins = append(u.wins[:i], u.wins[i+1:]...)
 	adj := func(k int) int {
@@ -118,6 +127,9 @@ func (u *UI) closeWin(i int) {
 	u.cur = min(max(u.cur, 0), len(u.wins)-1)
 	u.prev = 0
 	w := u.curWin()
+	if wasCur {
+		u.enterWin(w)
+	}
 	w.unread, w.highlight = 0, 0
 	u.roster.dirty = true
 }

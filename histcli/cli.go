@@ -1,4 +1,7 @@
-package history
+// Package histcli is `parley history`: it prints a conversation of the
+// history files as text, folded (corrected texts, tombstones, reactions) and
+// drawn by the one renderer (package render) with the UI's sanitizer.
+package histcli
 
 import (
 	"bufio"
@@ -7,13 +10,16 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"parley/history"
+	"parley/render"
+	"parley/sanitize"
 )
 
-// CLIUsage is the usage line of `parley history`.
-const CLIUsage = "usage: parley history [--account ACCOUNT] PEER [--since YYYY-MM-DD|RFC3339] [--grep TEXT]"
+// Usage is the usage line of `parley history`.
+const Usage = "usage: parley history [--account ACCOUNT] PEER [--since YYYY-MM-DD|RFC3339] [--grep TEXT]"
 
-// RunCLI implements `parley history [--account ACCOUNT] PEER [--since DATE]
+// Run implements `parley history [--account ACCOUNT] PEER [--since DATE]
 // [--grep TEXT]`: it prints one conversation of the history directory dir as
 // plain text, one line per record ("2026-11-23 14:05:09  alice@example.org:
 // text", local time; continuation lines of a multi-line body are indented by
@@ -21,12 +27,14 @@ const CLIUsage = "usage: parley history [--account ACCOUNT] PEER [--since YYYY-M
 // is a JID or the start of one (MatchAccount, as -a inside parley); --account
 // may be left out when only one account has a conversation with PEER. DATE is
 // YYYY-MM-DD (local midnight) or RFC 3339; --grep keeps records whose body
-// contains TEXT, ignoring case. Control and escape characters (C0 but tab,
-// DEL, C1) and bidi controls are stripped from every printed field. The
+// contains TEXT, ignoring case (a retracted message's text is never found).
+// Every printed field goes through the UI's sanitizer (package sanitize):
+// escape sequences whole, controls, bidi and invisible characters, excess
+// combining marks. The
 // directory is opened read-only, so a running parley is no obstacle. The exit
 // status is that of grep: 0 if something was printed, 1 if nothing, 2 on a
 // usage or read error.
-func RunCLI(args []string, dir string, stdout, stderr io.Writer) int {
+func Run(args []string, dir string, stdout, stderr io.Writer) int {
 	return runCLI(args, dir, stdout, stderr, time.Local)
 }
 
@@ -99,10 +107,10 @@ func samePeer(a, b string) bool {
 func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Location) int {
 	a, err := parseCLI(args, loc)
 	if err != nil {
-		fmt.Fprintf(stderr, "parley history: %v\n%s\n", err, CLIUsage)
+		fmt.Fprintf(stderr, "parley history: %v\n%s\n", err, Usage)
 		return 2
 	}
-	s, err := OpenReadOnly(dir)
+	s, err := history.OpenReadOnly(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "parley history: %v\n", err)
 		return 2
@@ -119,12 +127,12 @@ func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Locat
 		for _, c := range convs {
 			accounts = append(accounts, c.Account)
 		}
-		if a.account, err = MatchAccount(accounts, a.account); err != nil {
+		if a.account, err = history.MatchAccount(accounts, a.account); err != nil {
 			fmt.Fprintf(stderr, "parley history: --account: %v\n", err)
 			return 2
 		}
 	}
-	var match []Conv
+	var match []history.Conv
 	for _, c := range convs {
 		if samePeer(c.Conv, a.peer) && (a.account == "" || c.Account == a.account) {
 			match = append(match, c)
@@ -132,29 +140,31 @@ func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Locat
 	}
 	switch {
 	case len(match) == 0:
-		fmt.Fprintf(stderr, "parley history: no history with %s\n", sanitize(a.peer))
+		fmt.Fprintf(stderr, "parley history: no history with %s\n", sanitize.Text(a.peer))
 		return 1
 	case len(match) > 1:
 		var names []string
 		for _, c := range match {
-			names = append(names, sanitize(c.Account))
+			names = append(names, sanitize.Text(c.Account))
 		}
 		fmt.Fprintf(stderr, "parley history: several accounts have history with %s: choose one with --account (%s)\n",
-			sanitize(a.peer), strings.Join(names, ", "))
+			sanitize.Text(a.peer), strings.Join(names, ", "))
 		return 2
 	}
 	w := bufio.NewWriter(stdout)
 	printed := 0
 	var line []byte
-	err = s.Search(context.Background(), Query{Account: match[0].Account, Conv: match[0].Conv, Text: a.grep, Since: a.since},
-		func(h Hit) bool {
+	err = s.Search(context.Background(), history.Query{Account: match[0].Account, Conv: match[0].Conv, Text: a.grep, Since: a.since},
+		func(h history.Hit) bool {
 			line = formatLine(line[:0], h.Conv.Conv, h.Record, loc)
-			w.Write(line)
-			printed++
+			if len(line) > 0 {
+				w.Write(line)
+				printed++
+			}
 			return true
 		})
 	for _, warning := range s.Warnings() {
-		fmt.Fprintln(stderr, sanitize(warning))
+		fmt.Fprintln(stderr, sanitize.Text(warning))
 	}
 	if ferr := w.Flush(); err == nil {
 		err = ferr
@@ -169,8 +179,13 @@ func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Locat
 	return 0
 }
 
-// formatLine renders one record as text, newline included.
-func formatLine(b []byte, conv string, r Record, loc *time.Location) []byte {
+// formatLine renders one folded record as text, newline included:
+// continuation lines (of a multi-line body, the reactions) are indented by
+// two spaces. It returns b unchanged for a record that is not a message.
+func formatLine(b []byte, conv string, r history.Record, loc *time.Location) []byte {
+	if r.Kind != "" {
+		return b // a kind this version does not show
+	}
 	b = r.Time.In(loc).AppendFormat(b, "2006-01-02 15:04:05")
 	b = append(b, "  "...)
 	who := bareOf(r.From)
@@ -183,72 +198,26 @@ func formatLine(b []byte, conv string, r Record, loc *time.Location) []byte {
 			who = r.From
 		}
 	}
-	who, nick, body := sanitize(who), sanitize(r.Nick), sanitize(r.Body)
-	switch r.Kind {
-	case KindJoin:
-		b = fmt.Appendf(b, "* %s joined", nick)
-	case KindLeave:
-		b = fmt.Appendf(b, "* %s left", nick)
-		if body != "" {
-			b = fmt.Appendf(b, " (%s)", body)
+	b = append(b, render.Name(who)...)
+	b = append(b, ": "...)
+	m := render.FromRecord(r)
+	for i, l := range render.Lines(m, r.Body) {
+		if i > 0 {
+			b = append(b, "\n  "...)
 		}
-	case KindNick:
-		b = fmt.Appendf(b, "* %s is now known as %s", nick, body)
-	case KindSubject:
-		b = fmt.Appendf(b, "* %s set the subject: %s", who, body)
-	case KindKick, KindBan:
-		verb := "kicked"
-		if r.Kind == KindBan {
-			verb = "banned"
-		}
-		b = fmt.Appendf(b, "* %s was %s", nick, verb)
-		if body != "" {
-			b = fmt.Appendf(b, ": %s", body)
-		}
-	case KindCorrection:
-		b = fmt.Appendf(b, "%s (corrected): %s", who, body)
-	default:
-		b = fmt.Appendf(b, "%s: %s", who, body)
+		b = append(b, l...)
+	}
+	if rs := render.ReactionsLine(m.Reactions); rs != "" {
+		b = append(b, "\n  "...)
+		b = append(b, rs...)
 	}
 	return append(b, '\n')
 }
 
-// sanitize makes untrusted text safe to print on a terminal: newlines become
-// a newline plus two spaces of indent; other C0 controls but tab, DEL, C1
-// controls and bidi embedding/override/isolate characters are removed;
-// invalid UTF-8 becomes U+FFFD.
-func sanitize(s string) string {
-	clean := true
-	for _, r := range s {
-		if unsafeRune(r) || r == '\n' || r == utf8.RuneError {
-			clean = false
-			break
-		}
+// bareOf strips a resource.
+func bareOf(j string) string {
+	if i := strings.IndexByte(j, '/'); i >= 0 {
+		return j[:i]
 	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteString("\n  ")
-		case unsafeRune(r):
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func unsafeRune(r rune) bool {
-	switch {
-	case r < 0x20:
-		return r != '\t' && r != '\n'
-	case r == 0x7f, r >= 0x80 && r <= 0x9f:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
-		return true
-	}
-	return false
+	return j
 }

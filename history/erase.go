@@ -1,0 +1,223 @@
+package history
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// A retracted or moderated message keeps its record (its ids, so that the
+// references to it still find it: it reads as a tombstone) but loses its
+// text: Erase rewrites the files of a conversation with the body of every
+// such message, and of the corrections that replaced it, removed. Each
+// rewritten line keeps its length (the record is padded with spaces before
+// its closing brace), so every Position and Cursor stays valid. The file is
+// replaced atomically: the new content is written to a temporary file in the
+// same directory, synced, and renamed over the old one; a reader that has
+// the old file open goes on reading it.
+
+// noteErase remembers that a conversation got a retraction or moderation:
+// Close erases it if nobody called Erase before.
+func (s *Store) noteErase(account, conv string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.erase == nil {
+		s.erase = make(map[convKey]bool)
+	}
+	s.erase[convKey{account, conv}] = true
+}
+
+// eraseAll erases every conversation noted since Open (at Close).
+func (s *Store) eraseAll() error {
+	s.mu.Lock()
+	keys := make([]convKey, 0, len(s.erase))
+	for k := range s.erase {
+		keys = append(keys, k)
+	}
+	s.mu.Unlock()
+	var first error
+	for _, k := range keys {
+		if err := s.eraseConv(k.account, k.conv); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Erase removes from a conversation's files the text of its retracted and
+// moderated messages (see above). It reads the whole conversation: call it
+// off the paths that must be quick (Close calls it for every conversation
+// that got a retraction or moderation since Open).
+func (s *Store) Erase(account, conv string) error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	return s.eraseConv(account, conv)
+}
+
+func (s *Store) eraseConv(account, conv string) error {
+	if err := checkNames(account, conv); err != nil {
+		return err
+	}
+	k := convKey{account, conv}
+	s.mu.Lock()
+	delete(s.erase, k)
+	s.mu.Unlock()
+	// No append meanwhile: hold the conversation's writer lock.
+	c, err := s.lockedState(account, conv)
+	if err != nil { // closing: nothing appends any more
+		s.mu.Lock()
+		c = s.convs[k]
+		s.mu.Unlock()
+		if c != nil {
+			c.mu.Lock()
+		}
+	}
+	if c != nil {
+		defer c.mu.Unlock()
+	}
+	var main, older []int64
+	_, err = s.foldWalk(account, conv, Position{}, func(at Position, corr []Position) {
+		for _, p := range append(corr, at) {
+			if p.seg == segOlder {
+				older = append(older, p.off)
+			} else {
+				main = append(main, p.off)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	mainPath, olderPath := s.paths(account, conv)
+	for _, seg := range []struct {
+		path string
+		offs []int64
+		file *segFile
+	}{{mainPath, main, segOf(c, false)}, {olderPath, older, segOf(c, true)}} {
+		if len(seg.offs) == 0 {
+			continue
+		}
+		done, err := s.rewrite(seg.path, seg.offs)
+		if err != nil {
+			return err
+		}
+		if done && seg.file != nil && seg.file.f != nil {
+			// Our append handle points at the replaced file: reopen.
+			seg.file.f.Close()
+			s.mu.Lock()
+			seg.file.f = nil
+			s.mu.Unlock()
+			if err := s.openSeg(c, seg.file); err != nil {
+				c.loaded = false
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func segOf(c *convState, older bool) *segFile {
+	switch {
+	case c == nil:
+		return nil
+	case older:
+		return &c.older
+	}
+	return &c.main
+}
+
+// rewrite replaces the file at path by a copy in which the records at offs
+// have no body. It reports whether it replaced the file (false when every
+// such record had no body already).
+func (s *Store) rewrite(path string, offs []int64) (bool, error) {
+	slices.Sort(offs)
+	offs = slices.Compact(offs)
+	src, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("history: %w", err)
+	}
+	defer src.Close()
+	type patch struct {
+		off  int64
+		line []byte
+	}
+	var patches []patch
+	for _, off := range offs {
+		var line []byte
+		err := forEachLine(src, off, s.overlong(path), func(l []byte, _ int64) bool {
+			line = bytes.Clone(l)
+			return false
+		})
+		if err != nil {
+			return false, fmt.Errorf("history: %s: %w", path, err)
+		}
+		r, _, err := parseRecord(line)
+		if err != nil || r.Body == "" {
+			continue
+		}
+		r.Body = ""
+		r.Folded = Folded{}
+		repl := appendRecord(nil, r)
+		repl = repl[:len(repl)-1] // without its newline
+		if len(repl) > len(line) {
+			s.warn("erase:"+path, fmt.Sprintf("history: %s: cannot erase the text of the record at offset %d", path, off))
+			continue
+		}
+		pad := bytes.Repeat([]byte{' '}, len(line)-len(repl))
+		repl = append(append(repl[:len(repl)-1], pad...), '}')
+		patches = append(patches, patch{off, repl})
+	}
+	if len(patches) == 0 {
+		return false, nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".erase-*.tmp")
+	if err != nil {
+		return false, fmt.Errorf("history: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return false, fmt.Errorf("history: %w", err)
+	}
+	var at int64
+	for _, p := range patches {
+		if _, err := io.Copy(tmp, io.NewSectionReader(src, at, p.off-at)); err != nil {
+			return false, fmt.Errorf("history: %w", err)
+		}
+		if _, err := tmp.Write(p.line); err != nil {
+			return false, fmt.Errorf("history: %w", err)
+		}
+		at = p.off + int64(len(p.line))
+	}
+	if _, err := io.Copy(tmp, io.NewSectionReader(src, at, 1<<62)); err != nil {
+		return false, fmt.Errorf("history: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return false, fmt.Errorf("history: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return false, fmt.Errorf("history: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return false, fmt.Errorf("history: %w", err)
+	}
+	ok = true
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return true, nil
+}

@@ -1,0 +1,104 @@
+package servertest
+
+import (
+	"bytes"
+	_ "embed"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"mellium.im/xmpp/jid"
+)
+
+//go:embed omemo_peer.py
+var omemoPeerScript []byte
+
+// OMEMOPeer is an independent OMEMO implementation to talk to:
+// python-omemo with its oldmemo backend (legacy OMEMO,
+// eu.siacs.conversations.axolotl) over slixmpp. On start it publishes its
+// bundle and adds its device to its account's device list (PEP, access
+// model open); it trusts every new device blindly. Its events are those of
+// Peer with these kinds: "online" (ID: its device id, Body: its
+// fingerprint), "omemo" (a decrypted message: From bare JID, ID sender
+// device, Body plaintext, Type "key-exchange" when there was no payload),
+// "plain" (an unencrypted body), "sent", "distrusted", "published",
+// "error".
+type OMEMOPeer struct {
+	*Peer
+	// DeviceID is the peer's OMEMO device id.
+	DeviceID uint32
+	// Fingerprint is the peer's identity key as python-omemo formats it.
+	Fingerprint string
+}
+
+// StartOMEMOPeer starts an OMEMO peer for j (bare) on s and waits until
+// its device is published. Several peers of one JID are several devices
+// of that account. The test is skipped when python3-omemo,
+// python3-oldmemo or python3-xmlschema is missing (failed under CI=true).
+func StartOMEMOPeer(t testing.TB, s *Server, j jid.JID, pass string) *OMEMOPeer {
+	t.Helper()
+	if out, err := exec.Command(peerPython, "-c", "import slixmpp, omemo, oldmemo, oldmemo.etree, xmlschema").CombinedOutput(); err != nil {
+		msg := "servertest: python3-omemo/python3-oldmemo/python3-xmlschema not usable with " + peerPython + ": " + string(bytes.TrimSpace(out))
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	script := filepath.Join(s.Dir, "omemo_peer.py")
+	if err := os.WriteFile(script, omemoPeerScript, 0o644); err != nil {
+		t.Fatalf("servertest: %v", err)
+	}
+	p := &Peer{t: t, stderr: &bytes.Buffer{}, done: make(chan struct{}), changed: make(chan struct{})}
+	p.cmd = exec.Command(peerPython, "-u", script, j.String(), pass, s.Host, strconv.Itoa(s.Port), s.CAFile)
+	p.cmd.Dir = s.Dir
+	p.cmd.SysProcAttr = procAttr()
+	p.cmd.Stderr = lockedWriter{&p.mu, p.stderr}
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatalf("servertest: %v", err)
+	}
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		t.Fatalf("servertest: %v", err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("servertest: start OMEMO peer: %v", err)
+	}
+	go p.read(stdout)
+	t.Cleanup(p.Close)
+	ev := p.Wait(t, peerOnlineTimeout, func(e PeerEvent) bool { return e.Kind == "online" || e.Kind == "error" })
+	if ev.Kind != "online" {
+		t.Fatalf("servertest: OMEMO peer %s: %s\n%s", j, ev, p.dump())
+	}
+	if p.JID, err = jid.Parse(ev.From); err != nil {
+		t.Fatalf("servertest: OMEMO peer bound JID %q: %v", ev.From, err)
+	}
+	id, err := strconv.ParseUint(ev.ID, 10, 32)
+	if err != nil {
+		t.Fatalf("servertest: OMEMO peer device id %q: %v", ev.ID, err)
+	}
+	return &OMEMOPeer{Peer: p, DeviceID: uint32(id), Fingerprint: ev.Body}
+}
+
+// SendEncrypted has the peer encrypt body to every device of to (bare
+// JID), fetching its device list and bundles first, and send it.
+func (p *OMEMOPeer) SendEncrypted(to, body string) {
+	p.send(map[string]any{"op": "send", "to": to, "body": body})
+}
+
+// Distrust has the peer refuse device of jid.
+func (p *OMEMOPeer) Distrust(jid string, device uint32) {
+	p.send(map[string]any{"op": "distrust", "jid": jid, "device": device})
+}
+
+// PublishDevices has the peer publish its account's device list as ids,
+// as another client of the account removing stale devices would; it
+// waits for the publication.
+func (p *OMEMOPeer) PublishDevices(t testing.TB, ids ...uint32) {
+	t.Helper()
+	p.send(map[string]any{"op": "publish-devices", "devices": ids})
+	if ev := p.Wait(t, peerOnlineTimeout, func(e PeerEvent) bool { return e.Kind == "published" || e.Kind == "error" }); ev.Kind != "published" {
+		t.Fatalf("servertest: OMEMO peer publish devices: %s", ev)
+	}
+}

@@ -1,0 +1,116 @@
+// Package render is parley's one message renderer: it turns a message,
+// live or folded from the history files, into the text lines that are drawn,
+// sanitized, with its marks: "(edited)" after a corrected text, a tombstone
+// in place of a retracted or moderated one, the reactions on a line of
+// their own. The UI (1:1 windows, rooms, room replay, search results) and
+// `parley history` draw through it, so a message reads the same everywhere.
+//
+// Everything in a Message is untrusted (it came from the network, or from a
+// file): the output holds no control character, no escape sequence, no
+// invisible or bidi control, and runs of combining marks are capped (package
+// sanitize). The package knows no widget: the UI lays the lines out.
+package render
+
+import (
+	"strconv"
+	"strings"
+
+	"parley/history"
+	"parley/sanitize"
+)
+
+// Message is what the renderer needs of a message.
+type Message struct {
+	// Body is the raw text.
+	Body string
+	// Edited marks a text replaced by its sender's correction (XEP-0308).
+	Edited bool
+	// Retracted and Moderated make the message a tombstone (XEP-0424,
+	// XEP-0425); By and Reason say who removed it and why.
+	Retracted bool
+	Moderated bool
+	By        string
+	Reason    string
+	// Reactions are aggregated per emoji (XEP-0444).
+	Reactions []history.Reaction
+}
+
+// FromRecord is the Message of a folded history record.
+func FromRecord(r history.Record) Message {
+	return Message{Body: r.Body, Edited: r.Folded.Edited, Retracted: r.Folded.Retracted,
+		Moderated: r.Folded.Moderated, By: r.Folded.By, Reason: r.Folded.Reason, Reactions: r.Folded.Reactions}
+}
+
+// Marks of a rendered message.
+const (
+	EditedMark    = "(edited)"
+	RetractedText = "(message retracted)"
+)
+
+// Removed reports whether m is a tombstone.
+func (m Message) Removed() bool { return m.Retracted || m.Moderated }
+
+// Lines returns the sanitized lines of m's text as drawn: its body lines
+// with EditedMark after the last one, or the tombstone. body is m.Body, or
+// what the caller kept of it (a "/me " cut off, a long body clipped).
+func Lines(m Message, body string) []string {
+	if m.Removed() {
+		return []string{Tombstone(m)}
+	}
+	lines := sanitize.Lines(body)
+	if m.Edited {
+		last := len(lines) - 1
+		if lines[last] == "" {
+			lines[last] = EditedMark
+		} else {
+			lines[last] += " " + EditedMark
+		}
+	}
+	return lines
+}
+
+// Tombstone is the text drawn in place of a removed message:
+// "(message retracted)", or "(removed by moderator NICK: reason)".
+func Tombstone(m Message) string {
+	if !m.Moderated {
+		return RetractedText
+	}
+	who := m.By
+	if _, nick, ok := strings.Cut(who, "/"); ok && nick != "" {
+		who = nick
+	}
+	s := "(removed by moderator"
+	if who = sanitize.Text(who); who != "" {
+		s += " " + who
+	}
+	if reason := sanitize.Text(m.Reason); reason != "" {
+		s += ": " + reason
+	}
+	return s + ")"
+}
+
+// ReactionsLine is the line drawn under a message with reactions, "" when
+// it has none: "👍 2  ❤ 1", each emoji with its count, ours marked with a
+// "*" after the count.
+func ReactionsLine(rs []history.Reaction) string {
+	var b strings.Builder
+	for _, r := range rs {
+		e := sanitize.Text(r.Emoji)
+		if e == "" || r.Count <= 0 {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("  ")
+		}
+		b.WriteString(e)
+		b.WriteByte(' ')
+		b.WriteString(strconv.Itoa(r.Count))
+		if r.Ours {
+			b.WriteByte('*')
+		}
+	}
+	return b.String()
+}
+
+// Name returns an untrusted name (a nick, a JID) made safe for one line.
+func Name(s string) string { return sanitize.Text(s) }

@@ -1,0 +1,42 @@
+package render
+
+import (
+	"reflect"
+	"testing"
+
+	"parley/history"
+)
+
+func TestLines(t *testing.T) {
+	tests := []struct {
+		name string
+		m    Message
+		want []string
+	}{
+		{"plain", Message{Body: "hi"}, []string{"hi"}},
+		{"edited", Message{Body: "a\nb", Edited: true}, []string{"a", "b (edited)"}},
+		{"edited to empty", Message{Body: "", Edited: true}, []string{"(edited)"}},
+		{"retracted", Message{Body: "secret", Retracted: true}, []string{"(message retracted)"}},
+		{"moderated", Message{Moderated: true, By: "r@m/mod\x1b[31m", Reason: "spam\u200b!"}, []string{"(removed by moderator mod: spam!)"}},
+		{"moderated anonymously", Message{Moderated: true}, []string{"(removed by moderator)"}},
+		{"hostile", Message{Body: "\x1b[31mred\u202e\u200bx" + "e\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301"},
+			[]string{"redxe\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Lines(tt.m, tt.m.Body); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReactionsLine(t *testing.T) {
+	got := ReactionsLine([]history.Reaction{{Emoji: "👍", Count: 2, Ours: true}, {Emoji: "❤", Count: 1}, {Emoji: "\x1b[2J", Count: 1}})
+	if want := "👍 2*  ❤ 1"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if ReactionsLine(nil) != "" {
+		t.Fatal("no reactions, no line")
+	}
+}
