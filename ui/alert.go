@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -19,7 +20,14 @@ type alertState struct {
 	away    int           // notifying messages in the current window while blurred
 	title   string        // the terminal title last set
 	modes   *notify.Modes // per-conversation /notify modes; nil without a file
+	gap     time.Duration // at most one bell and notification per this time (alertGap; tests: 0)
+	last    time.Time     // of the last bell and notification
+	held    int           // messages that notified since then without a bell
 }
+
+// alertGap is the least time between two bells (and desktop notifications):
+// a flood rings once, and the next notification says how many came.
+const alertGap = 2 * time.Second
 
 // alert tells the user about message m, shown as e in w: a bell, the
 // terminal title (see updateTitle) and a desktop notification, for a live
@@ -47,6 +55,14 @@ func (u *UI) alert(w *window, e *entry, m account.Message) {
 	if u.screen == nil {
 		return
 	}
+	now := time.Now()
+	if !u.alerts.last.IsZero() && now.Sub(u.alerts.last) < u.alerts.gap {
+		u.alerts.held++ // counted in the title; the next notification says so
+		return
+	}
+	u.alerts.last = now
+	held := u.alerts.held
+	u.alerts.held = 0
 	if u.opts.Bell {
 		u.screen.Beep()
 	}
@@ -60,6 +76,9 @@ func (u *UI) alert(w *window, e *entry, m account.Message) {
 	body := m.Body
 	if rest, ok := strings.CutPrefix(body, "/me "); ok {
 		body = "* " + cleanName(m.Nick) + " " + rest
+	}
+	if held > 0 {
+		body = notify.Shorten(body, notify.MaxBody-24) + " (and " + strconv.Itoa(held) + " more)"
 	}
 	if u.opts.Desktop.Available() {
 		u.opts.Desktop.Send(summary, body) // never blocks (notify.Desktop)

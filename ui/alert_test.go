@@ -3,6 +3,7 @@ package ui
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -44,6 +45,7 @@ func TestAlerts(t *testing.T) {
 		u.opts.Bell, u.opts.DesktopNotify, u.opts.Desktop = true, true, d
 		u.opts.HighlightWords = []string{"deploy"}
 		u.alerts.modes, _ = notify.LoadModes(modesFile)
+		u.alerts.gap = 0 // every message rings; TestAlertGap tests the gap
 	})
 	w := joinTestRoom(h, f)
 	h.sync(func() { h.u.show(0) })
@@ -138,4 +140,40 @@ func TestNotifyCommand(t *testing.T) {
 	h.sync(func() { h.u.showWin(h.u.findWin(h.u.accts[0], jid.MustParse("bob@example.org"))) })
 	h.run("notify")
 	h.winHas("notify: default (every message notifies here)")
+}
+
+// TestAlertGap: a flood of messages rings the bell once, and the next
+// notification after the gap says how many more came.
+func TestAlertGap(t *testing.T) {
+	addr := dbustest.StartBus(t)
+	notes := dbustest.Notifier(t, addr, false)
+	d := notify.NewDesktop(addr)
+	t.Cleanup(d.Close)
+	var bell *bellScreen
+	f := newFake("me@example.org")
+	h := startUIPrep(t, 80, 20, func(u *UI) {
+		bell = &bellScreen{Screen: u.opts.Screen}
+		u.opts.Screen = bell
+		u.opts.Bell, u.opts.DesktopNotify, u.opts.Desktop = true, true, d
+		u.alerts.gap = time.Hour
+	}, f)
+	t0 := time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 50 {
+		h.post(msgIn(f, "bob@example.org/phone", "flood "+strconv.Itoa(i), t0))
+	}
+	if n := bell.beeps.Load(); n != 1 {
+		t.Errorf("%d bells for a flood, want 1", n)
+	}
+	h.sync(func() { h.u.alerts.gap = 0 })
+	h.post(msgIn(f, "bob@example.org/phone", "after", t0))
+	for _, want := range []string{"bob@example.org | flood 0", "bob@example.org | after (and 49 more)"} {
+		select {
+		case n := <-notes:
+			if got := n.Summary + " | " + n.Body; got != want {
+				t.Errorf("notification %q, want %q", got, want)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no notification %q", want)
+		}
+	}
 }

@@ -177,6 +177,7 @@ func New(o Options) *UI {
 	u.cmds = commandTable()
 	u.keys = keyTable()
 	u.build()
+	u.alerts.gap = alertGap
 	if o.NotifyFile != "" {
 		var err error
 		if u.alerts.modes, err = notify.LoadModes(o.NotifyFile); err != nil {
