@@ -1,9 +1,9 @@
 #!/bin/sh
 # Runs parley's whole test suite on Debian: installs what the tests need
-# (Prosody and ejabberd, tmux, a slixmpp peer, an OMEMO peer, SQLite for
-# Prosody's archive), then runs every Go test with the race detector,
-# integration and end-to-end tests included, against both servers. README
-# and .ci/run both call this script.
+# (Prosody and ejabberd, tmux, a slixmpp peer, an OMEMO peer, a D-Bus
+# daemon, SQLite for Prosody's archive), then runs every Go test with the
+# race detector, integration and end-to-end tests included, against both
+# servers. README and .ci/run both call this script.
 set -eu
 cd "$(dirname "$0")/.."
 
