@@ -261,6 +261,10 @@ func (u *UI) applyMessage(a *acctState, m account.Message) {
 	default:
 		w = u.chatWin(a, peer)
 	}
+	if m.Replaces != "" {
+		u.applyCorrection(w, m) // in place of the line it corrects (correct.go)
+		return
+	}
 	e := u.messageEntry(w, liveView(m)) // ui/render.go
 	if u.skipLive(w, m, e) {
 		return // already loaded from history, or w shows older history
