@@ -100,3 +100,27 @@ func TestSameAuthor(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomCorrectionScreen: in a room window a correction replaces the line
+// when it comes from the same occupant (by occupant-id, which follows a
+// nick change); one from another occupant-id under the same nick, or from
+// another nick, is refused.
+func TestRoomCorrectionScreen(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 100, 16, f)
+	const room = "room@conf.example.org/"
+	gc := func(nick, occ, id, body, replaces string) account.MessageEvent {
+		return account.MessageEvent{Base: base(f), Msg: account.Message{From: jidOf(room + nick), To: f.j, Type: "groupchat",
+			Nick: nick, OccupantID: occ, ID: id, Body: body, Replaces: replaces, Time: fixedNow()}}
+	}
+	h.post(gc("carol", "o-carol", "c1", "lunch tomorow?", ""))
+	h.sync(func() { h.u.showWin(h.u.findWin(h.u.accts[0], jidOf("room@conf.example.org"))) })
+	h.post(gc("carol", "o-eve", "e1", "no lunch", "c1"))             // nick taken over
+	h.post(gc("mallory", "", "m1", "never lunch", "c1"))             // another nick
+	h.post(gc("caroline", "o-carol", "c2", "lunch tomorrow?", "c1")) // carol, renamed
+	h.screenHas("lunch tomorrow? (edited)")
+	got := h.text()
+	if strings.Contains(got, "no lunch") || strings.Contains(got, "never lunch") || strings.Count(got, "refused a correction") != 2 {
+		t.Errorf("screen:\n%s", got)
+	}
+}
