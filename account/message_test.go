@@ -235,6 +235,7 @@ func FuzzParseMessage(f *testing.F) {
 		`<message xmlns="jabber:client"><origin-id xmlns="urn:xmpp:sid:0" id="o"/><body>[red]x&#x1b;[2J</body></message>`,
 		`<message xmlns="jabber:client" from="a@b"><x xmlns="http://jabber.org/protocol/muc#user"><item/></x><body>é😀</body></message>`,
 		`<message><body>`,
+		`<message xmlns="jabber:client" type="groupchat" from="r@m/N"><body>b</body><replace xmlns="urn:xmpp:message-correct:0" id="m0"/><occupant-id xmlns="urn:xmpp:occupant-id:0" id="occ"/></message>`,
 	} {
 		f.Add(s)
 	}
@@ -242,6 +243,9 @@ func FuzzParseMessage(f *testing.F) {
 		m, err := parseString(t, s)
 		if err != nil {
 			return
+		}
+		if len(m.Replaces) > maxShort || len(m.OccupantID) > maxShort {
+			t.Fatalf("an id over %d bytes kept: %d, %d", maxShort, len(m.Replaces), len(m.OccupantID))
 		}
 		if len(m.Body) > MaxBody+len(TruncatedMarker) {
 			t.Fatalf("body of %d bytes exceeds the limit", len(m.Body))
