@@ -27,8 +27,10 @@ import (
 	"parley/account"
 	"parley/chatlog"
 	"parley/config"
+	"parley/dbus"
 	"parley/histcli"
 	"parley/history"
+	"parley/notify"
 	"parley/rostercache"
 	"parley/ui"
 )
@@ -168,6 +170,15 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 	rec := chatlog.New(store, func(ev account.Event) { u.Post(ev) })
 	cacheDir, cacheErr := config.DefaultCacheDir()
 	dataDir, dataErr := config.DefaultDataDir()
+	var desktop *notify.Desktop // nil: no session bus, or desktop_notify = false
+	if cfg.UI.DesktopNotify {
+		desktop = notify.NewDesktop(dbus.SessionAddress())
+		defer desktop.Close()
+	}
+	notifyFile := ""
+	if dataErr == nil {
+		notifyFile = filepath.Join(dataDir, "notify") // /notify modes
+	}
 	for i, a := range cfg.Accounts {
 		ac := accountConfig(a)
 		ac.Anchor = rec.Anchor(ac.JID) // archive catch-up starts after what history holds
@@ -181,15 +192,21 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		uiAccts[i] = accts[i]
 	}
 	u = ui.New(ui.Options{
-		Accounts:      uiAccts,
-		TimeFormat:    cfg.UI.TimeFormat,
-		RosterWidth:   cfg.UI.RosterWidth,
-		OccupantWidth: cfg.UI.OccupantWidth,
-		ShowJoins:     cfg.UI.ShowJoins,
-		AutoAway:      cfg.UI.AutoAway,
-		AutoXA:        cfg.UI.AutoXA,
-		Theme:         uiTheme(cfg.UI.Theme),
-		History:       store,
+		Accounts:       uiAccts,
+		TimeFormat:     cfg.UI.TimeFormat,
+		RosterWidth:    cfg.UI.RosterWidth,
+		OccupantWidth:  cfg.UI.OccupantWidth,
+		ShowJoins:      cfg.UI.ShowJoins,
+		AutoAway:       cfg.UI.AutoAway,
+		AutoXA:         cfg.UI.AutoXA,
+		Theme:          uiTheme(cfg.UI.Theme),
+		History:        store,
+		Bell:           cfg.UI.Bell,
+		DesktopNotify:  cfg.UI.DesktopNotify,
+		Desktop:        desktop,
+		OSC:            notify.DetectOSC(os.Getenv),
+		HighlightWords: cfg.UI.HighlightWords,
+		NotifyFile:     notifyFile,
 	})
 	rec.ForwardWarnings() // damaged history lines are reported in the console
 	// History writes again after a failure: fetch from the archive what it lost.

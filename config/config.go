@@ -67,7 +67,10 @@ type UI struct {
 	// without a key before the accounts are set away / extended away,
 	// 0..1440, 0 (the default) for never; autoxa after autoaway.
 	AutoAway, AutoXA time.Duration
-	Theme            Theme // [ui.theme]
+	Bell             bool     // bell: ring the terminal bell on a message that notifies; default true
+	DesktopNotify    bool     // desktop_notify: desktop notifications (D-Bus, else OSC 777/9); default true
+	HighlightWords   []string // highlight_words: words that highlight like our nick; default none
+	Theme            Theme    // [ui.theme]
 }
 
 // Theme is the [ui.theme] table. Each colour is written as a colour name
@@ -150,6 +153,8 @@ func defaultUI() UI {
 		RosterWidth:   28,
 		OccupantWidth: 24,
 		ShowJoins:     true,
+		Bell:          true,
+		DesktopNotify: true,
 		Theme:         defaultTheme(),
 	}
 }

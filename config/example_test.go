@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func TestExampleLoads(t *testing.T) {
 	if c.Accounts[0].Password == "" || c.Accounts[1].PasswordEval == "" {
 		t.Errorf("the example should show password and password_eval: %+v", c.Accounts)
 	}
-	if c.UI != defaultUI() {
+	if !reflect.DeepEqual(c.UI, defaultUI()) {
 		t.Errorf("the example's [ui] differs from the defaults it documents:\n%+v\n%+v", c.UI, defaultUI())
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +89,13 @@ func TestLoadErrors(t *testing.T) {
 			{4, "ui.show_joins", "must be a boolean (true or false), not a string"},
 			{8, "account[1].priority", "must be an integer, not a float"},
 			{9, "account[1].autoconnect", "must be a boolean (true or false), not an integer"},
+		}},
+		{"highlight words", "[ui]\nhighlight_words = [\"ok\", 3]\nbell = \"no\"\n" + acct, 0o600, []want{
+			{2, "ui.highlight_words", "must be an array of strings, not an array"},
+			{3, "ui.bell", "must be a boolean (true or false), not a string"},
+		}},
+		{"blank highlight word", "[ui]\nhighlight_words = [\" \"]\n" + acct, 0o600, []want{
+			{2, "ui.highlight_words", "a highlight word is 1 to 100 bytes"},
 		}},
 		{"account as a table", "[account]\njid = \"a@example.org\"\n", 0o600, []want{
 			{1, "account", "must be an array of tables, not a table"},
@@ -319,7 +327,7 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Path != path || c.HistoryDir != "/xdg/data/parley/history" {
 		t.Errorf("Path %q HistoryDir %q", c.Path, c.HistoryDir)
 	}
-	if c.UI != defaultUI() {
+	if !reflect.DeepEqual(c.UI, defaultUI()) {
 		t.Errorf("UI = %+v, want defaults", c.UI)
 	}
 	if len(c.Accounts) != 3 {

@@ -18,6 +18,7 @@ const (
 	kBoolean
 	kTable  // [name] or an inline table
 	kTables // [[name]]
+	kStrings
 )
 
 // describe names the kind for messages: "must be a string".
@@ -31,6 +32,8 @@ func (k kind) describe() string {
 		return "a boolean (true or false)"
 	case kTable:
 		return "a table"
+	case kStrings:
+		return "an array of strings"
 	}
 	return "an array of tables"
 }
@@ -51,6 +54,9 @@ func kindOf(v any) (kind, string) {
 	case []map[string]any:
 		return kTables, "an array of tables"
 	case []any:
+		if len(v) > 0 && allStrings(v) {
+			return kStrings, "an array of strings"
+		}
 		for _, e := range v {
 			if _, ok := e.(map[string]any); !ok {
 				return -1, "an array"
@@ -62,6 +68,16 @@ func kindOf(v any) (kind, string) {
 		return kTables, "an array of tables"
 	}
 	return -1, "a date or time"
+}
+
+// allStrings reports whether every element of v is a string.
+func allStrings(v []any) bool {
+	for _, e := range v {
+		if _, ok := e.(string); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // field is one key of a table of type T: its name, TOML kind, and how it
@@ -98,7 +114,7 @@ func decodeTable[T any](l *loader, prefix string, m map[string]any, fields []fie
 			continue
 		}
 		v := m[name]
-		if k, desc := kindOf(v); k != f.kind {
+		if k, desc := kindOf(v); k != f.kind && !(f.kind == kStrings && desc == "an empty array") {
 			l.ps.add(key, "must be %s, not %s", f.kind.describe(), desc)
 			continue
 		}
@@ -204,6 +220,23 @@ func uiFields() []field[UI] {
 			var n int
 			if l.intRange(key, v, 0, 1440, &n) {
 				u.AutoXA = time.Duration(n) * time.Minute
+			}
+		}},
+		{name: "bell", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
+			u.Bell = v.(bool)
+		}},
+		{name: "desktop_notify", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
+			u.DesktopNotify = v.(bool)
+		}},
+		{name: "highlight_words", kind: kStrings, set: func(l *loader, key string, u *UI, v any) {
+			u.HighlightWords = nil
+			for _, e := range v.([]any) {
+				w := strings.TrimSpace(e.(string))
+				if w == "" || len(w) > 100 {
+					l.ps.add(key, "%q: a highlight word is 1 to 100 bytes, not blank", e.(string))
+					continue
+				}
+				u.HighlightWords = append(u.HighlightWords, w)
 			}
 		}},
 		{name: "theme", kind: kTable, sub: func() []string { return fieldKeys("", themeFields()) },

@@ -1,13 +1,13 @@
 #!/bin/sh
 # Runs parley's whole test suite on Debian: installs what the tests need
-# (Prosody and ejabberd, tmux, a slixmpp peer, SQLite for Prosody's
-# archive), then runs every Go test with the race detector, integration and
-# end-to-end tests included, against both servers. README and .ci/run both
-# call this script.
+# (Prosody and ejabberd, tmux, a slixmpp peer, an OMEMO peer, a D-Bus
+# daemon, SQLite for Prosody's archive), then runs every Go test with the
+# race detector, integration and end-to-end tests included, against both
+# servers. README and .ci/run both call this script.
 set -eu
 cd "$(dirname "$0")/.."
 
-need="prosody ejabberd tmux python3-slixmpp lua-dbi-sqlite3 python3-omemo python3-oldmemo python3-xmlschema"
+need="prosody ejabberd tmux python3-slixmpp lua-dbi-sqlite3 python3-omemo python3-oldmemo python3-xmlschema dbus-daemon"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -266,10 +266,15 @@ func (u *UI) applyMessage(a *acctState, m account.Message) {
 		return
 	}
 	e := u.messageEntry(w, liveView(m)) // ui/render.go
+	mine := e.kind == lineOwn || e.kind == lineOwnAct
+	if !mine {
+		// Bell, title, desktop notification (alert.go), after the counts,
+		// also for a message a new window loaded from history already.
+		defer u.alert(w, e, m)
+	}
 	if u.skipLive(w, m, e) {
 		return // already loaded from history, or w shows older history
 	}
-	mine := e.kind == lineOwn || e.kind == lineOwnAct
 	if w.room != nil && !mine {
 		w.room.spoke(m.Nick) // completion offers recent speakers first
 	}

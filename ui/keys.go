@@ -82,6 +82,8 @@ func keyTable() []keyBinding {
 		keyBinding{name: "Alt-PgUp", key: tcell.KeyPgUp, mod: tcell.ModAlt, help: "scroll the occupant pane up", action: func(u *UI) { u.scrollOccupants(-max(u.convo.height-1, 1)) }},
 		keyBinding{name: "Alt-PgDn", key: tcell.KeyPgDn, mod: tcell.ModAlt, help: "scroll the occupant pane down", action: func(u *UI) { u.scrollOccupants(max(u.convo.height-1, 1)) }},
 		keyBinding{name: "Alt-j", key: tcell.KeyRune, r: 'j', mod: tcell.ModAlt, help: "accept the newest room invitation: join the room", action: (*UI).acceptInvite},
+		keyBinding{name: "Alt-c", key: tcell.KeyRune, r: 'c', mod: tcell.ModAlt, help: "edit the input line in $VISUAL or $EDITOR (also Ctrl-X Ctrl-E); the text comes back into the input line, not sent", action: (*UI).editInput},
+		keyBinding{name: "Ctrl-X Ctrl-E", help: "edit the input line in $VISUAL or $EDITOR (as Alt-c)"},
 		keyBinding{name: "Ctrl-L", key: tcell.KeyCtrlL, help: "redraw the screen", action: func(u *UI) {
 			if u.screen != nil {
 				u.screen.Sync()
@@ -112,6 +114,9 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	u.keyPressed() // client state indication (idle.go)
 	u.awayKey()    // auto-away (autoaway.go)
 	ev = canonKey(ev)
+	if u.editorPrefix(ev) { // Ctrl-X Ctrl-E (editor.go)
+		return nil
+	}
 	if u.searchKey(ev) {
 		return nil
 	}

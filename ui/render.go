@@ -148,7 +148,7 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 	if kind == lineMsg {
 		switch {
 		case group && rs != nil:
-			if mentionsNick(lines, rs.nickClean) {
+			if mentionsNick(lines, rs.nickClean) || u.mentionsWord(lines) {
 				kind = lineHigh
 			}
 		case !group && !w.isPrivate() && w.acct != nil:

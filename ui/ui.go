@@ -21,6 +21,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/account"
+	"parley/notify"
 )
 
 // Account is what the UI needs of an account (implemented by
@@ -61,6 +62,17 @@ type Options struct {
 	// AutoAway is how long without a key sets the accounts away (0: never);
 	// AutoXA likewise extended away. The next key restores the presence.
 	AutoAway, AutoXA time.Duration
+	// Notifications (ui/alert.go): Bell rings the terminal bell and
+	// DesktopNotify sends a desktop notification (through Desktop, else the
+	// OSC sequence of kind OSC, see package notify) for a message that
+	// notifies; HighlightWords highlight like our nick; NotifyFile keeps the
+	// /notify modes ("" means /notify cannot be set).
+	Bell           bool
+	DesktopNotify  bool
+	Desktop        *notify.Desktop
+	OSC            string
+	HighlightWords []string
+	NotifyFile     string
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History
@@ -120,6 +132,8 @@ type UI struct {
 	seq        uint64      // presence sequence, newest resource wins ties
 	rm         roomUI      // group chat: occupant pane, bookmarks, invitation (ui/room.go)
 	lay        layoutState // pane sizes for the terminal size (ui/layout.go)
+	alerts     alertState  // bell, title, desktop notifications (ui/alert.go)
+	ctrlX      bool        // Ctrl-X was pressed: Ctrl-E opens the editor (ui/editor.go)
 	quitWarned bool        // /quit said that messages are unsent (sendlane.go)
 
 	root   *tview.Flex
@@ -163,6 +177,13 @@ func New(o Options) *UI {
 	u.cmds = commandTable()
 	u.keys = keyTable()
 	u.build()
+	u.alerts.gap = alertGap
+	if o.NotifyFile != "" {
+		var err error
+		if u.alerts.modes, err = notify.LoadModes(o.NotifyFile); err != nil {
+			u.info(u.console(), true, "notify modes: "+err.Error())
+		}
+	}
 	return u
 }
 
@@ -192,7 +213,10 @@ func (u *UI) build() {
 	u.root.AddItem(right, 0, 1, true)
 	u.app.SetRoot(u.root, true).SetFocus(u.input)
 	u.app.SetInputCapture(u.captureKey)
-	u.app.SetBeforeDrawFunc(u.layout) // panes follow the terminal's size (layout.go)
+	u.app.SetBeforeDrawFunc(func(s tcell.Screen) bool {
+		u.updateTitle()    // ui/alert.go
+		return u.layout(s) // panes follow the terminal's size (layout.go)
+	})
 	u.app.SetAfterDrawFunc(func(tcell.Screen) {
 		u.draws.Add(1)
 		if u.onDraw != nil {
@@ -234,10 +258,11 @@ func (u *UI) Run(ctx context.Context) error {
 		screen = s
 	}
 	u.screen = screen
-	u.app.SetScreen(newFrameScreen(screen)) // only changed cells reach the terminal (frame.go)
-	u.startIdle()                           // client state indication (idle.go)
-	u.startAway()                           // auto-away (autoaway.go)
+	u.app.SetScreen(newFrameScreen(focusScreen{screen, u})) // only changed cells reach the terminal (frame.go); focus events (alert.go)
+	u.startIdle()                                           // client state indication (idle.go)
+	u.startAway()                                           // auto-away (autoaway.go)
 	screen.EnablePaste()
+	screen.EnableFocus()
 
 	stop := make(chan struct{})
 	pumpDone := make(chan struct{})
