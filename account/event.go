@@ -194,6 +194,16 @@ type Message struct {
 	// Unstyled is the sender's XEP-0393 <unstyled/> hint: draw the body
 	// without message styling.
 	Unstyled bool
+	// Replaces is, for a XEP-0308 correction, the id of the message it
+	// corrects (the original stanza's id), as the sender stated it:
+	// untrusted. A consumer applies it only to a message of the same
+	// sender (history.Fold decides who that is).
+	Replaces string
+	// OccupantID is the XEP-0421 occupant-id of a groupchat message's
+	// sender, set only when the room announces occupant ids (so the room,
+	// not the sender, stamped it). It tells a correction's author apart
+	// from another occupant who took the nick.
+	OccupantID string
 }
 
 // Peer is the conversation a message belongs to from the account's point of

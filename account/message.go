@@ -22,6 +22,7 @@ const (
 	nsSID    = "urn:xmpp:sid:0"
 	nsDelay  = "urn:xmpp:delay"
 	nsMUCUsr = "http://jabber.org/protocol/muc#user"
+	nsCorr   = "urn:xmpp:message-correct:0"
 )
 
 // ParseContext is what the message parser needs to know about the receiver.
@@ -180,6 +181,22 @@ func parseMessage(start xml.StartElement, b *tokenBudget, pc ParseContext, ext *
 			if err := b.skip(); err != nil {
 				return Message{}, err
 			}
+		case se.Name.Space == nsCorr && se.Name.Local == "replace":
+			// An id too long to keep is dropped, never cut: a cut id
+			// could name another message.
+			if id := attr(se, "id"); m.Replaces == "" && len(id) <= maxShort {
+				m.Replaces = id
+			}
+			if err := b.skip(); err != nil {
+				return Message{}, err
+			}
+		case se.Name.Space == nsOccupantID && se.Name.Local == "occupant-id":
+			if id := attr(se, "id"); m.Type == "groupchat" && m.OccupantID == "" && len(id) <= maxShort {
+				m.OccupantID = id // believed only if the room announces it (rooms.go)
+			}
+			if err := b.skip(); err != nil {
+				return Message{}, err
+			}
 		case se.Name.Space == nsMUCUsr && se.Name.Local == "x":
 			mucUser = true
 			if err := b.skip(); err != nil {
@@ -252,7 +269,7 @@ func newID() string {
 }
 
 // messageStanza builds the tokens of an outgoing message with an origin-id.
-func messageStanza(to jid.JID, typ, id, body string) xml.TokenReader {
+func messageStanza(to jid.JID, typ, id, body, replaces string) xml.TokenReader {
 	start := xml.StartElement{
 		Name: xml.Name{Space: nsClient, Local: "message"},
 		Attr: []xml.Attr{
@@ -268,6 +285,9 @@ func messageStanza(to jid.JID, typ, id, body string) xml.TokenReader {
 			Attr: []xml.Attr{{Name: xml.Name{Local: "id"}, Value: id}},
 		}),
 	}
+	if replaces != "" {
+		parts = append(parts, replaceElem(replaces))
+	}
 	if typ != "groupchat" {
 		parts = append(parts, receiptRequest()) // XEP-0184, never in rooms (receipts.go)
 	}
@@ -282,7 +302,30 @@ func messageStanza(to jid.JID, typ, id, body string) xml.TokenReader {
 // Pending set and sent, once, after the next login, which a DeliveryEvent
 // with Sent reports.
 func (a *Account) SendMessage(ctx context.Context, to jid.JID, typ, body string) (Message, error) {
-	if m, ok, err := a.sendToRoom(ctx, to, typ, body); ok { // groupchat, room private messages (room.go)
+	return a.send(ctx, to, typ, body, "")
+}
+
+// Correct sends body as a XEP-0308 correction of our message with the id
+// replaces, to the same address and with the same type as SendMessage. The
+// correction has a fresh id of its own; it is emitted and returned like a
+// message, with Replaces set.
+func (a *Account) Correct(ctx context.Context, to jid.JID, typ, replaces, body string) (Message, error) {
+	if replaces == "" || len(replaces) > maxShort {
+		return Message{}, errors.New("correction: no message to correct")
+	}
+	return a.send(ctx, to, typ, body, replaces)
+}
+
+// replaceElem is the XEP-0308 <replace/> naming id.
+func replaceElem(id string) xml.TokenReader {
+	return xmlstream.Wrap(nil, xml.StartElement{
+		Name: xml.Name{Space: nsCorr, Local: "replace"},
+		Attr: []xml.Attr{{Name: xml.Name{Local: "id"}, Value: id}},
+	})
+}
+
+func (a *Account) send(ctx context.Context, to jid.JID, typ, body, replaces string) (Message, error) {
+	if m, ok, err := a.sendToRoom(ctx, to, typ, body, replaces); ok { // groupchat, room private messages (room.go)
 		return m, err
 	}
 	switch typ {
@@ -307,6 +350,7 @@ func (a *Account) SendMessage(ctx context.Context, to jid.JID, typ, body string)
 		Time:     time.Now().UTC(),
 		Dir:      Out,
 		Receipt:  true,
+		Replaces: replaces,
 	}
 	if m.From.String() == "" {
 		m.From = a.bare

@@ -45,6 +45,26 @@ func TestParseMessage(t *testing.T) {
 			<body>hello</body><active xmlns="http://jabber.org/protocol/chatstates"/></message>`,
 		want: Message{ID: "m1", Type: "chat", Body: "hello", From: jid.MustParse("bob@example.org/phone"), To: jid.MustParse("alice@example.org/parley"), Time: testNow},
 	}, {
+		name: "correction",
+		xml: `<message xmlns="jabber:client" type="chat" id="c1" from="bob@example.org/phone">
+			<body>fixed</body><replace xmlns="urn:xmpp:message-correct:0" id="m1"/></message>`,
+		want: Message{ID: "c1", Type: "chat", Body: "fixed", From: jid.MustParse("bob@example.org/phone"), To: testAccount, Time: testNow, Replaces: "m1"},
+	}, {
+		name: "correction id too long is dropped, not cut",
+		xml: `<message xmlns="jabber:client" type="chat" id="c1" from="bob@example.org/phone">
+			<body>fixed</body><replace xmlns="urn:xmpp:message-correct:0" id="` + strings.Repeat("x", maxShort+1) + `"/></message>`,
+		want: Message{ID: "c1", Type: "chat", Body: "fixed", From: jid.MustParse("bob@example.org/phone"), To: testAccount, Time: testNow},
+	}, {
+		name: "occupant-id kept only in groupchat",
+		xml: `<message xmlns="jabber:client" type="chat" id="c1" from="bob@example.org/phone">
+			<body>x</body><occupant-id xmlns="urn:xmpp:occupant-id:0" id="occ"/></message>`,
+		want: Message{ID: "c1", Type: "chat", Body: "x", From: jid.MustParse("bob@example.org/phone"), To: testAccount, Time: testNow},
+	}, {
+		name: "groupchat correction with occupant-id",
+		xml: `<message xmlns="jabber:client" type="groupchat" id="c1" from="room@muc.example.org/bob">
+			<body>x</body><occupant-id xmlns="urn:xmpp:occupant-id:0" id="occ"/><replace xmlns="urn:xmpp:message-correct:0" id="m1"/></message>`,
+		want: Message{ID: "c1", Type: "groupchat", Body: "x", Nick: "bob", From: jid.MustParse("room@muc.example.org/bob"), To: testAccount, Time: testNow, Replaces: "m1", OccupantID: "occ"},
+	}, {
 		name: "normal without type",
 		xml:  `<message xmlns="jabber:client" from="bob@example.org"><subject>hi</subject><body>text</body></message>`,
 		want: Message{Type: "normal", Body: "text", Subject: "hi", From: jid.MustParse("bob@example.org"), To: testAccount, Time: testNow},
@@ -220,6 +240,7 @@ func FuzzParseMessage(f *testing.F) {
 		`<message xmlns="jabber:client"><origin-id xmlns="urn:xmpp:sid:0" id="o"/><body>[red]x&#x1b;[2J</body></message>`,
 		`<message xmlns="jabber:client" from="a@b"><x xmlns="http://jabber.org/protocol/muc#user"><item/></x><body>é😀</body></message>`,
 		`<message><body>`,
+		`<message xmlns="jabber:client" type="groupchat" from="r@m/N"><body>b</body><replace xmlns="urn:xmpp:message-correct:0" id="m0"/><occupant-id xmlns="urn:xmpp:occupant-id:0" id="occ"/></message>`,
 	} {
 		f.Add(s)
 	}
@@ -227,6 +248,9 @@ func FuzzParseMessage(f *testing.F) {
 		m, err := parseString(t, s)
 		if err != nil {
 			return
+		}
+		if len(m.Replaces) > maxShort || len(m.OccupantID) > maxShort {
+			t.Fatalf("an id over %d bytes kept: %d, %d", maxShort, len(m.Replaces), len(m.OccupantID))
 		}
 		if len(m.Body) > MaxBody+len(TruncatedMarker) {
 			t.Fatalf("body of %d bytes exceeds the limit", len(m.Body))

@@ -53,14 +53,14 @@ func (it outItem) tokens() xml.TokenReader {
 	if it.raw != nil {
 		return stanzaTokens(it.raw)
 	}
-	return messageStanza(it.m.To, it.m.Type, it.m.ID, it.m.Body)
+	return messageStanza(it.m.To, it.m.Type, it.m.ID, it.m.Body, it.m.Replaces)
 }
 
 // messageTokens is the stanza of one of our chat messages, as sent the first
 // time and when it is sent again (same id and origin-id, so that the peer,
 // the archive and our history can recognise a copy).
 func (a *Account) messageTokens(m Message) xml.TokenReader {
-	return messageStanza(m.To, m.Type, m.ID, m.Body)
+	return messageStanza(m.To, m.Type, m.ID, m.Body, m.Replaces)
 }
 
 // outboxBusy reports whether messages are waiting: a new message must queue

@@ -162,7 +162,7 @@ func compareStrings(x, y string) int {
 // our nick, becomes the MessageEvent with Dir Out), or a private message to
 // a room occupant (with the muc#user marker, emitted with Private set).
 // handled is false for a message that is no group-chat business.
-func (a *Account) sendToRoom(ctx context.Context, to jid.JID, typ, body string) (m Message, handled bool, err error) {
+func (a *Account) sendToRoom(ctx context.Context, to jid.JID, typ, body, replaces string) (m Message, handled bool, err error) {
 	private := false
 	var conv jid.JID
 	switch {
@@ -194,14 +194,14 @@ func (a *Account) sendToRoom(ctx context.Context, to jid.JID, typ, body string) 
 	id := newID()
 	var stanza xml.TokenReader
 	if private {
-		stanza = privateStanza(to, id, body)
+		stanza = privateStanza(to, id, body, replaces)
 	} else {
-		stanza = messageStanza(to, typ, id, body)
+		stanza = messageStanza(to, typ, id, body, replaces)
 	}
 	if err := sess.Send(ctx, stanza); err != nil {
 		return Message{}, true, fmt.Errorf("send message: %w", err)
 	}
-	m = Message{ID: id, OriginID: id, From: sess.LocalAddr(), To: to, Type: typ, Body: body, Time: time.Now().UTC(), Dir: Out, Private: private, Conv: conv}
+	m = Message{ID: id, OriginID: id, From: sess.LocalAddr(), To: to, Type: typ, Body: body, Time: time.Now().UTC(), Dir: Out, Private: private, Conv: conv, Replaces: replaces}
 	if private {
 		m.Nick = a.roomNick(to) // ours in that room: how the conversation names us, also in the history
 		a.emit(MessageEvent{Base: a.base(), Msg: m})
@@ -211,15 +211,19 @@ func (a *Account) sendToRoom(ctx context.Context, to jid.JID, typ, body string) 
 
 // privateStanza builds a private message to a room occupant: a chat
 // message with an origin-id and the muc#user marker (XEP-0045 §7.5).
-func privateStanza(to jid.JID, id, body string) xml.TokenReader {
-	return xmlstream.Wrap(xmlstream.MultiReader(
+func privateStanza(to jid.JID, id, body, replaces string) xml.TokenReader {
+	parts := []xml.TokenReader{
 		xmlstream.Wrap(xmlstream.Token(xml.CharData(body)), xml.StartElement{Name: xml.Name{Local: "body"}}),
 		xmlstream.Wrap(nil, xml.StartElement{
 			Name: xml.Name{Space: nsSID, Local: "origin-id"},
 			Attr: []xml.Attr{{Name: xml.Name{Local: "id"}, Value: id}},
 		}),
 		xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: muc.NSUser, Local: "x"}}),
-	), xml.StartElement{
+	}
+	if replaces != "" {
+		parts = append(parts, replaceElem(replaces)) // XEP-0308
+	}
+	return xmlstream.Wrap(xmlstream.MultiReader(parts...), xml.StartElement{
 		Name: xml.Name{Space: nsClient, Local: "message"},
 		Attr: []xml.Attr{
 			{Name: xml.Name{Local: "type"}, Value: "chat"},

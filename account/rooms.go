@@ -256,6 +256,9 @@ func (h *handler) groupchat(start xml.StartElement, r xml.TokenReader, rs *roomS
 		}
 		return
 	}
+	if !rs.occIDTrusted {
+		m.OccupantID = "" // the room does not vouch for it: anyone could have written it
+	}
 	if m.Nick != "" && m.Nick == rs.room.Nick() {
 		m.Dir, m.To = Out, rs.room.JID()
 	}

@@ -131,7 +131,9 @@ func Conv(m account.Message) string {
 	return p.String()
 }
 
-// Record converts a message to a history record.
+// Record converts a message to a history record: a XEP-0308 correction
+// (Replaces set) becomes a correction record, which reading folds into the
+// message it names (if its sender may correct it), not a message of its own.
 func Record(m account.Message) history.Record {
 	dir := history.In
 	if m.Dir == account.Out {
@@ -141,19 +143,24 @@ func Record(m account.Message) history.Record {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	return history.Record{
-		Time:     t.UTC(),
-		Dir:      dir,
-		From:     m.From.String(),
-		Type:     m.Type,
-		Body:     m.Body,
-		Nick:     m.Nick,
-		ID:       m.ID,
-		OriginID: m.OriginID,
-		StanzaID: m.StanzaID,
-		StanzaBy: m.StanzaIDBy,
-		Unstyled: m.Unstyled,
+	r := history.Record{
+		Time:       t.UTC(),
+		Dir:        dir,
+		From:       m.From.String(),
+		Type:       m.Type,
+		Body:       m.Body,
+		Nick:       m.Nick,
+		ID:         m.ID,
+		OriginID:   m.OriginID,
+		StanzaID:   m.StanzaID,
+		StanzaBy:   m.StanzaIDBy,
+		OccupantID: m.OccupantID,
+		Unstyled:   m.Unstyled,
 	}
+	if m.Replaces != "" {
+		r.Kind, r.Replaces = history.KindCorrection, m.Replaces
+	}
+	return r
 }
 
 // Anchor returns the account.AnchorFunc of account acct for its

@@ -135,3 +135,53 @@ func TestForwardWarnings(t *testing.T) {
 		t.Fatalf("warnings forwarded: %q", warnings)
 	}
 }
+
+// TestRecorderCorrection: a contact's correction is stored as a correction
+// record, not a message (a second copy of it is a duplicate); one from
+// another resource is stored but folds into nothing; reading shows the
+// original line with the corrected text, edited.
+func TestRecorderCorrection(t *testing.T) {
+	dir := t.TempDir()
+	store, err := history.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := jid.MustParse("me@example.org")
+	peer := jid.MustParse("you@example.org/phone")
+	other := jid.MustParse("you@example.org/evil")
+	var fwd []account.Message
+	rec := New(store, func(ev account.Event) {
+		if me, ok := ev.(account.MessageEvent); ok {
+			fwd = append(fwd, me.Msg)
+		}
+	})
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	ev := func(m account.Message) account.Event {
+		return account.MessageEvent{Base: account.Base{Account: me}, Msg: m}
+	}
+	orig := account.Message{ID: "m1", From: peer, To: me, Type: "chat", Body: "helo", Time: at}
+	fix := account.Message{ID: "c1", From: peer, To: me, Type: "chat", Body: "hello", Time: at.Add(time.Second), Replaces: "m1"}
+	spoof := account.Message{ID: "c2", From: other, To: me, Type: "chat", Body: "pwned", Time: at.Add(2 * time.Second), Replaces: "m1"}
+	for _, m := range []account.Message{orig, fix, fix, spoof} {
+		rec.Sink(ev(m))
+	}
+	if len(fwd) != 3 || fwd[1].Replaces != "m1" {
+		t.Fatalf("forwarded %+v, want the message, the correction once and the spoof", fwd)
+	}
+	check := func(when string) {
+		recs, _, err := store.Tail(me.String(), "you@example.org", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 1 || recs[0].Body != "hello" || !recs[0].Folded.Edited || recs[0].ID != "m1" {
+			t.Fatalf("%s: folded %+v, want m1 \"hello\" edited", when, recs)
+		}
+	}
+	check("live")
+	store.Close()
+	if store, err = history.Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	check("after reopening")
+}

@@ -20,8 +20,11 @@ type command struct {
 	min   int  // fewest arguments
 	max   int  // most arguments; -1: any number
 	rest  bool // the last argument takes the rest of the line, spaces kept
-	acct  bool // accepts "-a ACCOUNT" before its arguments
-	run   func(u *UI, c *call) error
+	// verbatim: a completion of the rest argument goes in as it is (no
+	// quotes, no space after): a message's text.
+	verbatim bool
+	acct     bool // accepts "-a ACCOUNT" before its arguments
+	run      func(u *UI, c *call) error
 	// complete returns the candidates for argument n (0-based, after any
 	// "-a ACCOUNT") given the arguments before it.
 	complete func(u *UI, n int, args []string) []string
@@ -42,6 +45,7 @@ func commandTable() []command {
 	return []command{
 		{name: "msg", usage: "[-a ACCOUNT] JID|name [text]", help: "open a conversation with JID, or with the contact of that roster name (or the start of one), and send text; in a room window, a nick instead of JID: a private message to that occupant", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
 		{name: "me", usage: "text", help: "send an action (\"/me text\") in this conversation", min: 1, max: 1, rest: true, run: cmdMe},
+		{name: "correct", usage: "text", help: "correct your last message in this conversation (XEP-0308): it is replaced in place and marked (edited), here and at the other side; Tab after \"/correct \" fills in its text", min: 1, max: 1, rest: true, verbatim: true, run: cmdCorrect, complete: completeCorrect},
 		{name: "close", help: "close this window (not the console)", run: cmdClose},
 		{name: "wins", help: "list the windows with their number, account and unread messages", run: cmdWins},
 		{name: "win", usage: "N|name", help: "show window N, or the window whose name or JID starts with name", min: 1, max: 1, run: cmdWin, complete: completeWin},

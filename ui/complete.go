@@ -35,6 +35,7 @@ func (u *UI) complete() {
 	}
 	start, word := argStart(before)
 	var all []string
+	verbatim := false // the candidates are the rest of the line, spaces and all
 	switch {
 	case !strings.HasPrefix(before, "/"):
 		all = u.jidCandidates()
@@ -63,6 +64,7 @@ func (u *UI) complete() {
 		}
 		if cmd.complete != nil {
 			all = cmd.complete(u, len(args), args)
+			verbatim = cmd.verbatim && cmd.rest && len(args) == cmd.max-1
 		}
 	}
 	var cands []string
@@ -73,12 +75,12 @@ func (u *UI) complete() {
 	}
 	slices.Sort(cands)
 	cands = slices.Compact(cands)
-	if strings.HasPrefix(before, "/") {
+	if strings.HasPrefix(before, "/") && !verbatim {
 		for i, s := range cands {
 			cands[i] = quoteArg(s) // a group "Old Friends" goes in as one argument
 		}
 	}
-	if len(cands) == 1 && !strings.HasPrefix(after, " ") {
+	if len(cands) == 1 && !strings.HasPrefix(after, " ") && !verbatim {
 		cands[0] += " " // a unique completion ends the word
 	}
 	u.startCompletion(before[:start], cands, after)

@@ -41,6 +41,7 @@ type entry struct {
 	hlEnd     int
 	msgID     string   // our sent message's id, for delivery marks (delivery.go)
 	ids       []string // the keys of the message's ids (lineKeys, render.go)
+	from, occ string   // the author: full JID, occupant-id (msgView; correct.go)
 	delivered bool     // the delivered mark was added to text
 	pending   bool     // the pending mark was added to text (cmd_conn.go)
 	// dayHead: the entry is the first of its day after entries of

@@ -261,6 +261,10 @@ func (u *UI) applyMessage(a *acctState, m account.Message) {
 	default:
 		w = u.chatWin(a, peer)
 	}
+	if m.Replaces != "" {
+		u.applyCorrection(w, m) // in place of the line it corrects (correct.go)
+		return
+	}
 	e := u.messageEntry(w, liveView(m)) // ui/render.go
 	mine := e.kind == lineOwn || e.kind == lineOwnAct
 	if !mine {

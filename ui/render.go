@@ -27,6 +27,13 @@ type msgView struct {
 	live    bool   // arrived now (not read from the history)
 	// ids are the keys a reference may find the line by (see lineKeys).
 	ids []string
+	// from and occ name the author, for the corrections that may replace
+	// the line (correct.go): the full JID, and in a room the occupant-id
+	// the room vouched for.
+	from, occ string
+	// correction: v is a correction drawn in place of its target, not a
+	// message of its own (not our last message for /correct).
+	correction bool
 	// folded is what the references to the message say (edited,
 	// retracted, moderated, reactions), drawn by package render.
 	folded render.Message
@@ -55,13 +62,15 @@ func lineKeys(id, originID, stanzaID string) []string {
 func liveView(m account.Message) msgView {
 	return msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
 		body: m.Body, err: m.Err, id: m.ID, pending: m.Pending, live: true,
-		ids: lineKeys(m.ID, m.OriginID, m.StanzaID), folded: render.Message{Unstyled: m.Unstyled}}
+		ids: lineKeys(m.ID, m.OriginID, m.StanzaID), from: m.From.String(), occ: m.OccupantID,
+		folded: render.Message{Unstyled: m.Unstyled}}
 }
 
 // recordView is the view of a stored message record.
 func recordView(r history.Record) msgView {
 	v := msgView{t: r.Time, out: r.Dir == history.Out, group: r.Type == "groupchat", nick: r.Nick,
-		body: r.Body, id: r.ID, ids: lineKeys(r.ID, r.OriginID, r.StanzaID), folded: render.FromRecord(r)}
+		body: r.Body, id: r.ID, ids: lineKeys(r.ID, r.OriginID, r.StanzaID), folded: render.FromRecord(r),
+		from: r.From, occ: r.OccupantID}
 	if v.group && v.nick == "" {
 		if _, res, ok := strings.Cut(r.From, "/"); ok {
 			v.nick = res
@@ -165,8 +174,10 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 	}
 	e.nickColor = color
 	e.ids = v.ids
+	e.from, e.occ = v.from, v.occ
 	if own {
-		e.msgID = v.id // for the delivered mark
+		u.noteOwn(w, v) // the message /correct corrects (correct.go)
+		e.msgID = v.id  // for the delivered mark
 		if v.pending {
 			markPending(e) // waiting in the outbox (cmd_conn.go)
 		}

@@ -36,6 +36,7 @@ type window struct {
 	srch *searchState // for search windows (ui/search.go)
 	room *roomState   // for room windows (ui/room.go)
 	priv *privState   // for private conversations with an occupant (ui/private.go)
+	own  ownLast      // our newest message here, for /correct (ui/correct.go)
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
