@@ -208,12 +208,17 @@ func (a *Account) catchUp(ctx context.Context, sess *xmpp.Session) {
 // go to the sink (the store drops what it has). It is how what history could
 // not save (a full disk) is fetched again as soon as it can write. It waits
 // for the server: call it from a goroutine of its own, never from the sink.
+// When it returns, what it fetched has reached the sink (it flushes the
+// event queue), so the history holds it.
 func (a *Account) CatchUp(ctx context.Context) error {
 	sess, err := a.online()
 	if err != nil {
 		return err
 	}
-	return a.syncArchive(ctx, sess, a.bare, jid.JID{})
+	if err := a.syncArchive(ctx, sess, a.bare, jid.JID{}); err != nil {
+		return err
+	}
+	return a.Flush(ctx)
 }
 
 // holdRoom starts holding the live groupchat messages of room; call it
