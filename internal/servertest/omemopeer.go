@@ -1,11 +1,7 @@
 package servertest
 
 import (
-	"bytes"
 	_ "embed"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -39,34 +35,9 @@ type OMEMOPeer struct {
 // python3-oldmemo or python3-xmlschema is missing (failed under CI=true).
 func StartOMEMOPeer(t testing.TB, s *Server, j jid.JID, pass string) *OMEMOPeer {
 	t.Helper()
-	if out, err := exec.Command(peerPython, "-c", "import slixmpp, omemo, oldmemo, oldmemo.etree, xmlschema").CombinedOutput(); err != nil {
-		msg := "servertest: python3-omemo/python3-oldmemo/python3-xmlschema not usable with " + peerPython + ": " + string(bytes.TrimSpace(out))
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	script := filepath.Join(s.Dir, "omemo_peer.py")
-	if err := os.WriteFile(script, omemoPeerScript, 0o644); err != nil {
-		t.Fatalf("servertest: %v", err)
-	}
-	p := &Peer{t: t, stderr: &bytes.Buffer{}, done: make(chan struct{}), changed: make(chan struct{})}
-	p.cmd = exec.Command(peerPython, "-u", script, j.String(), pass, s.Host, strconv.Itoa(s.Port), s.CAFile)
-	p.cmd.Dir = s.Dir
-	p.cmd.SysProcAttr = procAttr()
-	p.cmd.Stderr = lockedWriter{&p.mu, p.stderr}
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatalf("servertest: %v", err)
-	}
-	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-		t.Fatalf("servertest: %v", err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("servertest: start OMEMO peer: %v", err)
-	}
-	go p.read(stdout)
-	t.Cleanup(p.Close)
+	p := startPython(t, s, "OMEMO peer", "python3-omemo/python3-oldmemo/python3-xmlschema",
+		"import slixmpp, omemo, oldmemo, oldmemo.etree, xmlschema", "omemo_peer.py", omemoPeerScript, j, pass)
+	var err error
 	ev := p.Wait(t, peerOnlineTimeout, func(e PeerEvent) bool { return e.Kind == "online" || e.Kind == "error" })
 	if ev.Kind != "online" {
 		t.Fatalf("servertest: OMEMO peer %s: %s\n%s", j, ev, p.dump())

@@ -110,40 +110,14 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // CI=true.
 func StartPeer(t testing.TB, s *Server, j jid.JID, pass string) *Peer {
 	t.Helper()
-	if err := exec.Command(peerPython, "-c", "import slixmpp").Run(); err != nil {
-		msg := "servertest: python3-slixmpp not usable with " + peerPython + ": " + err.Error()
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	script := filepath.Join(s.Dir, "peer.py")
-	if err := os.WriteFile(script, peerScript, 0o644); err != nil {
-		t.Fatalf("servertest: %v", err)
-	}
-	p := &Peer{t: t, stderr: &bytes.Buffer{}, done: make(chan struct{}), changed: make(chan struct{})}
-	p.cmd = exec.Command(peerPython, "-u", script, j.String(), pass, s.Host, strconv.Itoa(s.Port), s.CAFile)
-	p.cmd.Dir = s.Dir
-	p.cmd.SysProcAttr = procAttr()
-	p.cmd.Stderr = lockedWriter{&p.mu, p.stderr}
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatalf("servertest: %v", err)
-	}
-	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-		t.Fatalf("servertest: %v", err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("servertest: start peer: %v", err)
-	}
-	go p.read(stdout)
-	t.Cleanup(p.Close)
+	p := startPython(t, s, "peer", "python3-slixmpp", "import slixmpp", "peer.py", peerScript, j, pass)
 	ev := p.Wait(t, peerOnlineTimeout, func(e PeerEvent) bool {
 		return e.Kind == "online" || e.Kind == "error" && e.Error == "not-authorized"
 	})
 	if ev.Kind != "online" {
 		t.Fatalf("servertest: peer %s: %s", j, ev)
 	}
+	var err error
 	if p.JID, err = jid.Parse(ev.From); err != nil {
 		t.Fatalf("servertest: peer bound JID %q: %v", ev.From, err)
 	}
@@ -322,4 +296,42 @@ func (p *Peer) Close() {
 		_ = p.cmd.Process.Kill()
 		<-p.done
 	}
+}
+
+// startPython runs script (written to s.Dir as name) with peerPython as a
+// peer for j on s and returns it reading its events; t.Cleanup closes it.
+// imports is the Python import line that must work first: without it the
+// test is skipped naming pkgs, or fails under CI=true. what names the
+// peer in errors.
+func startPython(t testing.TB, s *Server, what, pkgs, imports, name string, script []byte, j jid.JID, pass string) *Peer {
+	t.Helper()
+	if out, err := exec.Command(peerPython, "-c", imports).CombinedOutput(); err != nil {
+		msg := "servertest: " + pkgs + " not usable with " + peerPython + ": " + err.Error() + " " + string(bytes.TrimSpace(out))
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	path := filepath.Join(s.Dir, name)
+	if err := os.WriteFile(path, script, 0o644); err != nil {
+		t.Fatalf("servertest: %v", err)
+	}
+	p := &Peer{t: t, stderr: &bytes.Buffer{}, done: make(chan struct{}), changed: make(chan struct{})}
+	p.cmd = exec.Command(peerPython, "-u", path, j.String(), pass, s.Host, strconv.Itoa(s.Port), s.CAFile)
+	p.cmd.Dir = s.Dir
+	p.cmd.SysProcAttr = procAttr()
+	p.cmd.Stderr = lockedWriter{&p.mu, p.stderr}
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatalf("servertest: %v", err)
+	}
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		t.Fatalf("servertest: %v", err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("servertest: start %s: %v", what, err)
+	}
+	go p.read(stdout)
+	t.Cleanup(p.Close)
+	return p
 }
