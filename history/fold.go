@@ -107,10 +107,10 @@ func nickOf(r *Record) string {
 	return res
 }
 
-// sameSender reports whether ref comes from the author of t: both ours;
+// SameSender reports whether ref comes from the author of t: both ours;
 // in a room the same occupant-id (when both have one), else the same nick;
 // in 1:1 the same full JID.
-func sameSender(ref, t *Record) bool {
+func SameSender(ref, t *Record) bool {
 	if ref.Dir != t.Dir {
 		return false
 	}
@@ -156,7 +156,7 @@ func apply(t *Record, ref *Record, rs *reactionSets) bool {
 	}
 	switch ref.Kind {
 	case KindCorrection:
-		if !sameSender(ref, t) {
+		if !SameSender(ref, t) {
 			return false
 		}
 		if !t.Folded.Removed() {
@@ -164,7 +164,7 @@ func apply(t *Record, ref *Record, rs *reactionSets) bool {
 			t.Folded.Edited = true
 		}
 	case KindRetract:
-		if !sameSender(ref, t) {
+		if !SameSender(ref, t) {
 			return false
 		}
 		t.Body = ""

@@ -8,6 +8,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/account"
+	"parley/history"
 	"parley/sanitize"
 )
 
@@ -45,10 +46,10 @@ func (u *UI) noteOwn(w *window, v msgView) {
 	}
 }
 
-// sameAuthor reports whether correction m may replace line e, as
-// history.Fold decides for stored ones: ours only ours; in a room the same
-// occupant-id when both have one, else the same nick; in 1:1 the same
-// full JID.
+// sameAuthor reports whether correction m may replace line e, by the one
+// rule history.Fold uses for stored ones (history.SameSender): ours only
+// ours; in a room the same occupant-id when both have one, else the same
+// nick; in 1:1 the same full JID.
 func sameAuthor(e *entry, m account.Message, group bool) bool {
 	ownLine := e.kind == lineOwn || e.kind == lineOwnAct
 	if ownLine || m.Dir == account.Out {
@@ -57,14 +58,13 @@ func sameAuthor(e *entry, m account.Message, group bool) bool {
 	if e.kind != lineMsg && e.kind != lineAction && e.kind != lineHigh {
 		return false // not a message (a notice, an error)
 	}
+	typ := "chat"
 	if group {
-		if e.occ != "" && m.OccupantID != "" {
-			return e.occ == m.OccupantID
-		}
-		nick := m.From.Resourcepart()
-		return nick != "" && nick == m.Nick && e.from == m.From.String()
+		typ = "groupchat"
 	}
-	return e.from == m.From.String()
+	target := history.Record{Type: typ, From: e.from, OccupantID: e.occ}
+	ref := history.Record{Type: typ, From: m.From.String(), OccupantID: m.OccupantID}
+	return history.SameSender(&ref, &target) // the rule reading folds by (history/fold.go)
 }
 
 // applyCorrection draws correction m in place of the line it corrects in
