@@ -5,6 +5,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"parley/msg"
 	"parley/muc"
 )
 
@@ -204,6 +205,17 @@ type Message struct {
 	// not the sender, stamped it). It tells a correction's author apart
 	// from another occupant who took the nick.
 	OccupantID string
+
+	// References and payloads of issue 11, all untrusted, set by the parser.
+	Reply      *msg.Reply      // XEP-0461
+	Quote      string          // the XEP-0428 fallback text for urn:xmpp:reply:0, cut from Body when Reply is set
+	Reactions  *msg.Reactions  // XEP-0444: the sender's whole set for Reactions.ID (Body "")
+	Retraction *msg.Retraction // XEP-0424 either generation (Body "" or the fallback, which is dropped)
+	Moderation *msg.Moderation // XEP-0425 either generation; only honoured when From is the room's bare JID
+	Tombstone  *msg.Tombstone  // archive's tombstone of a retracted/moderated message
+	Marker     msg.Marker      // XEP-0333 received/displayed/acknowledged for Marker.ID
+	Markable   bool
+	OOB        []msg.OOB // XEP-0066
 }
 
 // Peer is the conversation a message belongs to from the account's point of
