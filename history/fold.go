@@ -27,6 +27,9 @@ type Folded struct {
 	// once per emoji, and a sender's newest set replaces their previous one.
 	// In order of first use.
 	Reactions []Reaction
+	// ReactionSets are the senders' sets behind Reactions, in order of
+	// first reaction: what a newer set of one of them replaces.
+	ReactionSets []ReactionSet
 	// Marker is the newest XEP-0333 marker the other side sent for the
 	// message ("received", "displayed", "acknowledged"), "" for none.
 	Marker string
@@ -131,7 +134,7 @@ func SameSender(ref, t *Record) bool {
 func senderKey(r *Record) string {
 	switch {
 	case r.Dir == Out:
-		return "\x00me"
+		return ourReactions
 	case r.Type == "groupchat" && r.OccupantID != "":
 		return "o\x00" + r.OccupantID
 	case r.Type == "groupchat":
@@ -201,19 +204,12 @@ func aggregate(t *Record, rs *reactionSets) {
 	if len(rs.order) == 0 {
 		return
 	}
-	var out []Reaction
-	for _, k := range rs.order {
-		for _, e := range rs.sets[k] {
-			i := slices.IndexFunc(out, func(r Reaction) bool { return r.Emoji == e })
-			if i < 0 {
-				out = append(out, Reaction{Emoji: e})
-				i = len(out) - 1
-			}
-			out[i].Count++
-			out[i].Ours = out[i].Ours || k == "\x00me"
-		}
+	sets := make([]ReactionSet, len(rs.order))
+	for i, k := range rs.order {
+		sets[i] = ReactionSet{Sender: k, Emojis: rs.sets[k]}
 	}
-	t.Folded.Reactions = out
+	t.Folded.ReactionSets = sets
+	t.Folded.Reactions = AggregateReactions(sets)
 }
 
 // Fold turns a run of records, oldest first, into the folded view: the
