@@ -118,3 +118,40 @@ func ReactionsLine(rs []history.Reaction) string {
 
 // Name returns an untrusted name (a nick, a JID) made safe for one line.
 func Name(s string) string { return sanitize.Text(s) }
+
+// QuoteWidth bounds the quoted text of a reply, in cells.
+const QuoteWidth = 60
+
+// QuoteLine is the line drawn above a reply (XEP-0461): "> who: text", the
+// quoted message on one trimmed line; "> text" when the author is not
+// known. who and text are untrusted.
+func QuoteLine(who, text string) string {
+	text = strings.Join(strings.Fields(sanitize.Text(text)), " ")
+	if text == "" {
+		text = "…"
+	}
+	text = sanitize.Truncate(text, QuoteWidth)
+	if who = sanitize.Text(who); who != "" {
+		return "> " + who + ": " + text
+	}
+	return "> " + text
+}
+
+// FallbackText is the quoted text of a reply's XEP-0428 fallback (the part
+// of the body meant for clients without replies, "> alice wrote:\n> hi"):
+// its lines without their "> " marks, on one line, the attribution line
+// ("… wrote:") left out when the author is told apart.
+func FallbackText(quote string, author bool) string {
+	var parts []string
+	for i, l := range sanitize.Lines(quote) {
+		l = strings.TrimSpace(l)
+		for strings.HasPrefix(l, ">") {
+			l = strings.TrimSpace(l[1:])
+		}
+		if l == "" || i == 0 && author && strings.HasSuffix(l, ":") {
+			continue
+		}
+		parts = append(parts, l)
+	}
+	return strings.Join(parts, " ")
+}

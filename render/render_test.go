@@ -40,3 +40,23 @@ func TestReactionsLine(t *testing.T) {
 		t.Fatal("no reactions, no line")
 	}
 }
+
+func TestQuote(t *testing.T) {
+	tests := []struct{ who, text, want string }{
+		{"alice", "lunch\ntomorrow?", "> alice: lunch tomorrow?"},
+		{"", "hi", "> hi"},
+		{"al\x1b[31mice", "", "> alice: …"},
+		{"bob", "a very long message that goes on and on well past the sixty cells of a quote", "> bob: a very long message that goes on and on well past the sixty…"},
+	}
+	for _, tt := range tests {
+		if got := QuoteLine(tt.who, tt.text); got != tt.want {
+			t.Errorf("QuoteLine(%q, %q) = %q, want %q", tt.who, tt.text, got, tt.want)
+		}
+	}
+	if got := FallbackText("> alice wrote:\n> lunch?\n>> older\n", true); got != "lunch? older" {
+		t.Errorf("FallbackText = %q", got)
+	}
+	if got := FallbackText("> lunch?\n", false); got != "lunch?" {
+		t.Errorf("FallbackText = %q", got)
+	}
+}

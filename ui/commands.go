@@ -46,6 +46,9 @@ func commandTable() []command {
 		{name: "msg", usage: "[-a ACCOUNT] JID|name [text]", help: "open a conversation with JID, or with the contact of that roster name (or the start of one), and send text; in a room window, a nick instead of JID: a private message to that occupant", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
 		{name: "me", usage: "text", help: "send an action (\"/me text\") in this conversation", min: 1, max: 1, rest: true, run: cmdMe},
 		{name: "correct", usage: "text", help: "correct your last message in this conversation (XEP-0308): it is replaced in place and marked (edited), here and at the other side; Tab after \"/correct \" fills in its text", min: 1, max: 1, rest: true, verbatim: true, run: cmdCorrect, complete: completeCorrect},
+		{name: "react", usage: "EMOJI", help: "react with EMOJI (or a :shortcode: such as :thumbsup:, Tab completes) to the selected message (Alt-s), else to the newest from the other side (XEP-0444); the same emoji again takes yours back", min: 1, max: 1, run: cmdReact, complete: completeEmoji},
+		{name: "retract", help: "retract your last message in this conversation (XEP-0424): it becomes \"(message retracted)\" here and at the other side; Alt-s then d retracts another", run: cmdRetract},
+		{name: "moderate", usage: "[reason]", help: "as a room moderator, remove the selected message (Alt-s) for everyone (XEP-0425), with an optional reason", max: 1, rest: true, run: cmdModerate},
 		{name: "close", help: "close this window (not the console)", run: cmdClose},
 		{name: "wins", help: "list the windows with their number, account and unread messages", run: cmdWins},
 		{name: "win", usage: "N|name", help: "show window N, or the window whose name or JID starts with name", min: 1, max: 1, run: cmdWin, complete: completeWin},
@@ -100,6 +103,9 @@ func (u *UI) submit(text string) {
 	w.scroll = 0
 	if strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "//") {
 		u.runCommand(w, text[1:])
+		if u.curWin() == w {
+			u.leaveSelect(w) // the command acted on the selection (select.go)
+		}
 		return
 	}
 	if strings.HasPrefix(text, "//") {
@@ -108,6 +114,7 @@ func (u *UI) submit(text string) {
 	if err := u.sendText(w, text); err != nil {
 		u.info(w, true, err.Error())
 	}
+	u.leaveSelect(w) // a message ends the selection mode (select.go)
 }
 
 // runCommand parses and runs "name args"; errors go to w.

@@ -50,6 +50,9 @@ type entry struct {
 	// spans are the XEP-0393 styling of the body (styled.go), in order,
 	// offsets into text; nil for a plain line.
 	spans []styling.Span
+	// ext is what references added (a reply's quote, reactions, a
+	// tombstone: refs.go); nil for most lines.
+	ext *lineExt
 
 	wrapW int
 	rows  []row
@@ -341,6 +344,10 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 	s := e.text[v.r.from:v.r.to]
 	state := -1
 	k := spanAt(e.spans, pos)
+	quoteEnd := 0 // a reply's quote line is drawn as a quote (refs.go)
+	if e.ext != nil && e.ext.quote != "" {
+		quoteEnd = e.bodyStart + len(e.ext.quote)
+	}
 	for s != "" && col < end {
 		var g string
 		var gw int
@@ -351,6 +358,8 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 			st = timeSt
 		case pos < e.nickEnd:
 			st = nickSt
+		case pos < quoteEnd:
+			st = base.Foreground(th.Info)
 		}
 		for k < len(e.spans) && e.spans[k].End <= pos {
 			k++

@@ -249,7 +249,14 @@ func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
 // comes as a RoomEvent.
 func (u *UI) applyMessage(a *acctState, m account.Message) {
 	peer := m.Peer()
-	if peer.String() == "" || m.Err == "" && m.Body == "" {
+	if peer.String() == "" {
+		return
+	}
+	if isReference(m) {
+		u.applyReference(a, m) // on the line it names (refs.go)
+		return
+	}
+	if m.Err == "" && m.Body == "" && m.Tombstone == nil {
 		return
 	}
 	var w *window

@@ -189,11 +189,16 @@ func (u *UI) loadOlder(w *window) {
 	}
 	h.older, h.oldDone = cur, cur.Done()
 	older := make([]*entry, 0, len(recs))
+	u.building = make(map[string]*entry) // a reply finds its target in the page too (refs.go)
 	for _, r := range recs {
 		if e := u.recordEntry(w, r); e != nil {
 			older = append(older, e)
+			for _, k := range e.ids {
+				u.building[k] = e
+			}
 		}
 	}
+	u.building = nil
 	w.buf.prepend(older)
 	if len(recs) == 0 && h.oldDone {
 		u.historyExhausted(w)

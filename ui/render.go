@@ -37,6 +37,15 @@ type msgView struct {
 	// folded is what the references to the message say (edited,
 	// retracted, moderated, reactions), drawn by package render.
 	folded render.Message
+	// sets are the senders' reaction sets behind folded.Reactions
+	// (refs.go).
+	sets []history.ReactionSet
+	// replyID and replyTo name the message v answers (XEP-0461), quote
+	// is the reply's fallback quote (shown when that message is not in
+	// the window); quoteLine, when set, is the quote line as drawn
+	// (a correction keeps its target's).
+	replyID, replyTo, quote string
+	quoteLine               string
 }
 
 // lineKeys are the keys under which a line of a message is found by the
@@ -51,6 +60,8 @@ func lineKeys(id, originID, stanzaID string) []string {
 	}
 	if originID != "" {
 		k = append(k, "o\x00"+originID)
+	} else if id != "" {
+		k = append(k, "o\x00"+id) // a retraction names the id of a message without origin-id
 	}
 	if stanzaID != "" {
 		k = append(k, "s\x00"+stanzaID)
@@ -60,17 +71,25 @@ func lineKeys(id, originID, stanzaID string) []string {
 
 // liveView is the view of a live message.
 func liveView(m account.Message) msgView {
-	return msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
+	v := msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
 		body: m.Body, err: m.Err, id: m.ID, pending: m.Pending, live: true,
 		ids: lineKeys(m.ID, m.OriginID, m.StanzaID), from: m.From.String(), occ: m.OccupantID,
 		folded: render.Message{Unstyled: m.Unstyled}}
+	if m.Reply != nil {
+		v.replyID, v.replyTo, v.quote = m.Reply.ID, m.Reply.To.String(), m.Quote
+	}
+	if ts := m.Tombstone; ts != nil { // what an archive kept of a removed message
+		v.folded.Retracted, v.folded.Moderated = !ts.Moderated, ts.Moderated
+		v.folded.By, v.folded.Reason = ts.By, ts.Reason
+	}
+	return v
 }
 
 // recordView is the view of a stored message record.
 func recordView(r history.Record) msgView {
 	v := msgView{t: r.Time, out: r.Dir == history.Out, group: r.Type == "groupchat", nick: r.Nick,
 		body: r.Body, id: r.ID, ids: lineKeys(r.ID, r.OriginID, r.StanzaID), folded: render.FromRecord(r),
-		from: r.From, occ: r.OccupantID}
+		from: r.From, occ: r.OccupantID, sets: r.Folded.ReactionSets, replyID: r.ReplyID, replyTo: r.ReplyTo}
 	if v.group && v.nick == "" {
 		if _, res, ok := strings.Cut(r.From, "/"); ok {
 			v.nick = res
@@ -153,7 +172,12 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 			styled -= len(render.EditedMark) // the mark is ours, not styled
 		}
 	}
-	if rl := render.ReactionsLine(v.folded.Reactions); rl != "" {
+	quote := ""
+	if (v.replyID != "" || v.quoteLine != "") && !v.folded.Removed() {
+		quote = u.replyQuote(w, v, group) // refs.go
+	}
+	rl := render.ReactionsLine(v.folded.Reactions)
+	if rl != "" {
 		lines = append(lines, rl)
 	}
 	if kind == lineMsg {
@@ -168,9 +192,17 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 			}
 		}
 	}
+	at := 0 // where the message's own lines start in the body
+	if quote != "" {
+		lines = append([]string{quote}, lines...)
+		at = len(quote) + 1
+	}
 	e := u.timed(composeEntry(t, layout, kind, name, lines))
 	if styled > 0 { // sanitized first, then styled (styled.go)
-		e.spans = bodySpans(e.text, e.bodyStart, e.bodyStart+styled)
+		e.spans = bodySpans(e.text, e.bodyStart+at, e.bodyStart+at+styled)
+	}
+	if quote != "" || rl != "" || len(v.sets) > 0 || v.folded.Removed() {
+		e.ext = &lineExt{quote: quote, react: rl, sets: v.sets, removed: v.folded.Removed()} // refs.go
 	}
 	e.nickColor = color
 	e.ids = v.ids

@@ -37,6 +37,7 @@ type window struct {
 	room *roomState   // for room windows (ui/room.go)
 	priv *privState   // for private conversations with an occupant (ui/private.go)
 	own  ownLast      // our newest message here, for /correct (ui/correct.go)
+	sel  *entry       // the selected message in the selection mode, or nil (ui/select.go)
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
@@ -79,6 +80,7 @@ func (u *UI) show(i int) {
 		return
 	}
 	u.leaveWin(u.curWin())
+	u.leaveSelect(u.curWin()) // ui/select.go
 	u.prev, u.cur = u.cur, i
 	w := u.wins[i]
 	u.enterWin(w)

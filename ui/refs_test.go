@@ -1,0 +1,301 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"mellium.im/xmpp/jid"
+
+	"parley/account"
+	"parley/chatlog"
+	"parley/history"
+	"parley/msg"
+	"parley/muc"
+)
+
+// The account side of the references, as the UI tests see it: like the
+// account, each emits what it sent as a MessageEvent with Dir Out (a
+// moderation comes back from the room).
+
+func (f *fakeAccount) emit(m account.Message) {
+	if f.post != nil {
+		f.post(account.MessageEvent{Base: account.Base{Account: f.j}, Msg: m})
+	}
+}
+
+// React implements ReactAccount.
+func (f *fakeAccount) React(_ context.Context, to jid.JID, typ, id string, emojis []string) error {
+	f.record(fmt.Sprintf("react %s %s %q", to, id, emojis))
+	f.emit(account.Message{ID: "r-" + id, From: f.j, To: to, Type: typ, Dir: account.Out, Time: fixedNow(),
+		Reactions: &msg.Reactions{ID: id, Emojis: emojis}})
+	return nil
+}
+
+// Retract implements RetractAccount.
+func (f *fakeAccount) Retract(_ context.Context, to jid.JID, typ, id string) error {
+	f.record("retract " + to.String() + " " + id)
+	f.emit(account.Message{ID: "x-" + id, From: f.j, To: to, Type: typ, Dir: account.Out, Time: fixedNow(),
+		Retraction: &msg.Retraction{ID: id, Gen: 1}})
+	return nil
+}
+
+// Moderate implements ModerateAccount: the room announces the removal.
+func (f *fakeAccount) Moderate(_ context.Context, room jid.JID, id, reason string) error {
+	f.record(fmt.Sprintf("moderate %s %s %q", room, id, reason))
+	f.emit(account.Message{From: room, To: f.j, Type: "groupchat", Dir: account.In, Time: fixedNow(),
+		Moderation: &msg.Moderation{ID: id, By: room.String() + "/zed", Reason: reason, Gen: 1}})
+	return nil
+}
+
+// Reply implements ReplyAccount.
+func (f *fakeAccount) Reply(_ context.Context, to jid.JID, typ, body string, r msg.Reply, quoteAuthor, quoteText string) (account.Message, error) {
+	f.record(fmt.Sprintf("reply %s %s %s %q %q %q", to, r.ID, r.To, quoteAuthor, quoteText, body))
+	m := account.Message{ID: "re-" + r.ID, From: f.j, To: to, Type: typ, Body: body, Dir: account.Out, Time: fixedNow(),
+		Reply: &r, Quote: "> " + quoteAuthor + " wrote:\n> " + quoteText + "\n"}
+	f.emit(m)
+	return m, nil
+}
+
+// storedRecord is the history record of m: chatlog's, with the references
+// of the contract filled in where chatlog does not write them yet.
+func storedRecord(m account.Message) history.Record {
+	r := chatlog.Record(m)
+	if m.Reply != nil && r.ReplyID == "" {
+		r.ReplyID, r.ReplyTo = m.Reply.ID, m.Reply.To.String()
+	}
+	if r.Kind == "" {
+		switch {
+		case m.Moderation != nil:
+			r.Kind, r.Ref, r.By, r.Body = history.KindModerate, m.Moderation.ID, m.Moderation.By, m.Moderation.Reason
+		case m.Retraction != nil:
+			r.Kind, r.Ref, r.Body = history.KindRetract, m.Retraction.ID, ""
+		case m.Reactions != nil:
+			r.Kind, r.Ref, r.Body, r.Emojis = history.KindReactions, m.Reactions.ID, "", m.Reactions.Emojis
+		}
+	}
+	return r
+}
+
+// messageLines are the texts of w's message lines (no notices: they are
+// not stored).
+func messageLines(w *window) []string {
+	var out []string
+	for i := 0; i < w.buf.len(); i++ {
+		if e := w.buf.at(i); e.isMessage() {
+			out = append(out, e.text)
+		}
+	}
+	return out
+}
+
+const roomJID = "dev@conf.example.org"
+
+// gcMsg is a message of the test room from nick, with the room's stanza-id.
+func gcMsg(f *fakeAccount, nick, occ, id, sid, body string) account.Message {
+	from := jidOf(roomJID + "/" + nick)
+	return account.Message{From: from, To: f.j, Type: "groupchat", Nick: nick, OccupantID: occ, ID: id,
+		StanzaID: sid, StanzaIDBy: roomJID, Body: body, Time: fixedNow(), Dir: account.In}
+}
+
+// roomRefs are the events of a room conversation with every kind of
+// reference; spoofs holds those that must be refused.
+func roomRefs(f *fakeAccount) (evs, spoofs []account.Message) {
+	room := jidOf(roomJID)
+	reply := gcMsg(f, "bob", "o-bob", "b2", "s3", "count me in")
+	reply.Reply, reply.Quote = &msg.Reply{ID: "s1", To: jidOf(roomJID + "/ann")}, "> ann wrote:\n> lunch tomorow?\n"
+	orphan := gcMsg(f, "carol", "o-carol", "c1", "s4", "at the usual place?")
+	orphan.Reply, orphan.Quote = &msg.Reply{ID: "s0", To: jidOf(roomJID + "/dan")}, "> dan wrote:\n> who has the keys?\n"
+	react := func(nick, occ, id string, emojis ...string) account.Message {
+		m := gcMsg(f, nick, occ, id, "", "")
+		m.StanzaIDBy = ""
+		m.Reactions = &msg.Reactions{ID: "s2", Emojis: emojis}
+		return m
+	}
+	retract := gcMsg(f, "bob", "o-bob", "b4", "", "")
+	retract.StanzaIDBy, retract.Retraction = "", &msg.Retraction{ID: "s5", Gen: 1}
+	moderate := account.Message{From: room, To: f.j, Type: "groupchat", Time: fixedNow(), Dir: account.In,
+		Moderation: &msg.Moderation{ID: "s6", By: roomJID + "/ann", Reason: "spam", Gen: 1}}
+	evs = []account.Message{
+		gcMsg(f, "ann", "o-ann", "a1", "s1", "lunch tomorow?"),
+		func() account.Message { m := gcMsg(f, "ann", "o-ann", "a2", "", "lunch tomorrow?"); m.Replaces = "a1"; return m }(),
+		gcMsg(f, "dave", "o-dave", "d1", "s2", "sure, noon"),
+		reply, orphan,
+		react("ann", "o-ann", "a3", "👍"),
+		react("carol", "o-carol", "c2", "👍", "❤"),
+		react("ann", "o-ann", "a4", "🎉"), // ann's new set replaces her 👍
+		gcMsg(f, "bob", "o-bob", "b3", "s5", "oops wrong room"),
+		retract,
+		gcMsg(f, "eve", "o-eve", "e1", "s6", "buy cheap watches"),
+		moderate,
+	}
+	spoofRetract := gcMsg(f, "eve", "o-eve", "e2", "", "")
+	spoofRetract.StanzaIDBy, spoofRetract.Retraction = "", &msg.Retraction{ID: "s2", Gen: 1}
+	spoofModerate := gcMsg(f, "eve", "o-eve", "e3", "", "")
+	spoofModerate.StanzaIDBy, spoofModerate.Moderation = "", &msg.Moderation{ID: "s1", By: roomJID + "/eve", Reason: "mine now"}
+	return evs, []account.Message{spoofRetract, spoofModerate}
+}
+
+func post(h *harness, f *fakeAccount, ms ...account.Message) {
+	for _, m := range ms {
+		h.post(account.MessageEvent{Base: base(f), Msg: m})
+	}
+}
+
+// TestRefsRoomScreen is the golden screen of a room with a correction, a
+// reply (its quote taken from the window), a reply to a message the window
+// lacks (its fallback quote), reactions (a new set replacing the sender's
+// old one), a retraction and a moderation; a retraction by another
+// occupant and a moderation by an occupant are refused.
+func TestRefsRoomScreen(t *testing.T) {
+	h, rf := startRoomUI(t, 100, 20, false)
+	f := rf.fakeAccount
+	w := joinTestRoom(h, rf)
+	evs, spoofs := roomRefs(f)
+	post(h, f, evs...)
+	post(h, f, spoofs...)
+	h.screenHas("(removed by moderator ann: spam)")
+	got := h.text()
+	for _, want := range []string{
+		"> ann: lunch tomorrow?", "count me in", "> dan: who has the keys?",
+		"🎉 1  👍 1  ❤ 1", "(message retracted)",
+		"refused a retraction by eve", "refused a moderation by",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("screen lacks %q:\n%s", want, got)
+		}
+	}
+	for _, gone := range []string{"oops", "watches", "tomorow"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("screen shows %q:\n%s", gone, got)
+		}
+	}
+	golden(t, "refs_room", got)
+	h.on(func() {
+		if e := w.buf.lookup("s\x00s2"); e == nil || e.ext == nil || len(e.ext.sets) != 2 {
+			t.Errorf("the reacted line keeps each sender's set: %+v", e)
+		}
+	})
+}
+
+// chatRefs are the events of a 1:1 conversation with references: bob
+// replies to our message and reacts to it from two devices (one set per
+// contact), we react to his, he retracts one by its origin-id.
+func chatRefs(f *fakeAccount) []account.Message {
+	bob := func(res, id, body string) account.Message {
+		return account.Message{From: jidOf("bob@example.org/" + res), To: f.j, Type: "chat", ID: id, OriginID: id,
+			Body: body, Time: fixedNow(), Dir: account.In}
+	}
+	ours := account.Message{From: jidOf("me@example.org/parley"), To: jidOf("bob@example.org"), Type: "chat", ID: "o1",
+		OriginID: "o1", Body: "shall we *meet* at noon?", Time: fixedNow(), Dir: account.Out}
+	reply := bob("phone", "b2", "yes, at the station")
+	reply.Reply, reply.Quote = &msg.Reply{ID: "o1", To: jidOf("me@example.org/parley")}, "> shall we *meet* at noon?\n"
+	react := func(m account.Message, id string, emojis ...string) account.Message {
+		m.Body, m.Reactions = "", &msg.Reactions{ID: id, Emojis: emojis}
+		return m
+	}
+	mine := react(ours, "b1", "🎉")
+	mine.ID = "o2"
+	retract := bob("phone", "b5", "")
+	retract.Retraction = &msg.Retraction{ID: "b4"}
+	return []account.Message{
+		bob("phone", "b1", "hello"),
+		ours,
+		reply,
+		react(bob("phone", "b3", ""), "o1", "👍"),
+		react(bob("laptop", "b6", ""), "o1", "❤"), // replaces the phone's set: one set per contact
+		mine,
+		bob("phone", "b4", "wrong chat, sorry"),
+		retract,
+	}
+}
+
+// TestRefsRestart: what a window showed live is what it shows when opened
+// from the history files that the same events wrote, in a room and in 1:1
+// (the restart rule of issue 11: the window and history.Fold agree).
+func TestRefsRestart(t *testing.T) {
+	const me = "me@example.org"
+	cases := []struct {
+		name, conv string
+		evs        func(f *fakeAccount) []account.Message
+	}{
+		{"room", roomJID, func(f *fakeAccount) []account.Message { evs, _ := roomRefs(f); return evs }},
+		{"chat", "bob@example.org", chatRefs},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openStore(t)
+			f := newFake(me)
+			live := startHistUI(t, 100, 20, s, f)
+			evs := tc.evs(f)
+			var w *window
+			for _, m := range evs {
+				// The order of the real sink: stored, then shown.
+				if _, err := s.Append(me, tc.conv, storedRecord(m)); err != nil {
+					t.Fatal(err)
+				}
+				post(live, f, m)
+			}
+			conv := jidOf(tc.conv)
+			live.on(func() {
+				if tc.name == "room" {
+					w = live.u.roomWin(live.u.accts[0], conv)
+				} else {
+					w = live.u.findWin(live.u.accts[0], conv)
+				}
+			})
+			var shown []string
+			live.on(func() { shown = messageLines(w) })
+
+			f2 := newFake(me)
+			again := startHistUI(t, 100, 20, s, f2)
+			var loaded []string
+			again.on(func() {
+				a := again.u.accts[0]
+				var w2 *window
+				if tc.name == "room" {
+					w2 = again.u.openRoomWin(a, conv)
+				} else {
+					w2 = again.u.chatWin(a, conv)
+				}
+				loaded = messageLines(w2)
+				again.u.showWin(w2)
+			})
+			again.sync(func() {})
+			if tc.name == "room" {
+				// The fallback quote of a reply whose target the window
+				// lacks is not stored (history has no key for it): the
+				// line shows the author only.
+				for i, l := range shown {
+					shown[i] = strings.Replace(l, "> dan: who has the keys?", "> dan: …", 1)
+				}
+			}
+			if !reflect.DeepEqual(shown, loaded) {
+				t.Errorf("live:\n%s\nfrom the files:\n%s", strings.Join(shown, "\n"), strings.Join(loaded, "\n"))
+			}
+			if tc.name == "chat" {
+				again.screenHas("(message retracted)")
+				golden(t, "refs_chat", again.text())
+			}
+		})
+	}
+}
+
+// TestRoomModeratorRole: the moderation commands ask for the role.
+func TestRoomModeratorRole(t *testing.T) {
+	h, rf := startRoomUI(t, 100, 20, false)
+	w := joinTestRoom(h, rf)
+	h.on(func() {
+		if isModerator(w) {
+			t.Error("a participant is a moderator")
+		}
+	})
+	h.post(roomChange(rf, nil, muc.RoleChanged{At: muc.At{Room: testRoom}, Nick: "zed", Self: true, Old: muc.RoleParticipant, New: muc.RoleModerator}))
+	h.on(func() {
+		if !isModerator(w) {
+			t.Error("a moderator is not")
+		}
+	})
+}
