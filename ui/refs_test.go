@@ -120,7 +120,11 @@ func roomRefs(f *fakeAccount) (evs, spoofs []account.Message) {
 		Moderation: &msg.Moderation{ID: "s6", By: roomJID + "/ann", Reason: "spam", Gen: 1}}
 	evs = []account.Message{
 		gcMsg(f, "ann", "o-ann", "a1", "s1", "lunch tomorow?"),
-		func() account.Message { m := gcMsg(f, "ann", "o-ann", "a2", "", "lunch tomorrow?"); m.Replaces = "a1"; return m }(),
+		func() account.Message {
+			m := gcMsg(f, "ann", "o-ann", "a2", "", "lunch tomorrow?")
+			m.Replaces = "a1"
+			return m
+		}(),
 		gcMsg(f, "dave", "o-dave", "d1", "s2", "sure, noon"),
 		reply, orphan,
 		react("ann", "o-ann", "a3", "👍"),

@@ -82,7 +82,7 @@ func TestSelectionMode(t *testing.T) {
 	}
 	step("\x1bs")
 	selected("sure, noon")
-	golden(t, "selection", h.text()+"reverse video: "+strings.Join(h.reversedRows(), "\n"))
+	golden(t, "selection", h.text()+"reverse video: "+strings.Join(h.reversedRows(), "\n")+"\n")
 	step("k")
 	selected("teh cake")
 	step("k")
