@@ -105,13 +105,16 @@ func refID(e *entry, group, retract bool) string {
 	case group:
 		return e.idOf('s')
 	case retract:
-		return e.idOf('o')
+		if id := e.idOf('o'); id != "" {
+			return id
+		}
 	}
 	return e.idOf('i')
 }
 
 // refKey is the key (lineKeys) under which a reference naming id finds
-// its line: see refID.
+// its line: see refID. (A 1:1 retraction may also name the id of a
+// message without origin-id: see retractTarget.)
 func refKey(id string, group, retract bool) string {
 	switch {
 	case group:
@@ -120,6 +123,20 @@ func refKey(id string, group, retract bool) string {
 		return "o\x00" + id
 	}
 	return "i\x00" + id
+}
+
+// retractTarget is the line a 1:1 retraction of id names: the message
+// with that origin-id, else the one with that id and no origin-id (as the
+// fold's target keys; lines keep no second key for it, so that a flood of
+// plain messages costs no more).
+func (u *UI) retractTarget(w *window, id string, group bool) *entry {
+	if e := u.findLine(w, refKey(id, group, true)); e != nil || group {
+		return e
+	}
+	if e := u.findLine(w, "i\x00"+id); e != nil && e.idOf('o') == "" {
+		return e
+	}
+	return nil
 }
 
 // findLine returns the line of w with key k: in the window, or in the page
@@ -234,7 +251,7 @@ func (u *UI) applyReference(a *acctState, m account.Message) {
 		}
 		u.tombstone(w, e, render.Message{Moderated: true, By: m.Moderation.By, Reason: m.Moderation.Reason})
 	case m.Retraction != nil:
-		e := u.findLine(w, refKey(m.Retraction.ID, group, true))
+		e := u.retractTarget(w, m.Retraction.ID, group)
 		if e == nil || !e.isMessage() {
 			return
 		}

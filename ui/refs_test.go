@@ -303,3 +303,28 @@ func TestRoomModeratorRole(t *testing.T) {
 		}
 	})
 }
+
+// TestRetractTarget: a 1:1 retraction names the origin-id, or the id of a
+// message that has none; never the id of one that has an origin-id.
+func TestRetractTarget(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 100, 12, f)
+	bob := func(id, oid, body string) account.Message {
+		return account.Message{From: jidOf("bob@example.org/phone"), To: f.j, Type: "chat", ID: id, OriginID: oid,
+			Body: body, Time: fixedNow(), Dir: account.In}
+	}
+	retract := func(id string) account.Message {
+		m := bob("x-"+id, "", "")
+		m.Retraction = &msg.Retraction{ID: id}
+		return m
+	}
+	post(h, f, bob("a1", "", "no origin-id"), bob("b1", "ob1", "with origin-id"), bob("c1", "oc1", "kept"))
+	post(h, f, retract("a1"), retract("ob1"), retract("c1"))
+	h.sync(func() { h.u.showWin(h.u.findWin(h.u.accts[0], jidOf("bob@example.org"))) })
+	h.screenHas("kept")
+	var lines []string
+	h.on(func() { lines = messageLines(h.u.findWin(h.u.accts[0], jidOf("bob@example.org"))) })
+	if n := countContaining(lines, "(message retracted)"); n != 2 || !strings.Contains(lines[2], "kept") {
+		t.Errorf("lines:\n%s", strings.Join(lines, "\n"))
+	}
+}

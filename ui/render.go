@@ -60,8 +60,6 @@ func lineKeys(id, originID, stanzaID string) []string {
 	}
 	if originID != "" {
 		k = append(k, "o\x00"+originID)
-	} else if id != "" {
-		k = append(k, "o\x00"+id) // a retraction names the id of a message without origin-id
 	}
 	if stanzaID != "" {
 		k = append(k, "s\x00"+stanzaID)
