@@ -143,15 +143,17 @@ func QuoteLine(who, text string) string {
 // ("… wrote:") left out when the author is told apart.
 func FallbackText(quote string, author bool) string {
 	var parts []string
-	for i, l := range sanitize.Lines(quote) {
+	for _, l := range sanitize.Lines(quote) {
 		l = strings.TrimSpace(l)
 		for strings.HasPrefix(l, ">") {
 			l = strings.TrimSpace(l[1:])
 		}
-		if l == "" || i == 0 && author && strings.HasSuffix(l, ":") {
-			continue
+		if l != "" {
+			parts = append(parts, l)
 		}
-		parts = append(parts, l)
+	}
+	if author && len(parts) > 1 && strings.HasSuffix(parts[0], ":") {
+		parts = parts[1:] // "alice wrote:"
 	}
 	return strings.Join(parts, " ")
 }

@@ -59,4 +59,7 @@ func TestQuote(t *testing.T) {
 	if got := FallbackText("> lunch?\n", false); got != "lunch?" {
 		t.Errorf("FallbackText = %q", got)
 	}
+	if got := FallbackText("> note:\n", true); got != "note:" {
+		t.Errorf("FallbackText = %q", got)
+	}
 }

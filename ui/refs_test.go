@@ -328,3 +328,20 @@ func TestRetractTarget(t *testing.T) {
 		t.Errorf("lines:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+// TestArchiveTombstone: what an archive kept of a removed message is drawn
+// as the tombstone, retracted or moderated.
+func TestArchiveTombstone(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 100, 12, f)
+	ret := msgIn(f, "bob@example.org/phone", "", fixedNow())
+	ret.Msg.ID, ret.Msg.Archived, ret.Msg.Tombstone = "t1", true, &msg.Tombstone{}
+	h.post(ret)
+	h.sync(func() { h.u.showWin(h.u.findWin(h.u.accts[0], jidOf("bob@example.org"))) })
+	h.screenHas("bob@example.org: (message retracted)")
+	mod := gcMsg(f, "eve", "", "e1", "s1", "")
+	mod.Tombstone = &msg.Tombstone{Moderated: true, By: roomJID + "/ann", Reason: "spam"}
+	h.post(account.MessageEvent{Base: base(f), Msg: mod})
+	h.sync(func() { h.u.showWin(h.u.roomWin(h.u.accts[0], jidOf(roomJID))) })
+	h.screenHas("eve: (removed by moderator ann: spam)")
+}
