@@ -94,6 +94,9 @@ func (u *UI) applyCorrection(w *window, m account.Message) {
 		v.folded.Reactions = history.AggregateReactions(x.sets)
 	}
 	ne := u.messageEntry(w, v)
+	if e.ext != nil && ne.ext != nil {
+		ne.ext.replyKey = e.ext.replyKey // still waiting for the message answered
+	}
 	ne.key, ne.dayHead, ne.selected, ne.msgID = e.key, e.dayHead, e.selected, e.msgID
 	if e.delivered {
 		ne.delivered = true

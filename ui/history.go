@@ -200,6 +200,9 @@ func (u *UI) loadOlder(w *window) {
 	}
 	u.building = nil
 	w.buf.prepend(older)
+	if len(older) > 0 {
+		u.requote(w) // replies to messages of this page (refs.go)
+	}
 	if len(recs) == 0 && h.oldDone {
 		u.historyExhausted(w)
 	}

@@ -33,6 +33,10 @@ type lineExt struct {
 	sets []history.ReactionSet
 	// removed: the line is a tombstone (retracted or moderated).
 	removed bool
+	// replyKey is the key of the message a reply answers while the window
+	// lacks it (its quote is the fallback): a page of older history that
+	// brings it replaces the quote (requote).
+	replyKey string
 }
 
 // ext returns e's lineExt, creating it.
@@ -184,16 +188,47 @@ func quoteOf(e *entry) string {
 }
 
 // replyQuote is the quote line of reply v in w: the message answered when
-// w has its line, else the reply's fallback quote with its author.
-func (u *UI) replyQuote(w *window, v msgView, group bool) string {
+// w has its line, else the reply's fallback quote with its author (and
+// the key of the message answered, for requote).
+func (u *UI) replyQuote(w *window, v msgView, group bool) (quote, missing string) {
 	if v.quoteLine != "" {
-		return v.quoteLine
+		return v.quoteLine, ""
 	}
-	if t := u.findLine(w, refKey(v.replyID, group, false)); t != nil && t.isMessage() {
-		return quoteOf(t)
+	k := refKey(v.replyID, group, false)
+	if t := u.findLine(w, k); t != nil && t.isMessage() {
+		return quoteOf(t), ""
 	}
 	who := u.replyAuthor(w, v.replyTo, group)
-	return render.QuoteLine(who, render.FallbackText(v.quote, who != ""))
+	return render.QuoteLine(who, render.FallbackText(v.quote, who != "")), k
+}
+
+// requote gives the replies of w whose quote was a fallback the quote of
+// the message they answer, when w now has it (a page of older history
+// came).
+func (u *UI) requote(w *window) {
+	for i := 0; i < w.buf.len(); i++ {
+		e := w.buf.at(i)
+		if e.ext == nil || e.ext.replyKey == "" || e.ext.quote == "" {
+			continue
+		}
+		t := w.buf.lookup(e.ext.replyKey)
+		if t == nil || !t.isMessage() {
+			continue
+		}
+		e.ext.replyKey = ""
+		q, old := quoteOf(t), e.ext.quote
+		e.text = e.text[:e.bodyStart] + q + e.text[e.bodyStart+len(old):]
+		d := len(q) - len(old)
+		for j := range e.spans {
+			e.spans[j].Start += d
+			e.spans[j].End += d
+		}
+		if e.hlEnd > e.bodyStart {
+			e.hlStart, e.hlEnd = e.hlStart+d, e.hlEnd+d
+		}
+		e.ext.quote = q
+		e.rows, e.wrapW = nil, 0
+	}
 }
 
 // replyAuthor names the author of a message answered, from the reply's

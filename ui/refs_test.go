@@ -6,7 +6,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gdamore/tcell/v2"
 	"mellium.im/xmpp/jid"
 
 	"parley/account"
@@ -344,4 +346,45 @@ func TestArchiveTombstone(t *testing.T) {
 	h.post(account.MessageEvent{Base: base(f), Msg: mod})
 	h.sync(func() { h.u.showWin(h.u.roomWin(h.u.accts[0], jidOf(roomJID))) })
 	h.screenHas("eve: (removed by moderator ann: spam)")
+}
+
+// TestRequote: a reply loaded without the message it answers (older than
+// the last screenful) shows its author; PgUp brings that message and the
+// reply quotes it.
+func TestRequote(t *testing.T) {
+	s := openStore(t)
+	const me, peer = "me@example.org", "bob@example.org"
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
+	recs := []history.Record{{Time: at(0), Dir: history.In, From: peer + "/phone", Type: "chat", ID: "q1", Body: "where are the *keys*?"}}
+	for i := 1; i <= 60; i++ {
+		recs = append(recs, history.Record{Time: at(i), Dir: history.In, From: peer + "/phone", Type: "chat", ID: fmt.Sprintf("f%d", i), Body: fmt.Sprintf("filler %d", i)})
+	}
+	recs = append(recs, history.Record{Time: at(61), Dir: history.Out, From: me + "/parley", Type: "chat", ID: "r1", Body: "in the *drawer*",
+		ReplyID: "q1", ReplyTo: peer + "/phone"})
+	for _, r := range recs {
+		if _, err := s.Append(me, peer, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := newFake(me)
+	h := startHistUI(t, 100, 12, s, f)
+	var w *window
+	h.sync(func() {
+		w = h.u.chatWin(h.u.accts[0], jidOf(peer))
+		h.u.showWin(w)
+	})
+	h.screenHas("> bob@example.org: …")
+	for range 8 {
+		h.key(tcell.KeyPgUp, 0, 0)
+	}
+	h.waitFor("requoted", func() bool {
+		e := w.buf.lookup("i\x00r1")
+		return e != nil && strings.Contains(e.text, "> bob@example.org: where are the *keys*?\n") && e.ext.replyKey == ""
+	})
+	h.on(func() {
+		e := w.buf.lookup("i\x00r1")
+		if len(e.spans) == 0 || e.text[e.spans[0].Start:e.spans[0].End] != "*" {
+			t.Errorf("the reply's styling moved with its quote: %+v in %q", e.spans, e.text)
+		}
+	})
 }

@@ -170,9 +170,9 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 			styled -= len(render.EditedMark) // the mark is ours, not styled
 		}
 	}
-	quote := ""
+	quote, missing := "", ""
 	if (v.replyID != "" || v.quoteLine != "") && !v.folded.Removed() {
-		quote = u.replyQuote(w, v, group) // refs.go
+		quote, missing = u.replyQuote(w, v, group) // refs.go
 	}
 	rl := render.ReactionsLine(v.folded.Reactions)
 	if rl != "" {
@@ -200,7 +200,7 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 		e.spans = bodySpans(e.text, e.bodyStart+at, e.bodyStart+at+styled)
 	}
 	if quote != "" || rl != "" || len(v.sets) > 0 || v.folded.Removed() {
-		e.ext = &lineExt{quote: quote, react: rl, sets: v.sets, removed: v.folded.Removed()} // refs.go
+		e.ext = &lineExt{quote: quote, react: rl, sets: v.sets, removed: v.folded.Removed(), replyKey: missing} // refs.go
 	}
 	e.nickColor = color
 	e.ids = v.ids
