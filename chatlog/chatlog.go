@@ -91,7 +91,16 @@ func (r *Recorder) Sink(ev account.Event) {
 		r.next(ev)
 		return
 	}
-	stored, err := r.store.Append(me.Account.String(), conv, Record(me.Msg))
+	var stored bool
+	var err error
+	for _, rec := range Records(me.Msg) {
+		var ok bool
+		ok, err = r.store.Append(me.Account.String(), conv, rec)
+		stored = stored || ok
+		if err != nil {
+			break
+		}
+	}
 	if !errors.Is(err, history.ErrReadOnly) {
 		if f := r.noteWrite(me.Account, err == nil); f != nil {
 			go f(me.Account)
@@ -130,6 +139,22 @@ func Conv(m account.Message) string {
 		return ""
 	}
 	return p.String()
+}
+
+// Records are the history records of a message: its Record, preceded,
+// for an archive's tombstone, by the message it stands for (without its
+// text) in case history does not have it: the tombstone's reference then
+// folds into that. (When history has the message, which the archive gave
+// before it was removed, the archive sends no tombstone for it: a
+// catch-up fetches only what is newer.)
+func Records(m account.Message) []history.Record {
+	r := Record(m)
+	if m.Tombstone == nil || r.Ref == "" {
+		return []history.Record{r}
+	}
+	stand := m
+	stand.Tombstone = nil
+	return []history.Record{Record(stand), r}
 }
 
 // Record converts a message to a history record. A message that refers to

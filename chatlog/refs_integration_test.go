@@ -3,6 +3,7 @@ package chatlog
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,9 @@ func view(recs []history.Record) []string {
 		}
 		for _, re := range f.Reactions {
 			v += " " + re.Emoji
+			if re.Count > 1 {
+				v += strconv.Itoa(re.Count)
+			}
 			if re.Ours {
 				v += "*"
 			}
@@ -168,7 +172,7 @@ func testIntegrationReferences(t *testing.T, kind servertest.Kind) {
 	bob.React(to, "chat", sent.ID, []string{"❤"})
 	ui.waitMsg(t, "bob's reaction", func(m account.Message) bool { return m.Reactions != nil && m.Reactions.ID == sent.ID })
 	bob.Reply(to, "chat", "ok", alice.String()+"/parley", sent.ID)
-	r := ui.waitMsg(t, "bob's reply", func(m account.Message) bool { return m.Reply != nil })
+	r := ui.waitMsg(t, "bob's reply", func(m account.Message) bool { return m.Reply != nil && m.Dir == account.In })
 	if r.Reply.ID != sent.ID || r.Body != "ok" {
 		t.Errorf("bob's reply %+v", r)
 	}
