@@ -271,7 +271,7 @@ func (u *UI) moderate(w *window, e *entry, reason string) error {
 		return errNoRefID(true)
 	}
 	room := w.peer
-	u.asyncSend(w.acct, w, func(ctx context.Context) (string, error) {
+	u.async(w, func(ctx context.Context) (string, error) { // an IQ: it waits for the room, not behind our messages
 		return "", ma.Moderate(ctx, room, id, reason)
 	})
 	return nil

@@ -256,7 +256,7 @@ func (u *UI) applyMessage(a *acctState, m account.Message) {
 		u.applyReference(a, m) // on the line it names (refs.go)
 		return
 	}
-	if m.Err == "" && m.Body == "" && m.Tombstone == nil {
+	if m.Err == "" && m.Body == "" {
 		return
 	}
 	var w *window

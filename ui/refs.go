@@ -254,11 +254,13 @@ func (u *UI) replyAuthor(w *window, to string, group bool) string {
 // being one of its own to show (a correction is drawn in place too, see
 // applyCorrection).
 func isReference(m account.Message) bool {
-	return m.Moderation != nil || m.Retraction != nil || m.Reactions != nil
+	return m.Moderation != nil || m.Retraction != nil || m.Reactions != nil || m.Tombstone != nil
 }
 
-// applyReference applies reference m (a moderation, a retraction, or
-// reactions) to the line it names in its conversation's window, found in
+// applyReference applies reference m (a moderation, a retraction,
+// reactions, or an archive's tombstone, which stands for the message it
+// removed and carries its ids: stored as its retraction or moderation,
+// see chatlog) to the line it names in its conversation's window, found in
 // O(1) by id. A window that is not open, or a target it does not show,
 // changes nothing here: the history stored the reference, and reading
 // folds it into its message. One that may not change its target (a
@@ -299,6 +301,22 @@ func (u *UI) applyReference(a *acctState, m account.Message) {
 			return
 		}
 		u.tombstone(w, e, render.Message{Retracted: true})
+	case m.Tombstone != nil:
+		id := m.StanzaID
+		if !group {
+			id = m.OriginID
+			if id == "" {
+				id = m.ID
+			}
+		}
+		e := u.retractTarget(w, id, group)
+		switch {
+		case id == "" || e == nil || !e.isMessage():
+		case m.Tombstone.Moderated && group:
+			u.tombstone(w, e, render.Message{Moderated: true, By: m.Tombstone.By, Reason: m.Tombstone.Reason})
+		case !m.Tombstone.Moderated && sameAuthor(e, m, group):
+			u.tombstone(w, e, render.Message{Retracted: true})
+		}
 	default:
 		e := u.findLine(w, refKey(m.Reactions.ID, group, false))
 		if e == nil || !e.isMessage() {

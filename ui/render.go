@@ -76,10 +76,6 @@ func liveView(m account.Message) msgView {
 	if m.Reply != nil {
 		v.replyID, v.replyTo, v.quote = m.Reply.ID, m.Reply.To.String(), m.Quote
 	}
-	if ts := m.Tombstone; ts != nil { // what an archive kept of a removed message
-		v.folded.Retracted, v.folded.Moderated = !ts.Moderated, ts.Moderated
-		v.folded.By, v.folded.Reason = ts.By, ts.Reason
-	}
 	return v
 }
 
@@ -87,7 +83,7 @@ func liveView(m account.Message) msgView {
 func recordView(r history.Record) msgView {
 	v := msgView{t: r.Time, out: r.Dir == history.Out, group: r.Type == "groupchat", nick: r.Nick,
 		body: r.Body, id: r.ID, ids: lineKeys(r.ID, r.OriginID, r.StanzaID), folded: render.FromRecord(r),
-		from: r.From, occ: r.OccupantID, sets: r.Folded.ReactionSets, replyID: r.ReplyID, replyTo: r.ReplyTo}
+		from: r.From, occ: r.OccupantID, sets: r.Folded.ReactionSets, replyID: r.ReplyID, replyTo: r.ReplyTo, quote: r.Quote}
 	if v.group && v.nick == "" {
 		if _, res, ok := strings.Cut(r.From, "/"); ok {
 			v.nick = res
