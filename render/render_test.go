@@ -2,9 +2,11 @@ package render
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"parley/history"
+	"parley/sanitize"
 )
 
 func TestLines(t *testing.T) {
@@ -62,4 +64,21 @@ func TestQuote(t *testing.T) {
 	if got := FallbackText("> note:\n", true); got != "note:" {
 		t.Errorf("FallbackText = %q", got)
 	}
+}
+
+// FuzzQuote: whatever a hostile reply carries, its quote line is one line
+// of text, sanitized, and bounded in width.
+func FuzzQuote(f *testing.F) {
+	f.Add("ann", "> ann wrote:\n> lunch?\n")
+	f.Add("\x1b[31m", "\u202e\u200b>>>> \r\n\x07")
+	f.Add("", strings.Repeat("e\u0301", 200))
+	f.Fuzz(func(t *testing.T, who, quote string) {
+		line := QuoteLine(who, FallbackText(quote, who != ""))
+		if sanitize.Text(line) != line || strings.ContainsAny(line, "\n\r\x1b") {
+			t.Fatalf("unsanitized quote line %q", line)
+		}
+		if w := sanitize.Width(line); w > 2+sanitize.Width(sanitize.Text(who))+2+QuoteWidth {
+			t.Fatalf("quote line %q is %d cells wide", line, w)
+		}
+	})
 }
