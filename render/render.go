@@ -84,7 +84,7 @@ func Tombstone(m Message) string {
 		who = nick
 	}
 	s := "(removed by moderator"
-	if who = sanitize.Text(who); who != "" {
+	if who = sanitize.Truncate(sanitize.Text(who), QuoteWhoWidth); who != "" {
 		s += " " + who
 	}
 	if reason := sanitize.Text(m.Reason); reason != "" {
@@ -119,8 +119,12 @@ func ReactionsLine(rs []history.Reaction) string {
 // Name returns an untrusted name (a nick, a JID) made safe for one line.
 func Name(s string) string { return sanitize.Text(s) }
 
-// QuoteWidth bounds the quoted text of a reply, in cells.
-const QuoteWidth = 60
+// QuoteWidth bounds the quoted text of a reply, and QuoteWhoWidth its
+// author's name, in cells.
+const (
+	QuoteWidth    = 60
+	QuoteWhoWidth = 24
+)
 
 // QuoteLine is the line drawn above a reply (XEP-0461): "> who: text", the
 // quoted message on one trimmed line; "> text" when the author is not

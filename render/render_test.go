@@ -77,7 +77,7 @@ func FuzzQuote(f *testing.F) {
 		if sanitize.Text(line) != line || strings.ContainsAny(line, "\n\r\x1b") {
 			t.Fatalf("unsanitized quote line %q", line)
 		}
-		if w := sanitize.Width(line); w > 2+sanitize.Width(sanitize.Text(who))+2+QuoteWidth {
+		if w := sanitize.Width(line); w > 2+QuoteWhoWidth+2+QuoteWidth {
 			t.Fatalf("quote line %q is %d cells wide", line, w)
 		}
 	})

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"mellium.im/xmpp/jid"
@@ -17,6 +18,9 @@ import (
 // one history.Fold applies to the stored references, drawn by the one
 // renderer (package render), so that a window shows the same live as
 // when it is loaded again from the history files.
+
+// maxReactionSenders bounds the senders whose reactions a line keeps.
+const maxReactionSenders = 256
 
 // lineExt is what references added to the line of a message; nil for the
 // lines of most messages, so that plain lines cost one pointer.
@@ -338,6 +342,9 @@ func (u *UI) applyReference(a *acctState, m account.Message) {
 		var sets []history.ReactionSet
 		if e.ext != nil {
 			sets = e.ext.sets
+		}
+		if len(sets) >= maxReactionSenders && !slices.ContainsFunc(sets, func(s history.ReactionSet) bool { return s.Sender == sender }) {
+			return // a room of ever new nicks cannot grow a line without bound
 		}
 		setReactions(e, history.SetReactions(sets, sender, emojis))
 	}

@@ -381,3 +381,31 @@ func TestRequote(t *testing.T) {
 		}
 	})
 }
+
+// TestReactionSendersBounded: ever new nicks reacting to one message do
+// not grow its line without bound; a sender already counted still changes
+// their set.
+func TestReactionSendersBounded(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 100, 12, f)
+	post(h, f, gcMsg(f, "ann", "", "a1", "s1", "hi"))
+	var evs []account.Event
+	for i := range maxReactionSenders + 50 {
+		m := gcMsg(f, fmt.Sprintf("n%03d", i), "", "", "", "")
+		m.StanzaIDBy, m.Reactions = "", &msg.Reactions{ID: "s1", Emojis: []string{"👍"}}
+		evs = append(evs, account.MessageEvent{Base: base(f), Msg: m})
+	}
+	again := gcMsg(f, "n000", "", "", "", "")
+	again.StanzaIDBy, again.Reactions = "", &msg.Reactions{ID: "s1", Emojis: []string{"❤"}}
+	evs = append(evs, account.MessageEvent{Base: base(f), Msg: again})
+	h.post(evs...)
+	h.on(func() {
+		e := h.u.roomWin(h.u.accts[0], jidOf(roomJID)).buf.lookup("s\x00s1")
+		if n := len(e.ext.sets); n != maxReactionSenders {
+			t.Errorf("%d senders kept, want %d", n, maxReactionSenders)
+		}
+		if want := fmt.Sprintf("❤ 1  👍 %d", maxReactionSenders-1); e.ext.react != want {
+			t.Errorf("reactions %q, want %q", e.ext.react, want)
+		}
+	})
+}
