@@ -344,3 +344,14 @@ func completeEmoji(_ *UI, n int, _ []string) []string {
 	}
 	return shortcodeNames()
 }
+
+// prefixed returns the words of all that start with prefix, ignoring case.
+func prefixed(all []string, prefix string) []string {
+	var out []string
+	for _, s := range all {
+		if strings.HasPrefix(strings.ToLower(s), strings.ToLower(prefix)) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -177,6 +177,11 @@ func TestSelectionChat(t *testing.T) {
 	h.typeText("xy")
 	h.key(tcell.KeyEnter, 0, 0)
 	h.screenHas("not one emoji")
+	h.key(tcell.KeyBackspace2, 0, 0)
+	h.key(tcell.KeyBackspace2, 0, 0)
+	h.typeText(":tad")
+	h.key(tcell.KeyTab, 0, 0)
+	h.inputIs(":tada:") // Tab completes a shortcode in the react prompt
 	h.key(tcell.KeyEscape, 0, 0)
 	h.waitFor("no action", func() bool { return h.u.act == nil })
 	h.key(tcell.KeyEscape, 0, 0)
