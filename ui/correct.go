@@ -90,13 +90,10 @@ func (u *UI) applyCorrection(w *window, m account.Message) {
 	v.t, v.ids, v.from, v.occ, v.correction = e.t, e.ids, e.from, e.occ, true
 	v.folded.Edited = true
 	if x := e.ext; x != nil { // the reply's quote and the reactions stay (refs.go)
-		v.quoteLine, v.sets = x.quote, x.sets
+		v.quoteLine, v.replyKey, v.quoted, v.sets = x.quote, x.replyKey, x.quoted, x.sets
 		v.folded.Reactions = history.AggregateReactions(x.sets)
 	}
 	ne := u.messageEntry(w, v)
-	if e.ext != nil && ne.ext != nil {
-		ne.ext.replyKey = e.ext.replyKey // still waiting for the message answered
-	}
 	ne.key, ne.dayHead, ne.selected, ne.msgID = e.key, e.dayHead, e.selected, e.msgID
 	if e.delivered {
 		ne.delivered = true
@@ -107,6 +104,7 @@ func (u *UI) applyCorrection(w *window, m account.Message) {
 	if m.Dir == account.Out && w.own.id == m.Replaces {
 		w.own.body = m.Body
 	}
+	u.requoteTo(w, e) // the replies quote the new text (refs.go)
 }
 
 // cmdCorrect sends a correction of our last message in this window.

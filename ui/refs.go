@@ -37,10 +37,13 @@ type lineExt struct {
 	sets []history.ReactionSet
 	// removed: the line is a tombstone (retracted or moderated).
 	removed bool
-	// replyKey is the key of the message a reply answers while the window
-	// lacks it (its quote is the fallback): a page of older history that
-	// brings it replaces the quote (requote).
+	// replyKey is the key of the message a reply answers; quoted says
+	// that quote is taken from its line (else it is the fallback, the
+	// window lacking it: a page of older history that brings it replaces
+	// the quote, see requote). A correction or removal of that line
+	// changes the quote too, as the window loaded again would show it.
 	replyKey string
+	quoted   bool
 }
 
 // ext returns e's lineExt, creating it.
@@ -192,18 +195,35 @@ func quoteOf(e *entry) string {
 }
 
 // replyQuote is the quote line of reply v in w: the message answered when
-// w has its line, else the reply's fallback quote with its author (and
-// the key of the message answered, for requote).
-func (u *UI) replyQuote(w *window, v msgView, group bool) (quote, missing string) {
-	if v.quoteLine != "" {
-		return v.quoteLine, ""
-	}
+// w has its line (quoted), else the reply's fallback quote with its
+// author; and the key of the message answered.
+func (u *UI) replyQuote(w *window, v msgView, group bool) (quote, key string, quoted bool) {
 	k := refKey(v.replyID, group, false)
+	if v.quoteLine != "" {
+		return v.quoteLine, v.replyKey, v.quoted
+	}
 	if t := u.findLine(w, k); t != nil && t.isMessage() {
-		return quoteOf(t), ""
+		return quoteOf(t), k, true
 	}
 	who := u.replyAuthor(w, v.replyTo, group)
-	return render.QuoteLine(who, render.FallbackText(v.quote, who != "")), k
+	return render.QuoteLine(who, render.FallbackText(v.quote, who != "")), k, false
+}
+
+// setQuote replaces the quote line of reply e.
+func (e *entry) setQuote(q string) {
+	x := e.ext
+	old := x.quote
+	e.text = e.text[:e.bodyStart] + q + e.text[e.bodyStart+len(old):]
+	d := len(q) - len(old)
+	for j := range e.spans {
+		e.spans[j].Start += d
+		e.spans[j].End += d
+	}
+	if e.hlEnd > e.bodyStart {
+		e.hlStart, e.hlEnd = e.hlStart+d, e.hlEnd+d
+	}
+	x.quote, x.quoted = q, true
+	e.rows, e.wrapW = nil, 0
 }
 
 // requote gives the replies of w whose quote was a fallback the quote of
@@ -212,26 +232,22 @@ func (u *UI) replyQuote(w *window, v msgView, group bool) (quote, missing string
 func (u *UI) requote(w *window) {
 	for i := 0; i < w.buf.len(); i++ {
 		e := w.buf.at(i)
-		if e.ext == nil || e.ext.replyKey == "" || e.ext.quote == "" {
-			continue
+		if x := e.ext; x != nil && x.replyKey != "" && x.quote != "" && !x.quoted {
+			if t := w.buf.lookup(x.replyKey); t != nil && t.isMessage() {
+				e.setQuote(quoteOf(t))
+			}
 		}
-		t := w.buf.lookup(e.ext.replyKey)
-		if t == nil || !t.isMessage() {
-			continue
+	}
+}
+
+// requoteTo gives the replies of w to t's message t's text again, after t
+// changed (a correction, a tombstone).
+func (u *UI) requoteTo(w *window, t *entry) {
+	for i := 0; i < w.buf.len(); i++ {
+		e := w.buf.at(i)
+		if x := e.ext; x != nil && x.replyKey != "" && x.quote != "" && e != t && slices.Contains(t.ids, x.replyKey) {
+			e.setQuote(quoteOf(t))
 		}
-		e.ext.replyKey = ""
-		q, old := quoteOf(t), e.ext.quote
-		e.text = e.text[:e.bodyStart] + q + e.text[e.bodyStart+len(old):]
-		d := len(q) - len(old)
-		for j := range e.spans {
-			e.spans[j].Start += d
-			e.spans[j].End += d
-		}
-		if e.hlEnd > e.bodyStart {
-			e.hlStart, e.hlEnd = e.hlStart+d, e.hlEnd+d
-		}
-		e.ext.quote = q
-		e.rows, e.wrapW = nil, 0
 	}
 }
 
@@ -387,4 +403,5 @@ func (u *UI) tombstone(w *window, e *entry, m render.Message) {
 	if e.own() && w.own.id != "" && e.idOf('i') == w.own.id {
 		w.own = ownLast{t: w.own.t} // nothing left to correct
 	}
+	u.requoteTo(w, e) // its text is gone from the replies' quotes too
 }

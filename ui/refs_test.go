@@ -122,6 +122,11 @@ func roomRefs(f *fakeAccount) (evs, spoofs []account.Message) {
 		react("carol", "o-carol", "c2", "👍", "❤"),
 		react("ann", "o-ann", "a4", "🎉"), // ann's new set replaces her 👍
 		gcMsg(f, "bob", "o-bob", "b3", "s5", "oops wrong room"),
+		func() account.Message { // its quote goes with the retraction
+			m := gcMsg(f, "carol", "o-carol", "c3", "s7", "which room?")
+			m.Reply, m.Quote = &msg.Reply{ID: "s5", To: jidOf(roomJID + "/bob")}, "> bob wrote:\n> oops wrong room\n"
+			return m
+		}(),
 		retract,
 		gcMsg(f, "eve", "o-eve", "e1", "s6", "buy cheap watches"),
 		moderate,
@@ -145,7 +150,7 @@ func post(h *harness, f *fakeAccount, ms ...account.Message) {
 // old one), a retraction and a moderation; a retraction by another
 // occupant and a moderation by an occupant are refused.
 func TestRefsRoomScreen(t *testing.T) {
-	h, rf := startRoomUI(t, 100, 20, false)
+	h, rf := startRoomUI(t, 100, 28, false)
 	f := rf.fakeAccount
 	w := joinTestRoom(h, rf)
 	evs, spoofs := roomRefs(f)
@@ -155,7 +160,7 @@ func TestRefsRoomScreen(t *testing.T) {
 	got := h.text()
 	for _, want := range []string{
 		"> ann: lunch tomorrow?", "count me in", "> dan: who has the keys?",
-		"🎉 1  👍 1  ❤ 1", "(message retracted)",
+		"🎉 1  👍 1  ❤ 1", "(message retracted)", "> bob: (message retracted)",
 		"refused a retraction by eve", "refused a moderation by",
 	} {
 		if !strings.Contains(got, want) {
@@ -200,6 +205,11 @@ func chatRefs(f *fakeAccount) []account.Message {
 		ours,
 		reply,
 		react(bob("phone", "b3", ""), "o1", "👍"),
+		func() account.Message { // the reply quotes the new text
+			m := ours
+			m.ID, m.OriginID, m.Replaces, m.Body = "o3", "o3", "o1", "shall we *meet* at one?"
+			return m
+		}(),
 		react(bob("laptop", "b6", ""), "o1", "❤"), // replaces the phone's set: one set per contact
 		mine,
 		bob("phone", "b4", "wrong chat, sorry"),

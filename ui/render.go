@@ -42,10 +42,12 @@ type msgView struct {
 	sets []history.ReactionSet
 	// replyID and replyTo name the message v answers (XEP-0461), quote
 	// is the reply's fallback quote (shown when that message is not in
-	// the window); quoteLine, when set, is the quote line as drawn
-	// (a correction keeps its target's).
+	// the window); quoteLine, when set, is the quote line as drawn, with
+	// replyKey and quoted as its lineExt had them (a correction keeps
+	// its target's).
 	replyID, replyTo, quote string
-	quoteLine               string
+	quoteLine, replyKey     string
+	quoted                  bool
 }
 
 // lineKeys are the keys under which a line of a message is found by the
@@ -166,9 +168,9 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 			styled -= len(render.EditedMark) // the mark is ours, not styled
 		}
 	}
-	quote, missing := "", ""
+	quote, replyKey, quoted := "", "", false
 	if (v.replyID != "" || v.quoteLine != "") && !v.folded.Removed() {
-		quote, missing = u.replyQuote(w, v, group) // refs.go
+		quote, replyKey, quoted = u.replyQuote(w, v, group) // refs.go
 	}
 	rl := render.ReactionsLine(v.folded.Reactions)
 	if rl != "" {
@@ -196,7 +198,7 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 		e.spans = bodySpans(e.text, e.bodyStart+at, e.bodyStart+at+styled)
 	}
 	if quote != "" || rl != "" || len(v.sets) > 0 || v.folded.Removed() {
-		e.ext = &lineExt{quote: quote, react: rl, sets: v.sets, removed: v.folded.Removed(), replyKey: missing} // refs.go
+		e.ext = &lineExt{quote: quote, react: rl, sets: v.sets, removed: v.folded.Removed(), replyKey: replyKey, quoted: quoted} // refs.go
 	}
 	e.nickColor = color
 	e.ids = v.ids
