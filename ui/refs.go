@@ -57,26 +57,30 @@ func (e *entry) extOrNew() *lineExt {
 // removed reports whether e is a tombstone.
 func (e *entry) removed() bool { return e.ext != nil && e.ext.removed }
 
-// tailLen is the length of the reactions line at the end of e's text,
-// with its line break; 0 without one.
-func (e *entry) tailLen() int {
+// reactAt is where the reactions line starts in e's text (its line
+// break), len(e.text) without one. A mark added by text += after it is
+// put back before it by setReactions.
+func (e *entry) reactAt() int {
 	if e.ext == nil || e.ext.react == "" {
-		return 0
+		return len(e.text)
 	}
-	return len(e.ext.react) + 1
+	if i := strings.LastIndex(e.text, "\n"+e.ext.react); i >= e.bodyStart {
+		return i
+	}
+	return len(e.text)
 }
 
 // addMark puts a mark (delivered, pending) after the message's text,
 // before its reactions line.
 func (e *entry) addMark(mark string) {
-	at := len(e.text) - e.tailLen()
+	at := e.reactAt()
 	e.text = e.text[:at] + mark + e.text[at:]
 	e.rows, e.wrapW = nil, 0
 }
 
 // dropMark removes the last mark added by addMark.
 func (e *entry) dropMark(mark string) {
-	end := len(e.text) - e.tailLen()
+	end := e.reactAt()
 	if j := strings.LastIndex(e.text[:end], mark); j >= e.bodyStart {
 		e.text = e.text[:j] + e.text[j+len(mark):]
 	}
@@ -162,7 +166,7 @@ func (u *UI) findLine(w *window, k string) *entry {
 // bodyText returns the text of e's message as drawn, without the quote,
 // the marks and the reactions line.
 func (e *entry) bodyText() string {
-	end := len(e.text) - e.tailLen()
+	end := e.reactAt()
 	if e.delivered && strings.HasSuffix(e.text[:end], deliveredMark) {
 		end -= len(deliveredMark)
 	}
@@ -369,7 +373,9 @@ func (u *UI) applyReference(a *acctState, m account.Message) {
 // setReactions draws sets, aggregated, as e's reactions line.
 func setReactions(e *entry, sets []history.ReactionSet) {
 	x := e.extOrNew()
-	e.text = e.text[:len(e.text)-e.tailLen()]
+	if at := e.reactAt(); at < len(e.text) {
+		e.text = e.text[:at] + e.text[at+1+len(x.react):] // marks after it stay, before the new one
+	}
 	x.sets = sets
 	x.react = render.ReactionsLine(history.AggregateReactions(sets))
 	if x.react != "" {

@@ -382,7 +382,7 @@ func TestRequote(t *testing.T) {
 	}
 	h.waitFor("requoted", func() bool {
 		e := w.buf.lookup("i\x00r1")
-		return e != nil && strings.Contains(e.text, "> bob@example.org: where are the *keys*?\n") && e.ext.replyKey == ""
+		return e != nil && strings.Contains(e.text, "> bob@example.org: where are the *keys*?\n") && e.ext.quoted
 	})
 	h.on(func() {
 		e := w.buf.lookup("i\x00r1")
@@ -418,4 +418,31 @@ func TestReactionSendersBounded(t *testing.T) {
 			t.Errorf("reactions %q, want %q", e.ext.react, want)
 		}
 	})
+}
+
+// TestMarksAndReactions: the delivered and pending marks go after the
+// message's text, before its reactions line, whichever came first; a mark
+// appended after that line is put back before it with the next reactions.
+func TestMarksAndReactions(t *testing.T) {
+	e := composeEntry(fixedNow(), "15:04", lineOwn, "me", []string{"hi"})
+	e.ids = []string{"i\x00m1"}
+	sets := []history.ReactionSet{{Sender: "j\x00bob@x", Emojis: []string{"👍"}}}
+	setReactions(e, sets)
+	e.delivered = true
+	e.addMark(deliveredMark)
+	if want := "12:34 me: hi ✓\n👍 1"; e.text != want {
+		t.Fatalf("text %q, want %q", e.text, want)
+	}
+	if got := e.bodyText(); got != "hi" {
+		t.Errorf("body %q", got)
+	}
+	e.text += " (x)" // a mark added the old way
+	setReactions(e, history.SetReactions(sets, "\x00me", []string{"👍"}))
+	if want := "12:34 me: hi ✓ (x)\n👍 2*"; e.text != want {
+		t.Fatalf("text %q, want %q", e.text, want)
+	}
+	setReactions(e, nil)
+	if want := "12:34 me: hi ✓ (x)"; e.text != want || e.ext.react != "" {
+		t.Fatalf("text %q, want %q", e.text, want)
+	}
 }
