@@ -132,14 +132,15 @@ type UI struct {
 	comp       completion
 	cmds       []command
 	keys       []keyBinding
-	seq        uint64            // presence sequence, newest resource wins ties
-	rm         roomUI            // group chat: occupant pane, bookmarks, invitation (ui/room.go)
-	lay        layoutState       // pane sizes for the terminal size (ui/layout.go)
-	alerts     alertState        // bell, title, desktop notifications (ui/alert.go)
-	ctrlX      bool              // Ctrl-X was pressed: Ctrl-E opens the editor (ui/editor.go)
-	quitWarned bool              // /quit said that messages are unsent (sendlane.go)
-	building   map[string]*entry // the lines of a page of history being built, by key (refs.go)
-	act        *pendingAct       // an action on the selected message waiting for Enter (select.go)
+	seq        uint64      // presence sequence, newest resource wins ties
+	rm         roomUI      // group chat: occupant pane, bookmarks, invitation (ui/room.go)
+	lay        layoutState // pane sizes for the terminal size (ui/layout.go)
+	alerts     alertState  // bell, title, desktop notifications (ui/alert.go)
+	ctrlX      bool        // Ctrl-X was pressed: Ctrl-E opens the editor (ui/editor.go)
+	quitWarned bool        // /quit said that messages are unsent (sendlane.go)
+
+	building map[string]*entry // the lines of a page of history being built, by key (refs.go)
+	act      *pendingAct       // an action on the selected message waiting for Enter (select.go)
 
 	root   *tview.Flex
 	body   *tview.Flex
