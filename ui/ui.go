@@ -139,9 +139,6 @@ type UI struct {
 	ctrlX      bool        // Ctrl-X was pressed: Ctrl-E opens the editor (ui/editor.go)
 	quitWarned bool        // /quit said that messages are unsent (sendlane.go)
 
-	building map[string]*entry // the lines of a page of history being built, by key (refs.go)
-	act      *pendingAct       // an action on the selected message waiting for Enter (select.go)
-
 	root   *tview.Flex
 	body   *tview.Flex
 	roster *rosterView
@@ -150,6 +147,10 @@ type UI struct {
 	winbar *winBar
 	status *statusBar
 	input  *inputLine
+
+	// The selection mode and the references (select.go, refs.go).
+	act      *pendingAct       // an action on the selected message waiting for Enter
+	building map[string]*entry // the lines of a page of history being built, by key
 }
 
 // New builds a UI for the given options. Nothing is drawn before Run.
