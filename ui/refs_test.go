@@ -446,3 +446,31 @@ func TestMarksAndReactions(t *testing.T) {
 		t.Fatalf("text %q, want %q", e.text, want)
 	}
 }
+
+// BenchmarkApplyReaction is the cost of a live reaction to the oldest of
+// the 10,000 lines a window keeps: the line is found by its id (not by a
+// scan) and its reactions line redrawn.
+func BenchmarkApplyReaction(b *testing.B) {
+	f := newFake("me@example.org")
+	h := startUIPrep(b, 100, 30, nil, f)
+	evs := make([]account.Event, maxEntries)
+	for i := range evs {
+		m := gcMsg(f, fmt.Sprintf("n%d", i%50), "", fmt.Sprintf("m%d", i), fmt.Sprintf("s%d", i), fmt.Sprintf("message %d", i))
+		evs[i] = account.MessageEvent{Base: base(f), Msg: m}
+	}
+	h.post(evs...)
+	reacts := make([]account.Message, 64)
+	for i := range reacts {
+		m := gcMsg(f, fmt.Sprintf("r%d", i), "", "", "", "")
+		m.StanzaIDBy, m.Reactions = "", &msg.Reactions{ID: "s0", Emojis: []string{"👍", "🎉"}[i%2:]}
+		reacts[i] = m
+	}
+	h.sync(func() {
+		a := h.u.accts[0]
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			h.u.applyReference(a, reacts[i%len(reacts)])
+		}
+	})
+}
