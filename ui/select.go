@@ -69,7 +69,8 @@ func indexOf(w *window, e *entry) int {
 	return -1
 }
 
-// selectable reports whether windows of kind k have messages to select.
+// selectable reports whether w has messages to select (a conversation,
+// or the read-only history of a room).
 func selectable(w *window) bool {
 	return w.kind == winChat || w.kind == winRoom || w.kind == winHistory
 }

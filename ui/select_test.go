@@ -227,3 +227,23 @@ func TestRefCommands(t *testing.T) {
 	h.key(tcell.KeyTab, 0, 0)
 	h.inputIs("/react :thinking:")
 }
+
+// TestSelectionMonochrome: on a terminal without colours (vt220) the
+// selected line is still marked: tcell writes it in reverse video.
+func TestSelectionMonochrome(t *testing.T) {
+	f := newFake("me@example.org")
+	h, tty := startRawUI(t, "vt220", f)
+	in := msgIn(f, "bob@example.org/phone", "pick me", fixedNow())
+	in.Msg.ID = "b1"
+	h.post(in)
+	h.sync(func() { h.u.showWin(h.u.findWin(h.u.accts[0], jidOf("bob@example.org"))) })
+	h.screenHas("pick me")
+	before := len(tty.written())
+	tty.send("\x1bs")
+	h.waitFor("selected", func() bool { return h.u.curWin().sel != nil })
+	h.sync(func() {})
+	h.waitFor("reverse video written", func() bool {
+		out := tty.written()
+		return len(out) > before && strings.Contains(out[before:], "\x1b[7m")
+	})
+}
