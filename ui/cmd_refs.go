@@ -121,6 +121,22 @@ func lastOwn(w *window) *entry {
 	return nil
 }
 
+// canRefer reports why a reference to e's message cannot be sent from w:
+// not a conversation (or a room not joined), a tombstone, no id to name.
+func canRefer(w *window, e *entry, retract bool) error {
+	typ, err := convWin(w)
+	if err != nil {
+		return err
+	}
+	if e.removed() {
+		return errors.New("that message was removed")
+	}
+	if refID(e, typ == "groupchat", retract) == "" {
+		return errNoRefID(typ == "groupchat")
+	}
+	return nil
+}
+
 // errNoRefID explains a message that a reference cannot name.
 func errNoRefID(group bool) error {
 	if group {

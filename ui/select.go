@@ -241,7 +241,7 @@ func (u *UI) selectRune(w *window, r rune) bool {
 	case 'j':
 		u.moveSel(w, 1)
 	case 'r':
-		if _, err = convWin(w); err == nil {
+		if err = canRefer(w, e, false); err == nil {
 			u.act = &pendingAct{kind: actReply, w: w, e: e, who: e.text[e.nickStart:e.nickEnd]}
 		}
 	case 'e':
@@ -253,17 +253,19 @@ func (u *UI) selectRune(w *window, r rune) bool {
 			u.input.set(strings.TrimSuffix(strings.TrimSuffix(e.bodyText(), render.EditedMark), " "))
 		}
 	case '+':
-		if _, err = convWin(w); err == nil {
+		if err = canRefer(w, e, false); err == nil {
 			u.act = &pendingAct{kind: actReact, w: w, e: e}
 		}
 	case 'd':
 		switch {
 		case e.own():
-			if _, err = convWin(w); err == nil {
+			if err = canRefer(w, e, true); err == nil {
 				u.act = &pendingAct{kind: actRetract, w: w, e: e}
 			}
 		case w.kind == winRoom && isModerator(w):
-			u.act = &pendingAct{kind: actModerate, w: w, e: e, who: e.text[e.nickStart:e.nickEnd]}
+			if err = canRefer(w, e, false); err == nil {
+				u.act = &pendingAct{kind: actModerate, w: w, e: e, who: e.text[e.nickStart:e.nickEnd]}
+			}
 		case w.kind == winRoom:
 			err = errorf("you can remove only your own messages here: you are not a moderator of this room")
 		default:

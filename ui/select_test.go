@@ -247,3 +247,18 @@ func TestSelectionMonochrome(t *testing.T) {
 		return len(out) > before && strings.Contains(out[before:], "\x1b[7m")
 	})
 }
+
+// TestSelectionNoID: a room message the room gave no stanza-id cannot be
+// replied or reacted to: the selection mode says so at once.
+func TestSelectionNoID(t *testing.T) {
+	h, rf := startRoomUI(t, 100, 16, false)
+	joinTestRoom(h, rf)
+	post(h, rf.fakeAccount, gcMsg(rf.fakeAccount, "ann", "", "a1", "", "no stanza-id here"))
+	h.key(tcell.KeyRune, 's', tcell.ModAlt)
+	h.waitFor("selected", func() bool { return h.u.curWin().sel != nil })
+	for _, r := range "r+" {
+		h.key(tcell.KeyRune, r, 0)
+		h.screenHas("the room gave that message no id")
+		h.waitFor("no action", func() bool { return h.u.act == nil })
+	}
+}
