@@ -154,9 +154,10 @@ func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Locat
 	w := bufio.NewWriter(stdout)
 	printed := 0
 	var line []byte
+	var q quotes // a reply quotes a message printed before it, as the window does
 	err = s.Search(context.Background(), history.Query{Account: match[0].Account, Conv: match[0].Conv, Text: a.grep, Since: a.since},
 		func(h history.Hit) bool {
-			line = formatLine(line[:0], h.Conv.Conv, h.Record, loc)
+			line = formatLine(line[:0], h.Conv.Conv, h.Record, loc, &q)
 			if len(line) > 0 {
 				w.Write(line)
 				printed++
@@ -181,8 +182,10 @@ func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Locat
 
 // formatLine renders one folded record as text, newline included:
 // continuation lines (of a multi-line body, the reactions) are indented by
-// two spaces. It returns b unchanged for a record that is not a message.
-func formatLine(b []byte, conv string, r history.Record, loc *time.Location) []byte {
+// two spaces; a reply starts with the quote of the message it answers
+// (from q, else its fallback). It returns b unchanged for a record that is
+// not a message.
+func formatLine(b []byte, conv string, r history.Record, loc *time.Location, q *quotes) []byte {
 	if r.Kind != "" {
 		return b // a kind this version does not show
 	}
@@ -201,7 +204,14 @@ func formatLine(b []byte, conv string, r history.Record, loc *time.Location) []b
 	b = append(b, render.Name(who)...)
 	b = append(b, ": "...)
 	m := render.FromRecord(r)
-	for i, l := range render.Lines(m, r.Body) {
+	lines := render.Lines(m, r.Body)
+	if r.ReplyID != "" && !m.Removed() {
+		lines = append([]string{q.quoteFor(r)}, lines...)
+		defer q.note(r, who, lines[1:])
+	} else {
+		defer q.note(r, who, lines)
+	}
+	for i, l := range lines {
 		if i > 0 {
 			b = append(b, "\n  "...)
 		}
@@ -220,4 +230,56 @@ func bareOf(j string) string {
 		return j[:i]
 	}
 	return j
+}
+
+// maxQuotes bounds the messages kept for the replies that may follow.
+const maxQuotes = 1 << 16
+
+// quotes are the quote lines of the messages printed so far, by the key a
+// reply names them by: in a room the room's stanza-id, else the id.
+type quotes struct{ m map[string]string }
+
+// replyKey is the key of the message a reference names by id.
+func replyKey(group bool, id string) string {
+	if group {
+		return "s\x00" + id
+	}
+	return "i\x00" + id
+}
+
+// note keeps the quote line of message r (sender who, its lines).
+func (q *quotes) note(r history.Record, who string, lines []string) {
+	group := r.Type == "groupchat"
+	id := r.ID
+	if group {
+		id = ""
+		if strings.EqualFold(r.StanzaBy, bareOf(r.From)) {
+			id = r.StanzaID
+		}
+	}
+	if id == "" || len(lines) == 0 {
+		return
+	}
+	if q.m == nil || len(q.m) >= maxQuotes {
+		q.m = make(map[string]string)
+	}
+	text := strings.TrimSuffix(strings.TrimSuffix(lines[0], render.EditedMark), " ")
+	if len(lines) > 1 {
+		text += " …"
+	}
+	q.m[replyKey(group, id)] = render.QuoteLine(who, text)
+}
+
+// quoteFor is the quote line of reply r: the message it answers if it was
+// printed, else the reply's fallback quote with its author.
+func (q *quotes) quoteFor(r history.Record) string {
+	group := r.Type == "groupchat"
+	if l, ok := q.m[replyKey(group, r.ReplyID)]; ok {
+		return l
+	}
+	who := bareOf(r.ReplyTo)
+	if _, res, ok := strings.Cut(r.ReplyTo, "/"); ok && group {
+		who = res
+	}
+	return render.QuoteLine(who, render.FallbackText(r.Quote, who != ""))
 }
