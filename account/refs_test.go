@@ -149,7 +149,9 @@ func TestOurStanzas(t *testing.T) {
 			}},
 		{"reactions", Message{Type: "chat", Reactions: &msg.Reactions{ID: "b1", Emojis: []string{"👍", "🎉"}}},
 			[]string{`<store xmlns="urn:xmpp:hints">`},
-			func(pm msg.Message) bool { return pm.Body == "" && pm.Reactions.ID == "b1" && len(pm.Reactions.Emojis) == 2 && !pm.Markable }},
+			func(pm msg.Message) bool {
+				return pm.Body == "" && pm.Reactions.ID == "b1" && len(pm.Reactions.Emojis) == 2 && !pm.Markable
+			}},
 		{"retraction, both generations", Message{Type: "chat", Retraction: &msg.Retraction{ID: "o1", Gen: 1}},
 			[]string{`urn:xmpp:message-retract:1`, `<apply-to xmlns="urn:xmpp:fasten:0" id="o1"><retract xmlns="urn:xmpp:message-retract:0">`, "This person attempted to retract", `<store xmlns="urn:xmpp:hints">`},
 			func(pm msg.Message) bool { return pm.Retraction.ID == "o1" }},
