@@ -188,9 +188,21 @@ func (s *Store) Before(account, conv string, c Cursor, n int) ([]Record, Cursor,
 	if c.done || n <= 0 {
 		return nil, Cursor{seg: c.seg, off: c.off, done: c.done, fold: c.fold}, nil
 	}
+	if ic := s.indexed(account, conv); ic != nil {
+		recs, next, err := s.beforeIndexed(ic, account, conv, c, n)
+		ic.mu.Unlock()
+		if !errors.Is(err, errStale) {
+			return recs, next, err
+		}
+	}
 	fs := c.fold
-	if fs == nil {
-		fs = &foldState{}
+	if fs == nil || fs.indexed {
+		// A cursor of the id index (which is gone) or of no fold yet:
+		// gather the references newer than the cursor.
+		var err error
+		if fs, err = s.foldDownTo(account, conv, c); err != nil {
+			return nil, c, err
+		}
 	}
 	var recs []Record
 	next := c
@@ -217,6 +229,43 @@ func (s *Store) Before(account, conv string, c Cursor, n int) ([]Record, Cursor,
 	return recs, next, nil
 }
 
+// beforeIndexed is Before folding each message through the id index of
+// ic (held).
+func (s *Store) beforeIndexed(ic *convState, account, conv string, c Cursor, n int) ([]Record, Cursor, error) {
+	lr := &lineReader{c: ic}
+	defer lr.close()
+	var recs []Record
+	next := c
+	var size int
+	full := false
+	var ferr error
+	err := s.walkOlder(account, conv, c, func(r Record, p Position, l int) bool {
+		next = olderSide(p, l)
+		size += l
+		if !r.IsRef() {
+			if _, ferr = s.foldIndexed(ic, lr, &r, p); ferr != nil {
+				return false
+			}
+			recs = append(recs, r)
+		}
+		full = len(recs) >= n || size >= maxPageBytes
+		return !full
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		if errors.Is(err, errStale) {
+			s.dropIndex(ic)
+		}
+		return nil, c, err
+	}
+	next.done = !full
+	next.fold = &foldState{indexed: true}
+	reverse(recs)
+	return recs, next, nil
+}
+
 // After returns up to n visible records newer than c, oldest first, and a
 // cursor for the next newer page; its Done is true when the newest record
 // was reached. Use it to page forward from Around.
@@ -227,6 +276,20 @@ func (s *Store) After(account, conv string, c Cursor, n int) ([]Record, Cursor, 
 	if c.seg == 0 { // the newest end: nothing is newer
 		return nil, Cursor{done: true}, nil
 	}
+	if ic := s.indexed(account, conv); ic != nil {
+		recs, next, err := s.afterIndexed(ic, account, conv, c, n)
+		ic.mu.Unlock()
+		if !errors.Is(err, errStale) {
+			return recs, next, err
+		}
+	}
+	fs := c.fold
+	if fs == nil || fs.indexed {
+		var err error
+		if fs, err = s.foldDownTo(account, conv, c); err != nil {
+			return nil, c, err
+		}
+	}
 	var recs []Record
 	next := c
 	var size int
@@ -235,7 +298,7 @@ func (s *Store) After(account, conv string, c Cursor, n int) ([]Record, Cursor, 
 		next = newerSide(p, l)
 		size += l
 		if !r.IsRef() {
-			if f, ok := c.fold.folded(p); ok {
+			if f, ok := fs.folded(p); ok {
 				r = f
 			}
 			recs = append(recs, r)
@@ -246,7 +309,43 @@ func (s *Store) After(account, conv string, c Cursor, n int) ([]Record, Cursor, 
 	if err != nil {
 		return nil, c, err
 	}
-	next.fold = c.fold
+	next.fold = fs
+	next.done = !full
+	return recs, next, nil
+}
+
+// afterIndexed is After folding each message through the id index of ic
+// (held).
+func (s *Store) afterIndexed(ic *convState, account, conv string, c Cursor, n int) ([]Record, Cursor, error) {
+	lr := &lineReader{c: ic}
+	defer lr.close()
+	var recs []Record
+	next := c
+	var size int
+	full := false
+	var ferr error
+	err := s.walkNewer(account, conv, c, func(r Record, p Position, l int) bool {
+		next = newerSide(p, l)
+		size += l
+		if !r.IsRef() {
+			if _, ferr = s.foldIndexed(ic, lr, &r, p); ferr != nil {
+				return false
+			}
+			recs = append(recs, r)
+		}
+		full = len(recs) >= n || size >= maxPageBytes
+		return !full
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		if errors.Is(err, errStale) {
+			s.dropIndex(ic)
+		}
+		return nil, c, err
+	}
+	next.fold = &foldState{indexed: true}
 	next.done = !full
 	return recs, next, nil
 }
@@ -258,6 +357,13 @@ func (s *Store) After(account, conv string, c Cursor, n int) ([]Record, Cursor, 
 // newer than its target), keeping only the references and the records they
 // change.
 func (s *Store) Around(account, conv string, p Position, n int) (recs []Record, hit int, older, newer Cursor, err error) {
+	if ic := s.indexed(account, conv); ic != nil {
+		recs, hit, older, newer, err = s.aroundIndexed(ic, account, conv, p, n)
+		ic.mu.Unlock()
+		if !errors.Is(err, errStale) {
+			return recs, hit, older, newer, err
+		}
+	}
 	r, l, err := s.recordAt(account, conv, p)
 	if err != nil {
 		return nil, 0, Cursor{}, Cursor{}, err
@@ -278,6 +384,34 @@ func (s *Store) Around(account, conv string, p Position, n int) (recs []Record, 
 	nc := newerSide(p, l)
 	nc.fold = fs
 	after, newer, err := s.After(account, conv, nc, n)
+	if err != nil {
+		return nil, 0, Cursor{}, Cursor{}, err
+	}
+	recs = append(append(before, r), after...)
+	return recs, len(before), older, newer, nil
+}
+
+// aroundIndexed is Around through the id index of ic (held): the record
+// at p and its neighbours are folded from their references' lines alone.
+func (s *Store) aroundIndexed(ic *convState, account, conv string, p Position, n int) (recs []Record, hit int, older, newer Cursor, err error) {
+	r, l, err := s.recordAt(account, conv, p)
+	if err != nil {
+		return nil, 0, Cursor{}, Cursor{}, err
+	}
+	lr := &lineReader{c: ic}
+	_, err = s.foldIndexed(ic, lr, &r, p)
+	lr.close()
+	if err != nil {
+		if errors.Is(err, errStale) {
+			s.dropIndex(ic)
+		}
+		return nil, 0, Cursor{}, Cursor{}, err
+	}
+	before, older, err := s.beforeIndexed(ic, account, conv, olderSide(p, l), n)
+	if err != nil {
+		return nil, 0, Cursor{}, Cursor{}, err
+	}
+	after, newer, err := s.afterIndexed(ic, account, conv, newerSide(p, l), n)
 	if err != nil {
 		return nil, 0, Cursor{}, Cursor{}, err
 	}
@@ -323,6 +457,41 @@ func (s *Store) foldWalk(account, conv string, p Position, removed func(at Posit
 		return at != p
 	})
 	return fs, err
+}
+
+// foldDownTo folds backwards from the newest end down to cursor c
+// (excluded): the result holds the references newer than c whose targets
+// are older, and the folded records, by position, of the targets newer
+// than c. The zero Cursor is the newest end: nothing to read.
+func (s *Store) foldDownTo(account, conv string, c Cursor) (*foldState, error) {
+	fs := &foldState{done: make(map[Position]Record)}
+	if c.seg == 0 {
+		return fs, nil
+	}
+	err := s.walkOlderRaw(account, conv, Cursor{}, func(line []byte, at Position) bool {
+		if olderThan(at, c) {
+			return false
+		}
+		if len(fs.pending) > 0 || bytes.Contains(line, []byte(`"k":`)) {
+			if r, _, err := parseRecord(line); err == nil && !r.IsMeta() {
+				if r.IsRef() {
+					fs.add(r, at)
+				} else if fs.resolve(&r) {
+					fs.done[at] = r
+				}
+			}
+		}
+		return true
+	})
+	return fs, err
+}
+
+// olderThan reports whether the record at p is older than cursor c.
+func olderThan(p Position, c Cursor) bool {
+	if c.seg == segMain {
+		return p.seg == segOlder || p.off < c.off
+	}
+	return p.seg == segOlder && p.off >= c.off
 }
 
 // recordAt reads the record at p and returns it with its line length.
