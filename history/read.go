@@ -188,7 +188,10 @@ func (s *Store) Before(account, conv string, c Cursor, n int) ([]Record, Cursor,
 	if c.done || n <= 0 {
 		return nil, Cursor{seg: c.seg, off: c.off, done: c.done, fold: c.fold}, nil
 	}
-	if ic := s.indexed(account, conv); ic != nil {
+	// From the newest end every reference to what is read is read first:
+	// folding what is read costs least. Further back the id index finds
+	// the references, those appended since the cursor was made included.
+	if ic := s.indexedFrom(account, conv, c); ic != nil {
 		recs, next, err := s.beforeIndexed(ic, account, conv, c, n)
 		ic.mu.Unlock()
 		if !errors.Is(err, errStale) {
@@ -227,6 +230,15 @@ func (s *Store) Before(account, conv string, c Cursor, n int) ([]Record, Cursor,
 	next.fold = fs
 	reverse(recs)
 	return recs, next, nil
+}
+
+// indexedFrom is indexed for a read from cursor c other than the newest
+// end.
+func (s *Store) indexedFrom(account, conv string, c Cursor) *convState {
+	if c.seg == 0 {
+		return nil
+	}
+	return s.indexed(account, conv)
 }
 
 // beforeIndexed is Before folding each message through the id index of
