@@ -419,15 +419,17 @@ func mayHaveRefs(path string) bool {
 	for {
 		n, err := f.Read(buf[keep:])
 		block := buf[:keep+n]
-		for i := 0; ; {
-			j := bytes.Index(block[i:], kindMark)
+		// 'k' is rarer than the quote that starts the mark.
+		for i := 1; i < len(block); {
+			j := bytes.IndexByte(block[i:], 'k')
 			if j < 0 {
 				break
 			}
-			i += j + len(kindMark)
-			if refKind(block[i:]) {
+			i += j
+			if block[i-1] == '"' && bytes.HasPrefix(block[i+1:], kindMark[2:]) && refKind(block[i+4:]) {
 				return true
 			}
+			i++
 		}
 		if err != nil {
 			return !errors.Is(err, io.EOF)

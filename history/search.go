@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -45,7 +46,6 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 		if (q.Account != "" && cv.Account != q.Account) || (q.Conv != "" && cv.Conv != q.Conv) {
 			continue
 		}
-		n := 0
 		// The folded view: corrected text, no reference records, no text
 		// of a retracted message.
 		var fs *foldState
@@ -73,18 +73,7 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 			}
 			return true
 		})
-		err = s.walkNewerRaw(cv.Account, cv.Conv, Cursor{}, func(line []byte, p Position) bool {
-			n++
-			if n&1023 == 0 && ctx.Err() != nil {
-				return false
-			}
-			if pre != nil && !pre(line) {
-				if _, ok := fs.folded(p); !ok {
-					return true // a corrected text may match where the line does not
-				}
-			}
-			return visit(line, p)
-		})
+		err = s.searchLines(ctx, cv, needle, pre, fs, visit, &stop)
 		if err != nil {
 			return err
 		}
@@ -96,6 +85,83 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 		}
 	}
 	return nil
+}
+
+// searchLines passes visit the lines of a conversation, oldest first,
+// that may match: those that pass the prefilter pre (every line when pre
+// is nil) and those of the records fs folded (a corrected text may match
+// where the line does not). The main file is searched in blocks: lines
+// without a candidate place are never looked at one by one.
+func (s *Store) searchLines(ctx context.Context, cv Conv, needle string, pre func([]byte) bool, fs *foldState, visit lineFn, stop *bool) error {
+	mainPath, olderPath := s.paths(cv.Account, cv.Conv)
+	n := 0
+	perLine := func(line []byte, p Position) bool {
+		if n++; n&1023 == 0 && ctx.Err() != nil {
+			return false
+		}
+		if pre != nil && !pre(line) {
+			if _, ok := fs.folded(p); !ok {
+				return true
+			}
+		}
+		return visit(line, p)
+	}
+	stopped := false
+	if err := withFile(olderPath, func(f *os.File) error {
+		return forEachLineReverse(f, -1, s.overlong(olderPath), segLines(segOlder, perLine, &stopped))
+	}); err != nil || stopped || *stop {
+		return err
+	}
+	if pre == nil {
+		return withFile(mainPath, func(f *os.File) error {
+			return forEachLine(f, 0, s.overlong(mainPath), segLines(segMain, perLine, &stopped))
+		})
+	}
+	var extra []int64 // lines of folded records, in file order
+	if fs != nil {
+		for p := range fs.done {
+			if p.seg == segMain {
+				extra = append(extra, p.off)
+			}
+		}
+		slices.Sort(extra)
+	}
+	var m *matcher
+	ei := 0
+	return withFile(mainPath, func(f *os.File) error {
+		return forEachBlock(f, 0, s.overlong(mainPath), func(block []byte, base int64) bool {
+			if ctx.Err() != nil {
+				return false
+			}
+			if m == nil {
+				m = newMatcher(needle, block)
+			}
+			bs := m.scan(block)
+			for cur := 0; cur < len(block); {
+				ls := -1
+				if ci := bs.next(cur); ci >= 0 {
+					ls = bytes.LastIndexByte(block[:ci], '\n') + 1
+				}
+				for ei < len(extra) && extra[ei] < base+int64(cur) {
+					ei++
+				}
+				if ei < len(extra) && extra[ei] < base+int64(len(block)) {
+					if el := int(extra[ei] - base); ls < 0 || el < ls {
+						ls = el
+					}
+				}
+				if ls < 0 {
+					break
+				}
+				le := ls + bytes.IndexByte(block[ls:], '\n')
+				if !visit(block[ls:le], Position{seg: segMain, off: base + int64(ls)}) {
+					return false
+				}
+				cur = le + 1
+			}
+			return true
+		})
+	})
 }
 
 // prefilter returns a cheap test that is false only for lines whose body
