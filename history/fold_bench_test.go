@@ -2,6 +2,7 @@ package history
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -66,12 +67,14 @@ func BenchmarkTailFolded(b *testing.B) {
 				defer s.Close()
 				b.ReportMetric(float64(size)/(1<<20), "MiB")
 				b.ResetTimer()
+				c0 := cpuNow()
 				for i := 0; i < b.N; i++ {
 					recs, _, err := s.Tail(me, bob, 50)
 					if err != nil || len(recs) != 50 {
 						b.Fatal(len(recs), err)
 					}
 				}
+				reportCPU(b, c0)
 			})
 		}
 	}
@@ -113,6 +116,7 @@ func BenchmarkRefApply(b *testing.B) {
 			s := openBench(b, dir, mode == "index")
 			defer s.Close()
 			b.ResetTimer()
+			c0 := cpuNow()
 			for i := 0; i < b.N; i++ {
 				k := n - 100_000 - 10*(i%5000) - 10 + i%9 // never a reference's own line (k%10 == 9)
 				ref := Record{Time: t0, Dir: In, From: bob + "/phone", Type: "chat", ID: fmt.Sprint("r-", i)}
@@ -135,6 +139,7 @@ func BenchmarkRefApply(b *testing.B) {
 					b.Fatal(ok, err, r.ID, target)
 				}
 			}
+			reportCPU(b, c0)
 			if c := s.indexed(me, bob); c != nil {
 				b.ReportMetric(float64(c.pos.n*8)/1e6, "index-MB")
 				c.mu.Unlock()
@@ -167,22 +172,56 @@ func BenchmarkFoldPageUp(b *testing.B) {
 }
 
 // BenchmarkErase is the exit-time erase of the 1,000,000-record
-// conversation (one record in thirty retracts a message): fold it backwards,
-// rewrite it.
+// conversation (one record in thirty retracts a message): "read" folds it
+// backwards, "index" finds the retractions and their targets through the
+// id index of the writer (loaded by a first Append); then the file is
+// rewritten.
 func BenchmarkErase(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		dir := b.TempDir()
-		writeBigRefs(b, dir, me, bob, 1_000_000)
-		s, err := Open(dir)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		if err := s.Erase(me, bob); err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		s.Close()
+	for _, mode := range []string{"read", "index"} {
+		b.Run(mode, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				dir := b.TempDir()
+				writeBigRefs(b, dir, me, bob, 1_000_000)
+				s, err := Open(dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if mode == "index" {
+					s.Close()
+					s = openBench(b, dir, true)
+				}
+				b.StartTimer()
+				if err := s.Erase(me, bob); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				s.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkSearchFolded searches the 1,000,000-record conversation in
+// which one record in ten is a reference: "read" (a read-only Store)
+// gathers the references reading backwards first, "index" (the writer)
+// folds each candidate through the id index.
+func BenchmarkSearchFolded(b *testing.B) {
+	dir := b.TempDir()
+	writeBigRefs(b, dir, me, bob, 1_000_000)
+	for _, mode := range []string{"read", "index"} {
+		b.Run(mode, func(b *testing.B) {
+			s := openBench(b, dir, mode == "index")
+			defer s.Close()
+			b.ResetTimer()
+			c0 := cpuNow()
+			for i := 0; i < b.N; i++ {
+				hits := 0
+				if err := s.Search(context.Background(), Query{Conv: bob, Text: "NEEDLE"}, func(Hit) bool { hits++; return true }); err != nil || hits == 0 {
+					b.Fatal(err, hits)
+				}
+			}
+			reportCPU(b, c0)
+		})
 	}
 }

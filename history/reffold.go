@@ -85,6 +85,12 @@ func (s *Store) indexRecord(x *posIndex, r *Record, at Position) {
 // keyFP is the fingerprint of a reference key (prefix, as in refKey, and
 // id), with the store's random seed.
 func keyFP(s *Store, p byte, id string) uint32 {
+	var buf [96]byte
+	if len(id) <= len(buf)-2 {
+		buf[0], buf[1] = p, 0
+		n := 2 + copy(buf[2:], id)
+		return uint32(maphash.Bytes(s.seed, buf[:n]) >> (64 - fpBits))
+	}
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	h.WriteByte(p)
@@ -416,4 +422,35 @@ func (s *Store) targetScan(account, conv string, ref *Record) (Record, Position,
 // it: ids with characters that JSON escapes do not.
 func plainID(id string) bool {
 	return !strings.ContainsAny(id, "\"\\") && utf8.ValidString(id)
+}
+
+// correctedIndexed returns the positions of the messages that the
+// corrections in c's id index name (read: each correction's line and its
+// target's). Called with c.mu held.
+func (s *Store) correctedIndexed(c *convState) (map[Position]bool, error) {
+	out := make(map[Position]bool)
+	lr := &lineReader{c: c}
+	defer lr.close()
+	var err error
+	each := func(l []uint64) {
+		for _, e := range l {
+			if err != nil || entryKind(e) != eCorrection {
+				continue
+			}
+			var ref Record
+			var ok bool
+			if ref, ok, err = lr.record(posOfOrd(entryOrd(e))); err != nil || !ok {
+				continue
+			}
+			var at Position
+			if _, at, ok, err = s.targetIndexed(c, lr, &ref, entryOrd(e)); err == nil && ok {
+				out[at] = true
+			}
+		}
+	}
+	for _, l := range c.pos.levels {
+		each(l)
+	}
+	each(c.pos.tail)
+	return out, err
 }

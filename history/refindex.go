@@ -49,7 +49,7 @@ const (
 	kindBits      = 3
 	maxIndexedOff = 1<<(ordBits-1) - 1 // 64 GiB: records further into a file make the index unusable
 	maxPosEntries = 1 << 23            // 64 MiB of entries: about 4,000,000 records
-	tailMax       = 64
+	tailMax       = 256
 	// maxRun bounds the entries of one fingerprint a lookup considers per
 	// level (a crafted file may repeat one id a million times).
 	maxRun = 4096

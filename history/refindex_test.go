@@ -121,15 +121,18 @@ func compareStores(t *testing.T, w, r *Store, acct, conv string, indexed bool) {
 		t.Fatalf("paged through the index\n got %+v\nwant %+v", got, want)
 	}
 	var hits []Hit
-	if err := r.Search(context.Background(), Query{Conv: conv}, func(h Hit) bool { hits = append(hits, h); return true }); err != nil {
-		t.Fatal(err)
-	}
-	var whits []Hit
-	if err := w.Search(context.Background(), Query{Conv: conv}, func(h Hit) bool { whits = append(whits, h); return true }); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(whits, hits) {
-		t.Fatalf("search through the index\n got %+v\nwant %+v", whits, hits)
+	for _, text := range []string{"FIXED", "text 1", "hi", ""} {
+		hits = nil
+		if err := r.Search(context.Background(), Query{Conv: conv, Text: text}, func(h Hit) bool { hits = append(hits, h); return true }); err != nil {
+			t.Fatal(err)
+		}
+		var whits []Hit
+		if err := w.Search(context.Background(), Query{Conv: conv, Text: text}, func(h Hit) bool { whits = append(whits, h); return true }); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(whits, hits) {
+			t.Fatalf("search %q through the index\n got %+v\nwant %+v", text, whits, hits)
+		}
 	}
 	for i, h := range hits {
 		if i%3 != 0 {
@@ -197,6 +200,40 @@ func TestIndexFoldMatchesScan(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
+			// Erase through the index rewrites the file as erasing by
+			// reading it does.
+			mainPath, olderPath := w.paths(acct, conv)
+			dir2 := t.TempDir()
+			w2 := &Store{dir: dir2}
+			main2, older2 := w2.paths(acct, conv)
+			os.MkdirAll(dirOf(main2), 0o700)
+			for _, cp := range [][2]string{{mainPath, main2}, {olderPath, older2}} {
+				if b, err := os.ReadFile(cp[0]); err == nil {
+					os.WriteFile(cp[1], b, 0o600)
+				}
+			}
+			before, _ := os.ReadFile(mainPath)
+			if err := w.Erase(acct, conv); err != nil {
+				t.Fatal(err)
+			}
+			if after, _ := os.ReadFile(mainPath); string(after) == string(before) {
+				t.Fatal("nothing erased: the conversation has no retraction that counts")
+			}
+			if w2, err = Open(dir2); err != nil {
+				t.Fatal(err)
+			}
+			if err := w2.Erase(acct, conv); err != nil {
+				t.Fatal(err)
+			}
+			w2.Close()
+			for _, cp := range [][2]string{{mainPath, main2}, {olderPath, older2}} {
+				a, _ := os.ReadFile(cp[0])
+				b, _ := os.ReadFile(cp[1])
+				if string(a) != string(b) {
+					t.Fatalf("%s erased through the index differs from erased by reading", cp[0])
+				}
+			}
+			compareStores(t, w, r, acct, conv, true)
 			for _, ref := range refs {
 				g, gp, gok, err := w.Target(acct, conv, ref)
 				if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,19 +48,52 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 			continue
 		}
 		// The folded view: corrected text, no reference records, no text
-		// of a retracted message.
+		// of a retracted message. The writer's id index folds each
+		// candidate; else the references are gathered first, reading
+		// backwards, when the files may hold any.
 		var fs *foldState
-		if mainPath, olderPath := s.paths(cv.Account, cv.Conv); mayHaveRefs(mainPath) || mayHaveRefs(olderPath) {
+		var fold func(r *Record, p Position) error
+		var bypass map[Position]bool // records whose folded text may match where the line does not
+		mainPath, olderPath := s.paths(cv.Account, cv.Conv)
+		ic := s.indexed(cv.Account, cv.Conv)
+		var lr *lineReader
+		if ic != nil {
+			if bypass, err = s.correctedIndexed(ic); err != nil {
+				if errors.Is(err, errStale) {
+					s.dropIndex(ic)
+				}
+				ic.mu.Unlock()
+				return err
+			}
+			lr = &lineReader{c: ic}
+			fold = func(r *Record, p Position) error {
+				_, err := s.foldIndexed(ic, lr, r, p)
+				return err
+			}
+		} else if mayHaveRefs(mainPath) || mayHaveRefs(olderPath) {
 			if fs, err = s.foldFromEnd(cv.Account, cv.Conv, Position{}); err != nil {
 				return err
 			}
+			bypass = make(map[Position]bool, len(fs.done))
+			for p := range fs.done {
+				bypass[p] = true
+			}
+			fold = func(r *Record, p Position) error {
+				if f, ok := fs.folded(p); ok {
+					*r = f
+				}
+				return nil
+			}
 		}
+		var ferr error
 		visit := s.visible(cv.Account, cv.Conv, func(r Record, p Position, _ int) bool {
 			if r.IsRef() {
 				return true
 			}
-			if f, ok := fs.folded(p); ok {
-				r = f
+			if fold != nil {
+				if ferr = fold(&r, p); ferr != nil {
+					return false
+				}
 			}
 			if !q.Since.IsZero() && r.Time.Before(q.Since) {
 				return true
@@ -73,7 +107,17 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 			}
 			return true
 		})
-		err = s.searchLines(ctx, cv, needle, pre, fs, visit, &stop)
+		err = s.searchLines(ctx, cv, needle, pre, bypass, visit, &stop)
+		if ic != nil {
+			lr.close()
+			if errors.Is(ferr, errStale) {
+				s.dropIndex(ic)
+			}
+			ic.mu.Unlock()
+		}
+		if err == nil {
+			err = ferr
+		}
 		if err != nil {
 			return err
 		}
@@ -92,17 +136,15 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 // is nil) and those of the records fs folded (a corrected text may match
 // where the line does not). The main file is searched in blocks: lines
 // without a candidate place are never looked at one by one.
-func (s *Store) searchLines(ctx context.Context, cv Conv, needle string, pre func([]byte) bool, fs *foldState, visit lineFn, stop *bool) error {
+func (s *Store) searchLines(ctx context.Context, cv Conv, needle string, pre func([]byte) bool, bypass map[Position]bool, visit lineFn, stop *bool) error {
 	mainPath, olderPath := s.paths(cv.Account, cv.Conv)
 	n := 0
 	perLine := func(line []byte, p Position) bool {
 		if n++; n&1023 == 0 && ctx.Err() != nil {
 			return false
 		}
-		if pre != nil && !pre(line) {
-			if _, ok := fs.folded(p); !ok {
-				return true
-			}
+		if pre != nil && !pre(line) && !bypass[p] {
+			return true
 		}
 		return visit(line, p)
 	}
@@ -118,14 +160,12 @@ func (s *Store) searchLines(ctx context.Context, cv Conv, needle string, pre fun
 		})
 	}
 	var extra []int64 // lines of folded records, in file order
-	if fs != nil {
-		for p := range fs.done {
-			if p.seg == segMain {
-				extra = append(extra, p.off)
-			}
+	for p := range bypass {
+		if p.seg == segMain {
+			extra = append(extra, p.off)
 		}
-		slices.Sort(extra)
 	}
+	slices.Sort(extra)
 	var m *matcher
 	ei := 0
 	return withFile(mainPath, func(f *os.File) error {
