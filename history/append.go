@@ -33,14 +33,19 @@ type convState struct {
 	pos         posIndex // the id index: positions of messages and references (refindex.go)
 	loaded      bool
 	buf         []byte
-	used        uint64 // Store.tick at the last state call (under Store.mu)
-	evicted     bool   // closed and out of Store.convs: get a fresh state
+	used        uint64    // Store.tick at the last state call (under Store.mu)
+	checked     time.Time // when Append last checked the files against the indexes (validEvery)
+	evicted     bool      // closed and out of Store.convs: get a fresh state
 }
 
 // maxIndexHint caps the dedup keys reserved from the file sizes (32 MiB,
 // about 150 MB of history): beyond it the array grows as keys come, so that
 // a file inflated by a run of NUL bytes does not reserve gigabytes.
 const maxIndexHint = 1 << 21
+
+// validEvery is how often Append checks that a conversation's files are
+// still what its indexes were built from (two stat calls).
+const validEvery = time.Second
 
 // maxOpenConvs bounds the conversations the writer keeps open (files and
 // dedup index): messages from many distinct JIDs must not exhaust file
@@ -397,6 +402,16 @@ func (s *Store) append(account, conv string, r Record, older bool) (stored bool,
 	}()
 	if err := s.load(c); err != nil {
 		return false, err
+	}
+	if now := time.Now(); now.Sub(c.checked) >= validEvery {
+		// A file changed behind our back (edited, truncated, replaced)
+		// is indexed again before the indexes are trusted.
+		c.checked = now
+		if !s.validIndex(c) && !c.pos.full {
+			if err := s.load(c); err != nil {
+				return false, err
+			}
+		}
 	}
 	seg := &c.main
 	if older {
