@@ -171,27 +171,6 @@ func (s *Store) load(c *convState) error {
 	return nil
 }
 
-// noteSeg records the size and identity of a segment's file before it is
-// indexed.
-func (s *Store) noteSeg(seg *segFile) error {
-	var fi os.FileInfo
-	var err error
-	if seg.f != nil {
-		fi, err = seg.f.Stat()
-	} else {
-		fi, err = os.Stat(seg.path)
-		if errors.Is(err, os.ErrNotExist) {
-			seg.info, seg.size = nil, 0
-			return nil
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	seg.info, seg.size = fi, fi.Size()
-	return nil
-}
-
 // openSeg opens (creating) a file for appending, repairs its tail and writes
 // the header of a new file.
 func (s *Store) openSeg(c *convState, seg *segFile) error {

@@ -3,6 +3,7 @@ package history
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"io"
 	"os"
@@ -453,4 +454,25 @@ func (s *Store) correctedIndexed(c *convState) (map[Position]bool, error) {
 	}
 	each(c.pos.tail)
 	return out, err
+}
+
+// noteSeg records the size and identity of a segment's file before it is
+// indexed.
+func (s *Store) noteSeg(seg *segFile) error {
+	var fi os.FileInfo
+	var err error
+	if seg.f != nil {
+		fi, err = seg.f.Stat()
+	} else {
+		fi, err = os.Stat(seg.path)
+		if errors.Is(err, os.ErrNotExist) {
+			seg.info, seg.size = nil, 0
+			return nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	seg.info, seg.size = fi, fi.Size()
+	return nil
 }
