@@ -34,6 +34,7 @@ type convState struct {
 	loaded      bool
 	buf         []byte
 	used        uint64    // Store.tick at the last state call (under Store.mu)
+	gen         uint64    // counts index builds and drops (a reader holding no lock sees a change)
 	checked     time.Time // when Append last checked the files against the indexes (validEvery)
 	evicted     bool      // closed and out of Store.convs: get a fresh state
 }
@@ -168,6 +169,7 @@ func (s *Store) load(c *convState) error {
 	c.idx.seal()
 	c.pos.seal()
 	c.loaded = true
+	c.gen++
 	return nil
 }
 

@@ -129,6 +129,7 @@ func (s *Store) validIndex(c *convState) bool {
 // write reopens, repairs and indexes them again. Called with c.mu held.
 func (s *Store) dropIndex(c *convState) {
 	c.loaded = false
+	c.gen++
 	c.idx, c.pos = dedupIndex{}, posIndex{}
 	for _, seg := range []*segFile{&c.main, &c.older} {
 		if seg.f != nil {

@@ -407,3 +407,30 @@ func FuzzIndexFold(f *testing.F) {
 		}
 	})
 }
+
+// TestSearchCallbackUsesStore: Search through the id index holds no lock
+// while its callback runs: the callback may read and write the same
+// conversation.
+func TestSearchCallbackUsesStore(t *testing.T) {
+	w, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	const acct, conv = "me@x", "bob@x"
+	randomConv(t, w, acct, conv, false, 9, 100)
+	n := 0
+	err = w.Search(context.Background(), Query{Conv: conv, Text: "text"}, func(h Hit) bool {
+		n++
+		if _, _, _, _, err := w.Around(acct, conv, h.Pos, 1); err != nil {
+			t.Error(err)
+		}
+		if _, err := w.Append(acct, conv, Record{Time: t0, Dir: In, From: "bob@x/phone", Type: "chat", ID: fmt.Sprint("cb", n), Body: "x"}); err != nil {
+			t.Error(err)
+		}
+		return n < 20
+	})
+	if err != nil || n == 0 {
+		t.Fatal(err, n)
+	}
+}

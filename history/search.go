@@ -58,19 +58,51 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 		ic := s.indexed(cv.Account, cv.Conv)
 		var lr *lineReader
 		if ic != nil {
-			if bypass, err = s.correctedIndexed(ic); err != nil {
-				if errors.Is(err, errStale) {
-					s.dropIndex(ic)
+			bypass, err = s.correctedIndexed(ic)
+			gen := ic.gen
+			if errors.Is(err, errStale) {
+				s.dropIndex(ic)
+			}
+			ic.mu.Unlock()
+			switch {
+			case errors.Is(err, errStale):
+				ic, bypass, err = nil, nil, nil
+			case err != nil:
+				return err
+			}
+			if ic != nil {
+				lr = &lineReader{c: ic}
+				cv := cv
+				// The writer's lock is held for one fold at a time, never
+				// while fn runs.
+				fold = func(r *Record, p Position) error {
+					ic.mu.Lock()
+					if !ic.evicted && ic.loaded && ic.gen == gen {
+						_, err := s.foldIndexed(ic, lr, r, p)
+						if errors.Is(err, errStale) {
+							s.dropIndex(ic)
+						}
+						ic.mu.Unlock()
+						if !errors.Is(err, errStale) {
+							return err
+						}
+					} else {
+						ic.mu.Unlock()
+					}
+					// The index is gone (evicted, rebuilt): fold this one by
+					// reading back to it.
+					f, err := s.foldFromEnd(cv.Account, cv.Conv, p)
+					if err != nil {
+						return err
+					}
+					if fr, ok := f.folded(p); ok {
+						*r = fr
+					}
+					return nil
 				}
-				ic.mu.Unlock()
-				return err
 			}
-			lr = &lineReader{c: ic}
-			fold = func(r *Record, p Position) error {
-				_, err := s.foldIndexed(ic, lr, r, p)
-				return err
-			}
-		} else if mayHaveRefs(mainPath) || mayHaveRefs(olderPath) {
+		}
+		if ic == nil && (mayHaveRefs(mainPath) || mayHaveRefs(olderPath)) {
 			if fs, err = s.foldFromEnd(cv.Account, cv.Conv, Position{}); err != nil {
 				return err
 			}
@@ -108,12 +140,8 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 			return true
 		})
 		err = s.searchLines(ctx, cv, needle, pre, bypass, visit, &stop)
-		if ic != nil {
+		if lr != nil {
 			lr.close()
-			if errors.Is(ferr, errStale) {
-				s.dropIndex(ic)
-			}
-			ic.mu.Unlock()
 		}
 		if err == nil {
 			err = ferr
