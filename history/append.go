@@ -157,7 +157,7 @@ func (s *Store) load(c *convState) error {
 		}
 	}
 	c.idx = dedupIndex{base: make([]indexEntry, 0, min(hint, maxIndexHint))}
-	c.pos = posIndex{tail: make([]uint64, 0, min(hint, maxIndexHint))}
+	c.pos = posIndex{} // grown as entries come: a hint from sizes inflated by NUL runs would reserve too much
 	for i, seg := range []*segFile{&c.main, &c.older} {
 		if err := s.noteSeg(seg); err != nil {
 			return err
