@@ -5,6 +5,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"parley/msg"
 	"parley/muc"
 )
 
@@ -204,6 +205,12 @@ type Message struct {
 	// not the sender, stamped it). It tells a correction's author apart
 	// from another occupant who took the nick.
 	OccupantID string
+	// Marker is a XEP-0333 marker (received, displayed, acknowledged) for
+	// the message Marker.ID, as the sender stated it: untrusted.
+	Marker msg.Marker
+	// Markable is the XEP-0333 <markable/> request: the sender would like
+	// markers for this message.
+	Markable bool
 }
 
 // Peer is the conversation a message belongs to from the account's point of
@@ -228,6 +235,20 @@ func (m Message) Peer() jid.JID {
 type MessageEvent struct {
 	Base
 	Msg Message
+}
+
+// ChatStateEvent is a XEP-0085 chat state received in the conversation
+// Peer (as Message.Peer): from a contact, a room occupant (Nick) or, as a
+// carbon, one of our own clients. Chat states are not stored. A message
+// with a body may carry one too: the event then comes beside its
+// MessageEvent.
+type ChatStateEvent struct {
+	Base
+	Peer   jid.JID // the conversation (as Message.Peer)
+	From   jid.JID // full sender
+	Nick   string  // the sender's nick in a room
+	State  msg.ChatState
+	Carbon bool // arrived as a XEP-0280 carbon copy
 }
 
 // InfoEvent is a line for the account's console: notices and non-fatal
