@@ -58,7 +58,10 @@ func (u *UI) apply(ev account.Event) {
 	case account.SubscriptionEvent:
 		u.applySubscription(a, ev)
 	case account.MessageEvent:
+		u.messageStates(a, ev.Msg) // chat states and markers (chatstate.go, markers.go)
 		u.applyMessage(a, ev.Msg)
+	case account.ChatStateEvent:
+		u.applyChatState(a, ev) // ui/chatstate.go
 	case account.PrivateEvent:
 		u.applyPrivate(a, ev) // ui/private.go
 	case account.DeliveryEvent:

@@ -76,6 +76,7 @@ func (u *UI) loadTail(w *window) {
 			w.buf.push(e)
 		}
 	}
+	u.settleRead(w) // a marker covers the messages before it (markers.go)
 }
 
 // reloadTail empties w and loads the newest records again: the way back to
@@ -195,6 +196,7 @@ func (u *UI) loadOlder(w *window) {
 		}
 	}
 	w.buf.prepend(older)
+	u.settleRead(w) // markers.go
 	if len(recs) == 0 && h.oldDone {
 		u.historyExhausted(w)
 	}
@@ -233,6 +235,7 @@ func (u *UI) loadNewer(w *window) {
 			w.buf.push(e)
 		}
 	}
+	u.settleRead(w) // markers.go
 	if cur.Done() {
 		h.detached = false
 		h.remember(recs)
@@ -265,6 +268,7 @@ func (u *UI) openAround(w *window, p history.Position) error {
 		}
 		w.buf.push(e)
 	}
+	u.settleRead(w) // markers.go
 	if mark != nil {
 		u.scrollTo(w, mark, true)
 	}

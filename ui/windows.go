@@ -37,6 +37,9 @@ type window struct {
 	room *roomState   // for room windows (ui/room.go)
 	priv *privState   // for private conversations with an occupant (ui/private.go)
 	own  ownLast      // our newest message here, for /correct (ui/correct.go)
+
+	typing typingState // who is typing here (ui/chatstate.go)
+	cs     chatOut     // the chat state we sent here (ui/chatstate_out.go)
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
