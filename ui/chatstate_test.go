@@ -146,7 +146,7 @@ func TestTypingRoom(t *testing.T) {
 		{"one", []account.Event{st("alice", msg.Composing)}, "alice is typing…"},
 		{"ours is not shown", []account.Event{st("zed", msg.Composing)}, "alice is typing…"},
 		{"two", []account.Event{st("bob", msg.Composing)}, "bob and alice are typing…"},
-		{"hostile nick", []account.Event{st("\x1b[31mcarol\u202e" + strings.Repeat("x", 40), msg.Composing)},
+		{"hostile nick", []account.Event{st("\x1b[31mcarol\u202e"+strings.Repeat("x", 40), msg.Composing)},
 			"carolxxxxxxxxxx…, bob and alice are typing…"},
 		{"more than shown", []account.Event{st("dave", msg.Composing)},
 			"dave, carolxxxxxxxxxx…, bob and 1 other are typing…"},
