@@ -208,6 +208,9 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		OSC:            notify.DetectOSC(os.Getenv),
 		HighlightWords: cfg.UI.HighlightWords,
 		NotifyFile:     notifyFile,
+		ChatStates:     cfg.UI.SendChatStates,
+		RoomChatStates: cfg.UI.SendChatStatesRooms,
+		ReadMarkers:    cfg.UI.SendReadMarkers,
 	})
 	rec.ForwardWarnings() // damaged history lines are reported in the console
 	// History writes again after a failure: fetch from the archive what it lost.
