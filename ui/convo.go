@@ -265,8 +265,10 @@ type convoView struct {
 	height int // rows at the last draw, for PgUp/PgDn
 	width  int
 	// markable is the newest entry with a markID among the rows of the
-	// last draw: what a displayed marker may name (markers.go).
+	// last draw, of window markWin: what a displayed marker may name
+	// (markers.go).
 	markable *entry
+	markWin  *window
 }
 
 // visible is one row to draw.
@@ -288,6 +290,7 @@ func (c *convoView) Draw(scr tcell.Screen) {
 		return
 	}
 	win := c.u.curWin()
+	c.markWin = win
 	rows := make([]visible, 0, h)
 	skip := win.scroll
 	total := 0

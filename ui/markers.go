@@ -243,7 +243,7 @@ func (u *UI) checkDisplayed() {
 	u.marks.keyed = false
 	e := u.convo.markable
 	w := u.curWin()
-	if !u.opts.ReadMarkers || e == nil || e.shown || w.kind != winChat || w.acct == nil || w.privGone() {
+	if !u.opts.ReadMarkers || e == nil || e.shown || u.convo.markWin != w || w.kind != winChat || w.acct == nil || w.privGone() {
 		return
 	}
 	if u.alerts.focusKnown.Load() {
