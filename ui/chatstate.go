@@ -116,8 +116,8 @@ func (u *UI) applyChatState(a *acctState, ev account.ChatStateEvent) {
 			w.typing.since = now
 		}
 	}
-	if composing {
-		u.armTyping(typingTTL)
+	if composing && !u.states.expiring {
+		u.armTyping(typingTTL) // else the check due first arms the next one
 	}
 }
 
@@ -159,10 +159,8 @@ func (u *UI) messageStates(a *acctState, m account.Message) {
 
 // armTyping schedules one expiry check in d.
 func (u *UI) armTyping(d time.Duration) {
-	if u.states.expiry != nil {
-		u.states.expiry.Stop()
-	}
-	u.states.expiry = time.AfterFunc(d, func() {
+	u.states.expiring = true
+	time.AfterFunc(d, func() {
 		u.Post(histFunc{f: func(u *UI) { u.expireTyping() }})
 	})
 }
@@ -170,6 +168,7 @@ func (u *UI) armTyping(d time.Duration) {
 // expireTyping clears the typing states older than typingTTL and arms the
 // check for the next one due.
 func (u *UI) expireTyping() {
+	u.states.expiring = false
 	now := u.now()
 	var next time.Time
 	for _, w := range u.wins {

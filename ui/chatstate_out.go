@@ -40,8 +40,8 @@ type chatOut struct {
 // chatStatesUI holds the timers of chat states; the tview goroutine owns
 // it. A timer only posts its check to the UI loop.
 type chatStatesUI struct {
-	expiry *time.Timer // the next typingTTL expiry of a received state (chatstate.go)
-	pause  *time.Timer // the next paused check of ours
+	expiring bool        // a typingTTL expiry check of received states is armed (chatstate.go)
+	pause    *time.Timer // the next paused check of ours
 }
 
 // statesTarget returns where the chat states of w go, ok false when none
