@@ -302,3 +302,28 @@ func TestChatStatesRooms(t *testing.T) {
 		})
 	}
 }
+
+// TestTypingPrivate: in a private conversation with a room occupant the
+// occupant's nick (now) types, and the window's chat states and markers go
+// to the occupant's full room address.
+func TestTypingPrivate(t *testing.T) {
+	h, f := startRoomUIPrep(t, 100, 14, func(u *UI) { u.opts.ChatStates, u.opts.ReadMarkers = true, true })
+	joinTestRoom(h, f)
+	conv := jid.MustParse("dev@conf.example.org/carol")
+	h.post(account.PrivateEvent{Base: base(f.fakeAccount), Conv: conv, Nick: "carol", Present: true, Started: true},
+		account.MessageEvent{Base: base(f.fakeAccount), Msg: account.Message{ID: "p1", From: conv, To: f.j, Type: "chat",
+			Nick: "carol", Body: "psst", Time: fixedNow(), Private: true, Conv: conv, Markable: true}})
+	var w *window
+	h.on(func() { w = h.u.findWin(h.u.accts[0], conv) })
+	h.sync(func() { h.u.showWin(w) })
+	h.post(account.ChatStateEvent{Base: base(f.fakeAccount), Peer: conv, From: conv, Nick: "carol", State: msg.Composing})
+	h.sync(func() {})
+	if s := h.statusRow(); !strings.Contains(s, "carol is typing…") {
+		t.Errorf("status bar %q", s)
+	}
+	h.typeText("hi")
+	h.inputIs("hi")
+	h.key(tcell.KeyEnter, 0, 0)
+	h.waitCalls(f.fakeAccount, "join dev@conf.example.org zed ", "state dev@conf.example.org/carol chat composing",
+		"marker dev@conf.example.org/carol chat p1 displayed", "send dev@conf.example.org/carol hi", "state dev@conf.example.org/carol chat active")
+}
