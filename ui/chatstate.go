@@ -92,8 +92,8 @@ func (t *typingState) oldest() time.Time {
 }
 
 // applyChatState applies a chat state to the window of its conversation.
-// A chat state opens no window, and our own (a carbon of another client
-// of ours, a room's reflection of us) is not shown.
+// A chat state opens no window, and our own (a sent carbon of another
+// client of ours, a room's reflection of us) is not shown.
 func (u *UI) applyChatState(a *acctState, ev account.ChatStateEvent) {
 	if ev.Peer.Domainpart() == "" || ev.State == msg.NoState {
 		return
@@ -107,7 +107,7 @@ func (u *UI) applyChatState(a *acctState, ev account.ChatStateEvent) {
 		w.typing.setNick(ev.Nick, composing, now)
 	} else {
 		w := u.findWin(a, ev.Peer)
-		if w == nil || w.kind != winChat || ev.From.Bare().Equal(a.jid) {
+		if w == nil || w.kind != winChat || ev.Carbon || ev.From.Bare().Equal(a.jid) {
 			return
 		}
 		w.typing.heard = true

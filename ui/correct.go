@@ -90,8 +90,12 @@ func (u *UI) applyCorrection(w *window, m account.Message) {
 	v.t, v.ids, v.from, v.occ, v.correction = e.t, e.ids, e.from, e.occ, true
 	v.folded.Edited = true
 	ne := u.messageEntry(w, v)
-	ne.key, ne.dayHead, ne.selected = e.key, e.dayHead, e.selected
-	keepMarks(ne, e) // delivered, read (markers.go)
+	ne.key, ne.dayHead, ne.selected, ne.msgID = e.key, e.dayHead, e.selected, e.msgID
+	if e.delivered {
+		ne.delivered = true
+		ne.text += deliveredMark
+	}
+	keepMarks(ne, e) // read, markers (markers.go)
 	ne.rows, ne.wrapW = nil, 0
 	*e = *ne // the ring and its index keep the same entry
 	if m.Dir == account.Out && w.own.id == m.Replaces {

@@ -17,7 +17,7 @@ func (u *UI) applyDelivery(a *acctState, ev account.DeliveryEvent) {
 	if !ev.Delivered || ev.ID == "" {
 		return
 	}
-	if e := u.ownEntry(a, ev); e != nil && !e.delivered && !e.read { // read says more (markers.go)
+	if e := u.ownEntry(a, ev); e != nil && !e.delivered {
 		e.delivered = true
 		e.text += deliveredMark
 		e.rows, e.wrapW = nil, 0

@@ -71,7 +71,9 @@ func (e *entry) theirMsg() bool {
 	return e.kind == lineMsg || e.kind == lineAction || e.kind == lineHigh
 }
 
-// markRead marks our message e read by the other side.
+// markRead marks our message e read by the other side. Read says
+// delivered too: the delivered mark becomes the read mark, and a receipt
+// that comes later adds nothing (delivery.go).
 func (e *entry) markRead() {
 	if e.read {
 		return
@@ -82,6 +84,7 @@ func (e *entry) markRead() {
 	} else {
 		e.text += readMark
 	}
+	e.delivered = true
 	e.rows, e.wrapW = nil, 0
 }
 
@@ -96,13 +99,10 @@ func entryMarks(e *entry, v msgView) {
 	e.markID = v.markID
 }
 
-// keepMarks gives ne, drawn in place of e (a correction), e's marks.
+// keepMarks gives ne, drawn in place of e (a correction) and given its
+// delivered mark, e's read mark and marker state.
 func keepMarks(ne, e *entry) {
-	ne.msgID, ne.markID, ne.shown = e.msgID, e.markID, e.shown
-	if e.delivered {
-		ne.delivered = true
-		ne.text += deliveredMark
-	}
+	ne.markID, ne.shown = e.markID, e.shown
 	if e.read {
 		ne.markRead()
 	}
@@ -132,7 +132,7 @@ func (u *UI) applyMarker(w *window, m account.Message) {
 	}
 	switch m.Marker.Kind {
 	case msg.Received:
-		if !e.delivered && !e.read {
+		if !e.delivered {
 			e.delivered = true
 			e.text += deliveredMark
 			e.rows, e.wrapW = nil, 0
