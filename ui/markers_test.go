@@ -240,3 +240,41 @@ func TestMarkersFromHistory(t *testing.T) {
 	h.waitFor("an older page", func() bool { return w.buf.len() > 45 })
 	check("older page")
 }
+
+// TestMarkersElsewhereRoom: in a room a marker names the room's
+// stanza-id; ours from another client clears what it covers, the
+// occupants' own markers change nothing.
+func TestMarkersElsewhereRoom(t *testing.T) {
+	h, f := startRoomUI(t, 100, 14, false)
+	w := joinTestRoom(h, f)
+	h.sync(func() { h.u.show(0) })
+	sid := func(ev account.MessageEvent, id string) account.MessageEvent {
+		ev.Msg.StanzaID, ev.Msg.StanzaIDBy = id, testRoom.String()
+		return ev
+	}
+	h.post(sid(roomMsg(f, "alice", "one", fixedNow()), "s1"), sid(roomMsg(f, "bob", "zed: two", fixedNow()), "s2"),
+		sid(roomMsg(f, "carol", "three", fixedNow()), "s3"))
+	if u, hi := h.counts(w); u != 3 || hi != 1 {
+		t.Fatalf("counts %d/%d, want 3/1", u, hi)
+	}
+	marker := func(dir account.Direction, nick, id string) account.MessageEvent {
+		ev := roomMsg(f, nick, "", fixedNow())
+		ev.Msg.Dir, ev.Msg.Marker = dir, msg.Marker{Kind: msg.Displayed, ID: id}
+		if dir == account.Out { // the room's reflection of ours
+			ev.Msg.To = testRoom
+		}
+		return ev
+	}
+	h.post(marker(account.In, "alice", "s3"))
+	if u, hi := h.counts(w); u != 3 || hi != 1 {
+		t.Errorf("an occupant's marker: counts %d/%d, want 3/1", u, hi)
+	}
+	h.post(marker(account.Out, "zed", "s1"))
+	if u, hi := h.counts(w); u != 2 || hi != 1 {
+		t.Errorf("ours for s1: counts %d/%d, want 2/1", u, hi)
+	}
+	h.post(marker(account.Out, "zed", "s2"))
+	if u, hi := h.counts(w); u != 1 || hi != 0 {
+		t.Errorf("ours for s2: counts %d/%d, want 1/0", u, hi)
+	}
+}
