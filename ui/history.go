@@ -311,5 +311,9 @@ func (u *UI) recordEntry(w *window, r history.Record) *entry {
 	if r.IsMeta() || r.Kind != "" {
 		return nil
 	}
-	return u.messageEntry(w, recordView(r)) // as the live message (render.go)
+	e := u.messageEntry(w, recordView(r)) // as the live message (render.go)
+	if recordRead(r) {
+		e.markRead() // the other side displayed it (markers.go)
+	}
+	return e
 }

@@ -88,15 +88,21 @@ func (e *entry) markRead() {
 	e.rows, e.wrapW = nil, 0
 }
 
-// entryMarks sets the marker state of e, the new line of v.
-func entryMarks(e *entry, v msgView) {
-	if e.ownMsg() {
-		if v.read {
-			e.markRead()
-		}
+// noteMarkable gives the line of m, a message of the other side shown in
+// a 1:1 or private window that asked for markers, the id a displayed
+// marker for it names.
+func (u *UI) noteMarkable(a *acctState, m account.Message) {
+	id := markerID(m)
+	if id == "" || m.Type == "groupchat" || m.Body == "" || m.Replaces != "" {
+		return // not markable, or not a line of its own (markers are not sent in rooms)
+	}
+	w := u.findWin(a, m.Peer())
+	if w == nil || w.kind != winChat {
 		return
 	}
-	e.markID = v.markID
+	if e := w.buf.lookup("i\x00" + id); e != nil && e.theirMsg() && e.markID == "" {
+		e.markID = id
+	}
 }
 
 // keepMarks gives ne, drawn in place of e (a correction) and given its

@@ -34,11 +34,6 @@ type msgView struct {
 	// correction: v is a correction drawn in place of its target, not a
 	// message of its own (not our last message for /correct).
 	correction bool
-	// markID is the id a displayed marker for it names, when the sender
-	// asked for markers; read: ours, and the other side displayed it
-	// (markers.go).
-	markID string
-	read   bool
 	// folded is what the references to the message say (edited,
 	// retracted, moderated, reactions), drawn by package render.
 	folded render.Message
@@ -68,14 +63,14 @@ func liveView(m account.Message) msgView {
 	return msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
 		body: m.Body, err: m.Err, id: m.ID, pending: m.Pending, live: true,
 		ids: lineKeys(m.ID, m.OriginID, m.StanzaID), from: m.From.String(), occ: m.OccupantID,
-		folded: render.Message{Unstyled: m.Unstyled}, markID: markerID(m)}
+		folded: render.Message{Unstyled: m.Unstyled}}
 }
 
 // recordView is the view of a stored message record.
 func recordView(r history.Record) msgView {
 	v := msgView{t: r.Time, out: r.Dir == history.Out, group: r.Type == "groupchat", nick: r.Nick,
 		body: r.Body, id: r.ID, ids: lineKeys(r.ID, r.OriginID, r.StanzaID), folded: render.FromRecord(r),
-		from: r.From, occ: r.OccupantID, read: recordRead(r)}
+		from: r.From, occ: r.OccupantID}
 	if v.group && v.nick == "" {
 		if _, res, ok := strings.Cut(r.From, "/"); ok {
 			v.nick = res
@@ -187,7 +182,6 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 			markPending(e) // waiting in the outbox (cmd_conn.go)
 		}
 	}
-	entryMarks(e, v) // read marks, markers to send (markers.go)
 	return e
 }
 
