@@ -161,6 +161,12 @@ var _ interface {
 	ui.OlderFetcher  // older archive pages on PgUp (ui/archive.go)
 } = (*account.Account)(nil)
 
+// Chat states and markers (ui/chatstate_out.go, ui/markers.go).
+var _ interface {
+	ui.ChatStateAccount
+	ui.MarkerAccount
+} = (*account.Account)(nil)
+
 // runClient starts every account and the UI, and closes the accounts cleanly
 // when the UI ends.
 func runClient(ctx context.Context, cfg *config.Config, store *history.Store, stderr io.Writer) int {
