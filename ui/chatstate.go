@@ -143,8 +143,8 @@ func (u *UI) messageStates(a *acctState, m account.Message) {
 	var w *window
 	if m.Type == "groupchat" && !m.Private {
 		w = u.roomWin(a, peer.Bare())
-	} else {
-		w = u.findWin(a, peer)
+	} else if w = u.findWin(a, peer); w != nil && w.kind != winChat {
+		return // a chat message from a room's own address is not the room's
 	}
 	if w == nil {
 		return
