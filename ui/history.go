@@ -312,8 +312,6 @@ func (u *UI) recordEntry(w *window, r history.Record) *entry {
 		return nil
 	}
 	e := u.messageEntry(w, recordView(r)) // as the live message (render.go)
-	if recordRead(r) {
-		e.markRead() // the other side displayed it (markers.go)
-	}
+	recordMarks(e, r) // read, or displayed by us (markers.go)
 	return e
 }

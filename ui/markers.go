@@ -114,10 +114,20 @@ func keepMarks(ne, e *entry) {
 	}
 }
 
-// recordRead reports whether a stored message of ours was displayed by the
-// other side, by the marker history folded into it.
-func recordRead(r history.Record) bool {
-	return r.Dir == history.Out && (r.Folded.Marker == msg.Displayed.String() || r.Folded.Marker == msg.Acknowledged.String())
+// recordMarks sets the marks of e, the line of stored message r, from the
+// marker history folded into it: ours displayed by the other side is
+// read; theirs displayed by us (here before, or another client of ours)
+// needs no marker again when it comes live too.
+func recordMarks(e *entry, r history.Record) {
+	if r.Folded.Marker != msg.Displayed.String() && r.Folded.Marker != msg.Acknowledged.String() {
+		return
+	}
+	switch {
+	case r.Dir == history.Out && e.ownMsg():
+		e.markRead()
+	case r.Dir == history.In && e.theirMsg():
+		e.shown = true
+	}
 }
 
 // applyMarker applies marker m to window w.

@@ -278,3 +278,33 @@ func TestMarkersElsewhereRoom(t *testing.T) {
 		t.Errorf("ours for s2: counts %d/%d, want 1/0", u, hi)
 	}
 }
+
+// TestMarkersHistoryShown: a message the history says we displayed (a
+// marker of ours folded into it) gets no marker again when it also comes
+// live (the archive's copy after a restart).
+func TestMarkersHistoryShown(t *testing.T) {
+	store := openStore(t)
+	const acct, peer = "me@example.org", "bob@example.org"
+	for _, r := range []history.Record{
+		{Time: t0, Dir: history.In, From: peer + "/x", Type: "chat", Body: "seen", ID: "b1"},
+		{Time: t0.Add(time.Minute), Dir: history.Out, From: acct + "/phone", Type: "chat", Kind: history.KindMarker, Ref: "b1", Body: "displayed"},
+	} {
+		if _, err := store.Append(acct, peer, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := newFake(acct)
+	h := startHistUI(t, 100, 20, store, f)
+	h.sync(func() { h.u.opts.ReadMarkers = true })
+	h.post(account.StateEvent{Base: base(f), State: account.Online})
+	h.enter("/msg " + peer)
+	h.curIs(1)
+	h.scr.PostEvent(tcell.NewEventFocus(true))
+	h.waitFor("focus", func() bool { return h.u.alerts.focusKnown.Load() })
+	again := msgIn(f, peer+"/x", "seen", t0)
+	again.Msg.ID, again.Msg.Markable, again.Msg.Archived = "b1", true, true
+	h.post(again)
+	h.sync(func() {})
+	h.post(markable(f, "b2", "new"))
+	h.waitCalls(f, "marker bob@example.org chat b2 displayed")
+}
