@@ -312,6 +312,6 @@ func (u *UI) recordEntry(w *window, r history.Record) *entry {
 		return nil
 	}
 	e := u.messageEntry(w, recordView(r)) // as the live message (render.go)
-	recordMarks(e, r) // read, or displayed by us (markers.go)
+	recordMarks(e, r)                     // read, or displayed by us (markers.go)
 	return e
 }
