@@ -196,10 +196,10 @@ func (u *UI) loadOlder(w *window) {
 		}
 	}
 	w.buf.prepend(older)
-	u.settleRead(w) // markers.go
 	if len(recs) == 0 && h.oldDone {
 		u.historyExhausted(w)
 	}
+	u.settleRead(w) // a marker covers the messages before it (markers.go)
 }
 
 // historyExhausted is called when PgUp reaches the oldest record the local
