@@ -158,8 +158,8 @@ func (u *UI) applyMarker(w *window, m account.Message) {
 	}
 }
 
-// indexOf returns the index of e in w, -1 when it is not there.
-func indexOf(w *window, e *entry) int {
+// lineIndex returns the index of e in w, -1 when it is not there.
+func lineIndex(w *window, e *entry) int {
 	for i := w.buf.len() - 1; i >= 0; i-- {
 		if w.buf.at(i) == e {
 			return i
@@ -174,7 +174,7 @@ func (u *UI) readUpTo(w *window, e *entry) {
 	if e.read {
 		return
 	}
-	for i := indexOf(w, e); i >= 0; i-- {
+	for i := lineIndex(w, e); i >= 0; i-- {
 		x := w.buf.at(i)
 		if !x.ownMsg() {
 			continue
@@ -206,7 +206,7 @@ func (u *UI) settleRead(w *window) {
 // markShown records that the messages of the other side up to e (one of
 // them) were displayed: no marker is sent for them.
 func markShown(w *window, e *entry) {
-	for i := indexOf(w, e); i >= 0; i-- {
+	for i := lineIndex(w, e); i >= 0; i-- {
 		x := w.buf.at(i)
 		if x.markID == "" {
 			continue
