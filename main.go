@@ -161,6 +161,12 @@ var _ interface {
 	ui.OlderFetcher  // older archive pages on PgUp (ui/archive.go)
 } = (*account.Account)(nil)
 
+// Chat states and markers (ui/chatstate_out.go, ui/markers.go).
+var _ interface {
+	ui.ChatStateAccount
+	ui.MarkerAccount
+} = (*account.Account)(nil)
+
 // runClient starts every account and the UI, and closes the accounts cleanly
 // when the UI ends.
 func runClient(ctx context.Context, cfg *config.Config, store *history.Store, stderr io.Writer) int {
@@ -208,6 +214,9 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		OSC:            notify.DetectOSC(os.Getenv),
 		HighlightWords: cfg.UI.HighlightWords,
 		NotifyFile:     notifyFile,
+		ChatStates:     cfg.UI.SendChatStates,
+		RoomChatStates: cfg.UI.SendChatStatesRooms,
+		ReadMarkers:    cfg.UI.SendReadMarkers,
 	})
 	rec.ForwardWarnings() // damaged history lines are reported in the console
 	// History writes again after a failure: fetch from the archive what it lost.

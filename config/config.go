@@ -72,6 +72,12 @@ type UI struct {
 	DesktopNotify    bool     // desktop_notify: desktop notifications (D-Bus, else OSC 777/9); default true
 	HighlightWords   []string // highlight_words: words that highlight like our nick; default none
 	Theme            Theme    // [ui.theme]
+	// SendChatStates is send_chat_states: send XEP-0085 chat states
+	// (typing) in 1:1 and private conversations; default true.
+	// SendChatStatesRooms is send_chat_states_rooms: in rooms too;
+	// default false. SendReadMarkers is send_read_markers: send XEP-0333
+	// displayed markers; default true.
+	SendChatStates, SendChatStatesRooms, SendReadMarkers bool
 }
 
 // Theme is the [ui.theme] table. Each colour is written as a colour name
@@ -158,6 +164,9 @@ func defaultUI() UI {
 		Bell:          true,
 		DesktopNotify: true,
 		Theme:         defaultTheme(),
+		// Chat states and markers (send_chat_states_rooms is false).
+		SendChatStates:  true,
+		SendReadMarkers: true,
 	}
 }
 

@@ -242,6 +242,15 @@ func uiFields() []field[UI] {
 				u.HighlightWords = append(u.HighlightWords, w)
 			}
 		}},
+		{name: "send_chat_states", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
+			u.SendChatStates = v.(bool)
+		}},
+		{name: "send_chat_states_rooms", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
+			u.SendChatStatesRooms = v.(bool)
+		}},
+		{name: "send_read_markers", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
+			u.SendReadMarkers = v.(bool)
+		}},
 		{name: "theme", kind: kTable, sub: func() []string { return fieldKeys("", themeFields()) },
 			set: func(l *loader, key string, u *UI, v any) {
 				decodeTable(l, key, v.(map[string]any), themeFields(), &u.Theme)

@@ -245,6 +245,7 @@ func cmdClose(u *UI, c *call) error {
 		return errors.New("the console cannot be closed")
 	}
 	u.closingRoom(u.curWin()) // leaves a room we are in
+	u.statesGone(u.curWin())  // chat states: gone (chatstate_out.go)
 	u.closeWin(u.cur)
 	return nil
 }

@@ -44,6 +44,9 @@ type entry struct {
 	from, occ string   // the author: full JID, occupant-id (msgView; correct.go)
 	delivered bool     // the delivered mark was added to text
 	pending   bool     // the pending mark was added to text (cmd_conn.go)
+	read      bool     // ours, displayed by the other side: readMark was added to text (markers.go)
+	markID    string   // theirs, markable: the id a displayed marker for it names (markers.go)
+	shown     bool     // theirs: a displayed marker covers it (sent, or by another client of ours)
 	// dayHead: the entry is the first of its day after entries of
 	// another day; a separator row with the date is drawn above it.
 	dayHead bool
@@ -264,6 +267,11 @@ type convoView struct {
 	u      *UI
 	height int // rows at the last draw, for PgUp/PgDn
 	width  int
+	// markable is the newest entry with a markID among the rows of the
+	// last draw, of window markWin: what a displayed marker may name
+	// (markers.go).
+	markable *entry
+	markWin  *window
 }
 
 // visible is one row to draw.
@@ -277,6 +285,7 @@ type visible struct {
 func (c *convoView) Draw(scr tcell.Screen) {
 	x, y, w, h := c.GetInnerRect()
 	c.width, c.height = w, h
+	c.markable = nil
 	th := c.u.theme
 	base := th.base()
 	blank(scr, x, y, w, h, base)
@@ -284,6 +293,7 @@ func (c *convoView) Draw(scr tcell.Screen) {
 		return
 	}
 	win := c.u.curWin()
+	c.markWin = win
 	rows := make([]visible, 0, h)
 	skip := win.scroll
 	total := 0
@@ -296,6 +306,9 @@ func (c *convoView) Draw(scr tcell.Screen) {
 				continue
 			}
 			rows = append(rows, visible{e, er[j]})
+			if c.markable == nil && e.markID != "" {
+				c.markable = e
+			}
 		}
 	}
 	if len(rows) < h && skip > 0 {

@@ -99,6 +99,7 @@ func (u *UI) applyCorrection(w *window, m account.Message) {
 		ne.delivered = true
 		ne.addMark(deliveredMark)
 	}
+	keepMarks(ne, e) // read, markers (markers.go)
 	ne.rows, ne.wrapW = nil, 0
 	*e = *ne // the ring and its index keep the same entry
 	if m.Dir == account.Out && w.own.id == m.Replaces {

@@ -58,7 +58,11 @@ func (u *UI) apply(ev account.Event) {
 	case account.SubscriptionEvent:
 		u.applySubscription(a, ev)
 	case account.MessageEvent:
+		u.messageStates(a, ev.Msg) // chat states and markers (chatstate.go, markers.go)
 		u.applyMessage(a, ev.Msg)
+		u.noteMarkable(a, ev.Msg) // its line may be marked displayed (markers.go)
+	case account.ChatStateEvent:
+		u.applyChatState(a, ev) // ui/chatstate.go
 	case account.PrivateEvent:
 		u.applyPrivate(a, ev) // ui/private.go
 	case account.DeliveryEvent:

@@ -124,6 +124,7 @@ func (in *inputLine) browse(d int) {
 // InputHandler implements tview.Primitive.
 func (in *inputLine) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
 	return in.WrapInputHandler(func(ev *tcell.EventKey, _ func(tview.Primitive)) {
+		defer in.u.inputEdited(in.u.curWin(), in.text) // chat states (chatstate_out.go)
 		if ev.Key() != tcell.KeyTab {
 			in.u.comp.reset()
 		}
@@ -183,6 +184,7 @@ func (in *inputLine) InputHandler() func(*tcell.EventKey, func(tview.Primitive))
 // whole, line breaks included, so that it is sent as one message.
 func (in *inputLine) PasteHandler() func(string, func(tview.Primitive)) {
 	return in.WrapPasteHandler(func(text string, _ func(tview.Primitive)) {
+		defer in.u.inputEdited(in.u.curWin(), in.text) // chat states (chatstate_out.go)
 		text = strings.ReplaceAll(text, "\r\n", "\n")
 		text = strings.ReplaceAll(text, "\r", "\n")
 		in.u.comp.reset()

@@ -114,6 +114,8 @@ func keyTable() []keyBinding {
 func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	u.keyPressed() // client state indication (idle.go)
 	u.awayKey()    // auto-away (autoaway.go)
+	// Someone is at the terminal (markers.go).
+	u.marks.keyed = true
 	ev = canonKey(ev)
 	if u.editorPrefix(ev) { // Ctrl-X Ctrl-E (editor.go)
 		return nil

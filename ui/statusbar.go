@@ -15,7 +15,8 @@ import (
 // status.
 type titleBar struct {
 	*tview.Box
-	u *UI
+	u       *UI
+	reserve int // cells at the right end taken by the typing text (drawTyping)
 }
 
 // Draw implements tview.Primitive.
@@ -29,6 +30,8 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 	bar := th.bar()
 	fill(scr, x, y, w, bar)
 	win := t.u.curWin()
+	t.reserve = t.drawTyping(scr, x, y, w, win)
+	w -= t.reserve
 	end := x + w
 	if win.kind == winConsole {
 		put(scr, x+1, y, w-1, "parley console: account states and errors; /help for commands", bar)
@@ -111,7 +114,10 @@ func (s *statusBar) Draw(scr tcell.Screen) {
 	if win.scroll > 0 {
 		label += " -MORE-"
 	}
-	put(scr, col, y, end-col, label, bar.Bold(true))
+	col = put(scr, col, y, end-col, label, bar.Bold(true))
+	if typing := u.typingText(win); typing != "" { // chatstate.go
+		put(scr, col, y, end-col, " "+typing, bar.Foreground(th.Activity))
+	}
 }
 
 // maxOwnStatus bounds, in cells, our status text in the status bar and

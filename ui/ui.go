@@ -76,6 +76,11 @@ type Options struct {
 	OSC            string
 	HighlightWords []string
 	NotifyFile     string
+	// ChatStates sends XEP-0085 chat states from 1:1 and private windows
+	// (composing, paused, active, gone: ui/chatstate_out.go), and with
+	// RoomChatStates from room windows too. ReadMarkers sends XEP-0333
+	// displayed markers (ui/markers.go).
+	ChatStates, RoomChatStates, ReadMarkers bool
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History
@@ -138,6 +143,9 @@ type UI struct {
 	alerts     alertState  // bell, title, desktop notifications (ui/alert.go)
 	ctrlX      bool        // Ctrl-X was pressed: Ctrl-E opens the editor (ui/editor.go)
 	quitWarned bool        // /quit said that messages are unsent (sendlane.go)
+
+	states chatStatesUI // chat state timers (chatstate.go, chatstate_out.go)
+	marks  markUI       // chat markers (markers.go)
 
 	root   *tview.Flex
 	body   *tview.Flex
@@ -226,6 +234,7 @@ func (u *UI) build() {
 	})
 	u.app.SetAfterDrawFunc(func(tcell.Screen) {
 		u.draws.Add(1)
+		u.checkDisplayed() // a message in view may be marked displayed (markers.go)
 		if u.onDraw != nil {
 			u.onDraw()
 		}

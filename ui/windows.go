@@ -32,6 +32,9 @@ type window struct {
 	unread    int    // messages not seen
 	highlight int    // of which mention us (counted separately)
 
+	typing typingState // who is typing here (ui/chatstate.go)
+	cs     chatOut     // the chat state we sent here (ui/chatstate_out.go)
+
 	hist *histState   // paging through history (ui/history.go); nil without
 	srch *searchState // for search windows (ui/search.go)
 	room *roomState   // for room windows (ui/room.go)
