@@ -63,7 +63,7 @@ Inside parley, /help lists commands and keys.
 
 func main() {
 	os.Exit(profiled(os.Getenv("PARLEY_CPUPROFILE"), func() int {
-		return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+		return run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	}))
 }
 
@@ -87,8 +87,9 @@ func profiled(file string, f func() int) int {
 	return f()
 }
 
-// run is main with its inputs and outputs explicit; it returns the exit status.
-func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
+// run is main with its inputs and outputs explicit (getenv is os.Getenv,
+// for the control socket's directory); it returns the exit status.
+func run(args []string, getenv func(string) string, stdin *os.File, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("parley", flag.ContinueOnError)
 	fset.SetOutput(io.Discard)
 	var path string
@@ -115,9 +116,9 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		case "history":
 			return runHistory(path, rest[1:], stdout, stderr)
 		case "send": // through the control socket of the running parley
-			return ctl.RunSend(socketPath(path), rest[1:], stdin, stdout, stderr)
+			return ctl.RunSend(socketPath(getenv, path), rest[1:], stdin, stdout, stderr)
 		case "status":
-			return ctl.RunStatus(socketPath(path), rest[1:], stdout, stderr)
+			return ctl.RunStatus(socketPath(getenv, path), rest[1:], stdout, stderr)
 		}
 	}
 	if len(rest) > 0 {
@@ -147,13 +148,13 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer store.Close()
-	return runClient(ctx, cfg, store, socketPath(path), stderr)
+	return runClient(ctx, cfg, store, socketPath(getenv, path), stderr)
 }
 
 // socketPath is the control socket of the parley of config file path ("":
 // the default one).
-func socketPath(path string) string {
-	return ctl.SocketPath(ctl.Dir(os.Getenv), path, path == "")
+func socketPath(getenv func(string) string, path string) string {
+	return ctl.SocketPath(ctl.Dir(getenv), path, path == "")
 }
 
 // Shutdown and start-up timing.
