@@ -8,7 +8,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"parley/history"
@@ -17,10 +20,10 @@ import (
 )
 
 // Usage is the usage line of `parley history`.
-const Usage = "usage: parley history [--account ACCOUNT] PEER [--since YYYY-MM-DD|RFC3339] [--grep TEXT]"
+const Usage = "usage: parley history [--account ACCOUNT] PEER [--since YYYY-MM-DD|RFC3339] [--grep TEXT] [--json] [--follow]"
 
 // Run implements `parley history [--account ACCOUNT] PEER [--since DATE]
-// [--grep TEXT]`: it prints one conversation of the history directory dir as
+// [--grep TEXT] [--json] [--follow]`: it prints one conversation of the history directory dir as
 // plain text, one line per record ("2026-11-23 14:05:09  alice@example.org:
 // text", local time; continuation lines of a multi-line body are indented by
 // two spaces). PEER is a bare JID, a room JID or room@service/nick; ACCOUNT
@@ -30,17 +33,25 @@ const Usage = "usage: parley history [--account ACCOUNT] PEER [--since YYYY-MM-D
 // contains TEXT, ignoring case (a retracted message's text is never found).
 // Every printed field goes through the UI's sanitizer (package sanitize):
 // escape sequences whole, controls, bidi and invisible characters, excess
-// combining marks. The
+// combining marks. --json prints one JSON object per message instead (see
+// jsonMsg in json.go: the folded view, text fields sanitized). --follow goes
+// on printing the messages that arrive, like tail -f, until interrupted
+// (see follow.go). The
 // directory is opened read-only, so a running parley is no obstacle. The exit
 // status is that of grep: 0 if something was printed, 1 if nothing, 2 on a
-// usage or read error.
+// usage or read error; --follow exits 0 when interrupted.
 func Run(args []string, dir string, stdout, stderr io.Writer) int {
-	return runCLI(args, dir, stdout, stderr, time.Local)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	t := time.NewTicker(pollEvery)
+	defer t.Stop()
+	return runFollow(ctx, args, dir, stdout, stderr, time.Local, t.C, nil)
 }
 
 type cliArgs struct {
 	account, peer, grep string
 	since               time.Time
+	json, follow        bool
 }
 
 func parseCLI(args []string, loc *time.Location) (cliArgs, error) {
@@ -69,6 +80,10 @@ func parseCLI(args []string, loc *time.Location) (cliArgs, error) {
 				}
 				a.since = t
 			}
+		case "--json", "-json":
+			a.json = true
+		case "--follow", "-follow", "-f":
+			a.follow = true
 		case "-h", "--help", "-help":
 			return a, fmt.Errorf("help requested")
 		default:
@@ -105,6 +120,13 @@ func samePeer(a, b string) bool {
 }
 
 func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Location) int {
+	return runFollow(context.Background(), args, dir, stdout, stderr, loc, nil, nil)
+}
+
+// runFollow is Run with its clock explicit: with --follow, every value from
+// tick polls the file, polled (if not nil) is called after each poll, and
+// it returns when ctx is done.
+func runFollow(ctx context.Context, args []string, dir string, stdout, stderr io.Writer, loc *time.Location, tick <-chan time.Time, polled func()) int {
 	a, err := parseCLI(args, loc)
 	if err != nil {
 		fmt.Fprintf(stderr, "parley history: %v\n%s\n", err, Usage)
@@ -151,24 +173,61 @@ func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Locat
 			sanitize.Text(a.peer), strings.Join(names, ", "))
 		return 2
 	}
+	conv := match[0]
 	w := bufio.NewWriter(stdout)
+	var q quotes // a reply quotes a message printed before it, as the window does
+	format := func(b []byte, r history.Record, update bool) []byte {
+		if a.json {
+			return appendJSON(b, conv, r, update)
+		}
+		return formatLine(b, conv.Conv, r, loc, &q)
+	}
+	var f *follower
+	if a.follow {
+		// What is written from here on is the follower's to print.
+		f = &follower{s: s, conv: conv, a: a, out: w, format: format}
+		end, err := s.End(conv.Account, conv.Conv)
+		if err == nil {
+			err = f.seed(end)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "parley history: %v\n", err)
+			return 2
+		}
+	}
 	printed := 0
 	var line []byte
-	var q quotes // a reply quotes a message printed before it, as the window does
-	err = s.Search(context.Background(), history.Query{Account: match[0].Account, Conv: match[0].Conv, Text: a.grep, Since: a.since},
+	err = s.Search(ctx, history.Query{Account: conv.Account, Conv: conv.Conv, Text: a.grep, Since: a.since},
 		func(h history.Hit) bool {
-			line = formatLine(line[:0], h.Conv.Conv, h.Record, loc, &q)
+			if off, main := h.Pos.MainOffset(); f != nil && main && off >= f.off {
+				return true // the follower prints it
+			}
+			line = format(line[:0], h.Record, false)
 			if len(line) > 0 {
 				w.Write(line)
 				printed++
 			}
 			return true
 		})
-	for _, warning := range s.Warnings() {
-		fmt.Fprintln(stderr, sanitize.Text(warning))
+	warn := func() {
+		for _, warning := range s.Warnings() {
+			fmt.Fprintln(stderr, sanitize.Text(warning))
+		}
 	}
+	warn()
 	if ferr := w.Flush(); err == nil {
 		err = ferr
+	}
+	if err == nil && f != nil {
+		err = f.follow(ctx, tick, w.Flush, func() {
+			warn()
+			if polled != nil {
+				polled()
+			}
+		})
+		if err == nil {
+			return 0
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "parley history: %v\n", err)

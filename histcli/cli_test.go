@@ -83,7 +83,7 @@ func TestRunCLI(t *testing.T) {
 		{"no such peer", []string{"nobody@x"}, 1, "", "no history with nobody@x"},
 		{"usage: no peer", []string{"--grep", "x"}, 2, "", "usage:"},
 		{"usage: bad date", []string{bob, "--since", "tuesday"}, 2, "", "YYYY-MM-DD"},
-		{"usage: unknown flag", []string{bob, "--follow"}, 2, "", "unknown flag"},
+		{"usage: unknown flag", []string{bob, "--tail"}, 2, "", "unknown flag"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

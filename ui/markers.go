@@ -80,12 +80,10 @@ func (e *entry) markRead() {
 	}
 	e.read = true
 	if e.delivered {
-		e.text += readMark[len(deliveredMark):] // " ✓" becomes " ✓✓"
-	} else {
-		e.text += readMark
+		e.dropMark(deliveredMark) // " ✓" becomes " ✓✓"
 	}
+	e.addMark(readMark) // before a reactions line (refs.go)
 	e.delivered = true
-	e.rows, e.wrapW = nil, 0
 }
 
 // noteMarkable gives the line of m, a message of the other side shown in
@@ -150,8 +148,7 @@ func (u *UI) applyMarker(w *window, m account.Message) {
 	case msg.Received:
 		if !e.delivered {
 			e.delivered = true
-			e.text += deliveredMark
-			e.rows, e.wrapW = nil, 0
+			e.addMark(deliveredMark)
 		}
 	case msg.Displayed, msg.Acknowledged:
 		u.readUpTo(w, e)
