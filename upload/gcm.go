@@ -292,11 +292,11 @@ func (e *Encrypter) Read(p []byte) (int, error) {
 // Read returns ErrAuth on a mismatch, so what was read before must not be
 // trusted until Read returned io.EOF.
 type Decrypter struct {
-	src  io.Reader
-	g    *gcmStream
-	buf  []byte // read from src, not yet returned; its last TagSize bytes may be the tag
-	eof  bool
-	err  error
+	src io.Reader
+	g   *gcmStream
+	buf []byte // read from src, not yet returned; its last TagSize bytes may be the tag
+	eof bool
+	err error
 }
 
 // NewDecrypter decrypts src with key (32 bytes) and iv (12 or 16 bytes).
