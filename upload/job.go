@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -179,6 +180,13 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 // oneLine shortens a transport error to its cause, without Go's quoting of
 // the whole URL (which holds the slot's secret path).
 func oneLine(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op != "dial" && oe.Addr != nil {
+		return fmt.Errorf("the connection to %s was lost", oe.Addr)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return errors.New("the server closed the connection")
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return ue.Err
