@@ -10,6 +10,8 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"parley/msg"
+	"parley/payload"
 	"parley/upload"
 )
 
@@ -58,6 +60,19 @@ func (a *Account) UploadSlot(ctx context.Context, name string, size int64, ctype
 	ctx, cancel := reqCtx(ctx)
 	defer cancel()
 	return upload.RequestSlot(ctx, sess, svc, name, size, ctype)
+}
+
+// SendFile sends the URL of an uploaded file (or any URL to share) to a
+// contact, a room or an occupant like SendMessage: the URL as the body, so
+// that every client shows it, and as a XEP-0066 out-of-band element, so
+// that clients that show files inline (Conversations, Dino, Gajim) do. It
+// goes through the same ordered path as messages (the outbox included) and
+// is emitted with OOB set.
+func (a *Account) SendFile(ctx context.Context, to jid.JID, typ, url, desc string) (Message, error) {
+	if url == "" || len(url) > payload.MaxURL {
+		return Message{}, errors.New("file: no URL, or one too long to send")
+	}
+	return a.send(ctx, Message{To: to, Type: typ, Body: url, OOB: []msg.OOB{{URL: url, Desc: desc}}})
 }
 
 // HTTPClient is a client for uploads and downloads that verifies TLS as
