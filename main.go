@@ -208,6 +208,8 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		OSC:            notify.DetectOSC(os.Getenv),
 		HighlightWords: cfg.UI.HighlightWords,
 		NotifyFile:     notifyFile,
+		DownloadDir:    cfg.DownloadDir,
+		URLOpenCmd:     cfg.URLOpenCmd,
 	})
 	rec.ForwardWarnings() // damaged history lines are reported in the console
 	// History writes again after a failure: fetch from the archive what it lost.

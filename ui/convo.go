@@ -50,6 +50,8 @@ type entry struct {
 	// spans are the XEP-0393 styling of the body (styled.go), in order,
 	// offsets into text; nil for a plain line.
 	spans []styling.Span
+	// links are the URLs of the body (links.go), in order.
+	links []linkSpan
 
 	wrapW int
 	rows  []row
@@ -63,7 +65,7 @@ func (e *entry) wrapped(width int) []row {
 		if e.dayHead {
 			e.rows = append(e.rows, row{sep: true})
 		}
-		e.rows = wrap(e.text, width, uniseg.StringWidth(e.text[:e.bodyStart]), e.bodyStart, e.rows)
+		e.rows = wrap(e.text, width, uniseg.StringWidth(e.text[:e.bodyStart]), e.bodyStart, e.links, e.rows)
 		e.wrapW = width
 	}
 	return e.rows
@@ -341,6 +343,7 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 	s := e.text[v.r.from:v.r.to]
 	state := -1
 	k := spanAt(e.spans, pos)
+	li := 0 // the link at or after pos
 	for s != "" && col < end {
 		var g string
 		var gw int
@@ -357,6 +360,12 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 		}
 		if k < len(e.spans) && e.spans[k].Start <= pos {
 			st = th.styled(st, e.spans[k])
+		}
+		for li < len(e.links) && e.links[li].end <= pos {
+			li++
+		}
+		if li < len(e.links) && e.links[li].start <= pos {
+			st = linkStyle(st, e.text, e.links[li])
 		}
 		if pos >= e.hlStart && pos < e.hlEnd {
 			st = st.Foreground(th.Highlight).Bold(true).Underline(true)

@@ -34,6 +34,8 @@ type msgView struct {
 	// correction: v is a correction drawn in place of its target, not a
 	// message of its own (not our last message for /correct).
 	correction bool
+	// oob are the message's XEP-0066 URLs (raw).
+	oob []string
 	// folded is what the references to the message say (edited,
 	// retracted, moderated, reactions), drawn by package render.
 	folded render.Message
@@ -63,7 +65,7 @@ func liveView(m account.Message) msgView {
 	return msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
 		body: m.Body, err: m.Err, id: m.ID, pending: m.Pending, live: true,
 		ids: lineKeys(m.ID, m.OriginID, m.StanzaID), from: m.From.String(), occ: m.OccupantID,
-		folded: render.Message{Unstyled: m.Unstyled}}
+		folded: render.Message{Unstyled: m.Unstyled}, oob: oobURLs(m.OOB)}
 }
 
 // recordView is the view of a stored message record.
@@ -168,7 +170,9 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 			}
 		}
 	}
+	lines = append(lines, oobLines(body, v.oob)...) // XEP-0066 URLs the body lacks (links.go)
 	e := u.timed(composeEntry(t, layout, kind, name, lines))
+	e.links = findLinks(e.text, e.bodyStart, &u.linkSeq)
 	if styled > 0 { // sanitized first, then styled (styled.go)
 		e.spans = bodySpans(e.text, e.bodyStart, e.bodyStart+styled)
 	}
