@@ -22,8 +22,13 @@ import (
 	"parley/upload"
 )
 
+// onlineB is online for a benchmark: alice on s.
+func onlineB(b *testing.B, s *servertest.Server) *account.Account {
+	return online(b, s, s.AddUser(b, "alice", "pw"))
+}
+
 // online starts an account for j on s and waits until it is online.
-func online(t *testing.T, s *servertest.Server, j jid.JID) *account.Account {
+func online(t testing.TB, s *servertest.Server, j jid.JID) *account.Account {
 	t.Helper()
 	up := make(chan struct{})
 	var once bool
