@@ -240,6 +240,8 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		ChatStates:     cfg.UI.SendChatStates,
 		RoomChatStates: cfg.UI.SendChatStatesRooms,
 		ReadMarkers:    cfg.UI.SendReadMarkers,
+		DownloadDir:    cfg.DownloadDir,
+		URLOpenCmd:     cfg.URLOpenCmd,
 	})
 	rec.ForwardWarnings() // damaged history lines are reported in the console
 	// History writes again after a failure: fetch from the archive what it lost.

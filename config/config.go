@@ -19,8 +19,15 @@ import (
 
 // Config is a loaded, validated configuration. Defaults are filled in.
 type Config struct {
-	Path       string    // file it was loaded from
-	HistoryDir string    // history_dir; default DefaultDataDir()/history; ~ expanded, relative to the file's directory
+	Path       string // file it was loaded from
+	HistoryDir string // history_dir; default DefaultDataDir()/history; ~ expanded, relative to the file's directory
+	// DownloadDir is download_dir, where /url save puts files; default
+	// DefaultDownloadDir(); ~ expanded, relative to the file's directory.
+	DownloadDir string
+	// URLOpenCmd is url_open_cmd, the program (and its arguments) /url open
+	// runs with the URL as its last argument, never through a shell; empty:
+	// $BROWSER, else xdg-open.
+	URLOpenCmd []string
 	UI         UI        // [ui]
 	Accounts   []Account // [[account]], at least one, JIDs distinct
 }

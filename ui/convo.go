@@ -56,6 +56,8 @@ type entry struct {
 	// ext is what references added (a reply's quote, reactions, a
 	// tombstone: refs.go); nil for most lines.
 	ext *lineExt
+	// links are the URLs of the body (links.go), in order.
+	links []linkSpan
 
 	wrapW int
 	rows  []row
@@ -69,7 +71,7 @@ func (e *entry) wrapped(width int) []row {
 		if e.dayHead {
 			e.rows = append(e.rows, row{sep: true})
 		}
-		e.rows = wrap(e.text, width, uniseg.StringWidth(e.text[:e.bodyStart]), e.bodyStart, e.rows)
+		e.rows = wrap(e.text, width, uniseg.StringWidth(e.text[:e.bodyStart]), e.bodyStart, e.links, e.rows)
 		e.wrapW = width
 	}
 	return e.rows
@@ -361,6 +363,7 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 	if e.ext != nil && e.ext.quote != "" {
 		quoteEnd = e.bodyStart + len(e.ext.quote)
 	}
+	li := 0 // the link at or after pos
 	for s != "" && col < end {
 		var g string
 		var gw int
@@ -379,6 +382,12 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 		}
 		if k < len(e.spans) && e.spans[k].Start <= pos {
 			st = th.styled(st, e.spans[k])
+		}
+		for li < len(e.links) && e.links[li].end <= pos {
+			li++
+		}
+		if li < len(e.links) && e.links[li].start <= pos {
+			st = linkStyle(st, e.text, e.links[li])
 		}
 		if pos >= e.hlStart && pos < e.hlEnd {
 			st = st.Foreground(th.Highlight).Bold(true).Underline(true)

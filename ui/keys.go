@@ -126,6 +126,9 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	if u.searchKey(ev) {
 		return nil
 	}
+	if ev.Key() == tcell.KeyEscape && u.cancelTransfer(false) { // a running upload or download (files.go)
+		return nil
+	}
 	for _, k := range u.keys {
 		if k.matches(ev) {
 			u.comp.reset()

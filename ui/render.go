@@ -34,6 +34,8 @@ type msgView struct {
 	// correction: v is a correction drawn in place of its target, not a
 	// message of its own (not our last message for /correct).
 	correction bool
+	// oob are the message's XEP-0066 URLs (raw).
+	oob []string
 	// folded is what the references to the message say (edited,
 	// retracted, moderated, reactions), drawn by package render.
 	folded render.Message
@@ -74,7 +76,7 @@ func liveView(m account.Message) msgView {
 	v := msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
 		body: m.Body, err: m.Err, id: m.ID, pending: m.Pending, live: true,
 		ids: lineKeys(m.ID, m.OriginID, m.StanzaID), from: m.From.String(), occ: m.OccupantID,
-		folded: render.Message{Unstyled: m.Unstyled}}
+		folded: render.Message{Unstyled: m.Unstyled}, oob: oobURLs(m.OOB)}
 	if m.Reply != nil {
 		v.replyID, v.replyTo, v.quote = m.Reply.ID, m.Reply.To.String(), m.Quote
 	}
@@ -168,6 +170,9 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 			styled -= len(render.EditedMark) // the mark is ours, not styled
 		}
 	}
+	if !v.folded.Removed() {
+		lines = append(lines, oobLines(body, v.oob)...) // XEP-0066 URLs the body lacks (links.go)
+	}
 	quote, replyKey, quoted := "", "", false
 	if (v.replyID != "" || v.quoteLine != "") && !v.folded.Removed() {
 		quote, replyKey, quoted = u.replyQuote(w, v, group) // refs.go
@@ -194,6 +199,7 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 		at = len(quote) + 1
 	}
 	e := u.timed(composeEntry(t, layout, kind, name, lines))
+	e.links = findLinks(e.text, e.bodyStart, &u.linkSeq)
 	if styled > 0 { // sanitized first, then styled (styled.go)
 		e.spans = bodySpans(e.text, e.bodyStart+at, e.bodyStart+at+styled)
 	}

@@ -109,6 +109,7 @@ func (s *statusBar) Draw(scr tcell.Screen) {
 		col = put(scr, col, y, end-col, ownLabel(a), st)
 		col = put(scr, col, y, end-col, "] ", bar)
 	}
+	col = put(scr, col, y, end-col, u.transferLabel(), bar) // uploads, downloads (files.go)
 	win := u.curWin()
 	label := "[" + strconv.Itoa(u.cur+1) + ":" + sanitize.Truncate(win.name, 24) + "]"
 	if win.scroll > 0 {

@@ -81,6 +81,11 @@ type Options struct {
 	// RoomChatStates from room windows too. ReadMarkers sends XEP-0333
 	// displayed markers (ui/markers.go).
 	ChatStates, RoomChatStates, ReadMarkers bool
+	// DownloadDir is where /url save puts files ("" : only to a PATH
+	// given); URLOpenCmd the program /url open runs (nil: $BROWSER, else
+	// xdg-open). See files.go and links.go.
+	DownloadDir string
+	URLOpenCmd  []string
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History
@@ -143,6 +148,8 @@ type UI struct {
 	alerts     alertState  // bell, title, desktop notifications (ui/alert.go)
 	ctrlX      bool        // Ctrl-X was pressed: Ctrl-E opens the editor (ui/editor.go)
 	quitWarned bool        // /quit said that messages are unsent (sendlane.go)
+	files      fileState   // uploads and /url save downloads (files.go)
+	linkSeq    uint64      // numbers the links drawn, for OSC 8 ids (links.go)
 
 	states chatStatesUI // chat state timers (chatstate.go, chatstate_out.go)
 	marks  markUI       // chat markers (markers.go)
