@@ -135,7 +135,7 @@ func Resolve(overrides []Binding) ([]Binding, []Problem) {
 	for i, b := range overrides {
 		for j := range i {
 			if overrides[j].Chord.Equal(b.Chord) {
-				ps = append(ps, Problem{i, fmt.Sprintf("%s is bound twice (also as the %d. key of the table, to %s)", b.Chord, j+1, overrides[j].Action)})
+				ps = append(ps, Problem{i, fmt.Sprintf("%s is bound twice (also to %s)", b.Chord, overrides[j].Action)})
 				break
 			}
 		}

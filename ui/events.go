@@ -108,6 +108,9 @@ func (u *UI) applyState(a *acctState, ev account.StateEvent) {
 		// goes on with it.
 		clear(a.pres)
 	}
+	if ev.State == account.Online {
+		u.joinRestored(a) // rooms of the windows kept at the last quit (state.go)
+	}
 	u.roster.dirty = true
 }
 
