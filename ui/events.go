@@ -143,7 +143,7 @@ func (u *UI) applyRoster(a *acctState, ev account.RosterEvent) {
 		a.items[key] = &c
 	}
 	for _, w := range u.wins {
-		if w.acct == a && w.kind == winChat {
+		if w.acct == a && w.kind == winChat && !w.isPrivate() { // a private one keeps nick/room
 			w.name = a.displayName(w.peer)
 		}
 	}

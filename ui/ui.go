@@ -248,6 +248,10 @@ func (u *UI) build() {
 		}
 	})
 	u.app.EnablePaste(true)
+	if u.opts.Mouse {
+		u.app.EnableMouse(true) // never without the option: the terminal keeps its selection
+		u.app.SetMouseCapture(u.captureMouse)
+	}
 }
 
 // Post queues an account event for the UI. It is safe to call from any
@@ -287,6 +291,9 @@ func (u *UI) Run(ctx context.Context) error {
 	u.startAway()                                           // auto-away (autoaway.go)
 	screen.EnablePaste()
 	screen.EnableFocus()
+	if u.opts.Mouse {
+		screen.EnableMouse() // tview does not for a screen it was given (mouse.go)
+	}
 
 	stop := make(chan struct{})
 	pumpDone := make(chan struct{})
