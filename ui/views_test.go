@@ -78,6 +78,7 @@ func themeScreen(t *testing.T, th Theme) *harness {
 	h.curIs(2)
 	h.sync(func() { h.u.info(h.u.curWin(), true, "an error line") })
 	h.typeText("yes")
+	h.inputIs("yes")
 	return h
 }
 
