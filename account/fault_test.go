@@ -211,23 +211,6 @@ func (r *faultRig) count(fromA, toA, fromP, toP int) tally {
 	return t
 }
 
-// settledRelog is settled for after the peer logged in anew: our messages
-// resent while it was offline went to offline storage, and one stored just
-// as it logged in can miss the hand-out at its initial presence (ejabberd
-// 23.01, seen in its debug log: stored 60 ms before the peer's stream
-// opened, not handed out at its presence 140 ms later). Offline storage
-// hands out at a login what it holds, so the peer logs in once more; a
-// message still missing then counts as lost.
-func (r *faultRig) settledRelog() bool {
-	if r.settled(10 * time.Second) {
-		return true
-	}
-	r.t.Logf("a message is missing at the peer: logging it in again")
-	r.peer().Close()
-	r.peers = append(r.peers, servertest.StartPeer(r.t, r.srv, r.bob, "pw"))
-	return r.settled(faultWait)
-}
-
 // settled waits until every message so far is in history and at the peer.
 func (r *faultRig) settled(d time.Duration) bool {
 	deadline := time.Now().Add(d)
@@ -248,7 +231,8 @@ func (r *faultRig) settled(d time.Duration) bool {
 // attempt hangs, until the server has forgotten the session). Afterwards
 // every message is in parley's history once, in order, and each of
 // parley's messages reached the peer. -faults=20 or PARLEY_FAULTS=20 runs
-// the full series; the seed is printed and PARLEY_FAULT_SEED replays one.
+// the full series; the seed is printed and PARLEY_FAULT_SEED replays one;
+// PARLEY_FAULT_KINDS=kill,cut limits the faults to those kinds.
 func TestFaults(t *testing.T) { servertest.Each(t, testFaults) }
 
 func testFaults(t *testing.T, kind servertest.Kind) {
@@ -300,6 +284,9 @@ func testFaults(t *testing.T, kind servertest.Kind) {
 	r.peerUp = true
 
 	kinds := []string{"kill", "cut", "hang", "stop"}
+	if k := os.Getenv("PARLEY_FAULT_KINDS"); k != "" {
+		kinds = strings.Split(k, ",") // e.g. kill,cut: only those
+	}
 	var total tally
 	var recoveries []time.Duration
 	lastOnline := time.Now()
@@ -325,7 +312,18 @@ func testFaults(t *testing.T, kind servertest.Kind) {
 			r.sendA(perRound) // into the outbox
 			time.Sleep(time.Duration(500+rng.IntN(1500)) * time.Millisecond)
 			r.peer().Close()
+			// The peer is back before parley: a message stored offline
+			// just as the peer logs in can miss the hand-out at its
+			// initial presence (ejabberd 23.01, seen in its debug log:
+			// stored 60 ms before the peer's stream opened, not handed
+			// out at its presence 140 ms later), which is the server's
+			// loss, not parley's. The paused proxy holds parley's
+			// reconnection attempts until then.
+			r.px.Pause()
 			srv.Restart(t)
+			r.peers = append(r.peers, servertest.StartPeer(r.t, srv, r.bob, "pw"))
+			r.peerUp = true
+			r.px.Resume()
 			end = time.Now()
 		case "cut":
 			r.px.Cut()
@@ -350,10 +348,7 @@ func testFaults(t *testing.T, kind servertest.Kind) {
 		}
 		on := r.log.onlineAfter(t, end)
 		if kind == "kill" {
-			r.peers = append(r.peers, servertest.StartPeer(t, srv, r.bob, "pw"))
-			r.peerUp = true
 			r.sendP(1)
-			r.settledRelog()
 		}
 		r.sendA(1)
 		r.sendP(1)

@@ -56,6 +56,7 @@ func Default() *Registry {
 	}
 	registerRefs(r)
 	registerStates(r)
+	registerForwards(r)
 	return r
 }
 
