@@ -34,7 +34,7 @@ func Actions() []Action {
 		{"page-down", "scroll the conversation down (after a search hit: load newer history)", []string{"PgDn"}},
 		{"roster-focus", "focus the roster / the input line (in the roster: arrows or j/k, Enter opens or folds a group, Esc returns)", []string{"Alt-r"}},
 		{"roster-offline", "show or hide offline contacts in the roster (also /roster offline)", []string{"Alt-h"}},
-		{"roster-order", "order the roster's contacts by presence or by name (also /roster order)", []string{"Alt-s"}},
+		{"roster-order", "order the roster's contacts by presence or by name (also /roster order)", []string{"Alt-v"}},
 		{"toggle-occupants", "show or hide the occupant pane of room windows (also /occupants)", []string{"F4"}},
 		{"occupants-up", "scroll the occupant pane up", []string{"Alt-PgUp"}},
 		{"occupants-down", "scroll the occupant pane down", []string{"Alt-PgDn"}},

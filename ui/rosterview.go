@@ -25,7 +25,7 @@ type rosterPrefs struct {
 	hideOffline bool
 	byName      bool // order contacts by name only, not online first
 	// offlineSet and orderSet: set in this session or a kept one (Alt-h,
-	// Alt-s, /roster), so kept across restarts over the config's default.
+	// Alt-v, /roster), so kept across restarts over the config's default.
 	offlineSet, orderSet bool
 	folded               map[string]bool // foldKey → folded
 }
