@@ -61,6 +61,10 @@ func (l *loader) keys(prefix string, m map[string]any) []keymap.Binding {
 			}
 			continue
 		}
+		if keymap.IsInput(action) && len(chord) > 1 {
+			l.ps.add(key, "%s edits the input line: bind it to one key, not a sequence", action)
+			continue
+		}
 		bs = append(bs, keymap.Binding{Chord: chord, Action: action})
 		keyOf = append(keyOf, key)
 	}

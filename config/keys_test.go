@@ -36,6 +36,7 @@ func TestKeysErrors(t *testing.T) {
 		"\"alt-n\" = \"roster-focus\"\n" + // 6: Alt-n again
 		"\"ctrl-x\" = \"redraw\"\n" + // 7: starts Ctrl-X Ctrl-E
 		"\"F6\" = 3\n" + // 8: not a string
+		"\"Ctrl-X y\" = \"yank\"\n" + // 9: an editing action on a sequence
 		keysAcct
 	path := writeConfig(t, text, 0o600)
 	_, err := Load(path)
@@ -54,6 +55,7 @@ func TestKeysErrors(t *testing.T) {
 		{6, `keys.alt-n`, `Alt-n is bound twice (also to redraw)`},
 		{7, `keys.ctrl-x`, `Ctrl-X starts Ctrl-X Ctrl-E (bound to edit-external)`},
 		{8, `keys.F6`, `must be a string`},
+		{9, `keys."Ctrl-X y"`, `yank edits the input line: bind it to one key`},
 	}
 	if len(es.List) != len(want) {
 		t.Fatalf("%d problems, want %d:\n%v", len(es.List), len(want), err)

@@ -11,6 +11,10 @@ type Action struct {
 	Name string   // as written in [keys]: "next-window"
 	Help string   // for /help keys
 	Keys []string // default keys, in the key notation
+	// Input: an editing action of the input line, taken by it while it
+	// has the focus (after the history search's own keys); the others act
+	// wherever the focus is.
+	Input bool
 }
 
 // Unbind is the action that takes a key away from its default action.
@@ -23,25 +27,25 @@ const MaxCommand = 512
 // default keys.
 func Actions() []Action {
 	acts := []Action{
-		{"prev-window", "previous window", []string{"Alt-Left", "Ctrl-P"}},
-		{"next-window", "next window", []string{"Alt-Right", "Ctrl-N"}},
-		{"last-window", "the window shown before this one", []string{"Alt-z"}},
-		{"important-window", "the window with the most important activity: a private message, else a highlight, else any message", []string{"Alt-e"}},
-		{"next-active", "next window with unread messages, highlights first", []string{"Alt-a"}},
-		{"prev-highlight", "scroll to the previous message that mentions you in this window", []string{"Alt-p"}},
-		{"next-highlight", "scroll to the next message that mentions you in this window (past the last: the bottom)", []string{"Alt-n"}},
-		{"page-up", "scroll the conversation up; at the top, load older history", []string{"PgUp"}},
-		{"page-down", "scroll the conversation down (after a search hit: load newer history)", []string{"PgDn"}},
-		{"roster-focus", "focus the roster / the input line (in the roster: arrows or j/k, Enter opens or folds a group, Esc returns)", []string{"Alt-r"}},
-		{"roster-offline", "show or hide offline contacts in the roster (also /roster offline)", []string{"Alt-h"}},
-		{"roster-order", "order the roster's contacts by presence or by name (also /roster order)", []string{"Alt-v"}},
-		{"toggle-occupants", "show or hide the occupant pane of room windows (also /occupants)", []string{"F4"}},
-		{"occupants-up", "scroll the occupant pane up", []string{"Alt-PgUp"}},
-		{"occupants-down", "scroll the occupant pane down", []string{"Alt-PgDn"}},
-		{"accept-invite", "accept the newest room invitation: join the room", []string{"Alt-j"}},
-		{"edit-external", "edit the input line in $VISUAL or $EDITOR; the text comes back into the input line, not sent", []string{"Alt-c", "Ctrl-X Ctrl-E"}},
-		{"redraw", "redraw the screen", []string{"Ctrl-L"}},
-		{"quit-hint", "say how to leave (/quit)", []string{"Ctrl-C"}},
+		{"prev-window", "previous window", []string{"Alt-Left", "Ctrl-P"}, false},
+		{"next-window", "next window", []string{"Alt-Right", "Ctrl-N"}, false},
+		{"last-window", "the window shown before this one", []string{"Alt-z"}, false},
+		{"important-window", "the window with the most important activity: a private message, else a highlight, else any message", []string{"Alt-e"}, false},
+		{"next-active", "next window with unread messages, highlights first", []string{"Alt-a"}, false},
+		{"prev-highlight", "scroll to the previous message that mentions you in this window", []string{"Alt-p"}, false},
+		{"next-highlight", "scroll to the next message that mentions you in this window (past the last: the bottom)", []string{"Alt-n"}, false},
+		{"page-up", "scroll the conversation up; at the top, load older history", []string{"PgUp"}, false},
+		{"page-down", "scroll the conversation down (after a search hit: load newer history)", []string{"PgDn"}, false},
+		{"roster-focus", "focus the roster / the input line (in the roster: arrows or j/k, Enter opens or folds a group, Esc returns)", []string{"Alt-r"}, false},
+		{"roster-offline", "show or hide offline contacts in the roster (also /roster offline)", []string{"Alt-h"}, false},
+		{"roster-order", "order the roster's contacts by presence or by name (also /roster order)", []string{"Alt-v"}, false},
+		{"toggle-occupants", "show or hide the occupant pane of room windows (also /occupants)", []string{"F4"}, false},
+		{"occupants-up", "scroll the occupant pane up", []string{"Alt-PgUp"}, false},
+		{"occupants-down", "scroll the occupant pane down", []string{"Alt-PgDn"}, false},
+		{"accept-invite", "accept the newest room invitation: join the room", []string{"Alt-j"}, false},
+		{"edit-external", "edit the input line in $VISUAL or $EDITOR; the text comes back into the input line, not sent", []string{"Alt-c", "Ctrl-X Ctrl-E"}, false},
+		{"redraw", "redraw the screen", []string{"Ctrl-L"}, false},
+		{"quit-hint", "say how to leave (/quit)", []string{"Ctrl-C"}, false},
 	}
 	// Windows 1..20: Alt-1..Alt-0 and F1..F10 (but F4) as in profanity,
 	// Alt-q..Alt-o for 11..19 but for Alt-e, Alt-r and Alt-p, which poezio
@@ -63,9 +67,37 @@ func Actions() []Action {
 		if n == 1 {
 			help += " (the console)"
 		}
-		acts = append(acts, Action{"window-" + strconv.Itoa(n), help, keys})
+		acts = append(acts, Action{Name: "window-" + strconv.Itoa(n), Help: help, Keys: keys})
 	}
-	return acts
+	return append(acts, inputActions()...)
+}
+
+// inputActions are the editing actions of the input line, named as in
+// readline where readline has them.
+func inputActions() []Action {
+	return []Action{
+		{"accept-line", "send the input line (a command, or a message to this conversation)", []string{"Enter"}, true},
+		{"complete", "complete commands, their arguments and JIDs (in a room: nicks, \"nick: \" at the start of the line, recent speakers first); again for the next candidate", []string{"Tab"}, true},
+		{"newline", "insert a line break (a multi-line message); a bracketed paste is one message too", []string{"Alt-Enter", "Ctrl-J"}, true},
+		{"previous-history", "the previous line of the input history", []string{"Up"}, true},
+		{"next-history", "the next line of the input history", []string{"Down"}, true},
+		{"beginning-of-line", "to the start of the input line", []string{"Ctrl-A", "Home"}, true},
+		{"end-of-line", "to the end of the input line", []string{"Ctrl-E", "End"}, true},
+		{"backward-char", "back one character", []string{"Left", "Ctrl-B"}, true},
+		{"forward-char", "forward one character", []string{"Right", "Ctrl-F"}, true},
+		{"backward-word", "back one word (a word: letters and digits)", []string{"Alt-b", "Alt-B", "Ctrl-Left"}, true},
+		{"forward-word", "forward one word", []string{"Alt-f", "Alt-F", "Ctrl-Right"}, true},
+		{"backward-delete-char", "delete the character before the cursor", []string{"Backspace"}, true},
+		{"delete-char", "delete the character under the cursor", []string{"Delete", "Ctrl-D"}, true},
+		{"unix-word-rubout", "delete the word before the cursor, into the kill buffer", []string{"Ctrl-W"}, true},
+		{"unix-line-discard", "delete to the start of the line, into the kill buffer", []string{"Ctrl-U"}, true},
+		{"kill-line", "delete to the end of the line, into the kill buffer", []string{"Ctrl-K"}, true},
+		{"backward-kill-word", "delete the word before the cursor (letters and digits), into the kill buffer", []string{"Alt-Backspace"}, true},
+		{"kill-word", "delete the word after the cursor, into the kill buffer", []string{"Alt-d", "Alt-D"}, true},
+		{"yank", "insert what the last kills took (kills in a row add up, as in readline)", []string{"Ctrl-Y"}, true},
+		{"transpose-chars", "transpose the two characters at the cursor", []string{"Ctrl-T"}, true},
+		{"reverse-search-history", "search the input history backwards as you type; Ctrl-R again: older; Backspace: a shorter query; Esc/Ctrl-G: give the line back; any other key takes the match and acts on it", []string{"Ctrl-R"}, true},
+	}
 }
 
 // Names returns the action names.
@@ -86,6 +118,17 @@ func Known(name string) bool {
 	}
 	for _, a := range Actions() {
 		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// IsInput reports whether action is an editing action of the input line
+// (bound to single keys only).
+func IsInput(action string) bool {
+	for _, a := range inputActions() {
+		if a.Name == action {
 			return true
 		}
 	}

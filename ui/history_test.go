@@ -457,11 +457,6 @@ func TestReadmeListsCommands(t *testing.T) {
 			t.Errorf("README.md lacks the action %s: add a row to its Keys table", a.Name)
 		}
 	}
-	for _, k := range inputKeys {
-		if !strings.Contains(readme, "| "+k.name+" |") {
-			t.Errorf("README.md lacks the key %s: add a row to its Keys table", k.name)
-		}
-	}
 }
 
 // TestHitEntryFolded: a search result is drawn by the one renderer: an

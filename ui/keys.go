@@ -17,23 +17,46 @@ type keyBinding struct {
 	chord  keymap.Chord
 	action string
 	run    func(u *UI)
+	edit   func(in *inputLine) // an editing action of the input line: taken there (input.go), not here
 }
 
-// inputKeys are the editing keys of the input line, for /help keys (the
-// input line handles them itself: input.go, edit.go, isearch.go).
-var inputKeys = [...]struct{ name, help string }{
-	{"Tab", "complete commands, their arguments and JIDs (in a room: nicks, \"nick: \" at the start of the line, recent speakers first); again for the next candidate"},
-	{"Enter", "send the input line"},
-	{"Alt-Enter/Ctrl-J", "insert a line break (multi-line message); a bracketed paste is one message too"},
-	{"Up/Down", "input history"},
-	{"Ctrl-A/Ctrl-E", "start / end of the input line (also Home/End)"},
-	{"Ctrl-W/Ctrl-U/Ctrl-K", "delete the word before the cursor / to the start / to the end, into the kill buffer"},
-	{"Alt-b/Alt-f", "back / forward one word (also Ctrl-Left/Ctrl-Right)"},
-	{"Ctrl-Left/Ctrl-Right", "back / forward one word"},
-	{"Alt-Backspace/Alt-d", "delete the word before / after the cursor, into the kill buffer"},
-	{"Ctrl-Y", "yank: insert what the last kills (Ctrl-W/U/K, Alt-Backspace/Alt-d in a row) took"},
-	{"Ctrl-T", "transpose the two characters at the cursor"},
-	{"Ctrl-R", "search the input history backwards as you type; Ctrl-R again: older; Esc/Ctrl-G: cancel; any other key takes the match"},
+// inputFuncs returns what each editing action of the input line does
+// (keymap: the actions with Input set).
+func inputFuncs() map[string]func(in *inputLine) {
+	return map[string]func(in *inputLine){
+		"accept-line":       (*inputLine).submit,
+		"complete":          func(in *inputLine) { in.u.complete() },
+		"newline":           func(in *inputLine) { in.insert("\n") },
+		"previous-history":  func(in *inputLine) { in.browse(-1) },
+		"next-history":      func(in *inputLine) { in.browse(1) },
+		"beginning-of-line": func(in *inputLine) { in.cur = 0 },
+		"end-of-line":       func(in *inputLine) { in.cur = len(in.text) },
+		"backward-char":     func(in *inputLine) { in.cur = in.prevBoundary(in.cur) },
+		"forward-char":      func(in *inputLine) { in.cur = in.nextBoundary(in.cur) },
+		"backward-word":     func(in *inputLine) { in.cur = in.wordLeft() },
+		"forward-word":      func(in *inputLine) { in.cur = in.wordRight() },
+		"backward-delete-char": func(in *inputLine) {
+			if in.cur > 0 {
+				p := in.prevBoundary(in.cur)
+				in.text = in.text[:p] + in.text[in.cur:]
+				in.cur = p
+			}
+		},
+		"delete-char": func(in *inputLine) {
+			if in.cur < len(in.text) {
+				n := in.nextBoundary(in.cur)
+				in.text = in.text[:in.cur] + in.text[n:]
+			}
+		},
+		"unix-word-rubout":       func(in *inputLine) { in.kill(in.wordStart(), in.cur) },
+		"unix-line-discard":      func(in *inputLine) { in.kill(0, in.cur) },
+		"kill-line":              func(in *inputLine) { in.kill(in.cur, len(in.text)) },
+		"backward-kill-word":     func(in *inputLine) { in.kill(in.wordLeft(), in.cur) },
+		"kill-word":              func(in *inputLine) { in.kill(in.cur, in.wordRight()) },
+		"yank":                   (*inputLine).yank,
+		"transpose-chars":        (*inputLine).transpose,
+		"reverse-search-history": (*inputLine).startSearch,
+	}
 }
 
 // actionFuncs returns what each named action of keymap.Actions does.
@@ -80,10 +103,18 @@ func keyTable(overrides []keymap.Binding) ([]keyBinding, []string) {
 	for _, p := range ps {
 		msgs = append(msgs, "keys: "+p.Msg)
 	}
-	funcs := actionFuncs()
+	funcs, edits := actionFuncs(), inputFuncs()
 	keys := make([]keyBinding, 0, len(bs))
 	for _, b := range bs {
-		kb := keyBinding{chord: b.Chord, action: b.Action, run: funcs[b.Action]}
+		kb := keyBinding{chord: b.Chord, action: b.Action, run: funcs[b.Action], edit: edits[b.Action]}
+		if kb.edit != nil {
+			if len(b.Chord) > 1 {
+				msgs = append(msgs, "keys: "+b.Chord.String()+": "+b.Action+" takes one key")
+				continue
+			}
+			keys = append(keys, kb)
+			continue
+		}
 		if keymap.IsCommand(b.Action) {
 			line := b.Action[1:]
 			kb.run = func(u *UI) { u.runCommand(u.curWin(), line) }
@@ -110,21 +141,22 @@ func (u *UI) keysHelp(w *window) {
 		}
 		return strings.Join(s, ", ")
 	}
+	input := false
 	for _, a := range keymap.Actions() {
+		if a.Input && !input {
+			input = true
+			for _, k := range u.keys {
+				if keymap.IsCommand(k.action) {
+					u.info(w, false, fmt.Sprintf("  %-20s runs %s", k.chord.String(), sanitize.Text(k.action)))
+				}
+			}
+			u.info(w, false, "the input line:")
+		}
 		keys := bound(a.Name)
 		if keys == "" {
 			keys = "(no key)"
 		}
 		u.info(w, false, fmt.Sprintf("  %-20s %s: %s", keys, a.Name, a.Help))
-	}
-	for _, k := range u.keys {
-		if keymap.IsCommand(k.action) {
-			u.info(w, false, fmt.Sprintf("  %-20s runs %s", k.chord.String(), sanitize.Text(k.action)))
-		}
-	}
-	u.info(w, false, "the input line:")
-	for _, k := range inputKeys {
-		u.info(w, false, fmt.Sprintf("  %-20s %s", k.name, k.help))
 	}
 }
 
@@ -154,6 +186,9 @@ func (u *UI) chordKey(ev *tcell.EventKey) bool {
 	u.pending = nil
 	starts := false
 	for _, k := range u.keys {
+		if k.edit != nil {
+			continue // the input line's (inputKey)
+		}
 		if k.chord.Equal(seq) {
 			u.comp.reset()
 			k.run(u)
@@ -166,6 +201,17 @@ func (u *UI) chordKey(ev *tcell.EventKey) bool {
 		return true
 	}
 	return false
+}
+
+// inputKey returns the editing action bound to ev, or nil.
+func (u *UI) inputKey(ev *tcell.EventKey) func(in *inputLine) {
+	k := keymap.FromEvent(ev)
+	for _, b := range u.keys {
+		if b.edit != nil && b.chord[0] == k {
+			return b.edit
+		}
+	}
+	return nil
 }
 
 // canonKey maps the chords that terminals send as ESC plus a control byte

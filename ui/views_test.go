@@ -235,10 +235,11 @@ func TestWindowsRestored(t *testing.T) {
 
 // TestConfigKeys feeds the bytes tmux sends for keys bound in the config:
 // Alt-x (ESC x) to next-window, Ctrl-X w (0x18 w) to a command line, Ctrl-P
-// (0x10) unbound, and F5 (ESC [15~) to window 3.
+// (0x10) unbound, F5 (ESC [15~) to window 3, and of the input line's
+// editing actions Ctrl-A (0x01) unbound, Ctrl-O (0x0f) beginning-of-line.
 func TestConfigKeys(t *testing.T) {
 	var overrides []keymap.Binding
-	for k, a := range map[string]string{"Alt-x": "next-window", "Ctrl-X w": "/wins", "Ctrl-P": keymap.Unbind, "F5": "window-3"} {
+	for k, a := range map[string]string{"Alt-x": "next-window", "Ctrl-X w": "/wins", "Ctrl-P": keymap.Unbind, "F5": "window-3", "Ctrl-O": "beginning-of-line", "Ctrl-A": keymap.Unbind} {
 		c, err := keymap.Parse(k)
 		if err != nil {
 			t.Fatal(err)
@@ -265,7 +266,17 @@ func TestConfigKeys(t *testing.T) {
 	tty.send("\x18")
 	tty.send("a") // Ctrl-X then a key no chord goes on with: typed
 	h.inputIs("a")
-	tty.send("\x15/help keys\r") // Ctrl-U first
+	tty.send("\x01b") // Ctrl-A unbound: nothing; b typed at the end
+	h.inputIs("ab")
+	tty.send("\x0fc") // Ctrl-O: the start of the line
+	h.inputIs("cab")
+	var helpText string
+	defer func() {
+		if t.Failed() {
+			t.Log(helpText)
+		}
+	}()
+	tty.send("\x05\x15/help keys\r") // Ctrl-E Ctrl-U first
 	h.waitFor("help lists the bindings", func() bool {
 		var all []string
 		w := h.u.curWin()
@@ -273,8 +284,10 @@ func TestConfigKeys(t *testing.T) {
 			all = append(all, w.buf.at(i).text)
 		}
 		s := strings.Join(all, "\n")
+		helpText = s
 		return strings.Contains(s, "Alt-Right, Ctrl-N, Alt-x") && strings.Contains(s, "Ctrl-X w") && strings.Contains(s, "runs /wins") &&
-			strings.Contains(s, "F3, F5") && !strings.Contains(s, "Ctrl-P")
+			strings.Contains(s, "F3, F5") && !strings.Contains(s, "Ctrl-P") &&
+			strings.Contains(s, "Home, Ctrl-O") && strings.Contains(s, "the input line:")
 	})
 }
 
