@@ -17,43 +17,22 @@ func (s *Store) indexedFrom(account, conv string, c Cursor) *convState {
 // beforeIndexed is Before folding each message through the id index of
 // ic (held).
 func (s *Store) beforeIndexed(ic *convState, account, conv string, c Cursor, n int) ([]Record, Cursor, error) {
-	lr := &lineReader{c: ic}
-	defer lr.close()
-	var recs []Record
-	next := c
-	var size int
-	full := false
-	var ferr error
-	err := s.walkOlder(account, conv, c, func(r Record, p Position, l int) bool {
-		next = olderSide(p, l)
-		size += l
-		if !r.IsRef() {
-			if _, ferr = s.foldIndexed(ic, lr, &r, p); ferr != nil {
-				return false
-			}
-			recs = append(recs, r)
-		}
-		full = len(recs) >= n || size >= maxPageBytes
-		return !full
-	})
-	if err == nil {
-		err = ferr
-	}
-	if err != nil {
-		if errors.Is(err, errStale) {
-			s.dropIndex(ic)
-		}
-		return nil, c, err
-	}
-	next.done = !full
-	next.fold = &foldState{indexed: true}
-	reverse(recs)
-	return recs, next, nil
+	return s.pageIndexed(ic, account, conv, c, n, true)
 }
 
 // afterIndexed is After folding each message through the id index of ic
 // (held).
 func (s *Store) afterIndexed(ic *convState, account, conv string, c Cursor, n int) ([]Record, Cursor, error) {
+	return s.pageIndexed(ic, account, conv, c, n, false)
+}
+
+// pageIndexed reads a page of up to n messages from c, older ones (in file
+// order) or newer ones, folding each through the id index of ic (held).
+func (s *Store) pageIndexed(ic *convState, account, conv string, c Cursor, n int, older bool) ([]Record, Cursor, error) {
+	walk, side := s.walkNewer, newerSide
+	if older {
+		walk, side = s.walkOlder, olderSide
+	}
 	lr := &lineReader{c: ic}
 	defer lr.close()
 	var recs []Record
@@ -61,8 +40,8 @@ func (s *Store) afterIndexed(ic *convState, account, conv string, c Cursor, n in
 	var size int
 	full := false
 	var ferr error
-	err := s.walkNewer(account, conv, c, func(r Record, p Position, l int) bool {
-		next = newerSide(p, l)
+	err := walk(account, conv, c, func(r Record, p Position, l int) bool {
+		next = side(p, l)
 		size += l
 		if !r.IsRef() {
 			if _, ferr = s.foldIndexed(ic, lr, &r, p); ferr != nil {
@@ -82,8 +61,11 @@ func (s *Store) afterIndexed(ic *convState, account, conv string, c Cursor, n in
 		}
 		return nil, c, err
 	}
-	next.fold = &foldState{indexed: true}
 	next.done = !full
+	next.fold = &foldState{indexed: true}
+	if older {
+		reverse(recs)
+	}
 	return recs, next, nil
 }
 
