@@ -355,6 +355,10 @@ func (a *Account) send(ctx context.Context, to jid.JID, typ, body, replaces stri
 	if m.From.String() == "" {
 		m.From = a.bare
 	}
+	m, err := a.seal(ctx, m) // OMEMO, when on for the conversation (omemosend.go)
+	if err != nil {
+		return Message{}, err
+	}
 	sess, err := a.online()
 	if err != nil || a.outboxBusy() {
 		return a.queueMessage(m, false) // offline: sent after the next login (outbox.go)
