@@ -8,28 +8,34 @@ import (
 	"unicode/utf8"
 
 	"mellium.im/xmpp/jid"
+
+	"parley/msg"
+	"parley/payload"
 )
 
-// parseExt runs the handler's parser (with wrappers and receipts) on s and
-// checks that it consumed the element exactly: the token after it is <after/>.
-func parseExt(t testing.TB, s string) (Message, msgExt, error) {
+// testPC is the parse context of the unit tests.
+var testPC = ParseContext{Account: testAccount, Now: testNow, SIDs: true}
+
+// parseExt runs the handler's parser (payload.Default, wrappers included)
+// on s and checks that it consumed the element exactly: the token after it
+// is <after/>.
+func parseExt(t testing.TB, s string) (msg.Message, error) {
 	t.Helper()
 	d := xml.NewDecoder(strings.NewReader(s + "<after/>"))
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return Message{}, msgExt{}, err
+			return msg.Message{}, err
 		}
 		if se, ok := tok.(xml.StartElement); ok {
-			var x msgExt
-			m, err := parseMessageExt(se, d, ParseContext{Account: testAccount, Now: testNow, SIDs: true}, &x)
+			m, err := payload.Default().Parse(se, d, payload.Context{Account: testAccount, Now: testNow})
 			if err == nil {
 				next, terr := d.Token()
 				if se, ok := next.(xml.StartElement); !ok || se.Name.Local != "after" || terr != nil {
 					t.Fatalf("after the message: %#v %v", next, terr)
 				}
 			}
-			return m, x, err
+			return m, err
 		}
 	}
 }
@@ -56,47 +62,58 @@ func TestMessageExtensions(t *testing.T) {
 	tests := []struct {
 		name       string
 		xml        string
-		carbon     string
+		wrapper    msg.Wrapper
 		queryID    string
 		innerBody  string // "" when no inner message
 		innerTime  time.Time
 		receiptReq bool
 		receiptOf  string
 	}{
-		{"sent carbon, nested wrapper ignored", carbonSent, "sent", "", "from my phone", testNow, false, ""},
-		{"received carbon", carbonRecv, "received", "", "hi phone", testNow, false, ""},
-		{"archive result with delay", mamResult, "", "q1", "archived", stamp, false, ""},
+		{"sent carbon, nested wrapper ignored", carbonSent, msg.CarbonSent, "", "from my phone", testNow, false, ""},
+		{"received carbon", carbonRecv, msg.CarbonReceived, "", "hi phone", testNow, false, ""},
+		{"archive result with delay", mamResult, msg.ArchiveResult, "q1", "archived", stamp, false, ""},
 		{"receipt request", `<message xmlns="jabber:client" from="bob@example.net/pc" type="chat" id="x"><body>b</body><request xmlns="urn:xmpp:receipts"/></message>`,
-			"", "", "", time.Time{}, true, ""},
+			0, "", "", time.Time{}, true, ""},
 		{"receipt", `<message xmlns="jabber:client" from="bob@example.net/pc"><received xmlns="urn:xmpp:receipts" id="m9"/></message>`,
-			"", "", "", time.Time{}, false, "m9"},
+			0, "", "", time.Time{}, false, "m9"},
 		{"result without queryid is ignored", `<message xmlns="jabber:client"><result xmlns="urn:xmpp:mam:2" id="A"><forwarded xmlns="urn:xmpp:forward:0"><message xmlns="jabber:client"><body>x</body></message></forwarded></result></message>`,
-			"", "", "", time.Time{}, false, ""},
+			0, "", "", time.Time{}, false, ""},
 		{"carbon without forwarded", `<message xmlns="jabber:client" from="alice@example.org"><sent xmlns="urn:xmpp:carbons:2"/></message>`,
-			"sent", "", "", time.Time{}, false, ""},
+			msg.CarbonSent, "", "", time.Time{}, false, ""},
 		{"unreadable inner message", `<message xmlns="jabber:client" from="alice@example.org"><sent xmlns="urn:xmpp:carbons:2"><forwarded xmlns="urn:xmpp:forward:0"><message xmlns="jabber:client" from="@@bad"><body>x</body><x><y/></x></message><message xmlns="jabber:client"><body>second</body></message></forwarded></sent></message>`,
-			"sent", "", "second", testNow, false, ""},
+			msg.CarbonSent, "", "second", testNow, false, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, x, err := parseExt(t, tc.xml)
+			pm, err := parseExt(t, tc.xml)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if x.carbon != tc.carbon || x.mamQueryID != tc.queryID || x.receiptReq != tc.receiptReq || x.receiptOf != tc.receiptOf {
-				t.Errorf("ext %+v", x)
+			f := pm.Forwarded
+			if pm.ReceiptRequest != tc.receiptReq || pm.ReceiptFor != tc.receiptOf {
+				t.Errorf("receipts %v %q", pm.ReceiptRequest, pm.ReceiptFor)
+			}
+			if tc.wrapper == 0 {
+				if f != nil {
+					t.Errorf("wrapper %+v", f)
+				}
+				return
+			}
+			if f == nil || f.Wrapper != tc.wrapper || f.QueryID != tc.queryID {
+				t.Fatalf("wrapper %+v", f)
 			}
 			switch {
-			case tc.innerBody == "" && x.inner != nil:
-				t.Errorf("inner message %+v", *x.inner)
-			case tc.innerBody != "" && x.inner == nil:
+			case tc.innerBody == "" && f.Message != nil:
+				t.Errorf("inner message %+v", *f.Message)
+			case tc.innerBody != "" && f.Message == nil:
 				t.Error("no inner message")
 			case tc.innerBody != "":
-				if x.inner.Body != tc.innerBody {
-					t.Errorf("inner body %q", x.inner.Body)
+				inner := fromPayload(f.Message, testPC)
+				if inner.Body != tc.innerBody {
+					t.Errorf("inner body %q", inner.Body)
 				}
-				if !x.fwdTime.IsZero() && !x.fwdTime.Equal(tc.innerTime) || x.fwdTime.IsZero() && !x.inner.Time.Equal(tc.innerTime) {
-					t.Errorf("time %v / %v, want %v", x.fwdTime, x.inner.Time, tc.innerTime)
+				if !f.Delay.IsZero() && !f.Delay.Equal(tc.innerTime) || f.Delay.IsZero() && !inner.Time.Equal(tc.innerTime) {
+					t.Errorf("time %v / %v, want %v", f.Delay, inner.Time, tc.innerTime)
 				}
 			}
 		})
@@ -122,11 +139,11 @@ func TestCarbonAndResultChecks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := strings.Replace(tc.xml, `from="alice@example.org" to="alice@example.org/parley"`, `from="`+tc.outer+`" to="alice@example.org/parley"`, 1)
-			outer, x, err := parseExt(t, s)
+			outer, err := parseExt(t, s)
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, why := a.carbon(outer, &x)
+			m, _, why := a.carbon(&outer, outer.Forwarded, testPC)
 			if (why != "") != tc.drop {
 				t.Fatalf("drop reason %q, want drop %v", why, tc.drop)
 			}
@@ -137,18 +154,18 @@ func TestCarbonAndResultChecks(t *testing.T) {
 	}
 
 	// Archive results: only for a running query, only from its archive.
-	outer, x, err := parseExt(t, mamResult)
+	outer, err := parseExt(t, mamResult)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.rel.queries = map[string]*mamQuery{"q1": {archive: testAccount, max: 10}}
-	a.archiveResult(outer, &x)
+	a.archiveResult(&outer, outer.Forwarded, testPC)
 	forged := outer
 	forged.From = jid.MustParse("mallory@example.com")
-	a.archiveResult(forged, &x)
-	other := x
-	other.mamQueryID = "q2"
-	a.archiveResult(outer, &other)
+	a.archiveResult(&forged, forged.Forwarded, testPC)
+	other := *outer.Forwarded
+	other.QueryID = "q2"
+	a.archiveResult(&outer, &other, testPC)
 	q := a.rel.queries["q1"]
 	if len(q.msgs) != 1 {
 		t.Fatalf("query got %d results", len(q.msgs))
@@ -162,8 +179,15 @@ func TestCarbonAndResultChecks(t *testing.T) {
 	}
 }
 
+// FuzzMessageExtensions runs the handler's parse of hostile stanzas (and
+// of what they wrap) and checks the bounds of what is kept.
 func FuzzMessageExtensions(f *testing.F) {
-	for _, s := range []string{carbonSent, carbonRecv, mamResult, `<message><sent xmlns="urn:xmpp:carbons:2"><forwarded xmlns="urn:xmpp:forward:0"><message>`} {
+	for _, s := range []string{carbonSent, carbonRecv, mamResult, `<message><sent xmlns="urn:xmpp:carbons:2"><forwarded xmlns="urn:xmpp:forward:0"><message>`,
+		`<message xmlns="jabber:client" from="alice@example.org"><received xmlns="urn:xmpp:carbons:2"><forwarded xmlns="urn:xmpp:forward:0"><message xmlns="jabber:client" from="bob@example.net/a" type="chat"><body>&gt; q
+a</body><reply xmlns="urn:xmpp:reply:0" id="x" to="bob@example.net/a"/><fallback xmlns="urn:xmpp:fallback:0" for="urn:xmpp:reply:0"><body start="0" end="4"/></fallback><composing xmlns="http://jabber.org/protocol/chatstates"/></message></forwarded></received></message>`,
+		`<message xmlns="jabber:client" type="groupchat" from="r@m"><apply-to xmlns="urn:xmpp:fasten:0" id="s"><moderated xmlns="urn:xmpp:message-moderate:0" by="r@m/mod"><retract xmlns="urn:xmpp:message-retract:0"/><reason>x</reason></moderated></apply-to></message>`,
+		`<message xmlns="jabber:client" type="chat" from="b@x/y"><reactions xmlns="urn:xmpp:reactions:0" id="i"><reaction>👍</reaction></reactions><displayed xmlns="urn:xmpp:chat-markers:0" id="i"/></message>`,
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -174,15 +198,36 @@ func FuzzMessageExtensions(f *testing.F) {
 				return
 			}
 			if se, ok := tok.(xml.StartElement); ok {
-				var x msgExt
-				if _, err := parseMessageExt(se, d, ParseContext{Account: testAccount, Now: testNow}, &x); err != nil {
+				pm, err := payload.Default().Parse(se, d, payload.Context{Account: testAccount, Now: testNow})
+				if err != nil {
 					return
 				}
-				if x.inner != nil && (len(x.inner.Body) > MaxBody+len(TruncatedMarker) || !utf8.ValidString(x.inner.Body)) {
-					t.Fatalf("inner body %q", x.inner.Body)
+				for _, m := range []*msg.Message{&pm, innerOf(pm)} {
+					if m == nil {
+						continue
+					}
+					am := fromPayload(m, testPC)
+					if len(am.Body) > MaxBody+len(TruncatedMarker) || !utf8.ValidString(am.Body) || len(am.Quote) > MaxBody {
+						t.Fatalf("body %d bytes, quote %d", len(am.Body), len(am.Quote))
+					}
+					if len(am.Replaces) > maxShort || len(am.OccupantID) > maxShort || len(am.StanzaID) > maxShort {
+						t.Fatalf("an id over %d bytes kept", maxShort)
+					}
+					if am.Reactions != nil && am.Body != "" || am.Retraction != nil && am.Body != "" {
+						t.Fatalf("a reference kept its fallback body %q", am.Body)
+					}
+					_ = am.Peer()
 				}
 				return
 			}
 		}
 	})
+}
+
+// innerOf is the forwarded message of m, nil if none.
+func innerOf(m msg.Message) *msg.Message {
+	if m.Forwarded == nil {
+		return nil
+	}
+	return m.Forwarded.Message
 }

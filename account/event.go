@@ -6,6 +6,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/caps"
+	"parley/msg"
 	"parley/muc"
 )
 
@@ -209,6 +210,41 @@ type Message struct {
 	// not the sender, stamped it). It tells a correction's author apart
 	// from another occupant who took the nick.
 	OccupantID string
+
+	// The references to other messages and the payloads beside the body,
+	// all as the sender stated them: untrusted. Which id each names is in
+	// docs/message-flow.md (in a room the room's stanza-id; in 1:1 the id,
+	// or the origin-id for a retraction). A stanza that carries one of
+	// them (but a Reply or Markable alone) is a MessageEvent even without
+	// a body, in both directions.
+
+	// Reply is the XEP-0461 message this one answers.
+	Reply *msg.Reply
+	// Quote is the XEP-0428 fallback of a reply (the quoted text older
+	// clients show), cut from Body when Reply is set.
+	Quote string
+	// Reactions is the sender's whole XEP-0444 set for Reactions.ID (an
+	// empty set withdraws theirs); Body is "".
+	Reactions *msg.Reactions
+	// Retraction is a XEP-0424 retraction (either generation); its
+	// fallback body is dropped. Only the original sender may retract: the
+	// consumer checks (history.Fold).
+	Retraction *msg.Retraction
+	// Moderation is a XEP-0425 moderation (either generation); its
+	// fallback body is dropped. The account keeps it only on a groupchat
+	// message from the room's bare JID.
+	Moderation *msg.Moderation
+	// Tombstone is what an archive keeps of a retracted or moderated
+	// message, in place of its body.
+	Tombstone *msg.Tombstone
+	// Marker is a XEP-0333 marker (received, displayed, acknowledged) for
+	// the message Marker.ID.
+	Marker msg.Marker
+	// Markable is the XEP-0333 request for markers (our chat messages
+	// carry it).
+	Markable bool
+	// OOB are the XEP-0066 out-of-band URLs.
+	OOB []msg.OOB
 	// Encrypted says the message came or went OMEMO-encrypted: Body is
 	// the decrypted text (never the fallback). Untrusted: it was
 	// decrypted from a device the user has not trusted (undecided or
@@ -223,6 +259,14 @@ type Message struct {
 	omemoRaw []byte
 	omemoCut bool
 	sealed   []byte
+}
+
+// hasRef reports whether m carries something to show or store even
+// without a body: a reference to another message, a tombstone, a marker or
+// an out-of-band URL.
+func (m Message) hasRef() bool {
+	return m.Reactions != nil || m.Retraction != nil || m.Moderation != nil || m.Tombstone != nil ||
+		m.Marker.Kind != msg.NoMarker || len(m.OOB) > 0 || m.omemoRaw != nil || m.omemoCut
 }
 
 // Peer is the conversation a message belongs to from the account's point of
@@ -247,6 +291,19 @@ func (m Message) Peer() jid.JID {
 type MessageEvent struct {
 	Base
 	Msg Message
+}
+
+// ChatStateEvent is a XEP-0085 chat state (composing, paused, ...) from a
+// contact, a room occupant, or (Carbon) another of our own clients. It is
+// not stored. A message with a body and a state comes as a MessageEvent
+// and then this event.
+type ChatStateEvent struct {
+	Base
+	Peer   jid.JID // the conversation (as Message.Peer)
+	From   jid.JID // full sender (room@service/nick in a room)
+	Nick   string  // the occupant's nick in a room
+	State  msg.ChatState
+	Carbon bool // sent by another of our clients (a sent carbon): ours
 }
 
 // InfoEvent is a line for the account's console: notices and non-fatal

@@ -12,6 +12,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/caps"
+	"parley/msg"
 	"parley/muc"
 	"parley/payload"
 )
@@ -61,29 +62,38 @@ func (h *handler) message(start xml.StartElement, r xml.TokenReader, w xmlstream
 	if h.roomMessage(start, &r) { // group chat, invitations, bookmark pushes (rooms.go)
 		return
 	}
-	var ext msgExt
-	m, err := parseMessageExt(start, r, ParseContext{Account: a.bare, Now: h.clock(), SIDs: a.rel.sids.Load()}, &ext)
+	now := h.clock()
+	pm, err := a.parse(start, r, now)
 	if err != nil {
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable message from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
 		return
 	}
-	m, ok := h.extensions(m, &ext, w) // carbons, archive results, receipts (carbons.go)
-	if !ok {
-		return
-	}
-	switch m.Type {
-	case "groupchat":
+	m, state, ok := h.extensions(&pm, a.parseContext(now), w) // carbons, archive results, receipts (carbons.go)
+	if !ok || m.Type == "groupchat" {
 		return // group chat is wired in by the MUC layer
-	case "error":
+	}
+	a.deliverChat(m, state)
+}
+
+// deliverChat emits a 1:1 message (live or a carbon): a MessageEvent when
+// it has a body, an error, or a reference (see Message.hasRef), and a
+// ChatStateEvent when it carries a chat state. Only a room may moderate:
+// a moderation in a 1:1 message is dropped.
+func (a *Account) deliverChat(m Message, state msg.ChatState) {
+	m.Moderation = nil
+	switch {
+	case m.Type == "error":
 		if m.Err == "" {
 			m.Err = "unknown error"
 		}
-	default:
-		if m.Body == "" {
-			return // chat states, receipts, ...: nothing to show yet
-		}
+		a.emit(MessageEvent{Base: a.base(), Msg: m})
+		return
+	case m.Body != "" || m.hasRef():
+		a.emit(MessageEvent{Base: a.base(), Msg: m})
 	}
-	a.emit(MessageEvent{Base: a.base(), Msg: m})
+	if state != msg.NoState {
+		a.emit(ChatStateEvent{Base: a.base(), Peer: m.Peer(), From: m.From, Nick: m.Nick, State: state, Carbon: m.Carbon})
+	}
 }
 
 func (h *handler) presence(start xml.StartElement, r xml.TokenReader) {

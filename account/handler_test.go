@@ -217,12 +217,15 @@ func TestHandlerEvents(t *testing.T) {
 			got = append(got, "pres "+e.From.String()+" "+string(e.Show)+" "+e.Status+" "+map[bool]string{true: "on", false: "off"}[e.Available])
 		case SubscriptionEvent:
 			got = append(got, "sub "+e.From.String()+" "+e.Type)
+		case ChatStateEvent:
+			got = append(got, "state "+e.Peer.String()+" "+e.State.String())
 		default:
 			got = append(got, "other")
 		}
 	}
 	want := []string{
 		"msg chat hi",
+		"state bob@example.org composing",
 		"msg error item not found",
 		"pres bob@example.org/a away lunch on",
 		"pres bob@example.org/a offline  off",

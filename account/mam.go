@@ -14,6 +14,8 @@ import (
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
+
+	"parley/msg"
 )
 
 // Archive sync (XEP-0313 with RSM paging).
@@ -334,7 +336,7 @@ func (a *Account) syncArchive(ctx context.Context, sess *xmpp.Session, archive, 
 // deliver emits archived messages, bypassing the hold.
 func (a *Account) deliver(msgs []Message) {
 	for _, m := range msgs {
-		if m.Body == "" && m.Subject == "" {
+		if m.Body == "" && m.Subject == "" && !m.hasRef() {
 			continue // receipts, chat states, ... stored in the archive
 		}
 		a.sink(MessageEvent{Base: a.base(), Msg: m})
@@ -361,6 +363,12 @@ func (a *Account) FetchOlder(ctx context.Context, peer jid.JID, beforeID string,
 	}
 	kept := msgs[:0]
 	for _, m := range msgs {
+		if m.omemoRaw != nil || m.omemoCut {
+			var ok bool
+			if m, ok = a.omemoOpen(m); !ok {
+				continue
+			}
+		}
 		if m.Body != "" {
 			kept = append(kept, m)
 		}
@@ -440,14 +448,14 @@ func (a *Account) queryArchive(ctx context.Context, sess *xmpp.Session, archive,
 	return msgs, f, err
 }
 
-// archiveResult files one <result/> message (handler side). It is dropped
-// unless a query with its queryid is running and it comes from that
-// query's archive: the account's bare JID (or no from) for our own, the
-// room's bare JID for a room's.
-func (a *Account) archiveResult(outer Message, x *msgExt) {
+// archiveResult files one <result/> message (handler side): outer is the
+// message carrying it, f the result. It is dropped unless a query with its
+// queryid is running and it comes from that query's archive: the account's
+// bare JID (or no from) for our own, the room's bare JID for a room's.
+func (a *Account) archiveResult(outer *msg.Message, f *msg.Forwarded, pc ParseContext) {
 	r := &a.rel
 	r.mu.Lock()
-	q := r.queries[x.mamQueryID]
+	q := r.queries[f.QueryID]
 	r.mu.Unlock()
 	if q == nil {
 		return // late, or not ours
@@ -456,15 +464,15 @@ func (a *Account) archiveResult(outer Message, x *msgExt) {
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped a forged archive result from " + clip(outer.From.String(), maxShort)})
 		return
 	}
-	if x.inner == nil || x.mamID == "" {
+	if f.Message == nil || f.ResultID == "" {
 		return
 	}
-	m := *x.inner
+	m := fromPayload(f.Message, pc)
 	m.Archived, m.Carbon = true, false
-	if !x.fwdTime.IsZero() {
-		m.Time, m.Delayed = x.fwdTime, true
+	if !f.Delay.IsZero() {
+		m.Time, m.Delayed = f.Delay, true
 	}
-	m.StanzaID, m.StanzaIDBy = x.mamID, q.archive.String()
+	m.StanzaID, m.StanzaIDBy = f.ResultID, q.archive.String()
 	if q.archive.Equal(a.bare) {
 		m.Dir = In
 		if m.From.Bare().Equal(a.bare) {
@@ -473,10 +481,16 @@ func (a *Account) archiveResult(outer Message, x *msgExt) {
 		if m.Type == "groupchat" {
 			return // a room message has no place in the account's own archive
 		}
+		m.Moderation = nil // only a room moderates
 	} else if m.Type != "groupchat" || !m.From.Bare().Equal(q.archive) {
 		return // a room's archive holds only the room's messages
-	} else if nick := a.roomNick(q.archive); nick != "" && m.Nick == nick {
-		m.Dir, m.To = Out, q.archive // ours, as the live reflection would be
+	} else {
+		if m.Moderation != nil && !m.From.Equal(q.archive) {
+			m.Moderation = nil // only the room itself moderates, not an occupant
+		}
+		if nick := a.roomNick(q.archive); nick != "" && m.Nick == nick {
+			m.Dir, m.To = Out, q.archive // ours, as the live reflection would be
+		}
 	}
 	r.mu.Lock()
 	if len(q.msgs) < q.max+16 {

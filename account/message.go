@@ -1,28 +1,24 @@
 package account
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
-	"fmt"
-	"io"
 	"time"
+	"unicode/utf8"
 
-	"mellium.im/xmlstream"
 	"mellium.im/xmpp/jid"
 
+	"parley/msg"
 	"parley/payload"
 )
 
 // Namespaces read or written by the message parser.
 const (
 	nsClient = "jabber:client"
-	nsSID    = "urn:xmpp:sid:0"
-	nsDelay  = "urn:xmpp:delay"
-	nsMUCUsr = "http://jabber.org/protocol/muc#user"
-	nsCorr   = "urn:xmpp:message-correct:0"
+	nsSID    = payload.NSSID
+	nsCorr   = payload.NSCorrect
 )
 
 // ParseContext is what the message parser needs to know about the receiver.
@@ -52,178 +48,126 @@ const maxFutureDelay = 5 * time.Minute
 // element). It is a pure function of its input and never panics; it always
 // consumes the whole element unless r fails.
 //
-// The same function parses a live message and a message forwarded inside a
-// carbon or an archive result: the caller sets Dir, Carbon and Archived.
-// The returned Message has Dir In. Bodies over MaxBody are cut and end with
-// TruncatedMarker. For groupchat, Nick is the resource of from. A message
-// carrying a muc#user <x/> that is not groupchat is marked Private (a room
-// private message: its peer keeps the resource).
+// It parses with the payload parsers of package payload (payload.Default:
+// a parser per child element, by namespace) and turns the result into a
+// Message (see fromPayload). The returned Message has Dir In. Bodies over
+// MaxBody are cut and end with TruncatedMarker. For groupchat, Nick is the
+// resource of from. A message carrying a muc#user <x/> that is not
+// groupchat is marked Private (a room private message: its peer keeps the
+// resource). A wrapper (carbon, archive result) is not unwrapped: the
+// handler does that, checking who sent it.
 //
-// An error means the stanza could not be read (bad XML, absurd size, bad
-// from); the stream itself may still be usable when r is a sub-reader.
+// An error means the stanza could not be read (bad XML, bad from or to);
+// the stream itself may still be usable when r is a sub-reader. A stanza
+// over the token budget is drained: what was read before is kept.
 func ParseMessage(start xml.StartElement, r xml.TokenReader, pc ParseContext) (Message, error) {
-	return parseMessageExt(start, r, pc, nil)
-}
-
-// parseMessageExt is ParseMessage that also fills ext (when non-nil) with
-// carbon and archive wrappers and receipts (see msgExt).
-func parseMessageExt(start xml.StartElement, r xml.TokenReader, pc ParseContext, ext *msgExt) (Message, error) {
-	b := &tokenBudget{r: r}
-	m, err := parseMessage(start, b, pc, ext)
+	pm, err := payload.Default().Parse(start, r, payload.Context{Account: pc.Account, Now: pc.Now})
 	if err != nil {
-		if errors.Is(err, errTooLarge) {
-			if derr := b.drain(); derr != nil {
-				return Message{}, derr
-			}
-		}
 		return Message{}, err
 	}
-	return m, nil
+	return fromPayload(&pm, pc), nil
 }
 
-func parseMessage(start xml.StartElement, b *tokenBudget, pc ParseContext, ext *msgExt) (Message, error) {
+// parse reads a stanza with the account's registry.
+func (a *Account) parse(start xml.StartElement, r xml.TokenReader, now time.Time) (msg.Message, error) {
+	return a.reg.Parse(start, r, payload.Context{Account: a.bare, Now: now})
+}
+
+// parseContext is the ParseContext of the account at now.
+func (a *Account) parseContext(now time.Time) ParseContext {
+	return ParseContext{Account: a.bare, Now: now, SIDs: a.rel.sids.Load()}
+}
+
+// fromPayload turns what the payload parsers read into a Message: the
+// account's rules for what of it is believed (a stanza-id only by the
+// trusted "by", and only one claiming it; a delay stamp not far in the
+// future; an occupant-id only in groupchat) and for the payloads that
+// stand in for a body (a reply's fallback quote goes from Body to Quote; a
+// retraction's, moderation's or reaction's fallback body is dropped).
+func fromPayload(pm *msg.Message, pc ParseContext) Message {
 	m := Message{
-		ID:   clip(attr(start, "id"), maxShort),
-		Type: attr(start, "type"),
-		Time: pc.Now.UTC(),
-		Dir:  In,
+		ID:       pm.ID,
+		OriginID: pm.OriginID,
+		From:     pm.From,
+		To:       pm.To,
+		Type:     typeOf(pm.Kind),
+		Body:     pm.Body,
+		Time:     pc.Now.UTC(),
+		Dir:      In,
+		Private:  pm.Kind == msg.Private,
+		Unstyled: pm.Unstyled,
+		Markable: pm.Markable,
+		Marker:   pm.Marker,
+		OOB:      pm.OOB,
 	}
-	switch m.Type {
-	case "", "normal", "headline":
-		m.Type = "normal"
-	case "chat", "groupchat", "error":
-	default:
-		m.Type = "normal" // RFC 6121 §5.2.2: unknown types are treated as normal
+	if pm.Truncated && len(m.Body) > payload.MaxBody-utf8.UTFMax {
+		m.Body += TruncatedMarker
 	}
-	var err error
-	if m.From, err = parseAddr(attr(start, "from"), pc.Account); err != nil {
-		return Message{}, fmt.Errorf("bad from: %w", err)
+	if pm.HasSubject {
+		m.Subject = pm.Subject
 	}
-	if m.To, err = parseAddr(attr(start, "to"), pc.Account); err != nil {
-		return Message{}, fmt.Errorf("bad to: %w", err)
+	if pm.Err != nil {
+		m.Err = joinErr(clip(pm.Err.Condition, maxShort), pm.Err.Text)
 	}
 	if m.Type == "groupchat" {
 		m.Nick = clip(m.From.Resourcepart(), maxShort)
+		m.OccupantID = pm.OccupantID // believed only if the room announces it (rooms.go)
 	}
-
-	var haveBody, haveDelay, mucUser bool
-	var stanzaID, stanzaBy string
-	claims := 0 // stanza-ids whose "by" is the trusted one
-	level := b.depth
-	for {
-		tok, err := b.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return Message{}, err
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || b.depth != level+1 {
-			continue
-		}
-		switch {
-		case se.Name.Local == "body" && isClientNS(se.Name.Space, start.Name.Space):
-			body, cut, err := b.text(MaxBody)
-			if err != nil {
-				return Message{}, err
-			}
-			if !haveBody {
-				haveBody = true
-				m.Body = body
-				if cut {
-					m.Body += TruncatedMarker
-				}
-			}
-		case se.Name.Local == "subject" && isClientNS(se.Name.Space, start.Name.Space):
-			subj, _, err := b.text(maxStatus)
-			if err != nil {
-				return Message{}, err
-			}
-			if m.Subject == "" {
-				m.Subject = subj
-			}
-		case se.Name.Local == "error" && isClientNS(se.Name.Space, start.Name.Space):
-			text, err := b.errorText()
-			if err != nil {
-				return Message{}, err
-			}
-			if m.Err == "" {
-				m.Err = text
-			}
-		case se.Name.Space == nsSID && se.Name.Local == "origin-id":
-			if m.OriginID == "" {
-				m.OriginID = clip(attr(se, "id"), maxShort)
-			}
-			if err := b.skip(); err != nil {
-				return Message{}, err
-			}
-		case se.Name.Space == nsSID && se.Name.Local == "stanza-id":
-			by, id := attr(se, "by"), attr(se, "id")
-			if trustedBy(by, m, pc) {
-				claims++
-				stanzaID, stanzaBy = clip(id, maxShort), by
-			}
-			if err := b.skip(); err != nil {
-				return Message{}, err
-			}
-		case se.Name.Space == nsDelay && se.Name.Local == "delay":
-			if t, err := time.Parse(time.RFC3339Nano, attr(se, "stamp")); err == nil && !haveDelay &&
-				(pc.Now.IsZero() || !t.After(pc.Now.Add(maxFutureDelay))) {
-				haveDelay = true
-				m.Time, m.Delayed = t.UTC(), true
-			}
-			if err := b.skip(); err != nil {
-				return Message{}, err
-			}
-		case se.Name.Space == payload.NSStyling && se.Name.Local == "unstyled":
-			m.Unstyled = true
-			if err := b.skip(); err != nil {
-				return Message{}, err
-			}
-		case se.Name.Space == nsCorr && se.Name.Local == "replace":
-			// An id too long to keep is dropped, never cut: a cut id
-			// could name another message.
-			if id := attr(se, "id"); m.Replaces == "" && len(id) <= maxShort {
-				m.Replaces = id
-			}
-			if err := b.skip(); err != nil {
-				return Message{}, err
-			}
-		case se.Name.Space == nsOccupantID && se.Name.Local == "occupant-id":
-			if id := attr(se, "id"); m.Type == "groupchat" && m.OccupantID == "" && len(id) <= maxShort {
-				m.OccupantID = id // believed only if the room announces it (rooms.go)
-			}
-			if err := b.skip(); err != nil {
-				return Message{}, err
-			}
-		case se.Name.Space == nsMUCUsr && se.Name.Local == "x":
-			mucUser = true
-			if err := b.skip(); err != nil {
-				return Message{}, err
-			}
-		case ext != nil:
-			if err := ext.child(se, b, pc); err != nil {
-				return Message{}, err
-			}
-		default:
-			if err := b.skip(); err != nil {
-				return Message{}, err
-			}
-		}
+	if t := pm.Sent; !t.IsZero() && (pc.Now.IsZero() || !t.After(pc.Now.Add(maxFutureDelay))) {
+		m.Time, m.Delayed = t, true
 	}
 	// A server that supports XEP-0359 removes stanza-ids claiming to be by
 	// it and adds its own, but Prosody 0.12 passes a sender's through (ahead
 	// of its own): when several claim the trusted "by", none can be told to
 	// be the server's, so none is believed.
-	if claims == 1 && stanzaID != "" {
-		m.StanzaID = stanzaID
-		if by, err := jid.Parse(stanzaBy); err == nil {
-			m.StanzaIDBy = by.Bare().String()
+	claims := 0
+	var sid msg.StanzaID
+	for _, s := range pm.StanzaIDs {
+		if trustedBy(s.By, m, pc) {
+			claims++
+			sid = s
 		}
 	}
-	m.Private = mucUser && m.Type != "groupchat" && m.From.Resourcepart() != ""
-	return m, nil
+	if claims == 1 {
+		if by, err := jid.Parse(sid.By); err == nil {
+			m.StanzaID, m.StanzaIDBy = sid.ID, by.Bare().String()
+		}
+	}
+	if pm.Correction != nil {
+		m.Replaces = pm.Correction.ID
+	}
+	if pm.Reply != nil {
+		r := *pm.Reply
+		m.Reply = &r
+		if _, ok := pm.Fallback(payload.NSReply); ok {
+			m.Quote = pm.FallbackText(payload.NSReply)
+			m.Body = pm.StripFallback(payload.NSReply)
+		}
+	}
+	m.Reactions, m.Retraction, m.Moderation, m.Tombstone = pm.Reactions, pm.Retraction, pm.Moderation, pm.Tombstone
+	if e := pm.Encrypted; e != nil && e.NS == payload.NSOMEMO && m.Type != "groupchat" && !m.Private {
+		// Opened behind the event queue, before anything reads the body
+		// (omemorecv.go); until then Body is the sender's fallback.
+		m.omemoRaw, m.omemoCut = e.Raw, e.Cut
+	}
+	if m.Reactions != nil || m.Retraction != nil || m.Moderation != nil {
+		m.Body = "" // what a client that knows none of them shows
+	}
+	return m
+}
+
+// typeOf is the type a Message names for a kind: headlines are normal
+// messages here, and a room private message is a chat.
+func typeOf(k msg.Kind) string {
+	switch k {
+	case msg.Chat, msg.Private:
+		return "chat"
+	case msg.Groupchat:
+		return "groupchat"
+	case msg.Error:
+		return "error"
+	}
+	return "normal"
 }
 
 // isClientNS reports whether a child element's namespace is the stanza's
@@ -266,106 +210,4 @@ func newID() string {
 	var b [15]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥1.24)
 	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// messageStanza builds the tokens of an outgoing message with an origin-id.
-func messageStanza(to jid.JID, typ, id, body, replaces string) xml.TokenReader {
-	start := xml.StartElement{
-		Name: xml.Name{Space: nsClient, Local: "message"},
-		Attr: []xml.Attr{
-			{Name: xml.Name{Local: "type"}, Value: typ},
-			{Name: xml.Name{Local: "to"}, Value: to.String()},
-			{Name: xml.Name{Local: "id"}, Value: id},
-		},
-	}
-	parts := []xml.TokenReader{
-		xmlstream.Wrap(xmlstream.Token(xml.CharData(body)), xml.StartElement{Name: xml.Name{Local: "body"}}),
-		xmlstream.Wrap(nil, xml.StartElement{
-			Name: xml.Name{Space: nsSID, Local: "origin-id"},
-			Attr: []xml.Attr{{Name: xml.Name{Local: "id"}, Value: id}},
-		}),
-	}
-	if replaces != "" {
-		parts = append(parts, replaceElem(replaces))
-	}
-	if typ != "groupchat" {
-		parts = append(parts, receiptRequest()) // XEP-0184, never in rooms (receipts.go)
-	}
-	return xmlstream.Wrap(xmlstream.MultiReader(parts...), start)
-}
-
-// SendMessage sends a chat or normal message to a contact. Its id is fresh
-// and doubles as its XEP-0359 origin-id. The sent message is also emitted as
-// a MessageEvent with Dir Out (this is how windows and history see our own
-// messages) and returned. While the account is offline (or the write
-// fails) the message waits in the outbox: it is emitted and returned with
-// Pending set and sent, once, after the next login, which a DeliveryEvent
-// with Sent reports.
-func (a *Account) SendMessage(ctx context.Context, to jid.JID, typ, body string) (Message, error) {
-	return a.send(ctx, to, typ, body, "")
-}
-
-// Correct sends body as a XEP-0308 correction of our message with the id
-// replaces, to the same address and with the same type as SendMessage. The
-// correction has a fresh id of its own; it is emitted and returned like a
-// message, with Replaces set.
-func (a *Account) Correct(ctx context.Context, to jid.JID, typ, replaces, body string) (Message, error) {
-	if replaces == "" || len(replaces) > maxShort {
-		return Message{}, errors.New("correction: no message to correct")
-	}
-	return a.send(ctx, to, typ, body, replaces)
-}
-
-// replaceElem is the XEP-0308 <replace/> naming id.
-func replaceElem(id string) xml.TokenReader {
-	return xmlstream.Wrap(nil, xml.StartElement{
-		Name: xml.Name{Space: nsCorr, Local: "replace"},
-		Attr: []xml.Attr{{Name: xml.Name{Local: "id"}, Value: id}},
-	})
-}
-
-func (a *Account) send(ctx context.Context, to jid.JID, typ, body, replaces string) (Message, error) {
-	if m, ok, err := a.sendToRoom(ctx, to, typ, body, replaces); ok { // groupchat, room private messages (room.go)
-		return m, err
-	}
-	switch typ {
-	case "":
-		typ = "chat"
-	case "chat", "normal":
-	default:
-		return Message{}, fmt.Errorf("message type %q: only chat and normal can be sent to a contact", typ)
-	}
-	if to.String() == "" {
-		return Message{}, errors.New("message has no recipient")
-	}
-	id := newID()
-	a.expectReceipt(id, to)
-	m := Message{
-		ID:       id,
-		OriginID: id,
-		From:     a.sm.Addr(),
-		To:       to,
-		Type:     typ,
-		Body:     body,
-		Time:     time.Now().UTC(),
-		Dir:      Out,
-		Receipt:  true,
-		Replaces: replaces,
-	}
-	if m.From.String() == "" {
-		m.From = a.bare
-	}
-	m, err := a.seal(ctx, m) // OMEMO, when on for the conversation (omemosend.go)
-	if err != nil {
-		return Message{}, err
-	}
-	sess, err := a.online()
-	if err != nil || a.outboxBusy() {
-		return a.queueMessage(m, false) // offline: sent after the next login (outbox.go)
-	}
-	if err := sess.Send(ctx, a.messageTokens(m)); err != nil {
-		return a.queueMessage(m, a.sm.Queued(id))
-	}
-	a.emit(MessageEvent{Base: a.base(), Msg: m})
-	return m, nil
 }

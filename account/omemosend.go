@@ -11,6 +11,7 @@ import (
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 
+	"parley/msg"
 	"parley/omemo"
 	"parley/omemo/axolotl"
 	"parley/payload"
@@ -25,8 +26,9 @@ import (
 // has. It runs in the send path, never in the stanza handler.
 func (a *Account) seal(ctx context.Context, m Message) (Message, error) {
 	peer := m.To.Bare()
-	if a.om.mgr == nil || m.Type == "groupchat" || m.Private {
-		return m, nil
+	if a.om.mgr == nil || m.Type == "groupchat" || m.Private || m.Body == "" ||
+		m.Reactions != nil || m.Retraction != nil || m.Marker.Kind != msg.NoMarker {
+		return m, nil // only a message's text is encrypted, as Conversations does
 	}
 	sess, online := a.online()
 	if online == nil && a.om.mode == OMEMOAutomatic && !a.explicit(peer) && !a.fetchedOn(peer, sess) {
@@ -41,7 +43,11 @@ func (a *Account) seal(ctx context.Context, m Message) (Message, error) {
 	if online == nil {
 		a.prepareSessions(ctx, sess, peer)
 	}
-	e, skipped, err := a.om.mgr.Encrypt([]byte(m.Body), peer.String())
+	text := m.Body
+	if m.Reply != nil {
+		text = m.Quote + m.Body // the quote inside the ciphertext, no fallback range outside
+	}
+	e, skipped, err := a.om.mgr.Encrypt([]byte(text), peer.String())
 	if errors.Is(err, omemo.ErrNoDevices) {
 		return Message{}, fmt.Errorf("OMEMO is on but %s has no trusted device to encrypt to%s (/omemo devices %s; /omemo off sends in the clear)",
 			peer, skippedText(skipped, peer.String()), peer)
@@ -125,9 +131,9 @@ func (a *Account) prepareSessions(ctx context.Context, sess *xmpp.Session, peer 
 }
 
 // sealedStanza is our encrypted message as Conversations sends it: the
-// fallback body, the origin-id, a correction's <replace/>, the
-// <encrypted/> element, the <store/> hint, XEP-0380 EME and a receipt
-// request.
+// fallback body, the origin-id, a correction's <replace/> and a reply's
+// <reply/>, the <encrypted/> element, the <store/> hint, XEP-0380 EME,
+// <markable/> and a receipt request.
 func sealedStanza(m Message, e *axolotl.Encrypted) xml.TokenReader {
 	start := xml.StartElement{
 		Name: xml.Name{Space: nsClient, Local: "message"},
@@ -141,7 +147,13 @@ func sealedStanza(m Message, e *axolotl.Encrypted) xml.TokenReader {
 	if m.Replaces != "" {
 		parts = append(parts, payload.Correction(m.Replaces))
 	}
+	if m.Reply != nil {
+		parts = append(parts, payload.Reply(*m.Reply))
+	}
 	parts = append(parts, e.TokenReader(), xmlstream.Wrap(nil, axolotl.StoreHint()), xmlstream.Wrap(nil, axolotl.EME()))
+	if m.Markable {
+		parts = append(parts, payload.Markable())
+	}
 	if m.Receipt {
 		parts = append(parts, payload.ReceiptRequest())
 	}

@@ -53,7 +53,7 @@ func (it outItem) tokens() xml.TokenReader {
 	if it.raw != nil {
 		return stanzaTokens(it.raw)
 	}
-	return messageStanza(it.m.To, it.m.Type, it.m.ID, it.m.Body, it.m.Replaces)
+	return messageStanza(it.m, false)
 }
 
 // messageTokens is the stanza of one of our chat messages, as sent the first
@@ -63,7 +63,7 @@ func (a *Account) messageTokens(m Message) xml.TokenReader {
 	if m.sealed != nil {
 		return stanzaTokens(m.sealed) // OMEMO: the ciphertext as first sealed (omemosend.go)
 	}
-	return messageStanza(m.To, m.Type, m.ID, m.Body, m.Replaces)
+	return messageStanza(m, false)
 }
 
 // outboxBusy reports whether messages are waiting: a new message must queue
@@ -213,7 +213,7 @@ func pendingMessage(raw []byte, account jid.JID) (Message, bool) {
 		return Message{}, false
 	}
 	m, err := ParseMessage(start, d, ParseContext{Account: account, Now: time.Now()})
-	if err != nil || m.Body == "" || (m.Type != "chat" && m.Type != "normal" && m.Type != "groupchat") {
+	if err != nil || m.Body == "" && !m.hasRef() || (m.Type != "chat" && m.Type != "normal" && m.Type != "groupchat") {
 		return Message{}, false
 	}
 	m.Dir = Out

@@ -140,8 +140,14 @@ func TestDiscoFeatures(t *testing.T) {
 			t.Errorf("disco lacks %s: %q", want, a.features)
 		}
 	}
-	if !slices.Contains(a.features, "urn:xmpp:receipts") {
-		t.Errorf("disco lacks receipts: %q", a.features)
+	for _, f := range []string{
+		"urn:xmpp:receipts", "urn:xmpp:reactions:0", "urn:xmpp:message-retract:0", "urn:xmpp:message-retract:1",
+		"urn:xmpp:reply:0", "http://jabber.org/protocol/chatstates", "urn:xmpp:chat-markers:0",
+		"urn:xmpp:message-moderate:0", "urn:xmpp:message-moderate:1", "urn:xmpp:message-correct:0",
+	} {
+		if !slices.Contains(a.features, f) {
+			t.Errorf("disco lacks %s: %q", f, a.features)
+		}
 	}
 	if !slices.IsSorted(a.features) || len(slices.Compact(slices.Clone(a.features))) != len(a.features) {
 		t.Errorf("features not sorted and unique: %q", a.features)

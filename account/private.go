@@ -213,6 +213,23 @@ func (a *Account) privateIn(rs *roomState, nick string) (jid.JID, *PrivateEvent)
 	return c.peer, &ev
 }
 
+// privateExisting returns the conversation with the occupant who has nick
+// in rs now, if there is one; it starts none.
+func (a *Account) privateExisting(rs *roomState, nick string) (jid.JID, bool) {
+	a.rooms.mu.Lock()
+	defer a.rooms.mu.Unlock()
+	o, ok := rs.room.Occupant(nick)
+	if !ok || o.Session == 0 {
+		return jid.JID{}, false
+	}
+	for _, c := range rs.privs {
+		if c.session == o.Session {
+			return c.peer, true
+		}
+	}
+	return jid.JID{}, false
+}
+
 // PrivateConversation returns the private conversation with the occupant
 // who has nick in room now (starting one if there is none): what to pass
 // to SendMessage to write to them. other is set when it is a new

@@ -92,8 +92,3 @@ func receiptStanza(to jid.JID, id string) xml.TokenReader {
 		},
 	)
 }
-
-// receiptRequest is the <request/> child of our outgoing messages.
-func receiptRequest() xml.TokenReader {
-	return xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsReceipts, Local: "request"}})
-}

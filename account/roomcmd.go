@@ -157,33 +157,32 @@ func compareStrings(x, y string) int {
 	return 0
 }
 
-// sendToRoom sends what SendMessage is asked to send to a room: a
-// groupchat message (no local event: the room's reflection, recognised by
-// our nick, becomes the MessageEvent with Dir Out), or a private message to
-// a room occupant (with the muc#user marker, emitted with Private set).
+// sendToRoom sends what send is asked to send to a room: a groupchat
+// message or reference (no local event: the room's reflection, recognised
+// by our nick, becomes the MessageEvent with Dir Out), or a private message
+// to a room occupant (with the muc#user marker, emitted with Private set).
 // handled is false for a message that is no group-chat business.
-func (a *Account) sendToRoom(ctx context.Context, to jid.JID, typ, body, replaces string) (m Message, handled bool, err error) {
-	private := false
+func (a *Account) sendToRoom(ctx context.Context, m Message) (out Message, handled bool, err error) {
 	var conv jid.JID
 	switch {
-	case typ == "groupchat":
-		if to, err = roomAddr(to); err != nil {
+	case m.Type == "groupchat":
+		if m.To, err = roomAddr(m.To); err != nil {
 			return Message{}, true, err
 		}
-	case (typ == "" || typ == "chat") && to.Resourcepart() != "":
+	case (m.Type == "" || m.Type == "chat") && m.To.Resourcepart() != "":
 		a.rooms.mu.Lock()
-		rs := a.rooms.lookup(to)
+		rs := a.rooms.lookup(m.To)
 		if rs == nil {
 			a.rooms.mu.Unlock()
 			return Message{}, false, nil
 		}
-		private = true
-		to, conv, err = rs.privateOut(to) // the occupant of that conversation, where they are now
+		m.Private = true
+		m.To, conv, err = rs.privateOut(m.To) // the occupant of that conversation, where they are now
 		a.rooms.mu.Unlock()
 		if err != nil {
 			return Message{}, true, err
 		}
-		typ = "chat"
+		m.Type = "chat"
 	default:
 		return Message{}, false, nil
 	}
@@ -191,46 +190,16 @@ func (a *Account) sendToRoom(ctx context.Context, to jid.JID, typ, body, replace
 	if err != nil {
 		return Message{}, true, err
 	}
-	id := newID()
-	var stanza xml.TokenReader
-	if private {
-		stanza = privateStanza(to, id, body, replaces)
-	} else {
-		stanza = messageStanza(to, typ, id, body, replaces)
-	}
-	if err := sess.Send(ctx, stanza); err != nil {
+	m.ID = newID()
+	m.OriginID, m.From, m.Time, m.Dir, m.Conv = m.ID, sess.LocalAddr(), time.Now().UTC(), Out, conv
+	if err := sess.Send(ctx, messageStanza(m, m.Private)); err != nil {
 		return Message{}, true, fmt.Errorf("send message: %w", err)
 	}
-	m = Message{ID: id, OriginID: id, From: sess.LocalAddr(), To: to, Type: typ, Body: body, Time: time.Now().UTC(), Dir: Out, Private: private, Conv: conv, Replaces: replaces}
-	if private {
-		m.Nick = a.roomNick(to) // ours in that room: how the conversation names us, also in the history
+	if m.Private {
+		m.Nick = a.roomNick(m.To) // ours in that room: how the conversation names us, also in the history
 		a.emit(MessageEvent{Base: a.base(), Msg: m})
 	}
 	return m, true, nil
-}
-
-// privateStanza builds a private message to a room occupant: a chat
-// message with an origin-id and the muc#user marker (XEP-0045 §7.5).
-func privateStanza(to jid.JID, id, body, replaces string) xml.TokenReader {
-	parts := []xml.TokenReader{
-		xmlstream.Wrap(xmlstream.Token(xml.CharData(body)), xml.StartElement{Name: xml.Name{Local: "body"}}),
-		xmlstream.Wrap(nil, xml.StartElement{
-			Name: xml.Name{Space: nsSID, Local: "origin-id"},
-			Attr: []xml.Attr{{Name: xml.Name{Local: "id"}, Value: id}},
-		}),
-		xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: muc.NSUser, Local: "x"}}),
-	}
-	if replaces != "" {
-		parts = append(parts, replaceElem(replaces)) // XEP-0308
-	}
-	return xmlstream.Wrap(xmlstream.MultiReader(parts...), xml.StartElement{
-		Name: xml.Name{Space: nsClient, Local: "message"},
-		Attr: []xml.Attr{
-			{Name: xml.Name{Local: "type"}, Value: "chat"},
-			{Name: xml.Name{Local: "to"}, Value: to.String()},
-			{Name: xml.Name{Local: "id"}, Value: id},
-		},
-	})
 }
 
 // hasFeature asks to (disco#info) whether it lists feature; no answer or an

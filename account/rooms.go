@@ -10,6 +10,7 @@ import (
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 
+	"parley/msg"
 	"parley/muc"
 )
 
@@ -229,16 +230,21 @@ func (h *handler) roomMessage(start xml.StartElement, r *xml.TokenReader) bool {
 }
 
 // groupchat handles a groupchat message from a room in the set: a message
-// (ours, recognised by our nick, has Dir Out and the room as To) or a
-// subject change.
+// (ours, recognised by our nick, has Dir Out and the room as To), a
+// reference to one (reactions, a retraction, a moderation: honoured only
+// from the room's bare JID, a marker), a chat state, or a subject change.
 func (h *handler) groupchat(start xml.StartElement, r xml.TokenReader, rs *roomState) {
 	a := h.a
 	now := h.clock()
-	buf := bufferStanza(r)
-	m, err := ParseMessage(start, buf.reader(), ParseContext{Account: a.bare, Now: now})
+	pm, err := a.parse(start, r, now)
 	if err != nil {
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable message from room " + clip(rs.room.JID().String(), maxShort) + ": " + err.Error()})
 		return
+	}
+	m := fromPayload(&pm, ParseContext{Account: a.bare, Now: now})
+	room := rs.room.JID()
+	if m.Moderation != nil && !m.From.Equal(room) {
+		m.Moderation = nil // an occupant posing as the room
 	}
 	a.rooms.mu.Lock()
 	if a.rooms.lookup(m.From) != rs {
@@ -246,31 +252,39 @@ func (h *handler) groupchat(start xml.StartElement, r xml.TokenReader, rs *roomS
 		return
 	}
 	rs.last = now
-	if m.Body == "" {
+	if m.Body == "" && !m.hasRef() {
 		var ev *RoomEvent
-		if mm, err := muc.ParseMessage(start, buf.reader()); err == nil && mm.IsSubject() {
-			if changes := rs.room.HandleSubject(mm.From, mm.Subject); len(changes) > 0 {
+		if pm.HasSubject {
+			if changes := rs.room.HandleSubject(m.From, m.Subject); len(changes) > 0 {
 				e := a.roomEvent(rs, changes)
 				ev = &e
 			}
 		}
+		ours := m.Nick != "" && m.Nick == rs.room.Nick()
 		a.rooms.mu.Unlock()
 		if ev != nil {
 			a.emit(*ev)
+		}
+		if pm.ChatState != msg.NoState && m.Nick != "" && !ours {
+			a.emit(ChatStateEvent{Base: a.base(), Peer: room, From: m.From, Nick: m.Nick, State: pm.ChatState})
 		}
 		return
 	}
 	if !rs.occIDTrusted {
 		m.OccupantID = "" // the room does not vouch for it: anyone could have written it
 	}
-	if m.Nick != "" && m.Nick == rs.room.Nick() {
-		m.Dir, m.To = Out, rs.room.JID()
+	ours := m.Nick != "" && m.Nick == rs.room.Nick()
+	if ours {
+		m.Dir, m.To = Out, room
 	}
-	if m.Time.After(rs.lastMsg) {
+	if m.Body != "" && m.Time.After(rs.lastMsg) {
 		rs.lastMsg = m.Time
 	}
 	a.rooms.mu.Unlock()
 	a.emit(MessageEvent{Base: a.base(), Msg: m})
+	if pm.ChatState != msg.NoState && m.Nick != "" && !ours {
+		a.emit(ChatStateEvent{Base: a.base(), Peer: room, From: m.From, Nick: m.Nick, State: pm.ChatState})
+	}
 }
 
 // privateMessage handles a message from an occupant of a room in the set
@@ -278,16 +292,23 @@ func (h *handler) groupchat(start xml.StartElement, r xml.TokenReader, rs *roomS
 // occupant who sent it (private.go).
 func (h *handler) privateMessage(start xml.StartElement, r xml.TokenReader, rs *roomState) {
 	a := h.a
-	m, err := ParseMessage(start, r, ParseContext{Account: a.bare, Now: h.clock(), SIDs: a.rel.sids.Load()})
+	now := h.clock()
+	pm, err := a.parse(start, r, now)
 	if err != nil {
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable private message from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
 		return
 	}
-	if m.Type == "error" && m.Err == "" {
-		m.Err = "unknown error"
+	if pm.Forwarded != nil {
+		return // carbons and archive results come from our own server, never from an occupant
 	}
-	if m.Body == "" && m.Type != "error" {
-		return // chat states and the like
+	m := fromPayload(&pm, a.parseContext(now))
+	m.Moderation = nil // only the room moderates, in the room
+	if m.Body == "" && m.Type != "error" && !m.hasRef() {
+		// A chat state (or a receipt): it starts no conversation.
+		if conv, ok := a.privateExisting(rs, m.From.Resourcepart()); ok && pm.ChatState != msg.NoState {
+			a.emit(ChatStateEvent{Base: a.base(), Peer: conv, From: m.From, Nick: m.From.Resourcepart(), State: pm.ChatState})
+		}
+		return
 	}
 	m.Private = true
 	m.Nick = m.From.Resourcepart() // who wrote it, as the conversation may outlive the nick
@@ -296,7 +317,7 @@ func (h *handler) privateMessage(start xml.StartElement, r xml.TokenReader, rs *
 	if started != nil {
 		a.emit(*started)
 	}
-	a.emit(MessageEvent{Base: a.base(), Msg: m})
+	a.deliverChat(m, pm.ChatState)
 }
 
 // joinTarget is a room to join at login.

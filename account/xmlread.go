@@ -6,17 +6,21 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"parley/payload"
 )
 
 // Size limits for untrusted stanza content. A stanza over a limit is not
 // rejected: the text is cut and marked, and extra elements are ignored.
+// Messages are read by package payload (its Decoder, with the same
+// limits); the token budget here reads IQs, presences and rosters.
 // The stream below is bounded too: a stanza over sm.MaxStanzaSize bytes or
 // sm.MaxDepth levels is refused while it is read (the roster result alone
 // may reach MaxRosterSize; archive pages come as one stanza per message).
 const (
 	// MaxBody is the largest message body kept, in bytes; longer bodies are
 	// cut at a rune boundary and end with TruncatedMarker.
-	MaxBody = 64 << 10
+	MaxBody = payload.MaxBody
 	// TruncatedMarker ends a body or status that was cut to its limit.
 	TruncatedMarker = " [… truncated by parley]"
 

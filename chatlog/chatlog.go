@@ -15,6 +15,7 @@ import (
 
 	"parley/account"
 	"parley/history"
+	"parley/msg"
 )
 
 // Recorder is an account.Sink that records messages and forwards events.
@@ -90,7 +91,16 @@ func (r *Recorder) Sink(ev account.Event) {
 		r.next(ev)
 		return
 	}
-	stored, err := r.store.Append(me.Account.String(), conv, Record(me.Msg))
+	var stored bool
+	var err error
+	for _, rec := range Records(me.Msg) {
+		var ok bool
+		ok, err = r.store.Append(me.Account.String(), conv, rec)
+		stored = stored || ok
+		if err != nil {
+			break
+		}
+	}
 	if !errors.Is(err, history.ErrReadOnly) {
 		if f := r.noteWrite(me.Account, err == nil); f != nil {
 			go f(me.Account)
@@ -131,9 +141,30 @@ func Conv(m account.Message) string {
 	return p.String()
 }
 
-// Record converts a message to a history record: a XEP-0308 correction
-// (Replaces set) becomes a correction record, which reading folds into the
-// message it names (if its sender may correct it), not a message of its own.
+// Records are the history records of a message: its Record, preceded,
+// for an archive's tombstone, by the message it stands for (without its
+// text) in case history does not have it: the tombstone's reference then
+// folds into that. (When history has the message, which the archive gave
+// before it was removed, the archive sends no tombstone for it: a
+// catch-up fetches only what is newer.)
+func Records(m account.Message) []history.Record {
+	r := Record(m)
+	if m.Tombstone == nil || r.Ref == "" {
+		return []history.Record{r}
+	}
+	stand := m
+	stand.Tombstone = nil
+	return []history.Record{Record(stand), r}
+}
+
+// Record converts a message to a history record. A message that refers to
+// another becomes the reference record that reading folds into it (if its
+// sender may change it): a XEP-0308 correction (Replaces set) a correction
+// record, a moderation a moderate record (By, the reason as Body),
+// a retraction a retract record, reactions a reactions record, a marker
+// without a body a marker record, and an archive's tombstone the retract
+// or moderate record of the message it stands for. A reply is a message
+// record with the reply's id, author and quote.
 func Record(m account.Message) history.Record {
 	dir := history.In
 	if m.Dir == account.Out {
@@ -157,10 +188,48 @@ func Record(m account.Message) history.Record {
 		OccupantID: m.OccupantID,
 		Unstyled:   m.Unstyled,
 	}
-	if m.Replaces != "" {
+	if m.Reply != nil {
+		r.ReplyID, r.ReplyTo, r.Quote = m.Reply.ID, m.Reply.To.String(), m.Quote
+	}
+	switch {
+	case m.Moderation != nil:
+		r.Kind, r.Ref, r.By, r.Body = history.KindModerate, m.Moderation.ID, m.Moderation.By, m.Moderation.Reason
+	case m.Retraction != nil:
+		r.Kind, r.Ref, r.Body = history.KindRetract, m.Retraction.ID, ""
+	case m.Replaces != "":
 		r.Kind, r.Replaces = history.KindCorrection, m.Replaces
+	case m.Reactions != nil:
+		r.Kind, r.Ref, r.Body = history.KindReactions, m.Reactions.ID, ""
+		r.Emojis = append([]string{}, m.Reactions.Emojis...)
+	case m.Marker.Kind != msg.NoMarker && m.Body == "":
+		r.Kind, r.Ref, r.Body = history.KindMarker, m.Marker.ID, m.Marker.Kind.String()
+	case m.Tombstone != nil:
+		tombstone(&r, m)
 	}
 	return r
+}
+
+// tombstone makes r, the record of an archive's tombstone, the reference
+// that removes the message it stands for: in a room the message with that
+// stanza-id, in 1:1 the one with that origin-id (else id). A moderation's
+// tombstone comes from the room (the fold honours no one else). It carries
+// no ids of its own, which are the removed message's: dedup would take it
+// for a copy of it.
+func tombstone(r *history.Record, m account.Message) {
+	ts := m.Tombstone
+	ref := m.OriginID
+	if ref == "" {
+		ref = m.ID
+	}
+	if m.Type == "groupchat" {
+		ref = m.StanzaID
+	}
+	r.Kind, r.Ref, r.Body = history.KindRetract, ref, ""
+	if ts.Moderated {
+		r.Kind, r.By, r.Body = history.KindModerate, ts.By, ts.Reason
+		r.Dir, r.From, r.Nick, r.OccupantID = history.In, m.Peer().String(), "", ""
+	}
+	r.ID, r.OriginID, r.StanzaID, r.StanzaBy = "", "", "", ""
 }
 
 // Anchor returns the account.AnchorFunc of account acct for its

@@ -160,10 +160,10 @@ func (s *Store) rewrite(path string, offs []int64) (bool, error) {
 			return false, fmt.Errorf("history: %s: %w", path, err)
 		}
 		r, _, err := parseRecord(line)
-		if err != nil || r.Body == "" {
+		if err != nil || r.Body == "" && r.Quote == "" {
 			continue
 		}
-		r.Body = ""
+		r.Body, r.Quote = "", ""
 		r.Folded = Folded{}
 		repl := appendRecord(nil, r)
 		repl = repl[:len(repl)-1] // without its newline

@@ -167,14 +167,14 @@ func apply(t *Record, ref *Record, rs *reactionSets) bool {
 		if !SameSender(ref, t) {
 			return false
 		}
-		t.Body = ""
+		t.Body, t.Quote = "", ""
 		t.Folded.Retracted = true
 	case KindModerate:
 		if t.Type != "groupchat" || ref.Dir != In || strings.Contains(ref.From, "/") ||
 			!strings.EqualFold(ref.From, bareOf(t.From)) {
 			return false
 		}
-		t.Body = ""
+		t.Body, t.Quote = "", ""
 		t.Folded.Moderated, t.Folded.By, t.Folded.Reason = true, ref.By, ref.Body
 	case KindReactions:
 		k := senderKey(ref)

@@ -71,6 +71,7 @@ type Record struct {
 	By         string     // "by": for KindModerate, the moderator as the room names them
 	ReplyID    string     // "reply": XEP-0461, the id of the message answered
 	ReplyTo    string     // "rto": XEP-0461, the author of the message answered
+	Quote      string     // "quote": XEP-0461, the reply's XEP-0428 fallback quote, cut from Body
 	Unstyled   bool       // "uns": XEP-0393 <unstyled/>: the body is drawn without styling
 
 	// Folded is not stored: reading (Tail, Before, After, Around, Search)
@@ -149,6 +150,7 @@ func appendRecord(b []byte, r Record) []byte {
 	b = appendField(b, "by", r.By)
 	b = appendField(b, "reply", r.ReplyID)
 	b = appendField(b, "rto", r.ReplyTo)
+	b = appendField(b, "quote", r.Quote)
 	if r.Unstyled {
 		b = append(b, `,"uns":true`...)
 	}
@@ -346,6 +348,8 @@ func parseRecord(line []byte) (Record, header, error) {
 			r.ReplyID = string(val)
 		case "rto":
 			r.ReplyTo = string(val)
+		case "quote":
+			r.Quote = string(val)
 		case "account":
 			h.Account = string(val)
 		case "conv":

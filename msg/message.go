@@ -109,6 +109,57 @@ type Message struct {
 	Unstyled bool
 	// Hints are the XEP-0334 processing hints.
 	Hints Hints
+	// Encrypted is an end-to-end encrypted payload (OMEMO), captured as
+	// received for the consumer to decrypt; nil when there is none. Body
+	// then holds the sender's fallback text, which is never to be shown.
+	Encrypted *Encrypted
+
+	// Forwarded is set when the stanza is a wrapper around another
+	// message: a XEP-0280 carbon copy or a XEP-0313 archive result. Who
+	// may send such a wrapper (the account for carbons, the queried
+	// archive for results) is for the consumer to check.
+	Forwarded *Forwarded
+}
+
+// Wrapper is the kind of element a forwarded message came in.
+type Wrapper uint8
+
+// Wrappers of a forwarded message.
+const (
+	// CarbonSent is a XEP-0280 <sent/>: a copy of a message another of
+	// our clients sent.
+	CarbonSent Wrapper = iota + 1
+	// CarbonReceived is a XEP-0280 <received/>: a copy of a message
+	// another of our clients received.
+	CarbonReceived
+	// ArchiveResult is a XEP-0313 <result/>: one message of an archive
+	// query's answer.
+	ArchiveResult
+)
+
+// Forwarded is a XEP-0297 forwarded message and the wrapper it came in.
+// Wrappers do not nest: a wrapper inside the forwarded message is ignored.
+type Forwarded struct {
+	Wrapper Wrapper
+	// QueryID and ResultID are an archive result's queryid (which query
+	// it answers) and id (the archive's stanza-id for the message).
+	QueryID, ResultID string
+	// Delay is the <forwarded/>'s XEP-0203 stamp (UTC), zero if none: for
+	// an archive result, when the archive got the message.
+	Delay time.Time
+	// Message is the forwarded message, nil when it could not be read (a
+	// from or to that is no JID).
+	Message *Message
+}
+
+// FallbackText returns the parts of Body marked as fallback for namespace
+// ns (the quote of a reply), "" when there is none.
+func (m *Message) FallbackText(ns string) string {
+	f, ok := m.Fallback(ns)
+	if !ok {
+		return ""
+	}
+	return KeepRanges(m.Body, f.Body)
 }
 
 // Correction is a XEP-0308 last message correction.
@@ -258,4 +309,14 @@ func (m *Message) StripFallback(ns string) string {
 		return m.Body
 	}
 	return StripRanges(m.Body, f.Body)
+}
+
+// Encrypted is an end-to-end encrypted element as it came: its namespace
+// (legacy OMEMO: eu.siacs.conversations.axolotl) and the element itself,
+// serialized, at most payload.MaxEncrypted bytes. Cut says it was longer
+// and Raw is nil: the message cannot be decrypted.
+type Encrypted struct {
+	NS  string
+	Raw []byte
+	Cut bool
 }

@@ -8,8 +8,18 @@ import (
 
 // StripRanges returns s without the code point ranges rs (see Range). Ranges
 // are clamped to s; empty, inverted and overlapping ranges are harmless.
-func StripRanges(s string, rs []Range) string {
+func StripRanges(s string, rs []Range) string { return selectRanges(s, rs, false) }
+
+// KeepRanges returns only the code point ranges rs of s, in order (the
+// text StripRanges removes), clamped like StripRanges.
+func KeepRanges(s string, rs []Range) string { return selectRanges(s, rs, true) }
+
+// selectRanges keeps what is outside rs (inside false) or inside it.
+func selectRanges(s string, rs []Range, inside bool) string {
 	if len(rs) == 0 || s == "" {
+		if inside {
+			return ""
+		}
 		return s
 	}
 	sorted := make([]Range, 0, len(rs))
@@ -22,6 +32,9 @@ func StripRanges(s string, rs []Range) string {
 		}
 	}
 	if len(sorted) == 0 {
+		if inside {
+			return ""
+		}
 		return s
 	}
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
@@ -33,7 +46,7 @@ func StripRanges(s string, rs []Range) string {
 		for k < len(sorted) && sorted[k].End <= cp {
 			k++
 		}
-		if k >= len(sorted) || cp < sorted[k].Start {
+		if out := k >= len(sorted) || cp < sorted[k].Start; out != inside {
 			b.WriteString(s[i : i+size])
 		}
 		i += size

@@ -56,6 +56,8 @@ func Default() *Registry {
 	}
 	registerRefs(r)
 	registerStates(r)
+	registerForwards(r)
+	registerEncrypted(r)
 	return r
 }
 

@@ -26,6 +26,11 @@ type Decoder struct {
 	n     int // tokens read
 	max   int // token budget
 	err   error
+	// ctx is the context of the stanza being parsed (for the parsers of
+	// wrappers, which parse the message they forward); nested counts the
+	// wrappers being read, which do not nest.
+	ctx    Context
+	nested int
 }
 
 func newDecoder(r xml.TokenReader, max int) *Decoder {

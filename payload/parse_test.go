@@ -394,7 +394,8 @@ func TestFeatures(t *testing.T) {
 	got := Default().Features()
 	want := []string{
 		"http://jabber.org/protocol/chatstates", "jabber:x:oob", "urn:xmpp:chat-markers:0",
-		"urn:xmpp:fallback:0", "urn:xmpp:message-correct:0", "urn:xmpp:message-retract:0",
+		"urn:xmpp:fallback:0", "urn:xmpp:message-correct:0", "urn:xmpp:message-moderate:0",
+		"urn:xmpp:message-moderate:1", "urn:xmpp:message-retract:0",
 		"urn:xmpp:message-retract:1", "urn:xmpp:reactions:0", "urn:xmpp:receipts", "urn:xmpp:reply:0",
 		"urn:xmpp:sid:0", "urn:xmpp:styling:0",
 	}

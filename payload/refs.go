@@ -23,8 +23,10 @@ func registerRefs(r *Registry) {
 	r.Register(NSFasten, "apply-to", parseApplyTo, NSRetract0)
 	r.Register(NSRetract1, "retracted", parseRetracted)
 	r.Register(NSRetract0, "retracted", parseRetracted)
-	r.Register(NSModerate0, "moderated", parseModeratedTombstone)
-	r.Register(NSModerate1, "moderated", parseModeratedTombstone)
+	// Moderations come inside <apply-to/> (generation 0) and <retract/>
+	// (generation 1); these two read the archive's tombstones.
+	r.Register(NSModerate0, "moderated", parseModeratedTombstone, NSModerate0)
+	r.Register(NSModerate1, "moderated", parseModeratedTombstone, NSModerate1)
 }
 
 func parseReplace(_ *Decoder, start xml.StartElement, m *msg.Message) error {

@@ -126,6 +126,7 @@ func (r *Registry) Keys() []Key {
 // the stream or a from/to that is no JID; a malformed payload is no error.
 func (r *Registry) Parse(start xml.StartElement, tr xml.TokenReader, ctx Context) (msg.Message, error) {
 	d := newDecoder(tr, MaxTokens)
+	d.ctx = ctx
 	m, err := r.parse(d, start, ctx)
 	if errors.Is(err, ErrBudget) {
 		m.Truncated = true

@@ -17,7 +17,13 @@ const (
 	RoomLocking Feature = "room locking"
 	// BanHolds: a banned (outcast) user cannot enter the room again.
 	BanHolds Feature = "bans that keep the user out"
+	// Moderation: a moderator can remove a room message (XEP-0425).
+	Moderation Feature = "message moderation (XEP-0425)"
 )
+
+// prosodyModeration is Prosody's XEP-0425 module (Debian's
+// prosody-modules), enabled on the MUC component when it is installed.
+const prosodyModeration = "/usr/lib/prosody/modules/mod_muc_moderation/mod_muc_moderation.lua"
 
 // lacks of Prosody 0.12 as configured here.
 var prosodyLacks = map[Feature]string{}
@@ -26,9 +32,15 @@ var prosodyLacks = map[Feature]string{}
 var ejabberdLacks = map[Feature]string{
 	RoomLocking: "ejabberd 23.01 never locks a new room (XEP-0045 §10.1.1): others can enter before the owner configures it",
 	BanHolds:    "ejabberd 23.01 lets a banned former member enter again (role participant, affiliation outcast): an ejabberd bug",
+	Moderation:  "ejabberd 23.01 has no XEP-0425 message moderation",
 }
 
-func (p *prosody) lacks(f Feature) string  { return prosodyLacks[f] }
+func (p *prosody) lacks(f Feature) string {
+	if _, err := os.Stat(prosodyModeration); f == Moderation && err != nil {
+		return "Prosody 0.12 moderates only with mod_muc_moderation, from the prosody-modules package, which is not installed"
+	}
+	return prosodyLacks[f]
+}
 func (e *ejabberd) lacks(f Feature) string { return ejabberdLacks[f] }
 
 // Has reports whether the server has f.

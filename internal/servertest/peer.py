@@ -6,7 +6,9 @@ Run with Debian's /usr/bin/python3 and python3-slixmpp:
 
 Reads one JSON command per line on stdin and writes one JSON event per line
 on stdout (flushed). Commands carry "op": message, raw, presence, subscribe,
-approve, autoapprove, join, leave, groupchat, quit. Events carry "kind":
+approve, autoapprove, join, leave, groupchat, react, retract, reply,
+chatstate, marker, moderate, quit (the references through slixmpp's
+plugins: XEP-0444, XEP-0424, XEP-0461, XEP-0085, XEP-0333, XEP-0425). Events carry "kind":
 online, message, groupchat, presence, subscribe, subscribed, unsubscribe,
 unsubscribed, iq (answers only), error, disconnected; plus from, to, type, body, show, status,
 id, nick, error, delayed and raw (the whole stanza as XML).
@@ -51,7 +53,8 @@ class Peer(slixmpp.ClientXMPP):
     def __init__(self, jid, password):
         super().__init__(jid, password)
         self.rooms = {}  # bare room JID -> our nick
-        for plugin in ("xep_0030", "xep_0045", "xep_0199", "xep_0280", "xep_0313"):
+        for plugin in ("xep_0030", "xep_0045", "xep_0199", "xep_0280", "xep_0313",
+                       "xep_0085", "xep_0333", "xep_0359", "xep_0424", "xep_0425", "xep_0444", "xep_0461"):
             self.register_plugin(plugin)
         self.auto_authorize = True
         self.auto_subscribe = False
@@ -158,12 +161,61 @@ class Peer(slixmpp.ClientXMPP):
                     self.send_presence(pto="%s/%s" % (room, nick), ptype="unavailable")
             elif op == "groupchat":
                 self.make_message(mto=cmd["room"], mbody=cmd["body"], mtype="groupchat").send()
+            elif op in REFS:
+                REFS[op](self, cmd)
             elif op == "quit":
                 self.disconnect()
             else:
                 emit("error", error="bad-command", body="unknown op %r" % op)
         except Exception as exc:  # report, never die on a bad command
             emit("error", error="bad-command", body="%s: %s" % (type(exc).__name__, exc))
+
+
+def ref_message(peer, cmd):
+    """A message for a reference command: to, type (chat by default)."""
+    return peer.make_message(mto=cmd["to"], mtype=cmd.get("type") or "chat")
+
+
+def op_react(peer, cmd):
+    msg = ref_message(peer, cmd)
+    peer["xep_0444"].set_reactions(msg, cmd["id"], cmd.get("emojis") or [])
+    msg.enable("store")
+    msg.send()
+
+
+def op_retract(peer, cmd):
+    peer["xep_0424"].send_retraction(slixmpp.JID(cmd["to"]), cmd["id"], mtype=cmd.get("type") or "chat")
+
+
+def op_reply(peer, cmd):
+    kwargs = {"mto": cmd["to"], "mbody": cmd["body"], "mtype": cmd.get("type") or "chat"}
+    peer["xep_0461"].send_reply(cmd["reply_to"], cmd["reply_id"], **kwargs)
+
+
+def op_chatstate(peer, cmd):
+    msg = ref_message(peer, cmd)
+    msg["chat_state"] = cmd["state"]
+    msg.send()
+
+
+def op_marker(peer, cmd):
+    msg = ref_message(peer, cmd)
+    msg[cmd["marker"]]["id"] = cmd["id"]
+    msg.send()
+
+
+def op_moderate(peer, cmd):
+    async def run():
+        try:
+            await peer["xep_0425"].moderate(slixmpp.JID(cmd["room"]), cmd["id"], cmd.get("reason") or "")
+            emit("moderated", id=cmd["id"])
+        except Exception as exc:
+            emit("error", error="moderate", body="%s: %s" % (type(exc).__name__, exc))
+    peer.loop.create_task(run())
+
+
+REFS = {"react": op_react, "retract": op_retract, "reply": op_reply,
+        "chatstate": op_chatstate, "marker": op_marker, "moderate": op_moderate}
 
 
 def read_commands(peer):

@@ -149,7 +149,11 @@ func (p *prosody) configure(s *Server) error {
 	w("VirtualHost %s", luaString(s.Domain))
 	w("")
 	w("Component %s \"muc\"", luaString(s.MUC))
-	w("\tmodules_enabled = { \"muc_mam\" }")
+	if _, err := os.Stat(prosodyModeration); err == nil {
+		w("\tmodules_enabled = { \"muc_mam\", \"muc_moderation\" }")
+	} else {
+		w("\tmodules_enabled = { \"muc_mam\" }")
+	}
 	w("\tmuc_room_locking = %t", s.opts.roomLocking)
 	w("\tmuc_log_by_default = true")
 	w("\tmuc_log_all_rooms = true")
