@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -110,6 +111,9 @@ func New(cfg Config, sink Sink) *Account {
 	a.reg = payload.Default()
 	a.openOMEMO() // the key store, before the features that depend on it (omemo.go)
 	a.features = discoFeatures(a.reg, notifyFeatures(a.om.mgr != nil)...)
+	if a.om.mgr == nil { // no OMEMO: no interest in device lists
+		a.features = slices.DeleteFunc(a.features, func(f string) bool { return f == nsOMEMO+".devicelist+notify" })
+	}
 	a.info = ownInfo(a.features)
 	a.capsVer = caps.Ver(a.info)
 	a.openCaps()
