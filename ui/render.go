@@ -63,7 +63,7 @@ func liveView(m account.Message) msgView {
 	return msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
 		body: m.Body, err: m.Err, id: m.ID, pending: m.Pending, live: true,
 		ids: lineKeys(m.ID, m.OriginID, m.StanzaID), from: m.From.String(), occ: m.OccupantID,
-		folded: render.Message{Unstyled: m.Unstyled}}
+		folded: render.Message{Unstyled: m.Unstyled, Enc: liveEnc(m)}}
 }
 
 // recordView is the view of a stored message record.
@@ -169,6 +169,12 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 		}
 	}
 	e := u.timed(composeEntry(t, layout, kind, name, lines))
+	// The encryption mark before the speaker; a plain message is marked
+	// only when it arrives in a conversation where OMEMO is on.
+	plainMarked := v.live && !v.out && w.kind == winChat && w.omemo != nil && w.omemo.On
+	if mark := render.EncMark(v.folded.Enc, plainMarked); mark != "" {
+		markEnc(e, mark)
+	}
 	if styled > 0 { // sanitized first, then styled (styled.go)
 		e.spans = bodySpans(e.text, e.bodyStart, e.bodyStart+styled)
 	}

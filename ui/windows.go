@@ -6,6 +6,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"parley/account"
 	"parley/sanitize"
 )
 
@@ -37,6 +38,9 @@ type window struct {
 	room *roomState   // for room windows (ui/room.go)
 	priv *privState   // for private conversations with an occupant (ui/private.go)
 	own  ownLast      // our newest message here, for /correct (ui/correct.go)
+	// omemo is the conversation's OMEMO state for its title (ui/omemo.go);
+	// nil: unknown, or no OMEMO.
+	omemo *account.OMEMOStatus
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
@@ -69,6 +73,7 @@ func (u *UI) chatWin(a *acctState, peer jid.JID) *window {
 	w := newWindow(winChat, a, peer, a.displayName(peer))
 	u.loadTail(w) // before any live message: see skipLive
 	u.wins = append(u.wins, w)
+	u.refreshOMEMO(w) // the title's OMEMO state (omemo.go)
 	u.roster.dirty = true
 	return w
 }
