@@ -60,6 +60,10 @@ type omemoState struct {
 	answer    map[string]bool          // sent us a pre-key message: a key transport is owed
 	caughtUp  *xmpp.Session            // the session whose archive catch-up ended
 	published *xmpp.Session            // the session our bundle and device were published on
+	// refetched: the devices a message came from that were not in their
+	// account's list, for which the list was fetched again on refetchedOf.
+	refetched   map[string]bool
+	refetchedOf *xmpp.Session
 }
 
 // omemoTask is work handed from the stanza handler (or a login goroutine)

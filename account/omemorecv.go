@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"unicode/utf8"
 
 	"mellium.im/xmpp"
@@ -66,6 +68,9 @@ func (a *Account) omemoOpen(m Message) (Message, bool) {
 	}
 	if d.PreKey && m.Dir == In {
 		a.oweKeyTransport(sender)
+	}
+	if !slices.Contains(mgr.Store().ActiveDevices(sender.String()), e.SID) {
+		a.unknownDevice(sender, e.SID)
 	}
 	if d.Plaintext == nil {
 		return m, false // a key transport: nothing to show
@@ -158,4 +163,33 @@ func (a *Account) answerKeyTransports(sess *xmpp.Session) {
 		defer cancel()
 		_ = a.publishBundle(ctx, sess)
 	}
+}
+
+// unknownDevice refetches the device list of sender, once per device and
+// session, when a message came from a device not in the list we hold (a
+// new device whose notification we missed: contacts whose presence we do
+// not receive send us none), so that our answers reach it too.
+func (a *Account) unknownDevice(sender jid.JID, dev uint32) {
+	sess, err := a.online()
+	if err != nil {
+		return
+	}
+	key := sender.String() + "/" + strconv.FormatUint(uint64(dev), 10)
+	a.om.mu.Lock()
+	if a.om.refetched == nil || a.om.refetchedOf != sess {
+		a.om.refetched, a.om.refetchedOf = map[string]bool{}, sess
+	}
+	done := a.om.refetched[key] || len(a.om.refetched) >= maxOMEMOPeers
+	a.om.refetched[key] = true
+	a.om.mu.Unlock()
+	if done {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), iqTimeout)
+		defer cancel()
+		if _, err := a.fetchDeviceList(ctx, sess, sender); err == nil {
+			a.emit(OMEMOEvent{Base: a.base(), Peer: sender})
+		}
+	}()
 }
