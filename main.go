@@ -27,6 +27,7 @@ import (
 	"parley/account"
 	"parley/chatlog"
 	"parley/config"
+	"parley/ctl"
 	"parley/dbus"
 	"parley/histcli"
 	"parley/history"
@@ -43,8 +44,16 @@ const usage = `parley: a terminal XMPP client
 Usage:
   parley [-c FILE]        start the client (default config:
                           $XDG_CONFIG_HOME/parley/config.toml)
-  parley history [--account ACCOUNT] PEER [--since DATE] [--grep TEXT]
+  parley history [--account ACCOUNT] PEER [--since DATE] [--grep TEXT] [--json] [--follow]
                           print a conversation from the history as text
+                          (--json: one JSON object per message; --follow:
+                          go on printing new messages as they arrive)
+  parley send [-a ACCOUNT] JID|name [TEXT...]
+                          send TEXT (without it: stdin) through the running
+                          parley, as if typed in its window
+  parley status [-a ACCOUNT] [online|chat|away|xa|dnd [TEXT...]]
+                          list the running parley's accounts, or set their
+                          presence
   parley --version        print the version
   parley --help           print this help
 
@@ -54,7 +63,7 @@ Inside parley, /help lists commands and keys.
 
 func main() {
 	os.Exit(profiled(os.Getenv("PARLEY_CPUPROFILE"), func() int {
-		return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+		return run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	}))
 }
 
@@ -78,8 +87,9 @@ func profiled(file string, f func() int) int {
 	return f()
 }
 
-// run is main with its inputs and outputs explicit; it returns the exit status.
-func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
+// run is main with its inputs and outputs explicit (getenv is os.Getenv,
+// for the control socket's directory); it returns the exit status.
+func run(args []string, getenv func(string) string, stdin *os.File, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("parley", flag.ContinueOnError)
 	fset.SetOutput(io.Discard)
 	var path string
@@ -101,8 +111,15 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		return 0
 	}
 	rest := fset.Args()
-	if len(rest) > 0 && rest[0] == "history" {
-		return runHistory(path, rest[1:], stdout, stderr)
+	if len(rest) > 0 {
+		switch rest[0] {
+		case "history":
+			return runHistory(path, rest[1:], stdout, stderr)
+		case "send": // through the control socket of the running parley
+			return ctl.RunSend(socketPath(getenv, path), rest[1:], stdin, stdout, stderr)
+		case "status":
+			return ctl.RunStatus(socketPath(getenv, path), rest[1:], stdout, stderr)
+		}
 	}
 	if len(rest) > 0 {
 		fmt.Fprintf(stderr, "parley: unknown argument %q\n\n%s", rest[0], usage)
@@ -131,7 +148,13 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer store.Close()
-	return runClient(ctx, cfg, store, stderr)
+	return runClient(ctx, cfg, store, socketPath(getenv, path), stderr)
+}
+
+// socketPath is the control socket of the parley of config file path ("":
+// the default one).
+func socketPath(getenv func(string) string, path string) string {
+	return ctl.SocketPath(ctl.Dir(getenv), path, path == "")
 }
 
 // Shutdown and start-up timing.
@@ -161,9 +184,15 @@ var _ interface {
 	ui.OlderFetcher  // older archive pages on PgUp (ui/archive.go)
 } = (*account.Account)(nil)
 
+// Chat states and markers (ui/chatstate_out.go, ui/markers.go).
+var _ interface {
+	ui.ChatStateAccount
+	ui.MarkerAccount
+} = (*account.Account)(nil)
+
 // runClient starts every account and the UI, and closes the accounts cleanly
 // when the UI ends.
-func runClient(ctx context.Context, cfg *config.Config, store *history.Store, stderr io.Writer) int {
+func runClient(ctx context.Context, cfg *config.Config, store *history.Store, sock string, stderr io.Writer) int {
 	accts := make([]*account.Account, len(cfg.Accounts))
 	uiAccts := make([]ui.Account, len(cfg.Accounts))
 	var u *ui.UI
@@ -212,6 +241,11 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		OSC:            notify.DetectOSC(os.Getenv),
 		HighlightWords: cfg.UI.HighlightWords,
 		NotifyFile:     notifyFile,
+		ChatStates:     cfg.UI.SendChatStates,
+		RoomChatStates: cfg.UI.SendChatStatesRooms,
+		ReadMarkers:    cfg.UI.SendReadMarkers,
+		DownloadDir:    cfg.DownloadDir,
+		URLOpenCmd:     cfg.URLOpenCmd,
 	})
 	rec.ForwardWarnings() // damaged history lines are reported in the console
 	// History writes again after a failure: fetch from the archive what it lost.
@@ -228,6 +262,21 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	// `parley send` and `parley status` reach this parley through its
+	// control socket while the UI runs.
+	ctlCtx, stopCtl := context.WithCancel(runCtx)
+	defer stopCtl()
+	if srv, err := ctl.Listen(sock); err != nil {
+		u.Post(account.FileWarningEvent{Text: err.Error() + ": parley send and parley status will not reach this parley"})
+	} else {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ctlCtx, ctlHandler{u}); err != nil {
+				u.Post(account.FileWarningEvent{Text: err.Error()})
+			}
+		}()
+	}
 	for i, a := range accts {
 		if !cfg.Accounts[i].Autoconnect {
 			continue
@@ -239,6 +288,7 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, st
 		}()
 	}
 	uiErr := u.Run(runCtx)
+	stopCtl() // the socket goes with the UI
 
 	budget := quitClose
 	if ctx.Err() != nil {
@@ -427,4 +477,24 @@ func uiTheme(t config.Theme) ui.Theme {
 		HighMark:   t.WindowHighlight,
 		Header:     t.RosterGroup,
 	}
+}
+
+// ctlHandler answers the control socket with the UI.
+type ctlHandler struct{ u *ui.UI }
+
+func (h ctlHandler) Send(ctx context.Context, acct, to, text string) (bool, error) {
+	return h.u.RemoteSend(ctx, acct, to, text)
+}
+
+func (h ctlHandler) SetStatus(ctx context.Context, acct, show, text string) error {
+	return h.u.RemoteStatus(ctx, acct, show, text)
+}
+
+func (h ctlHandler) Accounts(ctx context.Context, acct string) ([]ctl.Account, error) {
+	ras, err := h.u.RemoteAccounts(ctx, acct)
+	out := make([]ctl.Account, len(ras))
+	for i, a := range ras {
+		out[i] = ctl.Account{JID: a.JID, State: a.State, Show: a.Show, Status: a.Status}
+	}
+	return out, err
 }

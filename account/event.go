@@ -215,8 +215,8 @@ type Message struct {
 	// all as the sender stated them: untrusted. Which id each names is in
 	// docs/message-flow.md (in a room the room's stanza-id; in 1:1 the id,
 	// or the origin-id for a retraction). A stanza that carries one of
-	// them (but a Reply or Markable alone) is a MessageEvent even without
-	// a body, in both directions.
+	// them (but a Reply, Markable or OOB alone) is a MessageEvent even
+	// without a body, in both directions.
 
 	// Reply is the XEP-0461 message this one answers.
 	Reply *msg.Reply
@@ -262,11 +262,12 @@ type Message struct {
 }
 
 // hasRef reports whether m carries something to show or store even
-// without a body: a reference to another message, a tombstone, a marker or
-// an out-of-band URL.
+// without a body: a reference to another message, a tombstone or a
+// marker. (An out-of-band URL comes with its URL in the body: alone it is
+// not shown, as history could not keep it.)
 func (m Message) hasRef() bool {
 	return m.Reactions != nil || m.Retraction != nil || m.Moderation != nil || m.Tombstone != nil ||
-		m.Marker.Kind != msg.NoMarker || len(m.OOB) > 0 || m.omemoRaw != nil || m.omemoCut
+		m.Marker.Kind != msg.NoMarker || m.omemoRaw != nil || m.omemoCut
 }
 
 // Peer is the conversation a message belongs to from the account's point of

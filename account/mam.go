@@ -14,8 +14,6 @@ import (
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
-
-	"parley/msg"
 )
 
 // Archive sync (XEP-0313 with RSM paging).
@@ -446,57 +444,6 @@ func (a *Account) queryArchive(ctx context.Context, sess *xmpp.Session, archive,
 	mq.msgs = nil
 	r.mu.Unlock()
 	return msgs, f, err
-}
-
-// archiveResult files one <result/> message (handler side): outer is the
-// message carrying it, f the result. It is dropped unless a query with its
-// queryid is running and it comes from that query's archive: the account's
-// bare JID (or no from) for our own, the room's bare JID for a room's.
-func (a *Account) archiveResult(outer *msg.Message, f *msg.Forwarded, pc ParseContext) {
-	r := &a.rel
-	r.mu.Lock()
-	q := r.queries[f.QueryID]
-	r.mu.Unlock()
-	if q == nil {
-		return // late, or not ours
-	}
-	if !outer.From.Equal(q.archive) {
-		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped a forged archive result from " + clip(outer.From.String(), maxShort)})
-		return
-	}
-	if f.Message == nil || f.ResultID == "" {
-		return
-	}
-	m := fromPayload(f.Message, pc)
-	m.Archived, m.Carbon = true, false
-	if !f.Delay.IsZero() {
-		m.Time, m.Delayed = f.Delay, true
-	}
-	m.StanzaID, m.StanzaIDBy = f.ResultID, q.archive.String()
-	if q.archive.Equal(a.bare) {
-		m.Dir = In
-		if m.From.Bare().Equal(a.bare) {
-			m.Dir = Out
-		}
-		if m.Type == "groupchat" {
-			return // a room message has no place in the account's own archive
-		}
-		m.Moderation = nil // only a room moderates
-	} else if m.Type != "groupchat" || !m.From.Bare().Equal(q.archive) {
-		return // a room's archive holds only the room's messages
-	} else {
-		if m.Moderation != nil && !m.From.Equal(q.archive) {
-			m.Moderation = nil // only the room itself moderates, not an occupant
-		}
-		if nick := a.roomNick(q.archive); nick != "" && m.Nick == nick {
-			m.Dir, m.To = Out, q.archive // ours, as the live reflection would be
-		}
-	}
-	r.mu.Lock()
-	if len(q.msgs) < q.max+16 {
-		q.msgs = append(q.msgs, m)
-	}
-	r.mu.Unlock()
 }
 
 // mamIQ builds the query IQ: to is the room, or zero for the account's own

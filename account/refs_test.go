@@ -1,11 +1,14 @@
 package account
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"mellium.im/xmlstream"
 	"mellium.im/xmpp/jid"
 
 	"parley/msg"
@@ -149,7 +152,9 @@ func TestOurStanzas(t *testing.T) {
 			}},
 		{"reactions", Message{Type: "chat", Reactions: &msg.Reactions{ID: "b1", Emojis: []string{"👍", "🎉"}}},
 			[]string{`<store xmlns="urn:xmpp:hints">`},
-			func(pm msg.Message) bool { return pm.Body == "" && pm.Reactions.ID == "b1" && len(pm.Reactions.Emojis) == 2 && !pm.Markable }},
+			func(pm msg.Message) bool {
+				return pm.Body == "" && pm.Reactions.ID == "b1" && len(pm.Reactions.Emojis) == 2 && !pm.Markable
+			}},
 		{"retraction, both generations", Message{Type: "chat", Retraction: &msg.Retraction{ID: "o1", Gen: 1}},
 			[]string{`urn:xmpp:message-retract:1`, `<apply-to xmlns="urn:xmpp:fasten:0" id="o1"><retract xmlns="urn:xmpp:message-retract:0">`, "This person attempted to retract", `<store xmlns="urn:xmpp:hints">`},
 			func(pm msg.Message) bool { return pm.Retraction.ID == "o1" }},
@@ -177,4 +182,61 @@ func TestOurStanzas(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzHandlerMessage feeds one hostile stanza to the handler of an account
+// in a room (as from a contact, the room, an occupant or our own server):
+// it must not panic, and what it emits stays bounded.
+func FuzzHandlerMessage(f *testing.F) {
+	for _, s := range []string{
+		`<message xmlns="jabber:client" type="groupchat" from="room@muc.example.org/bob" id="g1"><reactions xmlns="urn:xmpp:reactions:0" id="s1"><reaction>👍</reaction></reactions></message>`,
+		`<message xmlns="jabber:client" type="groupchat" from="room@muc.example.org"><apply-to xmlns="urn:xmpp:fasten:0" id="s2"><moderated xmlns="urn:xmpp:message-moderate:0" by="x"><retract xmlns="urn:xmpp:message-retract:0"/></moderated></apply-to></message>`,
+		`<message xmlns="jabber:client" type="chat" from="room@muc.example.org/bob"><composing xmlns="http://jabber.org/protocol/chatstates"/><x xmlns="http://jabber.org/protocol/muc#user"/></message>`,
+		`<message xmlns="jabber:client" from="alice@example.org"><sent xmlns="urn:xmpp:carbons:2"><forwarded xmlns="urn:xmpp:forward:0"><message xmlns="jabber:client" type="chat" from="alice@example.org/p" to="b@x"><retract xmlns="urn:xmpp:message-retract:1" id="m"/></message></forwarded></sent></message>`,
+		`<message xmlns="jabber:client" type="chat" from="bob@example.org/a" id="c"><body>&gt; q
+a</body><reply xmlns="urn:xmpp:reply:0" id="x"/><fallback xmlns="urn:xmpp:fallback:0" for="urn:xmpp:reply:0"><body start="0" end="99999"/></fallback></message>`,
+		`<message xmlns="jabber:client" type="groupchat" from="room@muc.example.org/bob"><subject>s</subject></message>`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d := xml.NewDecoder(strings.NewReader(s))
+		var start xml.StartElement
+		for {
+			tok, err := d.Token()
+			if err != nil {
+				return
+			}
+			if se, ok := tok.(xml.StartElement); ok {
+				start = se
+				break
+			}
+		}
+		if start.Name.Local != "message" {
+			return
+		}
+		rec := newRecorder()
+		a, h := joiningAccount(rec.sink)
+		feedHandler(t, h, `<presence xmlns="jabber:client" from="room@muc.example.org/alice"><x xmlns="http://jabber.org/protocol/muc#user"><item role="moderator"/><status code="110"/></x></presence>`)
+		if err := h.HandleXMPP(tokenRW{xmlstream.InnerElement(d), xmlstream.Discard()}, &start); err != nil {
+			t.Fatalf("handler error %v", err)
+		}
+		a.Flush(context.Background())
+		for _, e := range rec.all() {
+			me, ok := e.(MessageEvent)
+			if !ok {
+				continue
+			}
+			m := me.Msg
+			if len(m.Body) > MaxBody+len(TruncatedMarker) || len(m.Quote) > MaxBody || !utf8.ValidString(m.Body) {
+				t.Fatalf("body %d bytes, quote %d", len(m.Body), len(m.Quote))
+			}
+			if m.Moderation != nil && (m.Type != "groupchat" || !m.From.Equal(testRoom)) {
+				t.Fatalf("a moderation from %s kept", m.From)
+			}
+			if m.Body == "" && !m.hasRef() && m.Type != "error" && m.Subject == "" {
+				t.Fatalf("an empty message emitted: %+v", m)
+			}
+		}
+	})
 }

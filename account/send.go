@@ -71,6 +71,9 @@ func messageStanza(m Message, private bool) xml.TokenReader {
 	if m.Marker.Kind != msg.NoMarker {
 		parts = append(parts, payload.Marker(m.Marker.Kind, m.Marker.ID), payload.Hint("store"))
 	}
+	for _, o := range m.OOB {
+		parts = append(parts, payload.OOB(o)) // XEP-0066: a shared file (upload.go)
+	}
 	if m.Markable {
 		parts = append(parts, payload.Markable())
 	}

@@ -19,8 +19,15 @@ import (
 
 // Config is a loaded, validated configuration. Defaults are filled in.
 type Config struct {
-	Path       string    // file it was loaded from
-	HistoryDir string    // history_dir; default DefaultDataDir()/history; ~ expanded, relative to the file's directory
+	Path       string // file it was loaded from
+	HistoryDir string // history_dir; default DefaultDataDir()/history; ~ expanded, relative to the file's directory
+	// DownloadDir is download_dir, where /url save puts files; default
+	// DefaultDownloadDir(); ~ expanded, relative to the file's directory.
+	DownloadDir string
+	// URLOpenCmd is url_open_cmd, the program (and its arguments) /url open
+	// runs with the URL as its last argument, never through a shell; empty:
+	// $BROWSER, else xdg-open.
+	URLOpenCmd []string
 	UI         UI        // [ui]
 	Accounts   []Account // [[account]], at least one, JIDs distinct
 }
@@ -80,6 +87,12 @@ type UI struct {
 	DesktopNotify    bool     // desktop_notify: desktop notifications (D-Bus, else OSC 777/9); default true
 	HighlightWords   []string // highlight_words: words that highlight like our nick; default none
 	Theme            Theme    // [ui.theme]
+	// SendChatStates is send_chat_states: send XEP-0085 chat states
+	// (typing) in 1:1 and private conversations; default true.
+	// SendChatStatesRooms is send_chat_states_rooms: in rooms too;
+	// default false. SendReadMarkers is send_read_markers: send XEP-0333
+	// displayed markers; default true.
+	SendChatStates, SendChatStatesRooms, SendReadMarkers bool
 }
 
 // Theme is the [ui.theme] table. Each colour is written as a colour name
@@ -166,6 +179,9 @@ func defaultUI() UI {
 		Bell:          true,
 		DesktopNotify: true,
 		Theme:         defaultTheme(),
+		// Chat states and markers (send_chat_states_rooms is false).
+		SendChatStates:  true,
+		SendReadMarkers: true,
 	}
 }
 

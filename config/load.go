@@ -77,6 +77,9 @@ func parse(path string, data []byte, perm os.FileMode) (*Config, error) {
 		dataDir = filepath.Join(l.dir, "data")
 	}
 	c := &Config{Path: path, HistoryDir: filepath.Join(dataDir, "history"), UI: defaultUI()}
+	if d, err := DefaultDownloadDir(); err == nil {
+		c.DownloadDir = d
+	}
 	decodeTable(l, "", raw, topFields(), c)
 	l.crossChecks(c, raw)
 	if len(l.ps.list) > 0 {

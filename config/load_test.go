@@ -75,7 +75,7 @@ func TestLoadErrors(t *testing.T) {
 			{3, "account[1].pasword", "unknown key (did you mean password?)"},
 		}},
 		{"unknown key without suggestion", "colour = 1\n" + acct, 0o600, []want{
-			{1, "colour", "unknown key (known keys here: history_dir, ui, account)"},
+			{1, "colour", "unknown key (known keys here: history_dir, download_dir, url_open_cmd, ui, account)"},
 		}},
 		{"unknown table", acct + "[server]\nname = \"x\"\n", 0o600, []want{
 			{4, "server", "unknown key"},
@@ -94,6 +94,10 @@ func TestLoadErrors(t *testing.T) {
 		{"highlight words", "[ui]\nhighlight_words = [\"ok\", 3]\nbell = \"no\"\n" + acct, 0o600, []want{
 			{2, "ui.highlight_words", "must be an array of strings, not an array"},
 			{3, "ui.bell", "must be a boolean (true or false), not a string"},
+		}},
+		{"file keys", "download_dir = \"\"\nurl_open_cmd = [\"\"]\n" + acct, 0o600, []want{
+			{1, "download_dir", "is empty"},
+			{2, "url_open_cmd", "names no program"},
 		}},
 		{"blank highlight word", "[ui]\nhighlight_words = [\" \"]\n" + acct, 0o600, []want{
 			{2, "ui.highlight_words", "a highlight word is 1 to 100 bytes"},

@@ -169,7 +169,7 @@ func asTables(v any) []map[string]any {
 
 // topFields are the top-level keys.
 func topFields() []field[Config] {
-	return []field[Config]{
+	fs := []field[Config]{
 		{name: "history_dir", kind: kString, set: func(l *loader, key string, c *Config, v any) {
 			s := v.(string)
 			if strings.TrimSpace(s) == "" {
@@ -178,6 +178,9 @@ func topFields() []field[Config] {
 			}
 			c.HistoryDir = l.expandPath(s)
 		}},
+	}
+	fs = append(fs, fileFields()...) // download_dir, url_open_cmd (files.go)
+	return append(fs, []field[Config]{
 		{name: "ui", kind: kTable, sub: func() []string { return fieldKeys("", uiFields()) },
 			set: func(l *loader, key string, c *Config, v any) {
 				decodeTable(l, key, v.(map[string]any), uiFields(), &c.UI)
@@ -188,7 +191,7 @@ func topFields() []field[Config] {
 					c.Accounts = append(c.Accounts, l.account(fmt.Sprintf("%s[%d]", key, i+1), m))
 				}
 			}},
-	}
+	}...)
 }
 
 // uiFields are the keys of [ui].
@@ -241,6 +244,15 @@ func uiFields() []field[UI] {
 				}
 				u.HighlightWords = append(u.HighlightWords, w)
 			}
+		}},
+		{name: "send_chat_states", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
+			u.SendChatStates = v.(bool)
+		}},
+		{name: "send_chat_states_rooms", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
+			u.SendChatStatesRooms = v.(bool)
+		}},
+		{name: "send_read_markers", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
+			u.SendReadMarkers = v.(bool)
 		}},
 		{name: "theme", kind: kTable, sub: func() []string { return fieldKeys("", themeFields()) },
 			set: func(l *loader, key string, u *UI, v any) {

@@ -8,7 +8,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"parley/history"
@@ -17,10 +20,10 @@ import (
 )
 
 // Usage is the usage line of `parley history`.
-const Usage = "usage: parley history [--account ACCOUNT] PEER [--since YYYY-MM-DD|RFC3339] [--grep TEXT]"
+const Usage = "usage: parley history [--account ACCOUNT] PEER [--since YYYY-MM-DD|RFC3339] [--grep TEXT] [--json] [--follow]"
 
 // Run implements `parley history [--account ACCOUNT] PEER [--since DATE]
-// [--grep TEXT]`: it prints one conversation of the history directory dir as
+// [--grep TEXT] [--json] [--follow]`: it prints one conversation of the history directory dir as
 // plain text, one line per record ("2026-11-23 14:05:09  alice@example.org:
 // text", local time; continuation lines of a multi-line body are indented by
 // two spaces). PEER is a bare JID, a room JID or room@service/nick; ACCOUNT
@@ -30,17 +33,25 @@ const Usage = "usage: parley history [--account ACCOUNT] PEER [--since YYYY-MM-D
 // contains TEXT, ignoring case (a retracted message's text is never found).
 // Every printed field goes through the UI's sanitizer (package sanitize):
 // escape sequences whole, controls, bidi and invisible characters, excess
-// combining marks. The
+// combining marks. --json prints one JSON object per message instead (see
+// jsonMsg in json.go: the folded view, text fields sanitized). --follow goes
+// on printing the messages that arrive, like tail -f, until interrupted
+// (see follow.go). The
 // directory is opened read-only, so a running parley is no obstacle. The exit
 // status is that of grep: 0 if something was printed, 1 if nothing, 2 on a
-// usage or read error.
+// usage or read error; --follow exits 0 when interrupted.
 func Run(args []string, dir string, stdout, stderr io.Writer) int {
-	return runCLI(args, dir, stdout, stderr, time.Local)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	t := time.NewTicker(pollEvery)
+	defer t.Stop()
+	return runFollow(ctx, args, dir, stdout, stderr, time.Local, t.C, nil)
 }
 
 type cliArgs struct {
 	account, peer, grep string
 	since               time.Time
+	json, follow        bool
 }
 
 func parseCLI(args []string, loc *time.Location) (cliArgs, error) {
@@ -69,6 +80,10 @@ func parseCLI(args []string, loc *time.Location) (cliArgs, error) {
 				}
 				a.since = t
 			}
+		case "--json", "-json":
+			a.json = true
+		case "--follow", "-follow", "-f":
+			a.follow = true
 		case "-h", "--help", "-help":
 			return a, fmt.Errorf("help requested")
 		default:
@@ -105,6 +120,13 @@ func samePeer(a, b string) bool {
 }
 
 func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Location) int {
+	return runFollow(context.Background(), args, dir, stdout, stderr, loc, nil, nil)
+}
+
+// runFollow is Run with its clock explicit: with --follow, every value from
+// tick polls the file, polled (if not nil) is called after each poll, and
+// it returns when ctx is done.
+func runFollow(ctx context.Context, args []string, dir string, stdout, stderr io.Writer, loc *time.Location, tick <-chan time.Time, polled func()) int {
 	a, err := parseCLI(args, loc)
 	if err != nil {
 		fmt.Fprintf(stderr, "parley history: %v\n%s\n", err, Usage)
@@ -151,23 +173,61 @@ func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Locat
 			sanitize.Text(a.peer), strings.Join(names, ", "))
 		return 2
 	}
+	conv := match[0]
 	w := bufio.NewWriter(stdout)
+	var q quotes // a reply quotes a message printed before it, as the window does
+	format := func(b []byte, r history.Record, update bool) []byte {
+		if a.json {
+			return appendJSON(b, conv, r, update)
+		}
+		return formatLine(b, conv.Conv, r, loc, &q)
+	}
+	var f *follower
+	if a.follow {
+		// What is written from here on is the follower's to print.
+		f = &follower{s: s, conv: conv, a: a, out: w, format: format}
+		end, err := s.End(conv.Account, conv.Conv)
+		if err == nil {
+			err = f.seed(end)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "parley history: %v\n", err)
+			return 2
+		}
+	}
 	printed := 0
 	var line []byte
-	err = s.Search(context.Background(), history.Query{Account: match[0].Account, Conv: match[0].Conv, Text: a.grep, Since: a.since},
+	err = s.Search(ctx, history.Query{Account: conv.Account, Conv: conv.Conv, Text: a.grep, Since: a.since},
 		func(h history.Hit) bool {
-			line = formatLine(line[:0], h.Conv.Conv, h.Record, loc)
+			if off, main := h.Pos.MainOffset(); f != nil && main && off >= f.off {
+				return true // the follower prints it
+			}
+			line = format(line[:0], h.Record, false)
 			if len(line) > 0 {
 				w.Write(line)
 				printed++
 			}
 			return true
 		})
-	for _, warning := range s.Warnings() {
-		fmt.Fprintln(stderr, sanitize.Text(warning))
+	warn := func() {
+		for _, warning := range s.Warnings() {
+			fmt.Fprintln(stderr, sanitize.Text(warning))
+		}
 	}
+	warn()
 	if ferr := w.Flush(); err == nil {
 		err = ferr
+	}
+	if err == nil && f != nil {
+		err = f.follow(ctx, tick, w.Flush, func() {
+			warn()
+			if polled != nil {
+				polled()
+			}
+		})
+		if err == nil {
+			return 0
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "parley history: %v\n", err)
@@ -181,8 +241,10 @@ func runCLI(args []string, dir string, stdout, stderr io.Writer, loc *time.Locat
 
 // formatLine renders one folded record as text, newline included:
 // continuation lines (of a multi-line body, the reactions) are indented by
-// two spaces. It returns b unchanged for a record that is not a message.
-func formatLine(b []byte, conv string, r history.Record, loc *time.Location) []byte {
+// two spaces; a reply starts with the quote of the message it answers
+// (from q, else its fallback). It returns b unchanged for a record that is
+// not a message.
+func formatLine(b []byte, conv string, r history.Record, loc *time.Location, q *quotes) []byte {
 	if r.Kind != "" {
 		return b // a kind this version does not show
 	}
@@ -201,7 +263,14 @@ func formatLine(b []byte, conv string, r history.Record, loc *time.Location) []b
 	b = append(b, render.Name(who)...)
 	b = append(b, ": "...)
 	m := render.FromRecord(r)
-	for i, l := range render.Lines(m, r.Body) {
+	lines := render.Lines(m, r.Body)
+	if r.ReplyID != "" && !m.Removed() {
+		lines = append([]string{q.quoteFor(r)}, lines...)
+		defer q.note(r, who, lines[1:])
+	} else {
+		defer q.note(r, who, lines)
+	}
+	for i, l := range lines {
 		if i > 0 {
 			b = append(b, "\n  "...)
 		}
@@ -220,4 +289,56 @@ func bareOf(j string) string {
 		return j[:i]
 	}
 	return j
+}
+
+// maxQuotes bounds the messages kept for the replies that may follow.
+const maxQuotes = 1 << 16
+
+// quotes are the quote lines of the messages printed so far, by the key a
+// reply names them by: in a room the room's stanza-id, else the id.
+type quotes struct{ m map[string]string }
+
+// replyKey is the key of the message a reference names by id.
+func replyKey(group bool, id string) string {
+	if group {
+		return "s\x00" + id
+	}
+	return "i\x00" + id
+}
+
+// note keeps the quote line of message r (sender who, its lines).
+func (q *quotes) note(r history.Record, who string, lines []string) {
+	group := r.Type == "groupchat"
+	id := r.ID
+	if group {
+		id = ""
+		if strings.EqualFold(r.StanzaBy, bareOf(r.From)) {
+			id = r.StanzaID
+		}
+	}
+	if id == "" || len(lines) == 0 {
+		return
+	}
+	if q.m == nil || len(q.m) >= maxQuotes {
+		q.m = make(map[string]string)
+	}
+	text := strings.TrimSuffix(strings.TrimSuffix(lines[0], render.EditedMark), " ")
+	if len(lines) > 1 {
+		text += " …"
+	}
+	q.m[replyKey(group, id)] = render.QuoteLine(who, text)
+}
+
+// quoteFor is the quote line of reply r: the message it answers if it was
+// printed, else the reply's fallback quote with its author.
+func (q *quotes) quoteFor(r history.Record) string {
+	group := r.Type == "groupchat"
+	if l, ok := q.m[replyKey(group, r.ReplyID)]; ok {
+		return l
+	}
+	who := bareOf(r.ReplyTo)
+	if _, res, ok := strings.Cut(r.ReplyTo, "/"); ok && group {
+		who = res
+	}
+	return render.QuoteLine(who, render.FallbackText(r.Quote, who != ""))
 }

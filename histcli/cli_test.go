@@ -83,7 +83,7 @@ func TestRunCLI(t *testing.T) {
 		{"no such peer", []string{"nobody@x"}, 1, "", "no history with nobody@x"},
 		{"usage: no peer", []string{"--grep", "x"}, 2, "", "usage:"},
 		{"usage: bad date", []string{bob, "--since", "tuesday"}, 2, "", "YYYY-MM-DD"},
-		{"usage: unknown flag", []string{bob, "--follow"}, 2, "", "unknown flag"},
+		{"usage: unknown flag", []string{bob, "--tail"}, 2, "", "unknown flag"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,5 +126,51 @@ func TestOverlongLine(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "before") || !strings.Contains(out.String(), "after") || !strings.Contains(errb.String(), "skipped") {
 		t.Fatalf("stdout %q stderr %q", out.String(), errb.String())
+	}
+}
+
+// TestReplyQuote: a reply is printed with the quote of the message it
+// answers, as the window shows it: that message's sender and first line
+// when it was printed before, else the reply's fallback quote; the quote
+// of a retracted message is its tombstone.
+func TestReplyQuote(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir)
+	add := func(conv string, r Record) {
+		t.Helper()
+		if _, err := s.Append(me, conv, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gc := func(sec int, nick, sid, body string) Record {
+		return Record{Time: at(sec), Dir: In, From: room + "/" + nick, Nick: nick, Type: "groupchat", ID: nick + sid, StanzaID: sid, StanzaBy: room, Body: body}
+	}
+	add(room, gc(0, "alice", "s1", "Lunch?\nat noon"))
+	r := gc(1, "bob", "s2", "yes")
+	r.ReplyID, r.ReplyTo, r.Quote = "s1", room+"/alice", "> alice wrote:\n> Lunch?\n"
+	add(room, r)
+	r = gc(2, "carol", "s3", "in the drawer")
+	r.ReplyID, r.ReplyTo, r.Quote = "s0", room+"/dan", "> dan wrote:\n> where are the keys?\n"
+	add(room, r)
+	add(bob, Record{Time: at(3), Dir: In, From: bob + "/phone", Type: "chat", ID: "h1", Body: "my secret"})
+	add(bob, Record{Time: at(4), Dir: Out, From: me + "/parley", Type: "chat", ID: "m1", Body: "noted", ReplyID: "h1", ReplyTo: bob + "/phone"})
+	add(bob, Record{Time: at(5), Dir: In, Kind: KindRetract, From: bob + "/phone", Type: "chat", ID: "x1", Ref: "h1"})
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{room}, "2026-11-23 14:05:09  alice: Lunch?\n  at noon\n" +
+			"2026-11-23 14:05:10  bob: > alice: Lunch? …\n  yes\n" +
+			"2026-11-23 14:05:11  carol: > dan: where are the keys?\n  in the drawer\n"},
+		{[]string{bob}, "2026-11-23 14:05:12  bob@example.net: (message retracted)\n" +
+			"2026-11-23 14:05:13  me@example.org: > bob@example.net: (message retracted)\n  noted\n"},
+	} {
+		var out, errb bytes.Buffer
+		if code := runCLI(tt.args, dir, &out, &errb, time.UTC); code != 0 {
+			t.Fatalf("%v: exit %d: %s", tt.args, code, errb.String())
+		}
+		if out.String() != tt.want {
+			t.Errorf("%v: stdout\n%s\nwant\n%s", tt.args, out.String(), tt.want)
+		}
 	}
 }

@@ -16,6 +16,11 @@ type segFile struct {
 	path  string
 	f     *os.File // opened O_APPEND for writing; nil until first needed
 	dirty bool     // written since the last fsync
+	// size and info are the file's size and identity as the index knows
+	// them (info nil: no such file), kept up to date by our writes: a
+	// file that differs changed behind our back (see validIndex).
+	size int64
+	info os.FileInfo
 }
 
 // convState is the writer's state for one conversation.
@@ -25,16 +30,23 @@ type convState struct {
 	conv        string
 	main, older segFile
 	idx         dedupIndex
+	pos         posIndex // the id index: positions of messages and references (refindex.go)
 	loaded      bool
 	buf         []byte
-	used        uint64 // Store.tick at the last state call (under Store.mu)
-	evicted     bool   // closed and out of Store.convs: get a fresh state
+	used        uint64    // Store.tick at the last state call (under Store.mu)
+	gen         uint64    // counts index builds and drops (a reader holding no lock sees a change)
+	checked     time.Time // when Append last checked the files against the indexes (validEvery)
+	evicted     bool      // closed and out of Store.convs: get a fresh state
 }
 
 // maxIndexHint caps the dedup keys reserved from the file sizes (32 MiB,
 // about 150 MB of history): beyond it the array grows as keys come, so that
 // a file inflated by a run of NUL bytes does not reserve gigabytes.
 const maxIndexHint = 1 << 21
+
+// validEvery is how often Append checks that a conversation's files are
+// still what its indexes were built from (two stat calls).
+const validEvery = time.Second
 
 // maxOpenConvs bounds the conversations the writer keeps open (files and
 // dedup index): messages from many distinct JIDs must not exhaust file
@@ -145,13 +157,19 @@ func (s *Store) load(c *convState) error {
 		}
 	}
 	c.idx = dedupIndex{base: make([]indexEntry, 0, min(hint, maxIndexHint))}
-	for _, seg := range []*segFile{&c.main, &c.older} {
-		if err := s.indexFile(c, seg.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	c.pos = posIndex{} // grown as entries come: a hint from sizes inflated by NUL runs would reserve too much
+	for i, seg := range []*segFile{&c.main, &c.older} {
+		if err := s.noteSeg(seg); err != nil {
+			return err
+		}
+		if err := s.indexFile(c, seg.path, uint8(i+1)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 	}
 	c.idx.seal()
+	c.pos.seal()
 	c.loaded = true
+	c.gen++
 	return nil
 }
 
@@ -171,14 +189,22 @@ func (s *Store) openSeg(c *convState, seg *segFile) error {
 		return err
 	}
 	if size == 0 {
-		if _, err := f.Write(appendHeader(nil, header{c.account, c.conv}, time.Now())); err != nil {
+		h := appendHeader(nil, header{c.account, c.conv}, time.Now())
+		if _, err := f.Write(h); err != nil {
 			f.Close()
 			return fmt.Errorf("history: %w", err)
 		}
+		size = int64(len(h))
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("history: %w", err)
 	}
 	s.mu.Lock()
 	seg.f = f
 	s.mu.Unlock()
+	seg.size, seg.info = size, fi
 	return nil
 }
 
@@ -234,8 +260,9 @@ func validTail(f *os.File, start, end int64) bool {
 	return err == nil
 }
 
-// indexFile adds the keys of every record of a file to the index.
-func (s *Store) indexFile(c *convState, path string) error {
+// indexFile adds the keys of every record of a file (segment seg) to the
+// dedup and id indexes.
+func (s *Store) indexFile(c *convState, path string, seg uint8) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -243,8 +270,12 @@ func (s *Store) indexFile(c *convState, path string) error {
 	defer f.Close()
 	return forEachLine(f, 0, s.overlong(path), func(line []byte, off int64) bool {
 		var kf keyFields
+		var ik idFields
 		err := scanObject(line, func(key, val []byte, str bool) error {
 			if !str {
+				if string(key) == "sids" {
+					ik.sids = val
+				}
 				return nil
 			}
 			switch string(key) {
@@ -268,6 +299,10 @@ func (s *Store) indexFile(c *convState, path string) error {
 				kf.body = val
 			case "t":
 				kf.t = val
+			case "rep":
+				ik.rep = val
+			case "ref":
+				ik.ref = val
 			}
 			return nil
 		})
@@ -279,6 +314,7 @@ func (s *Store) indexFile(c *convState, path string) error {
 			return true
 		}
 		c.idx.add(s.keys(c, &kf))
+		s.indexIDs(&c.pos, &kf, &ik, Position{seg: seg, off: off}, true)
 		return true
 	})
 }
@@ -348,6 +384,16 @@ func (s *Store) append(account, conv string, r Record, older bool) (stored bool,
 	if err := s.load(c); err != nil {
 		return false, err
 	}
+	if now := time.Now(); now.Sub(c.checked) >= validEvery {
+		// A file changed behind our back (edited, truncated, replaced)
+		// is indexed again before the indexes are trusted.
+		c.checked = now
+		if !s.validIndex(c) && !c.pos.full {
+			if err := s.load(c); err != nil {
+				return false, err
+			}
+		}
+	}
 	seg := &c.main
 	if older {
 		seg = &c.older
@@ -381,10 +427,15 @@ func (s *Store) append(account, conv string, r Record, older bool) (stored bool,
 		c.idx.add(k)
 		return false, nil
 	}
+	at := Position{seg: segMain, off: seg.size}
+	if older {
+		at.seg = segOlder
+	}
 	if err := s.write(c, seg, r); err != nil {
 		return false, err
 	}
 	c.idx.add(k)
+	s.indexRecord(&c.pos, &r, at)
 	if r.Kind == KindRetract || r.Kind == KindModerate {
 		s.noteErase(account, conv)
 	}
@@ -444,5 +495,6 @@ func (s *Store) write(c *convState, seg *segFile, r Record) error {
 	s.mu.Lock()
 	seg.dirty = true
 	s.mu.Unlock()
+	seg.size += int64(len(c.buf))
 	return nil
 }

@@ -132,6 +132,7 @@ func BenchmarkSearch(b *testing.B) {
 		b.Run(sz.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.ReportMetric(float64(size)/1e6, "file-MB")
+			c0 := cpuNow()
 			for i := 0; i < b.N; i++ {
 				hits := 0
 				err := s.Search(context.Background(), Query{Conv: conv, Text: "NEEDLE"}, func(Hit) bool { hits++; return true })
@@ -139,6 +140,7 @@ func BenchmarkSearch(b *testing.B) {
 					b.Fatal(err, hits)
 				}
 			}
+			reportCPU(b, c0)
 		})
 	}
 }

@@ -81,7 +81,7 @@ func (s *Store) eraseConv(account, conv string) error {
 		defer c.mu.Unlock()
 	}
 	var main, older []int64
-	_, err = s.foldWalk(account, conv, Position{}, func(at Position, corr []Position) {
+	note := func(at Position, corr []Position) {
 		for _, p := range append(corr, at) {
 			if p.seg == segOlder {
 				older = append(older, p.off)
@@ -89,9 +89,24 @@ func (s *Store) eraseConv(account, conv string) error {
 				main = append(main, p.off)
 			}
 		}
-	})
-	if err != nil {
-		return err
+	}
+	indexed := false
+	if c != nil && !c.evicted && s.validIndex(c) {
+		// The id index names the retractions and moderations and finds
+		// their targets: no need to read the conversation.
+		err = s.removedIndexed(c, note)
+		indexed = err == nil
+		if errors.Is(err, errStale) {
+			s.dropIndex(c)
+		} else if err != nil {
+			return err
+		}
+	}
+	if !indexed {
+		main, older = nil, nil
+		if _, err = s.foldWalk(account, conv, Position{}, note); err != nil {
+			return err
+		}
 	}
 	mainPath, olderPath := s.paths(account, conv)
 	for _, seg := range []struct {
@@ -106,7 +121,13 @@ func (s *Store) eraseConv(account, conv string) error {
 		if err != nil {
 			return err
 		}
-		if done && seg.file != nil && seg.file.f != nil {
+		if done && seg.file != nil && seg.file.f == nil && seg.file.info != nil {
+			// Not open for writing: the id index now knows the new file
+			// (same size, same positions).
+			if err := s.noteSeg(seg.file); err != nil {
+				return err
+			}
+		} else if done && seg.file != nil && seg.file.f != nil {
 			// Our append handle points at the replaced file: reopen.
 			seg.file.f.Close()
 			s.mu.Lock()
@@ -220,4 +241,50 @@ func (s *Store) rewrite(path string, offs []int64) (bool, error) {
 		d.Close()
 	}
 	return true, nil
+}
+
+// removedIndexed calls removed, as foldWalk does, for every message that a
+// retraction or moderation in c's id index makes a tombstone, with the
+// positions of the corrections that applied to it. Called with c.mu held.
+func (s *Store) removedIndexed(c *convState, removed func(at Position, corrections []Position)) error {
+	var refs []uint64
+	each := func(l []uint64) {
+		for _, e := range l {
+			if k := entryKind(e); k == eRetract || k == eModerate {
+				refs = append(refs, e)
+			}
+		}
+	}
+	for _, l := range c.pos.levels {
+		each(l)
+	}
+	each(c.pos.tail)
+	lr := &lineReader{c: c}
+	defer lr.close()
+	seen := make(map[Position]bool)
+	for _, e := range refs {
+		ref, ok, err := lr.record(posOfOrd(entryOrd(e)))
+		if err != nil {
+			return err
+		}
+		if !ok || (ref.Kind != KindRetract && ref.Kind != KindModerate) {
+			continue
+		}
+		t, at, found, err := s.targetIndexed(c, lr, &ref, entryOrd(e))
+		if err != nil {
+			return err
+		}
+		if !found || seen[at] {
+			continue
+		}
+		seen[at] = true
+		corr, err := s.foldIndexed(c, lr, &t, at)
+		if err != nil {
+			return err
+		}
+		if t.Folded.Removed() {
+			removed(at, corr)
+		}
+	}
+	return nil
 }

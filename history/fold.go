@@ -27,6 +27,9 @@ type Folded struct {
 	// once per emoji, and a sender's newest set replaces their previous one.
 	// In order of first use.
 	Reactions []Reaction
+	// ReactionSets are the senders' sets behind Reactions, in order of
+	// first reaction: what a newer set of one of them replaces.
+	ReactionSets []ReactionSet
 	// Marker is the newest XEP-0333 marker the other side sent for the
 	// message ("received", "displayed", "acknowledged"), "" for none.
 	Marker string
@@ -54,18 +57,38 @@ const MaxPending = 1 << 14
 // reference names the room's stanza-id; in 1:1 a retraction names the
 // origin-id (the id of a message that had none), the others the id.
 func refKey(r *Record) string {
-	id := r.Target()
-	switch {
-	case id == "":
+	p, id := refTarget(r)
+	if p == 0 {
 		return ""
-	case r.Kind == KindCorrection:
-		return "i\x00" + id
-	case r.Type == "groupchat":
-		return "s\x00" + id
-	case r.Kind == KindRetract:
-		return "o\x00" + id
 	}
-	return "i\x00" + id
+	return string([]byte{p, 0}) + id
+}
+
+// refTarget is refKey as a prefix ('i' id, 'o' origin-id, 's' room
+// stanza-id) and an id; prefix 0 for none.
+func refTarget(r *Record) (byte, string) {
+	p, _ := refPrefix(r.Kind, r.Type)
+	id := r.Target()
+	if id == "" {
+		return 0, ""
+	}
+	return p, id
+}
+
+// refPrefix is the key prefix under which a reference of kind names its
+// target, and whether kind is a reference kind.
+func refPrefix(kind, typ string) (byte, bool) {
+	switch {
+	case kind == KindCorrection:
+		return 'i', true
+	case kind != KindReactions && kind != KindRetract && kind != KindModerate && kind != KindMarker:
+		return 0, false
+	case typ == "groupchat":
+		return 's', true
+	case kind == KindRetract:
+		return 'o', true
+	}
+	return 'i', true
 }
 
 // targetKeys are the keys a message may be referred to by: its id, its
@@ -73,29 +96,41 @@ func refKey(r *Record) string {
 // room assigned (a stanza-id "by" anyone else may be forged by the
 // sender). Only messages are targets.
 func targetKeys(r *Record, fn func(string)) {
+	targetIDs(r, func(p byte, id string) { fn(string([]byte{p, 0}) + id) })
+}
+
+// targetIDs is targetKeys as prefixes and ids.
+func targetIDs(r *Record, fn func(p byte, id string)) {
 	if r.Kind != "" {
 		return
 	}
 	if r.ID != "" {
-		fn("i\x00" + r.ID)
+		fn('i', r.ID)
 	}
 	if r.OriginID != "" {
-		fn("o\x00" + r.OriginID)
+		fn('o', r.OriginID)
 	} else if r.ID != "" {
-		fn("o\x00" + r.ID)
+		fn('o', r.ID)
 	}
 	if r.Type != "groupchat" {
 		return
 	}
 	room := bareOf(r.From)
 	if r.StanzaID != "" && strings.EqualFold(r.StanzaBy, room) {
-		fn("s\x00" + r.StanzaID)
+		fn('s', r.StanzaID)
 	}
 	for _, s := range r.StanzaIDs {
 		if s.ID != r.StanzaID && strings.EqualFold(s.By, room) {
-			fn("s\x00" + s.ID)
+			fn('s', s.ID)
 		}
 	}
+}
+
+// hasTarget reports whether message r may be referred to by key (p, id).
+func hasTarget(r *Record, p byte, id string) bool {
+	found := false
+	targetIDs(r, func(q byte, v string) { found = found || (q == p && v == id) })
+	return found
 }
 
 // nickOf is the sender's nick in a room.
@@ -131,7 +166,7 @@ func SameSender(ref, t *Record) bool {
 func senderKey(r *Record) string {
 	switch {
 	case r.Dir == Out:
-		return "\x00me"
+		return ourReactions
 	case r.Type == "groupchat" && r.OccupantID != "":
 		return "o\x00" + r.OccupantID
 	case r.Type == "groupchat":
@@ -201,19 +236,12 @@ func aggregate(t *Record, rs *reactionSets) {
 	if len(rs.order) == 0 {
 		return
 	}
-	var out []Reaction
-	for _, k := range rs.order {
-		for _, e := range rs.sets[k] {
-			i := slices.IndexFunc(out, func(r Reaction) bool { return r.Emoji == e })
-			if i < 0 {
-				out = append(out, Reaction{Emoji: e})
-				i = len(out) - 1
-			}
-			out[i].Count++
-			out[i].Ours = out[i].Ours || k == "\x00me"
-		}
+	sets := make([]ReactionSet, len(rs.order))
+	for i, k := range rs.order {
+		sets[i] = ReactionSet{Sender: k, Emojis: rs.sets[k]}
 	}
-	t.Folded.Reactions = out
+	t.Folded.ReactionSets = sets
+	t.Folded.Reactions = AggregateReactions(sets)
 }
 
 // Fold turns a run of records, oldest first, into the folded view: the
@@ -274,6 +302,9 @@ type foldState struct {
 	done map[Position]Record
 	// used are the references the last resolve applied.
 	used []*pendingRef
+	// indexed marks the state of a read through the id index, which
+	// carries nothing: the index finds each message's references.
+	indexed bool
 }
 
 // add keeps a reference read backwards.
@@ -384,15 +415,17 @@ func mayHaveRefs(path string) bool {
 	for {
 		n, err := f.Read(buf[keep:])
 		block := buf[:keep+n]
-		for i := 0; ; {
-			j := bytes.Index(block[i:], kindMark)
+		// 'k' is rarer than the quote that starts the mark.
+		for i := 1; i < len(block); {
+			j := bytes.IndexByte(block[i:], 'k')
 			if j < 0 {
 				break
 			}
-			i += j + len(kindMark)
-			if refKind(block[i:]) {
+			i += j
+			if block[i-1] == '"' && bytes.HasPrefix(block[i+1:], kindMark[2:]) && refKind(block[i+4:]) {
 				return true
 			}
+			i++
 		}
 		if err != nil {
 			return !errors.Is(err, io.EOF)

@@ -2,6 +2,7 @@ package history
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -53,24 +54,95 @@ func writeBigRefs(b *testing.B, dir, account, conv string, n int) int64 {
 
 // BenchmarkTailFolded opens a conversation in which one record in ten is a
 // reference: the last screenful (50 messages), folded. Its cost must not
-// grow with the file.
+// grow with the file. "read" is a read-only Store (it folds what it reads
+// backwards), "index" the writer with the conversation's id index loaded
+// (it folds each message through the index).
 func BenchmarkTailFolded(b *testing.B) {
 	for _, n := range []int{100_000, 1_000_000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			dir := b.TempDir()
-			size := writeBigRefs(b, dir, me, bob, n)
-			s, err := OpenReadOnly(dir)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			b.ReportMetric(float64(size)/(1<<20), "MiB")
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				recs, _, err := s.Tail(me, bob, 50)
-				if err != nil || len(recs) != 50 {
-					b.Fatal(len(recs), err)
+		dir := b.TempDir()
+		size := writeBigRefs(b, dir, me, bob, n)
+		for _, mode := range []string{"read", "index"} {
+			b.Run(fmt.Sprint(mode, "/", n), func(b *testing.B) {
+				s := openBench(b, dir, mode == "index")
+				defer s.Close()
+				b.ReportMetric(float64(size)/(1<<20), "MiB")
+				b.ResetTimer()
+				c0 := cpuNow()
+				for i := 0; i < b.N; i++ {
+					recs, _, err := s.Tail(me, bob, 50)
+					if err != nil || len(recs) != 50 {
+						b.Fatal(len(recs), err)
+					}
 				}
+				reportCPU(b, c0)
+			})
+		}
+	}
+}
+
+// openBench opens dir read-only, or for writing with the id index of
+// me/bob loaded (by a first Append).
+func openBench(b *testing.B, dir string, writer bool) *Store {
+	if !writer {
+		s, err := OpenReadOnly(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	s, err := Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Append(me, bob, Record{Time: t0, Dir: In, From: bob + "/phone", Type: "chat", ID: "load", Body: "x"}); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkRefApply applies a reference (a correction, reactions, a
+// marker, in turn) whose target is about 100,000 records back in the
+// 1,000,000-record conversation, and reads the target folded: "index"
+// appends it and finds the target and its references through the id
+// index (Append and Target); "scan" is how a reader without the index
+// finds them, reading backwards from the end (Target of a read-only
+// Store). index-MB is the id index's memory (8 bytes an entry).
+func BenchmarkRefApply(b *testing.B) {
+	const n = 1_000_000
+	dir := b.TempDir()
+	writeBigRefs(b, dir, me, bob, n)
+	for _, mode := range []string{"index", "scan"} {
+		b.Run(mode, func(b *testing.B) {
+			s := openBench(b, dir, mode == "index")
+			defer s.Close()
+			b.ResetTimer()
+			c0 := cpuNow()
+			for i := 0; i < b.N; i++ {
+				k := n - 100_000 - 10*(i%5000) - 10 + i%9 // never a reference's own line (k%10 == 9)
+				ref := Record{Time: t0, Dir: In, From: bob + "/phone", Type: "chat", ID: fmt.Sprint("r-", i)}
+				target := fmt.Sprint("m-", k)
+				switch i % 3 {
+				case 0:
+					ref.Kind, ref.Replaces, ref.Body = KindCorrection, target, "corrected"
+				case 1:
+					ref.Kind, ref.Ref, ref.Emojis = KindReactions, target, []string{"👍"}
+				default: // (a retraction in 1:1 names the origin-id)
+					ref.Kind, ref.Ref, ref.Body = KindMarker, target, "displayed"
+				}
+				if mode == "index" {
+					if _, err := s.Append(me, bob, ref); err != nil {
+						b.Fatal(err)
+					}
+				}
+				r, _, ok, err := s.Target(me, bob, ref)
+				if err != nil || !ok || r.ID != target {
+					b.Fatal(ok, err, r.ID, target)
+				}
+			}
+			reportCPU(b, c0)
+			if c := s.indexed(me, bob); c != nil {
+				b.ReportMetric(float64(c.pos.n*8)/1e6, "index-MB")
+				c.mu.Unlock()
 			}
 		})
 	}
@@ -100,22 +172,56 @@ func BenchmarkFoldPageUp(b *testing.B) {
 }
 
 // BenchmarkErase is the exit-time erase of the 1,000,000-record
-// conversation (one record in thirty retracts a message): fold it backwards,
-// rewrite it.
+// conversation (one record in thirty retracts a message): "read" folds it
+// backwards, "index" finds the retractions and their targets through the
+// id index of the writer (loaded by a first Append); then the file is
+// rewritten.
 func BenchmarkErase(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		dir := b.TempDir()
-		writeBigRefs(b, dir, me, bob, 1_000_000)
-		s, err := Open(dir)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		if err := s.Erase(me, bob); err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		s.Close()
+	for _, mode := range []string{"read", "index"} {
+		b.Run(mode, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				dir := b.TempDir()
+				writeBigRefs(b, dir, me, bob, 1_000_000)
+				s, err := Open(dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if mode == "index" {
+					s.Close()
+					s = openBench(b, dir, true)
+				}
+				b.StartTimer()
+				if err := s.Erase(me, bob); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				s.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkSearchFolded searches the 1,000,000-record conversation in
+// which one record in ten is a reference: "read" (a read-only Store)
+// gathers the references reading backwards first, "index" (the writer)
+// folds each candidate through the id index.
+func BenchmarkSearchFolded(b *testing.B) {
+	dir := b.TempDir()
+	writeBigRefs(b, dir, me, bob, 1_000_000)
+	for _, mode := range []string{"read", "index"} {
+		b.Run(mode, func(b *testing.B) {
+			s := openBench(b, dir, mode == "index")
+			defer s.Close()
+			b.ResetTimer()
+			c0 := cpuNow()
+			for i := 0; i < b.N; i++ {
+				hits := 0
+				if err := s.Search(context.Background(), Query{Conv: bob, Text: "NEEDLE"}, func(Hit) bool { hits++; return true }); err != nil || hits == 0 {
+					b.Fatal(err, hits)
+				}
+			}
+			reportCPU(b, c0)
+		})
 	}
 }

@@ -110,7 +110,7 @@ func TestReadFolded(t *testing.T) {
 }
 
 // TestErase checks that the text of a retracted or moderated message (and of
-// its corrections) leaves the file when the store closes, that the file is
+// its corrections, and a reply's quote) leaves the file when the store closes, that the file is
 // otherwise unchanged byte for byte in length and content, and that it still
 // folds to the same view.
 func TestErase(t *testing.T) {
@@ -135,7 +135,7 @@ func TestErase(t *testing.T) {
 		}
 	}
 	in(0, Record{Dir: In, From: "bob@x/p", ID: "a", Body: "keep me"})
-	in(1, Record{Dir: In, From: "bob@x/p", ID: "b", OriginID: "ob", Body: "password hunter2"})
+	in(1, Record{Dir: In, From: "bob@x/p", ID: "b", OriginID: "ob", ReplyID: "a", Quote: "> me: hunter0\n", Body: "password hunter2"})
 	in(2, Record{Dir: In, From: "bob@x/p", Kind: KindCorrection, ID: "c", Replaces: "b", Body: "password hunter3"})
 	in(3, Record{Dir: In, From: "bob@x/p", Kind: KindRetract, ID: "d", Ref: "ob"})
 	in(4, Record{Dir: In, From: "r@m/ann", Type: "groupchat", ID: "g", StanzaID: "s1", StanzaBy: "r@m", Body: "spam spam"})

@@ -62,6 +62,7 @@ func TestFold(t *testing.T) {
 			[]Record{func() Record {
 				r := gc(0, "ann", "", "s1", "hi")
 				r.Folded.Reactions = []Reaction{{"👍", 2, false}, {"🎉", 1, true}}
+				r.Folded.ReactionSets = []ReactionSet{{"n\x00bob", []string{"👍"}}, {"n\x00cy", []string{"👍"}}, {"\x00me", []string{"🎉"}}, {"n\x00dan", []string{}}}
 				return r
 			}()}},
 		{"room reference by a forged stanza-id is not applied", []Record{
@@ -265,5 +266,28 @@ func TestMayHaveRefs(t *testing.T) {
 		if got := mayHaveRefs(c.path); got != c.want {
 			t.Errorf("%s: %v, want %v", c.path, got, c.want)
 		}
+	}
+}
+
+// TestReactionSets: a live set applied with SetReactions aggregates as the
+// fold of the same records does.
+func TestReactionSets(t *testing.T) {
+	bob := Record{Dir: In, From: "bob@x/phone", Type: "chat", Kind: KindReactions}
+	bob2 := Record{Dir: In, From: "Bob@x/laptop", Type: "chat", Kind: KindReactions}
+	me := Record{Dir: Out, From: "me@x/p", Type: "chat", Kind: KindReactions}
+	if ReactionSender(&bob) != ReactionSender(&bob2) {
+		t.Error("a contact's devices share one set")
+	}
+	var sets []ReactionSet
+	sets = SetReactions(sets, ReactionSender(&bob), []string{"👍", "❤"})
+	sets = SetReactions(sets, ReactionSender(&me), []string{"👍"})
+	sets = SetReactions(sets, ReactionSender(&bob2), []string{"❤"})
+	got := AggregateReactions(sets)
+	want := []Reaction{{"❤", 1, false}, {"👍", 1, true}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	if o := OurReactions(sets); !reflect.DeepEqual(o, []string{"👍"}) {
+		t.Fatalf("ours: %q", o)
 	}
 }

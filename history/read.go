@@ -188,9 +188,24 @@ func (s *Store) Before(account, conv string, c Cursor, n int) ([]Record, Cursor,
 	if c.done || n <= 0 {
 		return nil, Cursor{seg: c.seg, off: c.off, done: c.done, fold: c.fold}, nil
 	}
+	// From the newest end every reference to what is read is read first:
+	// folding what is read costs least. Further back the id index finds
+	// the references, those appended since the cursor was made included.
+	if ic := s.indexedFrom(account, conv, c); ic != nil {
+		recs, next, err := s.beforeIndexed(ic, account, conv, c, n)
+		ic.mu.Unlock()
+		if !errors.Is(err, errStale) {
+			return recs, next, err
+		}
+	}
 	fs := c.fold
-	if fs == nil {
-		fs = &foldState{}
+	if fs == nil || fs.indexed {
+		// A cursor of the id index (which is gone) or of no fold yet:
+		// gather the references newer than the cursor.
+		var err error
+		if fs, err = s.foldDownTo(account, conv, c); err != nil {
+			return nil, c, err
+		}
 	}
 	var recs []Record
 	next := c
@@ -227,6 +242,20 @@ func (s *Store) After(account, conv string, c Cursor, n int) ([]Record, Cursor, 
 	if c.seg == 0 { // the newest end: nothing is newer
 		return nil, Cursor{done: true}, nil
 	}
+	if ic := s.indexed(account, conv); ic != nil {
+		recs, next, err := s.afterIndexed(ic, account, conv, c, n)
+		ic.mu.Unlock()
+		if !errors.Is(err, errStale) {
+			return recs, next, err
+		}
+	}
+	fs := c.fold
+	if fs == nil || fs.indexed {
+		var err error
+		if fs, err = s.foldDownTo(account, conv, c); err != nil {
+			return nil, c, err
+		}
+	}
 	var recs []Record
 	next := c
 	var size int
@@ -235,7 +264,7 @@ func (s *Store) After(account, conv string, c Cursor, n int) ([]Record, Cursor, 
 		next = newerSide(p, l)
 		size += l
 		if !r.IsRef() {
-			if f, ok := c.fold.folded(p); ok {
+			if f, ok := fs.folded(p); ok {
 				r = f
 			}
 			recs = append(recs, r)
@@ -246,7 +275,7 @@ func (s *Store) After(account, conv string, c Cursor, n int) ([]Record, Cursor, 
 	if err != nil {
 		return nil, c, err
 	}
-	next.fold = c.fold
+	next.fold = fs
 	next.done = !full
 	return recs, next, nil
 }
@@ -258,6 +287,13 @@ func (s *Store) After(account, conv string, c Cursor, n int) ([]Record, Cursor, 
 // newer than its target), keeping only the references and the records they
 // change.
 func (s *Store) Around(account, conv string, p Position, n int) (recs []Record, hit int, older, newer Cursor, err error) {
+	if ic := s.indexed(account, conv); ic != nil {
+		recs, hit, older, newer, err = s.aroundIndexed(ic, account, conv, p, n)
+		ic.mu.Unlock()
+		if !errors.Is(err, errStale) {
+			return recs, hit, older, newer, err
+		}
+	}
 	r, l, err := s.recordAt(account, conv, p)
 	if err != nil {
 		return nil, 0, Cursor{}, Cursor{}, err
@@ -323,6 +359,41 @@ func (s *Store) foldWalk(account, conv string, p Position, removed func(at Posit
 		return at != p
 	})
 	return fs, err
+}
+
+// foldDownTo folds backwards from the newest end down to cursor c
+// (excluded): the result holds the references newer than c whose targets
+// are older, and the folded records, by position, of the targets newer
+// than c. The zero Cursor is the newest end: nothing to read.
+func (s *Store) foldDownTo(account, conv string, c Cursor) (*foldState, error) {
+	fs := &foldState{done: make(map[Position]Record)}
+	if c.seg == 0 {
+		return fs, nil
+	}
+	err := s.walkOlderRaw(account, conv, Cursor{}, func(line []byte, at Position) bool {
+		if olderThan(at, c) {
+			return false
+		}
+		if len(fs.pending) > 0 || bytes.Contains(line, []byte(`"k":`)) {
+			if r, _, err := parseRecord(line); err == nil && !r.IsMeta() {
+				if r.IsRef() {
+					fs.add(r, at)
+				} else if fs.resolve(&r) {
+					fs.done[at] = r
+				}
+			}
+		}
+		return true
+	})
+	return fs, err
+}
+
+// olderThan reports whether the record at p is older than cursor c.
+func olderThan(p Position, c Cursor) bool {
+	if c.seg == segMain {
+		return p.seg == segOlder || p.off < c.off
+	}
+	return p.seg == segOlder && p.off >= c.off
 }
 
 // recordAt reads the record at p and returns it with its line length.

@@ -31,6 +31,8 @@ func TestRecordRoundTrip(t *testing.T) {
 		{"v2 moderation and reply", Record{Time: t0, Dir: In, Kind: KindModerate, From: "r@m", Type: "groupchat",
 			Ref: "s1", By: "r@m/mod", ReplyID: "q", ReplyTo: "r@m/a", Body: "spam"},
 			`{"v":2,"t":"2026-11-23T14:05:09.123Z","dir":"in","k":"moderate","from":"r@m","type":"groupchat","ref":"s1","by":"r@m/mod","reply":"q","rto":"r@m/a","body":"spam"}`},
+		{"reply with its quote", Record{Time: t0, Dir: Out, From: "me@x/r", Type: "chat", ReplyID: "b1", ReplyTo: "a@x/r", Quote: "> a: hi\n", Body: "hello"},
+			`{"v":2,"t":"2026-11-23T14:05:09.123Z","dir":"out","from":"me@x/r","type":"chat","reply":"b1","rto":"a@x/r","quote":"> a: hi\n","body":"hello"}`},
 		{"unstyled", Record{Time: t0, Dir: In, From: "a@x/r", Type: "chat", Unstyled: true, Body: "*not bold*"},
 			`{"v":2,"t":"2026-11-23T14:05:09.123Z","dir":"in","from":"a@x/r","type":"chat","uns":true,"body":"*not bold*"}`},
 		{"withdrawn reactions", Record{Time: t0, Dir: Out, Kind: KindReactions, Ref: "i1", Emojis: []string{}},

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -45,21 +47,85 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 		if (q.Account != "" && cv.Account != q.Account) || (q.Conv != "" && cv.Conv != q.Conv) {
 			continue
 		}
-		n := 0
 		// The folded view: corrected text, no reference records, no text
-		// of a retracted message.
+		// of a retracted message. The writer's id index folds each
+		// candidate; else the references are gathered first, reading
+		// backwards, when the files may hold any.
 		var fs *foldState
-		if mainPath, olderPath := s.paths(cv.Account, cv.Conv); mayHaveRefs(mainPath) || mayHaveRefs(olderPath) {
+		var fold func(r *Record, p Position) error
+		var bypass map[Position]bool // records whose folded text may match where the line does not
+		mainPath, olderPath := s.paths(cv.Account, cv.Conv)
+		ic := s.indexed(cv.Account, cv.Conv)
+		var lr *lineReader
+		if ic != nil {
+			bypass, err = s.correctedIndexed(ic)
+			gen := ic.gen
+			if errors.Is(err, errStale) {
+				s.dropIndex(ic)
+			}
+			ic.mu.Unlock()
+			switch {
+			case errors.Is(err, errStale):
+				ic, bypass, err = nil, nil, nil
+			case err != nil:
+				return err
+			}
+			if ic != nil {
+				lr = &lineReader{c: ic}
+				cv := cv
+				// The writer's lock is held for one fold at a time, never
+				// while fn runs.
+				fold = func(r *Record, p Position) error {
+					ic.mu.Lock()
+					if !ic.evicted && ic.loaded && ic.gen == gen {
+						_, err := s.foldIndexed(ic, lr, r, p)
+						if errors.Is(err, errStale) {
+							s.dropIndex(ic)
+						}
+						ic.mu.Unlock()
+						if !errors.Is(err, errStale) {
+							return err
+						}
+					} else {
+						ic.mu.Unlock()
+					}
+					// The index is gone (evicted, rebuilt): fold this one by
+					// reading back to it.
+					f, err := s.foldFromEnd(cv.Account, cv.Conv, p)
+					if err != nil {
+						return err
+					}
+					if fr, ok := f.folded(p); ok {
+						*r = fr
+					}
+					return nil
+				}
+			}
+		}
+		if ic == nil && (mayHaveRefs(mainPath) || mayHaveRefs(olderPath)) {
 			if fs, err = s.foldFromEnd(cv.Account, cv.Conv, Position{}); err != nil {
 				return err
 			}
+			bypass = make(map[Position]bool, len(fs.done))
+			for p := range fs.done {
+				bypass[p] = true
+			}
+			fold = func(r *Record, p Position) error {
+				if f, ok := fs.folded(p); ok {
+					*r = f
+				}
+				return nil
+			}
 		}
+		var ferr error
 		visit := s.visible(cv.Account, cv.Conv, func(r Record, p Position, _ int) bool {
 			if r.IsRef() {
 				return true
 			}
-			if f, ok := fs.folded(p); ok {
-				r = f
+			if fold != nil {
+				if ferr = fold(&r, p); ferr != nil {
+					return false
+				}
 			}
 			if !q.Since.IsZero() && r.Time.Before(q.Since) {
 				return true
@@ -73,18 +139,13 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 			}
 			return true
 		})
-		err = s.walkNewerRaw(cv.Account, cv.Conv, Cursor{}, func(line []byte, p Position) bool {
-			n++
-			if n&1023 == 0 && ctx.Err() != nil {
-				return false
-			}
-			if pre != nil && !pre(line) {
-				if _, ok := fs.folded(p); !ok {
-					return true // a corrected text may match where the line does not
-				}
-			}
-			return visit(line, p)
-		})
+		err = s.searchLines(ctx, cv, needle, pre, bypass, visit, &stop)
+		if lr != nil {
+			lr.close()
+		}
+		if err == nil {
+			err = ferr
+		}
 		if err != nil {
 			return err
 		}
@@ -96,6 +157,79 @@ func (s *Store) Search(ctx context.Context, q Query, fn func(Hit) bool) error {
 		}
 	}
 	return nil
+}
+
+// searchLines passes visit the lines of a conversation, oldest first,
+// that may match: those that pass the prefilter pre (every line when pre
+// is nil) and those of the records fs folded (a corrected text may match
+// where the line does not). The main file is searched in blocks: lines
+// without a candidate place are never looked at one by one.
+func (s *Store) searchLines(ctx context.Context, cv Conv, needle string, pre func([]byte) bool, bypass map[Position]bool, visit lineFn, stop *bool) error {
+	mainPath, olderPath := s.paths(cv.Account, cv.Conv)
+	n := 0
+	perLine := func(line []byte, p Position) bool {
+		if n++; n&1023 == 0 && ctx.Err() != nil {
+			return false
+		}
+		if pre != nil && !pre(line) && !bypass[p] {
+			return true
+		}
+		return visit(line, p)
+	}
+	stopped := false
+	if err := withFile(olderPath, func(f *os.File) error {
+		return forEachLineReverse(f, -1, s.overlong(olderPath), segLines(segOlder, perLine, &stopped))
+	}); err != nil || stopped || *stop {
+		return err
+	}
+	if pre == nil {
+		return withFile(mainPath, func(f *os.File) error {
+			return forEachLine(f, 0, s.overlong(mainPath), segLines(segMain, perLine, &stopped))
+		})
+	}
+	var extra []int64 // lines of folded records, in file order
+	for p := range bypass {
+		if p.seg == segMain {
+			extra = append(extra, p.off)
+		}
+	}
+	slices.Sort(extra)
+	var m *matcher
+	ei := 0
+	return withFile(mainPath, func(f *os.File) error {
+		return forEachBlock(f, 0, s.overlong(mainPath), func(block []byte, base int64) bool {
+			if ctx.Err() != nil {
+				return false
+			}
+			if m == nil {
+				m = newMatcher(needle, block)
+			}
+			bs := m.scan(block)
+			for cur := 0; cur < len(block); {
+				ls := -1
+				if ci := bs.next(cur); ci >= 0 {
+					ls = bytes.LastIndexByte(block[:ci], '\n') + 1
+				}
+				for ei < len(extra) && extra[ei] < base+int64(cur) {
+					ei++
+				}
+				if ei < len(extra) && extra[ei] < base+int64(len(block)) {
+					if el := int(extra[ei] - base); ls < 0 || el < ls {
+						ls = el
+					}
+				}
+				if ls < 0 {
+					break
+				}
+				le := ls + bytes.IndexByte(block[ls:], '\n')
+				if !visit(block[ls:le], Position{seg: segMain, off: base + int64(ls)}) {
+					return false
+				}
+				cur = le + 1
+			}
+			return true
+		})
+	})
 }
 
 // prefilter returns a cheap test that is false only for lines whose body

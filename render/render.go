@@ -87,7 +87,7 @@ func Tombstone(m Message) string {
 		who = nick
 	}
 	s := "(removed by moderator"
-	if who = sanitize.Text(who); who != "" {
+	if who = sanitize.Truncate(sanitize.Text(who), QuoteWhoWidth); who != "" {
 		s += " " + who
 	}
 	if reason := sanitize.Text(m.Reason); reason != "" {
@@ -147,4 +147,47 @@ func EncMark(enc string, plainMarked bool) string {
 		return ""
 	}
 	return EncryptedMark // a later kind of encryption: encrypted all the same
+}
+
+// QuoteWidth bounds the quoted text of a reply, and QuoteWhoWidth its
+// author's name, in cells.
+const (
+	QuoteWidth    = 60
+	QuoteWhoWidth = 24
+)
+
+// QuoteLine is the line drawn above a reply (XEP-0461): "> who: text", the
+// quoted message on one trimmed line; "> text" when the author is not
+// known. who and text are untrusted.
+func QuoteLine(who, text string) string {
+	text = strings.Join(strings.Fields(sanitize.Text(text)), " ")
+	if text == "" {
+		text = "…"
+	}
+	text = sanitize.Truncate(text, QuoteWidth)
+	if who = sanitize.Text(who); who != "" {
+		return "> " + who + ": " + text
+	}
+	return "> " + text
+}
+
+// FallbackText is the quoted text of a reply's XEP-0428 fallback (the part
+// of the body meant for clients without replies, "> alice wrote:\n> hi"):
+// its lines without their "> " marks, on one line, the attribution line
+// ("… wrote:") left out when the author is told apart.
+func FallbackText(quote string, author bool) string {
+	var parts []string
+	for _, l := range sanitize.Lines(quote) {
+		l = strings.TrimSpace(l)
+		for strings.HasPrefix(l, ">") {
+			l = strings.TrimSpace(l[1:])
+		}
+		if l != "" {
+			parts = append(parts, l)
+		}
+	}
+	if author && len(parts) > 1 && strings.HasSuffix(parts[0], ":") {
+		parts = parts[1:] // "alice wrote:"
+	}
+	return strings.Join(parts, " ")
 }

@@ -2,9 +2,11 @@ package render
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"parley/history"
+	"parley/sanitize"
 )
 
 func TestLines(t *testing.T) {
@@ -39,4 +41,44 @@ func TestReactionsLine(t *testing.T) {
 	if ReactionsLine(nil) != "" {
 		t.Fatal("no reactions, no line")
 	}
+}
+
+func TestQuote(t *testing.T) {
+	tests := []struct{ who, text, want string }{
+		{"alice", "lunch\ntomorrow?", "> alice: lunch tomorrow?"},
+		{"", "hi", "> hi"},
+		{"al\x1b[31mice", "", "> alice: …"},
+		{"bob", "a very long message that goes on and on well past the sixty cells of a quote", "> bob: a very long message that goes on and on well past the sixty…"},
+	}
+	for _, tt := range tests {
+		if got := QuoteLine(tt.who, tt.text); got != tt.want {
+			t.Errorf("QuoteLine(%q, %q) = %q, want %q", tt.who, tt.text, got, tt.want)
+		}
+	}
+	if got := FallbackText("> alice wrote:\n> lunch?\n>> older\n", true); got != "lunch? older" {
+		t.Errorf("FallbackText = %q", got)
+	}
+	if got := FallbackText("> lunch?\n", false); got != "lunch?" {
+		t.Errorf("FallbackText = %q", got)
+	}
+	if got := FallbackText("> note:\n", true); got != "note:" {
+		t.Errorf("FallbackText = %q", got)
+	}
+}
+
+// FuzzQuote: whatever a hostile reply carries, its quote line is one line
+// of text, sanitized, and bounded in width.
+func FuzzQuote(f *testing.F) {
+	f.Add("ann", "> ann wrote:\n> lunch?\n")
+	f.Add("\x1b[31m", "\u202e\u200b>>>> \r\n\x07")
+	f.Add("", strings.Repeat("e\u0301", 200))
+	f.Fuzz(func(t *testing.T, who, quote string) {
+		line := QuoteLine(who, FallbackText(quote, who != ""))
+		if sanitize.Text(line) != line || strings.ContainsAny(line, "\n\r\x1b") {
+			t.Fatalf("unsanitized quote line %q", line)
+		}
+		if w := sanitize.Width(line); w > 2+QuoteWhoWidth+2+QuoteWidth {
+			t.Fatalf("quote line %q is %d cells wide", line, w)
+		}
+	})
 }

@@ -7,7 +7,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-need="prosody prosody-modules ejabberd tmux python3-slixmpp lua-dbi-sqlite3 python3-omemo python3-oldmemo python3-xmlschema dbus-daemon"
+need="prosody prosody-modules ejabberd tmux python3-slixmpp python3-aiohttp python3-cryptography lua-dbi-sqlite3 python3-omemo python3-oldmemo python3-xmlschema dbus-daemon"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

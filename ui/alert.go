@@ -23,6 +23,10 @@ type alertState struct {
 	gap     time.Duration // at most one bell and notification per this time (alertGap; tests: 0)
 	last    time.Time     // of the last bell and notification
 	held    int           // messages that notified since then without a bell
+
+	// focusKnown: a focus event came, so the terminal reports focus and
+	// blurred can be believed (markers.go).
+	focusKnown atomic.Bool
 }
 
 // alertGap is the least time between two bells (and desktop notifications):
@@ -146,6 +150,7 @@ func (s focusScreen) PollEvent() tcell.Event {
 	ev := s.Screen.PollEvent()
 	if f, ok := ev.(*tcell.EventFocus); ok {
 		s.u.alerts.blurred.Store(!f.Focused)
+		s.u.alerts.focusKnown.Store(true)
 		select {
 		case s.u.wake <- struct{}{}: // a frame, so that the title follows
 		default:

@@ -115,7 +115,7 @@ const pendingMark = " (pending)"
 // markPending adds the pending mark to a new entry of ours.
 func markPending(e *entry) {
 	e.pending = true
-	e.text += pendingMark
+	e.addMark(pendingMark)
 }
 
 // applySent clears the pending mark of our message ev.ID in the window of
@@ -127,10 +127,7 @@ func (u *UI) applySent(a *acctState, ev account.DeliveryEvent) {
 	}
 	if e := u.ownEntry(a, ev); e != nil && e.pending {
 		e.pending = false
-		if j := strings.LastIndex(e.text, pendingMark); j >= e.bodyStart {
-			e.text = e.text[:j] + e.text[j+len(pendingMark):]
-		}
-		e.rows, e.wrapW = nil, 0
+		e.dropMark(pendingMark)
 	}
 }
 

@@ -47,6 +47,12 @@ func commandTable() []command {
 		{name: "me", usage: "text", help: "send an action (\"/me text\") in this conversation", min: 1, max: 1, rest: true, run: cmdMe},
 		{name: "correct", usage: "text", help: "correct your last message in this conversation (XEP-0308): it is replaced in place and marked (edited), here and at the other side; Tab after \"/correct \" fills in its text", min: 1, max: 1, rest: true, verbatim: true, run: cmdCorrect, complete: completeCorrect},
 		omemoCommand(), // ui/omemo.go
+		{name: "react", usage: "EMOJI", help: "react with EMOJI (or a :shortcode: such as :thumbsup:, Tab completes) to the selected message (Alt-s), else to the newest from the other side (XEP-0444); the same emoji again takes yours back", min: 1, max: 1, run: cmdReact, complete: completeEmoji},
+		{name: "retract", help: "retract your last message in this conversation (XEP-0424): it becomes \"(message retracted)\" here and at the other side; Alt-s then d retracts another", run: cmdRetract},
+		{name: "moderate", usage: "[reason]", help: "as a room moderator, remove the selected message (Alt-s) for everyone (XEP-0425), with an optional reason", max: 1, rest: true, run: cmdModerate},
+		{name: "upload", usage: "FILE | cancel", help: "upload FILE (Tab completes paths, ~ is your home) to the server's HTTP upload service (XEP-0363) and send its link to this conversation; progress shows here and in the status bar; Esc or /upload cancel stops it and then nothing is sent (also /sendfile)", min: 1, max: 1, rest: true, verbatim: true, run: cmdUpload, complete: completePath},
+		{name: "sendfile", usage: "FILE | cancel", help: "the same as /upload (profanity's name)", min: 1, max: 1, rest: true, verbatim: true, run: cmdUpload, complete: completePath},
+		{name: "url", usage: "[open [N] | save [N] [PATH]]", help: "list the links of this window, newest first and numbered; open link N (default 1, the newest) with url_open_cmd, $BROWSER or xdg-open; or save it into download_dir (or PATH), decrypting aesgcm:// links, never over an existing file", max: 3, run: cmdURL, complete: completeURL},
 		{name: "close", help: "close this window (not the console)", run: cmdClose},
 		{name: "wins", help: "list the windows with their number, account and unread messages", run: cmdWins},
 		{name: "win", usage: "N|name", help: "show window N, or the window whose name or JID starts with name", min: 1, max: 1, run: cmdWin, complete: completeWin},
@@ -101,6 +107,9 @@ func (u *UI) submit(text string) {
 	w.scroll = 0
 	if strings.HasPrefix(text, "/") && !strings.HasPrefix(text, "//") {
 		u.runCommand(w, text[1:])
+		if u.curWin() == w {
+			u.leaveSelect(w) // the command acted on the selection (select.go)
+		}
 		return
 	}
 	if strings.HasPrefix(text, "//") {
@@ -109,6 +118,7 @@ func (u *UI) submit(text string) {
 	if err := u.sendText(w, text); err != nil {
 		u.info(w, true, err.Error())
 	}
+	u.leaveSelect(w) // a message ends the selection mode (select.go)
 }
 
 // runCommand parses and runs "name args"; errors go to w.
@@ -239,6 +249,7 @@ func cmdClose(u *UI, c *call) error {
 		return errors.New("the console cannot be closed")
 	}
 	u.closingRoom(u.curWin()) // leaves a room we are in
+	u.statesGone(u.curWin())  // chat states: gone (chatstate_out.go)
 	u.closeWin(u.cur)
 	return nil
 }

@@ -29,6 +29,10 @@ func (u *UI) complete() {
 		return
 	}
 	before, after := in.text[:in.cur], in.text[in.cur:]
+	if a := u.act; a != nil && a.kind == actReact && a.w == u.curWin() {
+		u.startCompletion("", prefixed(shortcodeNames(), before), after) // the react prompt (select.go)
+		return
+	}
 	if w := u.curWin(); w.kind == winRoom && !strings.HasPrefix(before, "/") {
 		u.completeNick(w.room, before, after) // ui/mention.go
 		return

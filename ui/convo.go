@@ -44,12 +44,20 @@ type entry struct {
 	from, occ string   // the author: full JID, occupant-id (msgView; correct.go)
 	delivered bool     // the delivered mark was added to text
 	pending   bool     // the pending mark was added to text (cmd_conn.go)
+	read      bool     // ours, displayed by the other side: readMark was added to text (markers.go)
+	markID    string   // theirs, markable: the id a displayed marker for it names (markers.go)
+	shown     bool     // theirs: a displayed marker covers it (sent, or by another client of ours)
 	// dayHead: the entry is the first of its day after entries of
 	// another day; a separator row with the date is drawn above it.
 	dayHead bool
 	// spans are the XEP-0393 styling of the body (styled.go), in order,
 	// offsets into text; nil for a plain line.
 	spans []styling.Span
+	// ext is what references added (a reply's quote, reactions, a
+	// tombstone: refs.go); nil for most lines.
+	ext *lineExt
+	// links are the URLs of the body (links.go), in order.
+	links []linkSpan
 
 	wrapW int
 	rows  []row
@@ -63,7 +71,7 @@ func (e *entry) wrapped(width int) []row {
 		if e.dayHead {
 			e.rows = append(e.rows, row{sep: true})
 		}
-		e.rows = wrap(e.text, width, uniseg.StringWidth(e.text[:e.bodyStart]), e.bodyStart, e.rows)
+		e.rows = wrap(e.text, width, uniseg.StringWidth(e.text[:e.bodyStart]), e.bodyStart, e.links, e.rows)
 		e.wrapW = width
 	}
 	return e.rows
@@ -261,6 +269,11 @@ type convoView struct {
 	u      *UI
 	height int // rows at the last draw, for PgUp/PgDn
 	width  int
+	// markable is the newest entry with a markID among the rows of the
+	// last draw, of window markWin: what a displayed marker may name
+	// (markers.go).
+	markable *entry
+	markWin  *window
 }
 
 // visible is one row to draw.
@@ -274,6 +287,7 @@ type visible struct {
 func (c *convoView) Draw(scr tcell.Screen) {
 	x, y, w, h := c.GetInnerRect()
 	c.width, c.height = w, h
+	c.markable = nil
 	th := c.u.theme
 	base := th.base()
 	blank(scr, x, y, w, h, base)
@@ -281,6 +295,7 @@ func (c *convoView) Draw(scr tcell.Screen) {
 		return
 	}
 	win := c.u.curWin()
+	c.markWin = win
 	rows := make([]visible, 0, h)
 	skip := win.scroll
 	total := 0
@@ -293,6 +308,9 @@ func (c *convoView) Draw(scr tcell.Screen) {
 				continue
 			}
 			rows = append(rows, visible{e, er[j]})
+			if c.markable == nil && e.markID != "" {
+				c.markable = e
+			}
 		}
 	}
 	if len(rows) < h && skip > 0 {
@@ -341,6 +359,11 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 	s := e.text[v.r.from:v.r.to]
 	state := -1
 	k := spanAt(e.spans, pos)
+	quoteEnd := 0 // a reply's quote line is drawn as a quote (refs.go)
+	if e.ext != nil && e.ext.quote != "" {
+		quoteEnd = e.bodyStart + len(e.ext.quote)
+	}
+	li := 0 // the link at or after pos
 	for s != "" && col < end {
 		var g string
 		var gw int
@@ -351,12 +374,20 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 			st = timeSt
 		case pos < e.nickEnd:
 			st = nickSt
+		case pos < quoteEnd:
+			st = base.Foreground(th.Info)
 		}
 		for k < len(e.spans) && e.spans[k].End <= pos {
 			k++
 		}
 		if k < len(e.spans) && e.spans[k].Start <= pos {
 			st = th.styled(st, e.spans[k])
+		}
+		for li < len(e.links) && e.links[li].end <= pos {
+			li++
+		}
+		if li < len(e.links) && e.links[li].start <= pos {
+			st = linkStyle(st, e.text, e.links[li])
 		}
 		if pos >= e.hlStart && pos < e.hlEnd {
 			st = st.Foreground(th.Highlight).Bold(true).Underline(true)

@@ -74,8 +74,8 @@ func sameAuthor(e *entry, m account.Message, group bool) bool {
 // history stored it, and reading folds it into its message.
 func (u *UI) applyCorrection(w *window, m account.Message) {
 	e := w.buf.lookup("i\x00" + m.Replaces)
-	if e == nil {
-		return
+	if e == nil || e.removed() {
+		return // not here, or a tombstone: nothing to correct (as the fold)
 	}
 	group := m.Type == "groupchat"
 	if !sameAuthor(e, m, group) {
@@ -89,17 +89,23 @@ func (u *UI) applyCorrection(w *window, m account.Message) {
 	v := liveView(m)
 	v.t, v.ids, v.from, v.occ, v.correction = e.t, e.ids, e.from, e.occ, true
 	v.folded.Edited = true
+	if x := e.ext; x != nil { // the reply's quote and the reactions stay (refs.go)
+		v.quoteLine, v.replyKey, v.quoted, v.sets = x.quote, x.replyKey, x.quoted, x.sets
+		v.folded.Reactions = history.AggregateReactions(x.sets)
+	}
 	ne := u.messageEntry(w, v)
 	ne.key, ne.dayHead, ne.selected, ne.msgID = e.key, e.dayHead, e.selected, e.msgID
 	if e.delivered {
 		ne.delivered = true
-		ne.text += deliveredMark
+		ne.addMark(deliveredMark)
 	}
+	keepMarks(ne, e) // read, markers (markers.go)
 	ne.rows, ne.wrapW = nil, 0
 	*e = *ne // the ring and its index keep the same entry
 	if m.Dir == account.Out && w.own.id == m.Replaces {
 		w.own.body = m.Body
 	}
+	u.requoteTo(w, e) // the replies quote the new text (refs.go)
 }
 
 // cmdCorrect sends a correction of our last message in this window.

@@ -19,8 +19,7 @@ func (u *UI) applyDelivery(a *acctState, ev account.DeliveryEvent) {
 	}
 	if e := u.ownEntry(a, ev); e != nil && !e.delivered {
 		e.delivered = true
-		e.text += deliveredMark
-		e.rows, e.wrapW = nil, 0
+		e.addMark(deliveredMark) // before a reactions line (refs.go)
 	}
 }
 

@@ -61,7 +61,9 @@ type row struct {
 // Rows after the first are indented by indent cells (when that leaves room).
 // Breaks go after a space when the row has one past byte minBreak (so the
 // space after a "time nick:" prefix does not count), else between graphemes.
-func wrap(text string, width, indent, minBreak int, rows []row) []row {
+// A row that continues a link is not indented, so that the URL stays one
+// run of cells that a terminal can select whole.
+func wrap(text string, width, indent, minBreak int, links []linkSpan, rows []row) []row {
 	if width < 1 {
 		width = 1
 	}
@@ -106,5 +108,8 @@ func wrap(text string, width, indent, minBreak int, rows []row) []row {
 			return rows
 		}
 		start, ind = next, indent
+		if inLink(links, start) {
+			ind = 0
+		}
 	}
 }

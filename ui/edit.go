@@ -162,6 +162,7 @@ type draft struct {
 
 // leaveWin keeps the half-typed input of w, which stops being current.
 func (u *UI) leaveWin(w *window) {
+	u.statesLeave(w) // a spell of typing there pauses (chatstate_out.go)
 	in := u.input
 	in.cancelSearch()
 	w.draft = draft{in.text, in.cur}

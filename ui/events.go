@@ -58,7 +58,11 @@ func (u *UI) apply(ev account.Event) {
 	case account.SubscriptionEvent:
 		u.applySubscription(a, ev)
 	case account.MessageEvent:
+		u.messageStates(a, ev.Msg) // chat states and markers (chatstate.go, markers.go)
 		u.applyMessage(a, ev.Msg)
+		u.noteMarkable(a, ev.Msg) // its line may be marked displayed (markers.go)
+	case account.ChatStateEvent:
+		u.applyChatState(a, ev) // ui/chatstate.go
 	case account.PrivateEvent:
 		u.applyPrivate(a, ev) // ui/private.go
 	case account.DeliveryEvent:
@@ -251,7 +255,14 @@ func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
 // comes as a RoomEvent.
 func (u *UI) applyMessage(a *acctState, m account.Message) {
 	peer := m.Peer()
-	if peer.String() == "" || m.Err == "" && m.Body == "" {
+	if peer.String() == "" {
+		return
+	}
+	if isReference(m) {
+		u.applyReference(a, m) // on the line it names (refs.go)
+		return
+	}
+	if m.Err == "" && m.Body == "" {
 		return
 	}
 	var w *window

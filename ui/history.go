@@ -76,6 +76,7 @@ func (u *UI) loadTail(w *window) {
 			w.buf.push(e)
 		}
 	}
+	u.settleRead(w) // a marker covers the messages before it (markers.go)
 }
 
 // reloadTail empties w and loads the newest records again: the way back to
@@ -189,15 +190,24 @@ func (u *UI) loadOlder(w *window) {
 	}
 	h.older, h.oldDone = cur, cur.Done()
 	older := make([]*entry, 0, len(recs))
+	u.building = make(map[string]*entry) // a reply finds its target in the page too (refs.go)
 	for _, r := range recs {
 		if e := u.recordEntry(w, r); e != nil {
 			older = append(older, e)
+			for _, k := range e.ids {
+				u.building[k] = e
+			}
 		}
 	}
+	u.building = nil
 	w.buf.prepend(older)
+	if len(older) > 0 {
+		u.requote(w) // replies to messages of this page (refs.go)
+	}
 	if len(recs) == 0 && h.oldDone {
 		u.historyExhausted(w)
 	}
+	u.settleRead(w) // a marker covers the messages before it (markers.go)
 }
 
 // historyExhausted is called when PgUp reaches the oldest record the local
@@ -233,6 +243,7 @@ func (u *UI) loadNewer(w *window) {
 			w.buf.push(e)
 		}
 	}
+	u.settleRead(w) // markers.go
 	if cur.Done() {
 		h.detached = false
 		h.remember(recs)
@@ -265,6 +276,7 @@ func (u *UI) openAround(w *window, p history.Position) error {
 		}
 		w.buf.push(e)
 	}
+	u.settleRead(w) // markers.go
 	if mark != nil {
 		u.scrollTo(w, mark, true)
 	}
@@ -307,5 +319,7 @@ func (u *UI) recordEntry(w *window, r history.Record) *entry {
 	if r.IsMeta() || r.Kind != "" {
 		return nil
 	}
-	return u.messageEntry(w, recordView(r)) // as the live message (render.go)
+	e := u.messageEntry(w, recordView(r)) // as the live message (render.go)
+	recordMarks(e, r)                     // read, or displayed by us (markers.go)
+	return e
 }

@@ -89,6 +89,12 @@ func (in *inputLine) submit() {
 		in.histPos = len(in.hist)
 		return
 	}
+	in.remember(text)
+	in.u.submit(text)
+}
+
+// remember adds text to the input history.
+func (in *inputLine) remember(text string) {
 	if len(in.hist) == 0 || in.hist[len(in.hist)-1] != text {
 		in.hist = append(in.hist, text)
 		if len(in.hist) > maxHistory {
@@ -96,7 +102,6 @@ func (in *inputLine) submit() {
 		}
 	}
 	in.histPos = len(in.hist)
-	in.u.submit(text)
 }
 
 // browse moves through the history by d (-1 older, +1 newer).
@@ -119,6 +124,7 @@ func (in *inputLine) browse(d int) {
 // InputHandler implements tview.Primitive.
 func (in *inputLine) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
 	return in.WrapInputHandler(func(ev *tcell.EventKey, _ func(tview.Primitive)) {
+		defer in.u.inputEdited(in.u.curWin(), in.text) // chat states (chatstate_out.go)
 		if ev.Key() != tcell.KeyTab {
 			in.u.comp.reset()
 		}
@@ -178,6 +184,7 @@ func (in *inputLine) InputHandler() func(*tcell.EventKey, func(tview.Primitive))
 // whole, line breaks included, so that it is sent as one message.
 func (in *inputLine) PasteHandler() func(string, func(tview.Primitive)) {
 	return in.WrapPasteHandler(func(text string, _ func(tview.Primitive)) {
+		defer in.u.inputEdited(in.u.curWin(), in.text) // chat states (chatstate_out.go)
 		text = strings.ReplaceAll(text, "\r\n", "\n")
 		text = strings.ReplaceAll(text, "\r", "\n")
 		in.u.comp.reset()
@@ -192,7 +199,11 @@ func (in *inputLine) Draw(scr tcell.Screen) {
 	th := in.u.theme
 	base := th.base()
 	fill(scr, x, y, w, base)
-	if p := in.searchPrompt(); p != "" {
+	p := in.searchPrompt()
+	if p == "" {
+		p = in.u.actPrompt() // the selection mode (select.go)
+	}
+	if p != "" {
 		nx := put(scr, x, y, w/2, p, base.Foreground(th.Info))
 		w -= nx - x
 		x = nx

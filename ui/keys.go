@@ -81,6 +81,7 @@ func keyTable() []keyBinding {
 		keyBinding{name: "F4", key: tcell.KeyF4, help: "show or hide the occupant pane of room windows (also /occupants)", action: (*UI).toggleOccupants},
 		keyBinding{name: "Alt-PgUp", key: tcell.KeyPgUp, mod: tcell.ModAlt, help: "scroll the occupant pane up", action: func(u *UI) { u.scrollOccupants(-max(u.convo.height-1, 1)) }},
 		keyBinding{name: "Alt-PgDn", key: tcell.KeyPgDn, mod: tcell.ModAlt, help: "scroll the occupant pane down", action: func(u *UI) { u.scrollOccupants(max(u.convo.height-1, 1)) }},
+		keyBinding{name: selectKeyName, key: tcell.KeyRune, r: 's', mod: tcell.ModAlt, help: "select a message (the newest; arrows, j/k, PgUp/PgDn, Home/End move): r replies, e corrects yours, + reacts, d retracts yours or, as a room moderator, removes it, y copies its text (OSC 52); Esc leaves", action: (*UI).startSelect},
 		keyBinding{name: "Alt-j", key: tcell.KeyRune, r: 'j', mod: tcell.ModAlt, help: "accept the newest room invitation: join the room", action: (*UI).acceptInvite},
 		keyBinding{name: "Alt-c", key: tcell.KeyRune, r: 'c', mod: tcell.ModAlt, help: "edit the input line in $VISUAL or $EDITOR (also Ctrl-X Ctrl-E); the text comes back into the input line, not sent", action: (*UI).editInput},
 		keyBinding{name: "Ctrl-X Ctrl-E", help: "edit the input line in $VISUAL or $EDITOR (as Alt-c)"},
@@ -113,11 +114,19 @@ func keyTable() []keyBinding {
 func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	u.keyPressed() // client state indication (idle.go)
 	u.awayKey()    // auto-away (autoaway.go)
+	// Someone is at the terminal (markers.go).
+	u.marks.keyed = true
 	ev = canonKey(ev)
 	if u.editorPrefix(ev) { // Ctrl-X Ctrl-E (editor.go)
 		return nil
 	}
+	if u.selectKey(ev) { // the selection mode (select.go)
+		return nil
+	}
 	if u.searchKey(ev) {
+		return nil
+	}
+	if ev.Key() == tcell.KeyEscape && u.cancelTransfer(false) { // a running upload or download (files.go)
 		return nil
 	}
 	for _, k := range u.keys {

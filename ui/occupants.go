@@ -169,6 +169,7 @@ func (u *UI) toggleOccupants() {
 // occupant (nick, room, their presence in the room).
 func (t *titleBar) drawRoomTitle(scr tcell.Screen, win *window) {
 	x, y, w, _ := t.GetInnerRect()
+	w -= t.reserve // the typing text (drawTyping)
 	u := t.u
 	th := u.theme
 	bar := th.bar()

@@ -17,6 +17,9 @@ type keyTty struct {
 	stop chan struct{}
 	once sync.Once
 	rest []byte
+
+	mu  sync.Mutex
+	out []byte // what was written, for the sequences a test looks for
 }
 
 func newKeyTty(w, h int) *keyTty {
@@ -29,7 +32,20 @@ func (t *keyTty) Drain() error        { return t.Stop() }
 func (t *keyTty) NotifyResize(func()) {}
 func (t *keyTty) Close() error        { return t.Stop() }
 func (t *keyTty) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	t.out = append(t.out, p...)
+	if len(t.out) > 1<<20 {
+		t.out = t.out[len(t.out)-1<<19:] // screens drawn: keep the recent part
+	}
+	t.mu.Unlock()
 	return len(p), nil
+}
+
+// written returns what was written so far.
+func (t *keyTty) written() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.out)
 }
 func (t *keyTty) WindowSize() (tcell.WindowSize, error) {
 	return tcell.WindowSize{Width: t.w, Height: t.h}, nil

@@ -34,9 +34,22 @@ type msgView struct {
 	// correction: v is a correction drawn in place of its target, not a
 	// message of its own (not our last message for /correct).
 	correction bool
+	// oob are the message's XEP-0066 URLs (raw).
+	oob []string
 	// folded is what the references to the message say (edited,
 	// retracted, moderated, reactions), drawn by package render.
 	folded render.Message
+	// sets are the senders' reaction sets behind folded.Reactions
+	// (refs.go).
+	sets []history.ReactionSet
+	// replyID and replyTo name the message v answers (XEP-0461), quote
+	// is the reply's fallback quote (shown when that message is not in
+	// the window); quoteLine, when set, is the quote line as drawn, with
+	// replyKey and quoted as its lineExt had them (a correction keeps
+	// its target's).
+	replyID, replyTo, quote string
+	quoteLine, replyKey     string
+	quoted                  bool
 }
 
 // lineKeys are the keys under which a line of a message is found by the
@@ -60,17 +73,21 @@ func lineKeys(id, originID, stanzaID string) []string {
 
 // liveView is the view of a live message.
 func liveView(m account.Message) msgView {
-	return msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
+	v := msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
 		body: m.Body, err: m.Err, id: m.ID, pending: m.Pending, live: true,
 		ids: lineKeys(m.ID, m.OriginID, m.StanzaID), from: m.From.String(), occ: m.OccupantID,
-		folded: render.Message{Unstyled: m.Unstyled, Enc: liveEnc(m)}}
+		folded: render.Message{Unstyled: m.Unstyled, Enc: liveEnc(m)}, oob: oobURLs(m.OOB)}
+	if m.Reply != nil {
+		v.replyID, v.replyTo, v.quote = m.Reply.ID, m.Reply.To.String(), m.Quote
+	}
+	return v
 }
 
 // recordView is the view of a stored message record.
 func recordView(r history.Record) msgView {
 	v := msgView{t: r.Time, out: r.Dir == history.Out, group: r.Type == "groupchat", nick: r.Nick,
 		body: r.Body, id: r.ID, ids: lineKeys(r.ID, r.OriginID, r.StanzaID), folded: render.FromRecord(r),
-		from: r.From, occ: r.OccupantID}
+		from: r.From, occ: r.OccupantID, sets: r.Folded.ReactionSets, replyID: r.ReplyID, replyTo: r.ReplyTo, quote: r.Quote}
 	if v.group && v.nick == "" {
 		if _, res, ok := strings.Cut(r.From, "/"); ok {
 			v.nick = res
@@ -153,7 +170,15 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 			styled -= len(render.EditedMark) // the mark is ours, not styled
 		}
 	}
-	if rl := render.ReactionsLine(v.folded.Reactions); rl != "" {
+	if !v.folded.Removed() {
+		lines = append(lines, oobLines(body, v.oob)...) // XEP-0066 URLs the body lacks (links.go)
+	}
+	quote, replyKey, quoted := "", "", false
+	if (v.replyID != "" || v.quoteLine != "") && !v.folded.Removed() {
+		quote, replyKey, quoted = u.replyQuote(w, v, group) // refs.go
+	}
+	rl := render.ReactionsLine(v.folded.Reactions)
+	if rl != "" {
 		lines = append(lines, rl)
 	}
 	if kind == lineMsg {
@@ -168,6 +193,11 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 			}
 		}
 	}
+	at := 0 // where the message's own lines start in the body
+	if quote != "" {
+		lines = append([]string{quote}, lines...)
+		at = len(quote) + 1
+	}
 	e := u.timed(composeEntry(t, layout, kind, name, lines))
 	// The encryption mark before the speaker; a plain message is marked
 	// only when it arrives in a conversation where OMEMO is on.
@@ -175,8 +205,12 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 	if mark := render.EncMark(v.folded.Enc, plainMarked); mark != "" {
 		markEnc(e, mark)
 	}
+	e.links = findLinks(e.text, e.bodyStart, &u.linkSeq)
 	if styled > 0 { // sanitized first, then styled (styled.go)
-		e.spans = bodySpans(e.text, e.bodyStart, e.bodyStart+styled)
+		e.spans = bodySpans(e.text, e.bodyStart+at, e.bodyStart+at+styled)
+	}
+	if quote != "" || rl != "" || len(v.sets) > 0 || v.folded.Removed() {
+		e.ext = &lineExt{quote: quote, react: rl, sets: v.sets, removed: v.folded.Removed(), replyKey: replyKey, quoted: quoted} // refs.go
 	}
 	e.nickColor = color
 	e.ids = v.ids

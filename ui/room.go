@@ -144,6 +144,7 @@ func (u *UI) applyRoom(a *acctState, ev account.RoomEvent) {
 			continue // rooms send an empty subject on every join: nothing was cleared
 		}
 		u.applyChange(w, ch)
+		roomTyping(w, ch) // who left stops typing (chatstate.go)
 		switch c := ch.(type) {
 		case muc.OccupantLeft:
 			explained = explained || c.Self

@@ -15,7 +15,8 @@ import (
 // status.
 type titleBar struct {
 	*tview.Box
-	u *UI
+	u       *UI
+	reserve int // cells at the right end taken by the typing text (drawTyping)
 }
 
 // Draw implements tview.Primitive.
@@ -29,6 +30,8 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 	bar := th.bar()
 	fill(scr, x, y, w, bar)
 	win := t.u.curWin()
+	t.reserve = t.drawTyping(scr, x, y, w, win)
+	w -= t.reserve
 	end := x + w
 	if win.kind == winConsole {
 		put(scr, x+1, y, w-1, "parley console: account states and errors; /help for commands", bar)
@@ -109,12 +112,16 @@ func (s *statusBar) Draw(scr tcell.Screen) {
 		col = put(scr, col, y, end-col, ownLabel(a), st)
 		col = put(scr, col, y, end-col, "] ", bar)
 	}
+	col = put(scr, col, y, end-col, u.transferLabel(), bar) // uploads, downloads (files.go)
 	win := u.curWin()
 	label := "[" + strconv.Itoa(u.cur+1) + ":" + sanitize.Truncate(win.name, 24) + "]"
 	if win.scroll > 0 {
 		label += " -MORE-"
 	}
-	put(scr, col, y, end-col, label, bar.Bold(true))
+	col = put(scr, col, y, end-col, label, bar.Bold(true))
+	if typing := u.typingText(win); typing != "" { // chatstate.go
+		put(scr, col, y, end-col, " "+typing, bar.Foreground(th.Activity))
+	}
 }
 
 // maxOwnStatus bounds, in cells, our status text in the status bar and

@@ -76,6 +76,16 @@ type Options struct {
 	OSC            string
 	HighlightWords []string
 	NotifyFile     string
+	// ChatStates sends XEP-0085 chat states from 1:1 and private windows
+	// (composing, paused, active, gone: ui/chatstate_out.go), and with
+	// RoomChatStates from room windows too. ReadMarkers sends XEP-0333
+	// displayed markers (ui/markers.go).
+	ChatStates, RoomChatStates, ReadMarkers bool
+	// DownloadDir is where /url save puts files ("" : only to a PATH
+	// given); URLOpenCmd the program /url open runs (nil: $BROWSER, else
+	// xdg-open). See files.go and links.go.
+	DownloadDir string
+	URLOpenCmd  []string
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History
@@ -138,6 +148,11 @@ type UI struct {
 	alerts     alertState  // bell, title, desktop notifications (ui/alert.go)
 	ctrlX      bool        // Ctrl-X was pressed: Ctrl-E opens the editor (ui/editor.go)
 	quitWarned bool        // /quit said that messages are unsent (sendlane.go)
+	files      fileState   // uploads and /url save downloads (files.go)
+	linkSeq    uint64      // numbers the links drawn, for OSC 8 ids (links.go)
+
+	states chatStatesUI // chat state timers (chatstate.go, chatstate_out.go)
+	marks  markUI       // chat markers (markers.go)
 
 	root   *tview.Flex
 	body   *tview.Flex
@@ -147,6 +162,10 @@ type UI struct {
 	winbar *winBar
 	status *statusBar
 	input  *inputLine
+
+	// The selection mode and the references (select.go, refs.go).
+	act      *pendingAct       // an action on the selected message waiting for Enter
+	building map[string]*entry // the lines of a page of history being built, by key
 }
 
 // New builds a UI for the given options. Nothing is drawn before Run.
@@ -222,6 +241,7 @@ func (u *UI) build() {
 	})
 	u.app.SetAfterDrawFunc(func(tcell.Screen) {
 		u.draws.Add(1)
+		u.checkDisplayed() // a message in view may be marked displayed (markers.go)
 		if u.onDraw != nil {
 			u.onDraw()
 		}

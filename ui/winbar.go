@@ -12,7 +12,8 @@ import (
 
 // winBar draws the window list: [1:console] [2:alice*] [3:room!2]. "*"
 // marks unread messages, "!N" N highlights (mentions of us, messages in 1:1
-// and private conversations, errors). Windows of the same name get their
+// and private conversations, errors), "✎" that the other side of a 1:1 or
+// private conversation is typing. Windows of the same name get their
 // account (or the room's service) added. When the list does not fit, the
 // current window and those with activity are kept, the others give way to
 // a mark "+3 more" (", 2 active" when any of those has activity).
@@ -159,7 +160,7 @@ func (b *winBar) labels() []barLabel {
 		if b.names[win.name] > 1 {
 			name += " (" + sanitize.Truncate(u.qualifier(win), 24) + ")"
 		}
-		text := "[" + strconv.Itoa(i+1) + ":" + name + mark + "]"
+		text := "[" + strconv.Itoa(i+1) + ":" + name + typingLabel(win) + mark + "]" // ✎: typing (chatstate.go)
 		out[i] = barLabel{text: text, style: st, width: sanitize.Width(text)}
 	}
 	return out

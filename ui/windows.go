@@ -33,6 +33,9 @@ type window struct {
 	unread    int    // messages not seen
 	highlight int    // of which mention us (counted separately)
 
+	typing typingState // who is typing here (ui/chatstate.go)
+	cs     chatOut     // the chat state we sent here (ui/chatstate_out.go)
+
 	hist *histState   // paging through history (ui/history.go); nil without
 	srch *searchState // for search windows (ui/search.go)
 	room *roomState   // for room windows (ui/room.go)
@@ -41,6 +44,7 @@ type window struct {
 	// omemo is the conversation's OMEMO state for its title (ui/omemo.go);
 	// nil: unknown, or no OMEMO.
 	omemo *account.OMEMOStatus
+	sel   *entry // the selected message in the selection mode, or nil (ui/select.go)
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
@@ -84,6 +88,7 @@ func (u *UI) show(i int) {
 		return
 	}
 	u.leaveWin(u.curWin())
+	u.leaveSelect(u.curWin()) // ui/select.go
 	u.prev, u.cur = u.cur, i
 	w := u.wins[i]
 	u.enterWin(w)

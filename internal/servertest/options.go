@@ -12,6 +12,7 @@ type options struct {
 	directTLS   bool          // also listen for direct TLS (XEP-0368)
 	debug       bool          // log every stanza
 	roomLocking bool          // a new room stays locked until its owner configures it
+	fileShare   *fileShare    // an HTTP upload service (fileshare.go)
 }
 
 // WithSMTimeout sets how long the server keeps a stream-management session

@@ -7,18 +7,22 @@ Run with Debian's /usr/bin/python3 and python3-slixmpp:
 Reads one JSON command per line on stdin and writes one JSON event per line
 on stdout (flushed). Commands carry "op": message, raw, presence, subscribe,
 approve, autoapprove, join, leave, groupchat, react, retract, reply,
-chatstate, marker, moderate, quit (the references through slixmpp's
-plugins: XEP-0444, XEP-0424, XEP-0461, XEP-0085, XEP-0333, XEP-0425). Events carry "kind":
+chatstate, marker, moderate, upload, fetch, quit (the references through slixmpp's
+plugins: XEP-0444, XEP-0424, XEP-0461, XEP-0085, XEP-0333, XEP-0425; files
+through XEP-0363, XEP-0066 and XEP-0454). Events carry "kind":
 online, message, groupchat, presence, subscribe, subscribed, unsubscribe,
 unsubscribed, iq (answers only), error, disconnected; plus from, to, type, body, show, status,
 id, nick, error, delayed and raw (the whole stanza as XML).
 """
 
+import io
 import json
 import logging
 import os
+import ssl
 import sys
 import threading
+import urllib.request
 
 import slixmpp
 from slixmpp.xmlstream.handler import Callback
@@ -54,8 +58,13 @@ class Peer(slixmpp.ClientXMPP):
         super().__init__(jid, password)
         self.rooms = {}  # bare room JID -> our nick
         for plugin in ("xep_0030", "xep_0045", "xep_0199", "xep_0280", "xep_0313",
-                       "xep_0085", "xep_0333", "xep_0359", "xep_0424", "xep_0425", "xep_0444", "xep_0461"):
+                       "xep_0066", "xep_0085", "xep_0333", "xep_0359", "xep_0424", "xep_0425", "xep_0444", "xep_0461"):
             self.register_plugin(plugin)
+        try:  # files (XEP-0363 needs python3-aiohttp, XEP-0454 python3-cryptography)
+            for plugin in ("xep_0363", "xep_0454"):
+                self.register_plugin(plugin)
+        except Exception as exc:  # only the upload and fetch ops fail then
+            sys.stderr.write("file plugins: %s\n" % exc)
         self.auto_authorize = True
         self.auto_subscribe = False
         self.add_event_handler("session_start", self.on_start)
@@ -163,6 +172,8 @@ class Peer(slixmpp.ClientXMPP):
                 self.make_message(mto=cmd["room"], mbody=cmd["body"], mtype="groupchat").send()
             elif op in REFS:
                 REFS[op](self, cmd)
+            elif op in FILES:
+                FILES[op](self, cmd)
             elif op == "quit":
                 self.disconnect()
             else:
@@ -212,6 +223,83 @@ def op_moderate(peer, cmd):
         except Exception as exc:
             emit("error", error="moderate", body="%s: %s" % (type(exc).__name__, exc))
     peer.loop.create_task(run())
+
+
+def op_upload(peer, cmd):
+    """Upload cmd["path"] to cmd["service"] (XEP-0363), encrypted with
+    XEP-0454 when cmd["encrypt"], and send its URL to cmd["to"] as the body
+    and an OOB element; emits "uploaded" with the URL as body."""
+    async def run():
+        try:
+            with open(cmd["path"], "rb") as f:
+                data = f.read()
+            ctype = cmd.get("content_type") or "application/octet-stream"
+            frag = None
+            if cmd.get("encrypt"):
+                data, frag = peer["xep_0454"].encrypt(input_file=io.BytesIO(data))
+                ctype = "application/octet-stream"
+            name = cmd.get("name") or os.path.basename(cmd["path"])
+            iq = await peer["xep_0363"].request_slot(slixmpp.JID(cmd["service"]), name, len(data), ctype)
+            slot = iq["http_upload_slot"]
+            headers = {h["name"]: h["value"] for h in slot["put"]["headers"]}
+            headers["Content-Type"] = ctype
+            put_url, url = slot["put"]["url"], slot["get"]["url"]
+            await peer.loop.run_in_executor(None, http_put, peer, put_url, data, headers)
+            if frag:
+                url = "aesgcm://" + url[len("https://"):] + "#" + frag
+            send_url(peer, cmd, url)
+        except Exception as exc:
+            emit("error", error="upload", body="%s: %s" % (type(exc).__name__, exc))
+    peer.loop.create_task(run())
+
+
+def send_url(peer, cmd, url):
+    msg = peer.make_message(mto=cmd["to"], mbody=url, mtype=cmd.get("type") or "chat")
+    msg["oob"]["url"] = url
+    msg.send()
+    emit("uploaded", body=url)
+
+
+def op_sendurl(peer, cmd):
+    """Send cmd["url"] as an uploaded file's message (any URL: a hostile one)."""
+    send_url(peer, cmd, cmd["url"])
+
+
+def tls_context(peer):
+    return ssl.create_default_context(cafile=peer.ca_certs)
+
+
+def http_put(peer, url, data, headers):
+    req = urllib.request.Request(url, data=data, method="PUT", headers=headers)
+    with urllib.request.urlopen(req, context=tls_context(peer), timeout=60) as resp:
+        resp.read()
+
+
+def op_fetch(peer, cmd):
+    """GET cmd["url"] (decrypting aesgcm://) into cmd["path"]; emits
+    "fetched" with the path as body and the byte count as status."""
+    def fetch():
+        url, frag = cmd["url"], None
+        if url.startswith("aesgcm://"):
+            url, frag = "https://" + url[len("aesgcm://"):].split("#")[0], url.split("#", 1)[1]
+        with urllib.request.urlopen(url, context=tls_context(peer), timeout=60) as resp:
+            data = resp.read()
+        if frag:
+            data = peer["xep_0454"].decrypt(io.BytesIO(data), frag)
+        with open(cmd["path"], "wb") as f:
+            f.write(data)
+        return len(data)
+
+    async def run():
+        try:
+            n = await peer.loop.run_in_executor(None, fetch)
+            emit("fetched", body=cmd["path"], status=str(n))
+        except Exception as exc:
+            emit("error", error="fetch", body="%s: %s" % (type(exc).__name__, exc))
+    peer.loop.create_task(run())
+
+
+FILES = {"upload": op_upload, "sendurl": op_sendurl, "fetch": op_fetch}
 
 
 REFS = {"react": op_react, "retract": op_retract, "reply": op_reply,

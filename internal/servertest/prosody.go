@@ -57,6 +57,9 @@ func (p *prosody) listening(s *Server, log []byte) (bool, error) {
 	if s.DirectPort != 0 {
 		want = append(want, fmt.Sprintf("'c2s_direct_tls' on [%s]:%d", s.Host, s.DirectPort))
 	}
+	if s.HTTPPort != 0 {
+		want = append(want, fmt.Sprintf("'http' on [%s]:%d", s.Host, s.HTTPPort), fmt.Sprintf("'https' on [%s]:%d", s.Host, s.HTTPSPort))
+	}
 	for _, w := range want {
 		if !bytes.Contains(log, []byte(w)) {
 			return false, nil
@@ -115,8 +118,12 @@ func (p *prosody) configure(s *Server) error {
 	w("s2s_ports = {}")
 	w("s2s_direct_tls_ports = {}")
 	w("component_ports = {}")
-	w("http_ports = {}")
-	w("https_ports = {}")
+	if s.opts.fileShare != nil {
+		p.httpGlobals(s, w) // fileshare.go
+	} else {
+		w("http_ports = {}")
+		w("https_ports = {}")
+	}
 	w("proxy65_ports = {}")
 	w("")
 	w("modules_enabled = {")
@@ -157,5 +164,8 @@ func (p *prosody) configure(s *Server) error {
 	w("\tmuc_room_locking = %t", s.opts.roomLocking)
 	w("\tmuc_log_by_default = true")
 	w("\tmuc_log_all_rooms = true")
+	if s.opts.fileShare != nil {
+		p.fileShare(s, w)
+	}
 	return os.WriteFile(p.cfgPath, []byte(b.String()), 0o644)
 }

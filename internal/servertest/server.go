@@ -85,6 +85,10 @@ type Server struct {
 	Domain     string // "localhost"
 	MUC        string // "conference.localhost": MUC service with archiving, rooms usable at once
 	CAFile     string // PEM of the CA that signed the server certificate, for clients to trust
+	// With WithFileShare: the upload service's address and its HTTP and
+	// HTTPS ports (on Host); zero otherwise.
+	Upload              string
+	HTTPPort, HTTPSPort int
 
 	opts options
 	impl backend
@@ -225,7 +229,18 @@ func (s *Server) tryStart() error {
 	if s.Port, err = freePort(s.Host); err != nil {
 		return err
 	}
-	s.DirectPort = 0
+	s.DirectPort, s.HTTPPort, s.HTTPSPort = 0, 0, 0
+	if s.opts.fileShare != nil {
+		s.Upload = uploadHost
+		if s.HTTPPort, err = freePort(s.Host); err != nil {
+			return err
+		}
+		for s.HTTPSPort == 0 || s.HTTPSPort == s.HTTPPort {
+			if s.HTTPSPort, err = freePort(s.Host); err != nil {
+				return err
+			}
+		}
+	}
 	if s.opts.directTLS {
 		if s.DirectPort, err = freePort(s.Host); err != nil {
 			return err
