@@ -204,9 +204,10 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		desktop = notify.NewDesktop(dbus.SessionAddress())
 		defer desktop.Close()
 	}
-	notifyFile := ""
+	notifyFile, stateFile := "", ""
 	if dataErr == nil {
 		notifyFile = filepath.Join(dataDir, "notify") // /notify modes
+		stateFile = filepath.Join(dataDir, "state")   // windows and roster views (uistate)
 	}
 	for i, a := range cfg.Accounts {
 		ac := accountConfig(a)
@@ -233,7 +234,7 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		NoStyling:      !cfg.UI.Styling,
 		AutoAway:       cfg.UI.AutoAway,
 		AutoXA:         cfg.UI.AutoXA,
-		Theme:          uiTheme(cfg.UI.Theme),
+		Theme:          uiTheme(cfg.UI.Theme.ForEnv(os.Getenv)), // NO_COLOR
 		History:        store,
 		Bell:           cfg.UI.Bell,
 		DesktopNotify:  cfg.UI.DesktopNotify,
@@ -246,6 +247,12 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		ReadMarkers:    cfg.UI.SendReadMarkers,
 		DownloadDir:    cfg.DownloadDir,
 		URLOpenCmd:     cfg.URLOpenCmd,
+		Keys:           cfg.Keys,
+		StateFile:      stateFile,
+		Mouse:          cfg.UI.Mouse,
+
+		RosterHideOffline: !cfg.UI.RosterShowOffline,
+		RosterByName:      cfg.UI.RosterOrder == "name",
 	})
 	rec.ForwardWarnings() // damaged history lines are reported in the console
 	// History writes again after a failure: fetch from the archive what it lost.
@@ -457,9 +464,24 @@ func accountConfig(a config.Account) account.Config {
 	}
 }
 
+// nickLuma is the Y' of the nick colours (XEP-0392) of a built-in theme:
+// light on the dark theme's dark background, dark on the light one's, none
+// in mono.
+func nickLuma(theme string) uint8 {
+	switch theme {
+	case config.ThemeDark:
+		return 190
+	case config.ThemeLight:
+		return 40
+	}
+	return 0
+}
+
 // uiTheme maps the configured colours to the UI's theme.
 func uiTheme(t config.Theme) ui.Theme {
 	return ui.Theme{
+		Mono:       t.Name == config.ThemeMono,
+		NickLuma:   nickLuma(t.Name),
 		Background: t.Background,
 		Foreground: t.Foreground,
 		BarBg:      t.StatusBG,

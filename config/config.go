@@ -15,6 +15,8 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 	"mellium.im/xmpp/jid"
+
+	"parley/keymap"
 )
 
 // Config is a loaded, validated configuration. Defaults are filled in.
@@ -28,8 +30,12 @@ type Config struct {
 	// runs with the URL as its last argument, never through a shell; empty:
 	// $BROWSER, else xdg-open.
 	URLOpenCmd []string
-	UI         UI        // [ui]
-	Accounts   []Account // [[account]], at least one, JIDs distinct
+	UI         UI // [ui]
+	// Keys are the [keys] bindings ("Alt-x" = "next-window"), each chord
+	// and action checked, applied by the UI over the defaults of package
+	// keymap.
+	Keys     []keymap.Binding
+	Accounts []Account // [[account]], at least one, JIDs distinct
 }
 
 // Account is one [[account]] table.
@@ -86,7 +92,13 @@ type UI struct {
 	Bell             bool     // bell: ring the terminal bell on a message that notifies; default true
 	DesktopNotify    bool     // desktop_notify: desktop notifications (D-Bus, else OSC 777/9); default true
 	HighlightWords   []string // highlight_words: words that highlight like our nick; default none
-	Theme            Theme    // [ui.theme]
+	// RosterShowOffline is roster_show_offline (default true) and
+	// RosterOrder roster_order, "presence" (the default) or "name": how the
+	// roster starts until Alt-h, Alt-s or /roster change it.
+	RosterShowOffline bool
+	RosterOrder       string
+	Mouse             bool  // mouse: clicks and the wheel; default false (the terminal keeps its selection)
+	Theme             Theme // [ui.theme]
 	// SendChatStates is send_chat_states: send XEP-0085 chat states
 	// (typing) in 1:1 and private conversations; default true.
 	// SendChatStatesRooms is send_chat_states_rooms: in rooms too;
@@ -102,6 +114,12 @@ type UI struct {
 // use the terminal's own background and foreground and the 16 basic colours,
 // so they read well on dark and light terminals alike.
 type Theme struct {
+	// Name is the built-in theme the colours start from (ThemeDark, the
+	// default, ThemeLight, ThemeMono); Explicit, that the file has a
+	// [ui.theme] table, which wins over NO_COLOR (see ForEnv).
+	Name     string
+	Explicit bool
+
 	Background      tcell.Color // background: all panes; default "default"
 	Foreground      tcell.Color // foreground: ordinary text; default "default"
 	Border          tcell.Color // border: pane borders; default "gray"
@@ -182,14 +200,14 @@ func defaultUI() UI {
 		// Chat states and markers (send_chat_states_rooms is false).
 		SendChatStates:  true,
 		SendReadMarkers: true,
+
+		RosterShowOffline: true,
+		RosterOrder:       "presence",
 	}
 }
 
-// defaultTheme returns the [ui.theme] defaults.
+// defaultTheme returns the [ui.theme] defaults: the dark theme.
 func defaultTheme() Theme {
-	var t Theme
-	for _, c := range themeColours() {
-		*c.ptr(&t), _ = parseColour(c.def) // the tests check that every default parses
-	}
+	t, _ := BuiltinTheme(ThemeDark)
 	return t
 }

@@ -75,7 +75,7 @@ func TestLoadErrors(t *testing.T) {
 			{3, "account[1].pasword", "unknown key (did you mean password?)"},
 		}},
 		{"unknown key without suggestion", "colour = 1\n" + acct, 0o600, []want{
-			{1, "colour", "unknown key (known keys here: history_dir, download_dir, url_open_cmd, ui, account)"},
+			{1, "colour", "unknown key (known keys here: history_dir, download_dir, url_open_cmd, ui, keys, account)"},
 		}},
 		{"unknown table", acct + "[server]\nname = \"x\"\n", 0o600, []want{
 			{4, "server", "unknown key"},

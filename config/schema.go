@@ -185,6 +185,9 @@ func topFields() []field[Config] {
 			set: func(l *loader, key string, c *Config, v any) {
 				decodeTable(l, key, v.(map[string]any), uiFields(), &c.UI)
 			}},
+		{name: "keys", kind: kTable, set: func(l *loader, key string, c *Config, v any) {
+			c.Keys = l.keys(key, v.(map[string]any)) // keys.go
+		}},
 		{name: "account", kind: kTables, sub: func() []string { return fieldKeys("", accountFields()) },
 			set: func(l *loader, key string, c *Config, v any) {
 				for i, m := range asTables(v) {
@@ -254,9 +257,22 @@ func uiFields() []field[UI] {
 		{name: "send_read_markers", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
 			u.SendReadMarkers = v.(bool)
 		}},
+		{name: "roster_show_offline", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
+			u.RosterShowOffline = v.(bool)
+		}},
+		{name: "roster_order", kind: kString, set: func(l *loader, key string, u *UI, v any) {
+			if s := v.(string); s != "presence" && s != "name" {
+				l.ps.add(key, "%q: the roster is ordered by \"presence\" (online contacts first) or by \"name\"", s)
+				return
+			}
+			u.RosterOrder = v.(string)
+		}},
+		{name: "mouse", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
+			u.Mouse = v.(bool)
+		}},
 		{name: "theme", kind: kTable, sub: func() []string { return fieldKeys("", themeFields()) },
 			set: func(l *loader, key string, u *UI, v any) {
-				decodeTable(l, key, v.(map[string]any), themeFields(), &u.Theme)
+				l.theme(key, v.(map[string]any), &u.Theme) // theme.go
 			}},
 	}
 }
@@ -276,40 +292,42 @@ func checkLayout(s string) string {
 	return ""
 }
 
-// themeColour is one [ui.theme] key: its name, default and the Theme field.
+// themeColour is one [ui.theme] key: its name, its colour in the built-in
+// themes dark (the default), light and mono, and the Theme field.
 type themeColour struct {
-	name string
-	def  string
-	ptr  func(*Theme) *tcell.Color
+	name  string
+	def   string // dark
+	light string
+	ptr   func(*Theme) *tcell.Color
 }
 
 // themeColours lists the [ui.theme] keys with their defaults.
 func themeColours() []themeColour {
 	return []themeColour{
-		{"background", "default", func(t *Theme) *tcell.Color { return &t.Background }},
-		{"foreground", "default", func(t *Theme) *tcell.Color { return &t.Foreground }},
-		{"border", "gray", func(t *Theme) *tcell.Color { return &t.Border }},
-		{"status_bg", "navy", func(t *Theme) *tcell.Color { return &t.StatusBG }},
-		{"status_fg", "white", func(t *Theme) *tcell.Color { return &t.StatusFG }},
-		{"timestamp", "gray", func(t *Theme) *tcell.Color { return &t.Timestamp }},
-		{"own_message", "teal", func(t *Theme) *tcell.Color { return &t.OwnMessage }},
-		{"info", "gray", func(t *Theme) *tcell.Color { return &t.Info }},
-		{"error", "maroon", func(t *Theme) *tcell.Color { return &t.Error }},
-		{"highlight", "olive", func(t *Theme) *tcell.Color { return &t.Highlight }},
-		{"roster_group", "purple", func(t *Theme) *tcell.Color { return &t.RosterGroup }},
-		{"roster_online", "green", func(t *Theme) *tcell.Color { return &t.RosterOnline }},
-		{"roster_away", "olive", func(t *Theme) *tcell.Color { return &t.RosterAway }},
-		{"roster_dnd", "maroon", func(t *Theme) *tcell.Color { return &t.RosterDND }},
-		{"roster_offline", "gray", func(t *Theme) *tcell.Color { return &t.RosterOffline }},
-		{"window_activity", "teal", func(t *Theme) *tcell.Color { return &t.WindowActivity }},
-		{"window_highlight", "fuchsia", func(t *Theme) *tcell.Color { return &t.WindowHighlight }},
+		{"background", "default", "default", func(t *Theme) *tcell.Color { return &t.Background }},
+		{"foreground", "default", "default", func(t *Theme) *tcell.Color { return &t.Foreground }},
+		{"border", "gray", "silver", func(t *Theme) *tcell.Color { return &t.Border }},
+		{"status_bg", "navy", "silver", func(t *Theme) *tcell.Color { return &t.StatusBG }},
+		{"status_fg", "white", "black", func(t *Theme) *tcell.Color { return &t.StatusFG }},
+		{"timestamp", "gray", "gray", func(t *Theme) *tcell.Color { return &t.Timestamp }},
+		{"own_message", "teal", "navy", func(t *Theme) *tcell.Color { return &t.OwnMessage }},
+		{"info", "gray", "gray", func(t *Theme) *tcell.Color { return &t.Info }},
+		{"error", "maroon", "maroon", func(t *Theme) *tcell.Color { return &t.Error }},
+		{"highlight", "olive", "purple", func(t *Theme) *tcell.Color { return &t.Highlight }},
+		{"roster_group", "purple", "navy", func(t *Theme) *tcell.Color { return &t.RosterGroup }},
+		{"roster_online", "green", "green", func(t *Theme) *tcell.Color { return &t.RosterOnline }},
+		{"roster_away", "olive", "olive", func(t *Theme) *tcell.Color { return &t.RosterAway }},
+		{"roster_dnd", "maroon", "maroon", func(t *Theme) *tcell.Color { return &t.RosterDND }},
+		{"roster_offline", "gray", "gray", func(t *Theme) *tcell.Color { return &t.RosterOffline }},
+		{"window_activity", "teal", "navy", func(t *Theme) *tcell.Color { return &t.WindowActivity }},
+		{"window_highlight", "fuchsia", "maroon", func(t *Theme) *tcell.Color { return &t.WindowHighlight }},
 	}
 }
 
 // themeFields are the keys of [ui.theme].
 func themeFields() []field[Theme] {
 	cs := themeColours()
-	fs := make([]field[Theme], len(cs))
+	fs := make([]field[Theme], len(cs), len(cs)+1)
 	for i, c := range cs {
 		fs[i] = field[Theme]{name: c.name, kind: kString, set: func(l *loader, key string, t *Theme, v any) {
 			col, ok := parseColour(v.(string))
@@ -320,7 +338,9 @@ func themeFields() []field[Theme] {
 			*c.ptr(t) = col
 		}}
 	}
-	return fs
+	// The built-in theme the colours start from; (*loader).theme reads it
+	// before the colours.
+	return append(fs, field[Theme]{name: "name", kind: kString, set: func(*loader, string, *Theme, any) {}})
 }
 
 // parseColour parses a colour name, "default" or "#rrggbb".

@@ -145,6 +145,13 @@ func cmdJoin(u *UI, c *call) error {
 func (u *UI) startJoin(a *acctState, ra RoomAccount, room jid.JID, nick, password string) {
 	w := u.openRoomWin(a, room)
 	u.showWin(w)
+	u.joinWin(w, ra, nick, password)
+}
+
+// joinWin joins the room of window w (or, in a room we are in, changes
+// nick), without showing it.
+func (u *UI) joinWin(w *window, ra RoomAccount, nick, password string) {
+	a, room := w.acct, w.peer
 	rs := w.room
 	if rs.state != muc.NotJoined {
 		if nick != "" && nick != rs.nick {

@@ -99,6 +99,9 @@ func cmdSub(u *UI, c *call) error {
 }
 
 func cmdRoster(u *UI, c *call) error {
+	if done, err := u.rosterViewCmd(c); done { // show|hide offline, order, fold (rosterview.go)
+		return err
+	}
 	sub, args := c.args[0], c.args[1:]
 	a, j, err := u.contactArg(c, args[0])
 	if err != nil {
@@ -157,17 +160,7 @@ func cmdHelp(u *UI, c *call) error {
 		return nil
 	}
 	if c.args[0] == "keys" {
-		u.info(con, false, "keys:")
-		for i, k := range u.keys {
-			name := k.name
-			if k.group != "" {
-				if i > 0 && u.keys[i-1].group == k.group {
-					continue // one line for a family of keys
-				}
-				name = k.group
-			}
-			u.info(con, false, fmt.Sprintf("  %-20s %s", name, k.help))
-		}
+		u.keysHelp(con) // ui/keys.go
 		return nil
 	}
 	cmd := u.lookup(strings.TrimPrefix(c.args[0], "/"))

@@ -152,9 +152,17 @@ func completeSub(u *UI, i int, args []string) []string {
 
 func completeRoster(u *UI, i int, args []string) []string {
 	if i == 0 {
-		return []string{"add", "remove", "nick", "group"}
+		return []string{"add", "remove", "nick", "group", "show", "hide", "order", "fold", "unfold"}
 	}
 	if i == 1 {
+		switch args[0] {
+		case "show", "hide":
+			return []string{"offline"}
+		case "order":
+			return []string{"presence", "name"}
+		case "fold", "unfold":
+			return u.rosterGroups()
+		}
 		return u.jidCandidates()
 	}
 	if i >= 2 && len(args) > 0 && args[0] == "group" {

@@ -343,6 +343,7 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 	case lineHigh:
 		body = base.Foreground(th.Highlight)
 	}
+	body = th.line(body, e.kind) // attributes in mono (theme.go)
 	timeSt := base.Foreground(th.Time)
 	nickSt := base.Foreground(e.nickColor).Bold(true)
 	if e.kind == lineOwn || e.kind == lineOwnAct {

@@ -2,8 +2,6 @@ package ui
 
 import (
 	"unicode/utf8"
-
-	"github.com/gdamore/tcell/v2"
 )
 
 // Readline editing of the input line beyond the basics of input.go: word
@@ -101,57 +99,6 @@ func (in *inputLine) transpose() {
 	b := in.nextBoundary(c)
 	in.text = in.text[:a] + in.text[c:b] + in.text[a:c] + in.text[b:]
 	in.cur = b
-}
-
-// editKey handles the readline keys of this file; it reports whether ev
-// was one of them.
-func (in *inputLine) editKey(ev *tcell.EventKey) bool {
-	alt := ev.Modifiers()&tcell.ModAlt != 0
-	ctrl := ev.Modifiers()&tcell.ModCtrl != 0
-	switch ev.Key() {
-	case tcell.KeyRune:
-		if !alt {
-			return false
-		}
-		switch ev.Rune() {
-		case 'b', 'B':
-			in.cur = in.wordLeft()
-		case 'f', 'F':
-			in.cur = in.wordRight()
-		case 'd', 'D':
-			in.kill(in.cur, in.wordRight())
-		default:
-			return false
-		}
-	case tcell.KeyLeft: // Alt-Left is the previous window (keys.go)
-		if !ctrl {
-			return false
-		}
-		in.cur = in.wordLeft()
-	case tcell.KeyRight:
-		if !ctrl {
-			return false
-		}
-		in.cur = in.wordRight()
-	case tcell.KeyBackspace, tcell.KeyBackspace2:
-		if !alt {
-			return false
-		}
-		in.kill(in.wordLeft(), in.cur)
-	case tcell.KeyCtrlW:
-		in.kill(in.wordStart(), in.cur)
-	case tcell.KeyCtrlU:
-		in.kill(0, in.cur)
-	case tcell.KeyCtrlK:
-		in.kill(in.cur, len(in.text))
-	case tcell.KeyCtrlY:
-		in.yank()
-	case tcell.KeyCtrlT:
-		in.transpose()
-	default:
-		return false
-	}
-	return true
 }
 
 // draft is what a window's input line held when another window was shown.

@@ -7,34 +7,12 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/gdamore/tcell/v2"
-
 	"parley/sanitize"
 )
 
 // maxEdited is how many bytes of the edited file come back into the input
 // line.
 const maxEdited = 64 << 10
-
-// editorPrefix handles the two-key chord Ctrl-X Ctrl-E (readline's
-// edit-and-execute, without the execute): Ctrl-X waits for the next key;
-// Ctrl-E then opens the editor, any other key drops the prefix and goes on
-// as usual. It reports whether it took ev.
-func (u *UI) editorPrefix(ev *tcell.EventKey) bool {
-	if u.ctrlX {
-		u.ctrlX = false
-		if ev.Key() == tcell.KeyCtrlE {
-			u.editInput()
-			return true
-		}
-		return false
-	}
-	if ev.Key() == tcell.KeyCtrlX && u.input.HasFocus() {
-		u.ctrlX = true
-		return true
-	}
-	return false
-}
 
 // editInput opens the input line in $VISUAL (else $EDITOR, else vi) with
 // the terminal UI suspended, and puts the text saved there back into the

@@ -114,6 +114,9 @@ func (u *UI) applyState(a *acctState, ev account.StateEvent) {
 		// goes on with it.
 		clear(a.pres)
 	}
+	if ev.State == account.Online {
+		u.joinRestored(a) // rooms of the windows kept at the last quit (state.go)
+	}
 	u.roster.dirty = true
 }
 
@@ -146,7 +149,7 @@ func (u *UI) applyRoster(a *acctState, ev account.RosterEvent) {
 		a.items[key] = &c
 	}
 	for _, w := range u.wins {
-		if w.acct == a && w.kind == winChat {
+		if w.acct == a && w.kind == winChat && !w.isPrivate() { // a private one keeps nick/room
 			w.name = a.displayName(w.peer)
 		}
 	}

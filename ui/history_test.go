@@ -13,6 +13,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/history"
+	"parley/keymap"
 )
 
 // startHistUI is startUI with a real history store.
@@ -451,12 +452,9 @@ func TestReadmeListsCommands(t *testing.T) {
 			t.Errorf("README.md lacks the command /%s: add a row to its Commands table (/help shows %q)", c.name, c.help)
 		}
 	}
-	for _, k := range keyTable() {
-		if k.group != "" {
-			k.name = k.group
-		}
-		if !strings.Contains(readme, "| "+k.name+" |") {
-			t.Errorf("README.md lacks the key %s: add a row to its Keys table", k.name)
+	for _, a := range keymap.Actions() {
+		if !strings.Contains(readme, "`"+a.Name+"`") && !strings.Contains(readme, "`"+strings.TrimRight(a.Name, "0123456789")) {
+			t.Errorf("README.md lacks the action %s: add a row to its Keys table", a.Name)
 		}
 	}
 }

@@ -132,50 +132,12 @@ func (in *inputLine) InputHandler() func(*tcell.EventKey, func(tview.Primitive))
 		if in.srch != nil && in.isearchKey(ev) {
 			return
 		}
-		if in.editKey(ev) {
+		if edit := in.u.inputKey(ev); edit != nil { // the editing actions (keys.go, edit.go)
+			edit(in)
 			return
 		}
-		switch ev.Key() {
-		case tcell.KeyCtrlR:
-			in.startSearch()
-		case tcell.KeyRune:
-			if ev.Modifiers()&(tcell.ModAlt|tcell.ModCtrl) != 0 {
-				return // an Alt or Ctrl chord no binding took: not text
-			}
-			in.insert(string(ev.Rune()))
-		case tcell.KeyCtrlJ: // poezio's newline key; a bare LF byte
-			in.insert("\n")
-		case tcell.KeyEnter:
-			if ev.Modifiers()&tcell.ModAlt != 0 {
-				in.insert("\n")
-				return
-			}
-			in.submit()
-		case tcell.KeyTab:
-			in.u.complete()
-		case tcell.KeyBackspace, tcell.KeyBackspace2:
-			if in.cur > 0 {
-				p := in.prevBoundary(in.cur)
-				in.text = in.text[:p] + in.text[in.cur:]
-				in.cur = p
-			}
-		case tcell.KeyDelete, tcell.KeyCtrlD:
-			if in.cur < len(in.text) {
-				n := in.nextBoundary(in.cur)
-				in.text = in.text[:in.cur] + in.text[n:]
-			}
-		case tcell.KeyLeft, tcell.KeyCtrlB:
-			in.cur = in.prevBoundary(in.cur)
-		case tcell.KeyRight, tcell.KeyCtrlF:
-			in.cur = in.nextBoundary(in.cur)
-		case tcell.KeyHome, tcell.KeyCtrlA:
-			in.cur = 0
-		case tcell.KeyEnd, tcell.KeyCtrlE:
-			in.cur = len(in.text)
-		case tcell.KeyUp:
-			in.browse(-1)
-		case tcell.KeyDown:
-			in.browse(1)
+		if ev.Key() == tcell.KeyRune && ev.Modifiers()&(tcell.ModAlt|tcell.ModCtrl) == 0 {
+			in.insert(string(ev.Rune())) // an Alt or Ctrl chord no binding took is not text
 		}
 	})
 }

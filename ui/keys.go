@@ -1,110 +1,164 @@
 package ui
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/gdamore/tcell/v2"
+
+	"parley/keymap"
+	"parley/sanitize"
 )
 
-// keyBinding is one global key: matched before the focused widget sees the
-// key. Editing keys of the input line are listed too (with a nil action) so
-// that /help keys shows every key in one place.
+// keyBinding is one bound chord: a named action of package keymap, or a
+// command line ("/wins"), as the defaults and the config's [keys] table say.
 type keyBinding struct {
-	name   string // as shown in /help keys
-	group  string // for a family of keys (Alt-1..Alt-0): the one name /help keys and README show
-	key    tcell.Key
-	r      rune          // for tcell.KeyRune
-	mod    tcell.ModMask // only ModAlt is compared
-	help   string
-	action func(u *UI)
+	chord  keymap.Chord
+	action string
+	run    func(u *UI)
+	edit   func(in *inputLine) // an editing action of the input line: taken there (input.go), not here
 }
 
-// matches reports whether ev is this binding.
-func (k keyBinding) matches(ev *tcell.EventKey) bool {
-	if k.action == nil || ev.Key() != k.key || ev.Modifiers()&tcell.ModAlt != k.mod&tcell.ModAlt {
-		return false
+// inputFuncs returns what each editing action of the input line does
+// (keymap: the actions with Input set).
+func inputFuncs() map[string]func(in *inputLine) {
+	return map[string]func(in *inputLine){
+		"accept-line":       (*inputLine).submit,
+		"complete":          func(in *inputLine) { in.u.complete() },
+		"newline":           func(in *inputLine) { in.insert("\n") },
+		"previous-history":  func(in *inputLine) { in.browse(-1) },
+		"next-history":      func(in *inputLine) { in.browse(1) },
+		"beginning-of-line": func(in *inputLine) { in.cur = 0 },
+		"end-of-line":       func(in *inputLine) { in.cur = len(in.text) },
+		"backward-char":     func(in *inputLine) { in.cur = in.prevBoundary(in.cur) },
+		"forward-char":      func(in *inputLine) { in.cur = in.nextBoundary(in.cur) },
+		"backward-word":     func(in *inputLine) { in.cur = in.wordLeft() },
+		"forward-word":      func(in *inputLine) { in.cur = in.wordRight() },
+		"backward-delete-char": func(in *inputLine) {
+			if in.cur > 0 {
+				p := in.prevBoundary(in.cur)
+				in.text = in.text[:p] + in.text[in.cur:]
+				in.cur = p
+			}
+		},
+		"delete-char": func(in *inputLine) {
+			if in.cur < len(in.text) {
+				n := in.nextBoundary(in.cur)
+				in.text = in.text[:in.cur] + in.text[n:]
+			}
+		},
+		"unix-word-rubout":       func(in *inputLine) { in.kill(in.wordStart(), in.cur) },
+		"unix-line-discard":      func(in *inputLine) { in.kill(0, in.cur) },
+		"kill-line":              func(in *inputLine) { in.kill(in.cur, len(in.text)) },
+		"backward-kill-word":     func(in *inputLine) { in.kill(in.wordLeft(), in.cur) },
+		"kill-word":              func(in *inputLine) { in.kill(in.cur, in.wordRight()) },
+		"yank":                   (*inputLine).yank,
+		"transpose-chars":        (*inputLine).transpose,
+		"reverse-search-history": (*inputLine).startSearch,
 	}
-	return k.key != tcell.KeyRune || ev.Rune() == k.r
 }
 
-// keyTable returns the key bindings.
-func keyTable() []keyBinding {
-	keys := []keyBinding{}
-	for i := 1; i <= 10; i++ {
-		r := rune('0' + i%10)
-		keys = append(keys, keyBinding{
-			name: "Alt-" + string(r), key: tcell.KeyRune, r: r, mod: tcell.ModAlt,
-			group:  "Alt-1..Alt-9, Alt-0",
-			help:   "window 1..9, 10 (window 1 is the console)",
-			action: func(u *UI) { u.show(i - 1) },
-		})
-	}
-	// Alt-q..Alt-o: windows 11-19 (profanity), but for Alt-e, Alt-r and
-	// Alt-p, which poezio habits and our roster key take.
-	for i, r := range "qwertyuiop" {
-		if r == 'e' || r == 'r' || r == 'p' {
-			continue
-		}
-		n := 11 + i
-		keys = append(keys, keyBinding{
-			name: "Alt-" + string(r), key: tcell.KeyRune, r: r, mod: tcell.ModAlt,
-			group:  "Alt-q/w/t/y/u/i/o",
-			help:   "window 11, 12, 15..19 (Alt-e, Alt-r and Alt-p do other things: /win 13, 14, 20)",
-			action: func(u *UI) { u.show(n - 1) },
-		})
-	}
-	// F1..F10: windows 1..10 (profanity), but for F4, the occupant pane.
-	for i := 1; i <= 10; i++ {
-		if i == 4 {
-			continue
-		}
-		keys = append(keys, keyBinding{
-			name: "F" + strconv.Itoa(i), key: tcell.KeyF1 + tcell.Key(i-1),
-			group:  "F1..F10",
-			help:   "window 1..10 (but F4: the occupant pane)",
-			action: func(u *UI) { u.show(i - 1) },
-		})
-	}
-	keys = append(keys,
-		keyBinding{name: "Alt-Left", key: tcell.KeyLeft, mod: tcell.ModAlt, help: "previous window", action: func(u *UI) { u.show((u.cur + len(u.wins) - 1) % len(u.wins)) }},
-		keyBinding{name: "Alt-Right", key: tcell.KeyRight, mod: tcell.ModAlt, help: "next window", action: func(u *UI) { u.show((u.cur + 1) % len(u.wins)) }},
-		keyBinding{name: "Alt-z", key: tcell.KeyRune, r: 'z', mod: tcell.ModAlt, help: "the window shown before this one", action: (*UI).showPrev},
-		keyBinding{name: "Alt-e", key: tcell.KeyRune, r: 'e', mod: tcell.ModAlt, help: "the window with the most important activity: a private message, else a highlight, else any message", action: (*UI).showImportant},
-		keyBinding{name: "Alt-p", key: tcell.KeyRune, r: 'p', mod: tcell.ModAlt, help: "scroll to the previous message that mentions you in this window", action: func(u *UI) { u.jumpHighlight(-1) }},
-		keyBinding{name: "Alt-n", key: tcell.KeyRune, r: 'n', mod: tcell.ModAlt, help: "scroll to the next message that mentions you in this window (past the last: the bottom)", action: func(u *UI) { u.jumpHighlight(1) }},
-		keyBinding{name: "Ctrl-N", key: tcell.KeyCtrlN, help: "next window", action: func(u *UI) { u.show((u.cur + 1) % len(u.wins)) }},
-		keyBinding{name: "Ctrl-P", key: tcell.KeyCtrlP, help: "previous window", action: func(u *UI) { u.show((u.cur + len(u.wins) - 1) % len(u.wins)) }},
-		keyBinding{name: "Alt-a", key: tcell.KeyRune, r: 'a', mod: tcell.ModAlt, help: "next window with unread messages", action: (*UI).nextActive},
-		keyBinding{name: "PgUp", key: tcell.KeyPgUp, help: "scroll the conversation up; at the top, load older history", action: (*UI).pageUp},
-		keyBinding{name: "PgDn", key: tcell.KeyPgDn, help: "scroll the conversation down (after a search hit: load newer history)", action: (*UI).pageDown},
-		keyBinding{name: "Alt-r", key: tcell.KeyRune, r: 'r', mod: tcell.ModAlt, help: "focus the roster / the input line (in the roster: arrows or j/k, Enter opens, Esc returns)", action: (*UI).toggleRoster},
-		keyBinding{name: "F4", key: tcell.KeyF4, help: "show or hide the occupant pane of room windows (also /occupants)", action: (*UI).toggleOccupants},
-		keyBinding{name: "Alt-PgUp", key: tcell.KeyPgUp, mod: tcell.ModAlt, help: "scroll the occupant pane up", action: func(u *UI) { u.scrollOccupants(-max(u.convo.height-1, 1)) }},
-		keyBinding{name: "Alt-PgDn", key: tcell.KeyPgDn, mod: tcell.ModAlt, help: "scroll the occupant pane down", action: func(u *UI) { u.scrollOccupants(max(u.convo.height-1, 1)) }},
-		keyBinding{name: selectKeyName, key: tcell.KeyRune, r: 's', mod: tcell.ModAlt, help: "select a message (the newest; arrows, j/k, PgUp/PgDn, Home/End move): r replies, e corrects yours, + reacts, d retracts yours or, as a room moderator, removes it, y copies its text (OSC 52); Esc leaves", action: (*UI).startSelect},
-		keyBinding{name: "Alt-j", key: tcell.KeyRune, r: 'j', mod: tcell.ModAlt, help: "accept the newest room invitation: join the room", action: (*UI).acceptInvite},
-		keyBinding{name: "Alt-c", key: tcell.KeyRune, r: 'c', mod: tcell.ModAlt, help: "edit the input line in $VISUAL or $EDITOR (also Ctrl-X Ctrl-E); the text comes back into the input line, not sent", action: (*UI).editInput},
-		keyBinding{name: "Ctrl-X Ctrl-E", help: "edit the input line in $VISUAL or $EDITOR (as Alt-c)"},
-		keyBinding{name: "Ctrl-L", key: tcell.KeyCtrlL, help: "redraw the screen", action: func(u *UI) {
+// actionFuncs returns what each named action of keymap.Actions does.
+func actionFuncs() map[string]func(u *UI) {
+	prev := func(u *UI) { u.show((u.cur + len(u.wins) - 1) % len(u.wins)) }
+	next := func(u *UI) { u.show((u.cur + 1) % len(u.wins)) }
+	m := map[string]func(u *UI){
+		"prev-window":      prev,
+		"next-window":      next,
+		"last-window":      (*UI).showPrev,
+		"important-window": (*UI).showImportant,
+		"next-active":      (*UI).nextActive,
+		"prev-highlight":   func(u *UI) { u.jumpHighlight(-1) },
+		"next-highlight":   func(u *UI) { u.jumpHighlight(1) },
+		"page-up":          (*UI).pageUp,
+		"page-down":        (*UI).pageDown,
+		"roster-focus":     (*UI).toggleRoster,
+		"roster-offline":   func(u *UI) { u.setRosterOffline(!u.roster.hideOffline) },
+		"roster-order":     func(u *UI) { u.setRosterOrder(!u.roster.byName) },
+		"toggle-occupants": (*UI).toggleOccupants,
+		"occupants-up":     func(u *UI) { u.scrollOccupants(-max(u.convo.height-1, 1)) },
+		"occupants-down":   func(u *UI) { u.scrollOccupants(max(u.convo.height-1, 1)) },
+		"accept-invite":    (*UI).acceptInvite,
+		"select-message":   (*UI).startSelect,
+		"edit-external":    (*UI).editInput,
+		"redraw": func(u *UI) {
 			if u.screen != nil {
 				u.screen.Sync()
 			}
-		}},
-		keyBinding{name: "Ctrl-C", key: tcell.KeyCtrlC, help: "nothing (use /quit)", action: func(u *UI) { u.info(u.curWin(), false, "type /quit to leave parley") }},
-		keyBinding{name: "Tab", help: "complete commands, their arguments and JIDs (in a room: nicks, \"nick: \" at the start of the line, recent speakers first); again for the next candidate"},
-		keyBinding{name: "Enter", help: "send the input line"},
-		keyBinding{name: "Alt-Enter/Ctrl-J", help: "insert a line break (multi-line message); a bracketed paste is one message too"},
-		keyBinding{name: "Up/Down", help: "input history"},
-		keyBinding{name: "Ctrl-A/Ctrl-E", help: "start / end of the input line (also Home/End)"},
-		keyBinding{name: "Ctrl-W/Ctrl-U/Ctrl-K", help: "delete the word before the cursor / to the start / to the end, into the kill buffer"},
-		keyBinding{name: "Alt-b/Alt-f", help: "back / forward one word (also Ctrl-Left/Ctrl-Right)"},
-		keyBinding{name: "Ctrl-Left/Ctrl-Right", help: "back / forward one word"},
-		keyBinding{name: "Alt-Backspace/Alt-d", help: "delete the word before / after the cursor, into the kill buffer"},
-		keyBinding{name: "Ctrl-Y", help: "yank: insert what the last kills (Ctrl-W/U/K, Alt-Backspace/Alt-d in a row) took"},
-		keyBinding{name: "Ctrl-T", help: "transpose the two characters at the cursor"},
-		keyBinding{name: "Ctrl-R", help: "search the input history backwards as you type; Ctrl-R again: older; Esc/Ctrl-G: cancel; any other key takes the match"},
-	)
-	return keys
+		},
+		"quit-hint": func(u *UI) { u.info(u.curWin(), false, "type /quit to leave parley") },
+	}
+	for n := 1; n <= 20; n++ {
+		m["window-"+strconv.Itoa(n)] = func(u *UI) { u.show(n - 1) }
+	}
+	return m
+}
+
+// keyTable returns the bindings of the default keys with overrides (the
+// config's [keys], already checked by the config loader) applied; problems
+// are returned for the console.
+func keyTable(overrides []keymap.Binding) ([]keyBinding, []string) {
+	bs, ps := keymap.Resolve(overrides)
+	var msgs []string
+	for _, p := range ps {
+		msgs = append(msgs, "keys: "+p.Msg)
+	}
+	funcs, edits := actionFuncs(), inputFuncs()
+	keys := make([]keyBinding, 0, len(bs))
+	for _, b := range bs {
+		kb := keyBinding{chord: b.Chord, action: b.Action, run: funcs[b.Action], edit: edits[b.Action]}
+		if kb.edit != nil {
+			if len(b.Chord) > 1 {
+				msgs = append(msgs, "keys: "+b.Chord.String()+": "+b.Action+" takes one key")
+				continue
+			}
+			keys = append(keys, kb)
+			continue
+		}
+		if keymap.IsCommand(b.Action) {
+			line := b.Action[1:]
+			kb.run = func(u *UI) { u.runCommand(u.curWin(), line) }
+		}
+		if kb.run == nil {
+			msgs = append(msgs, "keys: "+b.Chord.String()+": unknown action "+b.Action)
+			continue
+		}
+		keys = append(keys, kb)
+	}
+	return keys, msgs
+}
+
+// keysHelp writes /help keys: every action with the keys bound to it now,
+// then the keys bound to command lines, then the input line's keys.
+func (u *UI) keysHelp(w *window) {
+	u.info(w, false, "keys (rebind them in the [keys] table of the config):")
+	bound := func(action string) string {
+		var s []string
+		for _, k := range u.keys {
+			if k.action == action {
+				s = append(s, k.chord.String())
+			}
+		}
+		return strings.Join(s, ", ")
+	}
+	input := false
+	for _, a := range keymap.Actions() {
+		if a.Input && !input {
+			input = true
+			for _, k := range u.keys {
+				if keymap.IsCommand(k.action) {
+					u.info(w, false, fmt.Sprintf("  %-20s runs %s", k.chord.String(), sanitize.Text(k.action)))
+				}
+			}
+			u.info(w, false, "the input line:")
+		}
+		keys := bound(a.Name)
+		if keys == "" {
+			keys = "(no key)"
+		}
+		u.info(w, false, fmt.Sprintf("  %-20s %s: %s", keys, a.Name, a.Help))
+	}
 }
 
 // captureKey is the application's input capture: global keys first, the
@@ -117,26 +171,56 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	// Someone is at the terminal (markers.go).
 	u.marks.keyed = true
 	ev = canonKey(ev)
-	if u.editorPrefix(ev) { // Ctrl-X Ctrl-E (editor.go)
-		return nil
+	if len(u.pending) > 0 && u.chordKey(ev) {
+		return nil // the next key of a chord (the keys before are dropped if it continues none)
 	}
 	if u.selectKey(ev) { // the selection mode (select.go)
-		return nil
-	}
-	if u.searchKey(ev) {
 		return nil
 	}
 	if ev.Key() == tcell.KeyEscape && u.cancelTransfer(false) { // a running upload or download (files.go)
 		return nil
 	}
-	for _, k := range u.keys {
-		if k.matches(ev) {
-			u.comp.reset()
-			k.action(u)
-			return nil
-		}
+	if u.searchKey(ev) || u.chordKey(ev) {
+		return nil
 	}
 	return ev
+}
+
+// chordKey matches ev, after the keys of a chord pressed so far, against
+// the bindings: a whole chord runs its action, the start of one waits for
+// the next key. It reports whether it took ev; a key that continues no
+// chord drops the keys before it and is matched alone.
+func (u *UI) chordKey(ev *tcell.EventKey) bool {
+	seq := append(u.pending, keymap.FromEvent(ev))
+	u.pending = nil
+	starts := false
+	for _, k := range u.keys {
+		if k.edit != nil {
+			continue // the input line's (inputKey)
+		}
+		if k.chord.Equal(seq) {
+			u.comp.reset()
+			k.run(u)
+			return true
+		}
+		starts = starts || k.chord.HasPrefix(seq)
+	}
+	if starts {
+		u.pending = seq
+		return true
+	}
+	return false
+}
+
+// inputKey returns the editing action bound to ev, or nil.
+func (u *UI) inputKey(ev *tcell.EventKey) func(in *inputLine) {
+	k := keymap.FromEvent(ev)
+	for _, b := range u.keys {
+		if b.edit != nil && b.chord[0] == k {
+			return b.edit
+		}
+	}
+	return nil
 }
 
 // canonKey maps the chords that terminals send as ESC plus a control byte
@@ -163,7 +247,7 @@ func (u *UI) toggleRoster() {
 	}
 	if u.roster.sel < 0 {
 		u.roster.sync()
-		u.roster.move(1)
+		u.roster.first()
 	}
 	u.app.SetFocus(u.roster)
 }

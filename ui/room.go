@@ -26,6 +26,7 @@ type roomState struct {
 	errSeq    uint64   // join/nick errors shown so far, see joinResult
 	loaded    bool     // a RoomEvent arrived: nick and occupants are known
 	occOffset int      // first row of the occupant pane shown
+	restore   bool     // restored at start (state.go): join when the account is online
 }
 
 // roomUI is the group-chat state of the UI, owned by the tview goroutine.

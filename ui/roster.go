@@ -144,7 +144,8 @@ type rosterRow struct {
 	symbol string
 	color  tcell.Color
 	unread int
-	room   bool // a room (ui/room.go): Enter joins or shows it
+	room   bool   // a room (ui/room.go): Enter joins or shows it
+	group  string // a group header's group (roomsGroup for the rooms): Enter folds it (rosterview.go)
 
 	// Contacts only: sort keys within the group, and the group header's row.
 	online bool
@@ -181,14 +182,15 @@ const maxTouched = 64
 // moves them within their groups, without sorting the roster again.
 type rosterView struct {
 	*tview.Box
-	u        *UI
-	rows     []rosterRow
-	index    map[rowKey][]int // rows of each contact and room
-	touched  map[rowKey]struct{}
-	dirty    bool
-	sel      int // selected row
-	offset   int // first row shown
-	rebuilds int // full rebuilds done (tests)
+	u           *UI
+	rows        []rosterRow
+	index       map[rowKey][]int // rows of each contact and room
+	touched     map[rowKey]struct{}
+	dirty       bool
+	sel         int // selected row
+	rosterPrefs     // offline contacts hidden, order, folded groups (rosterview.go)
+	offset      int // first row shown
+	rebuilds    int // full rebuilds done (tests)
 }
 
 func newRosterView(u *UI) *rosterView {
@@ -220,17 +222,31 @@ func (r *rosterView) sync() {
 	}
 	groups := map[int]bool{} // header rows of groups with a contact to move
 	for k := range r.touched {
-		for _, i := range r.index[k] {
+		rows := r.index[k]
+		if len(rows) == 0 && r.hideOffline {
+			r.dirty = true // perhaps a hidden contact that came online
+		}
+		for _, i := range rows {
 			row := &r.rows[i]
 			was := row.online
 			r.refreshRow(row)
 			if !row.room && row.online != was {
-				row.moving = true
-				groups[row.hdr] = true
+				row.moving = !r.byName
+				groups[row.hdr] = !r.byName
+				r.dirty = r.dirty || r.hideOffline
 			}
 		}
 	}
 	clear(r.touched)
+	if r.dirty {
+		r.rebuild()
+		return
+	}
+	for hdr, move := range groups {
+		if !move {
+			delete(groups, hdr)
+		}
+	}
 	if len(groups) == 0 {
 		return
 	}
@@ -255,7 +271,7 @@ func (r *rosterView) sync() {
 			n++
 		}
 		for _, m := range movers {
-			p, _ := slices.BinarySearchFunc(seg[:n], m, compareContacts)
+			p, _ := slices.BinarySearchFunc(seg[:n], m, r.compare)
 			copy(seg[p+1:n+1], seg[p:n])
 			seg[p] = m
 			n++
@@ -266,7 +282,7 @@ func (r *rosterView) sync() {
 
 // selKey returns the identity of the selected row.
 func (r *rosterView) selKey() rowKey {
-	if r.sel >= 0 && r.sel < len(r.rows) && !r.rows[r.sel].header {
+	if r.sel >= 0 && r.sel < len(r.rows) && !r.rows[r.sel].top {
 		return rowKey{r.rows[r.sel].acct, r.rows[r.sel].key}
 	}
 	return rowKey{}
@@ -278,7 +294,7 @@ func (r *rosterView) reindex(sel rowKey) {
 	clear(r.index)
 	r.sel = -1
 	for i, row := range r.rows {
-		if row.header {
+		if row.top {
 			continue
 		}
 		k := rowKey{row.acct, row.key}
@@ -314,10 +330,10 @@ func (r *rosterView) refreshRow(row *rosterRow) {
 	}
 }
 
-// compareContacts orders the contacts of a group: online ones first, then
-// by name without case, then by JID.
-func compareContacts(x, y rosterRow) int {
-	if x.online != y.online {
+// compare orders the contacts of a group: online ones first (unless
+// ordered by name), then by name without case, then by JID.
+func (r *rosterView) compare(x, y rosterRow) int {
+	if x.online != y.online && !r.byName {
 		if x.online {
 			return -1
 		}
@@ -327,61 +343,6 @@ func compareContacts(x, y rosterRow) int {
 		return c
 	}
 	return strings.Compare(x.key, y.key)
-}
-
-// rebuild computes the rows: per account (a header when there are several),
-// groups in name order ("Contacts" for contacts without a group), online
-// contacts before offline ones, each by name; then the account's rooms.
-func (r *rosterView) rebuild() {
-	u := r.u
-	selKey := r.selKey()
-	r.rows = r.rows[:0]
-	clear(r.touched)
-	for _, a := range u.accts {
-		// The account's header: its address and its own presence.
-		r.rows = append(r.rows, rosterRow{header: true, top: true, acct: a,
-			text: a.name + " [" + ownLabel(a) + "]"})
-		groups := map[string][]*account.RosterItem{}
-		for _, it := range a.items {
-			if len(it.Groups) == 0 {
-				groups["Contacts"] = append(groups["Contacts"], it)
-			}
-			for _, g := range it.Groups {
-				groups[g] = append(groups[g], it)
-			}
-		}
-		names := make([]string, 0, len(groups))
-		for g := range groups {
-			names = append(names, g)
-		}
-		slices.SortFunc(names, func(x, y string) int {
-			if (x == "Contacts") != (y == "Contacts") {
-				if x == "Contacts" {
-					return 1 // contacts without a group come last
-				}
-				return -1
-			}
-			return strings.Compare(x, y)
-		})
-		for _, g := range names {
-			hdr := len(r.rows)
-			r.rows = append(r.rows, rosterRow{header: true, acct: a, text: g})
-			for _, it := range groups[g] {
-				row := rosterRow{acct: a, jid: it.JID, key: it.JID.String(), text: it.Name, hdr: hdr}
-				if row.text == "" {
-					row.text = row.key
-				}
-				row.lname = strings.ToLower(row.text)
-				r.refreshRow(&row)
-				r.rows = append(r.rows, row)
-			}
-			slices.SortFunc(r.rows[hdr+1:], compareContacts)
-		}
-		r.rows = append(r.rows, u.roomRows(a)...)
-	}
-	r.reindex(selKey)
-	r.dirty = false
-	r.rebuilds++
 }
 
 // Draw implements tview.Primitive. It paints every cell of its rectangle
@@ -414,6 +375,9 @@ func (r *rosterView) Draw(scr tcell.Screen) {
 		yy := y + i
 		if row.header {
 			st := base.Foreground(th.Header).Bold(true)
+			if focused && r.offset+i == r.sel {
+				st = st.Reverse(true)
+			}
 			indent := 0
 			if row.top {
 				st = st.Underline(true)
@@ -452,14 +416,17 @@ func (r *rosterView) InputHandler() func(*tcell.EventKey, func(tview.Primitive))
 		case ev.Key() == tcell.KeyUp || ev.Key() == tcell.KeyRune && ev.Rune() == 'k':
 			r.move(-1)
 		case ev.Key() == tcell.KeyHome:
-			r.sel = -1
-			r.move(1)
+			r.first()
 		case ev.Key() == tcell.KeyEnd:
 			r.sel = len(r.rows)
 			r.move(-1)
 		case ev.Key() == tcell.KeyEnter:
 			if r.sel >= 0 && r.sel < len(r.rows) {
 				row := r.rows[r.sel]
+				if row.header {
+					r.u.toggleFold(row.acct, row.group) // rosterview.go
+					return                              // the focus stays in the roster
+				}
 				if row.room {
 					r.u.openRoom(row.acct, row.jid)
 				} else {
@@ -473,6 +440,18 @@ func (r *rosterView) InputHandler() func(*tcell.EventKey, func(tview.Primitive))
 	})
 }
 
+// first selects the first contact or room (not a header).
+func (r *rosterView) first() {
+	r.sel = -1
+	for i, row := range r.rows {
+		if !row.header {
+			r.sel = i
+			return
+		}
+	}
+	r.move(1)
+}
+
 // move moves the selection by d selectable rows.
 func (r *rosterView) move(d int) {
 	i := r.sel
@@ -481,8 +460,8 @@ func (r *rosterView) move(d int) {
 		if i < 0 || i >= len(r.rows) {
 			return
 		}
-		if !r.rows[i].header {
-			r.sel = i
+		if !r.rows[i].top {
+			r.sel = i // contacts, rooms and group headers (Enter folds)
 			return
 		}
 	}

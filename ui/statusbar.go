@@ -104,7 +104,7 @@ func (s *statusBar) Draw(scr tcell.Screen) {
 			_, c := th.presenceSymbol(a.show, true)
 			st = bar.Foreground(c)
 		case account.Failed:
-			st = bar.Foreground(th.Error)
+			st = th.line(bar.Foreground(th.Error), lineError)
 		case account.Connecting, account.Reconnecting:
 			st = bar.Foreground(th.Away)
 		}

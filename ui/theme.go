@@ -25,6 +25,14 @@ type Theme struct {
 	Activity   tcell.Color // window list: window with unread messages
 	HighMark   tcell.Color // window list: window with a highlight
 	Header     tcell.Color // roster account and group headers
+	// Mono draws without colour (the mono theme, NO_COLOR): what colours
+	// tell apart is told by attributes: the bars reversed, the current
+	// window's label not, highlighted lines bold, error lines bold and
+	// underlined.
+	Mono bool
+	// NickLuma is the Y' of the XEP-0392 nick colours: high on a dark
+	// background, low on a light one; 0 draws nicks in the foreground.
+	NickLuma uint8
 }
 
 // DefaultTheme returns the colours used when Options.Theme is zero: light
@@ -47,7 +55,27 @@ func DefaultTheme() Theme {
 		Activity:   tcell.ColorAqua,
 		HighMark:   tcell.ColorYellow,
 		Header:     tcell.ColorSilver,
+		NickLuma:   nickLuma,
 	}
+}
+
+// current is the style of the current window's label on the bar.
+func (t Theme) current(st tcell.Style) tcell.Style {
+	return st.Reverse(!t.Mono)
+}
+
+// line adds the attributes that tell a line of kind k apart in mono.
+func (t Theme) line(st tcell.Style, k lineKind) tcell.Style {
+	if !t.Mono {
+		return st
+	}
+	switch k {
+	case lineError:
+		return st.Bold(true).Underline(true)
+	case lineHigh:
+		return st.Bold(true)
+	}
+	return st
 }
 
 // base is the style of ordinary text.
@@ -57,7 +85,7 @@ func (t Theme) base() tcell.Style {
 
 // bar is the style of the bars.
 func (t Theme) bar() tcell.Style {
-	return tcell.StyleDefault.Background(t.BarBg).Foreground(t.BarFg)
+	return tcell.StyleDefault.Background(t.BarBg).Foreground(t.BarFg).Reverse(t.Mono)
 }
 
 // presenceSymbol returns the one-cell symbol and colour of a presence.
@@ -86,19 +114,22 @@ func showWord(show account.Show, available bool) string {
 	return string(show)
 }
 
-// nickLuma is the Y' of XEP-0392 nick colours: light enough to read on a
-// dark terminal.
+// nickLuma is the Y' of XEP-0392 nick colours in the dark theme: light
+// enough to read on a dark terminal.
 const nickLuma = 190
 
 // nickColor returns the XEP-0392 consistent colour of a nick or JID, cached.
 func (u *UI) nickColor(name string) tcell.Color {
+	if u.theme.NickLuma == 0 {
+		return u.theme.Foreground
+	}
 	if c, ok := u.nickColors[name]; ok {
 		return c
 	}
 	if len(u.nickColors) > 4096 {
 		clear(u.nickColors)
 	}
-	ycc := color.String(name, nickLuma, color.None)
+	ycc := color.String(name, u.theme.NickLuma, color.None)
 	r, g, b, _ := ycc.RGBA()
 	c := tcell.NewRGBColor(int32(r>>8), int32(g>>8), int32(b>>8))
 	u.nickColors[name] = c

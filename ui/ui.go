@@ -21,6 +21,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/account"
+	"parley/keymap"
 	"parley/notify"
 )
 
@@ -86,6 +87,20 @@ type Options struct {
 	// xdg-open). See files.go and links.go.
 	DownloadDir string
 	URLOpenCmd  []string
+	// Keys are the config's [keys] bindings, applied over the defaults of
+	// package keymap.
+	Keys []keymap.Binding
+	// StateFile keeps the open windows and the roster views across
+	// restarts (package uistate); "" keeps nothing.
+	StateFile string
+	// RosterHideOffline and RosterByName are the config's defaults for the
+	// roster views (roster_show_offline, roster_order) until they are
+	// toggled; what was toggled is kept in StateFile.
+	RosterHideOffline, RosterByName bool
+	// Mouse turns on mouse reporting: clicks in the window list and the
+	// roster, the wheel in the conversation and the occupant pane
+	// (mouse.go). Off, the terminal keeps its own selection.
+	Mouse bool
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History
@@ -142,14 +157,14 @@ type UI struct {
 	comp       completion
 	cmds       []command
 	keys       []keyBinding
-	seq        uint64      // presence sequence, newest resource wins ties
-	rm         roomUI      // group chat: occupant pane, bookmarks, invitation (ui/room.go)
-	lay        layoutState // pane sizes for the terminal size (ui/layout.go)
-	alerts     alertState  // bell, title, desktop notifications (ui/alert.go)
-	ctrlX      bool        // Ctrl-X was pressed: Ctrl-E opens the editor (ui/editor.go)
-	quitWarned bool        // /quit said that messages are unsent (sendlane.go)
-	files      fileState   // uploads and /url save downloads (files.go)
-	linkSeq    uint64      // numbers the links drawn, for OSC 8 ids (links.go)
+	seq        uint64       // presence sequence, newest resource wins ties
+	rm         roomUI       // group chat: occupant pane, bookmarks, invitation (ui/room.go)
+	lay        layoutState  // pane sizes for the terminal size (ui/layout.go)
+	alerts     alertState   // bell, title, desktop notifications (ui/alert.go)
+	pending    keymap.Chord // the keys of a chord pressed so far: Ctrl-X of Ctrl-X Ctrl-E (keys.go)
+	quitWarned bool         // /quit said that messages are unsent (sendlane.go)
+	files      fileState    // uploads and /url save downloads (files.go)
+	linkSeq    uint64       // numbers the links drawn, for OSC 8 ids (links.go)
 
 	states chatStatesUI // chat state timers (chatstate.go, chatstate_out.go)
 	marks  markUI       // chat markers (markers.go)
@@ -197,8 +212,14 @@ func New(o Options) *UI {
 	}
 	u.wins = []*window{newWindow(winConsole, nil, jid.JID{}, "console")}
 	u.cmds = commandTable()
-	u.keys = keyTable()
+	var keyProblems []string
+	u.keys, keyProblems = keyTable(o.Keys)
 	u.build()
+	for _, p := range keyProblems {
+		u.info(u.console(), true, p)
+	}
+	u.roster.hideOffline, u.roster.byName = o.RosterHideOffline, o.RosterByName
+	u.loadState() // windows and roster views of the last quit (state.go)
 	u.alerts.gap = alertGap
 	if o.NotifyFile != "" {
 		var err error
@@ -247,6 +268,10 @@ func (u *UI) build() {
 		}
 	})
 	u.app.EnablePaste(true)
+	if u.opts.Mouse {
+		u.app.EnableMouse(true) // never without the option: the terminal keeps its selection
+		u.app.SetMouseCapture(u.captureMouse)
+	}
 }
 
 // Post queues an account event for the UI. It is safe to call from any
@@ -286,6 +311,9 @@ func (u *UI) Run(ctx context.Context) error {
 	u.startAway()                                           // auto-away (autoaway.go)
 	screen.EnablePaste()
 	screen.EnableFocus()
+	if u.opts.Mouse {
+		screen.EnableMouse() // tview does not for a screen it was given (mouse.go)
+	}
 
 	stop := make(chan struct{})
 	pumpDone := make(chan struct{})
@@ -303,6 +331,7 @@ func (u *UI) Run(ctx context.Context) error {
 	}()
 	err := u.app.Run()
 	close(runDone)
+	u.saveState() // the loop has ended: this goroutine owns the state now
 	u.mu.Lock()
 	u.closed = true
 	u.queue = nil

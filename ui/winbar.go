@@ -23,7 +23,11 @@ type winBar struct {
 
 	names map[string]int // scratch: windows per name, for collisions
 	order []int          // scratch: window indexes by priority
+	hits  []barHit       // where the last draw put each label, for the mouse (mouse.go)
 }
+
+// barHit is the columns from..to (exclusive) of window index win's label.
+type barHit struct{ from, to, win int }
 
 // barLabel is one window's label in the list.
 type barLabel struct {
@@ -58,6 +62,7 @@ func (b *winBar) Draw(scr tcell.Screen) {
 	}
 	end, col := x+w, x
 	hidden, active := 0, 0
+	b.hits = b.hits[:0]
 	for i, l := range labels {
 		if !shown[i] {
 			hidden++
@@ -66,7 +71,9 @@ func (b *winBar) Draw(scr tcell.Screen) {
 			}
 			continue
 		}
+		from := col
 		col = put(scr, col, y, end-col, l.text, l.style)
+		b.hits = append(b.hits, barHit{from, col, i})
 		col = put(scr, col, y, end-col, " ", bar)
 	}
 	if hidden > 0 {
@@ -154,7 +161,7 @@ func (b *winBar) labels() []barLabel {
 			st, mark = bar.Foreground(th.Activity).Bold(true), "*"
 		}
 		if i == u.cur {
-			st = st.Reverse(true)
+			st = th.current(st)
 		}
 		name := sanitize.Truncate(win.name, 16)
 		if b.names[win.name] > 1 {
