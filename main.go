@@ -216,7 +216,11 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 			ac.Roster = rostercache.New(filepath.Join(cacheDir, "roster"), ac.JID) // XEP-0237: only changes at login
 		}
 		if dataErr == nil {
-			ac.Outbox = filepath.Join(dataDir, "outbox", ac.JID.Bare().String()) // unsent messages survive a restart
+			ac.Outbox = filepath.Join(dataDir, "outbox", ac.JID.Bare().String())  // unsent messages survive a restart
+			ac.OMEMODir = filepath.Join(dataDir, "omemo", ac.JID.Bare().String()) // OMEMO keys (docs/omemo-store.md)
+		}
+		if cacheErr == nil {
+			ac.CapsCache = filepath.Join(cacheDir, "caps", ac.JID.Bare().String()) // others' XEP-0115 capabilities
 		}
 		accts[i] = account.New(ac, releaseAfterLogin(rec.Sink))
 		uiAccts[i] = accts[i]
@@ -456,6 +460,7 @@ func accountConfig(a config.Account) account.Config {
 		Priority:  a.Priority,
 		Keepalive: a.Keepalive,
 		Nick:      a.Nick,
+		OMEMO:     account.OMEMOMode(a.OMEMO),
 	}
 }
 

@@ -14,12 +14,14 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 
+	"parley/caps"
 	"parley/payload"
 	"parley/sm"
 )
@@ -39,6 +41,9 @@ type Config struct {
 	Anchor    AnchorFunc                                // history's newest archive ids for catch-up (mam.go); nil: first-run fetch
 	Roster    RosterStore                               // the roster kept between logins (XEP-0237, rosterver.go); nil: fetched whole at each login
 	Outbox    string                                    // file keeping unsent messages across restarts (outboxfile.go); empty: memory only
+	CapsCache string                                    // file caching others' XEP-0115 capabilities (caps.go); empty: memory only
+	OMEMODir  string                                    // the account's OMEMO key store (omemo.go); empty: no OMEMO
+	OMEMO     OMEMOMode                                 // when conversations are encrypted; with OMEMODir
 }
 
 // Timeouts for work done outside the stanza handler.
@@ -61,6 +66,11 @@ type Account struct {
 
 	reg      *payload.Registry // message payload parsers by namespace (package payload)
 	features []string          // what disco#info announces (handler.go)
+	info     caps.Info         // our disco#info answer (caps.go)
+	capsVer  string            // its XEP-0115 verification string
+	caps     capsState         // others' capabilities (caps.go)
+	om       omemoState        // OMEMO (omemo.go)
+	bootWarn []string          // problems opening files in New, reported at the first login (caps.go)
 
 	mu        sync.Mutex
 	state     State
@@ -95,10 +105,18 @@ func New(cfg Config, sink Sink) *Account {
 	if cfg.Keepalive == 0 {
 		cfg.Keepalive = 60 * time.Second
 	}
-	a := &Account{cfg: cfg, evq: newEvQueue(sink), bare: cfg.JID.Bare()}
+	a := &Account{cfg: cfg, bare: cfg.JID.Bare()}
+	a.evq = newEvQueue(a.pipeline(sink)) // OMEMO tasks and decryption run in its goroutine (omemo.go)
 	a.sink = a.evq.put
 	a.reg = payload.Default()
-	a.features = discoFeatures(a.reg)
+	a.openOMEMO() // the key store, before the features that depend on it (omemo.go)
+	a.features = discoFeatures(a.reg, notifyFeatures(a.om.mgr != nil)...)
+	if a.om.mgr == nil { // no OMEMO: no interest in device lists
+		a.features = slices.DeleteFunc(a.features, func(f string) bool { return f == nsOMEMO+".devicelist+notify" })
+	}
+	a.info = ownInfo(a.features)
+	a.capsVer = caps.Ver(a.info)
+	a.openCaps()
 	a.sm = sm.New(sm.Options{OnDrop: a.smDropped})
 	a.rc.wake = make(chan struct{}, 1)
 	a.roster.dirty = make(chan struct{}, 1)
@@ -158,6 +176,7 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 		return a.afterResume(ctx, sess) // nothing was lost: no roster, presence, catch-up (reconnect.go)
 	}
 	a.csiFresh()
+	a.reportBoot()
 	if err := a.fetchRoster(ctx, sess); err != nil {
 		if errors.Is(err, errRosterRefused) {
 			a.emit(InfoEvent{Base: a.base(), Error: true, Text: err.Error()})
@@ -182,12 +201,16 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 	a.mu.Unlock()
 	sendCtx, cancel := context.WithTimeout(ctx, iqTimeout)
 	defer cancel()
-	if err := sess.Send(sendCtx, presenceStanza(show, status, a.cfg.Priority)); err != nil {
+	if err := sess.Send(sendCtx, presenceStanza(show, status, a.cfg.Priority, a.capsElem())); err != nil {
 		return err
 	}
 	a.loggedIn(ctx, sess)      // backoff reset, client state, outbox (reconnect.go)
 	go a.roomsLogin(ctx, sess) // rejoin rooms, bookmarks, autojoin, self-ping (rooms.go)
+	go a.omemoLogin(ctx, sess) // publish our OMEMO bundle and device (omemo.go)
 	a.catchUp(ctx, sess)       // XEP-0313 archive sync, then the held messages (mam.go)
+	// Behind what the catch-up delivered: the pre-keys it used, the key
+	// transports owed (omemorecv.go).
+	a.task(func() { a.omemoCaughtUp(sess) })
 	return nil
 }
 

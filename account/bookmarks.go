@@ -63,6 +63,7 @@ func (a *Account) loadBookmarks(ctx context.Context, sess *xmpp.Session) []muc.B
 	list = dedupBookmarks(list)
 	a.rooms.mu.Lock()
 	a.rooms.bookmarks = list
+	a.rooms.loadedOf = sess
 	a.rooms.mu.Unlock()
 	a.emit(BookmarksEvent{Base: a.base(), Bookmarks: slices.Clone(list)})
 	if st.PEP() && len(list) > 0 {
@@ -181,8 +182,23 @@ func (a *Account) RemoveBookmark(ctx context.Context, room jid.JID) error {
 // published with autojoin for a room we are not in is joined, as another
 // client of ours asked. It runs in the stanza handler: the joins run in
 // goroutines of their own.
+//
+// With +notify (caps.go) the server also sends the current bookmarks when
+// we come online, maybe before the login's own fetch: those join nothing
+// (the login joins the autojoin ones), nor does a bookmark that did not
+// change.
 func (a *Account) applyBookmarkPush(ev muc.BookmarkEvent) {
+	a.mu.Lock()
+	sess := a.sess
+	a.mu.Unlock()
 	a.rooms.mu.Lock()
+	loaded := sess != nil && a.rooms.loadedOf == sess
+	var known []muc.Bookmark
+	for _, b := range ev.Published {
+		if i := slices.IndexFunc(a.rooms.bookmarks, func(o muc.Bookmark) bool { return o.Room.Equal(b.Room.Bare()) }); i >= 0 && a.rooms.bookmarks[i].Autojoin == b.Autojoin {
+			known = append(known, b)
+		}
+	}
 	for _, b := range ev.Published {
 		a.rooms.bookmarks = putBookmark(a.rooms.bookmarks, b)
 	}
@@ -192,7 +208,7 @@ func (a *Account) applyBookmarkPush(ev muc.BookmarkEvent) {
 	list := slices.Clone(a.rooms.bookmarks)
 	var join []muc.Bookmark
 	for _, b := range ev.Published {
-		if b.Autojoin && a.rooms.lookup(b.Room) == nil {
+		if b.Autojoin && loaded && !slices.ContainsFunc(known, func(k muc.Bookmark) bool { return k.Room.Equal(b.Room) }) && a.rooms.lookup(b.Room) == nil {
 			join = append(join, b)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"parley/caps"
 	"parley/msg"
 	"parley/muc"
 )
@@ -139,6 +140,10 @@ type PresenceEvent struct {
 	Status    string
 	Priority  int8
 	Err       string // set for presence of type error
+	// Caps is the XEP-0115 capabilities the presence announced (zero when
+	// none, or a hash other than sha-1); untrusted until the disco#info
+	// answer hashes to it (Account.Features).
+	Caps caps.Caps
 }
 
 // OwnPresenceEvent is the account's own presence as the user set it
@@ -240,6 +245,20 @@ type Message struct {
 	Markable bool
 	// OOB are the XEP-0066 out-of-band URLs.
 	OOB []msg.OOB
+	// Encrypted says the message came or went OMEMO-encrypted: Body is
+	// the decrypted text (never the fallback). Untrusted: it was
+	// decrypted from a device the user has not trusted (undecided or
+	// distrusted). Undecryptable: it could not be decrypted, and Body is
+	// parley's one line saying why and from which device.
+	Encrypted     bool
+	Untrusted     bool
+	Undecryptable bool
+	// omemoRaw is the <encrypted/> element as received (bounded), opened
+	// behind the event queue (omemorecv.go); omemoCut: it was over the
+	// bound. sealed is our encrypted stanza as sent (omemosend.go).
+	omemoRaw []byte
+	omemoCut bool
+	sealed   []byte
 }
 
 // hasRef reports whether m carries something to show or store even
@@ -248,7 +267,7 @@ type Message struct {
 // not shown, as history could not keep it.)
 func (m Message) hasRef() bool {
 	return m.Reactions != nil || m.Retraction != nil || m.Moderation != nil || m.Tombstone != nil ||
-		m.Marker.Kind != msg.NoMarker
+		m.Marker.Kind != msg.NoMarker || m.omemoRaw != nil || m.omemoCut
 }
 
 // Peer is the conversation a message belongs to from the account's point of

@@ -11,6 +11,7 @@ import (
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 
+	"parley/caps"
 	"parley/msg"
 	"parley/muc"
 	"parley/payload"
@@ -108,6 +109,7 @@ func (h *handler) presence(start xml.StartElement, r xml.TokenReader) {
 	case err != nil:
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable presence from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
 	case p != nil:
+		a.noteCaps(p.From, p.Caps, p.Available) // XEP-0115: fetched and cached off the handler (caps.go)
 		a.emit(*p)
 	case sub != nil:
 		a.subscription(*sub) // requests from contacts already allowed are answered (subscribe.go)
@@ -145,7 +147,11 @@ func (h *handler) iq(start xml.StartElement, t xmlstream.TokenReadEncoder) error
 	case typ == "get" && payload.Name == xml.Name{Space: nsPing, Local: "ping"}:
 		return writeIQ(t, start, "result", nil)
 	case typ == "get" && payload.Name == xml.Name{Space: nsDiscoInfo, Local: "query"}:
-		return writeIQ(t, start, "result", discoInfo(attr(payload, "node"), h.a.features))
+		node := attr(payload, "node")
+		if node != "" && node != CapsNode+"#"+h.a.capsVer {
+			return writeIQ(t, start, "error", stanzaError("cancel", "item-not-found"))
+		}
+		return writeIQ(t, start, "result", caps.Query(node, h.a.info))
 	}
 	return writeIQ(t, start, "error", stanzaError("cancel", "service-unavailable"))
 }
@@ -211,32 +217,14 @@ var ownFeatures = [...]string{
 	nsDiscoInfo,
 	nsPing,
 	muc.NSConference, // XEP-0249 direct invitations
+	caps.NS,          // XEP-0115
 }
 
 // discoFeatures is what the account announces: the features of the payload
 // registry's parsers (receipts, stanza-ids, chat states, ...) and the
 // account's own, sorted, each once.
-func discoFeatures(reg *payload.Registry) []string {
-	fs := append(reg.Features(), ownFeatures[:]...)
+func discoFeatures(reg *payload.Registry, more ...string) []string {
+	fs := append(append(reg.Features(), ownFeatures[:]...), more...)
 	slices.Sort(fs)
 	return slices.Compact(fs)
-}
-
-// discoInfo is our XEP-0030 answer: a client identity and features.
-func discoInfo(node string, features []string) xml.TokenReader {
-	var attrs []xml.Attr
-	if node != "" {
-		attrs = append(attrs, xml.Attr{Name: xml.Name{Local: "node"}, Value: clip(node, maxShort)})
-	}
-	parts := []xml.TokenReader{
-		xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "identity"}, Attr: []xml.Attr{
-			{Name: xml.Name{Local: "category"}, Value: "client"},
-			{Name: xml.Name{Local: "type"}, Value: "console"},
-			{Name: xml.Name{Local: "name"}, Value: "parley"},
-		}}),
-	}
-	for _, v := range features {
-		parts = append(parts, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Local: "feature"}, Attr: []xml.Attr{{Name: xml.Name{Local: "var"}, Value: v}}}))
-	}
-	return xmlstream.Wrap(xmlstream.MultiReader(parts...), xml.StartElement{Name: xml.Name{Space: nsDiscoInfo, Local: "query"}, Attr: attrs})
 }

@@ -361,6 +361,12 @@ func (a *Account) FetchOlder(ctx context.Context, peer jid.JID, beforeID string,
 	}
 	kept := msgs[:0]
 	for _, m := range msgs {
+		if m.omemoRaw != nil || m.omemoCut {
+			var ok bool
+			if m, ok = a.omemoOpen(m); !ok {
+				continue
+			}
+		}
 		if m.Body != "" {
 			kept = append(kept, m)
 		}

@@ -145,6 +145,11 @@ func fromPayload(pm *msg.Message, pc ParseContext) Message {
 		}
 	}
 	m.Reactions, m.Retraction, m.Moderation, m.Tombstone = pm.Reactions, pm.Retraction, pm.Moderation, pm.Tombstone
+	if e := pm.Encrypted; e != nil && e.NS == payload.NSOMEMO && m.Type != "groupchat" && !m.Private {
+		// Opened behind the event queue, before anything reads the body
+		// (omemorecv.go); until then Body is the sender's fallback.
+		m.omemoRaw, m.omemoCut = e.Raw, e.Cut
+	}
 	if m.Reactions != nil || m.Retraction != nil || m.Moderation != nil {
 		m.Body = "" // what a client that knows none of them shows
 	}

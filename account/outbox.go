@@ -60,6 +60,9 @@ func (it outItem) tokens() xml.TokenReader {
 // time and when it is sent again (same id and origin-id, so that the peer,
 // the archive and our history can recognise a copy).
 func (a *Account) messageTokens(m Message) xml.TokenReader {
+	if m.sealed != nil {
+		return stanzaTokens(m.sealed) // OMEMO: the ciphertext as first sealed (omemosend.go)
+	}
 	return messageStanza(m, false)
 }
 

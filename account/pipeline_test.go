@@ -134,13 +134,18 @@ func testIntegrationSlowSink(t *testing.T, kind servertest.Kind) {
 // TestDiscoFeatures: the account announces its payload registry's features
 // (receipts among them, which it used to miss) and its own, each once.
 func TestDiscoFeatures(t *testing.T) {
-	a := New(Config{JID: testAccount}, nil)
+	a := New(Config{JID: testAccount, OMEMODir: t.TempDir()}, nil)
 	for _, want := range append(a.reg.Features(), ownFeatures[:]...) {
 		if !slices.Contains(a.features, want) {
 			t.Errorf("disco lacks %s: %q", want, a.features)
 		}
 	}
+	// Without OMEMO the device-list interest is left out.
+	if plain := New(Config{JID: testAccount}, nil); slices.Contains(plain.features, nsOMEMO+".devicelist+notify") {
+		t.Errorf("an account without OMEMO announces device-list notifications: %q", plain.features)
+	}
 	for _, f := range []string{
+		"urn:xmpp:bookmarks:1+notify", "http://jabber.org/protocol/caps",
 		"urn:xmpp:receipts", "urn:xmpp:reactions:0", "urn:xmpp:message-retract:0", "urn:xmpp:message-retract:1",
 		"urn:xmpp:reply:0", "http://jabber.org/protocol/chatstates", "urn:xmpp:chat-markers:0",
 		"urn:xmpp:message-moderate:0", "urn:xmpp:message-moderate:1", "urn:xmpp:message-correct:0",

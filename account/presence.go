@@ -11,6 +11,8 @@ import (
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp/jid"
+
+	"parley/caps"
 )
 
 // presenceIn is a parsed incoming presence: either a PresenceEvent or a
@@ -73,6 +75,9 @@ func parsePresence(start xml.StartElement, b *tokenBudget, account jid.JID) (pre
 			continue
 		}
 		if !isClientNS(se.Name.Space, start.Name.Space) {
+			if c, ok := caps.FromStart(se); ok && p.Available {
+				p.Caps = c
+			}
 			if err := b.skip(); err != nil {
 				return presenceIn{}, err
 			}
@@ -130,7 +135,8 @@ func parsePresence(start xml.StartElement, b *tokenBudget, account jid.JID) (pre
 }
 
 // presenceStanza builds our available presence.
-func presenceStanza(show Show, status string, priority int8) xml.TokenReader {
+// extra are more children (our capabilities).
+func presenceStanza(show Show, status string, priority int8, extra ...xml.TokenReader) xml.TokenReader {
 	var inner []xml.TokenReader
 	if show != ShowOnline && show != ShowOffline {
 		inner = append(inner, textElement("show", string(show)))
@@ -139,6 +145,7 @@ func presenceStanza(show Show, status string, priority int8) xml.TokenReader {
 		inner = append(inner, textElement("status", status))
 	}
 	inner = append(inner, textElement("priority", strconv.Itoa(int(priority))))
+	inner = append(inner, extra...)
 	return xmlstream.Wrap(xmlstream.MultiReader(inner...), xml.StartElement{Name: xml.Name{Space: nsClient, Local: "presence"}})
 }
 
@@ -171,7 +178,7 @@ func (a *Account) SetPresence(ctx context.Context, show Show, status string) err
 	if err != nil {
 		return nil // remembered for the next login
 	}
-	if err := sess.Send(ctx, presenceStanza(show, status, a.cfg.Priority)); err != nil {
+	if err := sess.Send(ctx, presenceStanza(show, status, a.cfg.Priority, a.capsElem())); err != nil {
 		return err
 	}
 	a.roomsPresence(ctx, sess, show, status)

@@ -53,6 +53,7 @@ type roomSet struct {
 	bookmarks    []muc.Bookmark
 	pingOf       *xmpp.Session // the session the self-ping loop runs for
 	subscribedOf *xmpp.Session // the session subscribed to bookmark pushes
+	loadedOf     *xmpp.Session // the session whose login fetched the bookmarks
 }
 
 // roomState is one room of the set.

@@ -221,6 +221,10 @@ func (h *handler) roomMessage(start xml.StartElement, r *xml.TokenReader) bool {
 				return true
 			}
 		}
+		if list, ok := ParseDeviceListEvent(start, buf.reader()); ok { // OMEMO (pep.go, omemo.go)
+			h.deviceListEvent(from, list)
+			return true
+		}
 	}
 	return false
 }

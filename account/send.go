@@ -132,6 +132,10 @@ func (a *Account) send(ctx context.Context, m Message) (Message, error) {
 	if m.From.String() == "" {
 		m.From = a.bare
 	}
+	m, err := a.seal(ctx, m) // OMEMO, when on for the conversation (omemosend.go)
+	if err != nil {
+		return Message{}, err
+	}
 	if m.Receipt {
 		a.expectReceipt(m.ID, m.To)
 	}

@@ -187,6 +187,7 @@ func Record(m account.Message) history.Record {
 		StanzaBy:   m.StanzaIDBy,
 		OccupantID: m.OccupantID,
 		Unstyled:   m.Unstyled,
+		Enc:        encOf(m),
 	}
 	if m.Reply != nil {
 		r.ReplyID, r.ReplyTo, r.Quote = m.Reply.ID, m.Reply.To.String(), m.Quote
@@ -262,4 +263,17 @@ func StoreOlder(store *history.Store, acct jid.JID, conv string, msgs []account.
 		recs = append(recs, Record(m))
 	}
 	return store.AppendOlder(acct.Bare().String(), conv, recs)
+}
+
+// encOf is the history's name for how m was encrypted.
+func encOf(m account.Message) string {
+	switch {
+	case m.Undecryptable:
+		return history.EncFailed
+	case m.Encrypted && m.Untrusted:
+		return history.EncUntrusted
+	case m.Encrypted:
+		return history.EncOMEMO
+	}
+	return ""
 }

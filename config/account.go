@@ -87,6 +87,14 @@ func accountFields() []field[Account] {
 		{name: "autoconnect", kind: kBoolean, set: func(_ *loader, _ string, a *Account, v any) {
 			a.Autoconnect = v.(bool)
 		}},
+		{name: "omemo", kind: kString, set: func(l *loader, key string, a *Account, v any) {
+			switch s := v.(string); s {
+			case OMEMOAutomatic, OMEMOManual, OMEMOOff:
+				a.OMEMO = s
+			default:
+				l.ps.add(key, "%q is not an OMEMO mode: use %q (default: encrypt where the contact has OMEMO), %q (after /omemo on) or %q", s, OMEMOAutomatic, OMEMOManual, OMEMOOff)
+			}
+		}},
 		{name: "keepalive", kind: kString, set: func(l *loader, key string, a *Account, v any) {
 			d, err := time.ParseDuration(v.(string))
 			switch {
@@ -109,6 +117,7 @@ func (l *loader) account(key string, m map[string]any) Account {
 		Resource:    DefaultResource,
 		Autoconnect: true,
 		Keepalive:   DefaultKeepalive,
+		OMEMO:       OMEMOAutomatic,
 		Line:        l.ps.lines.line(key),
 	}
 	decodeTable(l, key, m, accountFields(), &a)

@@ -52,8 +52,16 @@ type Account struct {
 	Priority     int8          // priority of our presence; default 0
 	Autoconnect  bool          // autoconnect: connect at start; default true
 	Keepalive    time.Duration // keepalive: a dead connection is noticed within this time; default 60s, at least 5s
+	OMEMO        string        // omemo: OMEMOAutomatic (default), OMEMOManual or OMEMOOff
 	Line         int           // line of the account's [[account]] header in the file
 }
+
+// OMEMO modes for Account.OMEMO.
+const (
+	OMEMOAutomatic = "automatic" // encrypt where the contact has OMEMO devices (as Conversations)
+	OMEMOManual    = "manual"    // encrypt after /omemo on in that conversation
+	OMEMOOff       = "off"       // no OMEMO keys, no device list
+)
 
 // TLS modes for Account.TLS.
 const (

@@ -135,6 +135,12 @@ func TestLoadErrors(t *testing.T) {
 		{"bad tls", acct + "tls = \"none\"\n", 0o600, []want{
 			{4, "account[1].tls", `"none" is not a TLS mode`},
 		}},
+		{"bad omemo", acct + "omemo = \"always\"\n", 0o600, []want{
+			{4, "account[1].omemo", `"always" is not an OMEMO mode`},
+		}},
+		{"omemo not a string", acct + "omemo = true\n", 0o600, []want{
+			{4, "account[1].omemo", ""},
+		}},
 		{"bad port", acct + "host = \"h.example.org\"\nport = 0\n[[account]]\njid = \"b@example.org\"\npassword_eval = \"x\"\nhost = \"h.example.org\"\nport = 65536\n", 0o600, []want{
 			{5, "account[1].port", "0 is out of range 1..65535"},
 			{10, "account[2].port", "65536 is out of range 1..65535"},

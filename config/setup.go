@@ -120,7 +120,7 @@ func (p *prompter) askAccount(a *Account) error {
 	if err := p.askEndpoint(a); err != nil {
 		return err
 	}
-	a.Resource, a.Nick, a.Autoconnect, a.Keepalive = DefaultResource, a.JID.Localpart(), true, DefaultKeepalive
+	a.Resource, a.Nick, a.Autoconnect, a.Keepalive, a.OMEMO = DefaultResource, a.JID.Localpart(), true, DefaultKeepalive, OMEMOAutomatic
 	return nil
 }
 

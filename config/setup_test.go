@@ -227,9 +227,9 @@ func TestSetupKeepsExistingFile(t *testing.T) {
 
 func TestRenderRoundTrip(t *testing.T) {
 	tests := []Account{
-		{JID: jid.MustParse("a@example.org"), Password: "\"q\" \\ \t tab ü 😀 \x01 end", TLS: TLSStartTLS, Resource: DefaultResource, Nick: "a", Autoconnect: true, Keepalive: DefaultKeepalive},
+		{JID: jid.MustParse("a@example.org"), Password: "\"q\" \\ \t tab ü 😀 \x01 end", TLS: TLSStartTLS, Resource: DefaultResource, Nick: "a", Autoconnect: true, Keepalive: DefaultKeepalive, OMEMO: OMEMOAutomatic},
 		{JID: jid.MustParse("b@example.org"), PasswordEval: `pass show "xmpp/b" | head -1`, Host: "::1", Port: 5223, TLS: TLSDirect,
-			Resource: "desk", Nick: "Bee", Priority: -5, Autoconnect: false, Keepalive: 90 * time.Second},
+			Resource: "desk", Nick: "Bee", Priority: -5, Autoconnect: false, Keepalive: 90 * time.Second, OMEMO: OMEMOManual},
 	}
 	for _, a := range tests {
 		path := writeConfig(t, Render(a, time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)), 0o600)

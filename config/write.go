@@ -63,6 +63,8 @@ func Render(a Account, now time.Time) string {
 	writeKey(&b, "priority", strconv.Itoa(int(a.Priority)), a.Priority == 0)
 	writeKey(&b, "autoconnect", strconv.FormatBool(a.Autoconnect), a.Autoconnect)
 	writeKey(&b, "keepalive", tomlString(formatDuration(a.Keepalive)), a.Keepalive == DefaultKeepalive)
+	b.WriteString("# OMEMO encryption: automatic, manual (after /omemo on) or off.\n")
+	writeKey(&b, "omemo", tomlString(a.OMEMO), a.OMEMO == OMEMOAutomatic || a.OMEMO == "")
 	return b.String()
 }
 

@@ -73,11 +73,21 @@ type Record struct {
 	ReplyTo    string     // "rto": XEP-0461, the author of the message answered
 	Quote      string     // "quote": XEP-0461, the reply's XEP-0428 fallback quote, cut from Body
 	Unstyled   bool       // "uns": XEP-0393 <unstyled/>: the body is drawn without styling
+	Enc        string     // "enc": end-to-end encryption of the message: EncOMEMO, EncUntrusted, EncFailed; "" in the clear
 
 	// Folded is not stored: reading (Tail, Before, After, Around, Search)
 	// fills it from the reference records that follow the message.
 	Folded Folded
 }
+
+// Values of Record.Enc. The body is the text as the user reads it: the
+// decrypted text (the disk is the user's), or for EncFailed parley's line
+// saying why it could not be decrypted.
+const (
+	EncOMEMO     = "omemo"           // OMEMO, from (or to) a trusted device
+	EncUntrusted = "omemo-untrusted" // OMEMO, from a device the user has not trusted
+	EncFailed    = "omemo-failed"    // OMEMO that could not be decrypted
+)
 
 // StanzaID is one XEP-0359 stanza-id with the entity that assigned it.
 type StanzaID struct {
@@ -151,6 +161,7 @@ func appendRecord(b []byte, r Record) []byte {
 	b = appendField(b, "reply", r.ReplyID)
 	b = appendField(b, "rto", r.ReplyTo)
 	b = appendField(b, "quote", r.Quote)
+	b = appendField(b, "enc", r.Enc)
 	if r.Unstyled {
 		b = append(b, `,"uns":true`...)
 	}
@@ -350,6 +361,8 @@ func parseRecord(line []byte) (Record, header, error) {
 			r.ReplyTo = string(val)
 		case "quote":
 			r.Quote = string(val)
+		case "enc":
+			r.Enc = string(val)
 		case "account":
 			h.Account = string(val)
 		case "conv":

@@ -109,6 +109,10 @@ type Message struct {
 	Unstyled bool
 	// Hints are the XEP-0334 processing hints.
 	Hints Hints
+	// Encrypted is an end-to-end encrypted payload (OMEMO), captured as
+	// received for the consumer to decrypt; nil when there is none. Body
+	// then holds the sender's fallback text, which is never to be shown.
+	Encrypted *Encrypted
 
 	// Forwarded is set when the stanza is a wrapper around another
 	// message: a XEP-0280 carbon copy or a XEP-0313 archive result. Who
@@ -305,4 +309,14 @@ func (m *Message) StripFallback(ns string) string {
 		return m.Body
 	}
 	return StripRanges(m.Body, f.Body)
+}
+
+// Encrypted is an end-to-end encrypted element as it came: its namespace
+// (legacy OMEMO: eu.siacs.conversations.axolotl) and the element itself,
+// serialized, at most payload.MaxEncrypted bytes. Cut says it was longer
+// and Raw is nil: the message cannot be decrypted.
+type Encrypted struct {
+	NS  string
+	Raw []byte
+	Cut bool
 }

@@ -57,6 +57,7 @@ func Default() *Registry {
 	registerRefs(r)
 	registerStates(r)
 	registerForwards(r)
+	registerEncrypted(r)
 	return r
 }
 

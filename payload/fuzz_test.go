@@ -22,6 +22,7 @@ y</body>`,
 		`<x xmlns="jabber:x:oob"><url>https://x</url></x><x xmlns="http://jabber.org/protocol/muc#user"/>`,
 		`<error type="cancel"><item-not-found xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error>`,
 		`<delay xmlns="urn:xmpp:delay" stamp="2026-01-01T00:00:00Z"/><stanza-id xmlns="urn:xmpp:sid:0" id="1" by="a@b"/>`,
+		convEncrypted,
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -34,6 +35,9 @@ y</body>`,
 		m, err := reg.Parse(tok.(xml.StartElement), d, testCtx)
 		if len(m.Body) > MaxBody || len(m.StanzaIDs) > MaxStanzaIDs || len(m.OOB) > MaxOOB || len(m.Fallbacks) > MaxFallbacks {
 			t.Fatalf("bounds exceeded")
+		}
+		if m.Encrypted != nil && len(m.Encrypted.Raw) > MaxEncrypted {
+			t.Fatalf("encrypted element of %d bytes kept", len(m.Encrypted.Raw))
 		}
 		if m.Reactions != nil {
 			if len(m.Reactions.Emojis) > MaxReactions {

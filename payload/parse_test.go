@@ -393,7 +393,7 @@ func TestParseNested(t *testing.T) {
 func TestFeatures(t *testing.T) {
 	got := Default().Features()
 	want := []string{
-		"http://jabber.org/protocol/chatstates", "jabber:x:oob", "urn:xmpp:chat-markers:0",
+		"eu.siacs.conversations.axolotl.devicelist+notify", "http://jabber.org/protocol/chatstates", "jabber:x:oob", "urn:xmpp:chat-markers:0",
 		"urn:xmpp:fallback:0", "urn:xmpp:message-correct:0", "urn:xmpp:message-moderate:0",
 		"urn:xmpp:message-moderate:1", "urn:xmpp:message-retract:0",
 		"urn:xmpp:message-retract:1", "urn:xmpp:reactions:0", "urn:xmpp:receipts", "urn:xmpp:reply:0",

@@ -36,13 +36,16 @@ type Message struct {
 	// Unstyled is the sender's XEP-0393 <unstyled/> hint: the body is
 	// drawn without message styling.
 	Unstyled bool
+	// Enc is how the message was end-to-end encrypted (history.EncOMEMO,
+	// EncUntrusted, EncFailed; "" in the clear).
+	Enc string
 }
 
 // FromRecord is the Message of a folded history record.
 func FromRecord(r history.Record) Message {
 	return Message{Body: r.Body, Edited: r.Folded.Edited, Retracted: r.Folded.Retracted,
 		Moderated: r.Folded.Moderated, By: r.Folded.By, Reason: r.Folded.Reason, Reactions: r.Folded.Reactions,
-		Unstyled: r.Unstyled}
+		Unstyled: r.Unstyled, Enc: r.Enc}
 }
 
 // Marks of a rendered message.
@@ -118,6 +121,33 @@ func ReactionsLine(rs []history.Reaction) string {
 
 // Name returns an untrusted name (a nick, a JID) made safe for one line.
 func Name(s string) string { return sanitize.Text(s) }
+
+// Marks of how a message was encrypted, drawn before its speaker.
+const (
+	EncryptedMark   = "[E]"           // OMEMO from (or to) a trusted device
+	UntrustedMark   = "[E untrusted]" // OMEMO from a device not trusted
+	FailedMark      = "[E failed]"    // OMEMO that could not be decrypted: the text says why
+	UnencryptedMark = "[plain]"       // in the clear, in a conversation where OMEMO is on
+)
+
+// EncMark is the mark of a message encrypted as enc; plainMarked says the
+// conversation is encrypted, so a message in the clear is marked too.
+func EncMark(enc string, plainMarked bool) string {
+	switch enc {
+	case history.EncOMEMO:
+		return EncryptedMark
+	case history.EncUntrusted:
+		return UntrustedMark
+	case history.EncFailed:
+		return FailedMark
+	case "":
+		if plainMarked {
+			return UnencryptedMark
+		}
+		return ""
+	}
+	return EncryptedMark // a later kind of encryption: encrypted all the same
+}
 
 // QuoteWidth bounds the quoted text of a reply, and QuoteWhoWidth its
 // author's name, in cells.

@@ -46,6 +46,7 @@ func commandTable() []command {
 		{name: "msg", usage: "[-a ACCOUNT] JID|name [text]", help: "open a conversation with JID, or with the contact of that roster name (or the start of one), and send text; in a room window, a nick instead of JID: a private message to that occupant", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
 		{name: "me", usage: "text", help: "send an action (\"/me text\") in this conversation", min: 1, max: 1, rest: true, run: cmdMe},
 		{name: "correct", usage: "text", help: "correct your last message in this conversation (XEP-0308): it is replaced in place and marked (edited), here and at the other side; Tab after \"/correct \" fills in its text", min: 1, max: 1, rest: true, verbatim: true, run: cmdCorrect, complete: completeCorrect},
+		omemoCommand(), // ui/omemo.go
 		{name: "react", usage: "EMOJI", help: "react with EMOJI (or a :shortcode: such as :thumbsup:, Tab completes) to the selected message (Alt-s), else to the newest from the other side (XEP-0444); the same emoji again takes yours back", min: 1, max: 1, run: cmdReact, complete: completeEmoji},
 		{name: "retract", help: "retract your last message in this conversation (XEP-0424): it becomes \"(message retracted)\" here and at the other side; Alt-s then d retracts another", run: cmdRetract},
 		{name: "moderate", usage: "[reason]", help: "as a room moderator, remove the selected message (Alt-s) for everyone (XEP-0425), with an optional reason", max: 1, rest: true, run: cmdModerate},

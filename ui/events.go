@@ -72,6 +72,8 @@ func (u *UI) apply(ev account.Event) {
 		u.applyRoom(a, ev)
 	case account.InviteEvent:
 		u.applyInvite(a, ev.Invite)
+	case account.OMEMOEvent:
+		u.applyOMEMO(a, ev) // the titles' OMEMO state (omemo.go)
 	case account.BookmarksEvent:
 		u.applyBookmarks(a, ev.Bookmarks)
 	case account.InfoEvent:

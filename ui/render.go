@@ -76,7 +76,7 @@ func liveView(m account.Message) msgView {
 	v := msgView{t: m.Time, out: m.Dir == account.Out, group: m.Type == "groupchat", nick: m.Nick,
 		body: m.Body, err: m.Err, id: m.ID, pending: m.Pending, live: true,
 		ids: lineKeys(m.ID, m.OriginID, m.StanzaID), from: m.From.String(), occ: m.OccupantID,
-		folded: render.Message{Unstyled: m.Unstyled}, oob: oobURLs(m.OOB)}
+		folded: render.Message{Unstyled: m.Unstyled, Enc: liveEnc(m)}, oob: oobURLs(m.OOB)}
 	if m.Reply != nil {
 		v.replyID, v.replyTo, v.quote = m.Reply.ID, m.Reply.To.String(), m.Quote
 	}
@@ -199,6 +199,12 @@ func (u *UI) messageEntry(w *window, v msgView) *entry {
 		at = len(quote) + 1
 	}
 	e := u.timed(composeEntry(t, layout, kind, name, lines))
+	// The encryption mark before the speaker; a plain message is marked
+	// only when it arrives in a conversation where OMEMO is on.
+	plainMarked := v.live && !v.out && w.kind == winChat && w.omemo != nil && w.omemo.On
+	if mark := render.EncMark(v.folded.Enc, plainMarked); mark != "" {
+		markEnc(e, mark)
+	}
 	e.links = findLinks(e.text, e.bodyStart, &u.linkSeq)
 	if styled > 0 { // sanitized first, then styled (styled.go)
 		e.spans = bodySpans(e.text, e.bodyStart+at, e.bodyStart+at+styled)

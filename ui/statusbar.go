@@ -62,6 +62,9 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 	col = put(scr, col, y, end-col, " ", bar)
 	col = put(scr, col, y, end-col, symbol, bar.Foreground(color))
 	col = put(scr, col, y, end-col, " "+word, bar)
+	if om := omemoTitle(win); om != "" { // ui/omemo.go
+		col = put(scr, col, y, end-col, om, bar)
+	}
 	if status != "" {
 		col = put(scr, col, y, end-col, ": "+sanitize.Truncate(status, max(end-col-2, 0)), bar)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"parley/account"
 	"parley/sanitize"
 )
 
@@ -40,7 +41,10 @@ type window struct {
 	room *roomState   // for room windows (ui/room.go)
 	priv *privState   // for private conversations with an occupant (ui/private.go)
 	own  ownLast      // our newest message here, for /correct (ui/correct.go)
-	sel  *entry       // the selected message in the selection mode, or nil (ui/select.go)
+	// omemo is the conversation's OMEMO state for its title (ui/omemo.go);
+	// nil: unknown, or no OMEMO.
+	omemo *account.OMEMOStatus
+	sel   *entry // the selected message in the selection mode, or nil (ui/select.go)
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
@@ -73,6 +77,7 @@ func (u *UI) chatWin(a *acctState, peer jid.JID) *window {
 	w := newWindow(winChat, a, peer, a.displayName(peer))
 	u.loadTail(w) // before any live message: see skipLive
 	u.wins = append(u.wins, w)
+	u.refreshOMEMO(w) // the title's OMEMO state (omemo.go)
 	u.roster.dirty = true
 	return w
 }
