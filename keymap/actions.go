@@ -44,7 +44,7 @@ func Actions() []Action {
 		{"toggle-occupants", "show or hide the occupant pane of room windows (also /occupants)", []string{"F4"}, false},
 		{"occupants-up", "scroll the occupant pane up", []string{"Alt-PgUp"}, false},
 		{"occupants-down", "scroll the occupant pane down", []string{"Alt-PgDn"}, false},
-		{"select-message", "select a message (the newest; arrows, j/k, PgUp/PgDn, Home/End move): r replies, e corrects yours, + reacts, d retracts yours or moderates, y copies, Esc leaves", []string{"Alt-s"}, false},
+		{"select-message", "select a message (the newest; arrows, j/k, PgUp/PgDn, Home/End move): r replies, e corrects yours, + reacts, d retracts yours or moderates, y copies, o opens its link, s saves it, Esc leaves", []string{"Alt-s"}, false},
 		{"accept-invite", "accept the newest room invitation: join the room", []string{"Alt-j"}, false},
 		{"finder", "the quick finder: jump to a window, a contact or a room of any account by a fuzzy name (type to narrow, Up/Down, Enter jumps, Esc closes); by default on Ctrl-K, when nothing follows the cursor in the input line (else Ctrl-K is kill-line)", []string{"Ctrl-K"}, false},
 		{"edit-external", "edit the input line in $VISUAL or $EDITOR; the text comes back into the input line, not sent", []string{"Alt-c", "Ctrl-X Ctrl-E"}, false},
