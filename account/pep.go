@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"strings"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
@@ -53,7 +52,7 @@ func pepFetch(ctx context.Context, sess *xmpp.Session, to jid.JID, node string, 
 		}
 	})
 	if err != nil {
-		if strings.Contains(err.Error(), errItemNotFound) {
+		if isCondition(err, errItemNotFound) {
 			return false, nil
 		}
 		return false, err
@@ -77,7 +76,7 @@ func pepPublish(ctx context.Context, sess *xmpp.Session, node, id string, payloa
 		return iqStanza("set", jid.JID{}, xmlstream.Wrap(xmlstream.MultiReader(parts...), xml.StartElement{Name: xml.Name{Space: nsPubSub, Local: "pubsub"}}))
 	}
 	err := sendIQ(ctx, sess, build(true), nil)
-	if err != nil && strings.Contains(err.Error(), "precondition-not-met") {
+	if isCondition(err, "precondition-not-met") {
 		err = sendIQ(ctx, sess, build(false), nil)
 	}
 	return err

@@ -180,8 +180,8 @@ func sendIQ(ctx context.Context, sess *xmpp.Session, iq xml.TokenReader, read fu
 				return iqError{text: "no error condition"}
 			}
 			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "error" && b.depth == 1 {
-				text, _ := b.errorText()
-				return iqError{text: text}
+				cond, text, _ := b.errorParts()
+				return iqError{text: joinErr(cond, text), cond: cond}
 			}
 		}
 	}
@@ -191,10 +191,17 @@ func sendIQ(ctx context.Context, sess *xmpp.Session, iq xml.TokenReader, read fu
 	return nil
 }
 
-// iqError is an IQ answered with a stanza error.
-type iqError struct{ text string }
+// iqError is an IQ answered with a stanza error: its text for people, and
+// its defined condition as the protocol names it ("item-not-found").
+type iqError struct{ text, cond string }
 
 func (e iqError) Error() string { return e.text }
+
+// isCondition reports whether err is an IQ error with condition cond.
+func isCondition(err error, cond string) bool {
+	var ie iqError
+	return errors.As(err, &ie) && ie.cond == cond
+}
 
 // fetchRoster gets the roster and emits it as a full RosterEvent. With
 // roster versioning (rosterver.go) it asks for the changes since the saved

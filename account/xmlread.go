@@ -163,8 +163,14 @@ func attr(start xml.StartElement, local string) string {
 // "condition: text" or "condition". It reads the element whose start was
 // just consumed.
 func (b *tokenBudget) errorText() (string, error) {
+	cond, text, err := b.errorParts()
+	return joinErr(cond, text), err
+}
+
+// errorParts reads a stanza error's defined condition (its element name,
+// "item-not-found") and text.
+func (b *tokenBudget) errorParts() (cond, text string, err error) {
 	const nsStanzas = "urn:ietf:params:xml:ns:xmpp-stanzas"
-	var cond, text string
 	level := b.depth
 	for b.depth >= level {
 		tok, err := b.next()
@@ -172,7 +178,7 @@ func (b *tokenBudget) errorText() (string, error) {
 			break
 		}
 		if err != nil {
-			return joinErr(cond, text), err
+			return cond, text, err
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok || b.depth != level+1 {
@@ -182,7 +188,7 @@ func (b *tokenBudget) errorText() (string, error) {
 		case se.Name.Space == nsStanzas && se.Name.Local == "text":
 			t, _, err := b.text(maxErrText)
 			if err != nil {
-				return joinErr(cond, text), err
+				return cond, text, err
 			}
 			if text == "" {
 				text = t
@@ -190,15 +196,15 @@ func (b *tokenBudget) errorText() (string, error) {
 		case se.Name.Space == nsStanzas && cond == "":
 			cond = clip(se.Name.Local, maxShort)
 			if err := b.skip(); err != nil {
-				return joinErr(cond, text), err
+				return cond, text, err
 			}
 		default:
 			if err := b.skip(); err != nil {
-				return joinErr(cond, text), err
+				return cond, text, err
 			}
 		}
 	}
-	return joinErr(cond, text), nil
+	return cond, text, nil
 }
 
 func joinErr(cond, text string) string {
