@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"strings"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
@@ -52,7 +53,7 @@ func pepFetch(ctx context.Context, sess *xmpp.Session, to jid.JID, node string, 
 		}
 	})
 	if err != nil {
-		if isCondition(err, errItemNotFound) {
+		if ie := (iqError{}); errors.As(err, &ie) && ie.cond == errItemNotFound {
 			return false, nil
 		}
 		return false, err
@@ -76,7 +77,7 @@ func pepPublish(ctx context.Context, sess *xmpp.Session, node, id string, payloa
 		return iqStanza("set", jid.JID{}, xmlstream.Wrap(xmlstream.MultiReader(parts...), xml.StartElement{Name: xml.Name{Space: nsPubSub, Local: "pubsub"}}))
 	}
 	err := sendIQ(ctx, sess, build(true), nil)
-	if isCondition(err, "precondition-not-met") {
+	if err != nil && strings.Contains(err.Error(), "precondition-not-met") {
 		err = sendIQ(ctx, sess, build(false), nil)
 	}
 	return err
@@ -137,6 +138,8 @@ func parseDeviceListEvent(b *tokenBudget) (*axolotl.DeviceList, error) {
 			if err := b.skip(); err != nil {
 				return nil, err
 			}
+		case b.depth == 1:
+			// the pubsub event: read its children
 		case b.depth == 2 && (se.Name.Local == "items" || se.Name.Local == "purge"):
 			if attr(se, "node") != axolotl.NodeDeviceList || found {
 				if err := b.skip(); err != nil {

@@ -181,7 +181,7 @@ func sendIQ(ctx context.Context, sess *xmpp.Session, iq xml.TokenReader, read fu
 			}
 			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "error" && b.depth == 1 {
 				cond, text, _ := b.errorParts()
-				return iqError{text: joinErr(cond, text), cond: cond}
+				return iqError{cond: cond, text: joinErr(cond, text)}
 			}
 		}
 	}
@@ -191,17 +191,11 @@ func sendIQ(ctx context.Context, sess *xmpp.Session, iq xml.TokenReader, read fu
 	return nil
 }
 
-// iqError is an IQ answered with a stanza error: its text for people, and
-// its defined condition as the protocol names it ("item-not-found").
-type iqError struct{ text, cond string }
+// iqError is an IQ answered with a stanza error: its defined condition
+// (item-not-found, …) and the line shown.
+type iqError struct{ cond, text string }
 
 func (e iqError) Error() string { return e.text }
-
-// isCondition reports whether err is an IQ error with condition cond.
-func isCondition(err error, cond string) bool {
-	var ie iqError
-	return errors.As(err, &ie) && ie.cond == cond
-}
 
 // fetchRoster gets the roster and emits it as a full RosterEvent. With
 // roster versioning (rosterver.go) it asks for the changes since the saved
