@@ -77,7 +77,7 @@ func TestParseVersionHostile(t *testing.T) {
 }
 
 func TestTime(t *testing.T) {
-	now := time.Date(2026, 12, 3, 6, 30, 0, 0, time.FixedZone("", -(3*3600 + 1800)))
+	now := time.Date(2026, 12, 3, 6, 30, 0, 0, time.FixedZone("", -(3*3600+1800)))
 	got, err := ParseTime(first(t, encode(t, TimeAnswer(now))))
 	if err != nil || !got.UTC.Equal(now) || got.Offset != -(3*time.Hour+30*time.Minute) || got.Local().Format("15:04 -07:00") != "06:30 -03:30" {
 		t.Fatalf("%+v %v", got, err)
