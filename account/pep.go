@@ -53,7 +53,8 @@ func pepFetch(ctx context.Context, sess *xmpp.Session, to jid.JID, node string, 
 		}
 	})
 	if err != nil {
-		if strings.Contains(err.Error(), errItemNotFound) {
+		// sendIQ words a condition with spaces ("item not found: ...").
+		if e := err.Error(); strings.Contains(e, errItemNotFound) || strings.HasPrefix(e, strings.ReplaceAll(errItemNotFound, "-", " ")) {
 			return false, nil
 		}
 		return false, err
@@ -77,7 +78,12 @@ func pepPublish(ctx context.Context, sess *xmpp.Session, node, id string, payloa
 		return iqStanza("set", jid.JID{}, xmlstream.Wrap(xmlstream.MultiReader(parts...), xml.StartElement{Name: xml.Name{Space: nsPubSub, Local: "pubsub"}}))
 	}
 	err := sendIQ(ctx, sess, build(true), nil)
-	if err != nil && strings.Contains(err.Error(), "precondition-not-met") {
+	if err != nil && strings.HasPrefix(err.Error(), "item not found") {
+		// ejabberd 23.01 answers so, now and then, while it creates the
+		// account's PEP node on a first publish: the same again succeeds.
+		err = sendIQ(ctx, sess, build(true), nil)
+	}
+	if err != nil && (strings.Contains(err.Error(), "precondition-not-met") || strings.HasPrefix(err.Error(), "precondition not met")) {
 		err = sendIQ(ctx, sess, build(false), nil)
 	}
 	return err
