@@ -255,7 +255,8 @@ type Message struct {
 	Undecryptable bool
 	// omemoRaw is the <encrypted/> element as received (bounded), opened
 	// behind the event queue (omemorecv.go); omemoCut: it was over the
-	// bound. sealed is our encrypted stanza as sent (omemosend.go).
+	// bound. sealed is our encrypted stanza as sent (omemosend.go);
+	// mustSeal: m is sent only encrypted (an aesgcm:// link, upload.go).
 	omemoRaw []byte
 	omemoCut bool
 	sealed   []byte
@@ -264,6 +265,7 @@ type Message struct {
 	// muc#user status codes (omemoroom.go).
 	realJID  jid.JID
 	mucCodes []int
+	mustSeal bool
 }
 
 // hasRef reports whether m carries something to show or store even

@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"strings"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
@@ -53,8 +52,7 @@ func pepFetch(ctx context.Context, sess *xmpp.Session, to jid.JID, node string, 
 		}
 	})
 	if err != nil {
-		// sendIQ words a condition with spaces ("item not found: ...").
-		if e := err.Error(); strings.Contains(e, errItemNotFound) || strings.HasPrefix(e, strings.ReplaceAll(errItemNotFound, "-", " ")) {
+		if ie := (iqError{}); errors.As(err, &ie) && ie.cond == errItemNotFound {
 			return false, nil
 		}
 		return false, err
@@ -77,13 +75,20 @@ func pepPublish(ctx context.Context, sess *xmpp.Session, node, id string, payloa
 		}
 		return iqStanza("set", jid.JID{}, xmlstream.Wrap(xmlstream.MultiReader(parts...), xml.StartElement{Name: xml.Name{Space: nsPubSub, Local: "pubsub"}}))
 	}
+	cond := func(err error) string {
+		var ie iqError
+		if errors.As(err, &ie) {
+			return ie.cond
+		}
+		return ""
+	}
 	err := sendIQ(ctx, sess, build(true), nil)
-	if err != nil && strings.HasPrefix(err.Error(), "item not found") {
+	if cond(err) == errItemNotFound {
 		// ejabberd 23.01 answers so, now and then, while it creates the
 		// account's PEP node on a first publish: the same again succeeds.
 		err = sendIQ(ctx, sess, build(true), nil)
 	}
-	if err != nil && (strings.Contains(err.Error(), "precondition-not-met") || strings.HasPrefix(err.Error(), "precondition not met")) {
+	if cond(err) == "precondition-not-met" {
 		err = sendIQ(ctx, sess, build(false), nil)
 	}
 	return err
@@ -144,6 +149,8 @@ func parseDeviceListEvent(b *tokenBudget) (*axolotl.DeviceList, error) {
 			if err := b.skip(); err != nil {
 				return nil, err
 			}
+		case b.depth == 1:
+			// the pubsub event: read its children
 		case b.depth == 2 && (se.Name.Local == "items" || se.Name.Local == "purge"):
 			if attr(se, "node") != axolotl.NodeDeviceList || found {
 				if err := b.skip(); err != nil {
