@@ -52,6 +52,8 @@ func testIntegrationOMEMORoom(t *testing.T, kind servertest.Kind) {
 	aliceJID := s.AddUser(t, "alice", "pw")
 	bobJID := s.AddUser(t, "bob", "pw")
 	daveJID := s.AddUser(t, "dave", "pw")
+	carolJID := s.AddUser(t, "carol", "pw")
+	carol := servertest.StartOMEMOPeer(t, s, carolJID, "pw") // python-omemo over slixmpp
 	daveDir := t.TempDir()
 	alice := startOnline(t, omemoConfig(s, aliceJID, "pw", "desk", t.TempDir()))
 	bob := startOnline(t, omemoConfig(s, bobJID, "pw", "laptop", t.TempDir()))
@@ -64,6 +66,7 @@ func testIntegrationOMEMORoom(t *testing.T, kind servertest.Kind) {
 		cancel()
 	}
 	alice.waitDevices(t, bobJID)
+	alice.waitDevices(t, carolJID)
 	room := jid.MustParse("secret@" + s.MUC)
 	open := jid.MustParse("open@" + s.MUC)
 	sess, err := alice.online()
@@ -106,7 +109,7 @@ func testIntegrationOMEMORoom(t *testing.T, kind servertest.Kind) {
 		if err := muc.Configure(ctx10(t), sess, room, fields); err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range []jid.JID{bobJID, daveJID} {
+		for _, m := range []jid.JID{bobJID, daveJID, carolJID} {
 			if err := alice.SetAffiliation(ctx10(t), room, m, "member", ""); err != nil {
 				t.Fatal(err)
 			}
@@ -114,6 +117,7 @@ func testIntegrationOMEMORoom(t *testing.T, kind servertest.Kind) {
 		if err := bob.Join(ctx10(t), room, "bob", ""); err != nil {
 			t.Fatal(err)
 		}
+		carol.JoinOMEMORoom(t, room.String(), "carol")
 		// The configuration change (104) refreshes what alice knows.
 		deadline := time.Now().Add(waitLong)
 		for alice.SetOMEMO(ctx10(t), room, true) != nil {
@@ -122,8 +126,8 @@ func testIntegrationOMEMORoom(t *testing.T, kind servertest.Kind) {
 			}
 			alice.refreshRoomFeatures(room)
 		}
-		if st := alice.OMEMOStatus(room); !st.On || !st.Room || st.Members != 2 || st.Devices < 2 {
-			t.Fatalf("status %+v, want on with 2 members and their devices", st)
+		if st := alice.OMEMOStatus(room); !st.On || !st.Room || st.Members != 3 || st.Devices < 3 {
+			t.Fatalf("status %+v, want on with 3 members and their devices", st)
 		}
 		sent, err := alice.SendMessage(ctx10(t), room, "groupchat", "for members only")
 		if err != nil {
@@ -137,6 +141,21 @@ func testIntegrationOMEMORoom(t *testing.T, kind servertest.Kind) {
 		}
 		if m := alice.groupMessage(t, room, "for members only"); !m.Encrypted || m.Dir != Out {
 			t.Errorf("alice's reflection %+v", m)
+		}
+		carol.Wait(t, waitLong, func(e servertest.PeerEvent) bool {
+			return e.Kind == "omemo" && e.From == aliceJID.String() && e.Nick == "alice" && e.Body == "for members only"
+		})
+		// The python peer encrypts to every member it reads from the lists.
+		carol.SendRoom(room.String(), "carol's secret")
+		if ev := carol.Wait(t, waitLong, func(e servertest.PeerEvent) bool { return e.Kind == "sent" || e.Kind == "error" }); ev.Kind != "sent" ||
+			!strings.Contains(ev.Body, aliceJID.String()) || !strings.Contains(ev.Body, daveJID.String()) {
+			t.Fatalf("carol sent to %s", ev)
+		}
+		if m := alice.groupMessage(t, room, "carol's secret"); !m.Encrypted || m.Undecryptable || m.Nick != "carol" {
+			t.Errorf("alice got %+v", m)
+		}
+		if m := bob.groupMessage(t, room, "carol's secret"); !m.Encrypted {
+			t.Errorf("bob got %+v", m)
 		}
 		// bob answers encrypted: alice decrypts it once.
 		if err := bob.SetOMEMO(ctx10(t), room, true); err != nil {
@@ -184,9 +203,10 @@ func testIntegrationOMEMORoom(t *testing.T, kind servertest.Kind) {
 		if err := dave.Join(ctx10(t), room, "dave", ""); err != nil {
 			t.Fatal(err)
 		}
-		m := dave.groupMessage(t, room, "for members only")
-		if !m.Encrypted || m.Undecryptable {
-			t.Errorf("dave got %+v", m)
+		for _, body := range []string{"for members only", "carol's secret"} {
+			if m := dave.groupMessage(t, room, body); !m.Encrypted || m.Undecryptable {
+				t.Errorf("dave got %+v", m)
+			}
 		}
 		time.Sleep(300 * time.Millisecond)
 		if n := dave.count(func(e Event) bool {
