@@ -255,10 +255,12 @@ type Message struct {
 	Undecryptable bool
 	// omemoRaw is the <encrypted/> element as received (bounded), opened
 	// behind the event queue (omemorecv.go); omemoCut: it was over the
-	// bound. sealed is our encrypted stanza as sent (omemosend.go).
+	// bound. sealed is our encrypted stanza as sent (omemosend.go);
+	// mustSeal: m is sent only encrypted (an aesgcm:// link, upload.go).
 	omemoRaw []byte
 	omemoCut bool
 	sealed   []byte
+	mustSeal bool
 }
 
 // hasRef reports whether m carries something to show or store even

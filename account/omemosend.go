@@ -26,6 +26,9 @@ import (
 // has. It runs in the send path, never in the stanza handler.
 func (a *Account) seal(ctx context.Context, m Message) (Message, error) {
 	peer := m.To.Bare()
+	if m.mustSeal && (a.om.mgr == nil || m.Type == "groupchat" || m.Private || m.Body == "") {
+		return Message{}, errors.New("OMEMO: this message goes only encrypted, and cannot be here: not sent")
+	}
 	if a.om.mgr == nil || m.Type == "groupchat" || m.Private || m.Body == "" ||
 		m.Reactions != nil || m.Retraction != nil || m.Marker.Kind != msg.NoMarker {
 		return m, nil // only a message's text is encrypted, as Conversations does
@@ -38,6 +41,9 @@ func (a *Account) seal(ctx context.Context, m Message) (Message, error) {
 		cancel()
 	}
 	if !a.omemoOn(peer) {
+		if m.mustSeal {
+			return Message{}, fmt.Errorf("OMEMO is off for %s, and this message goes only encrypted: not sent", peer)
+		}
 		return m, nil
 	}
 	if online == nil {

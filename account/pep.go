@@ -53,7 +53,7 @@ func pepFetch(ctx context.Context, sess *xmpp.Session, to jid.JID, node string, 
 		}
 	})
 	if err != nil {
-		if strings.Contains(err.Error(), errItemNotFound) {
+		if ie := (iqError{}); errors.As(err, &ie) && ie.cond == errItemNotFound {
 			return false, nil
 		}
 		return false, err
@@ -138,6 +138,8 @@ func parseDeviceListEvent(b *tokenBudget) (*axolotl.DeviceList, error) {
 			if err := b.skip(); err != nil {
 				return nil, err
 			}
+		case b.depth == 1:
+			// the pubsub event: read its children
 		case b.depth == 2 && (se.Name.Local == "items" || se.Name.Local == "purge"):
 			if attr(se, "node") != axolotl.NodeDeviceList || found {
 				if err := b.skip(); err != nil {

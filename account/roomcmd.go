@@ -186,6 +186,9 @@ func (a *Account) sendToRoom(ctx context.Context, m Message) (out Message, handl
 	default:
 		return Message{}, false, nil
 	}
+	if m.mustSeal { // an aesgcm:// link: OMEMO in rooms is not supported
+		return Message{}, true, errors.New("an encrypted file's link (aesgcm://) goes only in an OMEMO conversation with a contact, not in a room: not sent")
+	}
 	sess, err := a.online()
 	if err != nil {
 		return Message{}, true, err

@@ -180,8 +180,8 @@ func sendIQ(ctx context.Context, sess *xmpp.Session, iq xml.TokenReader, read fu
 				return iqError{text: "no error condition"}
 			}
 			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "error" && b.depth == 1 {
-				text, _ := b.errorText()
-				return iqError{text: text}
+				cond, text, _ := b.errorParts()
+				return iqError{cond: cond, text: joinErr(cond, text)}
 			}
 		}
 	}
@@ -191,8 +191,9 @@ func sendIQ(ctx context.Context, sess *xmpp.Session, iq xml.TokenReader, read fu
 	return nil
 }
 
-// iqError is an IQ answered with a stanza error.
-type iqError struct{ text string }
+// iqError is an IQ answered with a stanza error: its defined condition
+// (item-not-found, …) and the line shown.
+type iqError struct{ cond, text string }
 
 func (e iqError) Error() string { return e.text }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -68,11 +69,50 @@ func (a *Account) UploadSlot(ctx context.Context, name string, size int64, ctype
 // that clients that show files inline (Conversations, Dino, Gajim) do. It
 // goes through the same ordered path as messages (the outbox included) and
 // is emitted with OOB set.
+//
+// An aesgcm:// URL (XEP-0454: it holds the file's key) goes only inside an
+// OMEMO message to a contact: the URL is the encrypted body, with no OOB
+// element and no plain body beside the fallback; when the message cannot
+// be encrypted (a room, OMEMO off for the contact, no trusted device) it
+// is refused and nothing is sent.
 func (a *Account) SendFile(ctx context.Context, to jid.JID, typ, url, desc string) (Message, error) {
 	if url == "" || len(url) > payload.MaxURL {
 		return Message{}, errors.New("file: no URL, or one too long to send")
 	}
+	if strings.HasPrefix(strings.ToLower(url), "aesgcm://") {
+		if !a.EncryptFiles(ctx, to, typ) {
+			return Message{}, fmt.Errorf("an encrypted file's link (aesgcm://) goes only in an OMEMO conversation, and OMEMO is off for %s: not sent", to.Bare())
+		}
+		return a.send(ctx, Message{To: to, Type: typ, Body: url, mustSeal: true})
+	}
 	return a.send(ctx, Message{To: to, Type: typ, Body: url, OOB: []msg.OOB{{URL: url, Desc: desc}}})
+}
+
+// EncryptFiles reports whether a file sent to `to` with message type typ
+// is to be encrypted (XEP-0454): when messages to it are OMEMO-encrypted,
+// that is a 1:1 conversation with a contact (never a room or an occupant)
+// where OMEMO is on. In the automatic mode it asks for the contact's
+// device list first, once per session, as the send path does. It may wait
+// for a reply: call it outside the stanza handler.
+func (a *Account) EncryptFiles(ctx context.Context, to jid.JID, typ string) bool {
+	if a.om.mgr == nil || typ == "groupchat" || to.Resourcepart() != "" && a.isOccupant(to) {
+		return false
+	}
+	peer := to.Bare()
+	if sess, err := a.online(); err == nil && a.om.mode == OMEMOAutomatic && !a.explicit(peer) && !a.fetchedOn(peer, sess) {
+		fctx, cancel := reqCtx(ctx)
+		_, _ = a.fetchDeviceList(fctx, sess, peer)
+		cancel()
+	}
+	return a.omemoOn(peer)
+}
+
+// isOccupant reports whether full is an occupant of a room we are in (a
+// message to it is a room private message).
+func (a *Account) isOccupant(full jid.JID) bool {
+	a.rooms.mu.Lock()
+	defer a.rooms.mu.Unlock()
+	return a.rooms.lookup(full) != nil
 }
 
 // HTTPClient is a client for uploads and downloads that verifies TLS as

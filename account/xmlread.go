@@ -159,20 +159,18 @@ func attr(start xml.StartElement, local string) string {
 	return ""
 }
 
-// errorText turns the children of a stanza <error/> into one line:
-// "condition: text" or "condition". It reads the element whose start was
-// just consumed.
-func (b *tokenBudget) errorText() (string, error) {
+// errorParts reads the children of a stanza <error/>, whose start was
+// just consumed: its defined condition and its text (both bounded).
+func (b *tokenBudget) errorParts() (cond, text string, err error) {
 	const nsStanzas = "urn:ietf:params:xml:ns:xmpp-stanzas"
-	var cond, text string
 	level := b.depth
 	for b.depth >= level {
-		tok, err := b.next()
-		if err == io.EOF {
+		tok, nerr := b.next()
+		if nerr == io.EOF {
 			break
 		}
-		if err != nil {
-			return joinErr(cond, text), err
+		if nerr != nil {
+			return cond, text, nerr
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok || b.depth != level+1 {
@@ -180,25 +178,32 @@ func (b *tokenBudget) errorText() (string, error) {
 		}
 		switch {
 		case se.Name.Space == nsStanzas && se.Name.Local == "text":
-			t, _, err := b.text(maxErrText)
-			if err != nil {
-				return joinErr(cond, text), err
+			t, _, terr := b.text(maxErrText)
+			if terr != nil {
+				return cond, text, terr
 			}
 			if text == "" {
 				text = t
 			}
 		case se.Name.Space == nsStanzas && cond == "":
 			cond = clip(se.Name.Local, maxShort)
-			if err := b.skip(); err != nil {
-				return joinErr(cond, text), err
+			if serr := b.skip(); serr != nil {
+				return cond, text, serr
 			}
 		default:
-			if err := b.skip(); err != nil {
-				return joinErr(cond, text), err
+			if serr := b.skip(); serr != nil {
+				return cond, text, serr
 			}
 		}
 	}
-	return joinErr(cond, text), nil
+	return cond, text, nil
+}
+
+// errorText turns the children of a stanza <error/> into one line:
+// "condition: text" or "condition".
+func (b *tokenBudget) errorText() (string, error) {
+	cond, text, err := b.errorParts()
+	return joinErr(cond, text), err
 }
 
 func joinErr(cond, text string) string {

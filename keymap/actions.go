@@ -24,7 +24,9 @@ const Unbind = "none"
 const MaxCommand = 512
 
 // Actions returns the named actions, in /help keys order, with their
-// default keys.
+// default keys. One default key is shared: Ctrl-K is kill-line when the
+// input line has text after the cursor and finder otherwise; binding
+// Ctrl-K in [keys] gives it to one action.
 func Actions() []Action {
 	acts := []Action{
 		{"prev-window", "previous window", []string{"Alt-Left", "Ctrl-P"}, false},
@@ -42,8 +44,9 @@ func Actions() []Action {
 		{"toggle-occupants", "show or hide the occupant pane of room windows (also /occupants)", []string{"F4"}, false},
 		{"occupants-up", "scroll the occupant pane up", []string{"Alt-PgUp"}, false},
 		{"occupants-down", "scroll the occupant pane down", []string{"Alt-PgDn"}, false},
-		{"select-message", "select a message (the newest; arrows, j/k, PgUp/PgDn, Home/End move): r replies, e corrects yours, + reacts, d retracts yours or moderates, y copies, Esc leaves", []string{"Alt-s"}, false},
+		{"select-message", "select a message (the newest; arrows, j/k, PgUp/PgDn, Home/End move): r replies, e corrects yours, + reacts, d retracts yours or moderates, y copies, o opens its link, s saves it, Esc leaves", []string{"Alt-s"}, false},
 		{"accept-invite", "accept the newest room invitation: join the room", []string{"Alt-j"}, false},
+		{"finder", "the quick finder: jump to a window, a contact or a room of any account by a fuzzy name (type to narrow, Up/Down, Enter jumps, Esc closes); by default on Ctrl-K, when nothing follows the cursor in the input line (else Ctrl-K is kill-line)", []string{"Ctrl-K"}, false},
 		{"edit-external", "edit the input line in $VISUAL or $EDITOR; the text comes back into the input line, not sent", []string{"Alt-c", "Ctrl-X Ctrl-E"}, false},
 		{"redraw", "redraw the screen", []string{"Ctrl-L"}, false},
 		{"quit-hint", "say how to leave (/quit)", []string{"Ctrl-C"}, false},
@@ -92,7 +95,7 @@ func inputActions() []Action {
 		{"delete-char", "delete the character under the cursor", []string{"Delete", "Ctrl-D"}, true},
 		{"unix-word-rubout", "delete the word before the cursor, into the kill buffer", []string{"Ctrl-W"}, true},
 		{"unix-line-discard", "delete to the start of the line, into the kill buffer", []string{"Ctrl-U"}, true},
-		{"kill-line", "delete to the end of the line, into the kill buffer", []string{"Ctrl-K"}, true},
+		{"kill-line", "delete to the end of the line, into the kill buffer (by default on Ctrl-K: with nothing after the cursor, Ctrl-K opens the finder)", []string{"Ctrl-K"}, true},
 		{"backward-kill-word", "delete the word before the cursor (letters and digits), into the kill buffer", []string{"Alt-Backspace"}, true},
 		{"kill-word", "delete the word after the cursor, into the kill buffer", []string{"Alt-d", "Alt-D"}, true},
 		{"yank", "insert what the last kills took (kills in a row add up, as in readline)", []string{"Ctrl-Y"}, true},

@@ -27,6 +27,9 @@ type FileAccount interface {
 	UploadSlot(ctx context.Context, name string, size int64, ctype string) (upload.Slot, error)
 	HTTPClient() (*http.Client, error)
 	SendFile(ctx context.Context, to jid.JID, typ, url, desc string) (account.Message, error)
+	// EncryptFiles reports whether a file to `to` is encrypted (XEP-0454:
+	// an OMEMO conversation); it may wait for the contact's device list.
+	EncryptFiles(ctx context.Context, to jid.JID, typ string) bool
 }
 
 // progressEvery is how often a running transfer's line and the status bar
@@ -225,7 +228,10 @@ func cmdUpload(u *UI, c *call) error {
 		if err != nil {
 			return "", err
 		}
-		job := &upload.Job{Path: path, Client: client, Slot: fa.UploadSlot, Progress: &t.prog}
+		// In an OMEMO conversation the file is encrypted (XEP-0454) and its
+		// aesgcm:// link goes only inside the OMEMO message.
+		enc := fa.EncryptFiles(ctx, peer, typ)
+		job := &upload.Job{Path: path, Client: client, Slot: fa.UploadSlot, Progress: &t.prog, Encrypt: enc}
 		res, err := job.Run(ctx)
 		if err != nil {
 			return "", err
@@ -236,7 +242,11 @@ func cmdUpload(u *UI, c *call) error {
 				u.Post(uiNote{win: w, text: "the file is uploaded, but its message was not sent: " + err.Error(), err: true})
 			}
 		})
-		return "uploaded " + t.name + " (" + upload.Bytes(res.Size) + ", " + res.ContentType + ")", nil
+		how := ""
+		if enc {
+			how = ", encrypted"
+		}
+		return "uploaded " + t.name + " (" + upload.Bytes(res.Size) + ", " + res.ContentType + how + ")", nil
 	})
 	return nil
 }

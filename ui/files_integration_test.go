@@ -84,7 +84,8 @@ func randomFile(t *testing.T, dir, name string, n int) (string, []byte) {
 // exactly the file; a file over the limit is refused with its limit and
 // nothing is sent; Esc stops an upload and nothing is sent; /url save
 // saves the peer's file, plain and aesgcm:// (decrypted), and a hostile
-// name under a safe one.
+// name under a safe one; s in the selection mode saves the selected
+// message's link.
 func TestIntegrationFiles(t *testing.T) {
 	const limit = 4 << 20
 	s := servertest.Start(t, servertest.Prosody, servertest.WithFileShare(limit, "https"))
@@ -203,4 +204,17 @@ func TestIntegrationFiles(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(filepath.Dir(dl), ".bashrc")); err == nil {
 		t.Fatal("a name from the network chose the directory")
 	}
+
+	// The selection mode: s on the selected message saves its link as
+	// /url save does.
+	peer.SendURL(alice.String(), hostile.URL+"/y/picked.txt")
+	h.lineHas("/y/picked.txt")
+	h.key(tcell.KeyRune, 's', tcell.ModAlt)
+	h.waitLong("selection", func() bool { return u.curWin().sel != nil })
+	h.typeText("s")
+	h.lineHas("as " + filepath.Join(dl, "picked.txt"))
+	if b, _ := os.ReadFile(filepath.Join(dl, "picked.txt")); string(b) != "evil" {
+		t.Fatalf("s in the selection saved %q", b)
+	}
+	h.key(tcell.KeyEscape, 0, 0)
 }

@@ -82,6 +82,7 @@ func actionFuncs() map[string]func(u *UI) {
 		"accept-invite":    (*UI).acceptInvite,
 		"select-message":   (*UI).startSelect,
 		"edit-external":    (*UI).editInput,
+		"finder":           (*UI).openFinder,
 		"redraw": func(u *UI) {
 			if u.screen != nil {
 				u.screen.Sync()
@@ -171,6 +172,10 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	// Someone is at the terminal (markers.go).
 	u.marks.keyed = true
 	ev = canonKey(ev)
+	if u.find != nil { // the quick finder takes every key (finder.go)
+		u.finderKey(ev)
+		return nil
+	}
 	if len(u.pending) > 0 && u.chordKey(ev) {
 		return nil // the next key of a chord (the keys before are dropped if it continues none)
 	}
@@ -199,6 +204,9 @@ func (u *UI) chordKey(ev *tcell.EventKey) bool {
 			continue // the input line's (inputKey)
 		}
 		if k.chord.Equal(seq) {
+			if u.editFirst(seq) {
+				return false // the input line's action on the same key acts (Ctrl-K)
+			}
 			u.comp.reset()
 			k.run(u)
 			return true
@@ -207,6 +215,28 @@ func (u *UI) chordKey(ev *tcell.EventKey) bool {
 	}
 	if starts {
 		u.pending = seq
+		return true
+	}
+	return false
+}
+
+// editFirst reports whether the single key of seq, bound both to an
+// action and to an editing action of the input line (by default Ctrl-K:
+// finder and kill-line), goes to the editing action: when the input line
+// has the focus and the editing action has something to do there (for
+// kill-line: text after the cursor). Keys are shared by the defaults only
+// (keymap.Actions): a key of [keys] is bound to one action.
+func (u *UI) editFirst(seq keymap.Chord) bool {
+	if len(seq) != 1 || !u.input.HasFocus() || u.input.srch != nil {
+		return false
+	}
+	for _, b := range u.keys {
+		if b.edit == nil || !b.chord.Equal(seq) {
+			continue
+		}
+		if b.action == "kill-line" {
+			return u.input.cur < len(u.input.text)
+		}
 		return true
 	}
 	return false

@@ -128,6 +128,39 @@ func pickURL(w *window, n int) (string, error) {
 	return items[n-1].url, nil
 }
 
+// selLink is o (open) and s (save) of the selection mode on message e:
+// its one link at once, through the paths of /url open and /url save;
+// with several, an action that waits for a digit (select.go).
+func (u *UI) selLink(w *window, e *entry, kind actKind) error {
+	urls := entryLinks(e)
+	switch {
+	case len(urls) == 0:
+		return errors.New("no link in this message")
+	case len(urls) > 1:
+		u.act = &pendingAct{kind: kind, w: w, e: e}
+		return nil
+	}
+	return u.linkAct(w, kind, urls[0])
+}
+
+// useLink does action a (actOpen, actSave) on link n (1: the first) of
+// its message.
+func (u *UI) useLink(a *pendingAct, n int) error {
+	urls := entryLinks(a.e)
+	if n < 1 || n > len(urls) {
+		return fmt.Errorf("no link %d in this message: 1 to %d", n, len(urls))
+	}
+	return u.linkAct(a.w, a.kind, urls[n-1])
+}
+
+// linkAct opens or saves url as /url open and /url save do.
+func (u *UI) linkAct(w *window, kind actKind, url string) error {
+	if kind == actSave {
+		return u.saveURL(w, url, "")
+	}
+	return u.openURL(w, url)
+}
+
 // cmdURL is /url [open [N] | save [N] [PATH]]: without arguments it lists
 // the links of this window.
 func cmdURL(u *UI, c *call) error {

@@ -24,6 +24,12 @@ func (u *UI) captureMouse(ev *tcell.EventMouse, action tview.MouseAction) (*tcel
 	if ev == nil {
 		return nil, action
 	}
+	if u.find != nil { // a click outside the keys closes the finder (finder.go)
+		if action == tview.MouseLeftClick {
+			u.find = nil
+		}
+		return nil, action
+	}
 	x, y := ev.Position()
 	switch action {
 	case tview.MouseLeftClick, tview.MouseLeftDoubleClick: // a second click soon after is a double click

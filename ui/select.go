@@ -14,13 +14,16 @@ import (
 // window; the arrows, j/k, PgUp/PgDn and Home/End move it (past the top:
 // older history); on the selected message r replies, e corrects (ours),
 // + reacts, d retracts (ours) or moderates (a room, as moderator), y
-// copies its text to the clipboard (OSC 52); Esc leaves. The letters act
+// copies its text to the clipboard (OSC 52), o opens its link and s saves
+// it (as /url open and /url save; with several links a digit picks one);
+// Esc leaves. The letters act
 // while the input line is empty: typed after other text, or after "/",
 // they are text, so that "/moderate spam" or "/react 👍" act on the
 // selection too. The selected line is drawn in reverse video, which reads
 // in a monochrome terminal as well.
 //
-// r, e, + and d (for a moderation or retraction) start an action: the
+// r, e, +, d (for a moderation or retraction), and o and s on a message
+// of several links start an action: the
 // input line shows what it will do, Enter does it with the text typed,
 // Esc gives it up.
 
@@ -33,6 +36,8 @@ const (
 	actReact                       // 1-6 or Enter with an emoji reacts
 	actRetract                     // Enter retracts
 	actModerate                    // Enter asks the room to remove it, for the reason typed
+	actOpen                        // a digit or Enter (the first) opens one of its links (links.go)
+	actSave                        // a digit or Enter (the first) saves one of its links
 )
 
 // pendingAct is the action started on message e of window w.
@@ -273,6 +278,10 @@ func (u *UI) selectRune(w *window, r rune) bool {
 		}
 	case 'y':
 		err = u.copyText(e)
+	case 'o':
+		err = u.selLink(w, e, actOpen) // links.go
+	case 's':
+		err = u.selLink(w, e, actSave)
 	default:
 		return false // text: the selection stays for the command typed
 	}
@@ -309,6 +318,10 @@ func (u *UI) actKey(a *pendingAct, ev *tcell.EventKey) bool {
 			u.finishAct(a, u.react(w, a.e, commonEmoji[d-'1']))
 			return true
 		}
+		if d := ev.Rune(); (a.kind == actOpen || a.kind == actSave) && u.input.text == "" && d >= '1' && d <= '9' {
+			u.finishAct(a, u.useLink(a, int(d-'0')))
+			return true
+		}
 	}
 	return false
 }
@@ -332,6 +345,16 @@ func (u *UI) runAct(a *pendingAct) {
 		err = u.retract(a.w, a.e)
 	case actModerate:
 		err = u.moderate(a.w, a.e, strings.TrimSpace(text))
+	case actOpen, actSave:
+		n := 1
+		if t := strings.TrimSpace(text); t != "" {
+			if n, err = strconv.Atoi(t); err != nil {
+				err = errorf("a link's number, 1 to %d", len(entryLinks(a.e)))
+			}
+		}
+		if err == nil {
+			err = u.useLink(a, n)
+		}
 	}
 	if err == nil && text != "" && (a.kind == actReply || a.kind == actCorrect) {
 		in.remember(text)
@@ -372,10 +395,16 @@ func (u *UI) actPrompt() string {
 			return "retract? Enter: yes, Esc: no "
 		case actModerate:
 			return "moderate, reason (optional): "
+		case actOpen, actSave:
+			verb := "open"
+			if a.kind == actSave {
+				verb = "save"
+			}
+			return verb + " link 1-" + strconv.Itoa(min(len(entryLinks(a.e)), 9)) + " (Enter: 1): "
 		}
 	}
 	if w.sel != nil {
-		return "select ↑↓ r e + d y Esc: "
+		return "select ↑↓ r e + d y o s Esc: "
 	}
 	return ""
 }

@@ -165,6 +165,7 @@ type UI struct {
 	quitWarned bool         // /quit said that messages are unsent (sendlane.go)
 	files      fileState    // uploads and /url save downloads (files.go)
 	linkSeq    uint64       // numbers the links drawn, for OSC 8 ids (links.go)
+	find       *finder      // the quick finder while it is open (finder.go)
 
 	states chatStatesUI // chat state timers (chatstate.go, chatstate_out.go)
 	marks  markUI       // chat markers (markers.go)
@@ -260,7 +261,8 @@ func (u *UI) build() {
 		u.updateTitle()    // ui/alert.go
 		return u.layout(s) // panes follow the terminal's size (layout.go)
 	})
-	u.app.SetAfterDrawFunc(func(tcell.Screen) {
+	u.app.SetAfterDrawFunc(func(s tcell.Screen) {
+		u.drawFinder(s) // the quick finder over the widgets (finder.go)
 		u.draws.Add(1)
 		u.checkDisplayed() // a message in view may be marked displayed (markers.go)
 		if u.onDraw != nil {

@@ -127,8 +127,8 @@ func TestIntegrationUpload(t *testing.T) {
 
 			enc, err := (&upload.Job{Path: path, Client: client, Slot: a.UploadSlot, Encrypt: true}).Run(ctx)
 			if scheme == "http" {
-				if err == nil {
-					t.Fatal("an encrypted upload went to an http URL")
+				if !errors.Is(err, upload.ErrNotHTTPS) {
+					t.Fatalf("an encrypted upload to an http slot: %v, want ErrNotHTTPS", err)
 				}
 			} else {
 				if err != nil {

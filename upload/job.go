@@ -141,8 +141,8 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if j.Encrypt && !strings.HasPrefix(slot.Get, "https://") {
-		return Result{}, errors.New("the upload service gives http URLs: encrypted files (XEP-0454) go only over https")
+	if j.Encrypt && (!isHTTPS(slot.Get) || !isHTTPS(slot.Put)) {
+		return Result{}, ErrNotHTTPS
 	}
 	j.Progress.setTotal(size)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, slot.Put, &countingReader{r: body, p: j.Progress})
@@ -176,6 +176,12 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 	}
 	return res, nil
 }
+
+// ErrNotHTTPS is the refusal of an encrypted upload to a service whose
+// slot is not https: XEP-0454 allows aesgcm:// links only for https URLs.
+var ErrNotHTTPS = errors.New("the upload service's URLs are not https, and encrypted files (XEP-0454) go only over https: nothing was uploaded or sent")
+
+func isHTTPS(u string) bool { return len(u) > 8 && strings.EqualFold(u[:8], "https://") }
 
 // oneLine shortens a transport error to its cause, without Go's quoting of
 // the whole URL (which holds the slot's secret path).
@@ -236,7 +242,10 @@ func ContentType(f io.ReadSeeker, path string) (string, error) {
 // AESGCMURL is the XEP-0454 form of an https URL: scheme aesgcm, and the
 // IV and key in hex as the fragment.
 func AESGCMURL(get string, iv, key []byte) string {
-	rest, _ := strings.CutPrefix(get, "https://")
+	rest := get
+	if isHTTPS(get) {
+		rest = get[len("https://"):]
+	}
 	if i := strings.IndexByte(rest, '#'); i >= 0 {
 		rest = rest[:i]
 	}

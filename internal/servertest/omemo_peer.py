@@ -9,11 +9,20 @@ python3-oldmemo, python3-xmlschema:
 One JSON command per line on stdin, one JSON event per line on stdout.
 Commands ("op"): send {to, body}, distrust {jid, device},
 publish-devices {devices: [ids]} (publish our account's device list as
-given, as another client removing a device would), quit.
+given, as another client removing a device would), fetch {url, path}
+(download an https or aesgcm:// URL, decrypting and checking the tag,
+into path), upload {service, to, path} (encrypt the file as XEP-0454 says,
+upload it over XEP-0363 and send its aesgcm:// link in an OMEMO message),
+quit.
 Events ("kind"): online {from: full JID, id: our device id, body: our
 fingerprint}, omemo {from, id: sender device, body: plaintext, type:
-"key-exchange" for a message without payload}, plain {from, body},
-error {error, body}, disconnected.
+"key-exchange" for a message without payload, raw: the stanza}, plain
+{from, body, raw}, fetched {body: path, status: bytes written}, uploaded
+{body: the aesgcm:// URL sent}, error {error, body}, disconnected.
+
+Media (XEP-0454) is done here with python3-cryptography's AESGCM, apart
+from slixmpp's plugin and from parley: a 12-byte IV and a 32-byte key,
+the 16-byte tag appended, the URL's fragment the hex IV then key.
 
 Trust: every new device is trusted (blind trust, the library's custom
 level "BLIND"); "distrust" refuses one.
@@ -23,8 +32,10 @@ import asyncio
 import json
 import logging
 import os
+import ssl
 import sys
 import threading
+import urllib.request
 import xml.etree.ElementTree as ET
 
 import slixmpp
@@ -35,6 +46,7 @@ from slixmpp.xmlstream.matcher import StanzaPath
 import omemo
 import oldmemo
 import oldmemo.etree
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 NS = oldmemo.oldmemo.NAMESPACE
 PUBSUB = "http://jabber.org/protocol/pubsub"
@@ -201,7 +213,7 @@ class Peer(slixmpp.ClientXMPP):
         if enc is None:
             body = msg.xml.find("{jabber:client}body")
             if body is not None:
-                emit("plain", **{"from": sender, "body": body.text or ""})
+                emit("plain", **{"from": sender, "body": body.text or "", "raw": str(msg)})
             return
         try:
             message = await oldmemo.etree.parse_message(enc, sender, self.boundjid.bare, self.manager)
@@ -209,7 +221,7 @@ class Peer(slixmpp.ClientXMPP):
             if plaintext is None:
                 emit("omemo", **{"from": sender, "id": str(device.device_id), "type": "key-exchange"})
             else:
-                emit("omemo", **{"from": sender, "id": str(device.device_id), "body": plaintext.decode()})
+                emit("omemo", **{"from": sender, "id": str(device.device_id), "body": plaintext.decode(), "raw": str(msg)})
         except Exception as e:
             emit("error", error="decrypt", body="%s: %s" % (type(e).__name__, e))
 
@@ -248,6 +260,65 @@ class Peer(slixmpp.ClientXMPP):
         except Exception as e:
             emit("error", error="publish", body="%s: %s" % (type(e).__name__, e))
 
+    def tls_context(self):
+        return ssl.create_default_context(cafile=self.ca_certs)
+
+    def fetch(self, url, path):
+        """GET url (https, or aesgcm:// decrypted with its tag checked) into
+        path; nothing is written when the tag does not match."""
+        frag = None
+        if url.startswith("aesgcm://"):
+            loc, frag = url[len("aesgcm://"):].split("#", 1)
+            url = "https://" + loc
+        with urllib.request.urlopen(url, context=self.tls_context(), timeout=120) as resp:
+            data = resp.read()
+        if frag:
+            raw = bytes.fromhex(frag)
+            iv, key = raw[:-32], raw[-32:]
+            data = AESGCM(key).decrypt(iv, data, None)  # raises InvalidTag
+        with open(path, "wb") as f:
+            f.write(data)
+        return len(data)
+
+    async def op_fetch(self, cmd):
+        try:
+            n = await self.loop.run_in_executor(None, self.fetch, cmd["url"], cmd["path"])
+            emit("fetched", body=cmd["path"], status=str(n))
+        except Exception as e:
+            emit("error", error="fetch", body="%s: %s" % (type(e).__name__, e))
+
+    def put(self, url, data, headers):
+        req = urllib.request.Request(url, data=data, method="PUT", headers=headers)
+        with urllib.request.urlopen(req, context=self.tls_context(), timeout=120) as resp:
+            resp.read()
+
+    async def op_upload(self, cmd):
+        """Encrypt cmd["path"], upload it to cmd["service"] and send the
+        aesgcm:// link to cmd["to"] over OMEMO."""
+        try:
+            with open(cmd["path"], "rb") as f:
+                plain = f.read()
+            iv, key = os.urandom(12), os.urandom(32)
+            data = AESGCM(key).encrypt(iv, plain, None)
+            iq = self.make_iq_get(ito=cmd["service"])
+            req = ET.SubElement(iq.xml, "{urn:xmpp:http:upload:0}request", {
+                "filename": os.path.basename(cmd["path"]), "size": str(len(data)),
+                "content-type": "application/octet-stream"})
+            res = await iq.send()
+            slot = res.xml.find("{urn:xmpp:http:upload:0}slot")
+            put = slot.find("{urn:xmpp:http:upload:0}put")
+            get = slot.find("{urn:xmpp:http:upload:0}get").get("url")
+            headers = {h.get("name"): h.text or "" for h in put.findall("{urn:xmpp:http:upload:0}header")}
+            headers["Content-Type"] = "application/octet-stream"
+            await self.loop.run_in_executor(None, self.put, put.get("url"), data, headers)
+            if not get.startswith("https://"):
+                raise ValueError("not an https slot: " + get)
+            url = "aesgcm://" + get[len("https://"):] + "#" + iv.hex() + key.hex()
+            await self.send_encrypted(cmd["to"], url)
+            emit("uploaded", body=url)
+        except Exception as e:
+            emit("error", error="upload", body="%s: %s" % (type(e).__name__, e))
+
     def command(self, line):
         try:
             cmd = json.loads(line)
@@ -258,6 +329,10 @@ class Peer(slixmpp.ClientXMPP):
                 asyncio.ensure_future(self.distrust(cmd["jid"], int(cmd["device"])))
             elif op == "publish-devices":
                 asyncio.ensure_future(self.publish_devices([int(d) for d in cmd["devices"]]))
+            elif op == "fetch":
+                asyncio.ensure_future(self.op_fetch(cmd))
+            elif op == "upload":
+                asyncio.ensure_future(self.op_upload(cmd))
             elif op == "quit":
                 self.disconnect()
             else:

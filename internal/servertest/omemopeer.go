@@ -20,7 +20,12 @@ var omemoPeerScript []byte
 // fingerprint), "omemo" (a decrypted message: From bare JID, ID sender
 // device, Body plaintext, Type "key-exchange" when there was no payload),
 // "plain" (an unencrypted body), "sent", "distrusted", "published",
-// "error".
+// "fetched" and "uploaded" (files, see Fetch and SendFile), "error". The
+// "omemo" and "plain" events carry the whole stanza as Raw.
+//
+// Fetch (Peer's) downloads an https or aesgcm:// URL into a path,
+// decrypting the latter with python3-cryptography's AES-GCM and checking
+// its tag (an error event and no file on a mismatch).
 type OMEMOPeer struct {
 	*Peer
 	// DeviceID is the peer's OMEMO device id.
@@ -32,11 +37,11 @@ type OMEMOPeer struct {
 // StartOMEMOPeer starts an OMEMO peer for j (bare) on s and waits until
 // its device is published. Several peers of one JID are several devices
 // of that account. The test is skipped when python3-omemo,
-// python3-oldmemo or python3-xmlschema is missing (failed under CI=true).
+// python3-oldmemo, python3-xmlschema or python3-cryptography is missing (failed under CI=true).
 func StartOMEMOPeer(t testing.TB, s *Server, j jid.JID, pass string) *OMEMOPeer {
 	t.Helper()
-	p := startPython(t, s, "OMEMO peer", "python3-omemo/python3-oldmemo/python3-xmlschema",
-		"import slixmpp, omemo, oldmemo, oldmemo.etree, xmlschema", "omemo_peer.py", omemoPeerScript, j, pass)
+	p := startPython(t, s, "OMEMO peer", "python3-omemo/python3-oldmemo/python3-xmlschema/python3-cryptography",
+		"import slixmpp, omemo, oldmemo, oldmemo.etree, xmlschema, cryptography", "omemo_peer.py", omemoPeerScript, j, pass)
 	var err error
 	ev := p.Wait(t, peerOnlineTimeout, func(e PeerEvent) bool { return e.Kind == "online" || e.Kind == "error" })
 	if ev.Kind != "online" {
@@ -72,4 +77,12 @@ func (p *OMEMOPeer) PublishDevices(t testing.TB, ids ...uint32) {
 	if ev := p.Wait(t, peerOnlineTimeout, func(e PeerEvent) bool { return e.Kind == "published" || e.Kind == "error" }); ev.Kind != "published" {
 		t.Fatalf("servertest: OMEMO peer publish devices: %s", ev)
 	}
+}
+
+// SendFile has the peer encrypt the file at path as XEP-0454 says (fresh
+// 12-byte IV and 32-byte key, the tag appended), upload it to service
+// (XEP-0363, an https slot) and send its aesgcm:// link to `to` (bare
+// JID) in an OMEMO message; it emits "uploaded" with the link as Body.
+func (p *OMEMOPeer) SendFile(service, to, path string) {
+	p.send(map[string]any{"op": "upload", "service": service, "to": to, "path": path})
 }
