@@ -119,7 +119,7 @@ func (a *Account) room(from jid.JID) *roomState {
 // (without reading r) for any other presence.
 func (h *handler) roomPresence(start xml.StartElement, r xml.TokenReader) bool {
 	a := h.a
-	from, err := jid.Parse(attr(start, "from"))
+	from, err := a.jids.Parse(attr(start, "from"))
 	if err != nil {
 		return false
 	}
@@ -187,7 +187,7 @@ func (a *Account) applyPresence(rs *roomState, p muc.Presence, now time.Time) {
 // inside).
 func (h *handler) roomMessage(start xml.StartElement, r *xml.TokenReader) bool {
 	a := h.a
-	from, err := parseAddr(attr(start, "from"), a.bare)
+	from, err := parseAddr(attr(start, "from"), a.bare, &a.jids)
 	if err != nil {
 		return false // the message parser reports it
 	}
@@ -242,7 +242,7 @@ func (h *handler) groupchat(start xml.StartElement, r xml.TokenReader, rs *roomS
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable message from room " + clip(rs.room.JID().String(), maxShort) + ": " + err.Error()})
 		return
 	}
-	m := fromPayload(&pm, ParseContext{Account: a.bare, Now: now})
+	m := fromPayload(&pm, ParseContext{Account: a.bare, Now: now, JIDs: &a.jids})
 	room := rs.room.JID()
 	if m.Moderation != nil && !m.From.Equal(room) {
 		m.Moderation = nil // an occupant posing as the room
