@@ -148,7 +148,11 @@ func fromPayload(pm *msg.Message, pc ParseContext) Message {
 		}
 	}
 	m.Reactions, m.Retraction, m.Moderation, m.Tombstone = pm.Reactions, pm.Retraction, pm.Moderation, pm.Tombstone
-	if e := pm.Encrypted; e != nil && e.NS == payload.NSOMEMO && m.Type != "groupchat" && !m.Private {
+	if m.Type == "groupchat" {
+		m.realJID = pm.MUCJID.Bare() // the room archive's word on the sender (omemoroom.go)
+		m.mucCodes = pm.MUCCodes
+	}
+	if e := pm.Encrypted; e != nil && e.NS == payload.NSOMEMO && !m.Private {
 		// Opened behind the event queue, before anything reads the body
 		// (omemorecv.go); until then Body is the sender's fallback.
 		m.omemoRaw, m.omemoCut = e.Raw, e.Cut

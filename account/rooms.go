@@ -151,6 +151,7 @@ func (a *Account) applyPresence(rs *roomState, p muc.Presence, now time.Time) {
 	rs.last = now
 	joining := rs.room.State() == muc.Joining
 	changes := rs.room.HandlePresence(p)
+	rs.noteMembers(changes) // the real JIDs of members, for OMEMO (omemoroom.go)
 	if len(changes) == 0 {
 		a.rooms.mu.Unlock()
 		return
@@ -252,6 +253,9 @@ func (h *handler) groupchat(start xml.StartElement, r xml.TokenReader, rs *roomS
 		return
 	}
 	rs.last = now
+	if m.From.Resourcepart() == "" && configChanged(m.mucCodes) {
+		go a.refreshRoomFeatures(room) // is it still fit for OMEMO? (omemoroom.go)
+	}
 	if m.Body == "" && !m.hasRef() {
 		var ev *RoomEvent
 		if pm.HasSubject {
