@@ -23,6 +23,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/caps"
+	"parley/internal/jidcache"
 	"parley/payload"
 	"parley/sm"
 )
@@ -71,6 +72,7 @@ type Account struct {
 	bare jid.JID
 
 	reg      *payload.Registry // message payload parsers by namespace (package payload)
+	jids     jidcache.Cache    // addresses parsed recently (from, to, by)
 	features []string          // what disco#info announces (handler.go)
 	info     caps.Info         // our disco#info answer (caps.go)
 	capsVer  string            // its XEP-0115 verification string

@@ -104,7 +104,7 @@ func (h *handler) presence(start xml.StartElement, r xml.TokenReader) {
 	if h.strangerPresence(start, r) { // neither a contact nor ourselves (strangers.go)
 		return
 	}
-	p, sub, err := ParsePresence(start, r, a.bare)
+	p, sub, err := parsePresenceCached(start, r, a.bare, &a.jids)
 	switch {
 	case err != nil:
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable presence from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
