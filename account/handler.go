@@ -146,6 +146,10 @@ func (h *handler) iq(start xml.StartElement, t xmlstream.TokenReadEncoder) error
 		return h.rosterPush(start, payload, b, t)
 	case typ == "get" && payload.Name == xml.Name{Space: nsPing, Local: "ping"}:
 		return writeIQ(t, start, "result", nil)
+	case typ == "get" && payload.Name.Space != nsDiscoInfo:
+		if ok, err := h.entityAnswer(start, payload, t); ok { // version, time, last activity (entity.go)
+			return err
+		}
 	case typ == "get" && payload.Name == xml.Name{Space: nsDiscoInfo, Local: "query"}:
 		node := attr(payload, "node")
 		if node != "" && node != CapsNode+"#"+h.a.capsVer {
