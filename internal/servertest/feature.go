@@ -33,7 +33,6 @@ var ejabberdLacks = map[Feature]string{
 	RoomLocking: "ejabberd 23.01 never locks a new room (XEP-0045 §10.1.1): others can enter before the owner configures it",
 	BanHolds:    "ejabberd 23.01 lets a banned former member enter again (role participant, affiliation outcast): an ejabberd bug",
 	Moderation:  "ejabberd 23.01 has no XEP-0425 message moderation",
-	FileShare:   "the harness runs no HTTP upload service on ejabberd yet (Prosody's http_file_share is the one tested)",
 }
 
 func (p *prosody) lacks(f Feature) string {
