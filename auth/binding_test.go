@@ -94,6 +94,10 @@ func TestChoose(t *testing.T) {
 		{"exporter advertised, -PLUS stripped", &cs13, []string{"SCRAM-SHA-1", "PLAIN"}, []string{"tls-exporter"}, "SCRAM-SHA-1 y"},
 		{"TLS 1.2, -PLUS stripped", &cs12, []string{"SCRAM-SHA-1", "PLAIN"}, nil, "SCRAM-SHA-1 y"},
 		{"only PLAIN", &cs13, []string{"PLAIN"}, nil, "PLAIN n"},
+		// SCRAM-SHA-512 (ejabberd with auth_scram_hash: sha512).
+		{"SHA-512 and its -PLUS on TLS 1.2", &cs12, append(both, "SCRAM-SHA-512", "SCRAM-SHA-512-PLUS"), nil, "SCRAM-SHA-512-PLUS p=tls-unique"},
+		{"SHA-512 on TLS 1.3 without XEP-0440", &cs13, append(both, "SCRAM-SHA-512", "SCRAM-SHA-512-PLUS"), nil, "SCRAM-SHA-512 n"},
+		{"SHA-512 -PLUS stripped, exporter advertised", &cs13, []string{"SCRAM-SHA-512", "SCRAM-SHA-1"}, []string{"tls-exporter"}, "SCRAM-SHA-512 y"},
 		{"lower-case names", &cs12, []string{"scram-sha-1-plus"}, nil, "SCRAM-SHA-1-PLUS p=tls-unique"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -66,6 +66,11 @@ func (f *Failure) Temporary() bool { return f.Condition == "temporary-auth-failu
 // ErrNoMechanism means the server offers no mechanism parley speaks.
 var ErrNoMechanism = errors.New("the server offers no SASL mechanism parley speaks (SCRAM or PLAIN)")
 
+// ErrDowngrade means the server listed channel-binding types (XEP-0440)
+// that this connection supports but offered no -PLUS mechanism: someone in
+// between stripped them, so parley does not log in.
+var ErrDowngrade = errors.New("the server lists channel-binding types but offers no -PLUS mechanism: a possible downgrade by someone between parley and the server; login refused")
+
 // Features returns the stream features that log in as the session's
 // origin localpart with pass: XEP-0440's list (read only) and SASL. After
 // a login, out (if not nil) says what was used.
@@ -176,6 +181,9 @@ func login(ctx context.Context, s *xmpp.Session, pass string, o *Outcome) error 
 	p, ok := choose(o.Offered, &cs, o.Advertised)
 	if !ok {
 		return ErrNoMechanism
+	}
+	if p.flag == "y" && len(o.Advertised) > 0 {
+		return ErrDowngrade
 	}
 	o.Mechanism, o.Binding = p.mech.name, p.binding
 	user := s.LocalAddr().Localpart()

@@ -7,6 +7,7 @@ import (
 	"crypto/pbkdf2"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/xml"
@@ -70,7 +71,13 @@ func (f *fakeServer) run() error {
 		_, err := io.Copy(io.Discard, f.conn) // whatever the client sends next
 		return err
 	}
-	h := map[bool]func() hash.Hash{true: sha256.New, false: sha1.New}[strings.HasPrefix(f.got.mech, "SCRAM-SHA-256")]
+	h := sha1.New
+	switch {
+	case strings.HasPrefix(f.got.mech, "SCRAM-SHA-256"):
+		h = sha256.New
+	case strings.HasPrefix(f.got.mech, "SCRAM-SHA-512"):
+		h = sha512.New
+	}
 	// client-first: gs2-header then n=user,r=nonce.
 	parts := strings.SplitN(string(first), ",", 3)
 	if len(parts) != 3 {
@@ -251,6 +258,18 @@ func TestLoginWire(t *testing.T) {
 		{name: "XEP-0440 tls-exporter on TLS 1.3", version: tls.VersionTLS13,
 			features: mechs("SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS") + cbTypes("tls-exporter"),
 			mech:     "SCRAM-SHA-256-PLUS", gs2: "p=tls-exporter,,", binding: "tls-exporter"},
+		{name: "SCRAM-SHA-512-PLUS with tls-exporter", version: tls.VersionTLS13,
+			features: mechs("SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-512-PLUS") + cbTypes("tls-exporter"),
+			mech:     "SCRAM-SHA-512-PLUS", gs2: "p=tls-exporter,,", binding: "tls-exporter"},
+		{name: "SCRAM-SHA-512-PLUS with tls-unique on TLS 1.2", version: tls.VersionTLS12,
+			features: mechs("SCRAM-SHA-512", "SCRAM-SHA-512-PLUS"),
+			mech:     "SCRAM-SHA-512-PLUS", gs2: "p=tls-unique,,", binding: "tls-unique"},
+		{name: "SCRAM-SHA-512 on TLS 1.3 without XEP-0440", version: tls.VersionTLS13,
+			features: mechs("SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512", "SCRAM-SHA-512-PLUS"),
+			mech:     "SCRAM-SHA-512", gs2: "n,,"},
+		{name: "SCRAM-SHA-512 with -PLUS stripped on TLS 1.2", version: tls.VersionTLS12,
+			features: mechs("SCRAM-SHA-512", "SCRAM-SHA-1"),
+			mech:     "SCRAM-SHA-512", gs2: "y,,"},
 		{name: "ejabberd 23.01 on TLS 1.3", version: tls.VersionTLS13,
 			features: mechs("PLAIN", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1", "X-OAUTH2"),
 			mech:     "SCRAM-SHA-1", gs2: "n,,"},
@@ -259,7 +278,13 @@ func TestLoginWire(t *testing.T) {
 			mech:     "SCRAM-SHA-1-PLUS", gs2: "p=tls-unique,,", binding: "tls-unique"},
 		{name: "XEP-0440 after the mechanisms, -PLUS stripped", version: tls.VersionTLS13,
 			features: mechs("SCRAM-SHA-1") + cbTypes("tls-exporter"),
-			mech:     "SCRAM-SHA-1", gs2: "y,,"},
+			err:      "possible downgrade"},
+		{name: "XEP-0440 with -PLUS stripped on TLS 1.2", version: tls.VersionTLS12,
+			features: cbTypes("tls-unique") + mechs("SCRAM-SHA-512", "SCRAM-SHA-1"),
+			err:      "possible downgrade"},
+		{name: "XEP-0440 listing only types we cannot use", version: tls.VersionTLS13,
+			features: mechs("SCRAM-SHA-1") + cbTypes("tls-server-end-point"),
+			mech:     "SCRAM-SHA-1", gs2: "n,,"},
 		{name: "verifier in a challenge, then success", version: tls.VersionTLS13,
 			features: mechs("SCRAM-SHA-1"),
 			finish: func(v string) string {

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -17,8 +18,8 @@ import (
 )
 
 // mechanism is a SASL mechanism parley speaks. A SCRAM variant is a hash;
-// its -PLUS twin binds the channel (RFC 5802 §6). Adding SCRAM-SHA-512
-// is a row here.
+// its -PLUS twin binds the channel (RFC 5802 §6). A new hash is a row
+// here.
 type mechanism struct {
 	name string
 	hash func() hash.Hash // nil: PLAIN
@@ -29,8 +30,10 @@ type mechanism struct {
 // (strongest hash first), then SCRAM without binding, then PLAIN (always
 // inside TLS, which parley requires).
 var mechanisms = []mechanism{
+	{"SCRAM-SHA-512-PLUS", sha512.New, true},
 	{"SCRAM-SHA-256-PLUS", sha256.New, true},
 	{"SCRAM-SHA-1-PLUS", sha1.New, true},
+	{"SCRAM-SHA-512", sha512.New, false},
 	{"SCRAM-SHA-256", sha256.New, false},
 	{"SCRAM-SHA-1", sha1.New, false},
 	{"PLAIN", nil, false},

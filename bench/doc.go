@@ -13,6 +13,11 @@
 //     shown with 2,000 contacts, VmRSS/VmHWM after connect, CPU seconds to
 //     ingest 10,000 messages sent by a Go client through Prosody, and a
 //     coarse key echo through tmux during that flood.
+//   - TestEveryFeature: the binary with every feature of issue 12 on (bell,
+//     title, desktop notifications on a real session bus, light theme,
+//     mouse, highlight words, 20 windows restored): start with 0 and 20
+//     windows, key echo during a 10,000-message flood, and mcabber flooded
+//     the same way in the same run.
 //
 // The two tests run only with PARLEY_BENCH=1; scripts/bench.sh runs them all
 // and prints a table. They print lines "BENCH <name> <value> <unit>".

@@ -26,7 +26,11 @@ if [ "${1:-}" != quick ]; then
 	PARLEY_BENCH=1 go test -run 'TestBinary$|TestStartBreakdown|TestRosterCacheLogin' -count 1 -timeout 15m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
 	echo "== the real binary in tmux uploading 10 MB and 100 MB to Prosody's http_file_share (issue 14)" >&2
 	PARLEY_BENCH=1 go test -run 'TestBinaryUpload' -count 1 -timeout 40m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
+	echo "== every feature on (issue 12), 20 windows restored, beside mcabber in the same run" >&2
+	PARLEY_BENCH=1 go test -run 'TestEveryFeature' -count 1 -timeout 20m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
 fi
+echo "== UI start with 0 and 20 windows restored (issue 12)" >&2
+go test -run - -bench RestoreWindows -count 1 ./ui | tee -a "$out" >&2
 
 fig() { awk -v n="$1" '$1 == "BENCH" && $2 == n { printf "%s %s", $3, $4; found = 1 } END { if (!found) printf "-" }' "$out"; }
 gob() { awk -v n="$1" -v col="$2" 'index($1, n) == 1 { for (i = 2; i < NF; i++) if ($(i+1) == col) { printf "%s %s", $i, col; exit } }' "$out"; }
@@ -57,6 +61,15 @@ cat <<TABLE
 | 10 MB upload: time / throughput / parley CPU | $(fig upload_10MB_seconds) / $(fig upload_10MB_throughput) / $(fig upload_10MB_cpu) | |
 | peak memory (VmHWM) before / after 10 MB / after 100 MB | $(fig upload_hwm_before) / $(fig upload_10MB_hwm) / $(fig upload_100MB_hwm) | flat in the file size |
 | key echo during the 100 MB upload, tmux (p50 / p99 / max) | $(fig upload_echo_p50) / $(fig upload_echo_p99) / $(fig upload_echo_max) | |
+
+| figure (issue 12): every feature on, 20 windows restored | parley | mcabber 1.1, same run |
+|---|---|---|
+| start to roster shown, 0 / 20 windows restored (binary in tmux) | $(fig start_0windows_to_roster) / $(fig start_20windows_to_roster) | $(fig mcabber_start_to_roster) |
+| UI start (New) with 0 / 20 windows restored (BenchmarkRestoreWindows) | $(gob BenchmarkRestoreWindows/0windows ns/op) / $(gob BenchmarkRestoreWindows/20windows ns/op) | |
+| key echo without a flood, tmux (p50) | $(fig features_echo_idle_p50) | $(fig mcabber_echo_idle_p50) |
+| key echo during a 10,000-message flood (p50 / p99 / max) | $(fig features_echo_p50) / $(fig features_echo_p99) / $(fig features_echo_max) | $(fig mcabber_echo_p50) / $(fig mcabber_echo_p99) / $(fig mcabber_echo_max) |
+| CPU for the flood, in wall time (rate) | $(fig features_flood_cpu) in $(fig features_flood_wall) ($(fig features_flood_rate)) | $(fig mcabber_flood_cpu) in $(fig mcabber_flood_wall) ($(fig mcabber_flood_rate)) |
+| memory after the flood (VmRSS / VmHWM) | $(fig features_rss_after_flood) / $(fig features_hwm_after_flood) | $(fig mcabber_rss_after_flood) / $(fig mcabber_hwm_after_flood) |
 
 History (issue 3): the Benchmark lines of ./history above (Tail100 of
 10k/100k/1M records: target under 20 ms and flat; Search of 1M: under 1 s).

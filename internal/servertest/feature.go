@@ -17,6 +17,10 @@ const (
 	RoomLocking Feature = "room locking"
 	// BanHolds: a banned (outcast) user cannot enter the room again.
 	BanHolds Feature = "bans that keep the user out"
+	// DowngradeRefused: the server refuses a SCRAM login whose GS2 flag
+	// "y" says the client could bind the channel but saw no -PLUS
+	// mechanism, where the server offers one (RFC 5802 §6).
+	DowngradeRefused Feature = "refusal of a channel-binding downgrade (GS2 flag y)"
 	// Moderation: a moderator can remove a room message (XEP-0425).
 	Moderation Feature = "message moderation (XEP-0425)"
 )
@@ -30,9 +34,10 @@ var prosodyLacks = map[Feature]string{}
 
 // lacks of ejabberd 23.01 as packaged.
 var ejabberdLacks = map[Feature]string{
-	RoomLocking: "ejabberd 23.01 never locks a new room (XEP-0045 §10.1.1): others can enter before the owner configures it",
-	BanHolds:    "ejabberd 23.01 lets a banned former member enter again (role participant, affiliation outcast): an ejabberd bug",
-	Moderation:  "ejabberd 23.01 has no XEP-0425 message moderation",
+	RoomLocking:      "ejabberd 23.01 never locks a new room (XEP-0045 §10.1.1): others can enter before the owner configures it",
+	BanHolds:         "ejabberd 23.01 lets a banned former member enter again (role participant, affiliation outcast): an ejabberd bug",
+	Moderation:       "ejabberd 23.01 has no XEP-0425 message moderation",
+	DowngradeRefused: "ejabberd 23.01 accepts the GS2 flag y on a connection where it offers SCRAM-SHA-1-PLUS",
 }
 
 func (p *prosody) lacks(f Feature) string {
