@@ -100,7 +100,9 @@ func TestBinaryUpload(t *testing.T) {
 		cpu0 := cpuOf(t, pid)
 		t0 := time.Now()
 		line("/upload " + filepath.Join(home, name))
-		done := func(s string) bool { return strings.Contains(s, "uploaded "+name) || strings.Contains(s, name+" failed") }
+		done := func(s string) bool {
+			return strings.Contains(s, "uploaded "+name) || strings.Contains(s, name+" failed")
+		}
 		var echoes []time.Duration
 		for !done(screen()) {
 			if mb == 100 {
