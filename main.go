@@ -461,6 +461,10 @@ func accountConfig(a config.Account) account.Config {
 		Keepalive: a.Keepalive,
 		Nick:      a.Nick,
 		OMEMO:     account.OMEMOMode(a.OMEMO),
+		Version:   version,
+		RevealOS:  a.RevealOS,
+		// Idle time since the last key press (ui.ActivityAccount).
+		RevealIdle: a.RevealIdle,
 	}
 }
 

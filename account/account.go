@@ -16,12 +16,14 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 
 	"parley/caps"
+	"parley/internal/jidcache"
 	"parley/payload"
 	"parley/sm"
 )
@@ -44,6 +46,11 @@ type Config struct {
 	CapsCache string                                    // file caching others' XEP-0115 capabilities (caps.go); empty: memory only
 	OMEMODir  string                                    // the account's OMEMO key store (omemo.go); empty: no OMEMO
 	OMEMO     OMEMOMode                                 // when conversations are encrypted; with OMEMODir
+	Version   string                                    // parley's version, in software version answers (XEP-0092)
+	RevealOS  bool                                      // tell the operating system in version answers
+	// RevealIdle answers last activity queries (XEP-0012) with the time
+	// since NoteActivity; without it they are refused and not announced.
+	RevealIdle bool
 }
 
 // Timeouts for work done outside the stanza handler.
@@ -65,12 +72,15 @@ type Account struct {
 	bare jid.JID
 
 	reg      *payload.Registry // message payload parsers by namespace (package payload)
+	jids     jidcache.Cache    // addresses parsed recently (from, to, by)
 	features []string          // what disco#info announces (handler.go)
 	info     caps.Info         // our disco#info answer (caps.go)
 	capsVer  string            // its XEP-0115 verification string
 	caps     capsState         // others' capabilities (caps.go)
 	om       omemoState        // OMEMO (omemo.go)
 	bootWarn []string          // problems opening files in New, reported at the first login (caps.go)
+
+	lastActive atomic.Int64 // unix nanoseconds of the user's last activity (entity.go)
 
 	mu        sync.Mutex
 	state     State
@@ -110,7 +120,8 @@ func New(cfg Config, sink Sink) *Account {
 	a.sink = a.evq.put
 	a.reg = payload.Default()
 	a.openOMEMO() // the key store, before the features that depend on it (omemo.go)
-	a.features = discoFeatures(a.reg, notifyFeatures(a.om.mgr != nil)...)
+	a.lastActive.Store(time.Now().UnixNano())
+	a.features = discoFeatures(a.reg, append(notifyFeatures(a.om.mgr != nil), entityFeatures(cfg)...)...)
 	if a.om.mgr == nil { // no OMEMO: no interest in device lists
 		a.features = slices.DeleteFunc(a.features, func(f string) bool { return f == nsOMEMO+".devicelist+notify" })
 	}

@@ -260,6 +260,11 @@ type Message struct {
 	omemoRaw []byte
 	omemoCut bool
 	sealed   []byte
+	// realJID: the sender's real bare JID that a room's archive added to a
+	// groupchat message (muc#user item), zero if none; mucCodes: its
+	// muc#user status codes (omemoroom.go).
+	realJID  jid.JID
+	mucCodes []int
 	mustSeal bool
 }
 

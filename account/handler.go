@@ -104,7 +104,7 @@ func (h *handler) presence(start xml.StartElement, r xml.TokenReader) {
 	if h.strangerPresence(start, r) { // neither a contact nor ourselves (strangers.go)
 		return
 	}
-	p, sub, err := ParsePresence(start, r, a.bare)
+	p, sub, err := parsePresenceCached(start, r, a.bare, &a.jids)
 	switch {
 	case err != nil:
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable presence from " + clip(attr(start, "from"), maxShort) + ": " + err.Error()})
@@ -146,6 +146,10 @@ func (h *handler) iq(start xml.StartElement, t xmlstream.TokenReadEncoder) error
 		return h.rosterPush(start, payload, b, t)
 	case typ == "get" && payload.Name == xml.Name{Space: nsPing, Local: "ping"}:
 		return writeIQ(t, start, "result", nil)
+	case typ == "get" && payload.Name.Space != nsDiscoInfo:
+		if ok, err := h.entityAnswer(start, payload, t); ok { // version, time, last activity (entity.go)
+			return err
+		}
 	case typ == "get" && payload.Name == xml.Name{Space: nsDiscoInfo, Local: "query"}:
 		node := attr(payload, "node")
 		if node != "" && node != CapsNode+"#"+h.a.capsVer {

@@ -244,14 +244,23 @@ func (a *Account) catchUpRoom(ctx context.Context, room jid.JID) error {
 	return nil
 }
 
+// roomFeatures is what a room's disco#info says that the account uses.
+type roomFeatures struct {
+	archive      bool // urn:xmpp:mam:2
+	occupantIDs  bool // XEP-0421
+	nonAnonymous bool // muc_nonanonymous: occupants see real JIDs
+	membersOnly  bool // muc_membersonly
+}
+
 // roomHasArchive asks the room (disco#info) whether it keeps a XEP-0313
-// archive. It must not be called from the stanza handler.
-func (a *Account) roomHasArchive(ctx context.Context, room jid.JID) (archive, occupantIDs bool, err error) {
+// archive, and what else of it the account uses. It must not be called
+// from the stanza handler.
+func (a *Account) roomHasArchive(ctx context.Context, room jid.JID) (roomFeatures, error) {
+	var f roomFeatures
 	sess, err := a.session()
 	if err != nil {
-		return false, false, err
+		return f, err
 	}
-	found := false
 	iq := iqStanza("get", room.Bare(), xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsDiscoInfo, Local: "query"}}))
 	err = sendIQ(ctx, sess, iq, func(b *tokenBudget) error {
 		for {
@@ -265,14 +274,18 @@ func (a *Account) roomHasArchive(ctx context.Context, room jid.JID) (archive, oc
 			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "feature" && b.depth == 2 {
 				switch attr(se, "var") {
 				case nsMAM:
-					found = true
+					f.archive = true
 				case nsOccupantID:
-					occupantIDs = true
+					f.occupantIDs = true
+				case "muc_nonanonymous":
+					f.nonAnonymous = true
+				case "muc_membersonly":
+					f.membersOnly = true
 				}
 			}
 		}
 	})
-	return found, occupantIDs, err
+	return f, err
 }
 
 // session returns the current session, online or still in the login

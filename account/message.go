@@ -10,6 +10,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"parley/internal/jidcache"
 	"parley/msg"
 	"parley/payload"
 )
@@ -36,6 +37,8 @@ type ParseContext struct {
 	// account as "by" in a live message believed (XEP-0359 §4). A room's
 	// stanza-id in a groupchat message does not depend on it.
 	SIDs bool
+	// JIDs, when set, caches parsed addresses (the account's cache).
+	JIDs *jidcache.Cache
 }
 
 // maxFutureDelay is how far past the receipt time a delay stamp may be
@@ -61,7 +64,7 @@ const maxFutureDelay = 5 * time.Minute
 // the stream itself may still be usable when r is a sub-reader. A stanza
 // over the token budget is drained: what was read before is kept.
 func ParseMessage(start xml.StartElement, r xml.TokenReader, pc ParseContext) (Message, error) {
-	pm, err := payload.Default().Parse(start, r, payload.Context{Account: pc.Account, Now: pc.Now})
+	pm, err := payload.Default().Parse(start, r, payload.Context{Account: pc.Account, Now: pc.Now, JIDs: pc.JIDs})
 	if err != nil {
 		return Message{}, err
 	}
@@ -70,12 +73,12 @@ func ParseMessage(start xml.StartElement, r xml.TokenReader, pc ParseContext) (M
 
 // parse reads a stanza with the account's registry.
 func (a *Account) parse(start xml.StartElement, r xml.TokenReader, now time.Time) (msg.Message, error) {
-	return a.reg.Parse(start, r, payload.Context{Account: a.bare, Now: now})
+	return a.reg.Parse(start, r, payload.Context{Account: a.bare, Now: now, JIDs: &a.jids})
 }
 
 // parseContext is the ParseContext of the account at now.
 func (a *Account) parseContext(now time.Time) ParseContext {
-	return ParseContext{Account: a.bare, Now: now, SIDs: a.rel.sids.Load()}
+	return ParseContext{Account: a.bare, Now: now, SIDs: a.rel.sids.Load(), JIDs: &a.jids}
 }
 
 // fromPayload turns what the payload parsers read into a Message: the
@@ -129,7 +132,7 @@ func fromPayload(pm *msg.Message, pc ParseContext) Message {
 		}
 	}
 	if claims == 1 {
-		if by, err := jid.Parse(sid.By); err == nil {
+		if by, err := pc.JIDs.Parse(sid.By); err == nil {
 			m.StanzaID, m.StanzaIDBy = sid.ID, by.Bare().String()
 		}
 	}
@@ -145,7 +148,11 @@ func fromPayload(pm *msg.Message, pc ParseContext) Message {
 		}
 	}
 	m.Reactions, m.Retraction, m.Moderation, m.Tombstone = pm.Reactions, pm.Retraction, pm.Moderation, pm.Tombstone
-	if e := pm.Encrypted; e != nil && e.NS == payload.NSOMEMO && m.Type != "groupchat" && !m.Private {
+	if m.Type == "groupchat" {
+		m.realJID = pm.MUCJID.Bare() // the room archive's word on the sender (omemoroom.go)
+		m.mucCodes = pm.MUCCodes
+	}
+	if e := pm.Encrypted; e != nil && e.NS == payload.NSOMEMO && !m.Private {
 		// Opened behind the event queue, before anything reads the body
 		// (omemorecv.go); until then Body is the sender's fallback.
 		m.omemoRaw, m.omemoCut = e.Raw, e.Cut
@@ -177,14 +184,14 @@ func isClientNS(space, stanzaSpace string) bool {
 }
 
 // parseAddr parses a from/to attribute; empty means the account itself.
-func parseAddr(s string, account jid.JID) (jid.JID, error) {
+func parseAddr(s string, account jid.JID, jids *jidcache.Cache) (jid.JID, error) {
 	if s == "" {
 		return account, nil
 	}
 	if len(s) > 3*1024+2 {
 		return jid.JID{}, errors.New("address too long")
 	}
-	return jid.Parse(s)
+	return jids.Parse(s)
 }
 
 // trustedBy reports whether a stanza-id's "by" may be believed: it must be
@@ -195,7 +202,7 @@ func trustedBy(by string, m Message, pc ParseContext) bool {
 	if by == "" {
 		return false
 	}
-	j, err := jid.Parse(by)
+	j, err := pc.JIDs.Parse(by)
 	if err != nil || j.Resourcepart() != "" {
 		return false
 	}

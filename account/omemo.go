@@ -64,6 +64,9 @@ type omemoState struct {
 	// account's list, for which the list was fetched again on refetchedOf.
 	refetched   map[string]bool
 	refetchedOf *xmpp.Session
+	// roomSent: the text of our encrypted room messages by id, until the
+	// room reflects them (omemoroom.go).
+	roomSent map[string]string
 }
 
 // omemoTask is work handed from the stanza handler (or a login goroutine)
@@ -264,14 +267,28 @@ type OMEMOStatus struct {
 	Devices   int  // the contact's active devices
 	Trusted   bool // every active device of the contact is trusted (blind or verified)
 	Undecided int  // devices waiting for a trust decision
+	// Room: peer is a room; Members counts its members other than us (their
+	// devices are in Devices); Refusal says why the room does not
+	// qualify for OMEMO, empty when it does (omemoroom.go).
+	Room    bool
+	Members int
+	Refusal string
 }
 
 // OMEMOStatus returns the OMEMO state of the conversation with peer.
 func (a *Account) OMEMOStatus(peer jid.JID) OMEMOStatus {
-	mgr := a.om.mgr
-	if mgr == nil {
+	if a.om.mgr == nil {
 		return OMEMOStatus{}
 	}
+	if a.isRoom(peer) {
+		return a.roomOMEMOStatus(peer.Bare())
+	}
+	return a.contactOMEMOStatus(peer)
+}
+
+// contactOMEMOStatus is OMEMOStatus for a contact (or a room member).
+func (a *Account) contactOMEMOStatus(peer jid.JID) OMEMOStatus {
+	mgr := a.om.mgr
 	st := OMEMOStatus{Available: true, On: a.omemoOn(peer), Trusted: true}
 	for _, d := range mgr.Devices(peer.Bare().String()) {
 		if !d.Active {
@@ -303,8 +320,8 @@ func (a *Account) omemoOn(peer jid.JID) bool {
 	a.om.mu.Lock()
 	on, set := a.om.conv[key]
 	a.om.mu.Unlock()
-	if set {
-		return on
+	if set || a.isRoom(peer) {
+		return on // a room is encrypted only after /omemo on there
 	}
 	return a.om.mode == OMEMOAutomatic && len(mgr.Store().ActiveDevices(key)) > 0
 }
@@ -319,17 +336,13 @@ func (a *Account) SetOMEMO(ctx context.Context, peer jid.JID, on bool) error {
 	if peer.Domainpart() == "" {
 		return errors.New("OMEMO: no conversation")
 	}
+	if a.isRoom(peer) {
+		return a.setRoomOMEMO(ctx, peer.Bare(), on) // omemoroom.go
+	}
 	key := peer.Bare().String()
-	a.om.mu.Lock()
-	if a.om.conv == nil {
-		a.om.conv = map[string]bool{}
+	if err := a.setConv(peer, on); err != nil {
+		return err
 	}
-	if _, ok := a.om.conv[key]; !ok && len(a.om.conv) >= maxOMEMOPeers {
-		a.om.mu.Unlock()
-		return fmt.Errorf("OMEMO: over %d conversations set", maxOMEMOPeers)
-	}
-	a.om.conv[key] = on
-	a.om.mu.Unlock()
 	if on {
 		if sess, err := a.online(); err == nil && !a.fetchedOn(peer, sess) {
 			ctx, cancel := reqCtx(ctx)
@@ -340,6 +353,21 @@ func (a *Account) SetOMEMO(ctx context.Context, peer jid.JID, on bool) error {
 		}
 	}
 	a.emit(OMEMOEvent{Base: a.base(), Peer: peer.Bare()})
+	return nil
+}
+
+// setConv records /omemo on|off for peer.
+func (a *Account) setConv(peer jid.JID, on bool) error {
+	key := peer.Bare().String()
+	a.om.mu.Lock()
+	defer a.om.mu.Unlock()
+	if a.om.conv == nil {
+		a.om.conv = map[string]bool{}
+	}
+	if _, ok := a.om.conv[key]; !ok && len(a.om.conv) >= maxOMEMOPeers {
+		return fmt.Errorf("OMEMO: over %d conversations set", maxOMEMOPeers)
+	}
+	a.om.conv[key] = on
 	return nil
 }
 

@@ -31,6 +31,11 @@ func (a *Account) omemoOpen(m Message) (Message, bool) {
 		sender = a.bare
 	}
 	mgr := a.om.mgr
+	group := m.Type == "groupchat"
+	roomWhy := ""
+	if group && m.Dir == In && mgr != nil {
+		sender, roomWhy = a.roomSender(m) // the occupant's real JID (omemoroom.go)
+	}
 	fail := func(text string) (Message, bool) {
 		m.Body, m.Encrypted, m.Undecryptable = text, true, true
 		return m, true
@@ -42,7 +47,9 @@ func (a *Account) omemoOpen(m Message) (Message, bool) {
 		return fail("(an OMEMO encrypted message; OMEMO is off for this account)")
 	case cut:
 		return fail(fmt.Sprintf("could not decrypt a message from %s: its OMEMO element is over %d KiB", sender, axolotl.MaxEncryptedBytes>>10))
-	case !a.isContact(sender):
+	case roomWhy != "":
+		return fail(fmt.Sprintf("could not decrypt a message from %s in %s: %s", m.Nick, m.From.Bare(), roomWhy))
+	case !group && !a.isContact(sender):
 		return fail(fmt.Sprintf("not decrypted: %s is not in your roster, and parley accepts OMEMO sessions only from contacts", sender))
 	}
 	e, err := axolotl.ParseEncryptedBytes(raw)
@@ -50,6 +57,10 @@ func (a *Account) omemoOpen(m Message) (Message, bool) {
 		return fail(fmt.Sprintf("could not decrypt a message from %s: %v", sender, err))
 	}
 	if m.Dir == Out && e.SID == mgr.DeviceID() {
+		if text, ok := a.takeRoomSent(m.OriginID, m.ID); group && ok {
+			m.Body, m.Encrypted = clipBody(text), true // the room's reflection of what we sent
+			return m, true
+		}
 		return m, false // our own, from this device: history has its text
 	}
 	d, err := mgr.Decrypt(sender.String(), e)

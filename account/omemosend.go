@@ -112,7 +112,13 @@ func (a *Account) prepareSessions(ctx context.Context, sess *xmpp.Session, peer 
 			}
 		}
 	}
-	for _, d := range a.om.mgr.NeedBundles(peer.String()) {
+	a.buildSessions(ctx, sess, peer.String())
+}
+
+// buildSessions builds a session with every device of jids (and of our
+// account) that needs one, from its bundle.
+func (a *Account) buildSessions(ctx context.Context, sess *xmpp.Session, jids ...string) {
+	for _, d := range a.om.mgr.NeedBundles(jids...) {
 		j, err := jid.Parse(d.JID)
 		if err != nil {
 			continue

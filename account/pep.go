@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"strings"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
@@ -76,8 +75,20 @@ func pepPublish(ctx context.Context, sess *xmpp.Session, node, id string, payloa
 		}
 		return iqStanza("set", jid.JID{}, xmlstream.Wrap(xmlstream.MultiReader(parts...), xml.StartElement{Name: xml.Name{Space: nsPubSub, Local: "pubsub"}}))
 	}
+	cond := func(err error) string {
+		var ie iqError
+		if errors.As(err, &ie) {
+			return ie.cond
+		}
+		return ""
+	}
 	err := sendIQ(ctx, sess, build(true), nil)
-	if err != nil && strings.Contains(err.Error(), "precondition-not-met") {
+	if cond(err) == errItemNotFound {
+		// ejabberd 23.01 answers so, now and then, while it creates the
+		// account's PEP node on a first publish: the same again succeeds.
+		err = sendIQ(ctx, sess, build(true), nil)
+	}
+	if cond(err) == "precondition-not-met" {
 		err = sendIQ(ctx, sess, build(false), nil)
 	}
 	return err

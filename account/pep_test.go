@@ -40,3 +40,23 @@ func TestParseDeviceListEvent(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseDeviceListEvent: no panic, no hang, on any message.
+func FuzzParseDeviceListEvent(f *testing.F) {
+	f.Add(`<message xmlns='jabber:client' from='bob@localhost'><event xmlns='http://jabber.org/protocol/pubsub#event'><items node='eu.siacs.conversations.axolotl.devicelist'><item id='current'><list xmlns='eu.siacs.conversations.axolotl'><device id='1'/></list></item></items></event></message>`)
+	f.Add(`<message><event xmlns='http://jabber.org/protocol/pubsub#event'><purge node='eu.siacs.conversations.axolotl.devicelist'/></event></message>`)
+	f.Fuzz(func(t *testing.T, s string) {
+		d := xml.NewDecoder(strings.NewReader(s))
+		tok, err := d.Token()
+		if err != nil {
+			return
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok {
+			return
+		}
+		if list, ok := ParseDeviceListEvent(start, d); ok && list == nil {
+			t.Fatal("ok with no list")
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/caps"
+	"parley/internal/jidcache"
 )
 
 // presenceIn is a parsed incoming presence: either a PresenceEvent or a
@@ -28,8 +29,13 @@ type presenceIn struct {
 // unsubscribed); both are nil for probes and unknown types. It never panics
 // and always consumes the element unless r fails.
 func ParsePresence(start xml.StartElement, r xml.TokenReader, account jid.JID) (*PresenceEvent, *SubscriptionEvent, error) {
+	return parsePresenceCached(start, r, account, nil)
+}
+
+// parsePresenceCached is ParsePresence with the account's address cache.
+func parsePresenceCached(start xml.StartElement, r xml.TokenReader, account jid.JID, jids *jidcache.Cache) (*PresenceEvent, *SubscriptionEvent, error) {
 	b := &tokenBudget{r: r}
-	p, err := parsePresence(start, b, account)
+	p, err := parsePresence(start, b, account, jids)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
 			if derr := b.drain(); derr != nil {
@@ -41,8 +47,8 @@ func ParsePresence(start xml.StartElement, r xml.TokenReader, account jid.JID) (
 	return p.presence, p.sub, nil
 }
 
-func parsePresence(start xml.StartElement, b *tokenBudget, account jid.JID) (presenceIn, error) {
-	from, err := parseAddr(attr(start, "from"), account)
+func parsePresence(start xml.StartElement, b *tokenBudget, account jid.JID, jids *jidcache.Cache) (presenceIn, error) {
+	from, err := parseAddr(attr(start, "from"), account, jids)
 	if err != nil {
 		return presenceIn{}, fmt.Errorf("bad from: %w", err)
 	}

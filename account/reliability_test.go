@@ -141,9 +141,9 @@ func testIntegrationRoomCatchUp(t *testing.T, kind servertest.Kind) {
 	}
 	r := startOnline(t, cfg)
 	ctx := context.Background()
-	ok, _, err := r.roomHasArchive(ctx, room)
-	if err != nil || !ok {
-		t.Fatalf("roomHasArchive = %v, %v", ok, err)
+	f, err := r.roomHasArchive(ctx, room)
+	if err != nil || !f.archive {
+		t.Fatalf("roomHasArchive = %+v, %v", f, err)
 	}
 	groupBodies := func() (bodies []string, ids []string) {
 		r.Flush(ctx)

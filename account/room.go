@@ -67,6 +67,15 @@ type roomState struct {
 	// strips any an occupant sends).
 	occIDTrusted bool
 	waiters      []*roomWaiter
+	// feats: the room's disco#info, featsKnown once it answered (refreshed
+	// after a configuration change, omemoroom.go).
+	feats      roomFeatures
+	featsKnown bool
+	// members: the real bare JIDs of the room's members, admins and
+	// owners, from the affiliation lists and occupants' presences, for
+	// OMEMO (omemoroom.go); membersOf: the session the lists were read on.
+	members   map[string]muc.Affiliation
+	membersOf *xmpp.Session
 }
 
 // roomWaiter is a method waiting for the room's answer about ourselves.
@@ -253,7 +262,8 @@ func (a *Account) Join(ctx context.Context, room jid.JID, nick, password string)
 func (a *Account) join(ctx context.Context, sess *xmpp.Session, room jid.JID, nick, password string, setPassword bool) error {
 	// A room with an archive is caught up from it (mam.go) instead of
 	// replaying history: its live messages are held until then.
-	archived, occIDs, _ := a.roomHasArchive(ctx, room)
+	feats, ferr := a.roomHasArchive(ctx, room)
+	archived := feats.archive
 	if archived {
 		a.holdRoom(room)
 	}
@@ -271,7 +281,10 @@ func (a *Account) join(ctx context.Context, sess *xmpp.Session, room jid.JID, ni
 	if setPassword {
 		rs.password = password
 	}
-	rs.occIDTrusted = occIDs
+	rs.occIDTrusted = feats.occupantIDs
+	if ferr == nil {
+		rs.feats, rs.featsKnown = feats, true // OMEMO asks whether the room qualifies (omemoroom.go)
+	}
 	password = rs.password
 	hist := muc.History{MaxStanzas: firstJoinHistory}
 	switch {

@@ -195,7 +195,16 @@ func (a *Account) sendToRoom(ctx context.Context, m Message) (out Message, handl
 	}
 	m.ID = newID()
 	m.OriginID, m.From, m.Time, m.Dir, m.Conv = m.ID, sess.LocalAddr(), time.Now().UTC(), Out, conv
-	if err := sess.Send(ctx, messageStanza(m, m.Private)); err != nil {
+	if m.Type == "groupchat" {
+		if m, err = a.sealRoom(ctx, sess, m); err != nil { // OMEMO, when on for the room (omemoroom.go)
+			return Message{}, true, err
+		}
+	}
+	st := messageStanza(m, m.Private)
+	if m.sealed != nil {
+		st = stanzaTokens(m.sealed)
+	}
+	if err := sess.Send(ctx, st); err != nil {
 		return Message{}, true, fmt.Errorf("send message: %w", err)
 	}
 	if m.Private {

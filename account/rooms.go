@@ -119,7 +119,7 @@ func (a *Account) room(from jid.JID) *roomState {
 // (without reading r) for any other presence.
 func (h *handler) roomPresence(start xml.StartElement, r xml.TokenReader) bool {
 	a := h.a
-	from, err := jid.Parse(attr(start, "from"))
+	from, err := a.jids.Parse(attr(start, "from"))
 	if err != nil {
 		return false
 	}
@@ -151,6 +151,7 @@ func (a *Account) applyPresence(rs *roomState, p muc.Presence, now time.Time) {
 	rs.last = now
 	joining := rs.room.State() == muc.Joining
 	changes := rs.room.HandlePresence(p)
+	rs.noteMembers(changes) // the real JIDs of members, for OMEMO (omemoroom.go)
 	if len(changes) == 0 {
 		a.rooms.mu.Unlock()
 		return
@@ -186,7 +187,7 @@ func (a *Account) applyPresence(rs *roomState, p muc.Presence, now time.Time) {
 // inside).
 func (h *handler) roomMessage(start xml.StartElement, r *xml.TokenReader) bool {
 	a := h.a
-	from, err := parseAddr(attr(start, "from"), a.bare)
+	from, err := parseAddr(attr(start, "from"), a.bare, &a.jids)
 	if err != nil {
 		return false // the message parser reports it
 	}
@@ -241,7 +242,7 @@ func (h *handler) groupchat(start xml.StartElement, r xml.TokenReader, rs *roomS
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "dropped an unreadable message from room " + clip(rs.room.JID().String(), maxShort) + ": " + err.Error()})
 		return
 	}
-	m := fromPayload(&pm, ParseContext{Account: a.bare, Now: now})
+	m := fromPayload(&pm, ParseContext{Account: a.bare, Now: now, JIDs: &a.jids})
 	room := rs.room.JID()
 	if m.Moderation != nil && !m.From.Equal(room) {
 		m.Moderation = nil // an occupant posing as the room
@@ -252,6 +253,9 @@ func (h *handler) groupchat(start xml.StartElement, r xml.TokenReader, rs *roomS
 		return
 	}
 	rs.last = now
+	if m.From.Resourcepart() == "" && configChanged(m.mucCodes) {
+		go a.refreshRoomFeatures(room) // is it still fit for OMEMO? (omemoroom.go)
+	}
 	if m.Body == "" && !m.hasRef() {
 		var ev *RoomEvent
 		if pm.HasSubject {

@@ -53,7 +53,7 @@ func (h *handler) strangerPresence(start xml.StartElement, r xml.TokenReader) bo
 		return false // subscriptions, probes
 	}
 	a := h.a
-	from, err := parseAddr(attr(start, "from"), a.bare)
+	from, err := parseAddr(attr(start, "from"), a.bare, &a.jids)
 	if err != nil {
 		return false // the parser reports it
 	}

@@ -95,6 +95,12 @@ func accountFields() []field[Account] {
 				l.ps.add(key, "%q is not an OMEMO mode: use %q (default: encrypt where the contact has OMEMO), %q (after /omemo on) or %q", s, OMEMOAutomatic, OMEMOManual, OMEMOOff)
 			}
 		}},
+		{name: "reveal_os", kind: kBoolean, set: func(_ *loader, _ string, a *Account, v any) {
+			a.RevealOS = v.(bool)
+		}},
+		{name: "reveal_idle", kind: kBoolean, set: func(_ *loader, _ string, a *Account, v any) {
+			a.RevealIdle = v.(bool)
+		}},
 		{name: "keepalive", kind: kString, set: func(l *loader, key string, a *Account, v any) {
 			d, err := time.ParseDuration(v.(string))
 			switch {

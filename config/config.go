@@ -53,6 +53,8 @@ type Account struct {
 	Autoconnect  bool          // autoconnect: connect at start; default true
 	Keepalive    time.Duration // keepalive: a dead connection is noticed within this time; default 60s, at least 5s
 	OMEMO        string        // omemo: OMEMOAutomatic (default), OMEMOManual or OMEMOOff
+	RevealOS     bool          // reveal_os: tell the operating system in software version answers; default false
+	RevealIdle   bool          // reveal_idle: answer last activity queries with the idle time; default false
 	Line         int           // line of the account's [[account]] header in the file
 }
 

@@ -32,6 +32,12 @@ type Message struct {
 	// MUCUser reports a XEP-0045 muc#user <x/> child (room private messages
 	// and invitations carry one).
 	MUCUser bool
+	// MUCJID is the real JID in the muc#user <item/> a non-anonymous
+	// room's archive adds to a groupchat message (the room's word, not the
+	// sender's), zero when absent; MUCCodes are its <status/> codes (at
+	// most 16: 104 configuration changed, 170-174 logging and anonymity).
+	MUCJID   jid.JID
+	MUCCodes []int
 
 	// Kind is the message type (see Kind).
 	Kind Kind

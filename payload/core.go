@@ -2,6 +2,7 @@ package payload
 
 import (
 	"encoding/xml"
+	"strconv"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -167,9 +168,27 @@ func parseOccupantID(_ *Decoder, start xml.StartElement, m *msg.Message) error {
 	return nil
 }
 
-func parseMUCUser(_ *Decoder, _ xml.StartElement, m *msg.Message) error {
+func parseMUCUser(d *Decoder, _ xml.StartElement, m *msg.Message) error {
+	first := !m.MUCUser
 	m.MUCUser = true
-	return nil
+	if !first {
+		return nil
+	}
+	return d.Each(func(se xml.StartElement) error {
+		for _, a := range se.Attr {
+			switch {
+			case se.Name.Local == "item" && a.Name.Local == "jid" && m.MUCJID.Domainpart() == "":
+				if j, err := jid.Parse(a.Value); err == nil {
+					m.MUCJID = j
+				}
+			case se.Name.Local == "status" && a.Name.Local == "code" && len(m.MUCCodes) < 16:
+				if n, err := strconv.Atoi(a.Value); err == nil && n >= 100 && n < 1000 {
+					m.MUCCodes = append(m.MUCCodes, n)
+				}
+			}
+		}
+		return nil
+	})
 }
 
 func parseHint(_ *Decoder, start xml.StartElement, m *msg.Message) error {

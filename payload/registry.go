@@ -9,6 +9,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"parley/internal/jidcache"
 	"parley/msg"
 )
 
@@ -64,6 +65,9 @@ type Context struct {
 	Account jid.JID
 	// Now is the receive time, stored as Message.Received.
 	Now time.Time
+	// JIDs, when set, caches the parsed from and to addresses (a flood
+	// comes from a few addresses); nil parses every time.
+	JIDs *jidcache.Cache
 }
 
 // Registry maps element keys to parsers and collects the disco features
@@ -150,8 +154,8 @@ func (r *Registry) ParseNested(d *Decoder, start xml.StartElement, ctx Context) 
 func (r *Registry) parse(d *Decoder, start xml.StartElement, ctx Context) (msg.Message, error) {
 	m := msg.Message{Kind: kind(Attr(start, "type")), Received: ctx.Now.UTC()}
 	m.ID, _ = id(start, "id")
-	from, ferr := addr(Attr(start, "from"), ctx.Account)
-	to, terr := addr(Attr(start, "to"), ctx.Account)
+	from, ferr := addr(Attr(start, "from"), ctx.Account, ctx.JIDs)
+	to, terr := addr(Attr(start, "to"), ctx.Account, ctx.JIDs)
 	m.From, m.To = from, to
 	level := d.depth
 	err := d.Each(func(se xml.StartElement) error {
@@ -203,12 +207,12 @@ func kind(t string) msg.Kind {
 }
 
 // addr parses a from or to attribute; empty means the account.
-func addr(s string, account jid.JID) (jid.JID, error) {
+func addr(s string, account jid.JID, cache *jidcache.Cache) (jid.JID, error) {
 	if s == "" {
 		return account, nil
 	}
 	if len(s) > 3*1023+2 {
 		return jid.JID{}, errors.New("address too long")
 	}
-	return jid.Parse(s)
+	return cache.Parse(s)
 }

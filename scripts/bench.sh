@@ -23,7 +23,9 @@ PARLEY_BENCH=1 PARLEY_BENCH_RATE=2000 go test -run TestKeyEchoInProcess -count 1
 	grep '^BENCH' | sed 's/^BENCH inproc_/BENCH paced2000_/' | tee -a "$out" >&2
 if [ "${1:-}" != quick ]; then
 	echo "== the real binary in tmux against Prosody (2,000 contacts, 10,000 messages)" >&2
-	PARLEY_BENCH=1 go test -run 'TestBinary|TestStartBreakdown|TestRosterCacheLogin' -count 1 -timeout 15m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
+	PARLEY_BENCH=1 go test -run 'TestBinary$|TestStartBreakdown|TestRosterCacheLogin' -count 1 -timeout 15m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
+	echo "== the real binary in tmux uploading 10 MB and 100 MB to Prosody's http_file_share (issue 14)" >&2
+	PARLEY_BENCH=1 go test -run 'TestBinaryUpload' -count 1 -timeout 40m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
 	echo "== every feature on (issue 12), 20 windows restored, beside mcabber in the same run" >&2
 	PARLEY_BENCH=1 go test -run 'TestEveryFeature' -count 1 -timeout 20m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
 fi
@@ -52,6 +54,13 @@ cat <<TABLE
 | key echo in process, full-speed flood (p50 / p99 / max) | $(fig inproc_echo_p50) / $(fig inproc_echo_p99) / $(fig inproc_echo_max) | | |
 | key echo in process, 2,000 msg/s (p50 / p99 / max) | $(fig paced2000_echo_p50) / $(fig paced2000_echo_p99) / $(fig paced2000_echo_max) | | |
 | memory after the flood (VmRSS / VmHWM) | $(fig rss_after_flood) / $(fig hwm_after_flood) | | |
+
+| figure (issue 14: /upload, binary in tmux, Prosody https) | parley | target |
+|---|---|---|
+| 100 MB upload: time / throughput / parley CPU | $(fig upload_100MB_seconds) / $(fig upload_100MB_throughput) / $(fig upload_100MB_cpu) | |
+| 10 MB upload: time / throughput / parley CPU | $(fig upload_10MB_seconds) / $(fig upload_10MB_throughput) / $(fig upload_10MB_cpu) | |
+| peak memory (VmHWM) before / after 10 MB / after 100 MB | $(fig upload_hwm_before) / $(fig upload_10MB_hwm) / $(fig upload_100MB_hwm) | flat in the file size |
+| key echo during the 100 MB upload, tmux (p50 / p99 / max) | $(fig upload_echo_p50) / $(fig upload_echo_p99) / $(fig upload_echo_max) | |
 
 | figure (issue 12): every feature on, 20 windows restored | parley | mcabber 1.1, same run |
 |---|---|---|

@@ -1,6 +1,8 @@
 package sm
 
 import (
+	"bytes"
+	"net"
 	"strings"
 	"testing"
 )
@@ -29,3 +31,30 @@ func BenchmarkTrackerCount(b *testing.B) { benchTracker(b, false, false) }
 
 // BenchmarkTrackerOut is the outbound tracker (counting and capturing).
 func BenchmarkTrackerOut(b *testing.B) { benchTracker(b, true, false) }
+
+// BenchmarkConnReadByte reads a stream of typical stanzas through a
+// wrapped connection byte by byte, as encoding/xml does: the counting and
+// limit tracking under the decoder. One op is the whole stream.
+func BenchmarkConnReadByte(b *testing.B) {
+	in := []byte(hdr + benchStanzas)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		st := New(Options{})
+		c := st.Wrap(&byteConn{r: bytes.NewReader(in)}).(*conn)
+		c.inOn = true
+		for {
+			if _, err := c.ReadByte(); err != nil {
+				break
+			}
+		}
+	}
+}
+
+// byteConn is a net.Conn reading from r.
+type byteConn struct {
+	net.Conn
+	r *bytes.Reader
+}
+
+func (c *byteConn) Read(p []byte) (int, error) { return c.r.Read(p) }

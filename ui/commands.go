@@ -42,7 +42,7 @@ var errUsage = errors.New("usage")
 
 // commandTable returns the commands, in /help order.
 func commandTable() []command {
-	return []command{
+	head := []command{
 		{name: "msg", usage: "[-a ACCOUNT] JID|name [text]", help: "open a conversation with JID, or with the contact of that roster name (or the start of one), and send text; in a room window, a nick instead of JID: a private message to that occupant", min: 1, max: 2, rest: true, acct: true, run: cmdMsg, complete: completeJIDArg(0)},
 		{name: "me", usage: "text", help: "send an action (\"/me text\") in this conversation", min: 1, max: 1, rest: true, run: cmdMe},
 		{name: "correct", usage: "text", help: "correct your last message in this conversation (XEP-0308): it is replaced in place and marked (edited), here and at the other side; Tab after \"/correct \" fills in its text", min: 1, max: 1, rest: true, verbatim: true, run: cmdCorrect, complete: completeCorrect},
@@ -84,10 +84,13 @@ func commandTable() []command {
 		{name: "disconnect", usage: "[ACCOUNT]", help: "log ACCOUNT out (default: this window's account) and stay offline until /connect; messages typed meanwhile are marked (pending) and sent after /connect", max: 1, run: cmdDisconnect, complete: completeAccount},
 		{name: "search", usage: "[-a] TEXT", help: "search the history of this conversation for TEXT (ignoring case), or with -a of every conversation of every account; results (up to 500) open in a window of their own: arrows/PgUp/PgDn select, Enter opens the conversation at the message, Esc closes", min: 1, max: 1, rest: true, run: cmdSearch},
 		{name: "notify", usage: "[on|off|mentions|default]", help: "show or set which messages of this conversation notify (bell, title, desktop notification): on every message, off none, mentions those naming you or a highlight word; default is mentions in rooms and on elsewhere; kept across restarts", max: 1, run: cmdNotify, complete: completeWords(0, "on", "off", "mentions", "default")},
+	}
+	tail := []command{
 		{name: "clear", help: "clear this window", run: cmdClear},
 		{name: "help", usage: "[command|keys]", help: "list commands, or explain one command, or list the keys", max: 1, run: cmdHelp, complete: completeHelp},
 		{name: "quit", help: "leave parley; when messages are still unsent (kept for the next login), it says so first and a second /quit leaves", run: cmdQuit},
 	}
+	return slices.Concat(head, serviceCommands(), tail)
 }
 
 // lookup returns the command named name.

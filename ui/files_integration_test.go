@@ -16,6 +16,7 @@ import (
 
 	"parley/account"
 	"parley/internal/servertest"
+	"parley/upload"
 )
 
 // waitLong is waitFor for the network: a longer deadline.
@@ -79,16 +80,19 @@ func randomFile(t *testing.T, dir, name string, n int) (string, []byte) {
 }
 
 // TestIntegrationFiles: /upload and /url save through a UI on a real
-// account against Prosody's http_file_share (https), with a slixmpp peer:
+// account against Prosody's http_file_share and ejabberd's mod_http_upload
+// (https), with a slixmpp peer:
 // the peer receives the upload's message (body and OOB) and downloads
 // exactly the file; a file over the limit is refused with its limit and
 // nothing is sent; Esc stops an upload and nothing is sent; /url save
 // saves the peer's file, plain and aesgcm:// (decrypted), and a hostile
 // name under a safe one; s in the selection mode saves the selected
 // message's link.
-func TestIntegrationFiles(t *testing.T) {
+func TestIntegrationFiles(t *testing.T) { servertest.Each(t, testIntegrationFiles) }
+
+func testIntegrationFiles(t *testing.T, kind servertest.Kind) {
 	const limit = 4 << 20
-	s := servertest.Start(t, servertest.Prosody, servertest.WithFileShare(limit, "https"))
+	s := servertest.Start(t, kind, servertest.WithFileShare(limit, "https"))
 	s.Require(t, servertest.FileShare)
 	alice := s.AddUser(t, "alice", "pw")
 	bob := s.AddUser(t, "bob", "pw")
@@ -179,7 +183,7 @@ func TestIntegrationFiles(t *testing.T) {
 			t.Fatalf("peer upload: %s", up)
 		}
 		h.lineHas(up.Body)
-		name := "peer file.txt"
+		name := upload.NameOf(up.Body) // ejabberd writes the space as _
 		if enc {
 			name = "peer-decrypted.txt"
 			line("/url save 1 " + filepath.Join(dl, name))

@@ -64,11 +64,31 @@ func (u *UI) checkIdle() {
 // keyPressed records a key press; the first after idling makes the
 // accounts active again and re-arms the check.
 func (u *UI) keyPressed() {
-	u.idle.last = time.Now()
+	now := time.Now()
+	if now.Sub(u.idle.last) >= time.Second { // idle time counts in seconds: one store a second at most
+		u.noteActivity(now)
+	}
+	u.idle.last = now
 	if u.idle.inactive {
 		u.idle.inactive = false
 		u.setActive(true)
 		u.armIdle(u.idleAfter())
+	}
+}
+
+// ActivityAccount is an account that answers last activity queries
+// (account.Account): it counts the idle time from the last key press.
+type ActivityAccount interface {
+	// NoteActivity records a key press at t; it does not block.
+	NoteActivity(t time.Time)
+}
+
+// noteActivity tells every account that counts idle time.
+func (u *UI) noteActivity(t time.Time) {
+	for _, a := range u.accts {
+		if aa, ok := a.a.(ActivityAccount); ok {
+			aa.NoteActivity(t)
+		}
 	}
 }
 

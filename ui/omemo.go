@@ -78,8 +78,8 @@ func cmdOMEMO(u *UI, c *call) error {
 		if len(args) > 0 {
 			return errUsage
 		}
-		if w.kind != winChat || w.isPrivate() {
-			return errors.New("/omemo " + sub + " works in a conversation with a contact (OMEMO in rooms is not supported yet)")
+		if (w.kind != winChat && w.kind != winRoom) || w.isPrivate() {
+			return errors.New("/omemo " + sub + " works in a conversation with a contact or in a room (not in a private conversation with an occupant)")
 		}
 		peer, on := w.peer.Bare(), sub == "on"
 		u.async(w, func(ctx context.Context) (string, error) {
@@ -90,6 +90,8 @@ func cmdOMEMO(u *UI, c *call) error {
 			switch {
 			case !on:
 				return "OMEMO off: messages to " + peer.String() + " are sent in the clear", nil
+			case st.Room:
+				return fmt.Sprintf("OMEMO on: messages to %s are encrypted to %d device(s) of %d member(s), offline members included%s", peer, st.Devices, st.Members, trustNote(st)), nil
 			case st.Devices == 0:
 				return "OMEMO on, but " + peer.String() + " has no OMEMO device yet: a message would not be sent", nil
 			}
@@ -210,7 +212,7 @@ func (u *UI) postLines(w *window, lines []string) {
 // refreshOMEMO asks, off the tview goroutine, for the OMEMO state of w's
 // conversation, for its title.
 func (u *UI) refreshOMEMO(w *window) {
-	if w.kind != winChat || w.isPrivate() || w.acct == nil {
+	if (w.kind != winChat && w.kind != winRoom) || w.isPrivate() || w.acct == nil {
 		return
 	}
 	oa, ok := w.acct.a.(OMEMOAccount)
@@ -247,6 +249,8 @@ func omemoTitle(w *window) string {
 	switch {
 	case st == nil:
 		return ""
+	case st.Room && !st.On && st.Refusal != "":
+		return "" // a room that cannot have OMEMO says nothing of it
 	case !st.On:
 		return " [OMEMO off]"
 	case st.Devices == 0:

@@ -90,16 +90,19 @@ func get(t *testing.T, c *http.Client, url string) []byte {
 
 const limit = 4 << 20
 
-// TestIntegrationUpload: against Prosody's http_file_share over http and
-// https: a file goes up and comes back byte for byte; encrypted (https
+// TestIntegrationUpload: against Prosody's http_file_share and ejabberd's
+// mod_http_upload, over http and https: a file goes up and comes back byte for byte; encrypted (https
 // only) it comes back decrypted by Save; a file over the limit is refused
 // before a slot is asked for; a cancelled and an interrupted upload
 // report it.
 func TestIntegrationUpload(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, kind servertest.Kind) { testIntegrationUpload(t, kind) })
+}
+
+func testIntegrationUpload(t *testing.T, kind servertest.Kind) {
 	for _, scheme := range []string{"http", "https"} {
 		t.Run(scheme, func(t *testing.T) {
-			t.Parallel()
-			s := servertest.Start(t, servertest.Prosody, servertest.WithFileShare(limit, scheme))
+			s := servertest.Start(t, kind, servertest.WithFileShare(limit, scheme))
 			s.Require(t, servertest.FileShare)
 			a := online(t, s, s.AddUser(t, "alice", "pw"))
 			client, err := a.HTTPClient()
@@ -175,7 +178,11 @@ func TestIntegrationUpload(t *testing.T) {
 // TestIntegrationUploadInterrupted: a connection cut in the middle of the
 // PUT, and a cancelled context, end the upload with an error.
 func TestIntegrationUploadInterrupted(t *testing.T) {
-	s := servertest.Start(t, servertest.Prosody, servertest.WithFileShare(limit, "http"))
+	servertest.Each(t, testIntegrationUploadInterrupted)
+}
+
+func testIntegrationUploadInterrupted(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind, servertest.WithFileShare(limit, "http"))
 	s.Require(t, servertest.FileShare)
 	a := online(t, s, s.AddUser(t, "alice", "pw"))
 	proxy := servertest.NewProxy(t, net.JoinHostPort(s.Host, itoa(s.HTTPPort)))

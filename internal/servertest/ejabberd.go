@@ -70,7 +70,7 @@ func (e *ejabberd) setup(t testing.TB, s *Server, certs certFiles) error {
 			return err
 		}
 	}
-	for _, d := range []string{"db", "log", "home"} {
+	for _, d := range []string{"db", "log", "home", "upload"} {
 		if err := os.Mkdir(filepath.Join(e.own, d), 0o700); err != nil {
 			return err
 		}
@@ -150,6 +150,10 @@ func (e *ejabberd) listening(s *Server, log []byte) (bool, error) {
 	if s.DirectPort != 0 {
 		want = append(want, fmt.Sprintf("Start accepting TLS connections at %s:%d for ejabberd_c2s", s.Host, s.DirectPort))
 	}
+	if s.opts.fileShare != nil {
+		want = append(want, fmt.Sprintf("Start accepting TCP connections at %s:%d for ejabberd_http", s.Host, s.HTTPPort),
+			fmt.Sprintf("Start accepting TLS connections at %s:%d for ejabberd_http", s.Host, s.HTTPSPort))
+	}
 	for _, w := range want {
 		if !bytes.Contains(log, []byte(w)) {
 			return false, nil
@@ -211,6 +215,11 @@ func (e *ejabberd) configure(s *Server) error {
 		w("  -\n    port: %d\n    ip: %s\n    module: ejabberd_c2s\n    max_stanza_size: 262144\n    access: c2s\n    tls: true", s.DirectPort, yamlString(s.Host))
 	}
 	w("  -\n    port: %d\n    ip: %s\n    module: ejabberd_http\n    request_handlers:\n      /api: mod_http_api", e.apiPort, yamlString(s.Host))
+	if fs := s.opts.fileShare; fs != nil {
+		// mod_http_upload on two listeners of its own, plain and TLS.
+		w("  -\n    port: %d\n    ip: %s\n    module: ejabberd_http\n    request_handlers:\n      /upload: mod_http_upload", s.HTTPPort, yamlString(s.Host))
+		w("  -\n    port: %d\n    ip: %s\n    module: ejabberd_http\n    tls: true\n    request_handlers:\n      /upload: mod_http_upload", s.HTTPSPort, yamlString(s.Host))
+	}
 	w("disable_sasl_mechanisms:\n  - \"digest-md5\"\n  - \"X-OAUTH2\"")
 	w("s2s_access: none")
 	w("auth_password_format: scram")
@@ -232,6 +241,14 @@ func (e *ejabberd) configure(s *Server) error {
 		"mod_vcard:\n    search: false", "mod_vcard_xupdate: {}", "mod_version: {}",
 	} {
 		w("  %s", m)
+	}
+	if fs := s.opts.fileShare; fs != nil {
+		port := s.HTTPPort
+		if fs.scheme == "https" {
+			port = s.HTTPSPort
+		}
+		w("  mod_http_upload:\n    host: %s\n    put_url: %s\n    docroot: %s\n    max_size: %d\n    thumbnail: false",
+			yamlString(s.Upload), yamlString(fmt.Sprintf("%s://%s:%d/upload", fs.scheme, s.Host, port)), yamlString(e.path("upload")), fs.limit)
 	}
 	if err := os.WriteFile(e.path("ejabberd.yml"), []byte(b.String()), 0o600); err != nil {
 		return err

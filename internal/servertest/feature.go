@@ -38,7 +38,6 @@ var ejabberdLacks = map[Feature]string{
 	BanHolds:         "ejabberd 23.01 lets a banned former member enter again (role participant, affiliation outcast): an ejabberd bug",
 	Moderation:       "ejabberd 23.01 has no XEP-0425 message moderation",
 	DowngradeRefused: "ejabberd 23.01 accepts the GS2 flag y on a connection where it offers SCRAM-SHA-1-PLUS",
-	FileShare:        "the harness runs no HTTP upload service on ejabberd yet (Prosody's http_file_share is the one tested)",
 }
 
 func (p *prosody) lacks(f Feature) string {

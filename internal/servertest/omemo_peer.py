@@ -8,6 +8,9 @@ python3-oldmemo, python3-xmlschema:
 
 One JSON command per line on stdin, one JSON event per line on stdout.
 Commands ("op"): send {to, body}, distrust {jid, device},
+join-room {room, nick}, send-room {room, body} (encrypted to every member
+of the room: its owner, admin and member lists, which a members-only
+non-anonymous room lets members read),
 publish-devices {devices: [ids]} (publish our account's device list as
 given, as another client removing a device would), fetch {url, path}
 (download an https or aesgcm:// URL, decrypting and checking the tag,
@@ -16,7 +19,9 @@ upload it over XEP-0363 and send its aesgcm:// link in an OMEMO message),
 quit.
 Events ("kind"): online {from: full JID, id: our device id, body: our
 fingerprint}, omemo {from, id: sender device, body: plaintext, type:
-"key-exchange" for a message without payload, raw: the stanza}, plain
+"key-exchange" for a message without payload, raw: the stanza; in a room
+also room and nick, and from is the sender's real JID as the room's
+presence gave it}, joined {room}, plain
 {from, body, raw}, fetched {body: path, status: bytes written}, uploaded
 {body: the aesgcm:// URL sent}, error {error, body}, disconnected.
 
@@ -190,6 +195,23 @@ class Peer(slixmpp.ClientXMPP):
         self.add_event_handler("failed_auth", lambda _e: emit("error", error="not-authorized"))
         self.add_event_handler("disconnected", lambda r: emit("disconnected", body=str(r or "")))
         self.register_handler(CoroutineCallback("omemo messages", StanzaPath("message"), self.on_message))
+        self.register_handler(CoroutineCallback("room presences", StanzaPath("presence"), self.on_presence))
+        self.real = {}  # room/nick -> real bare JID, from the room's presences
+        self.nicks = {}  # room -> our nick
+
+    async def on_presence(self, pres):
+        x = pres.xml.find("{http://jabber.org/protocol/muc#user}x")
+        if x is None:
+            return
+        item = x.find("{http://jabber.org/protocol/muc#user}item")
+        key = str(pres["from"])
+        if pres["type"] == "unavailable":
+            self.real.pop(key, None)
+        elif item is not None and item.get("jid"):
+            self.real[key] = item.get("jid").split("/")[0]
+        room, nick = pres["from"].bare, pres["from"].resource
+        if self.nicks.get(room) == nick and pres["type"] != "unavailable":
+            emit("joined", room=room)
 
     async def on_start(self, _event):
         await self.get_roster()
@@ -209,6 +231,16 @@ class Peer(slixmpp.ClientXMPP):
         if msg["type"] == "error" or self.manager is None:
             return
         sender = msg["from"].bare
+        extra = {}
+        if msg["type"] == "groupchat":
+            room, nick = msg["from"].bare, msg["from"].resource
+            if self.nicks.get(room) == nick or msg.xml.find("{%s}encrypted" % NS) is None:
+                return  # our own reflection, or a plain room message
+            sender = self.real.get(str(msg["from"]))
+            if sender is None:
+                emit("error", error="decrypt", body="no real JID for %s" % msg["from"])
+                return
+            extra = {"room": room, "nick": nick}
         enc = msg.xml.find("{%s}encrypted" % NS)
         if enc is None:
             body = msg.xml.find("{jabber:client}body")
@@ -219,9 +251,9 @@ class Peer(slixmpp.ClientXMPP):
             message = await oldmemo.etree.parse_message(enc, sender, self.boundjid.bare, self.manager)
             plaintext, device, _ = await self.manager.decrypt(message)
             if plaintext is None:
-                emit("omemo", **{"from": sender, "id": str(device.device_id), "type": "key-exchange"})
+                emit("omemo", **{"from": sender, "id": str(device.device_id), "type": "key-exchange"}, **extra)
             else:
-                emit("omemo", **{"from": sender, "id": str(device.device_id), "body": plaintext.decode(), "raw": str(msg)})
+                emit("omemo", **{"from": sender, "id": str(device.device_id), "body": plaintext.decode(), "raw": str(msg)}, **extra)
         except Exception as e:
             emit("error", error="decrypt", body="%s: %s" % (type(e).__name__, e))
 
@@ -239,6 +271,47 @@ class Peer(slixmpp.ClientXMPP):
                 msg.xml.append(ET.Element("{urn:xmpp:eme:0}encryption", {"namespace": NS, "name": "OMEMO"}))
                 msg.send()
             emit("sent", to=to, body=body)
+        except Exception as e:
+            emit("error", error="encrypt", body="%s: %s" % (type(e).__name__, e))
+
+    def join_room(self, room, nick):
+        self.nicks[room] = nick
+        pres = self.make_presence(pto="%s/%s" % (room, nick))
+        x = ET.SubElement(pres.xml, "{http://jabber.org/protocol/muc}x")
+        ET.SubElement(x, "{http://jabber.org/protocol/muc}history", {"maxstanzas": "0"})
+        pres.send()
+
+    async def room_members(self, room):
+        members = set()
+        for aff in ("owner", "admin", "member"):
+            iq = self.make_iq_get(ito=room)
+            q = ET.SubElement(iq.xml, "{http://jabber.org/protocol/muc#admin}query")
+            ET.SubElement(q, "{http://jabber.org/protocol/muc#admin}item", {"affiliation": aff})
+            try:
+                res = await iq.send()
+            except IqError:
+                continue
+            for item in res.xml.iter("{http://jabber.org/protocol/muc#admin}item"):
+                if item.get("jid"):
+                    members.add(item.get("jid").split("/")[0])
+        members.discard(self.boundjid.bare)
+        return members
+
+    async def send_room(self, room, body):
+        try:
+            members = await self.room_members(room)
+            for m in members:
+                await self.manager.refresh_device_list(NS, m)
+            messages, errors = await self.manager.encrypt(frozenset(members), {NS: body.encode()})
+            for e in errors:
+                emit("error", error="encrypt-partial", body=repr(e))
+            for message in messages:
+                msg = self.make_message(mto=room, mtype="groupchat")
+                msg["body"] = "I sent you an OMEMO encrypted message but your client doesn't seem to support that."
+                msg.xml.append(oldmemo.etree.serialize_message(message))
+                msg.xml.append(ET.Element("{urn:xmpp:hints}store"))
+                msg.send()
+            emit("sent", to=room, body=" ".join(sorted(members)))
         except Exception as e:
             emit("error", error="encrypt", body="%s: %s" % (type(e).__name__, e))
 
@@ -325,6 +398,10 @@ class Peer(slixmpp.ClientXMPP):
             op = cmd.get("op")
             if op == "send":
                 asyncio.ensure_future(self.send_encrypted(cmd["to"], cmd["body"]))
+            elif op == "join-room":
+                self.join_room(cmd["room"], cmd["nick"])
+            elif op == "send-room":
+                asyncio.ensure_future(self.send_room(cmd["room"], cmd["body"]))
             elif op == "distrust":
                 asyncio.ensure_future(self.distrust(cmd["jid"], int(cmd["device"])))
             elif op == "publish-devices":

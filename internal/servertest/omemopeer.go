@@ -63,6 +63,24 @@ func (p *OMEMOPeer) SendEncrypted(to, body string) {
 	p.send(map[string]any{"op": "send", "to": to, "body": body})
 }
 
+// JoinOMEMORoom has the peer join room (bare) as nick and waits until it
+// is in. It learns occupants' real JIDs from the room's presences.
+func (p *OMEMOPeer) JoinOMEMORoom(t testing.TB, room, nick string) {
+	t.Helper()
+	p.send(map[string]any{"op": "join-room", "room": room, "nick": nick})
+	if ev := p.Wait(t, peerOnlineTimeout, func(e PeerEvent) bool { return e.Kind == "joined" || e.Kind == "error" }); ev.Kind != "joined" {
+		t.Fatalf("servertest: OMEMO peer join %s: %s", room, ev)
+	}
+}
+
+// SendRoom has the peer encrypt body to every member of room (its owner,
+// admin and member lists) and send it there ("sent" lists the members in
+// Body). A message it decrypts in a room is an "omemo" event with From
+// the sender's real JID and Nick.
+func (p *OMEMOPeer) SendRoom(room, body string) {
+	p.send(map[string]any{"op": "send-room", "room": room, "body": body})
+}
+
 // Distrust has the peer refuse device of jid.
 func (p *OMEMOPeer) Distrust(jid string, device uint32) {
 	p.send(map[string]any{"op": "distrust", "jid": jid, "device": device})
