@@ -418,6 +418,12 @@ func testIntegrationRooms(t *testing.T, kind servertest.Kind) {
 		cfg.Host = host
 		fmt.Sscan(port, &cfg.Port)
 		r := startOnline(t, cfg)
+		// A restart under load can refuse several attempts: a short cap
+		// keeps the backoff inside the test's wait (the default cap is a
+		// minute).
+		r.mu.Lock()
+		r.rc.base, r.rc.cap = 200*time.Millisecond, 2*time.Second
+		r.mu.Unlock()
 		cut := room("cut")
 		if err := r.Join(ctx10(t), cut, "bobcut", ""); err != nil {
 			t.Fatal(err)
