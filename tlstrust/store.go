@@ -139,6 +139,20 @@ func (s *Store) trusted(server, fp string) (bool, []Pin) {
 	return false, pins
 }
 
+// TrustedBy reports whether fp is pinned for server, and whether it is
+// trusted for this run.
+func (s *Store) TrustedBy(server, fp string) (pinned, once bool) {
+	if s == nil {
+		return false, false
+	}
+	for _, p := range s.ServerPins(server) {
+		pinned = pinned || p.Fingerprint == fp
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return pinned, s.once[normServer(server)][fp]
+}
+
 // TrustOnce trusts c for server until parley ends; nothing is written.
 func (s *Store) TrustOnce(server string, c *x509.Certificate) {
 	server = normServer(server)
