@@ -69,8 +69,8 @@ func (c Config) tlsConfig() (*tls.Config, error) {
 		// Verified by VerifyConnection, never skipped.
 		InsecureSkipVerify: true,
 		VerifyConnection:   c.Trust.Verifier(c.JID.Domainpart(), pool, nil),
-		MinVersion: tls.VersionTLS12,
-		NextProtos: []string{"xmpp-client"},
+		MinVersion:         tls.VersionTLS12,
+		NextProtos:         []string{"xmpp-client"},
 	}, nil
 }
 
