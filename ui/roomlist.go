@@ -48,6 +48,7 @@ type roomListState struct {
 	rooms   []muc.RoomItem
 	entries []*entry // parallel to rooms
 	sel     int      // -1 before the list came
+	moved   bool     // the user moved the selection
 	jidW    int      // cells of the address column
 	cancel  context.CancelFunc
 }
@@ -256,7 +257,7 @@ func (u *UI) sortRoomList(w *window, st *roomListState) {
 	for i, r := range st.rooms {
 		st.entries[i] = byJID[r.JID.String()]
 		w.buf.push(st.entries[i])
-		if r.JID.Equal(selRoom) {
+		if st.moved && r.JID.Equal(selRoom) {
 			sel = i
 		}
 	}
@@ -292,6 +293,9 @@ func (u *UI) roomListKey(ev *tcell.EventKey) bool {
 	}
 	st := w.rlist
 	page := max(u.convo.height-2, 1)
+	if k := ev.Key(); k == tcell.KeyUp || k == tcell.KeyDown || k == tcell.KeyPgUp || k == tcell.KeyPgDn {
+		st.moved = true
+	}
 	switch ev.Key() {
 	case tcell.KeyUp:
 		u.selectRoom(w, st.sel-1)
@@ -305,6 +309,7 @@ func (u *UI) roomListKey(ev *tcell.EventKey) bool {
 		if u.input.text != "" {
 			return false
 		}
+		st.moved = true
 		if ev.Key() == tcell.KeyHome {
 			u.selectRoom(w, 0)
 		} else {
