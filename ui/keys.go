@@ -179,6 +179,9 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	if len(u.pending) > 0 && u.chordKey(ev) {
 		return nil // the next key of a chord (the keys before are dropped if it continues none)
 	}
+	if u.formKey(ev) { // a form window (form.go)
+		return nil
+	}
 	if u.selectKey(ev) { // the selection mode (select.go)
 		return nil
 	}

@@ -45,7 +45,8 @@ type window struct {
 	// omemo is the conversation's OMEMO state for its title (ui/omemo.go);
 	// nil: unknown, or no OMEMO.
 	omemo *account.OMEMOStatus
-	sel   *entry // the selected message in the selection mode, or nil (ui/select.go)
+	sel   *entry     // the selected message in the selection mode, or nil (ui/select.go)
+	form  *formState // for form windows (ui/form.go)
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
@@ -115,6 +116,7 @@ func (u *UI) closeWin(i int) {
 		return
 	}
 	wasCur := i == u.cur
+	u.formClosed(u.wins[i]) // a form not sent is cancelled (form.go)
 	if wasCur {
 		u.leaveWin(u.curWin()) // the closed window's draft goes with it
 	}
