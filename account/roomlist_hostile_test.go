@@ -22,7 +22,7 @@ func TestHostileRoomList(t *testing.T) {
 	var huge strings.Builder
 	huge.WriteString("<iq type='result' id='%s' from='huge.localhost'><query xmlns='" + muc.NSDiscoItems + "'>")
 	name := strings.Repeat("\u202e\u009b31m\u0085", 30) // bidi override, C1 CSI, NEL: legal XML, hostile text
-	for i := range muc.MaxRoomList + 500 { // under the stream's stanza limit (sm.MaxStanzaSize)
+	for i := range muc.MaxRoomList + 500 {              // under the stream's stanza limit (sm.MaxStanzaSize)
 		fmt.Fprintf(&huge, "<item jid='r%d@huge.localhost' name='%s'/>", i, name)
 	}
 	huge.WriteString("</query></iq>")
@@ -32,8 +32,8 @@ func TestHostileRoomList(t *testing.T) {
 			"<item jid='junk.localhost'/><item jid='a@junk.localhost/res'/><item jid='@@@'/><item/>" +
 			"<item jid='ok@junk.localhost' name='one'/><item jid='OK@junk.localhost' name='dup'/>" +
 			"<deep><deeper><item jid='hidden@junk.localhost'/></deeper></deep></query></iq>",
-		"spoof.localhost":      "<iq type='result' id='%s' from='mallory.localhost'><query xmlns='" + muc.NSDiscoItems + "'><item jid='trap@mallory.localhost'/></query></iq>",
-		"wrong.localhost":      "<iq type='result' id='%s' from='wrong.localhost'><query xmlns='urn:other'/></iq>",
+		"spoof.localhost": "<iq type='result' id='%s' from='mallory.localhost'><query xmlns='" + muc.NSDiscoItems + "'><item jid='trap@mallory.localhost'/></query></iq>",
+		"wrong.localhost": "<iq type='result' id='%s' from='wrong.localhost'><query xmlns='urn:other'/></iq>",
 		"room@junk.localhost": "<iq type='result' id='%s' from='room@junk.localhost'><query xmlns='" + muc.NSDiscoInfo + "'><identity category='conference' type='text' name='" + strings.Repeat("n", 5000) + "'/>" +
 			"<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roominfo</value></field><field var='muc#roominfo_occupants'><value>99999999999999999999</value></field></x></query></iq>",
 	}
