@@ -188,7 +188,7 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	if ev.Key() == tcell.KeyEscape && u.cancelTransfer(false) { // a running upload or download (files.go)
 		return nil
 	}
-	if u.searchKey(ev) || u.chordKey(ev) {
+	if u.searchKey(ev) || u.roomListKey(ev) || u.chordKey(ev) {
 		return nil
 	}
 	return ev
