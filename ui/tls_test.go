@@ -73,9 +73,9 @@ func (f *tlsFake) RevokePin(fp string) ([]tlstrust.Pin, error) {
 	return nil, errors.New("no pin has the fingerprint " + fp)
 }
 
-func (f *tlsFake) PinFile() string                       { return "/home/me/.local/share/parley/tls-pins" }
-func (f *tlsFake) Connect() error                        { f.note("connect"); return nil }
-func (f *tlsFake) Reconnect()                            {}
+func (f *tlsFake) PinFile() string                  { return "/home/me/.local/share/parley/tls-pins" }
+func (f *tlsFake) Connect() error                   { f.note("connect"); return nil }
+func (f *tlsFake) Reconnect()                       {}
 func (f *tlsFake) Disconnect(context.Context) error { return nil }
 
 // testCert is a fixed self-signed certificate whose subject holds an
