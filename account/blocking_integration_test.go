@@ -91,7 +91,9 @@ func TestIntegrationBlocking(t *testing.T) {
 		if err := desk.Block(ctx10(t), []jid.JID{carolJID, jid.MustParse("spam.example")}, blocking.Abuse, ""); err != nil {
 			t.Fatalf("block two: %v", err)
 		}
-		phone.blockEvent(t, func(e BlockEvent) bool { return len(e.Blocked) == 2 || len(e.Blocked) == 1 && e.Blocked[0].Equal(carolJID) })
+		phone.blockEvent(t, func(e BlockEvent) bool {
+			return len(e.Blocked) == 2 || len(e.Blocked) == 1 && e.Blocked[0].Equal(carolJID)
+		})
 		if err := phone.Unblock(ctx10(t), nil); err != nil {
 			t.Fatalf("unblock all: %v", err)
 		}
