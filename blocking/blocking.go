@@ -168,11 +168,11 @@ func Parse(start xml.StartElement, r xml.TokenReader) (Payload, error) {
 	items, depth := 0, 0
 	for depth >= 0 {
 		tok, err := r.Token()
-		if err == io.EOF && tok == nil {
+		if err == io.EOF {
 			break // the reader ends with the element (a child reader)
 		}
-		if err != nil && tok == nil {
-			return p, err
+		if err != nil {
+			return p, err // a broken stream, or the caller's bound reached
 		}
 		if tok == nil {
 			return p, io.ErrNoProgress
