@@ -80,6 +80,8 @@ func actionFuncs() map[string]func(u *UI) {
 		"occupants-up":     func(u *UI) { u.scrollOccupants(-max(u.convo.height-1, 1)) },
 		"occupants-down":   func(u *UI) { u.scrollOccupants(max(u.convo.height-1, 1)) },
 		"accept-invite":    (*UI).acceptInvite,
+		"block-sender":     func(u *UI) { u.blockSender(false) }, // ui/cmd_block.go
+		"block-report":     func(u *UI) { u.blockSender(true) },
 		"select-message":   (*UI).startSelect,
 		"edit-external":    (*UI).editInput,
 		"finder":           (*UI).openFinder,
