@@ -31,7 +31,7 @@ func writeBigRefs(b *testing.B, dir, account, conv string, n int) int64 {
 		r := benchRecord(rng, i)
 		if i%10 == 9 {
 			back := 1 + rng.IntN(min(i, 100_000))
-			target := fmt.Sprintf("m-%d", i-back)
+			target := benchID(i - back)
 			switch rng.IntN(3) {
 			case 0:
 				r.Kind, r.Replaces = KindCorrection, target
