@@ -54,7 +54,7 @@ func writeBig(b *testing.B, dir, account, conv string, n int) int64 {
 	rng := rand.New(rand.NewPCG(uint64(n), 7))
 	for i := 0; i < n; i++ {
 		w.Write(buf)
-		buf = appendRecord(buf[:0], benchRecord(rng, i))
+		buf = appendCompact(buf[:0], scope{account, conv}, benchRecord(rng, i))
 	}
 	w.Write(buf)
 	if err := w.Flush(); err != nil {

@@ -32,7 +32,7 @@ func diskRecords(rng *rand.Rand, i int) map[string]Record {
 		StanzaID: sid, StanzaBy: me, StanzaIDs: []StanzaID{{sid, me}}, Body: diskBody}
 	out := Record{Time: t, Dir: Out, From: me + "/parley", Type: "chat", ID: id, OriginID: id, Body: diskBody}
 	link := Record{Time: t, Dir: Out, Kind: KindLink, From: me + "/parley", Type: "chat", ID: id, OriginID: id,
-		StanzaID: sid, StanzaBy: me}
+		StanzaID: sid, StanzaBy: me, StanzaIDs: []StanzaID{{sid, me}}} // as Append writes it
 	room := Record{Time: t, Dir: In, From: diskRoom + "/ann", Nick: "ann", Type: "groupchat", ID: id, OriginID: id,
 		OccupantID: diskID(rng, 43) + "=", StanzaID: sid, StanzaBy: diskRoom, StanzaIDs: []StanzaID{{sid, diskRoom}}, Body: diskBody}
 	return map[string]Record{"chat-in": in, "chat-out": out, "chat-link": link, "room-in": room}
@@ -87,4 +87,6 @@ func TestDiskRecordsPrint(t *testing.T) {
 }
 
 // encodeFor is the line Append writes for r in conversation conv.
-func encodeFor(b []byte, account, conv string, r Record) []byte { return appendRecord(b, r) }
+func encodeFor(b []byte, account, conv string, r Record) []byte {
+	return appendCompact(b, scope{account, conv}, r)
+}

@@ -41,7 +41,7 @@ func writeBigRefs(b *testing.B, dir, account, conv string, n int) int64 {
 				r.Kind, r.Ref, r.Body = KindRetract, target, ""
 			}
 		}
-		buf = appendRecord(buf[:0], r)
+		buf = appendCompact(buf[:0], scope{account, conv}, r)
 		w.Write(buf)
 	}
 	if err := w.Flush(); err != nil {

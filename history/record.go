@@ -166,28 +166,10 @@ func appendRecord(b []byte, r Record) []byte {
 		b = append(b, `,"uns":true`...)
 	}
 	if len(r.StanzaIDs) > 0 {
-		b = append(b, `,"sids":[`...)
-		for i, s := range r.StanzaIDs {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"id":`...)
-			b = appendString(b, s.ID)
-			b = append(b, `,"by":`...)
-			b = appendString(b, s.By)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
+		b = appendStanzaIDs(b, r.StanzaIDs)
 	}
 	if r.Kind == KindReactions {
-		b = append(b, `,"emo":[`...)
-		for i, e := range r.Emojis {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, e)
-		}
-		b = append(b, ']')
+		b = appendEmojis(b, r.Emojis)
 	}
 	b = appendField(b, "body", r.Body)
 	return append(b, "}\n"...)
@@ -196,9 +178,9 @@ func appendRecord(b []byte, r Record) []byte {
 func appendHeader(b []byte, h header, t time.Time) []byte {
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, Version, 10)
-	b = append(b, `,"t":"`...)
-	b = t.UTC().Truncate(time.Millisecond).AppendFormat(b, timeLayout)
-	b = append(b, `","k":"head"`...)
+	b = append(b, `,"t":`...)
+	b = appendUnixMilli(b, t)
+	b = append(b, `,"k":"head"`...)
 	b = appendField(b, "account", h.Account)
 	b = appendField(b, "conv", h.Conv)
 	return append(b, "}\n"...)
@@ -289,24 +271,33 @@ func parseTime(b []byte) (time.Time, bool) {
 	return t.UTC().Truncate(time.Millisecond), true
 }
 
-// parseRecord parses one line (without its newline) into a Record. For a
-// KindHead line the header is returned as well.
-func parseRecord(line []byte) (Record, header, error) {
+// parseRecord parses one line (without its newline) of conversation sc
+// into a Record. For a KindHead line the header is returned as well. A
+// record with "v" 1 or 2 is read as written (keys it leaves out are
+// empty); any other (no "v": the compact encoding) gets the defaults of
+// its conversation (scope.expand). Both key names of the frequent fields
+// are read in either.
+func parseRecord(line []byte, sc scope) (Record, header, error) {
 	var r Record
 	var h header
-	var haveT bool
+	var haveT, tstr, sawV bool
+	var has uint8
 	var tbuf []byte
 	err := scanObject(line, func(key, val []byte, str bool) error {
 		if !str {
 			switch string(key) {
 			case "sids":
 				r.StanzaIDs = parseStanzaIDs(val)
+				has |= hasSids
 				return nil
 			case "emo":
 				r.Emojis = parseStrings(val, MaxEmojis)
 				return nil
 			case "uns":
 				r.Unstyled = string(val) == "true"
+				return nil
+			case "t":
+				tbuf, haveT, tstr = val, true, false
 				return nil
 			case "v":
 			default:
@@ -316,7 +307,7 @@ func parseRecord(line []byte) (Record, header, error) {
 			if err != nil || n < 1 {
 				return errMalformed
 			}
-			r.V = n
+			r.V, sawV = n, true
 			return nil
 		}
 		if !utf8.Valid(val) {
@@ -324,29 +315,33 @@ func parseRecord(line []byte) (Record, header, error) {
 		}
 		switch string(key) {
 		case "t":
-			tbuf = val
-			haveT = true
+			tbuf, haveT, tstr = val, true, true
 			return nil
 		case "dir":
 			r.Dir = string(val)
+			has |= hasDir
 		case "k":
 			r.Kind = string(val)
-		case "from":
+		case "from", "f":
 			r.From = string(val)
+			has |= hasFrom
 		case "type":
 			r.Type = string(val)
-		case "body":
+			has |= hasType
+		case "body", "b":
 			r.Body = string(val)
-		case "nick":
+		case "nick", "n":
 			r.Nick = string(val)
 		case "id":
 			r.ID = string(val)
-		case "oid":
+			has |= hasID
+		case "oid", "o":
 			r.OriginID = string(val)
-		case "sid":
+		case "sid", "s":
 			r.StanzaID = string(val)
 		case "sby":
 			r.StanzaBy = string(val)
+			has |= hasSby
 		case "rep":
 			r.Replaces = string(val)
 		case "ref":
@@ -373,10 +368,10 @@ func parseRecord(line []byte) (Record, header, error) {
 	if err != nil {
 		return Record{}, header{}, err
 	}
-	if r.V < 1 || !haveT {
+	if !haveT {
 		return Record{}, header{}, errMalformed
 	}
-	t, ok := parseTime(tbuf)
+	t, ok := parseTimeValue(tbuf, tstr)
 	if !ok {
 		return Record{}, header{}, errMalformed
 	}
@@ -389,6 +384,12 @@ func parseRecord(line []byte) (Record, header, error) {
 		r.Emojis = nil
 	case r.Emojis == nil:
 		r.Emojis = []string{} // no "emo": an empty set
+	}
+	if !sawV {
+		r.V = Version
+	}
+	if (!sawV || r.V > 2) && r.Kind != KindHead {
+		sc.expand(&r, has)
 	}
 	return r, h, nil
 }

@@ -193,7 +193,7 @@ func TestIndexFoldMatchesScan(t *testing.T) {
 			// Every reference's target, through the index and by scanning.
 			var refs []Record
 			if err := r.walkOlderRaw(acct, conv, Cursor{}, func(line []byte, p Position) bool {
-				if rec, _, err := parseRecord(line); err == nil && rec.IsRef() {
+				if rec, _, err := parseRecord(line, scope{acct, conv}); err == nil && rec.IsRef() {
 					refs = append(refs, rec)
 				}
 				return true
