@@ -16,10 +16,14 @@ import (
 	"unicode/utf8"
 )
 
-// Version is the format version written in the "v" key of every record.
-// Readers accept records of any version >= 1 and ignore keys they do not know.
-// Version 2 added every stanza-id with its by ("sids"), the occupant-id, the
-// reply keys and the reference kinds (reactions, retract, moderate, marker).
+// Version is the format version, written in the "v" key of each file's
+// head record. Readers accept records of any version >= 1 and ignore keys
+// they do not know. Version 2 added every stanza-id with its by ("sids"),
+// the occupant-id, the reply keys and the reference kinds (reactions,
+// retract, moderate, marker), and writes records compactly (compact.go):
+// no "v", defaults and the conversation's JID left out, short keys, Unix
+// times. Records with "v" (version 1, and version 2 before the compact
+// encoding) are read as written.
 const Version = 2
 
 // Directions of a record.
@@ -44,9 +48,13 @@ const (
 	KindLink       = "link"       // meta: an archive stanza-id learnt for a message already stored
 )
 
-// Record is one line of a history file. Time is UTC with millisecond
-// precision: the message's delay or archive time where it has one, else the
-// time it was received or sent. Text fields may come from the network and are
+// Record is one line of a history file, as readers return it: with the
+// defaults a compact line leaves out filled in (the full sender JID, the
+// direction, the type, the by of the stanza-id). The keys below are those
+// of the full encoding; the compact one writes f, n, o, s and b for from,
+// nick, oid, sid and body. Time is UTC with millisecond precision: the
+// message's delay or archive time where it has one, else the time it was
+// received or sent. Text fields may come from the network and are
 // untrusted: sanitize them before drawing them.
 type Record struct {
 	V        int       // format version ("v"); Append sets it to Version
@@ -132,7 +140,9 @@ type header struct {
 
 const timeLayout = "2006-01-02T15:04:05.000Z"
 
-// appendRecord appends r as one JSON line, newline included.
+// appendRecord appends r as one JSON line in the full encoding (every key,
+// "v" included: how lines were written before the compact encoding, which
+// Append uses), newline included.
 func appendRecord(b []byte, r Record) []byte {
 	b = append(b, `{"v":`...)
 	v := r.V
