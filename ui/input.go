@@ -146,6 +146,9 @@ func (in *inputLine) InputHandler() func(*tcell.EventKey, func(tview.Primitive))
 // whole, line breaks included, so that it is sent as one message.
 func (in *inputLine) PasteHandler() func(string, func(tview.Primitive)) {
 	return in.WrapPasteHandler(func(text string, _ func(tview.Primitive)) {
+		if in.u.formPaste(text) { // into a form field being edited (form.go)
+			return
+		}
 		defer in.u.inputEdited(in.u.curWin(), in.text) // chat states (chatstate_out.go)
 		text = strings.ReplaceAll(text, "\r\n", "\n")
 		text = strings.ReplaceAll(text, "\r", "\n")

@@ -179,13 +179,16 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	if len(u.pending) > 0 && u.chordKey(ev) {
 		return nil // the next key of a chord (the keys before are dropped if it continues none)
 	}
+	if u.formKey(ev) { // a form window (form.go)
+		return nil
+	}
 	if u.selectKey(ev) { // the selection mode (select.go)
 		return nil
 	}
 	if ev.Key() == tcell.KeyEscape && u.cancelTransfer(false) { // a running upload or download (files.go)
 		return nil
 	}
-	if u.searchKey(ev) || u.chordKey(ev) {
+	if u.searchKey(ev) || u.roomListKey(ev) || u.chordKey(ev) {
 		return nil
 	}
 	return ev

@@ -262,6 +262,7 @@ func (u *UI) build() {
 		return u.layout(s) // panes follow the terminal's size (layout.go)
 	})
 	u.app.SetAfterDrawFunc(func(s tcell.Screen) {
+		u.formCursor(s) // a form field's editing cursor (form_draw.go)
 		u.drawFinder(s) // the quick finder over the widgets (finder.go)
 		u.draws.Add(1)
 		u.checkDisplayed() // a message in view may be marked displayed (markers.go)
