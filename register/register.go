@@ -34,9 +34,9 @@ import (
 
 // Namespaces.
 const (
-	NS        = "jabber:iq:register"                  // the query
+	NS        = "jabber:iq:register"                     // the query
 	NSFeature = "http://jabber.org/features/iq-register" // the stream feature (XEP-0077 §4)
-	NSOOB     = "jabber:x:oob"                        // the out-of-band redirection (XEP-0066)
+	NSOOB     = "jabber:x:oob"                           // the out-of-band redirection (XEP-0066)
 )
 
 // Limits of what Parse keeps. Over a limit the rest is dropped, never an

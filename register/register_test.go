@@ -179,8 +179,8 @@ func TestParseHostile(t *testing.T) {
 
 func TestPayloads(t *testing.T) {
 	for r, want := range map[xml.TokenReader]string{
-		Get():                          `<query xmlns="jabber:iq:register"></query>`,
-		Remove():                       `<query xmlns="jabber:iq:register"><remove xmlns="jabber:iq:register"></remove></query>`,
+		Get():                         `<query xmlns="jabber:iq:register"></query>`,
+		Remove():                      `<query xmlns="jabber:iq:register"><remove xmlns="jabber:iq:register"></remove></query>`,
 		ChangePassword("bob", "a<&b"): `<query xmlns="jabber:iq:register"><username xmlns="jabber:iq:register">bob</username><password xmlns="jabber:iq:register">a&lt;&amp;b</password></query>`,
 	} {
 		if got := encode(t, r); got != want {
