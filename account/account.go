@@ -98,6 +98,9 @@ type Account struct {
 	strangers strangerCount       // presence from others (strangers.go)
 	roster    rosterCache         // the roster for cfg.Roster (rosterver.go)
 	rooms     roomSet             // group chat: rooms, bookmarks (room.go); own lock
+	// newPassword is the password ChangePassword set, used by the next
+	// logins instead of cfg.Password (register.go); empty: none.
+	newPassword string
 
 	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
 
