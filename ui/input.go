@@ -151,6 +151,9 @@ func (in *inputLine) PasteHandler() func(string, func(tview.Primitive)) {
 			in.ask.add(text)
 			return
 		}
+		if in.u.formPaste(text) { // into a form field being edited (form.go)
+			return
+		}
 		defer in.u.inputEdited(in.u.curWin(), in.text) // chat states (chatstate_out.go)
 		text = strings.ReplaceAll(text, "\r\n", "\n")
 		text = strings.ReplaceAll(text, "\r", "\n")

@@ -22,7 +22,9 @@ import (
 // other byte kept) and a fresh login works with it and not with the old
 // one; /unregister asks for the address, a wrong one deletes nothing, the
 // right one deletes the account (then logins fail).
-func TestIntegrationPasswdUnregister(t *testing.T) { servertest.Each(t, testIntegrationPasswdUnregister) }
+func TestIntegrationPasswdUnregister(t *testing.T) {
+	servertest.Each(t, testIntegrationPasswdUnregister)
+}
 
 func testIntegrationPasswdUnregister(t *testing.T, kind servertest.Kind) {
 	s := servertest.Start(t, kind, servertest.WithRegistration())
@@ -45,7 +47,9 @@ func testIntegrationPasswdUnregister(t *testing.T, kind servertest.Kind) {
 	})
 	scr := tcell.NewSimulationScreen("UTF-8")
 	u = New(Options{Screen: scr, Accounts: []Account{acct}, RosterWidth: 26,
-		SavePassword: func(j jid.JID, pw string) (string, error) { return "saved in the file", config.SetPassword(path, j, pw) }})
+		SavePassword: func(j jid.JID, pw string) (string, error) {
+			return "saved in the file", config.SetPassword(path, j, pw)
+		}})
 	u.loc = time.UTC
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, u: u, scr: scr, done: make(chan error, 1), stop: cancel}
