@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"parley/tlstrust"
 )
 
 // ErrSetupQuit is returned by Setup when the user chooses to quit.
@@ -67,6 +69,15 @@ func Setup(ctx context.Context, in io.Reader, out io.Writer, path string, test f
 		}
 		switch choice {
 		case "t":
+			if untrusted.Pin != nil {
+				file, err := untrusted.Pin()
+				if err == nil {
+					fmt.Fprintf(out, "Pinned the certificate (SHA-256 %s) in %s; /tls trusted lists it.\n", tlstrust.Fingerprint(untrusted.Cert), file)
+					retest = true
+					continue
+				}
+				fmt.Fprintf(out, "Could not pin the certificate (%v); saving it as ca_file instead.\n", err)
+			}
 			file := certPath(path, a)
 			if err := saveCert(file, untrusted.Cert); err != nil {
 				return nil, fmt.Errorf("config: saving the certificate: %w", err)
