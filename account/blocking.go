@@ -23,7 +23,9 @@ import (
 //
 // Besides the server's own blocking, the account filters: an event from
 // a blocked address (a message, a chat state, a subscription request, an
-// available presence, an invitation) is dropped behind the event queue
+// available presence, an invitation; not an error, such as the server's
+// bounce of a message we sent to a blocked address) is dropped behind the
+// event queue
 // (pipeline), before the history and the UI, whatever raced with the
 // block on the way.
 
@@ -198,14 +200,15 @@ func (a *Account) IsBlocked(j jid.JID) bool {
 // blockedEvent reports whether e comes from a blocked address and is
 // dropped: a received message (live, carbon or archived), a chat state,
 // a subscription stanza, an available presence, an invitation. What we
-// sent, and unavailable presence (so that nobody stays shown online), go
-// through.
+// sent, errors (the server's bounce of what we sent to a blocked address
+// says why) and unavailable presence (so that nobody stays shown online)
+// go through.
 func (a *Account) blockedEvent(e Event) bool {
 	var from jid.JID
 	switch e := e.(type) {
 	case MessageEvent:
-		if e.Msg.Dir != In {
-			return false
+		if e.Msg.Dir != In || e.Msg.Type == "error" {
+			return false // ours, or a bounce (of ours to a blocked address)
 		}
 		from = e.Msg.From
 	case ChatStateEvent:

@@ -54,6 +54,15 @@ func TestIntegrationBlocking(t *testing.T) {
 		if l, ok := desk.Blocked(); !ok || !slices.ContainsFunc(l, bobJID.Equal) {
 			t.Errorf("desk's list after the block: %v %v", l, ok)
 		}
+		// Writing to a blocked address: the server's bounce is shown.
+		if _, err := desk.SendMessage(ctx10(t), bobJID, "chat", "to the blocked"); err != nil {
+			t.Fatal(err)
+		}
+		bounce := desk.rec.wait(t, waitLong, func(e Event) bool {
+			me, ok := e.(MessageEvent)
+			return ok && me.Msg.Type == "error"
+		}).(MessageEvent).Msg
+		t.Logf("%s bounces a message to a blocked address: %q", kind, bounce.Err)
 		// The other session learns it from the server's push.
 		phone.blockEvent(t, func(e BlockEvent) bool { return !e.Full && len(e.Blocked) == 1 && e.Blocked[0].Equal(bobJID) })
 		if !phone.IsBlocked(jid.MustParse(bobJID.String() + "/any")) {
