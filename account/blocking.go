@@ -131,9 +131,11 @@ func (a *Account) applyBlock(block bool, jids []jid.JID, all, cut bool) {
 }
 
 // Block blocks jids at the server (each a full or bare JID, or a domain),
-// with a XEP-0377 report of reason (blocking.NoReason: none) and text.
-// The change is reported as a BlockEvent when the server accepts it.
-func (a *Account) Block(ctx context.Context, jids []jid.JID, reason blocking.Reason, text string) error {
+// with the XEP-0377 report r (Reason blocking.NoReason: none); its
+// StanzaIDs are of 1:1 messages, assigned by our account (r.By is set
+// here). The change is reported as a BlockEvent when the server accepts
+// it.
+func (a *Account) Block(ctx context.Context, jids []jid.JID, r blocking.Report) error {
 	if len(jids) == 0 {
 		return errors.New("nothing to block")
 	}
@@ -144,7 +146,8 @@ func (a *Account) Block(ctx context.Context, jids []jid.JID, reason blocking.Rea
 	if err != nil {
 		return err
 	}
-	if err := checkedIQ(ctx, sess, a.bare, "set", jid.JID{}, blocking.Block(jids, reason, text), nil); err != nil {
+	r.By = a.bare
+	if err := checkedIQ(ctx, sess, a.bare, "set", jid.JID{}, blocking.Block(jids, r), nil); err != nil {
 		return err
 	}
 	a.applyBlock(true, jids, false, false)

@@ -48,7 +48,16 @@ func TestIntegrationBlocking(t *testing.T) {
 			}
 		}
 
-		if err := desk.Block(ctx10(t), []jid.JID{bobJID}, blocking.Spam, "unsolicited offers"); err != nil {
+		// Bob's first message: the report names it by its stanza-id.
+		if _, err := bob.SendMessage(ctx10(t), aliceJID, "chat", "hello, cheap offers"); err != nil {
+			t.Fatal(err)
+		}
+		offer := desk.message(t, "hello, cheap offers")
+		if offer.StanzaID == "" {
+			t.Errorf("%s stamped no stanza-id", kind)
+		}
+		report := blocking.Report{Reason: blocking.Spam, Text: "unsolicited offers", StanzaIDs: []string{offer.StanzaID}}
+		if err := desk.Block(ctx10(t), []jid.JID{bobJID}, report); err != nil {
 			t.Fatalf("block with a spam report: %v", err)
 		}
 		if l, ok := desk.Blocked(); !ok || !slices.ContainsFunc(l, bobJID.Equal) {
@@ -97,7 +106,7 @@ func TestIntegrationBlocking(t *testing.T) {
 		}
 
 		// Several at once, an abuse report, then unblock every one.
-		if err := desk.Block(ctx10(t), []jid.JID{carolJID, jid.MustParse("spam.example")}, blocking.Abuse, ""); err != nil {
+		if err := desk.Block(ctx10(t), []jid.JID{carolJID, jid.MustParse("spam.example")}, blocking.Report{Reason: blocking.Abuse}); err != nil {
 			t.Fatalf("block two: %v", err)
 		}
 		phone.blockEvent(t, func(e BlockEvent) bool {
@@ -112,7 +121,7 @@ func TestIntegrationBlocking(t *testing.T) {
 		}
 
 		// The list is the server's: a new session reads it at login.
-		if err := desk.Block(ctx10(t), []jid.JID{bobJID}, blocking.NoReason, ""); err != nil {
+		if err := desk.Block(ctx10(t), []jid.JID{bobJID}, blocking.Report{}); err != nil {
 			t.Fatal(err)
 		}
 		laptop := startOnline(t, testConfig(s, aliceJID, "pw", "laptop"))
