@@ -24,9 +24,6 @@ const (
 	Item4 = "current"
 	// NSTemp is the namespace of the vcard-temp <vCard/> element.
 	NSTemp = "vcard-temp"
-	// NSConversion is the feature of an account whose server keeps
-	// vcard-temp and vCard4 in step itself (Prosody's mod_vcard_legacy).
-	NSConversion = "urn:xmpp:pep-vcard-conversion:0"
 	// NSNick is the namespace and PEP node of XEP-0172 user nicknames.
 	NSNick = "http://jabber.org/protocol/nick"
 )

@@ -301,3 +301,37 @@ func FuzzParse(f *testing.F) {
 		_ = encode(t, c)
 	})
 }
+
+func TestConvert(t *testing.T) {
+	for _, in := range []string{card4, cardTemp} {
+		c, err := parse(t, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		to := Temp
+		if c.Format == Temp {
+			to = VCard4
+		}
+		out := Convert(c, to)
+		back, err := parse(t, encode(t, out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.props, back.props, c.Format, c.Photo, c.Address, c.Name = nil, nil, to, nil, nil, ""
+		if to == Temp {
+			for i := range c.Emails {
+				c.Emails[i].Types = nil // vcard-temp gets INTERNET only
+			}
+			for i := range c.Phones {
+				c.Phones[i].Types = []string{"voice"}
+			}
+		} else {
+			for i := range c.Phones {
+				c.Phones[i].Types = nil
+			}
+		}
+		if !reflect.DeepEqual(c, back) {
+			t.Errorf("%v:\n%+v\nwant\n%+v\n%s", to, back, c, encode(t, out))
+		}
+	}
+}
