@@ -98,6 +98,10 @@ type Account struct {
 	strangers strangerCount       // presence from others (strangers.go)
 	roster    rosterCache         // the roster for cfg.Roster (rosterver.go)
 	rooms     roomSet             // group chat: rooms, bookmarks (room.go); own lock
+	blk       blockState          // the block list (blocking.go); own lock
+	// newPassword is the password ChangePassword set, used by the next
+	// logins instead of cfg.Password (register.go); empty: none.
+	newPassword string
 
 	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
 
@@ -195,9 +199,10 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 			return err
 		}
 	}
-	a.discoverSIDs(ctx, sess)  // XEP-0359: are live stanza-ids the server's? (mam.go)
-	a.enableCarbons(ctx, sess) // XEP-0280 (carbons.go)
-	release := a.holdLive()    // live 1:1 messages wait for the archive catch-up (mam.go)
+	a.fetchBlocklist(ctx, sess) // XEP-0191, before anything is delivered (blocking.go)
+	a.discoverSIDs(ctx, sess)   // XEP-0359: are live stanza-ids the server's? (mam.go)
+	a.enableCarbons(ctx, sess)  // XEP-0280 (carbons.go)
+	release := a.holdLive()     // live 1:1 messages wait for the archive catch-up (mam.go)
 	defer release()
 	if a.isClosing() {
 		return nil

@@ -133,7 +133,7 @@ func (u *UI) vcardSet(c *call, a *acctState, va VCardAccount) error {
 	if len(value) > vcard.MaxSet {
 		return fmt.Errorf("that is longer than %d bytes", vcard.MaxSet)
 	}
-	label := fieldLabel(field)
+	label := vcardFieldLabel(field)
 	w, ctx := c.win, u.ctx
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
@@ -155,7 +155,7 @@ func (u *UI) vcardSet(c *call, a *acctState, va VCardAccount) error {
 	return nil
 }
 
-func fieldLabel(f vcard.Field) string {
+func vcardFieldLabel(f vcard.Field) string {
 	switch f {
 	case vcard.FieldFN:
 		return "full name"

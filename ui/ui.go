@@ -101,6 +101,12 @@ type Options struct {
 	// roster, the wheel in the conversation and the occupant pane
 	// (mouse.go). Off, the terminal keeps its own selection.
 	Mouse bool
+	// SavePassword puts the password /passwd set for account (bare JID) in
+	// the config file and returns a note for the user ("" or why it did
+	// not need to, as with password_eval); nil: /passwd changes only the
+	// server's. It may wait on the disk: the UI calls it off the tview
+	// goroutine.
+	SavePassword func(account jid.JID, password string) (note string, err error)
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History
@@ -159,6 +165,7 @@ type UI struct {
 	keys       []keyBinding
 	seq        uint64       // presence sequence, newest resource wins ties
 	rm         roomUI       // group chat: occupant pane, bookmarks, invitation (ui/room.go)
+	blk        blockUI      // blocking: stranger hints, the request the block key acts on (ui/cmd_block.go)
 	lay        layoutState  // pane sizes for the terminal size (ui/layout.go)
 	alerts     alertState   // bell, title, desktop notifications (ui/alert.go)
 	pending    keymap.Chord // the keys of a chord pressed so far: Ctrl-X of Ctrl-X Ctrl-E (keys.go)
@@ -262,6 +269,7 @@ func (u *UI) build() {
 		return u.layout(s) // panes follow the terminal's size (layout.go)
 	})
 	u.app.SetAfterDrawFunc(func(s tcell.Screen) {
+		u.formCursor(s) // a form field's editing cursor (form_draw.go)
 		u.drawFinder(s) // the quick finder over the widgets (finder.go)
 		u.draws.Add(1)
 		u.checkDisplayed() // a message in view may be marked displayed (markers.go)
