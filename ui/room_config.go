@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"mellium.im/xmpp/jid"
 
@@ -28,6 +29,17 @@ type RoomConfigAccount interface {
 // configureFlag is the /join option that creates a new room from its
 // configuration form instead of as an instant room.
 const configureFlag = "-configure"
+
+// completeJoin completes /join: a room, then the -configure option.
+func completeJoin(u *UI, i int, args []string) []string {
+	if i == 0 {
+		return u.roomCandidates()
+	}
+	if slices.Contains(args, configureFlag) {
+		return nil
+	}
+	return []string{configureFlag}
+}
 
 // roomConfigAcct returns the room configuration side of account a.
 func roomConfigAcct(a *acctState) (RoomConfigAccount, error) {
