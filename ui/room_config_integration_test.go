@@ -30,7 +30,10 @@ func testIntegrationRoomConfigUI(t *testing.T, kind servertest.Kind) {
 	// form_test.go) and submits it with Ctrl-S.
 	fill := func(values map[string]string) {
 		t.Helper()
-		h.waitFor("form window", func() bool { w := h.u.curWin(); return w.kind == winForm && w.form.form.Field("muc#roomconfig_roomsecret") != nil })
+		h.waitFor("form window", func() bool {
+			w := h.u.curWin()
+			return w.kind == winForm && w.form.form.Field("muc#roomconfig_roomsecret") != nil
+		})
 		h.sync(func() {
 			f := h.u.curWin().form.form
 			for v, val := range values {

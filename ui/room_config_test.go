@@ -71,7 +71,9 @@ func TestRoomConfigure(t *testing.T) {
 	h.key(tcell.KeyRune, ' ', 0) // members-only on
 	h.key(tcell.KeyCtrlS, 0, 0)
 	h.waitCall(f.roomFake, "submit dev@conf.example.org FORM_TYPE=http://jabber.org/protocol/muc#roomconfig muc#roomconfig_roomname=Lounge muc#roomconfig_membersonly=1")
-	h.waitFor("saved", func() bool { return countContaining(entryTexts(w), "the configuration of dev@conf.example.org was saved") == 1 })
+	h.waitFor("saved", func() bool {
+		return countContaining(entryTexts(w), "the configuration of dev@conf.example.org was saved") == 1
+	})
 	// Esc on the form of an existing room cancels it, nothing destroyed.
 	h.enter("/configure")
 	h.waitFor("form", func() bool { return h.u.curWin().kind == winForm })
@@ -88,7 +90,9 @@ func TestJoinConfigure(t *testing.T) {
 	// A room that existed is joined as it is: no form.
 	h.enter("/join dev@conf.example.org -configure")
 	h.waitCall(f.roomFake, "joinnew dev@conf.example.org")
-	h.waitFor("existing", func() bool { return countContaining(entryTexts(h.u.curWin()), "exists already and was joined as it is") == 1 })
+	h.waitFor("existing", func() bool {
+		return countContaining(entryTexts(h.u.curWin()), "exists already and was joined as it is") == 1
+	})
 	// A new one opens its form; Esc destroys it.
 	h.enter("/join -configure new@conf.example.org/zed")
 	h.waitCall(f.roomFake, "joinnew new@conf.example.org")
