@@ -134,7 +134,13 @@ func (p *prosody) configure(s *Server) error {
 	} {
 		w("\t%q;", m)
 	}
+	if s.opts.admin != "" {
+		w("\t\"adhoc\"; \"admin_adhoc\"; \"announce\";") // WithAdmin
+	}
 	w("}")
+	if s.opts.admin != "" {
+		w("admins = { %s }", luaString(s.opts.admin+"@"+s.Domain))
+	}
 	w("modules_disabled = { \"dialback\"; \"register\" }")
 	w("")
 	w("authentication = \"internal_hashed\"")
