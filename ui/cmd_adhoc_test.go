@@ -106,7 +106,10 @@ func TestGoldenAdhoc(t *testing.T) {
 	h.key(tcell.KeyTab, 0, 0) // to the announcement
 	h.typeText("hello all")
 	h.key(tcell.KeyEnter, 0, 0)
-	h.waitFor("typed", func() bool { return h.u.curWin().form.edit == nil })
+	h.waitFor("typed", func() bool {
+		fs := h.u.curWin().form
+		return fs.edit == nil && fs.form.Field("announcement").Text() == "hello all"
+	})
 	golden(t, "adhoc_stage", h.text())
 	h.key(tcell.KeyCtrlS, 0, 0) // Next
 	waitPage(h, "to everyone?")
