@@ -41,7 +41,9 @@ func cmdCommand(u *UI, c *call) error {
 		return errors.New("account " + a.name + " cannot run ad-hoc commands")
 	}
 	to := jid.JID{}
-	if len(c.args) > 0 {
+	if len(c.args) > 0 && c.args[0] == a.jid.Domainpart() {
+		to = a.jid.Domain() // our server, even when its name has no dot ("localhost")
+	} else if len(c.args) > 0 {
 		targets, err := u.entityTargets(c, a, false)
 		if err != nil {
 			return err
