@@ -98,6 +98,7 @@ type Account struct {
 	strangers strangerCount       // presence from others (strangers.go)
 	roster    rosterCache         // the roster for cfg.Roster (rosterver.go)
 	rooms     roomSet             // group chat: rooms, bookmarks (room.go); own lock
+	blk       blockState          // the block list (blocking.go); own lock
 
 	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
 
@@ -195,9 +196,10 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 			return err
 		}
 	}
-	a.discoverSIDs(ctx, sess)  // XEP-0359: are live stanza-ids the server's? (mam.go)
-	a.enableCarbons(ctx, sess) // XEP-0280 (carbons.go)
-	release := a.holdLive()    // live 1:1 messages wait for the archive catch-up (mam.go)
+	a.fetchBlocklist(ctx, sess) // XEP-0191, before anything is delivered (blocking.go)
+	a.discoverSIDs(ctx, sess)   // XEP-0359: are live stanza-ids the server's? (mam.go)
+	a.enableCarbons(ctx, sess)  // XEP-0280 (carbons.go)
+	release := a.holdLive()     // live 1:1 messages wait for the archive catch-up (mam.go)
 	defer release()
 	if a.isClosing() {
 		return nil

@@ -80,6 +80,8 @@ func actionFuncs() map[string]func(u *UI) {
 		"occupants-up":     func(u *UI) { u.scrollOccupants(-max(u.convo.height-1, 1)) },
 		"occupants-down":   func(u *UI) { u.scrollOccupants(max(u.convo.height-1, 1)) },
 		"accept-invite":    (*UI).acceptInvite,
+		"block-sender":     func(u *UI) { u.blockSender(false) }, // ui/cmd_block.go
+		"block-report":     func(u *UI) { u.blockSender(true) },
 		"select-message":   (*UI).startSelect,
 		"edit-external":    (*UI).editInput,
 		"finder":           (*UI).openFinder,
@@ -188,7 +190,7 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	if ev.Key() == tcell.KeyEscape && u.cancelTransfer(false) { // a running upload or download (files.go)
 		return nil
 	}
-	if u.searchKey(ev) || u.chordKey(ev) {
+	if u.searchKey(ev) || u.roomListKey(ev) || u.chordKey(ev) {
 		return nil
 	}
 	return ev

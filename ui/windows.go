@@ -36,11 +36,12 @@ type window struct {
 	typing typingState // who is typing here (ui/chatstate.go)
 	cs     chatOut     // the chat state we sent here (ui/chatstate_out.go)
 
-	hist *histState   // paging through history (ui/history.go); nil without
-	srch *searchState // for search windows (ui/search.go)
-	room *roomState   // for room windows (ui/room.go)
-	priv *privState   // for private conversations with an occupant (ui/private.go)
-	own  ownLast      // our newest message here, for /correct (ui/correct.go)
+	hist  *histState     // paging through history (ui/history.go); nil without
+	srch  *searchState   // for search windows (ui/search.go)
+	rlist *roomListState // for the room list window (ui/roomlist.go)
+	room  *roomState     // for room windows (ui/room.go)
+	priv  *privState     // for private conversations with an occupant (ui/private.go)
+	own   ownLast        // our newest message here, for /correct (ui/correct.go)
 	// omemo is the conversation's OMEMO state for its title (ui/omemo.go);
 	// nil: unknown, or no OMEMO.
 	omemo *account.OMEMOStatus
