@@ -178,10 +178,11 @@ const (
 // ones): *account.Account must keep all of them.
 var _ interface {
 	ui.Account
-	ui.RoomAccount   // group chat (ui/cmd_room.go)
-	ui.ConnAccount   // /connect, /reconnect, /disconnect (ui/cmd_conn.go)
-	ui.ActiveAccount // client state indication (ui/idle.go)
-	ui.OlderFetcher  // older archive pages on PgUp (ui/archive.go)
+	ui.RoomAccount     // group chat (ui/cmd_room.go)
+	ui.ConnAccount     // /connect, /reconnect, /disconnect (ui/cmd_conn.go)
+	ui.ActiveAccount   // client state indication (ui/idle.go)
+	ui.OlderFetcher    // older archive pages on PgUp (ui/archive.go)
+	ui.RegisterAccount // /passwd, /unregister (ui/cmd_register.go)
 } = (*account.Account)(nil)
 
 // Chat states and markers (ui/chatstate_out.go, ui/markers.go).
@@ -250,6 +251,8 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		Keys:           cfg.Keys,
 		StateFile:      stateFile,
 		Mouse:          cfg.UI.Mouse,
+
+		SavePassword: savePassword(cfg.Path), // /passwd (ui/cmd_register.go)
 
 		RosterHideOffline: !cfg.UI.RosterShowOffline,
 		RosterByName:      cfg.UI.RosterOrder == "name",
@@ -328,6 +331,21 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		return 1
 	}
 	return 0
+}
+
+// savePassword is the UI's SavePassword: the new password of an account
+// goes into the config file at path, unless it comes from password_eval.
+func savePassword(path string) func(jid.JID, string) (string, error) {
+	return func(j jid.JID, pw string) (string, error) {
+		err := config.SetPassword(path, j, pw)
+		switch {
+		case errors.Is(err, config.ErrPasswordEval):
+			return "it comes from password_eval, so store the new one where that command reads it (parley uses it until it quits)", nil
+		case err != nil:
+			return "", err
+		}
+		return "saved in " + path, nil
+	}
 }
 
 // releaseAfterLogin passes events on, and once an account is online hands

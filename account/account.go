@@ -99,6 +99,9 @@ type Account struct {
 	roster    rosterCache         // the roster for cfg.Roster (rosterver.go)
 	rooms     roomSet             // group chat: rooms, bookmarks (room.go); own lock
 	blk       blockState          // the block list (blocking.go); own lock
+	// newPassword is the password ChangePassword set, used by the next
+	// logins instead of cfg.Password (register.go); empty: none.
+	newPassword string
 
 	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
 

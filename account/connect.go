@@ -109,11 +109,9 @@ func (a *Account) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var pass string
-	if a.cfg.Password != nil {
-		if pass, err = a.cfg.Password(ctx); err != nil {
-			return nil, nil, fmt.Errorf("password: %w", err)
-		}
+	pass, err := a.password(ctx) // Config.Password, or the one ChangePassword set (register.go)
+	if err != nil {
+		return nil, nil, fmt.Errorf("password: %w", err)
 	}
 	conn, err := a.cfg.dialConn(ctx, tc)
 	if err != nil {

@@ -178,6 +178,10 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 		u.finderKey(ev)
 		return nil
 	}
+	if u.input.ask != nil { // a question on the input line takes every key (ask.go)
+		u.askKey(ev)
+		return nil
+	}
 	if len(u.pending) > 0 && u.chordKey(ev) {
 		return nil // the next key of a chord (the keys before are dropped if it continues none)
 	}

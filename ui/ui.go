@@ -101,6 +101,12 @@ type Options struct {
 	// roster, the wheel in the conversation and the occupant pane
 	// (mouse.go). Off, the terminal keeps its own selection.
 	Mouse bool
+	// SavePassword puts the password /passwd set for account (bare JID) in
+	// the config file and returns a note for the user ("" or why it did
+	// not need to, as with password_eval); nil: /passwd changes only the
+	// server's. It may wait on the disk: the UI calls it off the tview
+	// goroutine.
+	SavePassword func(account jid.JID, password string) (note string, err error)
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History
