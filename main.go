@@ -33,6 +33,7 @@ import (
 	"parley/history"
 	"parley/notify"
 	"parley/rostercache"
+	"parley/tlstrust"
 	"parley/ui"
 )
 
@@ -183,6 +184,7 @@ var _ interface {
 	ui.ActiveAccount   // client state indication (ui/idle.go)
 	ui.OlderFetcher    // older archive pages on PgUp (ui/archive.go)
 	ui.RegisterAccount // /passwd, /unregister (ui/cmd_register.go)
+	ui.TLSAccount      // /tls and the certificate prompt (ui/tls.go)
 } = (*account.Account)(nil)
 
 // Chat states and markers (ui/chatstate_out.go, ui/markers.go).
@@ -206,13 +208,17 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		defer desktop.Close()
 	}
 	notifyFile, stateFile := "", ""
+	var trust *tlstrust.Store // certificate pins, shared by the accounts (package tlstrust)
+	var trustErr error
 	if dataErr == nil {
+		trust, trustErr = tlstrust.Open(filepath.Join(dataDir, "tls-pins"))
 		notifyFile = filepath.Join(dataDir, "notify") // /notify modes
 		stateFile = filepath.Join(dataDir, "state")   // windows and roster views (uistate)
 	}
 	for i, a := range cfg.Accounts {
 		ac := accountConfig(a)
 		ac.Anchor = rec.Anchor(ac.JID) // archive catch-up starts after what history holds
+		ac.Trust = trust
 		if cacheErr == nil {
 			ac.Roster = rostercache.New(filepath.Join(cacheDir, "roster"), ac.JID) // XEP-0237: only changes at login
 		}
@@ -258,6 +264,9 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		RosterByName:      cfg.UI.RosterOrder == "name",
 	})
 	rec.ForwardWarnings() // damaged history lines are reported in the console
+	if trustErr != nil {
+		u.Post(account.FileWarningEvent{Text: "certificate pins: " + trustErr.Error() + ": no pin of it is trusted and none is written until it is repaired"})
+	}
 	// History writes again after a failure: fetch from the archive what it lost.
 	rec.OnRecovered(func(j jid.JID) {
 		for i, a := range accts {

@@ -26,6 +26,7 @@ import (
 	"parley/internal/jidcache"
 	"parley/payload"
 	"parley/sm"
+	"parley/tlstrust"
 )
 
 // Config is the static configuration of one account.
@@ -36,6 +37,7 @@ type Config struct {
 	Port      int                                       // with Host; 0: 5222 (5223 for DirectTLS)
 	DirectTLS bool                                      // XEP-0368 direct TLS instead of STARTTLS
 	CAFile    string                                    // extra trusted roots (PEM) added to the system pool
+	Trust     *tlstrust.Store                           // certificate pins (tls.go); nil: none, the authorities only
 	Resource  string                                    // requested resource; empty: server-assigned
 	Priority  int8                                      // presence priority
 	Keepalive time.Duration                             // ping interval for the reliability work; 0 = 60s
@@ -109,6 +111,7 @@ type Account struct {
 	rc  reconnState // reconnect, backoff, Disconnect (reconnect.go)
 	ob  outbox      // messages waiting to be sent (outbox.go)
 	csi csiState    // client state indication (csi.go)
+	tls tlsState    // the current connection's TLS, for /tls show (tls.go)
 }
 
 // New returns an account that reports to sink. It does not connect: call Run.

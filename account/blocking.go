@@ -23,7 +23,9 @@ import (
 //
 // Besides the server's own blocking, the account filters: an event from
 // a blocked address (a message, a chat state, a subscription request, an
-// available presence, an invitation) is dropped behind the event queue
+// available presence, an invitation; not an error, such as the server's
+// bounce of a message we sent to a blocked address) is dropped behind the
+// event queue
 // (pipeline), before the history and the UI, whatever raced with the
 // block on the way.
 
@@ -129,9 +131,11 @@ func (a *Account) applyBlock(block bool, jids []jid.JID, all, cut bool) {
 }
 
 // Block blocks jids at the server (each a full or bare JID, or a domain),
-// with a XEP-0377 report of reason (blocking.NoReason: none) and text.
-// The change is reported as a BlockEvent when the server accepts it.
-func (a *Account) Block(ctx context.Context, jids []jid.JID, reason blocking.Reason, text string) error {
+// with the XEP-0377 report r (Reason blocking.NoReason: none); its
+// StanzaIDs are of 1:1 messages, assigned by our account (r.By is set
+// here). The change is reported as a BlockEvent when the server accepts
+// it.
+func (a *Account) Block(ctx context.Context, jids []jid.JID, r blocking.Report) error {
 	if len(jids) == 0 {
 		return errors.New("nothing to block")
 	}
@@ -142,7 +146,8 @@ func (a *Account) Block(ctx context.Context, jids []jid.JID, reason blocking.Rea
 	if err != nil {
 		return err
 	}
-	if err := checkedIQ(ctx, sess, a.bare, "set", jid.JID{}, blocking.Block(jids, reason, text), nil); err != nil {
+	r.By = a.bare
+	if err := checkedIQ(ctx, sess, a.bare, "set", jid.JID{}, blocking.Block(jids, r), nil); err != nil {
 		return err
 	}
 	a.applyBlock(true, jids, false, false)
@@ -198,14 +203,15 @@ func (a *Account) IsBlocked(j jid.JID) bool {
 // blockedEvent reports whether e comes from a blocked address and is
 // dropped: a received message (live, carbon or archived), a chat state,
 // a subscription stanza, an available presence, an invitation. What we
-// sent, and unavailable presence (so that nobody stays shown online), go
-// through.
+// sent, errors (the server's bounce of what we sent to a blocked address
+// says why) and unavailable presence (so that nobody stays shown online)
+// go through.
 func (a *Account) blockedEvent(e Event) bool {
 	var from jid.JID
 	switch e := e.(type) {
 	case MessageEvent:
-		if e.Msg.Dir != In {
-			return false
+		if e.Msg.Dir != In || e.Msg.Type == "error" {
+			return false // ours, or a bounce (of ours to a blocked address)
 		}
 		from = e.Msg.From
 	case ChatStateEvent:

@@ -48,12 +48,30 @@ func TestIntegrationBlocking(t *testing.T) {
 			}
 		}
 
-		if err := desk.Block(ctx10(t), []jid.JID{bobJID}, blocking.Spam, "unsolicited offers"); err != nil {
+		// Bob's first message: the report names it by its stanza-id.
+		if _, err := bob.SendMessage(ctx10(t), aliceJID, "chat", "hello, cheap offers"); err != nil {
+			t.Fatal(err)
+		}
+		offer := desk.message(t, "hello, cheap offers")
+		if offer.StanzaID == "" {
+			t.Errorf("%s stamped no stanza-id", kind)
+		}
+		report := blocking.Report{Reason: blocking.Spam, Text: "unsolicited offers", StanzaIDs: []string{offer.StanzaID}}
+		if err := desk.Block(ctx10(t), []jid.JID{bobJID}, report); err != nil {
 			t.Fatalf("block with a spam report: %v", err)
 		}
 		if l, ok := desk.Blocked(); !ok || !slices.ContainsFunc(l, bobJID.Equal) {
 			t.Errorf("desk's list after the block: %v %v", l, ok)
 		}
+		// Writing to a blocked address: the server's bounce is shown.
+		if _, err := desk.SendMessage(ctx10(t), bobJID, "chat", "to the blocked"); err != nil {
+			t.Fatal(err)
+		}
+		bounce := desk.rec.wait(t, waitLong, func(e Event) bool {
+			me, ok := e.(MessageEvent)
+			return ok && me.Msg.Type == "error"
+		}).(MessageEvent).Msg
+		t.Logf("%s bounces a message to a blocked address: %q", kind, bounce.Err)
 		// The other session learns it from the server's push.
 		phone.blockEvent(t, func(e BlockEvent) bool { return !e.Full && len(e.Blocked) == 1 && e.Blocked[0].Equal(bobJID) })
 		if !phone.IsBlocked(jid.MustParse(bobJID.String() + "/any")) {
@@ -88,7 +106,7 @@ func TestIntegrationBlocking(t *testing.T) {
 		}
 
 		// Several at once, an abuse report, then unblock every one.
-		if err := desk.Block(ctx10(t), []jid.JID{carolJID, jid.MustParse("spam.example")}, blocking.Abuse, ""); err != nil {
+		if err := desk.Block(ctx10(t), []jid.JID{carolJID, jid.MustParse("spam.example")}, blocking.Report{Reason: blocking.Abuse}); err != nil {
 			t.Fatalf("block two: %v", err)
 		}
 		phone.blockEvent(t, func(e BlockEvent) bool {
@@ -103,7 +121,7 @@ func TestIntegrationBlocking(t *testing.T) {
 		}
 
 		// The list is the server's: a new session reads it at login.
-		if err := desk.Block(ctx10(t), []jid.JID{bobJID}, blocking.NoReason, ""); err != nil {
+		if err := desk.Block(ctx10(t), []jid.JID{bobJID}, blocking.Report{}); err != nil {
 			t.Fatal(err)
 		}
 		laptop := startOnline(t, testConfig(s, aliceJID, "pw", "laptop"))

@@ -38,6 +38,10 @@ const (
 	maxJID = 3071
 	// MaxText bounds the text of a report.
 	MaxText = 1024
+	// MaxEvidence bounds the stanza-ids a report names.
+	MaxEvidence = 20
+	// nsSID is XEP-0359's namespace, of the stanza-ids a report names.
+	nsSID = "urn:xmpp:sid:0"
 )
 
 // Reason is why an address is blocked, as reported to the server.
@@ -88,23 +92,46 @@ func Request() xml.TokenReader {
 	return xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: NS, Local: "blocklist"}})
 }
 
-// Block is the <block/> of an IQ set blocking jids. With a reason other
-// than NoReason each item carries a XEP-0377 report with text (optional,
-// cut to MaxText bytes).
-func Block(jids []jid.JID, reason Reason, text string) xml.TokenReader {
+// Report is a XEP-0377 report sent with a block: its reason (NoReason:
+// no report), an optional text for the server's operators (cut to
+// MaxText bytes), and the XEP-0359 stanza-ids, assigned by By, of
+// offending messages (the first MaxEvidence).
+type Report struct {
+	Reason    Reason
+	Text      string
+	StanzaIDs []string
+	By        jid.JID
+}
+
+// element is the <report/> of r, nil for no report.
+func (r Report) element() xml.TokenReader {
+	if r.Reason == NoReason {
+		return nil
+	}
+	var inner []xml.TokenReader
+	if r.By.String() != "" {
+		for i, id := range r.StanzaIDs {
+			if i == MaxEvidence {
+				break
+			}
+			inner = append(inner, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: nsSID, Local: "stanza-id"},
+				Attr: []xml.Attr{{Name: xml.Name{Local: "by"}, Value: r.By.String()}, {Name: xml.Name{Local: "id"}, Value: id}}}))
+		}
+	}
+	if r.Text != "" {
+		inner = append(inner, xmlstream.Wrap(xmlstream.Token(xml.CharData(clip(r.Text, MaxText))),
+			xml.StartElement{Name: xml.Name{Space: NSReport, Local: "text"}}))
+	}
+	return xmlstream.Wrap(xmlstream.MultiReader(inner...), xml.StartElement{Name: xml.Name{Space: NSReport, Local: "report"},
+		Attr: []xml.Attr{{Name: xml.Name{Local: "reason"}, Value: r.Reason.urn()}}})
+}
+
+// Block is the <block/> of an IQ set blocking jids, each item with the
+// report r (if any).
+func Block(jids []jid.JID, r Report) xml.TokenReader {
 	items := make([]xml.TokenReader, 0, len(jids))
 	for _, j := range jids {
-		var report xml.TokenReader
-		if reason != NoReason {
-			var inner xml.TokenReader
-			if text != "" {
-				inner = xmlstream.Wrap(xmlstream.Token(xml.CharData(clip(text, MaxText))),
-					xml.StartElement{Name: xml.Name{Space: NSReport, Local: "text"}})
-			}
-			report = xmlstream.Wrap(inner, xml.StartElement{Name: xml.Name{Space: NSReport, Local: "report"},
-				Attr: []xml.Attr{{Name: xml.Name{Local: "reason"}, Value: reason.urn()}}})
-		}
-		items = append(items, item(j, report))
+		items = append(items, item(j, r.element()))
 	}
 	return xmlstream.Wrap(xmlstream.MultiReader(items...), xml.StartElement{Name: xml.Name{Space: NS, Local: "block"}})
 }

@@ -45,9 +45,9 @@ func TestBuild(t *testing.T) {
 		want string
 	}{
 		{Request(), `<blocklist xmlns="urn:xmpp:blocking"></blocklist>`},
-		{Block(js[:1], NoReason, "x"), `<block xmlns="urn:xmpp:blocking"><item xmlns="urn:xmpp:blocking" jid="spam@evil.example"></item></block>`},
-		{Block(js[:1], Spam, ""), `<block xmlns="urn:xmpp:blocking"><item xmlns="urn:xmpp:blocking" jid="spam@evil.example"><report xmlns="urn:xmpp:reporting:1" reason="urn:xmpp:reporting:spam"></report></item></block>`},
-		{Block(js[:1], Abuse, "threats <b>"), `<block xmlns="urn:xmpp:blocking"><item xmlns="urn:xmpp:blocking" jid="spam@evil.example"><report xmlns="urn:xmpp:reporting:1" reason="urn:xmpp:reporting:abuse"><text xmlns="urn:xmpp:reporting:1">threats &lt;b&gt;</text></report></item></block>`},
+		{Block(js[:1], Report{Text: "x"}), `<block xmlns="urn:xmpp:blocking"><item xmlns="urn:xmpp:blocking" jid="spam@evil.example"></item></block>`},
+		{Block(js[:1], Report{Reason: Spam}), `<block xmlns="urn:xmpp:blocking"><item xmlns="urn:xmpp:blocking" jid="spam@evil.example"><report xmlns="urn:xmpp:reporting:1" reason="urn:xmpp:reporting:spam"></report></item></block>`},
+		{Block(js[:1], Report{Reason: Abuse, Text: "threats <b>", StanzaIDs: []string{"s1", "s'2"}, By: jid.MustParse("me@x")}), `<block xmlns="urn:xmpp:blocking"><item xmlns="urn:xmpp:blocking" jid="spam@evil.example"><report xmlns="urn:xmpp:reporting:1" reason="urn:xmpp:reporting:abuse"><stanza-id xmlns="urn:xmpp:sid:0" by="me@x" id="s1"></stanza-id><stanza-id xmlns="urn:xmpp:sid:0" by="me@x" id="s&#39;2"></stanza-id><text xmlns="urn:xmpp:reporting:1">threats &lt;b&gt;</text></report></item></block>`},
 		{Unblock(js), `<unblock xmlns="urn:xmpp:blocking"><item xmlns="urn:xmpp:blocking" jid="spam@evil.example"></item><item xmlns="urn:xmpp:blocking" jid="evil.example"></item></unblock>`},
 		{Unblock(nil), `<unblock xmlns="urn:xmpp:blocking"></unblock>`},
 	} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 // Unblock wait on the network: the UI calls them off the tview goroutine.
 // Blocked does not wait.
 type BlockAccount interface {
-	Block(ctx context.Context, jids []jid.JID, reason blocking.Reason, text string) error
+	Block(ctx context.Context, jids []jid.JID, r blocking.Report) error
 	Unblock(ctx context.Context, jids []jid.JID) error
 	Blocked() ([]jid.JID, bool)
 }
@@ -127,19 +128,23 @@ func cmdBlock(u *UI, c *call) error {
 	if j.Equal(a.jid) || j.Equal(a.jid.Domain()) {
 		return errors.New("blocking your own account or server would cut you off: not done")
 	}
-	u.startBlock(c.win, a, ba, j, reason, text, false)
+	u.startBlock(c.win, a, ba, j, blocking.Report{Reason: reason, Text: text}, false)
 	return nil
 }
 
-// startBlock blocks j off the tview goroutine; deny also refuses j's
-// subscription request. Success shows as the account's BlockEvent
-// (applyBlock); a report and errors are said in w.
-func (u *UI) startBlock(w *window, a *acctState, ba BlockAccount, j jid.JID, reason blocking.Reason, text string, deny bool) {
-	ctx := u.ctx
+// startBlock blocks j off the tview goroutine, with the report r; deny
+// also refuses j's subscription request. A report names the messages of
+// j in the window of the conversation (evidence). Success shows as the
+// account's BlockEvent (applyBlock); a report and errors are said in w.
+func (u *UI) startBlock(w *window, a *acctState, ba BlockAccount, j jid.JID, r blocking.Report, deny bool) {
+	ctx, reason := u.ctx, r.Reason
+	if reason != blocking.NoReason {
+		r.StanzaIDs = u.evidence(a, j)
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 		defer cancel()
-		err := ba.Block(ctx, []jid.JID{j}, reason, text)
+		err := ba.Block(ctx, []jid.JID{j}, r)
 		if err == nil && deny {
 			err = a.a.Subscription(ctx, j.Bare(), "unsubscribed")
 		}
@@ -340,7 +345,7 @@ func (u *UI) blockSender(report bool) {
 			u.info(w, false, sanitize.Text(w.peer.String())+" is in your roster: /block blocks a contact")
 		default:
 			_, asked := a.requests[w.peer.Bare().String()]
-			u.startBlock(w, a, ba, w.peer.Bare(), reason, "", asked)
+			u.startBlock(w, a, ba, w.peer.Bare(), blocking.Report{Reason: reason}, asked)
 		}
 		return
 	}
@@ -359,7 +364,33 @@ func (u *UI) blockSender(report bool) {
 		return
 	}
 	u.blk.request.acct = nil
-	u.startBlock(w, r.acct, ba, r.from, reason, "", true)
+	u.startBlock(w, r.acct, ba, r.from, blocking.Report{Reason: reason}, true)
+}
+
+// evidence returns the stanza-ids (XEP-0359, assigned by our server) of
+// the newest messages from j in its conversation's window, oldest first,
+// at most blocking.MaxEvidence: the report points the server's operators
+// at them.
+func (u *UI) evidence(a *acctState, j jid.JID) []string {
+	w := u.findWin(a, j.Bare())
+	if w == nil || w.kind != winChat || w.isPrivate() {
+		return nil
+	}
+	var ids []string
+	for i := w.buf.len() - 1; i >= 0 && len(ids) < blocking.MaxEvidence; i-- {
+		e := w.buf.at(i)
+		from, err := jid.Parse(e.from)
+		if err != nil || !j.Equal(from) && !j.Equal(from.Bare()) && !j.Equal(from.Domain()) {
+			continue
+		}
+		for _, k := range e.ids {
+			if id, ok := strings.CutPrefix(k, "s\x00"); ok {
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Reverse(ids)
+	return ids
 }
 
 func completeBlock(u *UI, n int, args []string) []string {

@@ -19,8 +19,11 @@ var _ BlockAccount = (*account.Account)(nil)
 // The fake account blocks as the real one reports it: a BlockEvent of
 // what changed. Its list is kept in its calls.
 
-func (f *fakeAccount) Block(_ context.Context, jids []jid.JID, reason blocking.Reason, text string) error {
-	f.record(fmt.Sprintf("block %v %q %q", jids, reason.String(), text))
+func (f *fakeAccount) Block(_ context.Context, jids []jid.JID, r blocking.Report) error {
+	f.record(fmt.Sprintf("block %v %q %q", jids, r.Reason.String(), r.Text))
+	if len(r.StanzaIDs) > 0 {
+		f.record(fmt.Sprintf("evidence %q", r.StanzaIDs))
+	}
 	if f.post != nil {
 		f.post(account.BlockEvent{Base: base(f), Blocked: jids})
 	}
@@ -136,6 +139,16 @@ func TestBlockKeysAndCommands(t *testing.T) {
 	h.waitCall(rf, `block [bob@example.org] "spam" ""`)
 	h.run("block me@example.org")
 	h.screenHas("blocking your own account or server would cut you off")
+	// A report names the stranger's messages by their stanza-ids.
+	troll := msgIn(f, "troll@evil2.example/x", "first", fixedNow())
+	troll.Msg.StanzaID = "sid-1"
+	h.post(troll)
+	troll.Msg.Body, troll.Msg.StanzaID = "second", "sid-2"
+	h.post(troll)
+	h.run("win troll")
+	h.key(tcell.KeyRune, 'X', tcell.ModAlt)
+	h.waitCall(rf, `block [troll@evil2.example] "spam" ""`)
+	h.waitCall(rf, `evidence ["sid-1" "sid-2"]`)
 	h.run("block nobody")
 	h.screenHas(`no contact named "nobody" in the roster`)
 }

@@ -48,6 +48,8 @@ func (u *UI) apply(ev account.Event) {
 	switch ev := ev.(type) {
 	case account.StateEvent:
 		u.applyState(a, ev)
+	case account.CertificateEvent:
+		u.applyCertificate(a, ev) // the trust prompt (tlsprompt.go)
 	case account.RosterEvent:
 		u.applyRoster(a, ev)
 	case account.PresenceEvent:

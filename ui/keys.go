@@ -174,6 +174,9 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	// Someone is at the terminal (markers.go).
 	u.marks.keyed = true
 	ev = canonKey(ev)
+	if u.certKey(ev) { // an open certificate prompt takes every key (tlsprompt.go)
+		return nil
+	}
 	if u.find != nil { // the quick finder takes every key (finder.go)
 		u.finderKey(ev)
 		return nil

@@ -173,6 +173,7 @@ type UI struct {
 	files      fileState    // uploads and /url save downloads (files.go)
 	linkSeq    uint64       // numbers the links drawn, for OSC 8 ids (links.go)
 	find       *finder      // the quick finder while it is open (finder.go)
+	certs      certPrompts  // certificate prompts waiting for an answer (tlsprompt.go)
 
 	states chatStatesUI // chat state timers (chatstate.go, chatstate_out.go)
 	marks  markUI       // chat markers (markers.go)
@@ -269,8 +270,9 @@ func (u *UI) build() {
 		return u.layout(s) // panes follow the terminal's size (layout.go)
 	})
 	u.app.SetAfterDrawFunc(func(s tcell.Screen) {
-		u.formCursor(s) // a form field's editing cursor (form_draw.go)
-		u.drawFinder(s) // the quick finder over the widgets (finder.go)
+		u.formCursor(s)     // a form field's editing cursor (form_draw.go)
+		u.drawFinder(s)     // the quick finder over the widgets (finder.go)
+		u.drawCertPrompt(s) // a certificate prompt over everything (tlsprompt.go)
 		u.draws.Add(1)
 		u.checkDisplayed() // a message in view may be marked displayed (markers.go)
 		if u.onDraw != nil {
