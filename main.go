@@ -29,6 +29,7 @@ import (
 	"parley/config"
 	"parley/ctl"
 	"parley/dbus"
+	"parley/forms"
 	"parley/histcli"
 	"parley/history"
 	"parley/notify"
@@ -386,7 +387,7 @@ func loadConfig(ctx context.Context, path string, stdin *os.File, stdout, stderr
 	case err == nil:
 		return cfg, 0
 	case errors.Is(err, fs.ErrNotExist) && term.IsTerminal(int(stdin.Fd())):
-		cfg, err = config.Setup(ctx, stdin, stdout, path, testLogin)
+		cfg, err = config.SetupWith(ctx, stdin, stdout, path, config.SetupOptions{Test: testLogin, Register: registerAccount})
 		if err != nil {
 			fmt.Fprintf(stderr, "parley: %v\n", err)
 			return nil, 1
@@ -449,6 +450,40 @@ func testLogin(ctx context.Context, a config.Account) error {
 	defer done()
 	acct.Close(closeCtx)
 	return err
+}
+
+// registerAccount creates an account in band for the first-run setup
+// (config.Registrar): a fresh stream to a's server, its registration form
+// filled in by fill, the submission.
+func registerAccount(ctx context.Context, a config.Account, fill func(*forms.Form) error) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute) // the user fills the form in meanwhile
+	defer cancel()
+	r, err := account.Register(ctx, accountConfig(a))
+	if err != nil {
+		if cert, ok := account.UntrustedCertificate(err); ok {
+			return &config.UntrustedCertError{Cert: cert, Err: err} // setup offers to trust it
+		}
+		return err
+	}
+	defer r.Close()
+	q := r.Query
+	switch {
+	case q.CAPTCHA():
+		return &config.WebRegistrationError{Server: a.JID.Domainpart(), URL: q.URL, Why: "its form asks for a CAPTCHA, which parley cannot show"}
+	case q.WebOnly():
+		why := q.Instructions
+		if q.BadURL {
+			why = "parley refused the address it gave: not an http, https or xmpp URL"
+		}
+		return &config.WebRegistrationError{Server: a.JID.Domainpart(), URL: q.URL, Why: why}
+	case q.Registered:
+		return errors.New("the server says this stream is registered already")
+	}
+	f := q.Fill()
+	if err := fill(f); err != nil {
+		return err
+	}
+	return r.Submit(ctx, f)
 }
 
 // runHistory is `parley history`: it reads the history directory of the
