@@ -358,6 +358,25 @@ func savePassword(path string) func(jid.JID, string) (string, error) {
 	}
 }
 
+// registrar is the UI's Register: an in-band registration stream to a
+// server, trusting the ca_file of a configured account on the same domain
+// or host (a private server's CA).
+func registrar(cfg *config.Config) ui.Registrar {
+	return func(ctx context.Context, server jid.JID, host string, port int) (ui.Registration, error) {
+		ac := account.Config{JID: server, Host: host, Port: port}
+		for _, a := range cfg.Accounts {
+			if a.CAFile != "" && (a.JID.Domainpart() == server.Domainpart() || host != "" && a.Host == host) {
+				ac.CAFile = a.CAFile
+			}
+		}
+		r, err := account.Register(ctx, ac)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+}
+
 // releaseAfterLogin passes events on, and once an account is online hands
 // the garbage of its login (the parsed roster, the archive catch-up) back to
 // the operating system, so that resident memory is what parley keeps rather
