@@ -144,9 +144,12 @@ func (u *UI) startBlock(w *window, a *acctState, ba BlockAccount, j jid.JID, r b
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 		defer cancel()
-		err := ba.Block(ctx, []jid.JID{j}, r)
-		if err == nil && deny {
+		var err error
+		if deny { // first: the server refuses to send anything to an address once blocked
 			err = a.a.Subscription(ctx, j.Bare(), "unsubscribed")
+		}
+		if err == nil {
+			err = ba.Block(ctx, []jid.JID{j}, r)
 		}
 		u.postFunc(func() {
 			if !u.isOpen(w) {
