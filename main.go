@@ -212,7 +212,7 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 	var trust *tlstrust.Store // certificate pins, shared by the accounts (package tlstrust)
 	var trustErr error
 	if dataErr == nil {
-		trust, trustErr = tlstrust.Open(filepath.Join(dataDir, "tls-pins"))
+		trust, trustErr = tlstrust.Open(pinFile(dataDir))
 		notifyFile = filepath.Join(dataDir, "notify") // /notify modes
 		stateFile = filepath.Join(dataDir, "state")   // windows and roster views (uistate)
 	}
@@ -421,14 +421,23 @@ func loadConfig(ctx context.Context, path string, stdin *os.File, stdout, stderr
 	}
 }
 
+// pinFile is the certificate pin file in the data directory (package
+// tlstrust).
+func pinFile(dataDir string) string { return filepath.Join(dataDir, "tls-pins") }
+
 // testLogin logs in once with a; the first-run setup uses it. It returns nil
-// once the account is online, or the reason it could not get there.
+// once the account is online, or the reason it could not get there. The
+// certificate pins apply, and an untrusted certificate's error can pin it.
 func testLogin(ctx context.Context, a config.Account) error {
 	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
 	result := make(chan error, 1)
+	ac := accountConfig(a)
+	if dir, err := config.DefaultDataDir(); err == nil {
+		ac.Trust, _ = tlstrust.Open(pinFile(dir)) // a damaged file trusts nothing and refuses Pin: setup then falls back to ca_file
+	}
 	var acct *account.Account
-	acct = account.New(accountConfig(a), func(ev account.Event) {
+	acct = account.New(ac, func(ev account.Event) {
 		se, ok := ev.(account.StateEvent)
 		if !ok {
 			return
@@ -448,7 +457,13 @@ func testLogin(ctx context.Context, a config.Account) error {
 				err = errors.New("disconnected")
 			}
 			if cert, ok := account.UntrustedCertificate(se.Err); ok {
-				err = &config.UntrustedCertError{Cert: cert, Err: err} // setup offers to trust it
+				ue := &config.UntrustedCertError{Cert: cert, Err: err} // setup offers to trust it
+				if trust := ac.Trust; trust != nil {
+					ue.Pin = func() (string, error) {
+						return trust.Path(), trust.Pin(ac.JID.Domainpart(), cert, true, time.Now())
+					}
+				}
+				err = ue
 			}
 		default:
 			return
