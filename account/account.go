@@ -105,6 +105,7 @@ type Account struct {
 	rc  reconnState // reconnect, backoff, Disconnect (reconnect.go)
 	ob  outbox      // messages waiting to be sent (outbox.go)
 	csi csiState    // client state indication (csi.go)
+	xc  xcState     // the XML console (xmlconsole.go)
 }
 
 // New returns an account that reports to sink. It does not connect: call Run.
