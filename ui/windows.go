@@ -44,7 +44,8 @@ type window struct {
 	// omemo is the conversation's OMEMO state for its title (ui/omemo.go);
 	// nil: unknown, or no OMEMO.
 	omemo *account.OMEMOStatus
-	sel   *entry // the selected message in the selection mode, or nil (ui/select.go)
+	sel   *entry    // the selected message in the selection mode, or nil (ui/select.go)
+	xml   *xmlState // for XML console windows (ui/xmlconsole.go)
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
@@ -114,6 +115,7 @@ func (u *UI) closeWin(i int) {
 		return
 	}
 	wasCur := i == u.cur
+	closeXML(u.wins[i]) // an XML console stops capturing (xmlconsole.go)
 	if wasCur {
 		u.leaveWin(u.curWin()) // the closed window's draft goes with it
 	}

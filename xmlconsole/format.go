@@ -15,7 +15,7 @@ import (
 const (
 	maxDepth  = 64        // levels shown; deeper ones fold into a marker
 	maxIndent = 16        // indentation levels drawn
-	maxText   = 512 << 10 // bytes of output of one entry
+	maxText   = 128 << 10 // bytes of output of one entry
 	maxLine   = 4 << 10   // bytes of one text line shown
 	maxNodes  = 1 << 14   // nodes of one element kept
 )
@@ -269,9 +269,11 @@ func (p *printer) node(n *node, depth int) {
 	p.indent(depth)
 	p.startTag(n)
 	switch {
-	case len(n.kids) == 0 && !n.folded:
+	case len(n.kids) == 0 && !n.folded && n.isClosed:
 		p.add("/>", Punct)
 		return
+	case len(n.kids) == 0 && !n.folded:
+		p.add(">", Punct) // cut or malformed inside it
 	case len(n.kids) == 1 && n.kids[0].name == "" && !n.kids[0].comment && !n.folded && oneLine(n.kids[0].text):
 		p.add(">", Punct)
 		p.text(n.kids[0], safe(strings.TrimSpace(n.kids[0].text)))
@@ -284,7 +286,9 @@ func (p *printer) node(n *node, depth int) {
 			p.indent(depth + 1)
 			p.add("[… more not shown]", Note)
 		}
-		p.indent(depth)
+		if n.isClosed {
+			p.indent(depth)
+		}
 	}
 	if n.isClosed {
 		p.add("</", Punct)
