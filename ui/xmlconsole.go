@@ -16,7 +16,7 @@ import (
 
 // winXML is the kind of an account's XML console window, numbered apart
 // from the other lists of kinds.
-const winXML winKind = 96
+const winXML winKind = 112
 
 // defaultXMLLines is the number of stanzas an XML console keeps when
 // Options.XMLConsoleLines is 0.
