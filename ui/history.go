@@ -343,8 +343,8 @@ func (u *UI) recordEntry(w *window, r history.Record) *entry {
 	if r.IsMeta() || r.Kind != "" {
 		return nil
 	}
-	e := u.messageEntry(w, recordView(r))         // as the live message (render.go)
+	e := u.messageEntry(w, recordView(r)) // as the live message (render.go)
 	e.hk = lineHash(r.ID, r.From, r.Time) // page.go
-	recordMarks(e, r)                             // read, or displayed by us (markers.go)
+	recordMarks(e, r)                     // read, or displayed by us (markers.go)
 	return e
 }
