@@ -273,55 +273,7 @@ func (s *Store) indexFile(c *convState, path string, seg uint8) error {
 	return forEachLine(f, 0, s.overlong(path), func(line []byte, off int64) bool {
 		var kf keyFields
 		var ik idFields
-		explicit := false
-		err := scanObject(line, func(key, val []byte, str bool) error {
-			if !str {
-				switch string(key) {
-				case "sids":
-					ik.sids = val
-					kf.has |= hasSids
-				case "v":
-					explicit = string(val) == "1" || string(val) == "2"
-				case "t":
-					kf.t, kf.tnum = val, true
-				}
-				return nil
-			}
-			switch string(key) {
-			case "dir":
-				kf.dir = val
-				kf.has |= hasDir
-			case "k":
-				kf.kind = val
-			case "from", "f":
-				kf.from = val
-				kf.has |= hasFrom
-			case "type":
-				kf.typ = val
-				kf.has |= hasType
-			case "nick", "n":
-				kf.nick = val
-			case "id":
-				kf.id = val
-				kf.has |= hasID
-			case "oid", "o":
-				kf.oid = val
-			case "sid", "s":
-				kf.sid = val
-			case "sby":
-				kf.sby = val
-				kf.has |= hasSby
-			case "body", "b":
-				kf.body = val
-			case "t":
-				kf.t, kf.tnum = val, false
-			case "rep":
-				ik.rep = val
-			case "ref":
-				ik.ref = val
-			}
-			return nil
-		})
+		explicit, err := readKeyFields(line, &kf, &ik)
 		if err != nil {
 			s.malformed(path, off)
 			return true
