@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -382,6 +383,10 @@ func (s *Store) append(account, conv string, r Record, older bool) (stored bool,
 		// A record of this account could not be written: no archive id
 		// may become an anchor past it until the next start (see markGap).
 		r.StanzaID, r.StanzaBy = "", ""
+	}
+	if r.StanzaID != "" && !slices.Contains(r.StanzaIDs, StanzaID{r.StanzaID, r.StanzaBy}) {
+		// The trusted stanza-id is one of the stanza's.
+		r.StanzaIDs = append([]StanzaID{{r.StanzaID, r.StanzaBy}}, r.StanzaIDs...)
 	}
 	kf := fieldsOf(&r)
 	k := s.keys(c, &kf)

@@ -147,7 +147,8 @@ func (x *dedupIndex) lookup(k recKeys) bool {
 // time (layout of the file, or RFC 3339); tm is used when t is nil.
 type keyFields struct {
 	dir, kind, from, typ, nick, id, oid, sid, sby, body, t []byte
-	tnum                                                   bool // t is a number (compact), not a string
+	oidBuf, sidBuf                                         [36]byte // unpacked UUIDs (compact.go)
+	tnum                                                   bool     // t is a number (compact), not a string
 	has                                                    uint8
 	tm                                                     time.Time
 }
@@ -289,6 +290,14 @@ func readKeyFields(line []byte, kf *keyFields, ik *idFields) (explicit bool, err
 			kf.oid = val
 		case "sid", "s":
 			kf.sid = val
+		case "su":
+			if u, ok := unpackUUID(kf.sidBuf[:0], val); ok {
+				kf.sid = u
+			}
+		case "ou":
+			if u, ok := unpackUUID(kf.oidBuf[:0], val); ok {
+				kf.oid = u
+			}
 		case "sby":
 			kf.sby = val
 			kf.has |= hasSby
