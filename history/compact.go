@@ -250,8 +250,8 @@ func appendUnixMilli(b []byte, t time.Time) []byte {
 	return b
 }
 
-// maxUnixDigits bounds the seconds of a time read as a number (year
-// 33658): a longer number is not a record's time.
+// maxUnixDigits bounds the digits of the seconds of a time read as a
+// number (before the range check, so that they cannot overflow).
 const maxUnixDigits = 12
 
 // parseUnixMilli parses a time written by appendUnixMilli: an optional
@@ -286,8 +286,18 @@ func parseUnixMilli(b []byte) (time.Time, bool) {
 	if neg {
 		ms = -ms
 	}
+	if ms < minUnixMilli || ms > maxUnixMilli {
+		return time.Time{}, false
+	}
 	return time.UnixMilli(ms).UTC(), true
 }
+
+// The times a record may have: years 0 to 9999, what both encodings can
+// say (0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z).
+const (
+	minUnixMilli = -62167219200000
+	maxUnixMilli = 253402300799999
+)
 
 // parseTimeValue parses a record's "t": a number (compact) or a string
 // (the fixed layout, or RFC 3339 for hand-written times).

@@ -289,3 +289,18 @@ func TestPackedIDsFold(t *testing.T) {
 		t.Fatalf("bad packed ids: %+v, %v", rec, err)
 	}
 }
+
+func TestUnixMilliRange(t *testing.T) {
+	if minUnixMilli != time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli() ||
+		maxUnixMilli != time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC).UnixMilli() {
+		t.Fatal("range constants")
+	}
+	for _, c := range []struct {
+		in string
+		ok bool
+	}{{"253402300799.999", true}, {"253402300800", false}, {"-62167219200", true}, {"-62167219200.001", false}, {"0", true}, {"-0.5", true}} {
+		if _, ok := parseUnixMilli([]byte(c.in)); ok != c.ok {
+			t.Errorf("%s: %v", c.in, ok)
+		}
+	}
+}
