@@ -29,10 +29,12 @@ import (
 	"parley/config"
 	"parley/ctl"
 	"parley/dbus"
+	"parley/forms"
 	"parley/histcli"
 	"parley/history"
 	"parley/notify"
 	"parley/rostercache"
+	"parley/tlstrust"
 	"parley/ui"
 )
 
@@ -178,10 +180,12 @@ const (
 // ones): *account.Account must keep all of them.
 var _ interface {
 	ui.Account
-	ui.RoomAccount   // group chat (ui/cmd_room.go)
-	ui.ConnAccount   // /connect, /reconnect, /disconnect (ui/cmd_conn.go)
-	ui.ActiveAccount // client state indication (ui/idle.go)
-	ui.OlderFetcher  // older archive pages on PgUp (ui/archive.go)
+	ui.RoomAccount     // group chat (ui/cmd_room.go)
+	ui.ConnAccount     // /connect, /reconnect, /disconnect (ui/cmd_conn.go)
+	ui.ActiveAccount   // client state indication (ui/idle.go)
+	ui.OlderFetcher    // older archive pages on PgUp (ui/archive.go)
+	ui.RegisterAccount // /passwd, /unregister (ui/cmd_register.go)
+	ui.TLSAccount      // /tls and the certificate prompt (ui/tls.go)
 } = (*account.Account)(nil)
 
 // Chat states and markers (ui/chatstate_out.go, ui/markers.go).
@@ -205,13 +209,17 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		defer desktop.Close()
 	}
 	notifyFile, stateFile := "", ""
+	var trust *tlstrust.Store // certificate pins, shared by the accounts (package tlstrust)
+	var trustErr error
 	if dataErr == nil {
+		trust, trustErr = tlstrust.Open(filepath.Join(dataDir, "tls-pins"))
 		notifyFile = filepath.Join(dataDir, "notify") // /notify modes
 		stateFile = filepath.Join(dataDir, "state")   // windows and roster views (uistate)
 	}
 	for i, a := range cfg.Accounts {
 		ac := accountConfig(a)
 		ac.Anchor = rec.Anchor(ac.JID) // archive catch-up starts after what history holds
+		ac.Trust = trust
 		if cacheErr == nil {
 			ac.Roster = rostercache.New(filepath.Join(cacheDir, "roster"), ac.JID) // XEP-0237: only changes at login
 		}
@@ -251,10 +259,15 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		StateFile:      stateFile,
 		Mouse:          cfg.UI.Mouse,
 
+		SavePassword: savePassword(cfg.Path), // /passwd (ui/cmd_register.go)
+
 		RosterHideOffline: !cfg.UI.RosterShowOffline,
 		RosterByName:      cfg.UI.RosterOrder == "name",
 	})
 	rec.ForwardWarnings() // damaged history lines are reported in the console
+	if trustErr != nil {
+		u.Post(account.FileWarningEvent{Text: "certificate pins: " + trustErr.Error() + ": no pin of it is trusted and none is written until it is repaired"})
+	}
 	// History writes again after a failure: fetch from the archive what it lost.
 	rec.OnRecovered(func(j jid.JID) {
 		for i, a := range accts {
@@ -330,6 +343,21 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 	return 0
 }
 
+// savePassword is the UI's SavePassword: the new password of an account
+// goes into the config file at path, unless it comes from password_eval.
+func savePassword(path string) func(jid.JID, string) (string, error) {
+	return func(j jid.JID, pw string) (string, error) {
+		err := config.SetPassword(path, j, pw)
+		switch {
+		case errors.Is(err, config.ErrPasswordEval):
+			return "it comes from password_eval, so store the new one where that command reads it (parley uses it until it quits)", nil
+		case err != nil:
+			return "", err
+		}
+		return "saved in " + path, nil
+	}
+}
+
 // releaseAfterLogin passes events on, and once an account is online hands
 // the garbage of its login (the parsed roster, the archive catch-up) back to
 // the operating system, so that resident memory is what parley keeps rather
@@ -359,7 +387,7 @@ func loadConfig(ctx context.Context, path string, stdin *os.File, stdout, stderr
 	case err == nil:
 		return cfg, 0
 	case errors.Is(err, fs.ErrNotExist) && term.IsTerminal(int(stdin.Fd())):
-		cfg, err = config.Setup(ctx, stdin, stdout, path, testLogin)
+		cfg, err = config.SetupWith(ctx, stdin, stdout, path, config.SetupOptions{Test: testLogin, Register: registerAccount})
 		if err != nil {
 			fmt.Fprintf(stderr, "parley: %v\n", err)
 			return nil, 1
@@ -422,6 +450,40 @@ func testLogin(ctx context.Context, a config.Account) error {
 	defer done()
 	acct.Close(closeCtx)
 	return err
+}
+
+// registerAccount creates an account in band for the first-run setup
+// (config.Registrar): a fresh stream to a's server, its registration form
+// filled in by fill, the submission.
+func registerAccount(ctx context.Context, a config.Account, fill func(*forms.Form) error) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute) // the user fills the form in meanwhile
+	defer cancel()
+	r, err := account.Register(ctx, accountConfig(a))
+	if err != nil {
+		if cert, ok := account.UntrustedCertificate(err); ok {
+			return &config.UntrustedCertError{Cert: cert, Err: err} // setup offers to trust it
+		}
+		return err
+	}
+	defer r.Close()
+	q := r.Query
+	switch {
+	case q.CAPTCHA():
+		return &config.WebRegistrationError{Server: a.JID.Domainpart(), URL: q.URL, Why: "its form asks for a CAPTCHA, which parley cannot show"}
+	case q.WebOnly():
+		why := q.Instructions
+		if q.BadURL {
+			why = "parley refused the address it gave: not an http, https or xmpp URL"
+		}
+		return &config.WebRegistrationError{Server: a.JID.Domainpart(), URL: q.URL, Why: why}
+	case q.Registered:
+		return errors.New("the server says this stream is registered already")
+	}
+	f := q.Fill()
+	if err := fill(f); err != nil {
+		return err
+	}
+	return r.Submit(ctx, f)
 }
 
 // runHistory is `parley history`: it reads the history directory of the

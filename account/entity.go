@@ -85,6 +85,9 @@ func (a *Account) query(ctx context.Context, typ string, to jid.JID, payload xml
 	return checkedIQ(ctx, sess, a.bare, typ, to, payload, read)
 }
 
+// errEmptyAnswer is the error of a query whose result has no payload.
+var errEmptyAnswer = errors.New("empty answer")
+
 // checkedIQ is query on sess, for the account bare.
 func checkedIQ(ctx context.Context, sess *xmpp.Session, bare jid.JID, typ string, to jid.JID, payload xml.TokenReader, read func(start xml.StartElement, r xml.TokenReader) error) error {
 	ctx, cancel := context.WithTimeout(ctx, iqTimeout)
@@ -102,7 +105,9 @@ func checkedIQ(ctx context.Context, sess *xmpp.Session, bare jid.JID, typ string
 	if !ok {
 		return errors.New("malformed IQ reply")
 	}
-	if !fromAsked(attr(start, "from"), to, bare, sess.LocalAddr().Domain()) {
+	// Asked of our own account (no to), ejabberd answers some (the account
+	// removal) from our full JID: only the server can send that.
+	if from := attr(start, "from"); !fromAsked(from, to, bare, sess.LocalAddr().Domain()) && (to.String() != "" || from != sess.LocalAddr().String()) {
 		return ErrSpoofed
 	}
 	b := &tokenBudget{r: resp}
@@ -113,7 +118,7 @@ func checkedIQ(ctx context.Context, sess *xmpp.Session, bare jid.JID, typ string
 				return iqError{text: "no error condition"}
 			}
 			if read != nil {
-				return errors.New("empty answer")
+				return errEmptyAnswer
 			}
 			return nil
 		}
@@ -123,8 +128,8 @@ func checkedIQ(ctx context.Context, sess *xmpp.Session, bare jid.JID, typ string
 		}
 		switch {
 		case attr(start, "type") == "error" && se.Name.Local == "error":
-			text, _ := b.errorText()
-			return iqError{text: text}
+			cond, text, _ := b.errorParts()
+			return iqError{cond: cond, text: joinErr(cond, text)}
 		case attr(start, "type") == "error":
 			if err := b.skip(); err != nil {
 				return err

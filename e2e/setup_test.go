@@ -91,6 +91,7 @@ type step struct{ prompt, answer string }
 // s, with caFile as the CA certificate file.
 func setupSteps(s *servertest.Server, caFile string) []step {
 	return []step{
+		{"[c]reate a new one on a server?", "u"},
 		{"Your XMPP address", "me@localhost"},
 		{"Password", "me-secret"},
 		{"Server host", s.Host},

@@ -13,6 +13,9 @@ type options struct {
 	debug       bool          // log every stanza
 	roomLocking bool          // a new room stays locked until its owner configures it
 	fileShare   *fileShare    // an HTTP upload service (fileshare.go)
+	admin       string        // the local part of the server's administrator, "" for none
+	register    bool          // in-band registration open (XEP-0077)
+	registerURL string        // in-band registration refused, pointing at this web page (XEP-0077 §5)
 }
 
 // WithSMTimeout sets how long the server keeps a stream-management session
@@ -43,6 +46,34 @@ func WithDebugLog() Option {
 // test that needs the lock itself requires RoomLocking.
 func WithRoomLocking() Option {
 	return func(o *options) { o.roomLocking = true }
+}
+
+// WithAdmin makes user@Domain an administrator of the server (Prosody's
+// admins, ejabberd's admin ACL) and enables the server's administration
+// ad-hoc commands (XEP-0050, XEP-0133): Prosody's mod_adhoc,
+// mod_admin_adhoc and mod_announce, ejabberd's mod_adhoc, mod_configure
+// and mod_announce. The account itself is still made with AddUser.
+func WithAdmin(user string) Option {
+	return func(o *options) { o.admin = user }
+}
+
+// WithRegistration opens in-band registration (XEP-0077): anyone may
+// create an account on a fresh stream, and accounts may change their
+// password or delete themselves (Prosody's mod_register with
+// allow_registration, ejabberd's mod_register open to all). Without it
+// neither server loads its registration module.
+func WithRegistration() Option {
+	return func(o *options) { o.register = true }
+}
+
+// WithRegistrationURL makes the server answer a registration request with
+// only the web page url (XEP-0077 §5, redirection with a XEP-0066
+// out-of-band URL) and refuse the in-band submission (Prosody's
+// mod_register_redirect, from prosody-modules; ejabberd's mod_register
+// redirect_url with registration closed). Password change and removal stay
+// open as with WithRegistration.
+func WithRegistrationURL(url string) Option {
+	return func(o *options) { o.register, o.registerURL = true, url }
 }
 
 // smSeconds returns the stream-management timeout in whole seconds, 0 for
