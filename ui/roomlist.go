@@ -130,6 +130,11 @@ func (u *UI) roomListResult(w *window, st *roomListState, svc jid.JID, rooms []m
 		u.info(w, true, "cannot list the rooms: "+err.Error())
 		return
 	}
+	for i := range rooms {
+		// The count a service may put in the name (ejabberd), until the
+		// room's own answer (roomInfoResult) replaces both.
+		rooms[i].Name, rooms[i].Occupants = muc.NameCount(rooms[i].Name)
+	}
 	st.rooms = rooms
 	st.jidW = 0
 	for _, r := range rooms {

@@ -115,6 +115,9 @@ func (u *UI) closeWin(i int) {
 	if i <= 0 || i >= len(u.wins) {
 		return
 	}
+	if st := u.wins[i].rlist; st != nil && st.cancel != nil {
+		st.cancel() // the room list's requests (roomlist.go)
+	}
 	wasCur := i == u.cur
 	u.formClosed(u.wins[i]) // a form not sent is cancelled (form.go)
 	if wasCur {
