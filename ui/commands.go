@@ -93,7 +93,7 @@ func commandTable() []command {
 		{name: "help", usage: "[command|keys]", help: "list commands, or explain one command, or list the keys", max: 1, run: cmdHelp, complete: completeHelp},
 		{name: "quit", help: "leave parley; when messages are still unsent (kept for the next login), it says so first and a second /quit leaves", run: cmdQuit},
 	}
-	return slices.Concat(head, serviceCommands(), tail)
+	return slices.Concat(head, serviceCommands(), xmlConsoleCommands(), tail)
 }
 
 // lookup returns the command named name.
@@ -210,6 +210,9 @@ func parseJID(s string) (jid.JID, error) {
 
 // sendText sends text as a chat message in window w.
 func (u *UI) sendText(w *window, text string) error {
+	if w.kind == winXML && w.xml != nil {
+		return u.sendXML(w, text) // raw XML (xmlconsole.go)
+	}
 	if w.kind != winChat && w.kind != winRoom {
 		return errors.New("this is not a conversation: open one with /msg JID or from the roster (Alt-r)")
 	}
