@@ -80,8 +80,8 @@ func (o *occupantView) Draw(scr tcell.Screen) {
 	base := th.base()
 	for i := 0; i < h; i++ {
 		scr.Put(x, y+i, "│", base.Foreground(th.Offline))
-		fill(scr, x+1, y+i, w-1, base)
 	}
+	blank(scr, x+1, y, w-1, h, base)
 	win := o.u.curWin()
 	if win.room == nil || w < 3 {
 		return
