@@ -20,12 +20,12 @@ import "github.com/gdamore/tcell/v2"
 type frameScreen struct {
 	tcell.Screen
 	w, h     int
-	frame    uint32   // frame number, counting Clear calls
-	drawn    []uint32 // for each cell, the frame that last drew it
-	shadow   []cellShadow
-	shown    uint32   // the frame of the last Show
-	unknown  bool     // cell contents unknown (new or resized): blank all undrawn
-	clearing bool     // a frame started by Clear is being drawn
+	frame    uint32       // frame number, counting Clear calls
+	drawn    []uint32     // for each cell, the frame that last drew it
+	shadow   []cellShadow // what each cell holds, as put through frameScreen
+	shown    uint32       // the frame of the last Show
+	unknown  bool         // cell contents unknown (new or resized): blank all undrawn
+	clearing bool         // a frame started by Clear is being drawn
 }
 
 // cellShadow is what a cell holds as frameScreen last put it: a grapheme g
