@@ -23,6 +23,8 @@ type frameScreen struct {
 	frame    uint32       // frame number, counting Clear calls
 	drawn    []uint32     // for each cell, the frame that last drew it
 	shadow   []cellShadow // what each cell holds, as put through frameScreen
+	owner    []uint8      // the pane that put each cell (panes.go)
+	scope    uint8        // the pane being drawn
 	shown    uint32       // the frame of the last Show
 	unknown  bool         // cell contents unknown (new or resized): blank all undrawn
 	clearing bool         // a frame started by Clear is being drawn
@@ -39,7 +41,7 @@ type cellShadow struct {
 	ok bool
 }
 
-func newFrameScreen(s tcell.Screen) *frameScreen { return &frameScreen{Screen: s} }
+func newFrameScreen(s tcell.Screen) *frameScreen { return &frameScreen{Screen: s, scope: paneOther} }
 
 // Clear implements tcell.Screen: it starts a frame.
 func (s *frameScreen) Clear() {
@@ -48,6 +50,7 @@ func (s *frameScreen) Clear() {
 		s.w, s.h = w, h
 		s.drawn = make([]uint32, w*h)
 		s.shadow = make([]cellShadow, w*h)
+		s.owner = make([]uint8, w*h)
 		s.frame, s.shown, s.unknown = 0, 0, true
 	}
 	s.frame++
@@ -66,6 +69,7 @@ func (s *frameScreen) mark(x, y, width int) {
 	for i := x; i < x+width; i++ {
 		if i >= 0 && i < s.w {
 			s.drawn[y*s.w+i] = s.frame
+			s.owner[y*s.w+i] = s.scope
 		}
 	}
 }
@@ -128,6 +132,9 @@ func (s *frameScreen) PutStrStyled(x, y int, str string, st tcell.Style) {
 func (s *frameScreen) Fill(r rune, st tcell.Style) {
 	s.Screen.Fill(r, st)
 	clear(s.shadow)
+	for i := range s.owner {
+		s.owner[i] = paneOther
+	}
 	s.clearing = false
 }
 
@@ -140,6 +147,7 @@ func (s *frameScreen) Show() {
 			if f != s.frame && (f >= s.shown && f > 0 || s.unknown) {
 				s.Screen.Put(i%s.w, i/s.w, " ", tcell.StyleDefault) // a no-op for tcell when blank
 				s.shadow[i] = cellShadow{g: " ", st: tcell.StyleDefault, w: 1, ok: true}
+				s.owner[i] = paneNone
 				if i%s.w > 0 && s.shadow[i-1].w == 2 {
 					s.shadow[i-1].ok = false
 				}
