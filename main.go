@@ -33,6 +33,7 @@ import (
 	"parley/history"
 	"parley/notify"
 	"parley/rostercache"
+	"parley/tlstrust"
 	"parley/ui"
 )
 
@@ -178,10 +179,12 @@ const (
 // ones): *account.Account must keep all of them.
 var _ interface {
 	ui.Account
-	ui.RoomAccount   // group chat (ui/cmd_room.go)
-	ui.ConnAccount   // /connect, /reconnect, /disconnect (ui/cmd_conn.go)
-	ui.ActiveAccount // client state indication (ui/idle.go)
-	ui.OlderFetcher  // older archive pages on PgUp (ui/archive.go)
+	ui.RoomAccount     // group chat (ui/cmd_room.go)
+	ui.ConnAccount     // /connect, /reconnect, /disconnect (ui/cmd_conn.go)
+	ui.ActiveAccount   // client state indication (ui/idle.go)
+	ui.OlderFetcher    // older archive pages on PgUp (ui/archive.go)
+	ui.RegisterAccount // /passwd, /unregister (ui/cmd_register.go)
+	ui.TLSAccount      // /tls and the certificate prompt (ui/tls.go)
 } = (*account.Account)(nil)
 
 // Chat states and markers (ui/chatstate_out.go, ui/markers.go).
@@ -205,13 +208,17 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		defer desktop.Close()
 	}
 	notifyFile, stateFile := "", ""
+	var trust *tlstrust.Store // certificate pins, shared by the accounts (package tlstrust)
+	var trustErr error
 	if dataErr == nil {
+		trust, trustErr = tlstrust.Open(filepath.Join(dataDir, "tls-pins"))
 		notifyFile = filepath.Join(dataDir, "notify") // /notify modes
 		stateFile = filepath.Join(dataDir, "state")   // windows and roster views (uistate)
 	}
 	for i, a := range cfg.Accounts {
 		ac := accountConfig(a)
 		ac.Anchor = rec.Anchor(ac.JID) // archive catch-up starts after what history holds
+		ac.Trust = trust
 		if cacheErr == nil {
 			ac.Roster = rostercache.New(filepath.Join(cacheDir, "roster"), ac.JID) // XEP-0237: only changes at login
 		}
@@ -251,10 +258,15 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		StateFile:      stateFile,
 		Mouse:          cfg.UI.Mouse,
 
+		SavePassword: savePassword(cfg.Path), // /passwd (ui/cmd_register.go)
+
 		RosterHideOffline: !cfg.UI.RosterShowOffline,
 		RosterByName:      cfg.UI.RosterOrder == "name",
 	})
 	rec.ForwardWarnings() // damaged history lines are reported in the console
+	if trustErr != nil {
+		u.Post(account.FileWarningEvent{Text: "certificate pins: " + trustErr.Error() + ": no pin of it is trusted and none is written until it is repaired"})
+	}
 	// History writes again after a failure: fetch from the archive what it lost.
 	rec.OnRecovered(func(j jid.JID) {
 		for i, a := range accts {
@@ -328,6 +340,21 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		return 1
 	}
 	return 0
+}
+
+// savePassword is the UI's SavePassword: the new password of an account
+// goes into the config file at path, unless it comes from password_eval.
+func savePassword(path string) func(jid.JID, string) (string, error) {
+	return func(j jid.JID, pw string) (string, error) {
+		err := config.SetPassword(path, j, pw)
+		switch {
+		case errors.Is(err, config.ErrPasswordEval):
+			return "it comes from password_eval, so store the new one where that command reads it (parley uses it until it quits)", nil
+		case err != nil:
+			return "", err
+		}
+		return "saved in " + path, nil
+	}
 }
 
 // releaseAfterLogin passes events on, and once an account is online hands

@@ -26,6 +26,7 @@ import (
 	"parley/internal/jidcache"
 	"parley/payload"
 	"parley/sm"
+	"parley/tlstrust"
 )
 
 // Config is the static configuration of one account.
@@ -36,6 +37,7 @@ type Config struct {
 	Port      int                                       // with Host; 0: 5222 (5223 for DirectTLS)
 	DirectTLS bool                                      // XEP-0368 direct TLS instead of STARTTLS
 	CAFile    string                                    // extra trusted roots (PEM) added to the system pool
+	Trust     *tlstrust.Store                           // certificate pins (tls.go); nil: none, the authorities only
 	Resource  string                                    // requested resource; empty: server-assigned
 	Priority  int8                                      // presence priority
 	Keepalive time.Duration                             // ping interval for the reliability work; 0 = 60s
@@ -98,6 +100,10 @@ type Account struct {
 	strangers strangerCount       // presence from others (strangers.go)
 	roster    rosterCache         // the roster for cfg.Roster (rosterver.go)
 	rooms     roomSet             // group chat: rooms, bookmarks (room.go); own lock
+	blk       blockState          // the block list (blocking.go); own lock
+	// newPassword is the password ChangePassword set, used by the next
+	// logins instead of cfg.Password (register.go); empty: none.
+	newPassword string
 
 	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
 
@@ -105,6 +111,7 @@ type Account struct {
 	rc  reconnState // reconnect, backoff, Disconnect (reconnect.go)
 	ob  outbox      // messages waiting to be sent (outbox.go)
 	csi csiState    // client state indication (csi.go)
+	tls tlsState    // the current connection's TLS, for /tls show (tls.go)
 }
 
 // New returns an account that reports to sink. It does not connect: call Run.
@@ -195,9 +202,10 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 			return err
 		}
 	}
-	a.discoverSIDs(ctx, sess)  // XEP-0359: are live stanza-ids the server's? (mam.go)
-	a.enableCarbons(ctx, sess) // XEP-0280 (carbons.go)
-	release := a.holdLive()    // live 1:1 messages wait for the archive catch-up (mam.go)
+	a.fetchBlocklist(ctx, sess) // XEP-0191, before anything is delivered (blocking.go)
+	a.discoverSIDs(ctx, sess)   // XEP-0359: are live stanza-ids the server's? (mam.go)
+	a.enableCarbons(ctx, sess)  // XEP-0280 (carbons.go)
+	release := a.holdLive()     // live 1:1 messages wait for the archive catch-up (mam.go)
 	defer release()
 	if a.isClosing() {
 		return nil

@@ -22,6 +22,7 @@ import (
 
 	"parley/auth"
 	"parley/sm"
+	"parley/tlstrust"
 )
 
 // Errors that end a session; Run returns them (possibly wrapped) and they
@@ -44,7 +45,10 @@ var (
 )
 
 // tlsConfig builds the TLS configuration: the system roots plus CAFile,
-// verification always on, the account's domain as the server name.
+// verification always on, the account's domain as the server name. The
+// verification is tlstrust's (InsecureSkipVerify only hands it over): the
+// chain, name and validity exactly as crypto/tls checks them, then the
+// pins of Trust (tls.go).
 func (c Config) tlsConfig() (*tls.Config, error) {
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
@@ -62,8 +66,11 @@ func (c Config) tlsConfig() (*tls.Config, error) {
 	return &tls.Config{
 		ServerName: c.JID.Domainpart(),
 		RootCAs:    pool,
-		MinVersion: tls.VersionTLS12,
-		NextProtos: []string{"xmpp-client"},
+		// Verified by VerifyConnection, never skipped.
+		InsecureSkipVerify: true,
+		VerifyConnection:   c.Trust.Verifier(c.JID.Domainpart(), pool, nil),
+		MinVersion:         tls.VersionTLS12,
+		NextProtos:         []string{"xmpp-client"},
 	}, nil
 }
 
@@ -109,11 +116,9 @@ func (a *Account) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var pass string
-	if a.cfg.Password != nil {
-		if pass, err = a.cfg.Password(ctx); err != nil {
-			return nil, nil, fmt.Errorf("password: %w", err)
-		}
+	pass, err := a.password(ctx) // Config.Password, or the one ChangePassword set (register.go)
+	if err != nil {
+		return nil, nil, fmt.Errorf("password: %w", err)
 	}
 	conn, err := a.cfg.dialConn(ctx, tc)
 	if err != nil {
@@ -125,7 +130,8 @@ func (a *Account) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 			origin = withRes
 		}
 	}
-	sess, err := a.negotiate(ctx, conn, tc, origin, pass)
+	var out auth.Outcome
+	sess, err := a.negotiate(ctx, conn, tc, origin, pass, &out)
 	if err == nil {
 		st := sess.State()
 		switch {
@@ -142,6 +148,7 @@ func (a *Account) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 		conn.Close()
 		return nil, nil, err
 	}
+	a.noteTLS(sess.ConnectionState(), out) // for /tls show (tls.go)
 	return sess, conn, nil
 }
 
@@ -149,9 +156,9 @@ func (a *Account) login(ctx context.Context) (*xmpp.Session, net.Conn, error) {
 // (XEP-0198): the account's sm.State counts stanzas on the plaintext under
 // TLS, and its bind feature resumes the previous session or binds
 // origin's resource and enables stream management (see package sm).
-func (a *Account) negotiate(ctx context.Context, conn net.Conn, tc *tls.Config, origin jid.JID, pass string) (*xmpp.Session, error) {
+func (a *Account) negotiate(ctx context.Context, conn net.Conn, tc *tls.Config, origin jid.JID, pass string, out *auth.Outcome) (*xmpp.Session, error) {
 	a.csiConnecting()
-	rest := append(append(a.authFeatures(pass), a.csiFeature()), a.sm.Features(origin.Resourcepart())...)
+	rest := append(append(a.authFeatures(pass, out), a.csiFeature()), a.sm.Features(origin.Resourcepart())...)
 	if tconn, ok := conn.(*tls.Conn); ok {
 		// Direct TLS: mellium only recognises an unwrapped *tls.Conn as
 		// secure, so say so.
@@ -166,9 +173,9 @@ func (a *Account) negotiate(ctx context.Context, conn net.Conn, tc *tls.Config, 
 
 // authFeatures are SASL (package auth: SCRAM with the channel binding the
 // server can verify, PLAIN last and only inside TLS) with failures tagged
-// as ErrAuth.
-func (a *Account) authFeatures(pass string) []xmpp.StreamFeature {
-	fs := auth.Features(pass, nil)
+// as ErrAuth; out receives the mechanism and binding used.
+func (a *Account) authFeatures(pass string, out *auth.Outcome) []xmpp.StreamFeature {
+	fs := auth.Features(pass, out)
 	sasl := &fs[len(fs)-1]
 	inner := sasl.Negotiate
 	sasl.Negotiate = func(ctx context.Context, s *xmpp.Session, data interface{}) (xmpp.SessionState, io.ReadWriter, error) {
@@ -199,6 +206,10 @@ func isTransportError(err error) bool {
 // self-signed certificate, a private CA): the first-run setup offers to
 // trust it.
 func UntrustedCertificate(err error) (*x509.Certificate, bool) {
+	var ce *tlstrust.CertError
+	if errors.As(err, &ce) && ce.Cert != nil {
+		return ce.Cert, true
+	}
 	var unknown x509.UnknownAuthorityError
 	if errors.As(err, &unknown) && unknown.Cert != nil {
 		return unknown.Cert, true
@@ -229,7 +240,10 @@ func (a *Account) describe(err error) (State, string) {
 		saslFail    *auth.Failure
 		tooLarge    *sm.LimitError
 	)
+	var certErr *tlstrust.CertError
 	switch {
+	case errors.As(err, &certErr):
+		return Failed, describeCert(certErr) // tls.go
 	case errors.As(err, &saslFail):
 		return describeSASL(saslFail)
 	case errors.Is(err, ErrAuth):

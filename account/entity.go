@@ -102,7 +102,9 @@ func checkedIQ(ctx context.Context, sess *xmpp.Session, bare jid.JID, typ string
 	if !ok {
 		return errors.New("malformed IQ reply")
 	}
-	if !fromAsked(attr(start, "from"), to, bare, sess.LocalAddr().Domain()) {
+	// Asked of our own account (no to), ejabberd answers some (the account
+	// removal) from our full JID: only the server can send that.
+	if from := attr(start, "from"); !fromAsked(from, to, bare, sess.LocalAddr().Domain()) && (to.String() != "" || from != sess.LocalAddr().String()) {
 		return ErrSpoofed
 	}
 	b := &tokenBudget{r: resp}
@@ -123,8 +125,8 @@ func checkedIQ(ctx context.Context, sess *xmpp.Session, bare jid.JID, typ string
 		}
 		switch {
 		case attr(start, "type") == "error" && se.Name.Local == "error":
-			text, _ := b.errorText()
-			return iqError{text: text}
+			cond, text, _ := b.errorParts()
+			return iqError{cond: cond, text: joinErr(cond, text)}
 		case attr(start, "type") == "error":
 			if err := b.skip(); err != nil {
 				return err

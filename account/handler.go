@@ -11,6 +11,7 @@ import (
 	"mellium.im/xmpp"
 	"mellium.im/xmpp/jid"
 
+	"parley/blocking"
 	"parley/caps"
 	"parley/msg"
 	"parley/muc"
@@ -144,6 +145,8 @@ func (h *handler) iq(start xml.StartElement, t xmlstream.TokenReadEncoder) error
 	switch {
 	case typ == "set" && payload.Name == xml.Name{Space: nsRoster, Local: "query"}:
 		return h.rosterPush(start, payload, b, t)
+	case typ == "set" && payload.Name.Space == blocking.NS:
+		return h.blockPush(start, payload, b, t) // XEP-0191 (blocking.go)
 	case typ == "get" && payload.Name == xml.Name{Space: nsPing, Local: "ping"}:
 		return writeIQ(t, start, "result", nil)
 	case typ == "get" && payload.Name.Space != nsDiscoInfo:

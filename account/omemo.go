@@ -103,10 +103,14 @@ func (a *Account) openOMEMO() {
 	a.om.mgr = omemo.New(st, a.bare.String())
 }
 
-// pipeline is the event queue's sink: OMEMO tasks run, encrypted
+// pipeline is the event queue's sink: events from blocked addresses are
+// dropped (blocking.go), OMEMO tasks run, encrypted
 // messages are opened, then the events go on to sink.
 func (a *Account) pipeline(sink Sink) Sink {
 	return func(e Event) {
+		if a.blockedEvent(e) { // from a blocked address: neither stored nor shown (blocking.go)
+			return
+		}
 		switch ev := e.(type) {
 		case omemoTask:
 			ev.run()

@@ -217,6 +217,7 @@ func (a *Account) loop(ctx context.Context, done chan struct{}) (err error) {
 		}
 		st, text := a.describe(err)
 		if st == Failed {
+			a.certFailed(err) // the certificate to ask about (tls.go)
 			a.setState(Failed, err, text)
 			return err
 		}

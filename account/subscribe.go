@@ -49,6 +49,9 @@ func (a *Account) isAllowed(j jid.JID) bool {
 // contact already allowed is answered (off the stanza handler, which must
 // not wait) and not reported; everything else is reported.
 func (a *Account) subscription(ev SubscriptionEvent) {
+	if a.IsBlocked(ev.From) {
+		return // neither answered nor reported (blocking.go)
+	}
 	if ev.Type == "subscribe" && a.isAllowed(ev.From) {
 		from := ev.From.Bare()
 		go func() {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"mellium.im/xmpp/jid"
+
+	"parley/tlstrust"
 )
 
 func TestSetup(t *testing.T) {
@@ -281,7 +283,7 @@ func TestSetupTrustCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Setup: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"subject: CN=parley test CA", "issuer:  CN=parley test CA", "SHA-256: " + Fingerprint(cert), "[t]rust this certificate", "Login works."} {
+	for _, want := range []string{"subject: CN=parley test CA", "issuer:  CN=parley test CA", "SHA-256: " + tlstrust.Fingerprint(cert), "[t]rust this certificate", "Login works."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -298,7 +300,7 @@ func TestSetupTrustCertificate(t *testing.T) {
 	if b, _ := pem.Decode(data); b == nil || !bytes.Equal(b.Bytes, cert.Raw) {
 		t.Errorf("saved %q, want the server's certificate", data)
 	}
-	if len(Fingerprint(cert)) != 95 {
-		t.Errorf("fingerprint %q", Fingerprint(cert))
+	if len(tlstrust.Fingerprint(cert)) != 95 {
+		t.Errorf("fingerprint %q", tlstrust.Fingerprint(cert))
 	}
 }

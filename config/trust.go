@@ -1,7 +1,6 @@
 package config
 
 import (
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -10,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"parley/sanitize"
+	"parley/tlstrust"
 )
 
 // UntrustedCertError is what the login test given to Setup returns when the
@@ -27,31 +26,14 @@ func (e *UntrustedCertError) Error() string { return e.Err.Error() }
 // Unwrap returns the login error.
 func (e *UntrustedCertError) Unwrap() error { return e.Err }
 
-// Fingerprint is the SHA-256 fingerprint of a certificate as servers'
-// admins publish it: hex bytes in upper case, colon separated.
-func Fingerprint(c *x509.Certificate) string {
-	sum := sha256.Sum256(c.Raw)
-	var b strings.Builder
-	for i, x := range sum {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		fmt.Fprintf(&b, "%02X", x)
-	}
-	return b.String()
-}
-
-// showCert prints what the user needs to decide on trusting c. Its fields
-// come from the network: they are sanitized.
+// showCert prints what the user needs to decide on trusting c (sanitized:
+// its fields come from the network), as the connect-time prompt shows it
+// (package tlstrust).
 func showCert(out io.Writer, c *x509.Certificate) {
 	fmt.Fprintln(out, "The server presented this certificate:")
-	fmt.Fprintf(out, "  subject: %s\n", sanitize.Text(c.Subject.String()))
-	fmt.Fprintf(out, "  issuer:  %s\n", sanitize.Text(c.Issuer.String()))
-	if len(c.DNSNames) > 0 {
-		fmt.Fprintf(out, "  names:   %s\n", sanitize.Text(strings.Join(c.DNSNames, ", ")))
+	for _, l := range tlstrust.Describe(c) {
+		fmt.Fprintln(out, "  "+l)
 	}
-	fmt.Fprintf(out, "  valid:   %s to %s\n", c.NotBefore.UTC().Format("2006-01-02"), c.NotAfter.UTC().Format("2006-01-02"))
-	fmt.Fprintf(out, "  SHA-256: %s\n", Fingerprint(c))
 	fmt.Fprintln(out, "Trust it only if this fingerprint is the one your server's admin gives (for Prosody:")
 	fmt.Fprintln(out, "`prosodyctl cert fingerprint`; or `openssl x509 -noout -fingerprint -sha256 -in CERT`).")
 }

@@ -1,7 +1,6 @@
 package history
 
 import (
-	"bytes"
 	"strings"
 	"time"
 )
@@ -50,10 +49,10 @@ func (s *Store) OldestArchiveID(account, conv, by string) (string, error) {
 func (s *Store) archiveID(account, conv, by string, newest bool) (id string, t time.Time, err error) {
 	future := time.Now().Add(24 * time.Hour)
 	fn := func(line []byte, _ Position) bool {
-		if !bytes.Contains(line, []byte(`"sid":`)) {
+		if !hasStanzaIDKey(line) {
 			return true
 		}
-		r, _, err := parseRecord(line)
+		r, _, err := parseRecord(line, scope{account, conv})
 		if err != nil || r.StanzaID == "" || !strings.EqualFold(r.StanzaBy, by) || r.Time.After(future) ||
 			trustedBy(account, conv, []byte(r.Type), []byte(r.StanzaBy)) == 0 ||
 			r.Type == "groupchat" && strings.EqualFold(by, account) {

@@ -256,7 +256,7 @@ func validTail(f *os.File, start, end int64) bool {
 	if _, err := f.ReadAt(tail, start); err != nil && err != io.EOF {
 		return false
 	}
-	_, _, err := parseRecord(tail)
+	_, _, err := parseRecord(tail, scope{})
 	return err == nil
 }
 
@@ -268,37 +268,53 @@ func (s *Store) indexFile(c *convState, path string, seg uint8) error {
 		return err
 	}
 	defer f.Close()
+	sc := scope{c.account, c.conv}
+	var scratch []byte
 	return forEachLine(f, 0, s.overlong(path), func(line []byte, off int64) bool {
 		var kf keyFields
 		var ik idFields
+		explicit := false
 		err := scanObject(line, func(key, val []byte, str bool) error {
 			if !str {
-				if string(key) == "sids" {
+				switch string(key) {
+				case "sids":
 					ik.sids = val
+					kf.has |= hasSids
+				case "v":
+					explicit = string(val) == "1" || string(val) == "2"
+				case "t":
+					kf.t, kf.tnum = val, true
 				}
 				return nil
 			}
 			switch string(key) {
 			case "dir":
 				kf.dir = val
+				kf.has |= hasDir
 			case "k":
 				kf.kind = val
-			case "from":
+			case "from", "f":
 				kf.from = val
+				kf.has |= hasFrom
 			case "type":
 				kf.typ = val
+				kf.has |= hasType
+			case "nick", "n":
+				kf.nick = val
 			case "id":
 				kf.id = val
-			case "oid":
+				kf.has |= hasID
+			case "oid", "o":
 				kf.oid = val
-			case "sid":
+			case "sid", "s":
 				kf.sid = val
 			case "sby":
 				kf.sby = val
-			case "body":
+				kf.has |= hasSby
+			case "body", "b":
 				kf.body = val
 			case "t":
-				kf.t = val
+				kf.t, kf.tnum = val, false
 			case "rep":
 				ik.rep = val
 			case "ref":
@@ -312,6 +328,9 @@ func (s *Store) indexFile(c *convState, path string, seg uint8) error {
 		}
 		if string(kf.kind) == KindHead {
 			return true
+		}
+		if !explicit {
+			sc.expandFields(&kf, &scratch)
 		}
 		c.idx.add(s.keys(c, &kf))
 		s.indexIDs(&c.pos, &kf, &ik, Position{seg: seg, off: off}, true)
@@ -419,7 +438,8 @@ func (s *Store) append(account, conv string, r Record, older bool) (stored bool,
 			return false, nil
 		}
 		link := Record{V: Version, Time: r.Time, Dir: r.Dir, Kind: KindLink, From: r.From, Type: r.Type,
-			ID: r.ID, OriginID: r.OriginID, StanzaID: r.StanzaID, StanzaBy: r.StanzaBy}
+			ID: r.ID, OriginID: r.OriginID, StanzaID: r.StanzaID, StanzaBy: r.StanzaBy,
+			StanzaIDs: []StanzaID{{r.StanzaID, r.StanzaBy}}}
 		if err := s.write(c, seg, link); err != nil {
 			return false, err
 		}
@@ -481,7 +501,7 @@ func asStored(s string) string {
 
 // write appends one record with a single write call.
 func (s *Store) write(c *convState, seg *segFile, r Record) error {
-	c.buf = appendRecord(c.buf[:0], r)
+	c.buf = appendCompact(c.buf[:0], scope{c.account, c.conv}, r)
 	if _, err := seg.f.Write(c.buf); err != nil {
 		// Part of the line may have been written (a full disk): close the
 		// file so that the next append reopens, repairs and re-indexes it.

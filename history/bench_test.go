@@ -17,8 +17,10 @@ var benchWords = strings.Fields("the a to and of meeting lunch tomorrow build re
 	"message window history search archive room nick today later coffee review patch test merge " +
 	"branch ticket問題 café naïve 😀 ok thanks sure maybe")
 
-// benchRecord is a realistic received chat message; one in 1000 contains
-// "needle".
+// benchRecord is a realistic received chat message, with ids as parley and
+// Prosody make them (a 20-character id doubling as origin-id, a
+// 24-character archive stanza-id, also among the stanza-ids); one in 1000
+// contains "needle".
 func benchRecord(rng *rand.Rand, i int) Record {
 	var body strings.Builder
 	for w := 4 + rng.IntN(12); w > 0; w-- {
@@ -28,10 +30,13 @@ func benchRecord(rng *rand.Rand, i int) Record {
 	if i%1000 == 500 {
 		body.WriteString("needle")
 	}
+	id, sid := benchID(i), diskID(rng, 24)
 	return Record{Time: t0.Add(time.Duration(i) * time.Second), Dir: In, From: bob + "/phone", Type: "chat",
-		ID: fmt.Sprintf("m-%d", i), OriginID: fmt.Sprintf("%08x-%04x-4%03x-a%03x", rng.Uint32(), i&0xffff, i&0xfff, rng.IntN(0xfff)),
-		StanzaID: fmt.Sprintf("s%016x", rng.Uint64()), StanzaBy: me, Body: body.String()}
+		ID: id, OriginID: id, StanzaID: sid, StanzaBy: me, StanzaIDs: []StanzaID{{sid, me}}, Body: body.String()}
 }
+
+// benchID is the id of benchRecord i: 20 characters, like parley's.
+func benchID(i int) string { return fmt.Sprintf("m%019d", i) }
 
 // writeBig writes a conversation of n records in the exact file format.
 func writeBig(b *testing.B, dir, account, conv string, n int) int64 {
@@ -49,7 +54,7 @@ func writeBig(b *testing.B, dir, account, conv string, n int) int64 {
 	rng := rand.New(rand.NewPCG(uint64(n), 7))
 	for i := 0; i < n; i++ {
 		w.Write(buf)
-		buf = appendRecord(buf[:0], benchRecord(rng, i))
+		buf = appendCompact(buf[:0], scope{account, conv}, benchRecord(rng, i))
 	}
 	w.Write(buf)
 	if err := w.Flush(); err != nil {

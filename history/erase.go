@@ -180,15 +180,15 @@ func (s *Store) rewrite(path string, offs []int64) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("history: %s: %w", path, err)
 		}
-		r, _, err := parseRecord(line)
+		r, _, err := parseRecord(line, scope{})
 		if err != nil || r.Body == "" && r.Quote == "" {
 			continue
 		}
-		r.Body, r.Quote = "", ""
-		r.Folded = Folded{}
-		repl := appendRecord(nil, r)
-		repl = repl[:len(repl)-1] // without its newline
-		if len(repl) > len(line) {
+		// The line loses its texts and keeps everything else as it is
+		// (its encoding, compact or not, and keys this version does not
+		// know).
+		repl, ok := withoutTexts(line)
+		if !ok || len(repl) > len(line) {
 			s.warn("erase:"+path, fmt.Sprintf("history: %s: cannot erase the text of the record at offset %d", path, off))
 			continue
 		}
@@ -287,4 +287,73 @@ func (s *Store) removedIndexed(c *convState, removed func(at Position, correctio
 		}
 	}
 	return nil
+}
+
+// withoutTexts returns line (one JSON object) without its top-level "body",
+// "b" and "quote" members, the rest byte for byte as it was, ending in the
+// object's closing brace.
+func withoutTexts(line []byte) ([]byte, bool) {
+	var out []byte
+	i := skipSpace(line, 0)
+	if i >= len(line) || line[i] != '{' {
+		return nil, false
+	}
+	out = append(out, line[:i+1]...)
+	i++
+	first := true
+	for {
+		start := i // the member and the space before it
+		i = skipSpace(line, i)
+		if i < len(line) && line[i] == '}' {
+			out = append(out, line[start:i+1]...)
+			return out, true
+		}
+		if i >= len(line) || line[i] != '"' {
+			return nil, false
+		}
+		key, j, _, err := scanString(line, i, nil)
+		if err != nil {
+			return nil, false
+		}
+		j = skipSpace(line, j)
+		if j >= len(line) || line[j] != ':' {
+			return nil, false
+		}
+		j = skipSpace(line, j+1)
+		if j >= len(line) {
+			return nil, false
+		}
+		switch line[j] {
+		case '"':
+			_, j, _, err = scanString(line, j, nil)
+		case '{', '[':
+			j, err = skipNested(line, j)
+		default:
+			for j < len(line) && line[j] != ',' && line[j] != '}' && line[j] != ' ' && line[j] != '\t' && line[j] != '\r' && line[j] != '\n' {
+				j++
+			}
+		}
+		if err != nil {
+			return nil, false
+		}
+		end := skipSpace(line, j)
+		if end >= len(line) || line[end] != ',' && line[end] != '}' {
+			return nil, false
+		}
+		drop := string(key) == "body" || string(key) == "b" || string(key) == "quote"
+		if !drop {
+			m := line[start:j]
+			if first {
+				m = line[i:j]
+			} else {
+				out = append(out, ',')
+			}
+			out = append(out, m...)
+			first = false
+		}
+		if line[end] == '}' {
+			return append(out, '}'), true
+		}
+		i = end + 1
+	}
 }

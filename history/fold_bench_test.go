@@ -31,7 +31,7 @@ func writeBigRefs(b *testing.B, dir, account, conv string, n int) int64 {
 		r := benchRecord(rng, i)
 		if i%10 == 9 {
 			back := 1 + rng.IntN(min(i, 100_000))
-			target := fmt.Sprintf("m-%d", i-back)
+			target := benchID(i - back)
 			switch rng.IntN(3) {
 			case 0:
 				r.Kind, r.Replaces = KindCorrection, target
@@ -41,7 +41,7 @@ func writeBigRefs(b *testing.B, dir, account, conv string, n int) int64 {
 				r.Kind, r.Ref, r.Body = KindRetract, target, ""
 			}
 		}
-		buf = appendRecord(buf[:0], r)
+		buf = appendCompact(buf[:0], scope{account, conv}, r)
 		w.Write(buf)
 	}
 	if err := w.Flush(); err != nil {

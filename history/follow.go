@@ -75,7 +75,7 @@ func (s *Store) Appended(account, conv string, off int64, fn func(Record) bool) 
 		}
 		return forEachLine(f, off, s.overlong(mainPath), func(line []byte, at int64) bool {
 			next = at + int64(len(line)) + 1
-			r, _, err := parseRecord(line)
+			r, _, err := parseRecord(line, scope{account, conv})
 			if err != nil {
 				s.malformed(mainPath, at)
 				return true

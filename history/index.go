@@ -146,8 +146,10 @@ func (x *dedupIndex) lookup(k recKeys) bool {
 // keyFields are the parts of a record that dedup looks at. t is the raw
 // time (layout of the file, or RFC 3339); tm is used when t is nil.
 type keyFields struct {
-	dir, kind, from, typ, id, oid, sid, sby, body, t []byte
-	tm                                               time.Time
+	dir, kind, from, typ, nick, id, oid, sid, sby, body, t []byte
+	tnum                                                   bool // t is a number (compact), not a string
+	has                                                    uint8
+	tm                                                     time.Time
 }
 
 func fieldsOf(r *Record) keyFields {
@@ -223,7 +225,7 @@ func (s *Store) keys(c *convState, f *keyFields) recKeys {
 	}
 	t := f.tm
 	if f.t != nil {
-		t, _ = parseTime(f.t)
+		t, _ = parseTimeValue(f.t, !f.tnum)
 	}
 	k.min = int32(t.Unix() / 60)
 	return k

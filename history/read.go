@@ -67,8 +67,9 @@ type lineFn func(line []byte, p Position) bool
 // with a warning, meta records silently.
 func (s *Store) visible(account, conv string, fn visitFn) lineFn {
 	mainPath, olderPath := s.paths(account, conv)
+	sc := scope{account, conv}
 	return func(line []byte, p Position) bool {
-		r, _, err := parseRecord(line)
+		r, _, err := parseRecord(line, sc)
 		if err != nil {
 			path := mainPath
 			if p.seg == segOlder {
@@ -339,7 +340,7 @@ func (s *Store) foldWalk(account, conv string, p Position, removed func(at Posit
 		// with a kind (references among them) are parsed then. Malformed
 		// lines are left for the reader that shows them to report.
 		if len(fs.pending) > 0 || bytes.Contains(line, []byte(`"k":`)) {
-			if r, _, err := parseRecord(line); err == nil && !r.IsMeta() {
+			if r, _, err := parseRecord(line, scope{account, conv}); err == nil && !r.IsMeta() {
 				if r.IsRef() {
 					fs.add(r, at)
 				} else if fs.resolve(&r) {
@@ -375,7 +376,7 @@ func (s *Store) foldDownTo(account, conv string, c Cursor) (*foldState, error) {
 			return false
 		}
 		if len(fs.pending) > 0 || bytes.Contains(line, []byte(`"k":`)) {
-			if r, _, err := parseRecord(line); err == nil && !r.IsMeta() {
+			if r, _, err := parseRecord(line, scope{account, conv}); err == nil && !r.IsMeta() {
 				if r.IsRef() {
 					fs.add(r, at)
 				} else if fs.resolve(&r) {
@@ -419,7 +420,7 @@ func (s *Store) recordAt(account, conv string, p Position) (Record, int, error) 
 			}
 		}
 		return forEachLine(f, p.off, s.overlong(path), func(line []byte, _ int64) bool {
-			r, _, err := parseRecord(line)
+			r, _, err := parseRecord(line, scope{account, conv})
 			if err == nil && !r.IsMeta() {
 				rec, length, found = r, len(line), true
 			}

@@ -16,10 +16,14 @@ import (
 	"unicode/utf8"
 )
 
-// Version is the format version written in the "v" key of every record.
-// Readers accept records of any version >= 1 and ignore keys they do not know.
-// Version 2 added every stanza-id with its by ("sids"), the occupant-id, the
-// reply keys and the reference kinds (reactions, retract, moderate, marker).
+// Version is the format version, written in the "v" key of each file's
+// head record. Readers accept records of any version >= 1 and ignore keys
+// they do not know. Version 2 added every stanza-id with its by ("sids"),
+// the occupant-id, the reply keys and the reference kinds (reactions,
+// retract, moderate, marker), and writes records compactly (compact.go):
+// no "v", defaults and the conversation's JID left out, short keys, Unix
+// times. Records with "v" (version 1, and version 2 before the compact
+// encoding) are read as written.
 const Version = 2
 
 // Directions of a record.
@@ -44,9 +48,13 @@ const (
 	KindLink       = "link"       // meta: an archive stanza-id learnt for a message already stored
 )
 
-// Record is one line of a history file. Time is UTC with millisecond
-// precision: the message's delay or archive time where it has one, else the
-// time it was received or sent. Text fields may come from the network and are
+// Record is one line of a history file, as readers return it: with the
+// defaults a compact line leaves out filled in (the full sender JID, the
+// direction, the type, the by of the stanza-id). The keys below are those
+// of the full encoding; the compact one writes f, n, o, s and b for from,
+// nick, oid, sid and body. Time is UTC with millisecond precision: the
+// message's delay or archive time where it has one, else the time it was
+// received or sent. Text fields may come from the network and are
 // untrusted: sanitize them before drawing them.
 type Record struct {
 	V        int       // format version ("v"); Append sets it to Version
@@ -132,7 +140,9 @@ type header struct {
 
 const timeLayout = "2006-01-02T15:04:05.000Z"
 
-// appendRecord appends r as one JSON line, newline included.
+// appendRecord appends r as one JSON line in the full encoding (every key,
+// "v" included: how lines were written before the compact encoding, which
+// Append uses), newline included.
 func appendRecord(b []byte, r Record) []byte {
 	b = append(b, `{"v":`...)
 	v := r.V
@@ -166,28 +176,10 @@ func appendRecord(b []byte, r Record) []byte {
 		b = append(b, `,"uns":true`...)
 	}
 	if len(r.StanzaIDs) > 0 {
-		b = append(b, `,"sids":[`...)
-		for i, s := range r.StanzaIDs {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"id":`...)
-			b = appendString(b, s.ID)
-			b = append(b, `,"by":`...)
-			b = appendString(b, s.By)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
+		b = appendStanzaIDs(b, r.StanzaIDs)
 	}
 	if r.Kind == KindReactions {
-		b = append(b, `,"emo":[`...)
-		for i, e := range r.Emojis {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, e)
-		}
-		b = append(b, ']')
+		b = appendEmojis(b, r.Emojis)
 	}
 	b = appendField(b, "body", r.Body)
 	return append(b, "}\n"...)
@@ -196,9 +188,9 @@ func appendRecord(b []byte, r Record) []byte {
 func appendHeader(b []byte, h header, t time.Time) []byte {
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, Version, 10)
-	b = append(b, `,"t":"`...)
-	b = t.UTC().Truncate(time.Millisecond).AppendFormat(b, timeLayout)
-	b = append(b, `","k":"head"`...)
+	b = append(b, `,"t":`...)
+	b = appendUnixMilli(b, t)
+	b = append(b, `,"k":"head"`...)
 	b = appendField(b, "account", h.Account)
 	b = appendField(b, "conv", h.Conv)
 	return append(b, "}\n"...)
@@ -289,24 +281,33 @@ func parseTime(b []byte) (time.Time, bool) {
 	return t.UTC().Truncate(time.Millisecond), true
 }
 
-// parseRecord parses one line (without its newline) into a Record. For a
-// KindHead line the header is returned as well.
-func parseRecord(line []byte) (Record, header, error) {
+// parseRecord parses one line (without its newline) of conversation sc
+// into a Record. For a KindHead line the header is returned as well. A
+// record with "v" 1 or 2 is read as written (keys it leaves out are
+// empty); any other (no "v": the compact encoding) gets the defaults of
+// its conversation (scope.expand). Both key names of the frequent fields
+// are read in either.
+func parseRecord(line []byte, sc scope) (Record, header, error) {
 	var r Record
 	var h header
-	var haveT bool
+	var haveT, tstr, sawV bool
+	var has uint8
 	var tbuf []byte
 	err := scanObject(line, func(key, val []byte, str bool) error {
 		if !str {
 			switch string(key) {
 			case "sids":
 				r.StanzaIDs = parseStanzaIDs(val)
+				has |= hasSids
 				return nil
 			case "emo":
 				r.Emojis = parseStrings(val, MaxEmojis)
 				return nil
 			case "uns":
 				r.Unstyled = string(val) == "true"
+				return nil
+			case "t":
+				tbuf, haveT, tstr = val, true, false
 				return nil
 			case "v":
 			default:
@@ -316,7 +317,7 @@ func parseRecord(line []byte) (Record, header, error) {
 			if err != nil || n < 1 {
 				return errMalformed
 			}
-			r.V = n
+			r.V, sawV = n, true
 			return nil
 		}
 		if !utf8.Valid(val) {
@@ -324,29 +325,33 @@ func parseRecord(line []byte) (Record, header, error) {
 		}
 		switch string(key) {
 		case "t":
-			tbuf = val
-			haveT = true
+			tbuf, haveT, tstr = val, true, true
 			return nil
 		case "dir":
 			r.Dir = string(val)
+			has |= hasDir
 		case "k":
 			r.Kind = string(val)
-		case "from":
+		case "from", "f":
 			r.From = string(val)
+			has |= hasFrom
 		case "type":
 			r.Type = string(val)
-		case "body":
+			has |= hasType
+		case "body", "b":
 			r.Body = string(val)
-		case "nick":
+		case "nick", "n":
 			r.Nick = string(val)
 		case "id":
 			r.ID = string(val)
-		case "oid":
+			has |= hasID
+		case "oid", "o":
 			r.OriginID = string(val)
-		case "sid":
+		case "sid", "s":
 			r.StanzaID = string(val)
 		case "sby":
 			r.StanzaBy = string(val)
+			has |= hasSby
 		case "rep":
 			r.Replaces = string(val)
 		case "ref":
@@ -373,10 +378,10 @@ func parseRecord(line []byte) (Record, header, error) {
 	if err != nil {
 		return Record{}, header{}, err
 	}
-	if r.V < 1 || !haveT {
+	if !haveT {
 		return Record{}, header{}, errMalformed
 	}
-	t, ok := parseTime(tbuf)
+	t, ok := parseTimeValue(tbuf, tstr)
 	if !ok {
 		return Record{}, header{}, errMalformed
 	}
@@ -389,6 +394,12 @@ func parseRecord(line []byte) (Record, header, error) {
 		r.Emojis = nil
 	case r.Emojis == nil:
 		r.Emojis = []string{} // no "emo": an empty set
+	}
+	if !sawV {
+		r.V = Version
+	}
+	if (!sawV || r.V > 2) && r.Kind != KindHead {
+		sc.expand(&r, has)
 	}
 	return r, h, nil
 }

@@ -197,7 +197,7 @@ func (lr *lineReader) record(p Position) (r Record, ok bool, err error) {
 	if err != nil {
 		return Record{}, false, err
 	}
-	r, _, perr := parseRecord(line)
+	r, _, perr := parseRecord(line, scope{lr.c.account, lr.c.conv})
 	if perr != nil || r.IsMeta() {
 		return Record{}, false, nil
 	}
@@ -400,7 +400,7 @@ func (s *Store) targetScan(account, conv string, ref *Record) (Record, Position,
 		if plain && len(fs.pending) == 0 && !bytes.Contains(line, []byte(id)) && !bytes.Contains(line, []byte(`"k":`)) {
 			return true
 		}
-		r, _, err := parseRecord(line)
+		r, _, err := parseRecord(line, scope{account, conv})
 		if err != nil || r.IsMeta() {
 			return true
 		}

@@ -193,7 +193,7 @@ func TestIndexFoldMatchesScan(t *testing.T) {
 			// Every reference's target, through the index and by scanning.
 			var refs []Record
 			if err := r.walkOlderRaw(acct, conv, Cursor{}, func(line []byte, p Position) bool {
-				if rec, _, err := parseRecord(line); err == nil && rec.IsRef() {
+				if rec, _, err := parseRecord(line, scope{acct, conv}); err == nil && rec.IsRef() {
 					refs = append(refs, rec)
 				}
 				return true
@@ -363,7 +363,7 @@ func dirOf(p string) string { return p[:strings.LastIndexByte(p, '/')] }
 // id index, after one write) shows what a reader folding backwards shows,
 // and nothing crashes.
 func FuzzIndexFold(f *testing.F) {
-	var seed []byte
+	var seed, compact, mixed []byte
 	for _, r := range []Record{
 		{Time: t0, Dir: In, From: "bob@x/p", Type: "chat", ID: "a", OriginID: "oa", Body: "hi"},
 		{Time: t0, Dir: In, Kind: KindCorrection, From: "bob@x/p", Type: "chat", ID: "b", Replaces: "a", Body: "hey"},
@@ -371,8 +371,17 @@ func FuzzIndexFold(f *testing.F) {
 		{Time: t0, Dir: In, Kind: KindRetract, From: "bob@x/p", Type: "chat", Ref: "oa"},
 	} {
 		seed = appendRecord(seed, r)
+		compact = appendCompact(compact, scope{"me@x", "bob@x"}, r)
+		if len(mixed)%2 == 0 {
+			mixed = appendRecord(mixed, r)
+		} else {
+			mixed = appendCompact(mixed, scope{"me@x", "bob@x"}, r)
+		}
 	}
 	f.Add(seed)
+	f.Add(compact)
+	f.Add(mixed)
+	f.Add([]byte("{\"t\":1,\"f\":\"/p\",\"o\":\"a\",\"b\":\"x\"}\n{\"t\":2,\"k\":\"retract\",\"f\":\"/p\",\"ref\":\"a\"}\n{\"t\":3,\"f\":\"bob@x/p\",\"id\":\"a\",\"b\":\"y\"}\n"))
 	f.Add([]byte("{\"v\":1,\"t\":\"2026-01-01T00:00:00.000Z\",\"id\":\"a\",\"body\":\"x\"}\n{\"v\":2,\"t\":\"2026-01-01T00:00:00.000Z\",\"k\":\"correction\",\"rep\":\"a\",\"body\":\"y\"}\n"))
 	f.Add([]byte("garbage\n\x00\x00\n{\"v\":2}\n{\"v\":2,\"t\":\"2026-01-01T00:00:00.000Z\",\"k\":\"retract\",\"ref\":\"\\u0061\"}"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -361,7 +361,7 @@ func readHeader(path string) (header, bool) {
 	if err != nil {
 		return header{}, false
 	}
-	r, h, err := parseRecord(bytes.TrimSuffix(line, []byte("\n")))
+	r, h, err := parseRecord(bytes.TrimSuffix(line, []byte("\n")), scope{})
 	if err != nil || r.Kind != KindHead {
 		return header{}, false
 	}
@@ -376,10 +376,10 @@ func readHeader(path string) (header, bool) {
 func (s *Store) NewestArchiveID(account, conv, by string) (string, error) {
 	var id string
 	err := s.walkOlderRaw(account, conv, Cursor{}, func(line []byte, p Position) bool {
-		if !bytes.Contains(line, []byte(`"sid":`)) {
+		if !hasStanzaIDKey(line) {
 			return true
 		}
-		r, _, err := parseRecord(line)
+		r, _, err := parseRecord(line, scope{account, conv})
 		if err != nil || r.StanzaID == "" || !strings.EqualFold(r.StanzaBy, by) ||
 			trustedBy(account, conv, []byte(r.Type), []byte(r.StanzaBy)) == 0 {
 			return true

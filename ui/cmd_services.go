@@ -6,5 +6,5 @@ import "slices"
 // 15): entity queries, blocking, vCards, the XML console. Each group keeps
 // its rows beside its code.
 func serviceCommands() []command {
-	return slices.Concat(entityCommands())
+	return slices.Concat(entityCommands(), blockCommands(), registerCommands(), tlsCommands())
 }

@@ -295,6 +295,10 @@ func (c *convoView) Draw(scr tcell.Screen) {
 		return
 	}
 	win := c.u.curWin()
+	if win.kind == winForm && win.form != nil {
+		c.u.drawForm(scr, x, y, w, h, win) // ui/form_draw.go
+		return
+	}
 	c.markWin = win
 	rows := make([]visible, 0, h)
 	skip := win.scroll

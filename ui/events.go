@@ -48,6 +48,8 @@ func (u *UI) apply(ev account.Event) {
 	switch ev := ev.(type) {
 	case account.StateEvent:
 		u.applyState(a, ev)
+	case account.CertificateEvent:
+		u.applyCertificate(a, ev) // the trust prompt (tlsprompt.go)
 	case account.RosterEvent:
 		u.applyRoster(a, ev)
 	case account.PresenceEvent:
@@ -61,6 +63,9 @@ func (u *UI) apply(ev account.Event) {
 		u.messageStates(a, ev.Msg) // chat states and markers (chatstate.go, markers.go)
 		u.applyMessage(a, ev.Msg)
 		u.noteMarkable(a, ev.Msg) // its line may be marked displayed (markers.go)
+		u.strangerHint(a, ev.Msg) // how to block a stranger (cmd_block.go)
+	case account.BlockEvent:
+		u.applyBlock(a, ev) // ui/cmd_block.go
 	case account.ChatStateEvent:
 		u.applyChatState(a, ev) // ui/chatstate.go
 	case account.PrivateEvent:
@@ -230,8 +235,9 @@ func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
 			clear(a.requests)
 		}
 		a.requests[key] = struct{}{}
-		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s", from, from, from)
+		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s; %s", from, from, from, u.blockKeys())
 		isReq = true
+		u.noteRequest(a, ev.From) // for the block key (cmd_block.go)
 	case "unsubscribe":
 		delete(a.requests, key)
 		line = from + " no longer wants to see your presence"

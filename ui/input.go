@@ -29,6 +29,7 @@ type inputLine struct {
 	killing  bool     // this key killed
 	lastKill bool     // the key before killed: kills in a row add up
 	srch     *isearch // a Ctrl-R search of the history, or nil (isearch.go)
+	ask      *ask     // a question (a password, a confirmation) taking the line, or nil (ask.go)
 }
 
 func newInputLine(u *UI) *inputLine {
@@ -146,6 +147,13 @@ func (in *inputLine) InputHandler() func(*tcell.EventKey, func(tview.Primitive))
 // whole, line breaks included, so that it is sent as one message.
 func (in *inputLine) PasteHandler() func(string, func(tview.Primitive)) {
 	return in.WrapPasteHandler(func(text string, _ func(tview.Primitive)) {
+		if in.ask != nil { // a question's answer: no chat state, no line breaks (ask.go)
+			in.ask.add(text)
+			return
+		}
+		if in.u.formPaste(text) { // into a form field being edited (form.go)
+			return
+		}
 		defer in.u.inputEdited(in.u.curWin(), in.text) // chat states (chatstate_out.go)
 		text = strings.ReplaceAll(text, "\r\n", "\n")
 		text = strings.ReplaceAll(text, "\r", "\n")
@@ -161,6 +169,18 @@ func (in *inputLine) Draw(scr tcell.Screen) {
 	th := in.u.theme
 	base := th.base()
 	fill(scr, x, y, w, base)
+	if a := in.ask; a != nil { // a question (ask.go): its label, the answer (masked), the cursor after it
+		nx := put(scr, x, y, w/2, a.label, base.Foreground(th.Info))
+		shown := a.shown()
+		if room := x + w - nx - 1; uniseg.StringWidth(shown) > room && room > 0 {
+			shown = string([]rune(shown)[len([]rune(shown))-room:]) // the end, where the cursor is
+		}
+		cx := put(scr, nx, y, x+w-nx, shown, base)
+		if in.HasFocus() {
+			scr.ShowCursor(cx, y)
+		}
+		return
+	}
 	p := in.searchPrompt()
 	if p == "" {
 		p = in.u.actPrompt() // the selection mode (select.go)

@@ -80,6 +80,8 @@ func actionFuncs() map[string]func(u *UI) {
 		"occupants-up":     func(u *UI) { u.scrollOccupants(-max(u.convo.height-1, 1)) },
 		"occupants-down":   func(u *UI) { u.scrollOccupants(max(u.convo.height-1, 1)) },
 		"accept-invite":    (*UI).acceptInvite,
+		"block-sender":     func(u *UI) { u.blockSender(false) }, // ui/cmd_block.go
+		"block-report":     func(u *UI) { u.blockSender(true) },
 		"select-message":   (*UI).startSelect,
 		"edit-external":    (*UI).editInput,
 		"finder":           (*UI).openFinder,
@@ -172,12 +174,22 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	// Someone is at the terminal (markers.go).
 	u.marks.keyed = true
 	ev = canonKey(ev)
+	if u.certKey(ev) { // an open certificate prompt takes every key (tlsprompt.go)
+		return nil
+	}
 	if u.find != nil { // the quick finder takes every key (finder.go)
 		u.finderKey(ev)
 		return nil
 	}
+	if u.input.ask != nil { // a question on the input line takes every key (ask.go)
+		u.askKey(ev)
+		return nil
+	}
 	if len(u.pending) > 0 && u.chordKey(ev) {
 		return nil // the next key of a chord (the keys before are dropped if it continues none)
+	}
+	if u.formKey(ev) { // a form window (form.go)
+		return nil
 	}
 	if u.selectKey(ev) { // the selection mode (select.go)
 		return nil
@@ -185,7 +197,7 @@ func (u *UI) captureKey(ev *tcell.EventKey) *tcell.EventKey {
 	if ev.Key() == tcell.KeyEscape && u.cancelTransfer(false) { // a running upload or download (files.go)
 		return nil
 	}
-	if u.searchKey(ev) || u.chordKey(ev) {
+	if u.searchKey(ev) || u.roomListKey(ev) || u.chordKey(ev) {
 		return nil
 	}
 	return ev

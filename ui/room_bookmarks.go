@@ -258,21 +258,29 @@ func (u *UI) occupantCandidates(jids bool) []string {
 	return out
 }
 
-func completeRole(u *UI, i int, _ []string) []string {
-	switch i {
-	case 0:
-		return u.occupantCandidates(false)
-	case 1:
+func completeRole(u *UI, i int, args []string) []string {
+	switch {
+	case i == 0:
+		return append(u.occupantCandidates(false), "list")
+	case args[0] == "list":
+		if i == 1 {
+			return []string{"moderator", "participant", "visitor"}
+		}
+	case i == 1:
 		return []string{"none", "visitor", "participant", "moderator"}
 	}
 	return nil
 }
 
-func completeAffiliation(u *UI, i int, _ []string) []string {
-	switch i {
-	case 0:
-		return u.occupantCandidates(true)
-	case 1:
+func completeAffiliation(u *UI, i int, args []string) []string {
+	switch {
+	case i == 0:
+		return append(u.occupantCandidates(true), "list")
+	case args[0] == "list":
+		if i == 1 {
+			return []string{"owner", "admin", "member", "outcast"}
+		}
+	case i == 1:
 		return []string{"outcast", "none", "member", "admin", "owner"}
 	}
 	return nil

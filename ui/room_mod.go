@@ -50,6 +50,12 @@ func cmdBan(u *UI, c *call) error {
 }
 
 func cmdRole(u *UI, c *call) error {
+	if c.args[0] == "list" {
+		return cmdRoleList(u, c) // ui/room_lists.go
+	}
+	if len(c.args) < 2 {
+		return errUsage
+	}
 	w, ra, err := inRoom(c)
 	if err != nil {
 		return err
@@ -70,6 +76,12 @@ func cmdRole(u *UI, c *call) error {
 }
 
 func cmdAffiliation(u *UI, c *call) error {
+	if c.args[0] == "list" {
+		return cmdAffiliationList(u, c) // ui/room_lists.go
+	}
+	if len(c.args) < 2 {
+		return errUsage
+	}
 	w, ra, err := inRoom(c)
 	if err != nil {
 		return err

@@ -364,6 +364,8 @@ func searchTitle(w *window) string {
 			return "search"
 		}
 		return w.srch.title
+	case winRooms:
+		return roomListTitle(w) // ui/roomlist.go
 	case winHistory:
 		return "history of " + w.peerText + " (read-only: join the room to talk)"
 	}

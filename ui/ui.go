@@ -101,6 +101,12 @@ type Options struct {
 	// roster, the wheel in the conversation and the occupant pane
 	// (mouse.go). Off, the terminal keeps its own selection.
 	Mouse bool
+	// SavePassword puts the password /passwd set for account (bare JID) in
+	// the config file and returns a note for the user ("" or why it did
+	// not need to, as with password_eval); nil: /passwd changes only the
+	// server's. It may wait on the disk: the UI calls it off the tview
+	// goroutine.
+	SavePassword func(account jid.JID, password string) (note string, err error)
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History
@@ -159,6 +165,7 @@ type UI struct {
 	keys       []keyBinding
 	seq        uint64       // presence sequence, newest resource wins ties
 	rm         roomUI       // group chat: occupant pane, bookmarks, invitation (ui/room.go)
+	blk        blockUI      // blocking: stranger hints, the request the block key acts on (ui/cmd_block.go)
 	lay        layoutState  // pane sizes for the terminal size (ui/layout.go)
 	alerts     alertState   // bell, title, desktop notifications (ui/alert.go)
 	pending    keymap.Chord // the keys of a chord pressed so far: Ctrl-X of Ctrl-X Ctrl-E (keys.go)
@@ -166,6 +173,7 @@ type UI struct {
 	files      fileState    // uploads and /url save downloads (files.go)
 	linkSeq    uint64       // numbers the links drawn, for OSC 8 ids (links.go)
 	find       *finder      // the quick finder while it is open (finder.go)
+	certs      certPrompts  // certificate prompts waiting for an answer (tlsprompt.go)
 
 	states chatStatesUI // chat state timers (chatstate.go, chatstate_out.go)
 	marks  markUI       // chat markers (markers.go)
@@ -262,7 +270,9 @@ func (u *UI) build() {
 		return u.layout(s) // panes follow the terminal's size (layout.go)
 	})
 	u.app.SetAfterDrawFunc(func(s tcell.Screen) {
-		u.drawFinder(s) // the quick finder over the widgets (finder.go)
+		u.formCursor(s)     // a form field's editing cursor (form_draw.go)
+		u.drawFinder(s)     // the quick finder over the widgets (finder.go)
+		u.drawCertPrompt(s) // a certificate prompt over everything (tlsprompt.go)
 		u.draws.Add(1)
 		u.checkDisplayed() // a message in view may be marked displayed (markers.go)
 		if u.onDraw != nil {

@@ -36,15 +36,17 @@ type window struct {
 	typing typingState // who is typing here (ui/chatstate.go)
 	cs     chatOut     // the chat state we sent here (ui/chatstate_out.go)
 
-	hist *histState   // paging through history (ui/history.go); nil without
-	srch *searchState // for search windows (ui/search.go)
-	room *roomState   // for room windows (ui/room.go)
-	priv *privState   // for private conversations with an occupant (ui/private.go)
-	own  ownLast      // our newest message here, for /correct (ui/correct.go)
+	hist  *histState     // paging through history (ui/history.go); nil without
+	srch  *searchState   // for search windows (ui/search.go)
+	rlist *roomListState // for the room list window (ui/roomlist.go)
+	room  *roomState     // for room windows (ui/room.go)
+	priv  *privState     // for private conversations with an occupant (ui/private.go)
+	own   ownLast        // our newest message here, for /correct (ui/correct.go)
 	// omemo is the conversation's OMEMO state for its title (ui/omemo.go);
 	// nil: unknown, or no OMEMO.
 	omemo *account.OMEMOStatus
-	sel   *entry // the selected message in the selection mode, or nil (ui/select.go)
+	sel   *entry     // the selected message in the selection mode, or nil (ui/select.go)
+	form  *formState // for form windows (ui/form.go)
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
@@ -114,6 +116,7 @@ func (u *UI) closeWin(i int) {
 		return
 	}
 	wasCur := i == u.cur
+	u.formClosed(u.wins[i]) // a form not sent is cancelled (form.go)
 	if wasCur {
 		u.leaveWin(u.curWin()) // the closed window's draft goes with it
 	}

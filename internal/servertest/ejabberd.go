@@ -222,6 +222,9 @@ func (e *ejabberd) configure(s *Server) error {
 	}
 	w("disable_sasl_mechanisms:\n  - \"digest-md5\"\n  - \"X-OAUTH2\"")
 	w("s2s_access: none")
+	if s.opts.register {
+		w("registration_timeout: infinity") // tests register several accounts from one address at once
+	}
 	w("auth_password_format: scram")
 	w("acl:\n  local:\n    user_regexp: \"\"\n  loopback:\n    ip:\n      - 127.0.0.0/8\n      - ::1/128")
 	w("access_rules:\n  local:\n    allow: local\n  c2s:\n    allow: all\n  muc_create:\n    allow: local\n  pubsub_createnode:\n    allow: local")
@@ -241,6 +244,12 @@ func (e *ejabberd) configure(s *Server) error {
 		"mod_vcard:\n    search: false", "mod_vcard_xupdate: {}", "mod_version: {}",
 	} {
 		w("  %s", m)
+	}
+	switch {
+	case s.opts.registerURL != "":
+		w("  mod_register:\n    access: none\n    redirect_url: %s", yamlString(s.opts.registerURL))
+	case s.opts.register:
+		w("  mod_register:\n    access: all\n    ip_access: all")
 	}
 	if fs := s.opts.fileShare; fs != nil {
 		port := s.HTTPPort

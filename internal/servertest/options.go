@@ -13,6 +13,8 @@ type options struct {
 	debug       bool          // log every stanza
 	roomLocking bool          // a new room stays locked until its owner configures it
 	fileShare   *fileShare    // an HTTP upload service (fileshare.go)
+	register    bool          // in-band registration open (XEP-0077)
+	registerURL string        // in-band registration refused, pointing at this web page (XEP-0077 §5)
 }
 
 // WithSMTimeout sets how long the server keeps a stream-management session
@@ -43,6 +45,25 @@ func WithDebugLog() Option {
 // test that needs the lock itself requires RoomLocking.
 func WithRoomLocking() Option {
 	return func(o *options) { o.roomLocking = true }
+}
+
+// WithRegistration opens in-band registration (XEP-0077): anyone may
+// create an account on a fresh stream, and accounts may change their
+// password or delete themselves (Prosody's mod_register with
+// allow_registration, ejabberd's mod_register open to all). Without it
+// neither server loads its registration module.
+func WithRegistration() Option {
+	return func(o *options) { o.register = true }
+}
+
+// WithRegistrationURL makes the server answer a registration request with
+// only the web page url (XEP-0077 §5, redirection with a XEP-0066
+// out-of-band URL) and refuse the in-band submission (Prosody's
+// mod_register_redirect, from prosody-modules; ejabberd's mod_register
+// redirect_url with registration closed). Password change and removal stay
+// open as with WithRegistration.
+func WithRegistrationURL(url string) Option {
+	return func(o *options) { o.register, o.registerURL = true, url }
 }
 
 // smSeconds returns the stream-management timeout in whole seconds, 0 for

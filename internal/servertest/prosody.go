@@ -134,12 +134,26 @@ func (p *prosody) configure(s *Server) error {
 	} {
 		w("\t%q;", m)
 	}
+	if s.opts.register {
+		w("\t\"register\";") // in-band registration, password change, removal
+	}
+	if s.opts.registerURL != "" {
+		w("\t\"register_redirect\";") // answers the query with the URL only (prosody-modules)
+	}
 	w("}")
-	w("modules_disabled = { \"dialback\"; \"register\" }")
+	if s.opts.register {
+		w("modules_disabled = { \"dialback\" }")
+	} else {
+		w("modules_disabled = { \"dialback\"; \"register\" }")
+	}
 	w("")
 	w("authentication = \"internal_hashed\"")
 	w("c2s_require_encryption = true")
-	w("allow_registration = false")
+	w("allow_registration = %t", s.opts.register)
+	if s.opts.registerURL != "" {
+		w("registration_url = %s", luaString(s.opts.registerURL))
+		w("no_registration_whitelist = true -- loopback too is sent to the web page")
+	}
 	w("certificates = %s", luaString(filepath.Dir(p.certs.cert)))
 	w("ssl = { certificate = %s; key = %s }", luaString(p.certs.cert), luaString(p.certs.key))
 	w("")

@@ -86,6 +86,7 @@ type Server struct {
 	Domain     string // "localhost"
 	MUC        string // "conference.localhost": MUC service with archiving, rooms usable at once
 	CAFile     string // PEM of the CA that signed the server certificate, for clients to trust
+	CertFile   string // PEM of the server certificate (its leaf), as the server presents it
 	// With WithFileShare: the upload service's address and its HTTP and
 	// HTTPS ports (on Host); zero otherwise.
 	Upload              string
@@ -188,7 +189,7 @@ func Start(t testing.TB, kind Kind, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("servertest: certificate: %v", err)
 	}
-	s.CAFile = certs.ca
+	s.CAFile, s.CertFile = certs.ca, certs.cert
 	if err := impl.setup(t, s, certs); err != nil {
 		t.Fatalf("servertest: %s: %v", kind, err)
 	}
