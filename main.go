@@ -29,6 +29,7 @@ import (
 	"parley/config"
 	"parley/ctl"
 	"parley/dbus"
+	"parley/forms"
 	"parley/histcli"
 	"parley/history"
 	"parley/notify"
@@ -211,7 +212,7 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 	var trust *tlstrust.Store // certificate pins, shared by the accounts (package tlstrust)
 	var trustErr error
 	if dataErr == nil {
-		trust, trustErr = tlstrust.Open(filepath.Join(dataDir, "tls-pins"))
+		trust, trustErr = tlstrust.Open(pinFile(dataDir))
 		notifyFile = filepath.Join(dataDir, "notify") // /notify modes
 		stateFile = filepath.Join(dataDir, "state")   // windows and roster views (uistate)
 	}
@@ -357,6 +358,25 @@ func savePassword(path string) func(jid.JID, string) (string, error) {
 	}
 }
 
+// registrar is the UI's Register: an in-band registration stream to a
+// server, trusting the ca_file of a configured account on the same domain
+// or host (a private server's CA).
+func registrar(cfg *config.Config) ui.Registrar {
+	return func(ctx context.Context, server jid.JID, host string, port int) (ui.Registration, error) {
+		ac := account.Config{JID: server, Host: host, Port: port}
+		for _, a := range cfg.Accounts {
+			if a.CAFile != "" && (a.JID.Domainpart() == server.Domainpart() || host != "" && a.Host == host) {
+				ac.CAFile = a.CAFile
+			}
+		}
+		r, err := account.Register(ctx, ac)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+}
+
 // releaseAfterLogin passes events on, and once an account is online hands
 // the garbage of its login (the parsed roster, the archive catch-up) back to
 // the operating system, so that resident memory is what parley keeps rather
@@ -386,7 +406,7 @@ func loadConfig(ctx context.Context, path string, stdin *os.File, stdout, stderr
 	case err == nil:
 		return cfg, 0
 	case errors.Is(err, fs.ErrNotExist) && term.IsTerminal(int(stdin.Fd())):
-		cfg, err = config.Setup(ctx, stdin, stdout, path, testLogin)
+		cfg, err = config.SetupWith(ctx, stdin, stdout, path, config.SetupOptions{Test: testLogin, Register: registerAccount})
 		if err != nil {
 			fmt.Fprintf(stderr, "parley: %v\n", err)
 			return nil, 1
@@ -401,14 +421,23 @@ func loadConfig(ctx context.Context, path string, stdin *os.File, stdout, stderr
 	}
 }
 
+// pinFile is the certificate pin file in the data directory (package
+// tlstrust).
+func pinFile(dataDir string) string { return filepath.Join(dataDir, "tls-pins") }
+
 // testLogin logs in once with a; the first-run setup uses it. It returns nil
-// once the account is online, or the reason it could not get there.
+// once the account is online, or the reason it could not get there. The
+// certificate pins apply, and an untrusted certificate's error can pin it.
 func testLogin(ctx context.Context, a config.Account) error {
 	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
 	result := make(chan error, 1)
+	ac := accountConfig(a)
+	if dir, err := config.DefaultDataDir(); err == nil {
+		ac.Trust, _ = tlstrust.Open(pinFile(dir)) // a damaged file trusts nothing and refuses Pin: setup then falls back to ca_file
+	}
 	var acct *account.Account
-	acct = account.New(accountConfig(a), func(ev account.Event) {
+	acct = account.New(ac, func(ev account.Event) {
 		se, ok := ev.(account.StateEvent)
 		if !ok {
 			return
@@ -428,7 +457,13 @@ func testLogin(ctx context.Context, a config.Account) error {
 				err = errors.New("disconnected")
 			}
 			if cert, ok := account.UntrustedCertificate(se.Err); ok {
-				err = &config.UntrustedCertError{Cert: cert, Err: err} // setup offers to trust it
+				ue := &config.UntrustedCertError{Cert: cert, Err: err} // setup offers to trust it
+				if trust := ac.Trust; trust != nil {
+					ue.Pin = func() (string, error) {
+						return trust.Path(), trust.Pin(ac.JID.Domainpart(), cert, true, time.Now())
+					}
+				}
+				err = ue
 			}
 		default:
 			return
@@ -449,6 +484,40 @@ func testLogin(ctx context.Context, a config.Account) error {
 	defer done()
 	acct.Close(closeCtx)
 	return err
+}
+
+// registerAccount creates an account in band for the first-run setup
+// (config.Registrar): a fresh stream to a's server, its registration form
+// filled in by fill, the submission.
+func registerAccount(ctx context.Context, a config.Account, fill func(*forms.Form) error) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute) // the user fills the form in meanwhile
+	defer cancel()
+	r, err := account.Register(ctx, accountConfig(a))
+	if err != nil {
+		if cert, ok := account.UntrustedCertificate(err); ok {
+			return &config.UntrustedCertError{Cert: cert, Err: err} // setup offers to trust it
+		}
+		return err
+	}
+	defer r.Close()
+	q := r.Query
+	switch {
+	case q.CAPTCHA():
+		return &config.WebRegistrationError{Server: a.JID.Domainpart(), URL: q.URL, Why: "its form asks for a CAPTCHA, which parley cannot show"}
+	case q.WebOnly():
+		why := q.Instructions
+		if q.BadURL {
+			why = "parley refused the address it gave: not an http, https or xmpp URL"
+		}
+		return &config.WebRegistrationError{Server: a.JID.Domainpart(), URL: q.URL, Why: why}
+	case q.Registered:
+		return errors.New("the server says this stream is registered already")
+	}
+	f := q.Fill()
+	if err := fill(f); err != nil {
+		return err
+	}
+	return r.Submit(ctx, f)
 }
 
 // runHistory is `parley history`: it reads the history directory of the

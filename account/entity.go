@@ -85,6 +85,9 @@ func (a *Account) query(ctx context.Context, typ string, to jid.JID, payload xml
 	return checkedIQ(ctx, sess, a.bare, typ, to, payload, read)
 }
 
+// errEmptyAnswer is the error of a query whose result has no payload.
+var errEmptyAnswer = errors.New("empty answer")
+
 // checkedIQ is query on sess, for the account bare.
 func checkedIQ(ctx context.Context, sess *xmpp.Session, bare jid.JID, typ string, to jid.JID, payload xml.TokenReader, read func(start xml.StartElement, r xml.TokenReader) error) error {
 	ctx, cancel := context.WithTimeout(ctx, iqTimeout)
@@ -115,7 +118,7 @@ func checkedIQ(ctx context.Context, sess *xmpp.Session, bare jid.JID, typ string
 				return iqError{text: "no error condition"}
 			}
 			if read != nil {
-				return errors.New("empty answer")
+				return errEmptyAnswer
 			}
 			return nil
 		}

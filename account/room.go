@@ -254,12 +254,16 @@ func (a *Account) Join(ctx context.Context, room jid.JID, nick, password string)
 		return a.ChangeNick(ctx, room, nick)
 	}
 	a.rooms.mu.Unlock()
-	return a.join(ctx, sess, room, nick, password, true)
+	_, err = a.join(ctx, sess, room, nick, password, true, false)
+	return err
 }
 
 // join sends the join presence and waits for the answer. setPassword false
-// keeps the stored password (a rejoin).
-func (a *Account) join(ctx context.Context, sess *xmpp.Session, room jid.JID, nick, password string, setPassword bool) error {
+// keeps the stored password (a rejoin). A room the join creates is opened
+// as an instant room, protected by the password if there is one (see
+// createRoom), unless locked: then it stays locked for the caller to
+// configure. created reports that the join created the room.
+func (a *Account) join(ctx context.Context, sess *xmpp.Session, room jid.JID, nick, password string, setPassword, locked bool) (created bool, err error) {
 	// A room with an archive is caught up from it (mam.go) instead of
 	// replaying history: its live messages are held until then.
 	feats, ferr := a.roomHasArchive(ctx, room)
@@ -311,37 +315,35 @@ func (a *Account) join(ctx context.Context, sess *xmpp.Session, room jid.JID, ni
 	}
 	if err != nil {
 		a.dropRoom(room, rs, w)
-		return fmt.Errorf("join %s: %w", room, err)
+		return false, fmt.Errorf("join %s: %w", room, err)
 	}
 	select {
 	case c := <-w.ch:
 		switch c := c.(type) {
 		case muc.SelfJoined:
-			if c.Created {
-				cctx, cancel := reqCtx(ctx)
-				defer cancel()
-				if err := muc.CreateInstant(cctx, sess, room); err != nil {
-					return fmt.Errorf("room %s was created but could not be opened: %s", room, muc.RequestErrorText(err))
+			if c.Created && !locked {
+				if err := createRoom(ctx, sess, room, password); err != nil {
+					return true, err
 				}
 			}
 			if archived {
 				caughtUp = true
 				go a.catchUpJoined(room)
 			}
-			return nil
+			return c.Created, nil
 		case muc.JoinError:
-			return &RoomError{Room: room, Text: c.Text, SuggestedNick: c.SuggestedNick}
+			return false, &RoomError{Room: room, Text: c.Text, SuggestedNick: c.SuggestedNick}
 		case muc.Destroyed:
-			return &RoomError{Room: room, Text: "the room was destroyed"}
+			return false, &RoomError{Room: room, Text: "the room was destroyed"}
 		case muc.OccupantLeft:
-			return &RoomError{Room: room, Text: "the room removed us while joining (" + c.Cause.String() + ")"}
+			return false, &RoomError{Room: room, Text: "the room removed us while joining (" + c.Cause.String() + ")"}
 		}
-		return nil
+		return false, nil
 	case <-ctx.Done():
 		a.rooms.mu.Lock()
 		rs.unwait(w)
 		a.rooms.mu.Unlock()
-		return fmt.Errorf("join %s: the room did not answer (%w)", room, ctx.Err())
+		return false, fmt.Errorf("join %s: the room did not answer (%w)", room, ctx.Err())
 	}
 }
 

@@ -372,7 +372,7 @@ func (a *Account) joinAll(ctx context.Context, sess *xmpp.Session, targets []joi
 			defer func() { <-sem; wg.Done() }()
 			jctx, cancel := context.WithTimeout(ctx, iqTimeout)
 			defer cancel()
-			if err := a.join(jctx, sess, t.room, t.nick, t.password, !t.rejoin); err != nil && ctx.Err() == nil {
+			if _, err := a.join(jctx, sess, t.room, t.nick, t.password, !t.rejoin, false); err != nil && ctx.Err() == nil {
 				a.emit(InfoEvent{Base: a.base(), Error: true, Text: "cannot join " + t.room.String() + ": " + err.Error()})
 			}
 		}()
@@ -441,7 +441,7 @@ func (a *Account) pingRooms(ctx context.Context, sess *xmpp.Session, silence tim
 	a.rooms.mu.Unlock()
 	for _, t := range out {
 		jctx, cancel := context.WithTimeout(ctx, iqTimeout)
-		err := a.join(jctx, sess, t.room, t.nick, "", false)
+		_, err := a.join(jctx, sess, t.room, t.nick, "", false, false)
 		cancel()
 		if err != nil && ctx.Err() == nil {
 			a.emit(InfoEvent{Base: a.base(), Error: true, Text: "cannot rejoin " + t.room.String() + ": " + err.Error()})
@@ -469,7 +469,7 @@ func (a *Account) pingRooms(ctx context.Context, sess *xmpp.Session, silence tim
 		}
 		a.emit(InfoEvent{Base: a.base(), Error: true, Text: "no longer in room " + t.room.String() + " (self-ping); rejoining"})
 		jctx, cancel := context.WithTimeout(ctx, iqTimeout)
-		err = a.join(jctx, sess, t.room, t.nick, "", false)
+		_, err = a.join(jctx, sess, t.room, t.nick, "", false, false)
 		cancel()
 		if err != nil && ctx.Err() == nil {
 			a.emit(InfoEvent{Base: a.base(), Error: true, Text: "cannot rejoin " + t.room.String() + ": " + err.Error()})

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"golang.org/x/term"
+	"mellium.im/xmpp/jid"
+
+	"parley/tlstrust"
 )
 
 // ErrSetupQuit is returned by Setup when the user chooses to quit.
@@ -28,13 +31,43 @@ var ErrSetupQuit = errors.New("config: setup quit without writing a config file"
 // terminal; with a pipe it is read as a plain line. Setup never replaces an
 // existing file. End of input before the file is written is an error.
 func Setup(ctx context.Context, in io.Reader, out io.Writer, path string, test func(context.Context, Account) error) (*Config, error) {
+	return SetupWith(ctx, in, out, path, SetupOptions{Test: test})
+}
+
+// SetupWith is Setup with its hooks in opts. With opts.Register it first
+// asks whether to use an existing account or to create one: then it asks
+// for a server (and its host, TLS mode, port and CA file as for a login),
+// shows the server's registration form field by field (passwords without
+// echo, typed twice), registers, and goes on as Setup does with the new
+// account (the login test, then the file). A server that creates accounts
+// only on a web page says so with the address; the user can then type an
+// account made there.
+func SetupWith(ctx context.Context, in io.Reader, out io.Writer, path string, opts SetupOptions) (*Config, error) {
+	test := opts.Test
 	if _, err := os.Lstat(path); err == nil {
 		return nil, fmt.Errorf("config: %s already exists: setup does not replace it", path)
 	}
 	p := &prompter{ctx: ctx, in: in, r: bufio.NewReader(in), out: out}
 	fmt.Fprintf(out, "parley: there is no config file at %s yet; let's write one.\n", path)
 	var a Account
-	retest := false // the details stay: only ca_file changed
+	retest := false // the details stay: only ca_file changed, or the account was just created
+	if opts.Register != nil {
+		choice, err := p.choose("[u]se an existing account, or [c]reate a new one on a server?", "u", "c")
+		if err != nil {
+			return nil, err
+		}
+		if choice == "c" {
+			err := p.createAccount(&a, opts.Register, path)
+			switch {
+			case err == nil:
+				retest = true
+			case errors.Is(err, errUseExisting):
+				a.JID = jid.JID{} // the server's domain: the endpoint answers stay as defaults
+			default:
+				return nil, err
+			}
+		}
+	}
 	for {
 		if !retest {
 			if err := p.askAccount(&a); err != nil {
@@ -67,6 +100,15 @@ func Setup(ctx context.Context, in io.Reader, out io.Writer, path string, test f
 		}
 		switch choice {
 		case "t":
+			if untrusted.Pin != nil {
+				file, err := untrusted.Pin()
+				if err == nil {
+					fmt.Fprintf(out, "Pinned the certificate (SHA-256 %s) in %s; /tls trusted lists it.\n", tlstrust.Fingerprint(untrusted.Cert), file)
+					retest = true
+					continue
+				}
+				fmt.Fprintf(out, "Could not pin the certificate (%v); saving it as ca_file instead.\n", err)
+			}
 			file := certPath(path, a)
 			if err := saveCert(file, untrusted.Cert); err != nil {
 				return nil, fmt.Errorf("config: saving the certificate: %w", err)
@@ -120,8 +162,13 @@ func (p *prompter) askAccount(a *Account) error {
 	if err := p.askEndpoint(a); err != nil {
 		return err
 	}
-	a.Resource, a.Nick, a.Autoconnect, a.Keepalive, a.OMEMO = DefaultResource, a.JID.Localpart(), true, DefaultKeepalive, OMEMOAutomatic
+	setDefaults(a)
 	return nil
+}
+
+// setDefaults gives a the defaults of the keys setup does not ask for.
+func setDefaults(a *Account) {
+	a.Resource, a.Nick, a.Autoconnect, a.Keepalive, a.OMEMO = DefaultResource, a.JID.Localpart(), true, DefaultKeepalive, OMEMOAutomatic
 }
 
 // askCredential asks for the password, or for a password command. The

@@ -47,7 +47,7 @@ func Actions() []Action {
 		{"select-message", "select a message (the newest; arrows, j/k, PgUp/PgDn, Home/End move): r replies, e corrects yours, + reacts, d retracts yours or moderates, y copies, o opens its link, s saves it, Esc leaves", []string{"Alt-s"}, false},
 		{"accept-invite", "accept the newest room invitation: join the room", []string{"Alt-j"}, false},
 		{"block-sender", "block (XEP-0191) the stranger of this window (not in the roster), else the sender of the newest unanswered subscription request, refusing it; a contact is blocked only by /block", []string{"Alt-x"}, false},
-		{"block-report", "as block-sender, and report the address to your server as spam (XEP-0377)", []string{"Alt-X"}, false},
+		{"block-report", "as block-sender, and report the address to your server as spam (XEP-0377)", []string{"Alt-k"}, false},
 		{"finder", "the quick finder: jump to a window, a contact or a room of any account by a fuzzy name (type to narrow, Up/Down, Enter jumps, Esc closes); by default on Ctrl-K, when nothing follows the cursor in the input line (else Ctrl-K is kill-line)", []string{"Ctrl-K"}, false},
 		{"edit-external", "edit the input line in $VISUAL or $EDITOR; the text comes back into the input line, not sent", []string{"Alt-c", "Ctrl-X Ctrl-E"}, false},
 		{"redraw", "redraw the screen", []string{"Ctrl-L"}, false},

@@ -184,6 +184,25 @@ func (q *Query) WebOnly() bool {
 	return true
 }
 
+// CAPTCHA reports whether the server's form asks for a CAPTCHA (XEP-0158),
+// which parley cannot show: its form type is urn:xmpp:captcha or it has
+// one of the challenge fields.
+func (q *Query) CAPTCHA() bool {
+	if q.Form == nil {
+		return false
+	}
+	if q.Form.FormType() == "urn:xmpp:captcha" {
+		return true
+	}
+	for _, fd := range q.Form.Fields {
+		switch fd.Var {
+		case "ocr", "qa", "audio_recog", "picture_recog", "speech_recog", "video_recog", "picture_q", "speech_q", "video_q", "captcha-fallback-url":
+			return true
+		}
+	}
+	return false
+}
+
 // ErrNotQuery is returned by Parse for an element that is not a
 // jabber:iq:register query.
 var ErrNotQuery = errors.New("register: not a jabber:iq:register <query/> element")

@@ -82,7 +82,7 @@ func TestBlockKeysAndCommands(t *testing.T) {
 	h.post(msgIn(f, "spammer@evil.example/x", "cheap \x1b[31mpills", fixedNow()))
 	var stranger *window
 	h.on(func() { stranger = h.u.findWin(h.u.accts[0], jidOf("spammer@evil.example")) })
-	if n := countContaining(h.lines(stranger), "spammer@evil.example is not in your roster: Alt-x blocks, Alt-X blocks and reports spam"); n != 1 {
+	if n := countContaining(h.lines(stranger), "spammer@evil.example is not in your roster: Alt-x blocks, Alt-k blocks and reports spam"); n != 1 {
 		t.Fatalf("stranger hint shown %d times: %q", n, h.lines(stranger))
 	}
 	h.post(msgIn(f, "spammer@evil.example/x", "more", fixedNow()))
@@ -100,14 +100,14 @@ func TestBlockKeysAndCommands(t *testing.T) {
 	// A subscription request: the key blocks its sender and refuses it,
 	// from any window but a stranger's.
 	h.post(account.SubscriptionEvent{Base: base(f), From: jidOf("nosy@example.org/r"), Type: "subscribe"})
-	if n := countContaining(h.lines(h.u.console()), "nosy@example.org wants to see your presence: /sub allow nosy@example.org or /sub deny nosy@example.org; Alt-x blocks, Alt-X blocks and reports spam"); n != 1 {
+	if n := countContaining(h.lines(h.u.console()), "nosy@example.org wants to see your presence: /sub allow nosy@example.org or /sub deny nosy@example.org; Alt-x blocks, Alt-k blocks and reports spam"); n != 1 {
 		t.Errorf("request line: %q", h.lines(h.u.console()))
 	}
 	h.run("msg bob")
 	h.key(tcell.KeyRune, 'x', tcell.ModAlt) // bob is a contact: not blocked by a key
 	h.screenHas("bob@example.org is in your roster: /block blocks a contact")
 	h.run("win 1")
-	h.key(tcell.KeyRune, 'X', tcell.ModAlt)
+	h.key(tcell.KeyRune, 'k', tcell.ModAlt)
 	h.waitCall(rf, `block [nosy@example.org] "spam" ""`)
 	h.waitCall(rf, "sub unsubscribed nosy@example.org")
 	h.screenHas("reported nosy@example.org to example.org for spam")
@@ -146,9 +146,45 @@ func TestBlockKeysAndCommands(t *testing.T) {
 	troll.Msg.Body, troll.Msg.StanzaID = "second", "sid-2"
 	h.post(troll)
 	h.run("win troll")
-	h.key(tcell.KeyRune, 'X', tcell.ModAlt)
+	h.key(tcell.KeyRune, 'k', tcell.ModAlt)
 	h.waitCall(rf, `block [troll@evil2.example] "spam" ""`)
 	h.waitCall(rf, `evidence ["sid-1" "sid-2"]`)
 	h.run("block nobody")
 	h.screenHas(`no contact named "nobody" in the roster`)
+}
+
+// TestRawBlockKeys feeds the bytes tmux sends for Alt-x and Alt-k (ESC x,
+// ESC k): each reaches its own action, the letter is not typed.
+func TestRawBlockKeys(t *testing.T) {
+	for _, term := range []string{"tmux-256color", "xterm-256color"} {
+		t.Run(term, func(t *testing.T) {
+			f := newFake("me@example.org")
+			rf := &roomFake{fakeAccount: f}
+			h, tty := startRawUI(t, term, f)
+			for _, from := range []string{"a@spam.example", "b@spam.example"} {
+				h.post(account.SubscriptionEvent{Base: base(f), From: jidOf(from), Type: "subscribe"})
+				if from == "a@spam.example" {
+					tty.send("\x1bx")
+					h.waitCall(rf, `block [a@spam.example] "" ""`)
+				} else {
+					tty.send("\x1bk")
+					h.waitCall(rf, `block [b@spam.example] "spam" ""`)
+				}
+			}
+			h.inputIs("")
+		})
+	}
+}
+
+// TestBlockOccupant blocks a room occupant by nick: their address in the
+// room.
+func TestBlockOccupant(t *testing.T) {
+	h, f := startRoomUI(t, 100, 30, false)
+	joinTestRoom(h, f)
+	h.run("block carol spam")
+	h.waitCall(f, `block [dev@conf.example.org/carol] "spam" ""`)
+	h.run("unblock carol")
+	h.waitCall(f, `unblock [dev@conf.example.org/carol]`)
+	h.run("block")
+	h.screenHas("say whom")
 }

@@ -99,10 +99,14 @@ func cmdJoin(u *UI, c *call) error {
 	if err != nil {
 		return err
 	}
-	spec, nick, _ := strings.Cut(c.args[0], "/")
+	args, configure := joinFlags(c.args)
+	if len(args) == 0 || len(args) > 2 {
+		return errUsage
+	}
+	spec, nick, _ := strings.Cut(args[0], "/")
 	password := ""
-	if len(c.args) > 1 {
-		password = c.args[1]
+	if len(args) > 1 {
+		password = args[1]
 	}
 	if spec == "" {
 		return errUsage
@@ -112,7 +116,7 @@ func cmdJoin(u *UI, c *call) error {
 		if err != nil || room.Localpart() == "" {
 			return fmt.Errorf("%q is not a room address (room@service)", spec)
 		}
-		u.startJoin(a, ra, room.Bare(), nick, password)
+		u.startJoinNew(a, ra, room.Bare(), nick, password, configure)
 		return nil
 	}
 	if _, err := jid.New(spec, "example.org", ""); err != nil {
@@ -134,10 +138,31 @@ func cmdJoin(u *UI, c *call) error {
 				u.info(w, true, "cannot join "+sanitize.Text(spec)+": "+err.Error())
 				return
 			}
-			u.startJoin(a, ra, room, nick, password)
+			u.startJoinNew(a, ra, room, nick, password, configure)
 		})
 	}()
 	return nil
+}
+
+// joinFlags takes the -configure option out of /join's arguments.
+func joinFlags(args []string) (rest []string, configure bool) {
+	for _, a := range args {
+		if a == configureFlag {
+			configure = true
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return rest, configure
+}
+
+// startJoinNew is startJoin; with configure a room the join creates is
+// set up from its configuration form (room_config.go).
+func (u *UI) startJoinNew(a *acctState, ra RoomAccount, room jid.JID, nick, password string, configure bool) {
+	w := u.openRoomWin(a, room)
+	w.room.configure = configure && w.room.state == muc.NotJoined
+	u.showWin(w)
+	u.joinWin(w, ra, nick, password)
 }
 
 // startJoin opens the window of room in a joining state, shows it and joins
@@ -190,11 +215,24 @@ func (u *UI) joinWin(w *window, ra RoomAccount, nick, password string) {
 	u.info(w, false, line+"…")
 	seq := rs.errSeq
 	ctx := u.ctx
+	ca, configure := ra.(RoomConfigAccount)
+	configure = configure && rs.configure
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, joinTimeout)
 		defer cancel()
-		err := ra.Join(ctx, room, nick, password)
-		u.postFunc(func() { u.roomResult(w, seq, err, true) })
+		if !configure {
+			err := ra.Join(ctx, room, nick, password)
+			u.postFunc(func() { u.roomResult(w, seq, err, true) })
+			return
+		}
+		created, err := ca.JoinNew(ctx, room, nick, password)
+		u.postFunc(func() {
+			rs.configure = false
+			u.roomResult(w, seq, err, true)
+			if err == nil && u.isOpen(w) {
+				u.joinedNew(w, ca, created)
+			}
+		})
 	}()
 }
 

@@ -181,7 +181,9 @@ func (l *formLayout) build() {
 		l.field(i, stopOf)
 	}
 	l.table()
-	l.add(-1)
+	if n := len(l.lines); n == 0 || len(l.lines[n-1].segs) > 0 {
+		l.add(-1)
+	}
 	l.buttons()
 	if fs.status != "" {
 		st := l.base.Foreground(th.Info)

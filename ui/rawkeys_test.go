@@ -95,7 +95,7 @@ func TestRawKeys(t *testing.T) {
 		{"alt-enter", []string{"one", "\x1b\r", "two"}, "one\ntwo"},
 		{"ctrl-j", []string{"one", "\n", "two"}, "one\ntwo"},
 		{"esc-lf", []string{"one", "\x1b\n", "two"}, "one\ntwo"},
-		{"unbound alt letters", []string{"\x1bx", "\x1bg", "\x1bv", "x"}, "x"},
+		{"unbound alt letters", []string{"\x1bm", "\x1bg", "\x1bl", "x"}, "x"},
 		{"unbound alt punctuation", []string{"a", "\x1b.", "\x1b,", "b"}, "ab"},
 		{"alt-ctrl letter", []string{"a", "\x1b\x01", "b"}, "ab"},
 	}

@@ -27,6 +27,7 @@ type roomState struct {
 	loaded    bool     // a RoomEvent arrived: nick and occupants are known
 	occOffset int      // first row of the occupant pane shown
 	restore   bool     // restored at start (state.go): join when the account is online
+	configure bool     // the next join creates a new room from its form (/join -configure, room_config.go)
 }
 
 // roomUI is the group-chat state of the UI, owned by the tview goroutine.
@@ -185,7 +186,11 @@ func (u *UI) applyChange(w *window, ch muc.Change) {
 		line := "you joined " + cleanName(c.RoomJID().String()) + " as " + cleanName(c.Self.Nick)
 		var notes []string
 		if c.Created {
-			notes = append(notes, "a new room was created")
+			note := "a new room was created"
+			if !w.room.configure {
+				note += " (/configure sets it up)" // else its form is on the way (room_config.go)
+			}
+			notes = append(notes, note)
 		}
 		if c.NickModified {
 			notes = append(notes, "the room changed your nick")

@@ -107,6 +107,9 @@ type Options struct {
 	// server's. It may wait on the disk: the UI calls it off the tview
 	// goroutine.
 	SavePassword func(account jid.JID, password string) (note string, err error)
+	// Register opens an in-band registration for /register (ui/cmd_signup.go);
+	// nil: /register says it cannot.
+	Register Registrar
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History

@@ -227,7 +227,13 @@ func (e *ejabberd) configure(s *Server) error {
 	}
 	w("auth_password_format: scram")
 	w("acl:\n  local:\n    user_regexp: \"\"\n  loopback:\n    ip:\n      - 127.0.0.0/8\n      - ::1/128")
+	if s.opts.admin != "" { // WithAdmin
+		w("  admin:\n    user:\n      - %s", yamlString(s.opts.admin+"@"+s.Domain))
+	}
 	w("access_rules:\n  local:\n    allow: local\n  c2s:\n    allow: all\n  muc_create:\n    allow: local\n  pubsub_createnode:\n    allow: local")
+	if s.opts.admin != "" {
+		w("  configure:\n    allow: admin\n  announce:\n    allow: admin")
+	}
 	w("api_permissions:\n  \"parley tests\":\n    from:\n      - mod_http_api\n    who:\n      acl: loopback\n    what: \"*\"")
 	w("modules:")
 	for _, m := range []string{
@@ -244,6 +250,9 @@ func (e *ejabberd) configure(s *Server) error {
 		"mod_vcard:\n    search: false", "mod_vcard_xupdate: {}", "mod_version: {}",
 	} {
 		w("  %s", m)
+	}
+	if s.opts.admin != "" {
+		w("  mod_announce:\n    access: announce") // WithAdmin
 	}
 	switch {
 	case s.opts.registerURL != "":

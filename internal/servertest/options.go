@@ -13,6 +13,7 @@ type options struct {
 	debug       bool          // log every stanza
 	roomLocking bool          // a new room stays locked until its owner configures it
 	fileShare   *fileShare    // an HTTP upload service (fileshare.go)
+	admin       string        // the local part of the server's administrator, "" for none
 	register    bool          // in-band registration open (XEP-0077)
 	registerURL string        // in-band registration refused, pointing at this web page (XEP-0077 §5)
 }
@@ -45,6 +46,15 @@ func WithDebugLog() Option {
 // test that needs the lock itself requires RoomLocking.
 func WithRoomLocking() Option {
 	return func(o *options) { o.roomLocking = true }
+}
+
+// WithAdmin makes user@Domain an administrator of the server (Prosody's
+// admins, ejabberd's admin ACL) and enables the server's administration
+// ad-hoc commands (XEP-0050, XEP-0133): Prosody's mod_adhoc,
+// mod_admin_adhoc and mod_announce, ejabberd's mod_adhoc, mod_configure
+// and mod_announce. The account itself is still made with AddUser.
+func WithAdmin(user string) Option {
+	return func(o *options) { o.admin = user }
 }
 
 // WithRegistration opens in-band registration (XEP-0077): anyone may

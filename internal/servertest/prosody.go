@@ -134,6 +134,9 @@ func (p *prosody) configure(s *Server) error {
 	} {
 		w("\t%q;", m)
 	}
+	if s.opts.admin != "" {
+		w("\t\"adhoc\"; \"admin_adhoc\"; \"announce\";") // WithAdmin
+	}
 	if s.opts.register {
 		w("\t\"register\";") // in-band registration, password change, removal
 	}
@@ -141,6 +144,9 @@ func (p *prosody) configure(s *Server) error {
 		w("\t\"register_redirect\";") // answers the query with the URL only (prosody-modules)
 	}
 	w("}")
+	if s.opts.admin != "" {
+		w("admins = { %s }", luaString(s.opts.admin+"@"+s.Domain))
+	}
 	if s.opts.register {
 		w("modules_disabled = { \"dialback\" }")
 	} else {
