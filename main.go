@@ -234,30 +234,31 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		uiAccts[i] = accts[i]
 	}
 	u = ui.New(ui.Options{
-		Accounts:       uiAccts,
-		TimeFormat:     cfg.UI.TimeFormat,
-		RosterWidth:    cfg.UI.RosterWidth,
-		OccupantWidth:  cfg.UI.OccupantWidth,
-		ShowJoins:      cfg.UI.ShowJoins,
-		NoStyling:      !cfg.UI.Styling,
-		AutoAway:       cfg.UI.AutoAway,
-		AutoXA:         cfg.UI.AutoXA,
-		Theme:          uiTheme(cfg.UI.Theme.ForEnv(os.Getenv)), // NO_COLOR
-		History:        store,
-		Bell:           cfg.UI.Bell,
-		DesktopNotify:  cfg.UI.DesktopNotify,
-		Desktop:        desktop,
-		OSC:            notify.DetectOSC(os.Getenv),
-		HighlightWords: cfg.UI.HighlightWords,
-		NotifyFile:     notifyFile,
-		ChatStates:     cfg.UI.SendChatStates,
-		RoomChatStates: cfg.UI.SendChatStatesRooms,
-		ReadMarkers:    cfg.UI.SendReadMarkers,
-		DownloadDir:    cfg.DownloadDir,
-		URLOpenCmd:     cfg.URLOpenCmd,
-		Keys:           cfg.Keys,
-		StateFile:      stateFile,
-		Mouse:          cfg.UI.Mouse,
+		Accounts:        uiAccts,
+		TimeFormat:      cfg.UI.TimeFormat,
+		RosterWidth:     cfg.UI.RosterWidth,
+		OccupantWidth:   cfg.UI.OccupantWidth,
+		XMLConsoleLines: cfg.UI.XMLConsole,
+		ShowJoins:       cfg.UI.ShowJoins,
+		NoStyling:       !cfg.UI.Styling,
+		AutoAway:        cfg.UI.AutoAway,
+		AutoXA:          cfg.UI.AutoXA,
+		Theme:           uiTheme(cfg.UI.Theme.ForEnv(os.Getenv)), // NO_COLOR
+		History:         store,
+		Bell:            cfg.UI.Bell,
+		DesktopNotify:   cfg.UI.DesktopNotify,
+		Desktop:         desktop,
+		OSC:             notify.DetectOSC(os.Getenv),
+		HighlightWords:  cfg.UI.HighlightWords,
+		NotifyFile:      notifyFile,
+		ChatStates:      cfg.UI.SendChatStates,
+		RoomChatStates:  cfg.UI.SendChatStatesRooms,
+		ReadMarkers:     cfg.UI.SendReadMarkers,
+		DownloadDir:     cfg.DownloadDir,
+		URLOpenCmd:      cfg.URLOpenCmd,
+		Keys:            cfg.Keys,
+		StateFile:       stateFile,
+		Mouse:           cfg.UI.Mouse,
 
 		SavePassword: savePassword(cfg.Path), // /passwd (ui/cmd_register.go)
 
@@ -561,6 +562,7 @@ func accountConfig(a config.Account) account.Config {
 		RevealOS:  a.RevealOS,
 		// Idle time since the last key press (ui.ActivityAccount).
 		RevealIdle: a.RevealIdle,
+		Nickname:   a.Nickname,
 	}
 }
 

@@ -130,3 +130,23 @@ func FuzzParseRoomItems(f *testing.F) {
 		}
 	})
 }
+
+func TestNameCount(t *testing.T) {
+	for _, tc := range []struct {
+		in, name string
+		n        int
+	}{
+		{"lobby (3)", "lobby", 3},
+		{"The Lobby (120)", "The Lobby", 120},
+		{"lobby", "lobby", -1},
+		{"lobby ()", "lobby ()", -1},
+		{"lobby (x)", "lobby (x)", -1},
+		{"lobby (99999999)", "lobby (99999999)", -1},
+		{"(3)", "(3)", -1},
+		{"a (b) (4)", "a (b)", 4},
+	} {
+		if name, n := NameCount(tc.in); name != tc.name || n != tc.n {
+			t.Errorf("NameCount(%q) = %q, %d; want %q, %d", tc.in, name, n, tc.name, tc.n)
+		}
+	}
+}
