@@ -562,6 +562,7 @@ func accountConfig(a config.Account) account.Config {
 		RevealOS:  a.RevealOS,
 		// Idle time since the last key press (ui.ActivityAccount).
 		RevealIdle: a.RevealIdle,
+		Nickname:   a.Nickname,
 	}
 }
 

@@ -44,6 +44,9 @@ type acctState struct {
 	// requests are the subscription requests shown and not answered yet,
 	// by bare JID: asking again adds no line.
 	requests map[string]struct{}
+	// nicks are the contacts' published nicknames (XEP-0172), cleaned, by
+	// bare JID (nicks.go).
+	nicks map[string]string
 }
 
 // maxRequests bounds the unanswered subscription requests remembered.
@@ -61,6 +64,7 @@ func newAcctState(a Account) *acctState {
 		edits: make(map[string]account.RosterItem),
 
 		requests: make(map[string]struct{}),
+		nicks:    make(map[string]string),
 	}
 }
 
@@ -117,10 +121,14 @@ func (s *acctState) presence(bare string) *resource {
 	return s.best(bare)
 }
 
-// displayName is the roster name of j, or its JID.
+// displayName is the roster name of j, else its published nickname when
+// that is fit to be a name (nicks.go), else its JID.
 func (s *acctState) displayName(j jid.JID) string {
 	if it, ok := s.items[j.Bare().String()]; ok && it.Name != "" && j.Resourcepart() == "" {
 		return it.Name
+	}
+	if n := s.nickName(j); n != "" && j.Resourcepart() == "" {
+		return n
 	}
 	return sanitize.Text(j.String())
 }
