@@ -116,6 +116,7 @@ type Account struct {
 	ob  outbox      // messages waiting to be sent (outbox.go)
 	csi csiState    // client state indication (csi.go)
 	tls tlsState    // the current connection's TLS, for /tls show (tls.go)
+	xc  xcState     // the XML console (xmlconsole.go)
 }
 
 // New returns an account that reports to sink. It does not connect: call Run.

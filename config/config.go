@@ -86,6 +86,7 @@ type UI struct {
 	TimeFormat    string // time_format: Go time layout for message times; default "15:04"
 	RosterWidth   int    // roster_width: roster pane width in cells, 10..80; default 28
 	OccupantWidth int    // occupant_width: room occupant pane width in cells, 10..80; default 24
+	XMLConsole    int    // xmlconsole_lines: stanzas an XML console window keeps, 10..100000; default 1000
 	ShowJoins     bool   // show_joins: show room join/leave lines; default true
 	Styling       bool   // styling: draw XEP-0393 message styling; default true
 	// AutoAway and AutoXA are autoaway_minutes and autoxa_minutes: minutes
@@ -195,6 +196,7 @@ func defaultUI() UI {
 		TimeFormat:    "15:04",
 		RosterWidth:   28,
 		OccupantWidth: 24,
+		XMLConsole:    1000,
 		ShowJoins:     true,
 		Styling:       true,
 		Bell:          true,

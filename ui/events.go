@@ -83,6 +83,8 @@ func (u *UI) apply(ev account.Event) {
 		u.applyOMEMO(a, ev) // the titles' OMEMO state (omemo.go)
 	case account.BookmarksEvent:
 		u.applyBookmarks(a, ev.Bookmarks)
+	case account.XMLConsoleEvent:
+		u.applyXML(a, ev) // ui/xmlconsole.go
 	case account.InfoEvent:
 		u.info(u.console(), ev.Error, a.jid.String()+": "+ev.Text)
 	}

@@ -56,6 +56,9 @@ type Options struct {
 	RosterWidth int
 	// OccupantWidth is the width of the occupant pane of room windows (0: 20).
 	OccupantWidth int
+	// XMLConsoleLines bounds the stanzas an XML console window keeps (0:
+	// 1000).
+	XMLConsoleLines int
 	// ShowJoins shows join and leave lines in room windows.
 	ShowJoins bool
 	// NoStyling draws message bodies plain, without XEP-0393 styling
