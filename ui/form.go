@@ -405,8 +405,8 @@ func (u *UI) formActivate(w *window, r rune) {
 // formPress runs the button action.
 func (u *UI) formPress(w *window, action string) {
 	fs := w.form
-	if fs.busy {
-		return
+	if fs.busy && action != formCancel {
+		return // one submission at a time; Cancel closes the window at once
 	}
 	fs.endEdit(true)
 	switch action {
