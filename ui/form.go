@@ -40,6 +40,9 @@ import (
 // is sanitized when drawn. Closing the window (/close, Esc, Cancel) before
 // a submission went through calls the cancel function.
 
+// formKeysHelp is the /help keys line of the form window's keys.
+const formKeysHelp = "a form window (/command, /configure, /join -configure), with the input line empty: Tab/Shift-Tab next/previous field, Up/Down next/previous line (a list's options), Enter edits a text field, toggles, or presses a button, Space toggles, Ctrl-S submits, Esc cancels, / types a command; while editing: Enter keeps, Alt-Enter a new line, Esc drops, Tab keeps and moves on"
+
 // winForm is the kind of a form window, numbered apart from the other
 // kinds' lists.
 const winForm winKind = 96
