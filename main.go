@@ -212,7 +212,7 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 	var trust *tlstrust.Store // certificate pins, shared by the accounts (package tlstrust)
 	var trustErr error
 	if dataErr == nil {
-		trust, trustErr = tlstrust.Open(filepath.Join(dataDir, "tls-pins"))
+		trust, trustErr = tlstrust.Open(pinFile(dataDir))
 		notifyFile = filepath.Join(dataDir, "notify") // /notify modes
 		stateFile = filepath.Join(dataDir, "state")   // windows and roster views (uistate)
 	}
@@ -234,32 +234,35 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		uiAccts[i] = accts[i]
 	}
 	u = ui.New(ui.Options{
-		Accounts:       uiAccts,
-		TimeFormat:     cfg.UI.TimeFormat,
-		RosterWidth:    cfg.UI.RosterWidth,
-		OccupantWidth:  cfg.UI.OccupantWidth,
-		ShowJoins:      cfg.UI.ShowJoins,
-		NoStyling:      !cfg.UI.Styling,
-		AutoAway:       cfg.UI.AutoAway,
-		AutoXA:         cfg.UI.AutoXA,
-		Theme:          uiTheme(cfg.UI.Theme.ForEnv(os.Getenv)), // NO_COLOR
-		History:        store,
-		Bell:           cfg.UI.Bell,
-		DesktopNotify:  cfg.UI.DesktopNotify,
-		Desktop:        desktop,
-		OSC:            notify.DetectOSC(os.Getenv),
-		HighlightWords: cfg.UI.HighlightWords,
-		NotifyFile:     notifyFile,
-		ChatStates:     cfg.UI.SendChatStates,
-		RoomChatStates: cfg.UI.SendChatStatesRooms,
-		ReadMarkers:    cfg.UI.SendReadMarkers,
-		DownloadDir:    cfg.DownloadDir,
-		URLOpenCmd:     cfg.URLOpenCmd,
-		Keys:           cfg.Keys,
-		StateFile:      stateFile,
-		Mouse:          cfg.UI.Mouse,
+		Accounts:        uiAccts,
+		TimeFormat:      cfg.UI.TimeFormat,
+		RosterWidth:     cfg.UI.RosterWidth,
+		OccupantWidth:   cfg.UI.OccupantWidth,
+		XMLConsoleLines: cfg.UI.XMLConsole,
+		ShowJoins:       cfg.UI.ShowJoins,
+		NoStyling:       !cfg.UI.Styling,
+		AutoAway:        cfg.UI.AutoAway,
+		AutoXA:          cfg.UI.AutoXA,
+		Theme:           uiTheme(cfg.UI.Theme.ForEnv(os.Getenv)), // NO_COLOR
+		History:         store,
+		Bell:            cfg.UI.Bell,
+		DesktopNotify:   cfg.UI.DesktopNotify,
+		Desktop:         desktop,
+		OSC:             notify.DetectOSC(os.Getenv),
+		HighlightWords:  cfg.UI.HighlightWords,
+		NotifyFile:      notifyFile,
+		ChatStates:      cfg.UI.SendChatStates,
+		RoomChatStates:  cfg.UI.SendChatStatesRooms,
+		ReadMarkers:     cfg.UI.SendReadMarkers,
+		DownloadDir:     cfg.DownloadDir,
+		URLOpenCmd:      cfg.URLOpenCmd,
+		Keys:            cfg.Keys,
+		StateFile:       stateFile,
+		Mouse:           cfg.UI.Mouse,
 
 		SavePassword: savePassword(cfg.Path), // /passwd (ui/cmd_register.go)
+		Register:     registrar(cfg),         // /register (ui/cmd_signup.go)
+		SaveAccount:  saveAccount(cfg),
 
 		RosterHideOffline: !cfg.UI.RosterShowOffline,
 		RosterByName:      cfg.UI.RosterOrder == "name",
@@ -358,6 +361,43 @@ func savePassword(path string) func(jid.JID, string) (string, error) {
 	}
 }
 
+// registrar is the UI's Register: an in-band registration stream to a
+// server, trusting the ca_file of a configured account on the same domain
+// or host (a private server's CA).
+func registrar(cfg *config.Config) ui.Registrar {
+	return func(ctx context.Context, server jid.JID, host string, port int) (ui.Registration, error) {
+		ac := account.Config{JID: server, Host: host, Port: port, CAFile: caFileFor(cfg, server, host)}
+		r, err := account.Register(ctx, ac)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+}
+
+// caFileFor is the ca_file of a configured account on server or host, ""
+// for none: /register trusts a private server's CA it already knows.
+func caFileFor(cfg *config.Config, server jid.JID, host string) string {
+	for _, a := range cfg.Accounts {
+		if a.CAFile != "" && (a.JID.Domainpart() == server.Domainpart() || host != "" && a.Host == host) {
+			return a.CAFile
+		}
+	}
+	return ""
+}
+
+// saveAccount is the UI's SaveAccount: the account /register created goes
+// into the config file.
+func saveAccount(cfg *config.Config) func(jid.JID, string, string, int) (string, error) {
+	return func(j jid.JID, pw, host string, port int) (string, error) {
+		a := config.Account{JID: j, Password: pw, Host: host, Port: port, TLS: config.TLSStartTLS, CAFile: caFileFor(cfg, j.Domain(), host)}
+		if err := config.AddAccount(cfg.Path, a); err != nil {
+			return "", err
+		}
+		return "it was added to " + cfg.Path + " and connects at the next start of parley", nil
+	}
+}
+
 // releaseAfterLogin passes events on, and once an account is online hands
 // the garbage of its login (the parsed roster, the archive catch-up) back to
 // the operating system, so that resident memory is what parley keeps rather
@@ -402,14 +442,23 @@ func loadConfig(ctx context.Context, path string, stdin *os.File, stdout, stderr
 	}
 }
 
+// pinFile is the certificate pin file in the data directory (package
+// tlstrust).
+func pinFile(dataDir string) string { return filepath.Join(dataDir, "tls-pins") }
+
 // testLogin logs in once with a; the first-run setup uses it. It returns nil
-// once the account is online, or the reason it could not get there.
+// once the account is online, or the reason it could not get there. The
+// certificate pins apply, and an untrusted certificate's error can pin it.
 func testLogin(ctx context.Context, a config.Account) error {
 	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
 	result := make(chan error, 1)
+	ac := accountConfig(a)
+	if dir, err := config.DefaultDataDir(); err == nil {
+		ac.Trust, _ = tlstrust.Open(pinFile(dir)) // a damaged file trusts nothing and refuses Pin: setup then falls back to ca_file
+	}
 	var acct *account.Account
-	acct = account.New(accountConfig(a), func(ev account.Event) {
+	acct = account.New(ac, func(ev account.Event) {
 		se, ok := ev.(account.StateEvent)
 		if !ok {
 			return
@@ -429,7 +478,13 @@ func testLogin(ctx context.Context, a config.Account) error {
 				err = errors.New("disconnected")
 			}
 			if cert, ok := account.UntrustedCertificate(se.Err); ok {
-				err = &config.UntrustedCertError{Cert: cert, Err: err} // setup offers to trust it
+				ue := &config.UntrustedCertError{Cert: cert, Err: err} // setup offers to trust it
+				if trust := ac.Trust; trust != nil {
+					ue.Pin = func() (string, error) {
+						return trust.Path(), trust.Pin(ac.JID.Domainpart(), cert, true, time.Now())
+					}
+				}
+				err = ue
 			}
 		default:
 			return
@@ -527,6 +582,7 @@ func accountConfig(a config.Account) account.Config {
 		RevealOS:  a.RevealOS,
 		// Idle time since the last key press (ui.ActivityAccount).
 		RevealIdle: a.RevealIdle,
+		Nickname:   a.Nickname,
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"mellium.im/xmpp"
@@ -166,6 +167,9 @@ type Registration struct {
 	conn   net.Conn
 	domain jid.JID
 	served chan struct{} // closed when Serve returns
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Register connects to the server of cfg (cfg.JID's domain; Host, Port,
@@ -243,12 +247,15 @@ func (r *Registration) Submit(ctx context.Context, f *forms.Form) error {
 	return nil
 }
 
-// Close ends the stream and the connection.
+// Close ends the stream and the connection. It is safe to call more than
+// once, from any goroutine.
 func (r *Registration) Close() error {
-	err := r.sess.Close()
-	r.conn.Close()
-	<-r.served
-	return err
+	r.closeOnce.Do(func() {
+		r.closeErr = r.sess.Close()
+		r.conn.Close()
+		<-r.served
+	})
+	return r.closeErr
 }
 
 // feature is the registration stream feature (XEP-0077 §4): read to know
@@ -279,3 +286,6 @@ func saslStop() xmpp.StreamFeature {
 		},
 	}
 }
+
+// Answer returns the server's answer to the registration get.
+func (r *Registration) Answer() *register.Query { return r.Query }

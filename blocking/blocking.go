@@ -332,12 +332,17 @@ func (s *Set) Blocks(j jid.JID) bool {
 	if len(s.m) == 0 || j.Domainpart() == "" {
 		return false
 	}
-	if _, ok := s.m[j.String()]; ok {
+	full := j.String()
+	if _, ok := s.m[full]; ok {
 		return true
 	}
-	if _, ok := s.m[j.Bare().String()]; ok {
-		return true
+	// Neither a localpart nor a domain holds a slash: the first one
+	// starts the resource.
+	if i := strings.IndexByte(full, '/'); i >= 0 {
+		if _, ok := s.m[full[:i]]; ok {
+			return true
+		}
 	}
-	_, ok := s.m[j.Domain().String()]
+	_, ok := s.m[j.Domainpart()]
 	return ok
 }

@@ -185,3 +185,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkBlocks is the account's filter per event: a full list, a
+// sender it does not hold.
+func BenchmarkBlocks(b *testing.B) {
+	var s Set
+	js := make([]jid.JID, MaxItems)
+	for i := range js {
+		js[i] = jid.MustParse(fmt.Sprintf("u%d@spam.example", i))
+	}
+	s.Add(js)
+	from := jid.MustParse("friend@example.org/phone")
+	b.ReportAllocs()
+	for b.Loop() {
+		if s.Blocks(from) {
+			b.Fatal("blocked")
+		}
+	}
+}

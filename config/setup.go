@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/term"
 	"mellium.im/xmpp/jid"
+
+	"parley/tlstrust"
 )
 
 // ErrSetupQuit is returned by Setup when the user chooses to quit.
@@ -98,6 +100,15 @@ func SetupWith(ctx context.Context, in io.Reader, out io.Writer, path string, op
 		}
 		switch choice {
 		case "t":
+			if untrusted.Pin != nil {
+				file, err := untrusted.Pin()
+				if err == nil {
+					fmt.Fprintf(out, "Pinned the certificate (SHA-256 %s) in %s; /tls trusted lists it.\n", tlstrust.Fingerprint(untrusted.Cert), file)
+					retest = true
+					continue
+				}
+				fmt.Fprintf(out, "Could not pin the certificate (%v); saving it as ca_file instead.\n", err)
+			}
 			file := certPath(path, a)
 			if err := saveCert(file, untrusted.Cert); err != nil {
 				return nil, fmt.Errorf("config: saving the certificate: %w", err)

@@ -304,3 +304,46 @@ func TestSetupTrustCertificate(t *testing.T) {
 		t.Errorf("fingerprint %q", tlstrust.Fingerprint(cert))
 	}
 }
+
+// TestSetupPinCertificate: when the login test can pin (main's does, with
+// the connect-time prompt's pin store), trusting pins the certificate, no
+// ca_file is written, and the login is tried again; a pin that fails falls
+// back to ca_file.
+func TestSetupPinCertificate(t *testing.T) {
+	block, _ := pem.Decode([]byte(testCertPEM(t)))
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fail := range []bool{false, true} {
+		dir := filepath.Join(t.TempDir(), "parley")
+		path := filepath.Join(dir, "config.toml")
+		pinned := false
+		test := func(_ context.Context, a Account) error {
+			if pinned || a.CAFile != "" {
+				return nil
+			}
+			return &UntrustedCertError{Cert: cert, Err: errors.New("certificate for localhost is self-signed"), Pin: func() (string, error) {
+				if fail {
+					return "", errors.New("the pin file cannot be used")
+				}
+				pinned = true
+				return "/data/parley/tls-pins", nil
+			}}
+		}
+		var out strings.Builder
+		c, err := Setup(context.Background(), strings.NewReader("me@localhost\npw\nlocalhost\n\n15222\n\nt\n"), &out, path, test)
+		if err != nil {
+			t.Fatalf("Setup: %v\n%s", err, out.String())
+		}
+		switch {
+		case !fail && (!pinned || c.Accounts[0].CAFile != "" || !strings.Contains(out.String(), "Pinned the certificate (SHA-256 "+tlstrust.Fingerprint(cert)+") in /data/parley/tls-pins")):
+			t.Errorf("pin: pinned %v, ca_file %q:\n%s", pinned, c.Accounts[0].CAFile, out.String())
+		case fail && (c.Accounts[0].CAFile == "" || !strings.Contains(out.String(), "saving it as ca_file instead")):
+			t.Errorf("failed pin: ca_file %q:\n%s", c.Accounts[0].CAFile, out.String())
+		}
+		if !strings.Contains(out.String(), "Login works.") {
+			t.Errorf("no second login:\n%s", out.String())
+		}
+	}
+}

@@ -15,10 +15,14 @@ import (
 // UntrustedCertError is what the login test given to Setup returns when the
 // server's certificate is not signed by a trusted authority (a self-signed
 // certificate, a private CA): Err says what failed, Cert is the server's
-// certificate, which Setup offers to trust.
+// certificate, which Setup offers to trust. Pin, when set, pins Cert
+// (package tlstrust, as the connect-time prompt's "Trust always" does) and
+// returns the pin file; without it, or when it fails, Setup saves Cert as
+// the account's ca_file instead.
 type UntrustedCertError struct {
 	Cert *x509.Certificate
 	Err  error
+	Pin  func() (string, error)
 }
 
 func (e *UntrustedCertError) Error() string { return e.Err.Error() }

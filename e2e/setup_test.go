@@ -54,7 +54,7 @@ func testFirstRunSetup(t *testing.T, kind servertest.Kind) {
 // TestFirstRunTrustCertificate: a server whose certificate parley cannot
 // verify (here the private CA of the test server, which parley is not
 // told about): setup shows the certificate, the user trusts it, parley
-// saves it beside the config as ca_file and logs in with it.
+// pins it (the pin file of /tls, 0600; no ca_file) and logs in with it.
 func TestFirstRunTrustCertificate(t *testing.T) { servertest.Each(t, testFirstRunTrustCertificate) }
 
 func testFirstRunTrustCertificate(t *testing.T, kind servertest.Kind) {
@@ -71,13 +71,18 @@ func testFirstRunTrustCertificate(t *testing.T, kind servertest.Kind) {
 	if err != nil {
 		t.Fatalf("the written config does not load: %v", err)
 	}
-	want := filepath.Join(home, "config", "parley", "localhost.pem")
-	if a := cfg.Accounts[0]; a.CAFile != want {
-		t.Errorf("ca_file %q, want %q", a.CAFile, want)
+	if a := cfg.Accounts[0]; a.CAFile != "" {
+		t.Errorf("ca_file %q, want none: the certificate is pinned", a.CAFile)
 	}
-	if fi, err := os.Stat(want); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("certificate file: %v, %v", fi, err)
+	pins := filepath.Join(home, "data", "parley", "tls-pins")
+	if fi, err := os.Stat(pins); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("pin file: %v, %v", fi, err)
 	}
+	if data, _ := os.ReadFile(pins); !strings.Contains(string(data), "\nlocalhost ") {
+		t.Errorf("pin file holds %q", data)
+	}
+	tm.typeLine("/tls trusted")
+	tm.waitFor("the pin listed", "1 pinned certificate(s)")
 	tm.typeLine("/quit")
 	if code := tm.exitCode(10 * time.Second); code != 0 {
 		t.Errorf("parley exited with status %d", code)

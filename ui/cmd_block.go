@@ -53,8 +53,8 @@ type blockUI struct {
 // blockCommands are the rows of blocking.
 func blockCommands() []command {
 	return []command{
-		{name: "block", usage: "[-a ACCOUNT] [JID|name] [spam|abuse [text]]", help: "block JID at the server (XEP-0191: a full JID, a bare JID with every resource, or a whole domain; default: this conversation's contact): nothing from it reaches you, here or on your other clients; with spam or abuse also report it to your server (XEP-0377), with an optional text. Alt-x blocks the sender of the newest subscription request, or the stranger of this window; Alt-k also reports spam", max: 3, rest: true, acct: true, run: cmdBlock, complete: completeBlock},
-		{name: "unblock", usage: "[-a ACCOUNT] [JID|name|all]", help: "unblock JID (default: this conversation's contact); \"all\" unblocks every address, after the same command again within 30 s to confirm", max: 1, acct: true, run: cmdUnblock, complete: completeUnblock},
+		{name: "block", usage: "[-a ACCOUNT] [JID|name|nick] [spam|abuse [text]]", help: "block JID at the server (XEP-0191: a full JID, a bare JID with every resource, or a whole domain; in a room, an occupant's nick blocks their address in the room; default: this conversation's contact): nothing from it reaches you, here or on your other clients; with spam or abuse also report it to your server (XEP-0377), with an optional text. Alt-x blocks the sender of the newest subscription request, or the stranger of this window; Alt-k also reports spam", max: 3, rest: true, acct: true, run: cmdBlock, complete: completeBlock},
+		{name: "unblock", usage: "[-a ACCOUNT] [JID|name|nick|all]", help: "unblock JID (default: this conversation's contact); \"all\" unblocks every address, after the same command again within 30 s to confirm", max: 1, acct: true, run: cmdUnblock, complete: completeUnblock},
 		{name: "blocked", usage: "[-a ACCOUNT]", help: "list the addresses blocked at the server (kept live: a block made on another of your clients shows here too)", acct: true, run: cmdBlocked},
 	}
 }
@@ -72,9 +72,10 @@ func (u *UI) blockAcct(c *call) (*acctState, BlockAccount, error) {
 	return a, ba, nil
 }
 
-// blockTarget resolves the address argument of /block and /unblock: an
-// address as written (a full JID or a domain kept as is), a contact's
-// name; without one this conversation's peer.
+// blockTarget resolves the address argument of /block and /unblock: in a
+// room window an occupant's nick (room@service/nick), an address as
+// written (a full JID or a domain kept as is), a contact's name; without
+// one this conversation's peer (in a private window: the occupant).
 func (u *UI) blockTarget(c *call, a *acctState, arg string) (jid.JID, error) {
 	w := c.win
 	switch {
@@ -82,6 +83,13 @@ func (u *UI) blockTarget(c *call, a *acctState, arg string) (jid.JID, error) {
 		return w.peer, nil
 	case arg == "":
 		return jid.JID{}, errors.New("say whom: this window is no conversation with one contact")
+	case w.kind == winRoom && w.acct == a && w.room != nil && !strings.ContainsAny(arg, "@/"):
+		// An occupant: their address in the room, which is what their
+		// messages here come from (until they change nick).
+		if o, ok := w.room.occupant(arg); ok {
+			return w.peer.WithResource(o.Nick)
+		}
+		fallthrough
 	case strings.ContainsAny(arg, "@/."):
 		j, err := jid.Parse(arg)
 		if err != nil {
@@ -144,9 +152,12 @@ func (u *UI) startBlock(w *window, a *acctState, ba BlockAccount, j jid.JID, r b
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 		defer cancel()
-		err := ba.Block(ctx, []jid.JID{j}, r)
-		if err == nil && deny {
+		var err error
+		if deny { // first: the server refuses to send anything to an address once blocked
 			err = a.a.Subscription(ctx, j.Bare(), "unsubscribed")
+		}
+		if err == nil {
+			err = ba.Block(ctx, []jid.JID{j}, r)
 		}
 		u.postFunc(func() {
 			if !u.isOpen(w) {

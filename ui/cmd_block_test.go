@@ -175,3 +175,16 @@ func TestRawBlockKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestBlockOccupant blocks a room occupant by nick: their address in the
+// room.
+func TestBlockOccupant(t *testing.T) {
+	h, f := startRoomUI(t, 100, 30, false)
+	joinTestRoom(h, f)
+	h.run("block carol spam")
+	h.waitCall(f, `block [dev@conf.example.org/carol] "spam" ""`)
+	h.run("unblock carol")
+	h.waitCall(f, `unblock [dev@conf.example.org/carol]`)
+	h.run("block")
+	h.screenHas("say whom")
+}

@@ -20,6 +20,7 @@ type RegisterAccount interface {
 func registerCommands() []command {
 	return []command{
 		{name: "passwd", usage: "[-a ACCOUNT]", help: "change the account's password on the server (XEP-0077): the new one is asked twice, not shown; the config file's password is rewritten too (the rest of the file untouched); with password_eval only the server's changes and parley says so; reconnects use the new one", acct: true, run: cmdPasswd},
+		signupCommands()[0], // ui/cmd_signup.go
 		{name: "unregister", usage: "[-a ACCOUNT]", help: "delete the account from the server (XEP-0077) once you type its address to confirm, then log it out; its config entry and history stay", acct: true, run: cmdUnregister},
 	}
 }

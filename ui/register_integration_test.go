@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -162,3 +163,72 @@ func loginCheck(t *testing.T, s *servertest.Server, j jid.JID, pass string) erro
 type loginErr struct{ text string }
 
 func (e *loginErr) Error() string { return e.text }
+
+// TestIntegrationRegisterCommand: /register SERVER HOST:PORT opens the
+// server's registration form in a form window (the password drawn
+// masked); submitting creates the account (a login then works); the same
+// name again is refused in the window, in words; a server that creates
+// accounts only on a web page is said so with the address.
+func TestIntegrationRegisterCommand(t *testing.T) { servertest.Each(t, testIntegrationRegisterCommand) }
+
+func testIntegrationRegisterCommand(t *testing.T, kind servertest.Kind) {
+	s := servertest.Start(t, kind, servertest.WithRegistration())
+	web := servertest.Start(t, kind, servertest.WithRegistrationURL("https://example.org/signup"))
+	var asked []string
+	h := startUIPrep(t, 110, 30, func(u *UI) {
+		u.opts.Register = func(ctx context.Context, server jid.JID, host string, port int) (Registration, error) {
+			asked = append(asked, server.String()+" "+host+":"+strconv.Itoa(port))
+			ca := s.CAFile
+			if port == web.Port {
+				ca = web.CAFile
+			}
+			r, err := account.Register(ctx, account.Config{JID: server, Host: host, Port: port, CAFile: ca})
+			if err != nil {
+				return nil, err
+			}
+			return r, nil
+		}
+	}, newFake("me@example.org"))
+
+	open := func() {
+		t.Helper()
+		h.run("register " + s.Domain + " " + s.Addr())
+		h.waitFor("the form window", func() bool { return h.u.curWin().kind == winForm })
+		h.screenHas("Username")
+	}
+	open()
+	h.typeText("signup") // a letter on a text field starts editing it
+	h.key(tcell.KeyEnter, 0, 0)
+	h.key(tcell.KeyTab, 0, 0)
+	h.typeText("pw9 x")
+	h.key(tcell.KeyEnter, 0, 0)
+	if strings.Contains(h.text(), "pw9") {
+		t.Fatalf("the password is drawn:\n%s", h.text())
+	}
+	h.key(tcell.KeyCtrlS, 0, 0)
+	h.screenHas("the account signup@" + s.Domain + " was created")
+	if err := loginCheck(t, s, jid.MustParse("signup@"+s.Domain), "pw9 x"); err != nil {
+		t.Errorf("login as the new account: %v", err)
+	}
+	h.key(tcell.KeyEscape, 0, 0)
+	h.waitFor("the window closed", func() bool { return h.u.curWin().kind != winForm })
+
+	open()
+	h.typeText("signup")
+	h.key(tcell.KeyEnter, 0, 0)
+	h.key(tcell.KeyTab, 0, 0)
+	h.typeText("other")
+	h.key(tcell.KeyEnter, 0, 0)
+	h.key(tcell.KeyCtrlS, 0, 0)
+	h.screenHas("that username is taken")
+	h.key(tcell.KeyEscape, 0, 0)
+	h.waitFor("the window closed", func() bool { return h.u.curWin().kind != winForm })
+
+	h.run("register " + web.Domain + " " + web.Addr())
+	h.screenHas("creates accounts only on a web page: https://example.org/signup")
+	if len(asked) != 3 || asked[0] != s.Domain+" "+s.Addr() {
+		t.Errorf("asked %q", asked)
+	}
+	h.run("register not@a.server")
+	h.screenHas("is not a server's domain")
+}

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -132,11 +134,24 @@ func (u *UI) certAnswer(p *certPrompt, c certChoice) {
 		if always {
 			msg = name + ": certificate " + tlstrust.Fingerprint(cert) + " pinned (/tls trusted lists the pins); connecting"
 		}
-		if err := ca.Connect(); err != nil {
+		if err := connectAfterFailure(a.a, ca); err != nil {
 			msg += " (" + err.Error() + ")"
 		}
 		return msg, nil
 	})
+}
+
+// connectAfterFailure connects an account that stopped on a certificate.
+// Its Run may still be ending (Failed reported, not yet returned): Connect
+// says "already connecting" then, so it is tried again for a moment.
+func connectAfterFailure(a Account, ca ConnAccount) error {
+	for i := 0; ; i++ {
+		err := ca.Connect()
+		if !errors.Is(err, account.ErrAlreadyConnecting) || a.State() != account.Failed || i == 100 {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // certLines is the prompt's text, a paragraph each; the certificate's
