@@ -1,8 +1,8 @@
 package ui
 
 import (
+	"strings"
 	"testing"
-	"time"
 
 	"parley/internal/servertest"
 )
@@ -26,8 +26,18 @@ func TestIntegrationVCardUI(t *testing.T) {
 		h.waitFor("request", func() bool { return countContaining(entryTexts(h.u.console()), p+" wants to see your presence") == 1 })
 		h.enter("/sub allow " + p)
 		h.waitFor("both", func() bool { it := h.u.accts[0].items[p]; return it != nil && it.Subscription == "both" })
-		h.enter("/status online") // our caps (+notify) reach the peer's server side now
-		time.Sleep(500 * time.Millisecond)
+		fromAlice := func() int {
+			n := 0
+			for _, e := range peer.Events() {
+				if e.Kind == "presence" && strings.HasPrefix(e.From, alice.String()+"/") {
+					n++
+				}
+			}
+			return n
+		}
+		before := fromAlice()
+		h.enter("/status chat") // our caps (+notify) reach the server for the peer's node now
+		h.waitFor("presence at the peer", func() bool { return fromAlice() > before })
 
 		iq := func(id, xml string) {
 			t.Helper()
