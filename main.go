@@ -261,6 +261,8 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		Mouse:           cfg.UI.Mouse,
 
 		SavePassword: savePassword(cfg.Path), // /passwd (ui/cmd_register.go)
+		Register:     registrar(cfg),         // /register (ui/cmd_signup.go)
+		SaveAccount:  saveAccount(cfg),
 
 		RosterHideOffline: !cfg.UI.RosterShowOffline,
 		RosterByName:      cfg.UI.RosterOrder == "name",
@@ -364,17 +366,35 @@ func savePassword(path string) func(jid.JID, string) (string, error) {
 // or host (a private server's CA).
 func registrar(cfg *config.Config) ui.Registrar {
 	return func(ctx context.Context, server jid.JID, host string, port int) (ui.Registration, error) {
-		ac := account.Config{JID: server, Host: host, Port: port}
-		for _, a := range cfg.Accounts {
-			if a.CAFile != "" && (a.JID.Domainpart() == server.Domainpart() || host != "" && a.Host == host) {
-				ac.CAFile = a.CAFile
-			}
-		}
+		ac := account.Config{JID: server, Host: host, Port: port, CAFile: caFileFor(cfg, server, host)}
 		r, err := account.Register(ctx, ac)
 		if err != nil {
 			return nil, err
 		}
 		return r, nil
+	}
+}
+
+// caFileFor is the ca_file of a configured account on server or host, ""
+// for none: /register trusts a private server's CA it already knows.
+func caFileFor(cfg *config.Config, server jid.JID, host string) string {
+	for _, a := range cfg.Accounts {
+		if a.CAFile != "" && (a.JID.Domainpart() == server.Domainpart() || host != "" && a.Host == host) {
+			return a.CAFile
+		}
+	}
+	return ""
+}
+
+// saveAccount is the UI's SaveAccount: the account /register created goes
+// into the config file.
+func saveAccount(cfg *config.Config) func(jid.JID, string, string, int) (string, error) {
+	return func(j jid.JID, pw, host string, port int) (string, error) {
+		a := config.Account{JID: j, Password: pw, Host: host, Port: port, TLS: config.TLSStartTLS, CAFile: caFileFor(cfg, j.Domain(), host)}
+		if err := config.AddAccount(cfg.Path, a); err != nil {
+			return "", err
+		}
+		return "it was added to " + cfg.Path + " and connects at the next start of parley", nil
 	}
 }
 

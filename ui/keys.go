@@ -162,6 +162,7 @@ func (u *UI) keysHelp(w *window) {
 		}
 		u.info(w, false, fmt.Sprintf("  %-20s %s: %s", keys, a.Name, a.Help))
 	}
+	u.info(w, false, formKeysHelp) // ui/form.go
 }
 
 // captureKey is the application's input capture: global keys first, the

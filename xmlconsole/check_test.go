@@ -120,3 +120,20 @@ func TestInboxBounded(t *testing.T) {
 		t.Errorf("%d entries, dropped marker %v", len(got), dropped)
 	}
 }
+
+// TestConsoleStop: Stop returns while emit is blocked, and the worker
+// ends once emit returns.
+func TestConsoleStop(t *testing.T) {
+	block := make(chan struct{})
+	c := Start(func([]Entry) { <-block })
+	c.Inbox().Element(true, []byte("<presence/>"), false)
+	time.Sleep(20 * time.Millisecond)
+	c.Stop()
+	c.Stop()
+	close(block)
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the worker did not end")
+	}
+}
