@@ -58,6 +58,10 @@ func TestGoldenXMLConsole(t *testing.T) {
 	if open, _, _ := xf.counts(); open != 1 || h.u.curWin().kind != winXML {
 		t.Fatalf("console not opened (%d)", open)
 	}
+	h.sync(func() { h.u.show(0); h.u.runCommand(h.u.curWin(), "xmlconsole") }) // again: the same window
+	if open, _, _ := xf.counts(); open != 1 || h.u.curWin().kind != winXML || len(h.u.wins) != 2 {
+		t.Fatalf("second /xmlconsole: %d opens, %d windows", open, len(h.u.wins))
+	}
 	h.post(xmlEv(f,
 		xmlconsole.Marker(xmlT0, "connection authenticated: TLS and SASL exchange hidden"),
 		stanza(xmlconsole.In, `<message from='alice@example.org/laptop' type='chat' id='m1'><body>hi there</body><active xmlns='http://jabber.org/protocol/chatstates'/></message>`, 1),
@@ -103,6 +107,18 @@ func TestGoldenXMLConsole(t *testing.T) {
 	}
 	h.post(xmlEv(f, stanza(xmlconsole.In, "<presence/>", 9))) // after close: ignored
 	h.settle()
+	h.sync(func() {
+		for _, w := range h.u.wins {
+			if w.kind == winXML {
+				t.Errorf("the console window is still open")
+			}
+		}
+		w := h.u.curWin()
+		h.u.runCommand(w, "filter x")
+		if b := w.buf; b.len() == 0 || !strings.Contains(b.at(b.len()-1).text, "works in an XML console window") {
+			t.Errorf("/filter outside a console not refused")
+		}
+	})
 }
 
 // TestXMLConsoleBounded: the window keeps at most XMLConsoleLines
