@@ -20,7 +20,9 @@ func registerUser(t *testing.T, s *servertest.Server, user, pass string) error {
 	defer cancel()
 	cfg := testConfig(s, jid.MustParse(s.Domain), "", "")
 	begin := time.Now()
-	defer func() { t.Logf("%s: registration of %s (connect, TLS, form, submit): %v", s.Kind, user, time.Since(begin).Round(time.Millisecond)) }()
+	defer func() {
+		t.Logf("%s: registration of %s (connect, TLS, form, submit): %v", s.Kind, user, time.Since(begin).Round(time.Millisecond))
+	}()
 	r, err := Register(ctx, cfg)
 	if err != nil {
 		return err
