@@ -92,9 +92,16 @@ func TestGoldenXMLConsole(t *testing.T) {
 	h.key(tcell.KeyEnter, 0, 0)
 	h.typeText("<message><body>x</message>")
 	h.key(tcell.KeyEnter, 0, 0)
-	h.waitFor("the raw send", func() bool { _, _, s := xf.counts(); return len(s) == 1 })
+	h.typeText("<presence to='r@muc.example.org/me'><x xmlns='http://jabber.org/protocol/muc'><password>hunter3</password></x></presence>")
+	h.key(tcell.KeyEnter, 0, 0)
+	h.waitFor("the raw sends", func() bool { _, _, s := xf.counts(); return len(s) == 2 })
+	h.sync(func() {
+		if hist := strings.Join(h.u.input.hist, "\n"); strings.Contains(hist, "hunter3") || !strings.Contains(hist, "jabber:iq:version") {
+			t.Errorf("input history:\n%s", hist)
+		}
+	})
 	h.settle()
-	if _, _, s := xf.counts(); len(s) != 1 || !strings.Contains(s[0], "jabber:iq:version") {
+	if _, _, s := xf.counts(); len(s) != 2 || !strings.Contains(s[0], "jabber:iq:version") {
 		t.Errorf("sent %q", s)
 	}
 	h.waitFor("the refusal", func() bool {
