@@ -63,7 +63,6 @@ func (u *UI) apply(ev account.Event) {
 		u.messageStates(a, ev.Msg) // chat states and markers (chatstate.go, markers.go)
 		u.applyMessage(a, ev.Msg)
 		u.noteMarkable(a, ev.Msg) // its line may be marked displayed (markers.go)
-		u.strangerHint(a, ev.Msg) // how to block a stranger (cmd_block.go)
 	case account.BlockEvent:
 		u.applyBlock(a, ev) // ui/cmd_block.go
 	case account.ChatStateEvent:
@@ -235,7 +234,7 @@ func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
 			clear(a.requests)
 		}
 		a.requests[key] = struct{}{}
-		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s; %s", from, from, from, u.blockKeys())
+		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s; %s", from, from, from, u.blockKeys(false))
 		isReq = true
 		u.noteRequest(a, ev.From) // for the block key (cmd_block.go)
 	case "unsubscribe":
