@@ -292,7 +292,7 @@ func (b *budget) token() (xml.Token, error) {
 		return nil, fmt.Errorf("%w: too large", ErrMalformed)
 	}
 	tok, err := b.r.Token()
-	if tok == nil {
+	if tok == nil || err != nil && err != io.EOF { // a reader's own bound (a token with an error) ends it too
 		if err == nil || err == io.EOF {
 			err = fmt.Errorf("%w: cut short", ErrMalformed)
 		}

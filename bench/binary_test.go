@@ -179,6 +179,7 @@ func TestBinary(t *testing.T) {
 	m = memory(t, pid, "VmRSS", "VmHWM")
 	report(t, "rss_after_flood", m[0], "MB")
 	report(t, "hwm_after_flood", m[1], "MB")
+	reportDisk(t, "flood", filepath.Join(histDir, history.EncodeName(me.String()), history.EncodeName(sender.String())+".jsonl"))
 	tmux("send-keys", "-t", "b", "-l", "/quit")
 	tmux("send-keys", "-t", "b", "Enter")
 	// Wait for the process to end (it writes its profile on the way out).

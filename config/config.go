@@ -55,6 +55,7 @@ type Account struct {
 	OMEMO        string        // omemo: OMEMOAutomatic (default), OMEMOManual or OMEMOOff
 	RevealOS     bool          // reveal_os: tell the operating system in software version answers; default false
 	RevealIdle   bool          // reveal_idle: answer last activity queries with the idle time; default false
+	Nickname     string        // nickname: our XEP-0172 user nickname, published at login and sent with subscription requests; default none
 	Line         int           // line of the account's [[account]] header in the file
 }
 
@@ -85,6 +86,7 @@ type UI struct {
 	TimeFormat    string // time_format: Go time layout for message times; default "15:04"
 	RosterWidth   int    // roster_width: roster pane width in cells, 10..80; default 28
 	OccupantWidth int    // occupant_width: room occupant pane width in cells, 10..80; default 24
+	XMLConsole    int    // xmlconsole_lines: stanzas an XML console window keeps, 10..100000; default 1000
 	ShowJoins     bool   // show_joins: show room join/leave lines; default true
 	Styling       bool   // styling: draw XEP-0393 message styling; default true
 	// AutoAway and AutoXA are autoaway_minutes and autoxa_minutes: minutes
@@ -194,6 +196,7 @@ func defaultUI() UI {
 		TimeFormat:    "15:04",
 		RosterWidth:   28,
 		OccupantWidth: 24,
+		XMLConsole:    1000,
 		ShowJoins:     true,
 		Styling:       true,
 		Bell:          true,

@@ -368,6 +368,7 @@ func TestLoadValues(t *testing.T) {
 time_format = "2006-01-02 15:04:05"
 roster_width = 40
 occupant_width = 10
+xmlconsole_lines = 77
 show_joins = false
 styling = false
 autoaway_minutes = 10
@@ -399,7 +400,7 @@ keepalive = "1m30s"
 		t.Errorf("HistoryDir %q", c.HistoryDir)
 	}
 	u := c.UI
-	if u.TimeFormat != "2006-01-02 15:04:05" || u.RosterWidth != 40 || u.OccupantWidth != 10 || u.ShowJoins || u.Styling ||
+	if u.TimeFormat != "2006-01-02 15:04:05" || u.RosterWidth != 40 || u.OccupantWidth != 10 || u.XMLConsole != 77 || u.ShowJoins || u.Styling ||
 		u.AutoAway != 10*time.Minute || u.AutoXA != 30*time.Minute {
 		t.Errorf("UI %+v", u)
 	}

@@ -213,6 +213,9 @@ func uiFields() []field[UI] {
 		{name: "occupant_width", kind: kInteger, set: func(l *loader, key string, u *UI, v any) {
 			l.intRange(key, v, 10, 80, &u.OccupantWidth)
 		}},
+		{name: "xmlconsole_lines", kind: kInteger, set: func(l *loader, key string, u *UI, v any) {
+			l.intRange(key, v, 10, 100000, &u.XMLConsole)
+		}},
 		{name: "show_joins", kind: kBoolean, set: func(_ *loader, _ string, u *UI, v any) {
 			u.ShowJoins = v.(bool)
 		}},

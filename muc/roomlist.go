@@ -236,3 +236,29 @@ func attrOf(se xml.StartElement, local string) string {
 	}
 	return ""
 }
+
+// NameCount reads the occupant count some services (ejabberd) append to a
+// room's name in their list, "lobby (3)": it returns the name without it
+// and the count, or name and -1 when it ends otherwise. A room's own
+// disco#info (RoomInfo) is the better source; this is for rooms not asked.
+func NameCount(name string) (string, int) {
+	if !strings.HasSuffix(name, ")") {
+		return name, -1
+	}
+	open := strings.LastIndex(name, " (")
+	if open < 0 {
+		return name, -1
+	}
+	digits := name[open+2 : len(name)-1]
+	if digits == "" || len(digits) > 6 {
+		return name, -1
+	}
+	n := 0
+	for _, c := range []byte(digits) {
+		if c < '0' || c > '9' {
+			return name, -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return name[:open], n
+}

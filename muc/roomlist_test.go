@@ -130,3 +130,41 @@ func FuzzParseRoomItems(f *testing.F) {
 		}
 	})
 }
+
+func TestNameCount(t *testing.T) {
+	for _, tc := range []struct {
+		in, name string
+		n        int
+	}{
+		{"lobby (3)", "lobby", 3},
+		{"The Lobby (120)", "The Lobby", 120},
+		{"lobby", "lobby", -1},
+		{"lobby ()", "lobby ()", -1},
+		{"lobby (x)", "lobby (x)", -1},
+		{"lobby (99999999)", "lobby (99999999)", -1},
+		{"(3)", "(3)", -1},
+		{"a (b) (4)", "a (b)", 4},
+	} {
+		if name, n := NameCount(tc.in); name != tc.name || n != tc.n {
+			t.Errorf("NameCount(%q) = %q, %d; want %q, %d", tc.in, name, n, tc.name, tc.n)
+		}
+	}
+}
+
+// BenchmarkParseRoomItems parses a service's list of MaxRoomList rooms.
+func BenchmarkParseRoomItems(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(itemsNS)
+	for i := range MaxRoomList {
+		fmt.Fprintf(&sb, "<item jid='room%d@conference.example.org' name='Room number %d (%d)'/>", i, i, i%50)
+	}
+	sb.WriteString("</query>")
+	in := sb.String()
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if rooms, _, err := parseQuery(in, ParseRoomItems); err != nil || len(rooms) != MaxRoomList {
+			b.Fatal(len(rooms), err)
+		}
+	}
+}

@@ -43,6 +43,10 @@ type conn struct {
 	gaveUp  atomic.Bool
 	readErr atomic.Value // error
 
+	// authed is set when the connection has authenticated: only then does
+	// a Tap see its elements (tap.go).
+	authed atomic.Bool
+
 	// Guarded by st.mu.
 	inOn, outOn bool // counting armed (after <enabled/> / <resumed/>)
 	advertised  bool // the server offered urn:xmpp:sm:3 on this connection
@@ -63,6 +67,7 @@ func (st *State) Wrap(c net.Conn) net.Conn {
 	w := &conn{Conn: c, st: st, rbuf: make([]byte, readBufSize)}
 	w.out.capture = true
 	w.in.limits = true
+	w.in.capMax = MaxTapBytes
 	st.mu.Lock()
 	st.cur = w
 	st.enabled = false
@@ -164,6 +169,10 @@ func (c *conn) Read(p []byte) (int, error) {
 // when that write fails, report the write's error instead); writes now fail
 // with the stream error, which is what Serve returns.
 func (c *conn) inbound(b byte) error {
+	if !c.in.top {
+		// Between elements: capture the next one only for a Tap.
+		c.in.capture = c.st.tapFor(c) != nil
+	}
 	e, ok := c.in.feed(b)
 	if c.in.size > c.in.limit || c.in.run > MaxStanzaSize || c.in.depth > MaxDepth+1 {
 		if err := c.overLimit(e, ok); err != nil {
@@ -173,6 +182,11 @@ func (c *conn) inbound(b byte) error {
 	}
 	if !ok {
 		return nil
+	}
+	if e.raw != nil {
+		if t := c.st.tapFor(c); t != nil {
+			t.Element(true, e.raw, c.in.cut)
+		}
 	}
 	if !e.stanza {
 		if isStreamError(e.name) {
@@ -198,7 +212,17 @@ func (c *conn) Write(p []byte) (int, error) {
 	var dropped [][]byte
 	for _, b := range p {
 		e, ok := c.out.feed(b)
-		if !ok || !e.stanza {
+		if !ok {
+			continue
+		}
+		if t := c.st.tapFor(c); t != nil {
+			raw, cut := e.raw, false
+			if len(raw) > MaxTapBytes {
+				raw, cut = raw[:MaxTapBytes], true
+			}
+			t.Element(false, raw, cut)
+		}
+		if !e.stanza {
 			continue
 		}
 		st := c.st

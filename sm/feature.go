@@ -115,6 +115,7 @@ func (st *State) negotiate(ctx context.Context, s *xmpp.Session, resource string
 	canResume := offered && st.resumable && st.id != ""
 	had := st.hadSessionLocked()
 	st.mu.Unlock()
+	st.authenticated(c)
 
 	if canResume {
 		ok, err := st.resume(ctx, s, c)

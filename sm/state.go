@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"mellium.im/xmpp/jid"
 )
@@ -121,6 +122,7 @@ type item struct {
 // concurrent use.
 type State struct {
 	opts Options
+	tap  atomic.Pointer[tapBox] // the XML console's Tap (tap.go), nil when none
 
 	mu        sync.Mutex
 	cur       *conn // the connection being counted; nil before Wrap

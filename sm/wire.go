@@ -58,6 +58,8 @@ type tracker struct {
 	topName string // name of the top-level element's start tag
 	topStz  bool   // topName is a stanza name
 	capture bool   // keep the bytes of top-level elements
+	capMax  int    // keep at most this many of one element (0: all), setting cut
+	cut     bool   // the last element's bytes were cut at capMax (until the next begins)
 	buf     []byte
 
 	// Inbound only (limits set): what the limits of limit.go measure.
@@ -78,7 +80,11 @@ func (t *tracker) atBoundary() bool {
 // this byte ends one.
 func (t *tracker) feed(b byte) (element, bool) {
 	if t.capture && t.top {
-		t.buf = append(t.buf, b)
+		if t.capMax == 0 || len(t.buf) < t.capMax {
+			t.buf = append(t.buf, b)
+		} else {
+			t.cut = true
+		}
 	}
 	if t.limits {
 		t.run++
@@ -99,6 +105,7 @@ func (t *tracker) feed(b byte) (element, bool) {
 				t.top = true
 				t.topName = ""
 				t.buf = append(t.buf[:0], '<')
+				t.cut = false
 				t.size, t.limit, t.checked = 1, MaxStanzaSize, false
 				t.head = append(t.head[:0], '<')
 			}

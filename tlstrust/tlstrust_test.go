@@ -248,6 +248,15 @@ func TestVerifier(t *testing.T) {
 	if err := check(good); err != nil {
 		t.Fatalf("verified certificate refused: %v", err)
 	}
+	// A chain through an intermediate the server sends verifies.
+	inter, interKey := newCert(t, "intermediate", nil, ca, caKey, true)
+	viaInter, _ := newCert(t, "example.org", []string{"example.org"}, inter, interKey, false)
+	if err := s.Verifier("example.org", roots, nil)(tls.ConnectionState{PeerCertificates: []*x509.Certificate{viaInter, inter}}); err != nil {
+		t.Fatalf("chain with an intermediate: %v", err)
+	}
+	if err := check(viaInter); err == nil {
+		t.Fatal("chain without its intermediate accepted")
+	}
 	var ce *CertError
 	if err := check(self); !errors.As(err, &ce) || ce.Changed() || ce.Fingerprint() != Fingerprint(self) || Reason(ce.Err) != "self-signed" {
 		t.Fatalf("self-signed: %v", err)

@@ -32,6 +32,7 @@ func TestAskSecret(t *testing.T) {
 	h.key(tcell.KeyEnter, 0, 0)
 	h.scr.PostEventWait(tcell.NewEventPaste(false))
 	h.screenHas("Secret: *****")
+	golden(t, "ask_secret", h.text())
 	if got := h.text(); strings.Contains(got, "ab") || strings.Contains(got, "half a message") {
 		t.Fatalf("the answer or the draft is drawn:\n%s", got)
 	}

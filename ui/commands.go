@@ -66,7 +66,7 @@ func commandTable() []command {
 		{name: "sub", usage: "[-a ACCOUNT] request|allow|deny|cancel JID", help: "presence subscription: request JID's presence, allow or deny JID's request, cancel JID's subscription to ours (a request asked again before an answer is shown once; one from a contact already allowed is answered by itself)", min: 2, max: 2, acct: true, run: cmdSub, complete: completeSub},
 		{name: "roster", usage: "[-a ACCOUNT] add JID [name] | remove JID | nick JID name | group JID [group...] | show|hide offline | order presence|name | fold|unfold GROUP", help: "edit the roster (JID: an address, or for a contact in the roster its name; a name or group of several words in \"double quotes\"); or change how it is shown: offline contacts, contacts online first or by name, a group folded (as Enter on its header); the views are kept across restarts", min: 2, max: -1, acct: true, run: cmdRoster, complete: completeRoster},
 		{name: "info", usage: "[-a ACCOUNT] [JID|name|nick]", help: "show resources, presence, subscription and groups of a contact (default: this conversation's); in a room, of the occupant nick (role, affiliation, address, presence), without an argument of the room", max: 1, acct: true, run: cmdInfo, complete: completeJIDArg(0)},
-		{name: "join", usage: "[-a ACCOUNT] room[@service][/nick] [password] [-configure]", help: "join a room (without @service: the server's group chat service; without /nick: the configured nick) and open its window; in a room, /join room/newnick changes nick. A room that does not exist is created: open to all (an instant room), protected by the password if one is given; with -configure it stays locked and its configuration form opens (name, password, members-only, persistent, moderated, …): Submit opens the room, Cancel destroys it", min: 1, max: 3, acct: true, run: cmdJoin, complete: completeJoin},
+		{name: "join", usage: "[-a ACCOUNT] room[@service][/nick] [password] [-configure]", help: "join a room (without @service: the server's group chat service; without /nick: the configured nick) and open its window; in a room, /join room/newnick changes nick. A room that does not exist is created: open to all (an instant room), protected by the password if one is given; with -configure its configuration form opens (the room stays locked meanwhile where the server locks new rooms) (name, password, members-only, persistent, moderated, …): Submit opens the room, Cancel destroys it", min: 1, max: 3, acct: true, run: cmdJoin, complete: completeJoin},
 		{name: "part", usage: "[reason]", help: "leave this room; the window stays (/close closes it; /close in a room leaves it first)", max: 1, rest: true, run: cmdPart},
 		{name: "nick", usage: "NICK", help: "change your nick in this room", min: 1, max: 1, rest: true, run: cmdNick},
 		{name: "topic", usage: "[text]", help: "show this room's topic, or set it to text", max: 1, rest: true, run: cmdTopic},
@@ -93,7 +93,7 @@ func commandTable() []command {
 		{name: "help", usage: "[command|keys]", help: "list commands, or explain one command, or list the keys", max: 1, run: cmdHelp, complete: completeHelp},
 		{name: "quit", help: "leave parley; when messages are still unsent (kept for the next login), it says so first and a second /quit leaves", run: cmdQuit},
 	}
-	return slices.Concat(head, serviceCommands(), tail)
+	return slices.Concat(head, serviceCommands(), xmlConsoleCommands(), tail)
 }
 
 // lookup returns the command named name.
@@ -210,6 +210,9 @@ func parseJID(s string) (jid.JID, error) {
 
 // sendText sends text as a chat message in window w.
 func (u *UI) sendText(w *window, text string) error {
+	if w.kind == winXML && w.xml != nil {
+		return u.sendXML(w, text) // raw XML (xmlconsole.go)
+	}
 	if w.kind != winChat && w.kind != winRoom {
 		return errors.New("this is not a conversation: open one with /msg JID or from the roster (Alt-r)")
 	}

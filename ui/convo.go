@@ -58,6 +58,8 @@ type entry struct {
 	ext *lineExt
 	// links are the URLs of the body (links.go), in order.
 	links []linkSpan
+	// tints colour an XML console entry (xmlconsole.go), in order.
+	tints []tint
 
 	wrapW int
 	rows  []row
@@ -369,6 +371,7 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 		quoteEnd = e.bodyStart + len(e.ext.quote)
 	}
 	li := 0 // the link at or after pos
+	ti := 0 // the tint at or after pos
 	for s != "" && col < end {
 		var g string
 		var gw int
@@ -390,6 +393,9 @@ func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
 		}
 		for li < len(e.links) && e.links[li].end <= pos {
 			li++
+		}
+		if e.tints != nil {
+			st = th.tintAt(st, e.tints, pos, &ti)
 		}
 		if li < len(e.links) && e.links[li].start <= pos {
 			st = linkStyle(st, e.text, e.links[li])

@@ -59,6 +59,8 @@ func (u *UI) apply(ev account.Event) {
 		u.roster.dirty = true
 	case account.SubscriptionEvent:
 		u.applySubscription(a, ev)
+	case account.NickEvent:
+		u.applyNick(a, ev) // ui/nicks.go
 	case account.MessageEvent:
 		u.messageStates(a, ev.Msg) // chat states and markers (chatstate.go, markers.go)
 		u.applyMessage(a, ev.Msg)
@@ -80,6 +82,8 @@ func (u *UI) apply(ev account.Event) {
 		u.applyOMEMO(a, ev) // the titles' OMEMO state (omemo.go)
 	case account.BookmarksEvent:
 		u.applyBookmarks(a, ev.Bookmarks)
+	case account.XMLConsoleEvent:
+		u.applyXML(a, ev) // ui/xmlconsole.go
 	case account.InfoEvent:
 		u.info(u.console(), ev.Error, a.jid.String()+": "+ev.Text)
 	}
@@ -234,7 +238,11 @@ func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
 			clear(a.requests)
 		}
 		a.requests[key] = struct{}{}
-		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s; %s", from, from, from, u.blockKeys(false))
+		who := from
+		if n := cleanNick(ev.Nick); n != "" {
+			who += " (who calls themself \"" + n + "\")" // a name, never the address
+		}
+		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s; %s", who, from, from, u.blockKeys(false))
 		isReq = true
 		u.noteRequest(a, ev.From) // for the block key (cmd_block.go)
 	case "unsubscribe":

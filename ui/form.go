@@ -40,6 +40,9 @@ import (
 // is sanitized when drawn. Closing the window (/close, Esc, Cancel) before
 // a submission went through calls the cancel function.
 
+// formKeysHelp is the /help keys line of the form window's keys.
+const formKeysHelp = "a form window (/command, /configure, /join -configure), with the input line empty: Tab/Shift-Tab next/previous field, Up/Down next/previous line (a list's options), Enter edits a text field, toggles, or presses a button, Space toggles, Ctrl-S submits, Esc cancels, / types a command; while editing: Enter keeps, Alt-Enter a new line, Esc drops, Tab keeps and moves on"
+
 // winForm is the kind of a form window, numbered apart from the other
 // kinds' lists.
 const winForm winKind = 96
@@ -91,6 +94,11 @@ type formState struct {
 	submit  formSubmitFunc
 	cancel  func()         // called once on the tview goroutine when the window is cancelled or closed before done; may be nil
 	stops   []formStop     // the places the selection can be, in order
+	first   []int          // per field, the index in stops of its first stop, -1 for none
+	labMax  int            // the widest field label, in cells
+	blocks  [][]formLine   // per field, its lines laid out unselected (nil: to lay out again); form_draw.go
+	blockW  int            // the width blocks were laid out for
+	nlines  int            // lines of the last layout, to size the next
 	sel     int            // index in stops
 	follow  bool           // the selection moved: scroll it into view at the next draw
 	top     int            // the first line drawn
@@ -171,9 +179,16 @@ func (u *UI) setFormPage(w *window, page *formPage) {
 		}
 	}
 	fs.stops = fs.stops[:0]
+	fs.first = make([]int, len(fs.form.Fields))
+	fs.labMax = 0
 	for i := range fs.form.Fields {
 		fd := &fs.form.Fields[i]
+		fs.first[i] = len(fs.stops)
+		if fd.Type != forms.Hidden && fd.Type != forms.Fixed {
+			fs.labMax = max(fs.labMax, sanitize.Width(fieldLabel(fd)))
+		}
 		if !fs.editable(fd) {
+			fs.first[i] = -1
 			continue
 		}
 		if fs.isList(fd) {
@@ -188,6 +203,7 @@ func (u *UI) setFormPage(w *window, page *formPage) {
 		fs.stops = append(fs.stops, formStop{field: -1, opt: -1, button: j})
 	}
 	fs.sel, fs.top, fs.follow = 0, 0, true
+	fs.changedAll()
 	fs.probs, fs.edit, fs.busy, fs.status, fs.statErr = nil, nil, false, "", false
 }
 
@@ -295,6 +311,7 @@ func (fs *formState) endEdit(keep bool) {
 	fd := &fs.form.Fields[e.field]
 	fd.SetText(e.text)
 	delete(fs.probs, e.field)
+	fs.changed(e.field)
 	fs.follow = true
 }
 
@@ -368,11 +385,13 @@ func (u *UI) formActivate(w *window, r rune) {
 		if r == 0 || r == ' ' {
 			fd.Toggle(fd.Options[s.opt].Value)
 			delete(fs.probs, s.field)
+			fs.changed(s.field)
 		}
 	case fd.Type == forms.Boolean:
 		if r == 0 || r == ' ' {
 			fd.SetBool(!fd.Bool())
 			delete(fs.probs, s.field)
+			fs.changed(s.field)
 		}
 	default:
 		text := fd.Text()
@@ -389,8 +408,8 @@ func (u *UI) formActivate(w *window, r rune) {
 // formPress runs the button action.
 func (u *UI) formPress(w *window, action string) {
 	fs := w.form
-	if fs.busy {
-		return
+	if fs.busy && action != formCancel {
+		return // one submission at a time; Cancel closes the window at once
 	}
 	fs.endEdit(true)
 	switch action {
@@ -404,6 +423,7 @@ func (u *UI) formPress(w *window, action string) {
 	if action != formPrev {
 		if probs := fs.form.Validate(); len(probs) > 0 {
 			fs.probs = make(map[int]string, len(probs))
+			fs.changedAll()
 			for _, p := range probs {
 				fs.probs[p.Index] = sanitize.Text(p.Text)
 			}
@@ -412,7 +432,10 @@ func (u *UI) formPress(w *window, action string) {
 			return
 		}
 	}
-	fs.probs = nil
+	if fs.probs != nil {
+		fs.probs = nil
+		fs.changedAll()
+	}
 	fs.busy, fs.status, fs.statErr = true, "sending…", false
 	var f *forms.Form
 	if fs.page.form != nil {
@@ -484,3 +507,13 @@ func formTitle(w *window) string {
 	}
 	return t
 }
+
+// changed drops the laid-out lines of field i (its values or problem
+// changed); changedAll those of every field.
+func (fs *formState) changed(i int) {
+	if i >= 0 && i < len(fs.blocks) {
+		fs.blocks[i] = nil
+	}
+}
+
+func (fs *formState) changedAll() { fs.blocks = make([][]formLine, len(fs.form.Fields)) }

@@ -65,8 +65,9 @@ func (u *UI) drawForm(scr tcell.Screen, x, y, w, h int, win *window) {
 	fs := win.form
 	th := u.theme
 	base := th.base()
-	l := &formLayout{u: u, fs: fs, w: w, base: base, curLine: -1}
+	l := &formLayout{u: u, fs: fs, w: w, base: base, curLine: -1, lines: make([]formLine, 0, fs.nlines)}
 	l.build()
+	fs.nlines = len(l.lines)
 	fs.cursor.on = false
 	avail := h - 1 // the bottom line holds the key hints
 	if avail < 1 {
@@ -165,20 +166,29 @@ func (l *formLayout) build() {
 	if len(l.lines) > 0 {
 		l.add(-1)
 	}
-	lab := 0
-	for i := range f.Fields {
-		if fd := &f.Fields[i]; fd.Type != forms.Hidden && fd.Type != forms.Fixed {
-			lab = max(lab, sanitize.Width(fieldLabel(fd)))
-		}
-	}
-	l.labW = max(4, min(lab, maxLabelCol, l.w*2/5))
+	l.labW = max(4, min(fs.labMax, maxLabelCol, l.w*2/5))
 	l.valX = 3 + l.labW + 2
-	stopOf := make(map[[2]int]int, len(fs.stops))
-	for k, s := range fs.stops {
-		stopOf[[2]int{s.field, s.opt}] = k
+	if fs.blockW != l.w {
+		fs.changedAll()
+		fs.blockW = l.w
 	}
+	selField := -1
+	if fs.sel < len(fs.stops) {
+		selField = fs.stops[fs.sel].field
+	}
+	// A field's lines are laid out once and kept while it is not selected
+	// nor edited: a frame of a form of thousands of options lays out one.
 	for i := range f.Fields {
-		l.field(i, stopOf)
+		live := i == selField || fs.edit != nil && fs.edit.field == i
+		if !live && fs.blocks[i] != nil {
+			l.lines = append(l.lines, fs.blocks[i]...)
+			continue
+		}
+		start := len(l.lines)
+		l.field(i)
+		if !live {
+			fs.blocks[i] = append(make([]formLine, 0, len(l.lines)-start), l.lines[start:]...)
+		}
 	}
 	l.table()
 	if n := len(l.lines); n == 0 || len(l.lines[n-1].segs) > 0 {
@@ -209,7 +219,7 @@ func fieldLabel(fd *forms.Field) string {
 }
 
 // field lays out field i.
-func (l *formLayout) field(i int, stopOf map[[2]int]int) {
+func (l *formLayout) field(i int) {
 	fs, th := l.fs, l.u.theme
 	fd := &fs.form.Fields[i]
 	switch fd.Type {
@@ -231,10 +241,7 @@ func (l *formLayout) field(i int, stopOf map[[2]int]int) {
 	valW := max(l.w-l.valX-1, 1)
 	plain, selSt := l.base, th.current(l.base)
 	field := l.base.Underline(true)
-	stop, editable := stopOf[[2]int{i, -1}], fs.editable(fd)
-	if !editable {
-		stop = -1
-	}
+	stop, editable := fs.first[i], fs.editable(fd)
 	st := func(k int, normal tcell.Style) tcell.Style {
 		if k >= 0 && k == fs.sel {
 			return selSt
@@ -246,7 +253,7 @@ func (l *formLayout) field(i int, stopOf map[[2]int]int) {
 		vals = l.editLines(fd, valW, stop, selSt)
 	case fs.isList(fd) && editable:
 		for j, o := range fd.Options {
-			k := stopOf[[2]int{i, j}]
+			k := stop + j
 			mark := "( ) "
 			if fd.Type == forms.ListMulti {
 				mark = "[ ] "

@@ -229,3 +229,33 @@ func TestFormPaste(t *testing.T) {
 		t.Errorf("the paste reached the input line: %q", h.u.input.text)
 	}
 }
+
+// BenchmarkFormDraw draws one frame of the largest form Parse keeps in
+// options: 256 list-multi fields of 100 options each (a hostile form's
+// worst case for the window's layout, which is redone every frame).
+func BenchmarkFormDraw(b *testing.B) {
+	u := New(Options{})
+	f := &forms.Form{Type: forms.TypeForm, Title: "big"}
+	for i := 0; i < forms.MaxFields; i++ {
+		fd := forms.Field{Var: "f" + strings.Repeat("x", i%7) + string(rune('a'+i%26)), Type: forms.ListMulti, Label: "a label that is rather long " + strings.Repeat("é", i%5)}
+		for j := 0; j < 100; j++ {
+			fd.Options = append(fd.Options, forms.Option{Label: "option \u202e" + strings.Repeat("z", j%9), Value: string(rune('A' + j))})
+		}
+		f.Fields = append(f.Fields, fd)
+	}
+	w := newWindow(winForm, nil, jidOf("x@example.org"), "form")
+	w.form = &formState{}
+	u.setFormPage(w, &formPage{form: f})
+	scr := tcell.NewSimulationScreen("UTF-8")
+	if err := scr.Init(); err != nil {
+		b.Fatal(err)
+	}
+	scr.SetSize(100, 40)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.form.sel = i % len(w.form.stops)
+		w.form.follow = true
+		u.drawForm(scr, 0, 0, 100, 40, w)
+	}
+}

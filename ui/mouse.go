@@ -24,6 +24,9 @@ func (u *UI) captureMouse(ev *tcell.EventMouse, action tview.MouseAction) (*tcel
 	if ev == nil {
 		return nil, action
 	}
+	if len(u.certs.queue) > 0 { // a certificate prompt is answered with keys only (tlsprompt.go)
+		return nil, action
+	}
 	if u.find != nil { // a click outside the keys closes the finder (finder.go)
 		if action == tview.MouseLeftClick {
 			u.find = nil

@@ -41,6 +41,10 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 		t.drawRoomTitle(scr, win) // ui/room.go
 		return
 	}
+	if win.kind == winXML {
+		put(scr, x+1, y, w-1, xmlTitle(win), bar)
+		return
+	}
 	if title := formTitle(win); title != "" { // ui/form.go
 		put(scr, x+1, y, w-1, title, bar)
 		return

@@ -56,6 +56,9 @@ type Options struct {
 	RosterWidth int
 	// OccupantWidth is the width of the occupant pane of room windows (0: 20).
 	OccupantWidth int
+	// XMLConsoleLines bounds the stanzas an XML console window keeps (0:
+	// 1000).
+	XMLConsoleLines int
 	// ShowJoins shows join and leave lines in room windows.
 	ShowJoins bool
 	// NoStyling draws message bodies plain, without XEP-0393 styling
@@ -110,6 +113,12 @@ type Options struct {
 	// Register opens an in-band registration for /register (ui/cmd_signup.go);
 	// nil: /register says it cannot.
 	Register Registrar
+	// SaveAccount adds the account /register created (its address and
+	// password, the host and port it was created through, "" and 0 for
+	// DNS) to the config file and returns a note for the user; nil: parley
+	// says what to add by hand. It may wait on the disk: the UI calls it
+	// off the tview goroutine.
+	SaveAccount func(j jid.JID, password, host string, port int) (note string, err error)
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History

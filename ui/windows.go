@@ -47,6 +47,7 @@ type window struct {
 	omemo *account.OMEMOStatus
 	sel   *entry     // the selected message in the selection mode, or nil (ui/select.go)
 	form  *formState // for form windows (ui/form.go)
+	xml   *xmlState  // for XML console windows (ui/xmlconsole.go)
 }
 
 func newWindow(kind winKind, a *acctState, peer jid.JID, name string) *window {
@@ -115,8 +116,12 @@ func (u *UI) closeWin(i int) {
 	if i <= 0 || i >= len(u.wins) {
 		return
 	}
+	if st := u.wins[i].rlist; st != nil && st.cancel != nil {
+		st.cancel() // the room list's requests (roomlist.go)
+	}
 	wasCur := i == u.cur
 	u.formClosed(u.wins[i]) // a form not sent is cancelled (form.go)
+	closeXML(u.wins[i])     // an XML console stops capturing (xmlconsole.go)
 	if wasCur {
 		u.leaveWin(u.curWin()) // the closed window's draft goes with it
 	}

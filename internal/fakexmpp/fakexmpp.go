@@ -43,6 +43,11 @@ type Options struct {
 	// stanza a logged-in client sends; it returns false for the default
 	// answer (an empty result to an IQ get or set, nothing otherwise).
 	Handle func(c *Conn, e Element) bool
+	// PreAuth, if set, is called with each element a client sends after
+	// TLS and before SASL (an in-band registration IQ), with a Conn whose
+	// JID is empty; the registration feature is then offered. It returns
+	// false to end the connection.
+	PreAuth func(c *Conn, e Element) bool
 }
 
 // Server is a running fake server. Clients connect to Host:Port with
@@ -234,10 +239,25 @@ func (s *Server) serve(t testing.TB, nc net.Conn) {
 	defer tc.Close()
 	br := bufio.NewReader(tc)
 	dec = xml.NewDecoder(br)
-	if err := s.header(tc, dec, "<mechanisms xmlns='"+nsSASL+"'><mechanism>PLAIN</mechanism></mechanisms>"); err != nil {
+	features := "<mechanisms xmlns='" + nsSASL + "'><mechanism>PLAIN</mechanism></mechanisms>"
+	if s.opts.PreAuth != nil {
+		features += "<register xmlns='http://jabber.org/features/iq-register'/>"
+	}
+	if err := s.header(tc, dec, features); err != nil {
 		return
 	}
-	user, ok := s.auth(tc, dec)
+	first, err := next(dec)
+	if s.opts.PreAuth != nil {
+		pre := &Conn{nc: tc, dec: dec, done: make(chan struct{})}
+		for err == nil && first.Name.Local != "auth" && s.opts.PreAuth(pre, first) {
+			first, err = next(dec)
+		}
+		close(pre.done)
+	}
+	if err != nil {
+		return
+	}
+	user, ok := s.auth(tc, first)
 	if !ok {
 		return
 	}
@@ -301,10 +321,10 @@ func (s *Server) header(w io.Writer, dec *xml.Decoder, features string) error {
 	return err
 }
 
-// auth runs SASL PLAIN and returns the username.
-func (s *Server) auth(w io.Writer, dec *xml.Decoder) (string, bool) {
-	e, err := next(dec)
-	if err != nil || e.Name.Local != "auth" || e.Attr("mechanism") != "PLAIN" {
+// auth runs SASL PLAIN, from the client's first element e, and returns the
+// username.
+func (s *Server) auth(w io.Writer, e Element) (string, bool) {
+	if e.Name.Local != "auth" || e.Attr("mechanism") != "PLAIN" {
 		return "", false
 	}
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(e.Inner))
