@@ -53,6 +53,10 @@ type Config struct {
 	// RevealIdle answers last activity queries (XEP-0012) with the time
 	// since NoteActivity; without it they are refused and not announced.
 	RevealIdle bool
+	// Nickname is our XEP-0172 user nickname: published at login when the
+	// one published differs, and carried by our subscription requests;
+	// empty: none configured (/vcard set nick still publishes one).
+	Nickname string
 }
 
 // Timeouts for work done outside the stanza handler.
@@ -224,10 +228,11 @@ func (a *Account) afterLogin(ctx context.Context, sess *xmpp.Session) error {
 	if err := sess.Send(sendCtx, presenceStanza(show, status, a.cfg.Priority, a.capsElem())); err != nil {
 		return err
 	}
-	a.loggedIn(ctx, sess)      // backoff reset, client state, outbox (reconnect.go)
-	go a.roomsLogin(ctx, sess) // rejoin rooms, bookmarks, autojoin, self-ping (rooms.go)
-	go a.omemoLogin(ctx, sess) // publish our OMEMO bundle and device (omemo.go)
-	a.catchUp(ctx, sess)       // XEP-0313 archive sync, then the held messages (mam.go)
+	a.loggedIn(ctx, sess)           // backoff reset, client state, outbox (reconnect.go)
+	go a.roomsLogin(ctx, sess)      // rejoin rooms, bookmarks, autojoin, self-ping (rooms.go)
+	go a.omemoLogin(ctx, sess)      // publish our OMEMO bundle and device (omemo.go)
+	go a.publishConfiguredNick(ctx) // XEP-0172 (nick.go)
+	a.catchUp(ctx, sess)            // XEP-0313 archive sync, then the held messages (mam.go)
 	// Behind what the catch-up delivered: the pre-keys it used, the key
 	// transports owed (omemorecv.go).
 	a.task(func() { a.omemoCaughtUp(sess) })

@@ -12,6 +12,7 @@ import (
 
 	"parley/caps"
 	"parley/muc"
+	"parley/vcard"
 )
 
 // Entity capabilities (XEP-0115): what we announce in our presence, the
@@ -23,9 +24,10 @@ const CapsNode = "urn:parley"
 
 // notifyFeatures are the PEP +notify interests we announce (XEP-0163):
 // bookmarks made by another client of ours arrive live, and so do the
-// OMEMO device lists of contacts (only when OMEMO is enabled).
+// OMEMO device lists of contacts (only when OMEMO is enabled), and the
+// nicknames of contacts (XEP-0172, nick.go).
 func notifyFeatures(omemo bool) []string {
-	fs := []string{muc.NSBookmarks + "+notify"}
+	fs := []string{muc.NSBookmarks + "+notify", vcard.NSNick + "+notify"}
 	if omemo {
 		fs = append(fs, nsOMEMO+".devicelist+notify")
 	}

@@ -160,6 +160,9 @@ type SubscriptionEvent struct {
 	Base
 	From jid.JID
 	Type string
+	// Nick is the XEP-0172 nickname a request carried: untrusted, a name
+	// at most (bounded, not sanitized).
+	Nick string
 }
 
 // Direction says whether a message was received or sent by us.

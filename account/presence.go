@@ -14,6 +14,7 @@ import (
 
 	"parley/caps"
 	"parley/internal/jidcache"
+	"parley/vcard"
 )
 
 // presenceIn is a parsed incoming presence: either a PresenceEvent or a
@@ -55,10 +56,14 @@ func parsePresence(start xml.StartElement, b *tokenBudget, account jid.JID, jids
 	typ := attr(start, "type")
 	switch typ {
 	case "subscribe", "subscribed", "unsubscribe", "unsubscribed":
-		if err := b.drain(); err != nil {
+		nick, err := parseSubscribeNick(b) // XEP-0172 §4.1 (nick.go)
+		if err != nil {
 			return presenceIn{}, err
 		}
-		return presenceIn{sub: &SubscriptionEvent{Base: Base{Account: account}, From: from.Bare(), Type: typ}}, nil
+		if typ != "subscribe" {
+			nick = ""
+		}
+		return presenceIn{sub: &SubscriptionEvent{Base: Base{Account: account}, From: from.Bare(), Type: typ, Nick: nick}}, nil
 	case "", "unavailable", "error":
 	default: // probe or unknown: nothing to report
 		return presenceIn{}, b.drain()
@@ -206,7 +211,11 @@ func (a *Account) Subscription(ctx context.Context, to jid.JID, typ string) erro
 	if err != nil {
 		return err
 	}
-	return sess.Send(ctx, xmlstream.Wrap(nil, xml.StartElement{
+	var payload xml.TokenReader
+	if nick := a.ownNick(); typ == "subscribe" && nick != "" {
+		payload = vcard.NickElem(nick) // who asks (XEP-0172 §4.1)
+	}
+	return sess.Send(ctx, xmlstream.Wrap(payload, xml.StartElement{
 		Name: xml.Name{Space: nsClient, Local: "presence"},
 		Attr: []xml.Attr{
 			{Name: xml.Name{Local: "to"}, Value: to.Bare().String()},

@@ -195,6 +195,7 @@ func TestBinary(t *testing.T) {
 		report(t, "rss_after_flood", m[0], "MB")
 		report(t, "hwm_after_flood", m[1], "MB")
 		report(t, "rss_anon_after_flood", m[2], "MB")
+		reportDisk(t, "flood", filepath.Join(histDir, history.EncodeName(me.String()), history.EncodeName(sender.String())+".jsonl"))
 	}
 	tmux("send-keys", "-t", "b", "-l", "/quit")
 	tmux("send-keys", "-t", "b", "Enter")

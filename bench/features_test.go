@@ -115,7 +115,7 @@ nick = "me"
 		return err == nil && len(recs) == 1 && strings.HasPrefix(recs[0].Body+" ", last)
 	}
 	snd := startSender(t, s, sender)
-	floodFigures(t, "features", p, pid, snd, me, done)
+	floodFigures(t, "features", p, pid, snd, me, done, filepath.Join(histDir, history.EncodeName(me.String()), history.EncodeName(sender.String())+".jsonl"))
 	p.quit()
 
 	// (c) mcabber, flooded the same way in the same harness.
@@ -148,13 +148,14 @@ nick = "me"
 		b, _ := os.ReadFile(histo)
 		return strings.Contains(string(b), strings.TrimSpace(last))
 	}
-	floodFigures(t, "mcabber", m, mpid, snd, mc, mdone)
+	floodFigures(t, "mcabber", m, mpid, snd, mc, mdone, histo)
 }
 
 // floodFigures sends 10,000 messages from snd to to and samples key echo
 // in pane p until done says the last is stored; it reports the echo
-// percentiles, the CPU of pid and its memory, named after what.
-func floodFigures(t *testing.T, what string, p *pane, pid int, snd *account.Account, to jid.JID, done func() bool) {
+// percentiles, the CPU of pid, its memory and the size of the history file
+// the flood went to, named after what.
+func floodFigures(t *testing.T, what string, p *pane, pid int, snd *account.Account, to jid.JID, done func() bool, file string) {
 	t.Helper()
 	cpu0 := cpuOf(t, pid)
 	start := time.Now()
@@ -190,6 +191,20 @@ func floodFigures(t *testing.T, what string, p *pane, pid int, snd *account.Acco
 	m := memory(t, pid, "VmRSS", "VmHWM")
 	report(t, what+"_rss_after_flood", m[0], "MB")
 	report(t, what+"_hwm_after_flood", m[1], "MB")
+	reportDisk(t, what+"_flood", file)
+}
+
+// reportDisk reports the size of the history file of a 10,000-message
+// flood, and per message.
+func reportDisk(t *testing.T, what, file string) {
+	t.Helper()
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Errorf("history file of the flood: %v", err)
+		return
+	}
+	report(t, what+"_disk", float64(fi.Size())/1e6, "MB")
+	report(t, what+"_disk_per_msg", float64(fi.Size())/floodSize, "bytes")
 }
 
 // pane is a program running in its own tmux server, 120x40.

@@ -12,6 +12,9 @@ import (
 	"mellium.im/xmpp/jid"
 )
 
+// maxNickname bounds the nickname key (vcard.MaxNick: what others keep).
+const maxNickname = 256
+
 // accountFields are the keys of [[account]].
 func accountFields() []field[Account] {
 	return []field[Account]{
@@ -94,6 +97,14 @@ func accountFields() []field[Account] {
 			default:
 				l.ps.add(key, "%q is not an OMEMO mode: use %q (default: encrypt where the contact has OMEMO), %q (after /omemo on) or %q", s, OMEMOAutomatic, OMEMOManual, OMEMOOff)
 			}
+		}},
+		{name: "nickname", kind: kString, set: func(l *loader, key string, a *Account, v any) {
+			s := strings.TrimSpace(v.(string))
+			if s == "" || len(s) > maxNickname || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+				l.ps.add(key, "%q is not a nickname: it must be 1 to %d bytes without control characters", v.(string), maxNickname)
+				return
+			}
+			a.Nickname = s
 		}},
 		{name: "reveal_os", kind: kBoolean, set: func(_ *loader, _ string, a *Account, v any) {
 			a.RevealOS = v.(bool)

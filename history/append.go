@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -273,55 +274,7 @@ func (s *Store) indexFile(c *convState, path string, seg uint8) error {
 	return forEachLine(f, 0, s.overlong(path), func(line []byte, off int64) bool {
 		var kf keyFields
 		var ik idFields
-		explicit := false
-		err := scanObject(line, func(key, val []byte, str bool) error {
-			if !str {
-				switch string(key) {
-				case "sids":
-					ik.sids = val
-					kf.has |= hasSids
-				case "v":
-					explicit = string(val) == "1" || string(val) == "2"
-				case "t":
-					kf.t, kf.tnum = val, true
-				}
-				return nil
-			}
-			switch string(key) {
-			case "dir":
-				kf.dir = val
-				kf.has |= hasDir
-			case "k":
-				kf.kind = val
-			case "from", "f":
-				kf.from = val
-				kf.has |= hasFrom
-			case "type":
-				kf.typ = val
-				kf.has |= hasType
-			case "nick", "n":
-				kf.nick = val
-			case "id":
-				kf.id = val
-				kf.has |= hasID
-			case "oid", "o":
-				kf.oid = val
-			case "sid", "s":
-				kf.sid = val
-			case "sby":
-				kf.sby = val
-				kf.has |= hasSby
-			case "body", "b":
-				kf.body = val
-			case "t":
-				kf.t, kf.tnum = val, false
-			case "rep":
-				ik.rep = val
-			case "ref":
-				ik.ref = val
-			}
-			return nil
-		})
+		explicit, err := readKeyFields(line, &kf, &ik)
 		if err != nil {
 			s.malformed(path, off)
 			return true
@@ -430,6 +383,10 @@ func (s *Store) append(account, conv string, r Record, older bool) (stored bool,
 		// A record of this account could not be written: no archive id
 		// may become an anchor past it until the next start (see markGap).
 		r.StanzaID, r.StanzaBy = "", ""
+	}
+	if r.StanzaID != "" && !slices.Contains(r.StanzaIDs, StanzaID{r.StanzaID, r.StanzaBy}) {
+		// The trusted stanza-id is one of the stanza's.
+		r.StanzaIDs = append([]StanzaID{{r.StanzaID, r.StanzaBy}}, r.StanzaIDs...)
 	}
 	kf := fieldsOf(&r)
 	k := s.keys(c, &kf)

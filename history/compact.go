@@ -2,6 +2,7 @@ package history
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
@@ -110,8 +111,8 @@ func appendCompact(b []byte, sc scope, r Record) []byte {
 	} else if r.ID != r.OriginID {
 		b = appendAlways(b, "id", r.ID)
 	}
-	b = appendField(b, "o", r.OriginID)
-	b = appendField(b, "s", r.StanzaID)
+	b = appendID(b, "o", r.OriginID)
+	b = appendID(b, "s", r.StanzaID)
 	if r.StanzaID == "" {
 		b = appendField(b, "sby", r.StanzaBy)
 	} else if r.StanzaBy != sc.defaultBy(r.Type) {
@@ -249,8 +250,8 @@ func appendUnixMilli(b []byte, t time.Time) []byte {
 	return b
 }
 
-// maxUnixDigits bounds the seconds of a time read as a number (year
-// 33658): a longer number is not a record's time.
+// maxUnixDigits bounds the digits of the seconds of a time read as a
+// number (before the range check, so that they cannot overflow).
 const maxUnixDigits = 12
 
 // parseUnixMilli parses a time written by appendUnixMilli: an optional
@@ -285,8 +286,18 @@ func parseUnixMilli(b []byte) (time.Time, bool) {
 	if neg {
 		ms = -ms
 	}
+	if ms < minUnixMilli || ms > maxUnixMilli {
+		return time.Time{}, false
+	}
 	return time.UnixMilli(ms).UTC(), true
 }
+
+// The times a record may have: years 0 to 9999, what both encodings can
+// say (0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z).
+const (
+	minUnixMilli = -62167219200000
+	maxUnixMilli = 253402300799999
+)
 
 // parseTimeValue parses a record's "t": a number (compact) or a string
 // (the fixed layout, or RFC 3339 for hand-written times).
@@ -300,5 +311,94 @@ func parseTimeValue(val []byte, str bool) (time.Time, bool) {
 // hasStanzaIDKey reports whether a line may hold a stanza-id (either key
 // name): lines without one need not be parsed by the anchor readers.
 func hasStanzaIDKey(line []byte) bool {
-	return bytes.Contains(line, []byte(`"s":`)) || bytes.Contains(line, []byte(`"sid":`))
+	return bytes.Contains(line, []byte(`"s":`)) || bytes.Contains(line, []byte(`"su":`)) || bytes.Contains(line, []byte(`"sid":`))
+}
+
+// An origin-id or stanza-id that is a UUID in its canonical form (36
+// characters, lower-case hex and dashes, as Prosody's SQL archive and most
+// clients make them) is written as its 16 bytes in unpadded base64url (22
+// characters) under the key with a "u" appended ("ou", "su").
+
+// isUUID reports whether s is a UUID in canonical form.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// packUUID appends the 22-character form of canonical UUID s.
+func packUUID(b []byte, s string) []byte {
+	var raw [16]byte
+	j := 0
+	for i := 0; i < 36; i += 2 {
+		if s[i] == '-' {
+			i--
+			continue
+		}
+		raw[j] = unhexByte(s[i])<<4 | unhexByte(s[i+1])
+		j++
+	}
+	return base64.RawURLEncoding.AppendEncode(b, raw[:])
+}
+
+func unhexByte(c byte) byte {
+	if c >= 'a' {
+		return c - 'a' + 10
+	}
+	return c - '0'
+}
+
+// unpackUUID appends the canonical UUID whose 22-character form is p; ok is
+// false when p is not one.
+func unpackUUID(b, p []byte) ([]byte, bool) {
+	var raw [16]byte
+	if len(p) != 22 {
+		return b, false
+	}
+	if n, err := base64.RawURLEncoding.Strict().Decode(raw[:], p); err != nil || n != 16 {
+		return b, false
+	}
+	for i, c := range raw {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, hexDigits[c>>4], hexDigits[c&15])
+	}
+	return b, true
+}
+
+// appendID appends an origin-id or stanza-id under key, a UUID packed under
+// key+"u".
+func appendID(b []byte, key, id string) []byte {
+	if !isUUID(id) {
+		return appendField(b, key, id)
+	}
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, `u":"`...)
+	b = packUUID(b, id)
+	return append(b, '"')
+}
+
+// packedID is the form in which id appears in a compact line when it is a
+// UUID, else nil.
+func packedID(id string) []byte {
+	if !isUUID(id) {
+		return nil
+	}
+	return packUUID(nil, id)
 }

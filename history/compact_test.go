@@ -46,6 +46,14 @@ func TestCompactLines(t *testing.T) {
 			`{"t":1795442709.123,"f":"eve@evil.example/x","type":"normal","id":"i","o":"o","s":"s","sby":"evil.example","sids":[{"id":"t","by":"me@example.org"},{"id":"s","by":"evil.example"}]}`},
 		{"not a JID: written in full", bob, Record{Time: t0, Dir: In, From: "/phone", Type: "chat", Body: "x"},
 			`{"v":2,"t":"2026-11-23T14:05:09.123Z","dir":"in","from":"/phone","type":"chat","body":"x"}`},
+		{"UUIDs packed", bob, Record{Time: t0, Dir: In, From: bob + "/phone", Type: "chat", ID: "8377dc9b-7384-415f-bc38-900c7123ef54",
+			OriginID: "8377dc9b-7384-415f-bc38-900c7123ef54", StanzaID: "f5396d45-6ba4-4e79-8c3d-13d9c7e3f6d6", StanzaBy: me,
+			StanzaIDs: []StanzaID{{"f5396d45-6ba4-4e79-8c3d-13d9c7e3f6d6", me}}, Body: "hi"},
+			`{"t":1795442709.123,"f":"/phone","ou":"g3fcm3OEQV-8OJAMcSPvVA","su":"9TltRWukTnmMPRPZx-P21g","b":"hi"}`},
+		{"UUIDs not canonical: as they are", bob, Record{Time: t0, Dir: In, From: bob + "/phone", Type: "chat", ID: "8377DC9B-7384-415F-BC38-900C7123EF54",
+			OriginID: "8377DC9B-7384-415F-BC38-900C7123EF54", StanzaID: "{f5396d45-6ba4-4e79-8c3d-13d9c7e3f6d6}", StanzaBy: me,
+			StanzaIDs: []StanzaID{{"{f5396d45-6ba4-4e79-8c3d-13d9c7e3f6d6}", me}}},
+			`{"t":1795442709.123,"f":"/phone","o":"8377DC9B-7384-415F-BC38-900C7123EF54","s":"{f5396d45-6ba4-4e79-8c3d-13d9c7e3f6d6}"}`},
 		{"a reaction", bob, Record{Time: t0, Dir: Out, Kind: KindReactions, From: me + "/parley", Type: "chat", ID: "r", Ref: "a1", Emojis: []string{"👍"}},
 			`{"t":1795442709.123,"dir":"out","k":"reactions","f":"/parley","id":"r","ref":"a1","emo":["👍"]}`},
 	}
@@ -237,5 +245,62 @@ func TestCompactHostile(t *testing.T) {
 			t.Fatalf("%s: no warning for the bad lines: %q", name, w)
 		}
 		st.Close()
+	}
+}
+
+// TestPackedIDsFold: references to messages whose ids are packed UUIDs
+// find them, through the writer's index and by reading backwards, and a
+// packed id that is not one is ignored.
+func TestPackedIDsFold(t *testing.T) {
+	const room = "room@muc.x"
+	dir := t.TempDir()
+	w := openT(t, dir)
+	sid := "f5396d45-6ba4-4e79-8c3d-13d9c7e3f6d6"
+	oid := "8377dc9b-7384-415f-bc38-900c7123ef54"
+	for _, r := range []Record{
+		{Time: at(1), Dir: In, From: room + "/ann", Nick: "ann", Type: "groupchat", ID: oid, OriginID: oid, StanzaID: sid, StanzaBy: room, Body: "spam"},
+		{Time: at(2), Dir: In, From: room + "/bob", Nick: "bob", Type: "groupchat", ID: "x", StanzaID: "e0000000-0000-4000-8000-000000000000", StanzaBy: room, Body: "fine"},
+		{Time: at(3), Dir: In, From: room + "/bob", Nick: "bob", Type: "groupchat", Kind: KindReactions, StanzaID: "e1000000-0000-4000-8000-000000000000", StanzaBy: room, Ref: sid, Emojis: []string{"👎"}},
+		{Time: at(4), Dir: In, From: room, Type: "groupchat", Kind: KindModerate, Ref: sid, By: room + "/mod", Body: "spam"},
+	} {
+		if ok, err := w.Append(me, room, r); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+	}
+	if ok, _ := w.Append(me, room, Record{Time: at(1), Dir: In, From: room + "/ann", Nick: "ann", Type: "groupchat", ID: oid, OriginID: oid, StanzaID: sid, StanzaBy: room, Body: "spam"}); ok {
+		t.Fatal("a duplicate by packed stanza-id was stored")
+	}
+	file, _ := os.ReadFile(filepath.Join(dir, EncodeName(me), EncodeName(room)+".jsonl"))
+	if bytes.Count(file, []byte(sid)) != 2 || bytes.Count(file, []byte(`"ref":"`+sid+`"`)) != 2 {
+		t.Fatalf("ids not packed in messages, or packed in references:\n%s", file)
+	}
+	r, _ := OpenReadOnly(dir)
+	for name, st := range map[string]*Store{"writer": w, "reader": r} {
+		got, _, ok, err := st.Target(me, room, Record{Dir: In, From: room + "/x", Type: "groupchat", Kind: KindRetract, Ref: sid})
+		if err != nil || !ok || got.StanzaID != sid || got.OriginID != oid || got.ID != oid || !got.Folded.Moderated || len(got.Folded.Reactions) != 1 {
+			t.Fatalf("%s Target: %v %v %+v", name, ok, err, got)
+		}
+		if id, _ := st.NewestArchiveID(me, room, room); id != "e1000000-0000-4000-8000-000000000000" {
+			t.Fatalf("%s anchor %q", name, id)
+		}
+	}
+	rec, _, err := parseRecord([]byte(`{"t":1,"su":"not a packed uuid","ou":"AAAAAAAAAAAAAAAAAAAAAB","b":"x"}`), scope{me, bob})
+	if err != nil || rec.StanzaID != "" || rec.OriginID != "" || rec.Body != "x" {
+		t.Fatalf("bad packed ids: %+v, %v", rec, err)
+	}
+}
+
+func TestUnixMilliRange(t *testing.T) {
+	if minUnixMilli != time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli() ||
+		maxUnixMilli != time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC).UnixMilli() {
+		t.Fatal("range constants")
+	}
+	for _, c := range []struct {
+		in string
+		ok bool
+	}{{"253402300799.999", true}, {"253402300800", false}, {"-62167219200", true}, {"-62167219200.001", false}, {"0", true}, {"-0.5", true}} {
+		if _, ok := parseUnixMilli([]byte(c.in)); ok != c.ok {
+			t.Errorf("%s: %v", c.in, ok)
+		}
 	}
 }

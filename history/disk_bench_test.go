@@ -35,16 +35,25 @@ func diskRecords(rng *rand.Rand, i int) map[string]Record {
 		StanzaID: sid, StanzaBy: me, StanzaIDs: []StanzaID{{sid, me}}} // as Append writes it
 	room := Record{Time: t, Dir: In, From: diskRoom + "/ann", Nick: "ann", Type: "groupchat", ID: id, OriginID: id,
 		OccupantID: diskID(rng, 43) + "=", StanzaID: sid, StanzaBy: diskRoom, StanzaIDs: []StanzaID{{sid, diskRoom}}, Body: diskBody}
-	return map[string]Record{"chat-in": in, "chat-out": out, "chat-link": link, "room-in": room}
+	// Prosody's SQL archive (the test servers') and ejabberd assign
+	// UUIDs and 16-digit numbers.
+	u := fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", rng.Uint32(), rng.IntN(1<<16), rng.IntN(1<<12), rng.IntN(1<<12), rng.Int64N(1<<48))
+	inUUID := in
+	inUUID.StanzaID, inUUID.StanzaIDs = u, []StanzaID{{u, me}}
+	inNum := in
+	n := fmt.Sprintf("%016d", 1700000000000000+rng.Int64N(1e14))
+	inNum.StanzaID, inNum.StanzaIDs = n, []StanzaID{{n, me}}
+	return map[string]Record{"chat-in": in, "chat-in-uuid": inUUID, "chat-in-ejabberd": inNum, "chat-out": out, "chat-link": link, "room-in": room}
 }
 
 // BenchmarkRecordSize reports the bytes a typical record takes on disk:
-// a received 1:1 message with its ids, a sent one, the link record that
+// a received 1:1 message with its ids (a stanza-id as Prosody's internal
+// storage, its SQL storage and ejabberd make them), a sent one, the link record that
 // its archive copy adds, a room message with its ids, and the record of
 // the other benchmarks (BenchmarkTail100, BenchmarkSearch), with what
 // 10,000 and 1,000,000 of them take.
 func BenchmarkRecordSize(b *testing.B) {
-	for _, kind := range []string{"chat-in", "chat-out", "chat-link", "room-in", "bench"} {
+	for _, kind := range []string{"chat-in", "chat-in-uuid", "chat-in-ejabberd", "chat-out", "chat-link", "room-in", "bench"} {
 		b.Run(kind, func(b *testing.B) {
 			conv := bob
 			if kind == "room-in" {
@@ -76,7 +85,7 @@ func TestDiskRecordsPrint(t *testing.T) {
 		t.Skip("prints example lines with -v")
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, k := range []string{"chat-in", "chat-out", "chat-link", "room-in"} {
+	for _, k := range []string{"chat-in", "chat-in-uuid", "chat-in-ejabberd", "chat-out", "chat-link", "room-in"} {
 		conv := bob
 		if k == "room-in" {
 			conv = diskRoom

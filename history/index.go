@@ -147,7 +147,8 @@ func (x *dedupIndex) lookup(k recKeys) bool {
 // time (layout of the file, or RFC 3339); tm is used when t is nil.
 type keyFields struct {
 	dir, kind, from, typ, nick, id, oid, sid, sby, body, t []byte
-	tnum                                                   bool // t is a number (compact), not a string
+	oidBuf, sidBuf                                         [36]byte // unpacked UUIDs (compact.go)
+	tnum                                                   bool     // t is a number (compact), not a string
 	has                                                    uint8
 	tm                                                     time.Time
 }
@@ -249,4 +250,67 @@ func bareOf(j string) string {
 		return j[:i]
 	}
 	return j
+}
+
+// readKeyFields reads the raw fields of a line that the dedup and id
+// indexes look at, under either key name; explicit is true for a record
+// read as written ("v" 1 or 2), false for a compact one (see expandFields).
+func readKeyFields(line []byte, kf *keyFields, ik *idFields) (explicit bool, err error) {
+	err = scanObject(line, func(key, val []byte, str bool) error {
+		if !str {
+			switch string(key) {
+			case "sids":
+				ik.sids = val
+				kf.has |= hasSids
+			case "v":
+				explicit = string(val) == "1" || string(val) == "2"
+			case "t":
+				kf.t, kf.tnum = val, true
+			}
+			return nil
+		}
+		switch string(key) {
+		case "dir":
+			kf.dir = val
+			kf.has |= hasDir
+		case "k":
+			kf.kind = val
+		case "from", "f":
+			kf.from = val
+			kf.has |= hasFrom
+		case "type":
+			kf.typ = val
+			kf.has |= hasType
+		case "nick", "n":
+			kf.nick = val
+		case "id":
+			kf.id = val
+			kf.has |= hasID
+		case "oid", "o":
+			kf.oid = val
+		case "sid", "s":
+			kf.sid = val
+		case "su":
+			if u, ok := unpackUUID(kf.sidBuf[:0], val); ok {
+				kf.sid = u
+			}
+		case "ou":
+			if u, ok := unpackUUID(kf.oidBuf[:0], val); ok {
+				kf.oid = u
+			}
+		case "sby":
+			kf.sby = val
+			kf.has |= hasSby
+		case "body", "b":
+			kf.body = val
+		case "t":
+			kf.t, kf.tnum = val, false
+		case "rep":
+			ik.rep = val
+		case "ref":
+			ik.ref = val
+		}
+		return nil
+	})
+	return explicit, err
 }

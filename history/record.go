@@ -349,6 +349,14 @@ func parseRecord(line []byte, sc scope) (Record, header, error) {
 			r.OriginID = string(val)
 		case "sid", "s":
 			r.StanzaID = string(val)
+		case "su":
+			if u, ok := unpackUUID(nil, val); ok {
+				r.StanzaID = string(u)
+			}
+		case "ou":
+			if u, ok := unpackUUID(nil, val); ok {
+				r.OriginID = string(u)
+			}
 		case "sby":
 			r.StanzaBy = string(val)
 			has |= hasSby

@@ -129,6 +129,7 @@ func FuzzParseRecord(f *testing.F) {
 	f.Add([]byte(`{"t":1795442709.1,"n":"ann","occ":"dX9","o":"x","s":"r41","sids":[],"b":"room"}`))
 	f.Add([]byte(`{"t":-1.5,"dir":"","f":"","type":"","sby":"","k":"link"}`))
 	f.Add([]byte(`{"t":1,"f":"eve@evil.example/x","n":"a/b","sby":"other@x","s":"1","sids":[{"id":"2","by":"y"}]}`))
+	f.Add([]byte(`{"t":1,"f":"/p","ou":"g3fcm3OEQV-8OJAMcSPvVA","su":"9TltRWukTnmMPRPZx-P21g","id":"","b":"u"}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		sc := scope{me, bob}
 		r, _, err := parseRecord(line, sc)

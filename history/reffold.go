@@ -392,12 +392,14 @@ func (s *Store) targetScan(account, conv string, ref *Record) (Record, Position,
 	}
 	key := string([]byte{pre, 0}) + id
 	plain := plainID(id)
+	packed := packedID(id)
 	fs := &foldState{}
 	var out Record
 	var at Position
 	found := false
 	err := s.walkOlderRaw(account, conv, Cursor{}, func(line []byte, p Position) bool {
-		if plain && len(fs.pending) == 0 && !bytes.Contains(line, []byte(id)) && !bytes.Contains(line, []byte(`"k":`)) {
+		if plain && len(fs.pending) == 0 && !bytes.Contains(line, []byte(id)) && (packed == nil || !bytes.Contains(line, packed)) &&
+			!bytes.Contains(line, []byte(`"k":`)) {
 			return true
 		}
 		r, _, err := parseRecord(line, scope{account, conv})

@@ -19,7 +19,12 @@ type List struct {
 	byNick map[string]*listItem
 	order  []*listItem // sorted by listLess
 	counts [4]int      // occupants per role group (Role.rank)
+	gen    uint64      // counts calls that may have changed the list
 }
+
+// Gen returns a number that changes whenever the list may have changed:
+// a drawing of the list that was made at the same Gen is still right.
+func (l *List) Gen() uint64 { return l.gen }
 
 type listItem struct {
 	Occupant
@@ -89,6 +94,7 @@ func (l *List) Occupants() []Occupant {
 
 // Clear empties the list.
 func (l *List) Clear() {
+	l.gen++
 	clear(l.byNick)
 	clear(l.order)
 	l.order = l.order[:0]
@@ -99,6 +105,7 @@ func (l *List) Clear() {
 // that take us out of the room (our own OccupantLeft, Destroyed, a refused
 // join) empty it; changes that are not about occupants leave it alone.
 func (l *List) Apply(c Change) bool {
+	l.gen++
 	switch c := c.(type) {
 	case OccupantJoined:
 		l.put(c.Occupant)

@@ -54,6 +54,7 @@ cat <<TABLE
 | key echo in process, full-speed flood (p50 / p99 / max) | $(fig inproc_echo_p50) / $(fig inproc_echo_p99) / $(fig inproc_echo_max) | | |
 | key echo in process, 2,000 msg/s (p50 / p99 / max) | $(fig paced2000_echo_p50) / $(fig paced2000_echo_p99) / $(fig paced2000_echo_max) | | |
 | memory after the flood (VmRSS / VmHWM) | $(fig rss_after_flood) / $(fig hwm_after_flood) | | |
+| disk for the 10,000 messages (their conversation's file; per message) | $(fig flood_disk) ($(fig flood_disk_per_msg)) | under 1.5 MB | 0.6-0.7 MB |
 
 | figure (issue 14: /upload, binary in tmux, Prosody https) | parley | target |
 |---|---|---|
@@ -70,6 +71,7 @@ cat <<TABLE
 | key echo during a 10,000-message flood (p50 / p99 / max) | $(fig features_echo_p50) / $(fig features_echo_p99) / $(fig features_echo_max) | $(fig mcabber_echo_p50) / $(fig mcabber_echo_p99) / $(fig mcabber_echo_max) |
 | CPU for the flood, in wall time (rate) | $(fig features_flood_cpu) in $(fig features_flood_wall) ($(fig features_flood_rate)) | $(fig mcabber_flood_cpu) in $(fig mcabber_flood_wall) ($(fig mcabber_flood_rate)) |
 | memory after the flood (VmRSS / VmHWM) | $(fig features_rss_after_flood) / $(fig features_hwm_after_flood) | $(fig mcabber_rss_after_flood) / $(fig mcabber_hwm_after_flood) |
+| disk for the 10,000 messages (history file; per message) | $(fig features_flood_disk) ($(fig features_flood_disk_per_msg)) | $(fig mcabber_flood_disk) ($(fig mcabber_flood_disk_per_msg)) |
 
 History (issue 3): the Benchmark lines of ./history above (Tail100 of
 10k/100k/1M records: target under 20 ms and flat; Search of 1M: under 1 s).

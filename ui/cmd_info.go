@@ -63,6 +63,9 @@ func cmdInfo(u *UI, c *call) error {
 	} else {
 		lines = append(lines, "  not in the roster")
 	}
+	if n := a.nicks[bare]; n != "" {
+		lines = append(lines, "  published nickname: \""+n+"\"") // XEP-0172, as it is: a name, not an address
+	}
 	lines = append(lines, resourceLines(a, bare)...)
 	for _, l := range lines {
 		u.info(w, false, l)

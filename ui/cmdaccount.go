@@ -51,9 +51,11 @@ func (u *UI) setPresence(c *call, show account.Show, text string) error {
 }
 
 // sendPresence sets a's presence without waiting; the outcome is a line
-// in w.
+// in w. It goes through the account's send lane, so that presences (and
+// messages) reach the server in the order typed: /away then /back ends
+// online.
 func (u *UI) sendPresence(w *window, a *acctState, show account.Show, text string) {
-	u.async(w, func(ctx context.Context) (string, error) {
+	u.asyncSend(a, w, func(ctx context.Context) (string, error) {
 		if err := a.a.SetPresence(ctx, show, text); err != nil {
 			return "", fmt.Errorf("%s: %v", a.jid, err)
 		}

@@ -59,11 +59,12 @@ func (u *UI) apply(ev account.Event) {
 		u.roster.dirty = true
 	case account.SubscriptionEvent:
 		u.applySubscription(a, ev)
+	case account.NickEvent:
+		u.applyNick(a, ev) // ui/nicks.go
 	case account.MessageEvent:
 		u.messageStates(a, ev.Msg) // chat states and markers (chatstate.go, markers.go)
 		u.applyMessage(a, ev.Msg)
 		u.noteMarkable(a, ev.Msg) // its line may be marked displayed (markers.go)
-		u.strangerHint(a, ev.Msg) // how to block a stranger (cmd_block.go)
 	case account.BlockEvent:
 		u.applyBlock(a, ev) // ui/cmd_block.go
 	case account.ChatStateEvent:
@@ -237,7 +238,11 @@ func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
 			clear(a.requests)
 		}
 		a.requests[key] = struct{}{}
-		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s; %s", from, from, from, u.blockKeys())
+		who := from
+		if n := cleanNick(ev.Nick); n != "" {
+			who += " (who calls themself \"" + n + "\")" // a name, never the address
+		}
+		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s; %s", who, from, from, u.blockKeys(false))
 		isReq = true
 		u.noteRequest(a, ev.From) // for the block key (cmd_block.go)
 	case "unsubscribe":

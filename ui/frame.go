@@ -12,17 +12,36 @@ import "github.com/gdamore/tcell/v2"
 // this one did not. Cells drawn as they were stay unchanged for tcell, and
 // only what changed is sent. After each Show, every cell the shown frame did
 // not draw is blank: so only cells drawn since the last Show need a look.
+//
+// frameScreen also keeps a shadow of what each cell holds: a Put of the
+// grapheme and style a cell already has only marks it drawn, without
+// tcell's lock, grapheme parse and cell compare (most cells of a frame are
+// drawn as they were: the roster, the occupants, the bars).
 type frameScreen struct {
 	tcell.Screen
 	w, h     int
-	frame    uint32   // frame number, counting Clear calls
-	drawn    []uint32 // for each cell, the frame that last drew it
-	shown    uint32   // the frame of the last Show
-	unknown  bool     // cell contents unknown (new or resized): blank all undrawn
-	clearing bool     // a frame started by Clear is being drawn
+	frame    uint32       // frame number, counting Clear calls
+	drawn    []uint32     // for each cell, the frame that last drew it
+	shadow   []cellShadow // what each cell holds, as put through frameScreen
+	owner    []uint8      // the pane that put each cell (panes.go)
+	scope    uint8        // the pane being drawn
+	shown    uint32       // the frame of the last Show
+	unknown  bool         // cell contents unknown (new or resized): blank all undrawn
+	clearing bool         // a frame started by Clear is being drawn
 }
 
-func newFrameScreen(s tcell.Screen) *frameScreen { return &frameScreen{Screen: s} }
+// cellShadow is what a cell holds as frameScreen last put it: a grapheme g
+// of width w (1 or 2) in style st; ok is false when unknown (never put, put
+// through a string of several graphemes, or half of a wide grapheme
+// overwritten).
+type cellShadow struct {
+	g  string
+	st tcell.Style
+	w  uint8
+	ok bool
+}
+
+func newFrameScreen(s tcell.Screen) *frameScreen { return &frameScreen{Screen: s, scope: paneOther} }
 
 // Clear implements tcell.Screen: it starts a frame.
 func (s *frameScreen) Clear() {
@@ -30,6 +49,8 @@ func (s *frameScreen) Clear() {
 	if w != s.w || h != s.h || s.drawn == nil {
 		s.w, s.h = w, h
 		s.drawn = make([]uint32, w*h)
+		s.shadow = make([]cellShadow, w*h)
+		s.owner = make([]uint8, w*h)
 		s.frame, s.shown, s.unknown = 0, 0, true
 	}
 	s.frame++
@@ -48,14 +69,32 @@ func (s *frameScreen) mark(x, y, width int) {
 	for i := x; i < x+width; i++ {
 		if i >= 0 && i < s.w {
 			s.drawn[y*s.w+i] = s.frame
+			s.owner[y*s.w+i] = s.scope
 		}
 	}
 }
 
 // Put implements tcell.Screen.
 func (s *frameScreen) Put(x, y int, str string, st tcell.Style) (string, int) {
+	if x < 0 || y < 0 || x >= s.w || y >= s.h {
+		rest, width := s.Screen.Put(x, y, str, st)
+		s.mark(x, y, width)
+		return rest, width
+	}
+	i := y*s.w + x
+	if c := &s.shadow[i]; c.ok && c.g == str && c.st == st {
+		s.mark(x, y, int(c.w))
+		return "", int(c.w)
+	}
 	rest, width := s.Screen.Put(x, y, str, st)
 	s.mark(x, y, width)
+	s.shadow[i] = cellShadow{g: str, st: st, w: uint8(width), ok: rest == "" && (width == 1 || width == 2)}
+	if x > 0 && s.shadow[i-1].w == 2 {
+		s.shadow[i-1].ok = false // its right half is gone
+	}
+	if width == 2 && x+1 < s.w {
+		s.shadow[i+1] = cellShadow{}
+	}
 	return rest, width
 }
 
@@ -92,6 +131,10 @@ func (s *frameScreen) PutStrStyled(x, y int, str string, st tcell.Style) {
 // Fill implements tcell.Screen: every cell is drawn.
 func (s *frameScreen) Fill(r rune, st tcell.Style) {
 	s.Screen.Fill(r, st)
+	clear(s.shadow)
+	for i := range s.owner {
+		s.owner[i] = paneOther
+	}
 	s.clearing = false
 }
 
@@ -103,6 +146,11 @@ func (s *frameScreen) Show() {
 		for i, f := range s.drawn {
 			if f != s.frame && (f >= s.shown && f > 0 || s.unknown) {
 				s.Screen.Put(i%s.w, i/s.w, " ", tcell.StyleDefault) // a no-op for tcell when blank
+				s.shadow[i] = cellShadow{g: " ", st: tcell.StyleDefault, w: 1, ok: true}
+				s.owner[i] = paneNone
+				if i%s.w > 0 && s.shadow[i-1].w == 2 {
+					s.shadow[i-1].ok = false
+				}
 			}
 		}
 		s.shown, s.unknown = s.frame, false

@@ -163,3 +163,50 @@ func BenchmarkFrameBytes(b *testing.B) {
 		})
 	}
 }
+
+// TestFrameShadow checks the shadow that lets an unchanged Put skip tcell:
+// a cell drawn again as it was is not sent, and a wide grapheme whose right
+// half something else overwrote is drawn again whole, not skipped.
+func TestFrameShadow(t *testing.T) {
+	scr, tty := terminal(t, 20, 3)
+	fs := newFrameScreen(scr)
+	frame := func(draw func()) string {
+		fs.Clear()
+		draw()
+		fs.Show()
+		return tty.sent()
+	}
+	green := tcell.StyleDefault.Foreground(tcell.ColorGreen)
+	frame(func() { fs.Put(0, 0, "日", green); fs.Put(2, 0, "a", green) })
+	if out := frame(func() { fs.Put(0, 0, "日", green); fs.Put(2, 0, "a", green) }); strings.Contains(out, "日") || strings.Contains(out, "a") {
+		t.Errorf("an unchanged frame sent %q", out)
+	}
+	// The right half of 日 overwritten in a frame that draws 日 too, then
+	// 日 drawn alone: tcell is asked again, not skipped.
+	frame(func() { fs.Put(0, 0, "日", green); fs.Put(1, 0, "b", green) })
+	if fs.shadow[0].ok {
+		t.Errorf("the shadow of 日 survived the overwrite of its right half")
+	}
+	frame(func() { fs.Put(0, 0, "日", green) })
+	if s, _, w := scr.Get(0, 0); s != "日" || w != 2 {
+		t.Errorf("cell 0,0 = %q width %d, want 日 width 2", s, w)
+	}
+	if !fs.shadow[0].ok {
+		t.Errorf("the shadow of 日 was not taken again")
+	}
+	// A style change is not skipped.
+	frame(func() { fs.Put(0, 1, "x", green) })
+	if out := frame(func() { fs.Put(0, 1, "x", green.Bold(true)) }); !strings.Contains(out, "x") {
+		t.Errorf("a style change sent %q", out)
+	}
+	if _, st, _ := scr.Get(0, 1); st != green.Bold(true) {
+		t.Errorf("cell 0,1 style %v, want bold green", st)
+	}
+	// Fill forgets the shadow: what was put before is put again.
+	frame(func() { fs.Put(0, 2, "y", green) })
+	fs.Fill(' ', tcell.StyleDefault)
+	frame(func() { fs.Put(0, 2, "y", green) })
+	if s, _, _ := scr.Get(0, 2); s != "y" {
+		t.Errorf("cell 0,2 = %q after Fill and a Put, want y", s)
+	}
+}

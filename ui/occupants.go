@@ -21,7 +21,7 @@ type convoSplit struct {
 // newConvoSplit returns the widget that takes the conversation's place in
 // the layout.
 func (u *UI) newConvoSplit() tview.Primitive {
-	u.rm.occ = &occupantView{Box: tview.NewBox(), u: u}
+	u.rm.occ = &occupantView{Box: tview.NewBox(), u: u, cache: paneCache[occKey]{id: paneOccupants}}
 	return &convoSplit{Box: tview.NewBox(), u: u}
 }
 
@@ -43,7 +43,17 @@ func (s *convoSplit) Draw(scr tcell.Screen) {
 // costs what changed, never a pass over the list.
 type occupantView struct {
 	*tview.Box
-	u *UI
+	u     *UI
+	cache paneCache[occKey]
+}
+
+// occKey is what the occupant pane drew last (panes.go).
+type occKey struct {
+	win        *window
+	gen        uint64 // the list's (muc.List.Gen)
+	offset     int
+	nick       string
+	x, y, w, h int
 }
 
 // roleRank orders roles for the pane, as muc.List groups them.
@@ -76,18 +86,26 @@ func occRows(rs *roomState) int {
 // Draw implements tview.Primitive.
 func (o *occupantView) Draw(scr tcell.Screen) {
 	x, y, w, h := o.GetRect()
+	win := o.u.curWin()
+	key := occKey{win: win, x: x, y: y, w: w, h: h}
+	rs := win.room
+	if rs != nil {
+		rs.occOffset = max(0, min(rs.occOffset, occRows(rs)-h))
+		key.gen, key.offset, key.nick = rs.occ.Gen(), rs.occOffset, rs.nick
+	}
+	if o.cache.begin(scr, key, x, y, w, h) {
+		return // drawn as it is (panes.go)
+	}
+	defer o.cache.end(scr)
 	th := o.u.theme
 	base := th.base()
 	for i := 0; i < h; i++ {
 		scr.Put(x, y+i, "│", base.Foreground(th.Offline))
-		fill(scr, x+1, y+i, w-1, base)
 	}
-	win := o.u.curWin()
-	if win.room == nil || w < 3 {
+	blank(scr, x+1, y, w-1, h, base)
+	if rs == nil || w < 3 {
 		return
 	}
-	rs := win.room
-	rs.occOffset = max(0, min(rs.occOffset, occRows(rs)-h))
 	x, w = x+1, w-1
 	// Skip to the first visible row without walking the hidden ones.
 	row, start := 0, 0

@@ -83,7 +83,7 @@ func (u *UI) fetchRoomForm(w *window, ca RoomConfigAccount, created bool) {
 			if err != nil {
 				u.info(w, true, err.Error())
 				if created {
-					u.info(w, true, "the new room stays locked: /configure to try again, /destroy to give it up")
+					u.info(w, true, "the new room is not configured yet: /configure to try again, /destroy to give it up")
 				}
 				return
 			}
@@ -130,6 +130,6 @@ func (u *UI) joinedNew(w *window, ca RoomConfigAccount, created bool) {
 		u.info(w, false, w.peerText+" exists already and was joined as it is (its owners change it with /configure)")
 		return
 	}
-	u.info(w, false, "opening the configuration form of the new room "+w.peerText+": the room stays locked until it is submitted (Cancel destroys it)")
+	u.info(w, false, "opening the configuration form of the new room "+w.peerText+": Submit opens the room so configured, Cancel destroys it")
 	u.fetchRoomForm(w, ca, true)
 }

@@ -59,7 +59,7 @@ func testIntegrationRoomConfigUI(t *testing.T, kind servertest.Kind) {
 		})
 	}
 	h.enter("/join " + vault + " -configure")
-	said("the room stays locked until it is submitted")
+	said("Submit opens the room so configured, Cancel destroys it")
 	fill(map[string]string{
 		"muc#roomconfig_roomname":              "The Vault",
 		"muc#roomconfig_roomsecret":            "s3cret",

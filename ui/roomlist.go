@@ -82,11 +82,16 @@ func cmdList(u *UI, c *call) error {
 		lctx, lcancel := context.WithTimeout(ctx, requestTimeout)
 		svc, rooms, cut, err := da.ListRooms(lctx, service)
 		lcancel()
+		// The addresses to ask, apart from the list the UI goroutine owns.
+		probe := make([]jid.JID, min(len(rooms), maxInfoProbes))
+		for i := range probe {
+			probe[i] = rooms[i].JID
+		}
 		u.postFunc(func() { u.roomListResult(w, st, svc, rooms, cut, err) })
-		if err != nil || len(rooms) == 0 {
+		if err != nil || len(probe) == 0 {
 			return
 		}
-		u.probeRooms(ctx, w, st, da, rooms[:min(len(rooms), maxInfoProbes)])
+		u.probeRooms(ctx, w, st, da, probe)
 	}()
 	return nil
 }
@@ -185,7 +190,7 @@ func (st *roomListState) fill(i int) {
 // probeRooms asks rooms for their name and occupant count, a few at once,
 // and updates their rows as the answers come; when all came the list is
 // sorted by occupants, the selection kept.
-func (u *UI) probeRooms(ctx context.Context, w *window, st *roomListState, da RoomDirAccount, rooms []muc.RoomItem) {
+func (u *UI) probeRooms(ctx context.Context, w *window, st *roomListState, da RoomDirAccount, rooms []jid.JID) {
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range min(infoProbers, len(rooms)) {
@@ -194,12 +199,12 @@ func (u *UI) probeRooms(ctx context.Context, w *window, st *roomListState, da Ro
 			defer wg.Done()
 			for i := range jobs {
 				pctx, cancel := context.WithTimeout(ctx, infoTimeout)
-				info, err := da.RoomInfo(pctx, rooms[i].JID)
+				info, err := da.RoomInfo(pctx, rooms[i])
 				cancel()
 				if err != nil {
 					continue
 				}
-				u.postFunc(func() { u.roomInfoResult(w, st, i, info) })
+				u.postFunc(func() { u.roomInfoResult(w, st, i, rooms[i], info) })
 			}
 		}()
 	}
@@ -220,8 +225,8 @@ func (u *UI) probeRooms(ctx context.Context, w *window, st *roomListState, da Ro
 }
 
 // roomInfoResult updates room i of the list with what it says of itself.
-func (u *UI) roomInfoResult(w *window, st *roomListState, i int, info muc.Info) {
-	if w.rlist != st || i >= len(st.rooms) {
+func (u *UI) roomInfoResult(w *window, st *roomListState, i int, room jid.JID, info muc.Info) {
+	if w.rlist != st || i >= len(st.rooms) || !st.rooms[i].JID.Equal(room) {
 		return
 	}
 	r := &st.rooms[i]

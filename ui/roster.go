@@ -44,6 +44,9 @@ type acctState struct {
 	// requests are the subscription requests shown and not answered yet,
 	// by bare JID: asking again adds no line.
 	requests map[string]struct{}
+	// nicks are the contacts' published nicknames (XEP-0172), cleaned, by
+	// bare JID (nicks.go).
+	nicks map[string]string
 }
 
 // maxRequests bounds the unanswered subscription requests remembered.
@@ -61,6 +64,7 @@ func newAcctState(a Account) *acctState {
 		edits: make(map[string]account.RosterItem),
 
 		requests: make(map[string]struct{}),
+		nicks:    make(map[string]string),
 	}
 }
 
@@ -117,10 +121,14 @@ func (s *acctState) presence(bare string) *resource {
 	return s.best(bare)
 }
 
-// displayName is the roster name of j, or its JID.
+// displayName is the roster name of j, else its published nickname when
+// that is fit to be a name (nicks.go), else its JID.
 func (s *acctState) displayName(j jid.JID) string {
 	if it, ok := s.items[j.Bare().String()]; ok && it.Name != "" && j.Resourcepart() == "" {
 		return it.Name
+	}
+	if n := s.nickName(j); n != "" && j.Resourcepart() == "" {
+		return n
 	}
 	return sanitize.Text(j.String())
 }
@@ -187,14 +195,24 @@ type rosterView struct {
 	index       map[rowKey][]int // rows of each contact and room
 	touched     map[rowKey]struct{}
 	dirty       bool
-	sel         int // selected row
-	rosterPrefs     // offline contacts hidden, order, folded groups (rosterview.go)
-	offset      int // first row shown
-	rebuilds    int // full rebuilds done (tests)
+	sel         int    // selected row
+	rosterPrefs        // offline contacts hidden, order, folded groups (rosterview.go)
+	offset      int    // first row shown
+	rebuilds    int    // full rebuilds done (tests)
+	gen         uint64 // counts changes of rows (sync): with sel, offset and focus, what Draw draws
+	cache       paneCache[rosterKey]
+}
+
+// rosterKey is what the roster pane drew last (panes.go).
+type rosterKey struct {
+	gen         uint64
+	sel, offset int
+	focused     bool
+	x, y, w, h  int
 }
 
 func newRosterView(u *UI) *rosterView {
-	return &rosterView{Box: tview.NewBox(), u: u, dirty: true, sel: -1,
+	return &rosterView{Box: tview.NewBox(), u: u, dirty: true, sel: -1, cache: paneCache[rosterKey]{id: paneRoster},
 		index: make(map[rowKey][]int), touched: make(map[rowKey]struct{})}
 }
 
@@ -213,6 +231,9 @@ func (r *rosterView) touch(a *acctState, j jid.JID) {
 // sync brings the rows up to date: a rebuild when dirty, else an update of
 // the touched rows.
 func (r *rosterView) sync() {
+	if r.dirty || len(r.touched) > 0 {
+		r.gen++
+	}
 	if r.dirty {
 		r.rebuild()
 		return
@@ -325,6 +346,9 @@ func (r *rosterView) refreshRow(row *rosterRow) {
 	if b != nil {
 		row.symbol, row.color = th.presenceSymbol(b.show, true)
 	}
+	if u.isBlocked(a, row.jid) { // ui/cmd_block.go
+		row.symbol, row.color = "✕", th.Offline
+	}
 	if w := u.findWin(a, row.jid); w != nil {
 		row.unread = w.unread
 	}
@@ -353,13 +377,6 @@ func (r *rosterView) Draw(scr tcell.Screen) {
 	if w <= 1 || h <= 0 {
 		return // hidden by the layout (layout.go)
 	}
-	th := r.u.theme
-	base := th.base()
-	w-- // the last column is the separator
-	blank(scr, x, y, w, h, base)
-	for i := 0; i < h; i++ {
-		scr.Put(x+w, y+i, "│", base.Foreground(th.Offline))
-	}
 	if r.sel >= 0 {
 		if r.sel < r.offset {
 			r.offset = r.sel
@@ -370,6 +387,17 @@ func (r *rosterView) Draw(scr tcell.Screen) {
 	}
 	r.offset = max(0, min(r.offset, len(r.rows)-h))
 	focused := r.HasFocus()
+	if r.cache.begin(scr, rosterKey{r.gen, r.sel, r.offset, focused, x, y, w, h}, x, y, w, h) {
+		return // drawn as it is (panes.go)
+	}
+	defer r.cache.end(scr)
+	th := r.u.theme
+	base := th.base()
+	w-- // the last column is the separator
+	blank(scr, x, y, w, h, base)
+	for i := 0; i < h; i++ {
+		scr.Put(x+w, y+i, "│", base.Foreground(th.Offline))
+	}
 	for i := 0; i < h && r.offset+i < len(r.rows); i++ {
 		row := &r.rows[r.offset+i]
 		yy := y + i

@@ -173,6 +173,9 @@ func (r *rosterView) rebuild() {
 			for _, it := range groups[g] {
 				row := rosterRow{acct: a, jid: it.JID, key: it.JID.String(), text: it.Name, hdr: hdr}
 				if row.text == "" {
+					row.text = a.nickName(it.JID) // its published nickname (nicks.go)
+				}
+				if row.text == "" {
 					row.text = row.key
 				}
 				row.lname = strings.ToLower(row.text)

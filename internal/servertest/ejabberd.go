@@ -189,7 +189,7 @@ func yamlString(s string) string { return strconv.Quote(s) }
 // archiving everything as Prosody does here), TLS and SASL as packaged.
 func (e *ejabberd) configure(s *Server) error {
 	var err error
-	if e.apiPort, err = freePort(s.Host); err != nil {
+	if e.apiPort, err = freePort(s.Host, s.Port, s.HTTPPort, s.HTTPSPort, s.DirectPort); err != nil {
 		return err
 	}
 	level := "info"

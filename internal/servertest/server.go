@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -233,17 +234,15 @@ func (s *Server) tryStart() error {
 	s.DirectPort, s.HTTPPort, s.HTTPSPort = 0, 0, 0
 	if s.opts.fileShare != nil {
 		s.Upload = uploadHost
-		if s.HTTPPort, err = freePort(s.Host); err != nil {
+		if s.HTTPPort, err = freePort(s.Host, s.Port); err != nil {
 			return err
 		}
-		for s.HTTPSPort == 0 || s.HTTPSPort == s.HTTPPort {
-			if s.HTTPSPort, err = freePort(s.Host); err != nil {
-				return err
-			}
+		if s.HTTPSPort, err = freePort(s.Host, s.Port, s.HTTPPort); err != nil {
+			return err
 		}
 	}
 	if s.opts.directTLS {
-		if s.DirectPort, err = freePort(s.Host); err != nil {
+		if s.DirectPort, err = freePort(s.Host, s.Port, s.HTTPPort, s.HTTPSPort); err != nil {
 			return err
 		}
 	}
@@ -253,14 +252,22 @@ func (s *Server) tryStart() error {
 	return s.launch()
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort(host string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return 0, err
+// freePort returns a loopback port that was free a moment ago and is none
+// of taken (ports picked already for the same server: the kernel may hand
+// out a port just closed again, and a server refuses two listeners on one).
+func freePort(host string, taken ...int) (int, error) {
+	for range 50 {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return 0, err
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !slices.Contains(taken, p) {
+			return p, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("servertest: no free port distinct from those taken")
 }
 
 // launch runs the server in the foreground and waits until it is ready.
