@@ -208,12 +208,7 @@ func (c *conn) inbound(b byte) error {
 		}
 		return nil
 	}
-	st := c.st
-	st.mu.Lock()
-	if c.inOn && st.cur == c {
-		st.inH++
-	}
-	st.mu.Unlock()
+	c.countIn()
 	return nil
 }
 

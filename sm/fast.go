@@ -56,6 +56,23 @@ func (st *State) FastPath(sess *xmpp.Session, h xmpp.Handler) {
 
 var messageTag = []byte("<message")
 
+// What lets divert skip the tracker: an element in the read buffer is
+// under MaxStanzaSize, and xmltok's depth bound is within MaxDepth.
+const (
+	_ uint = MaxStanzaSize - readBufSize
+	_ uint = MaxDepth - xmltok.MaxDepth
+)
+
+// countIn counts one inbound stanza.
+func (c *conn) countIn() {
+	st := c.st
+	st.mu.Lock()
+	if c.inOn && st.cur == c {
+		st.inH++
+	}
+	st.mu.Unlock()
+}
+
 // divert handles the message at the start of the read buffer through the
 // fast path, if it is one it can read. It reports whether it did; an error
 // is the tracker's (a limit) or the handler's.
@@ -71,11 +88,20 @@ func (c *conn) divert(f *fastPath) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	for i, b := range data[:n] {
-		if err := c.inbound(b); err != nil {
-			c.rpos += i + 1
-			return false, err
+	if c.st.tapFor(c) != nil {
+		// The Tap gets the element's bytes from the tracker.
+		for i, b := range data[:n] {
+			if err := c.inbound(b); err != nil {
+				c.rpos += i + 1
+				return false, err
+			}
 		}
+	} else {
+		// The element is whole and well formed (xmltok read it) and under
+		// every limit (it fits the read buffer, and xmltok follows no
+		// deeper than MaxDepth): the tracker would end where it starts,
+		// between top-level elements, having counted one stanza.
+		c.countIn()
 	}
 	c.rpos += n
 	c.fast.n.Add(1)
