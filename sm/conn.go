@@ -33,6 +33,7 @@ type conn struct {
 	in         tracker
 	fast       fastHolder // inbound messages read by xmltok (fast.go)
 	refused    error      // an element past a limit (limit.go): every later read fails with it
+	pending    error      // a read error met while reading ahead (fast.go): returned once the buffer is consumed
 
 	// Write side.
 	wmu sync.Mutex
@@ -121,6 +122,10 @@ func (c *conn) ReadByte() (byte, error) {
 			return 0, c.refused
 		}
 		if c.rpos == c.rend {
+			if err := c.pending; err != nil {
+				c.pending = nil
+				return 0, c.giveUp(err)
+			}
 			n, err := c.Conn.Read(c.rbuf)
 			if n <= 0 {
 				if err == nil {
@@ -162,6 +167,9 @@ func (c *conn) Read(p []byte) (int, error) {
 	if c.rpos < c.rend {
 		n = copy(p, c.rbuf[c.rpos:c.rend])
 		c.rpos += n
+	} else if err := c.pending; err != nil {
+		c.pending = nil
+		return 0, c.giveUp(err)
 	} else {
 		var err error
 		n, err = c.Conn.Read(p)

@@ -85,6 +85,22 @@ func (c *conn) divert(f *fastPath) (bool, error) {
 		return false, nil
 	}
 	toks, n, ok := xmltok.Element(data, f.ns)
+	for !ok && c.rpos > 0 && c.pending == nil && xmltok.Incomplete(data) {
+		// The message runs past the buffered bytes: move it to the front
+		// and read the rest behind it (the decoder would wait for it too).
+		// A read error waits until the bytes before it are consumed.
+		m := copy(c.rbuf, data)
+		k, err := c.Conn.Read(c.rbuf[m:])
+		c.rpos, c.rend = 0, m+max(k, 0)
+		if err != nil || k <= 0 {
+			c.pending = err
+			if err == nil {
+				c.pending = io.ErrNoProgress
+			}
+		}
+		data = c.rbuf[:c.rend]
+		toks, n, ok = xmltok.Element(data, f.ns)
+	}
 	if !ok {
 		return false, nil
 	}

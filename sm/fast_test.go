@@ -65,12 +65,20 @@ func TestFastPath(t *testing.T) {
 	if a := f.expect("a"); a.attr("h") != "5" {
 		t.Errorf("a h=%s, want 5", a.attr("h"))
 	}
+	// A message cut by the end of a read, behind other bytes: the fast
+	// path reads the rest behind it.
+	f.send(`<presence from='peer@example.net/x'/><message from='peer@example.net/x'><body>sp`)
+	f.send(`lit</body></message><r xmlns='urn:xmpp:sm:3'/>`)
+	if a := f.expect("a"); a.attr("h") != "7" {
+		t.Errorf("a h=%s, want 7", a.attr("h"))
+	}
 	mu.Lock()
 	want := []string{
 		"jabber:client|peer@example.net/x|one & <two>||",
 		"jabber:client|peer@example.net/x|slow||",
 		"jabber:client||self|en|é",
 		"jabber:client|peer@example.net/x|reply||",
+		"jabber:client|peer@example.net/x|split||",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("handled:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -79,9 +87,18 @@ func TestFastPath(t *testing.T) {
 	st.mu.Lock()
 	c := st.cur
 	st.mu.Unlock()
-	if n := c.fast.n.Load(); n != 3 {
-		t.Errorf("%d messages took the fast path, want 3 (all but the CDATA one)", n)
+	if n := c.fast.n.Load(); n != 4 {
+		t.Errorf("%d messages took the fast path, want 4 (all but the CDATA one)", n)
 	}
+	// The link dies in the middle of a message read ahead: Serve ends.
+	f.send(`<presence from='peer@example.net/x'/><message from='peer@example.net/x'><body>cut`)
 	f.c.Close()
-	<-done
+	if err := <-done; err == nil {
+		t.Error("Serve ended without an error on a cut stream")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != len(want) {
+		t.Errorf("the cut message was handled: %q", got[len(got)-1])
+	}
 }

@@ -47,8 +47,8 @@ type parser struct {
 // complete within data or uses XML outside the subset this package reads.
 // The tokens do not share memory with data.
 func Element(data []byte, defaultNS string) (toks []xml.Token, n int, ok bool) {
-	end, ok := span(data)
-	if !ok {
+	end, st := span(data)
+	if st != spanDone {
 		return nil, 0, false
 	}
 	p := &parser{data: append([]byte(nil), data[:end]...), def: defaultNS, toks: make([]xml.Token, 0, 16)}
@@ -59,26 +59,43 @@ func Element(data []byte, defaultNS string) (toks []xml.Token, n int, ok bool) {
 	return p.toks, end, true
 }
 
+// Incomplete reports whether data begins an element whose end is not in
+// data, as far as a scan for its tags tells: more bytes could make it one
+// that Element reads.
+func Incomplete(data []byte) bool {
+	_, st := span(data)
+	return st == spanMore
+}
+
+// spanState is what span found.
+type spanState uint8
+
+const (
+	spanDone    spanState = iota // the element ends within data
+	spanMore                     // data ends before the element does
+	spanRefused                  // something outside the subset, or not an element
+)
+
 // span finds the end of the element starting at data[0] by counting tags,
 // without validating: the parse that follows validates. It gives up on
 // comments, CDATA and processing instructions (not in the subset).
-func span(data []byte) (int, bool) {
+func span(data []byte) (int, spanState) {
 	depth := 0
 	i := 0
 	for i < len(data) {
 		if data[i] != '<' {
 			if depth == 0 {
-				return 0, false
+				return 0, spanRefused
 			}
 			i++
 			continue
 		}
 		if i+1 >= len(data) {
-			return 0, false
+			return 0, spanMore
 		}
 		closing := data[i+1] == '/'
 		if data[i+1] == '!' || data[i+1] == '?' {
-			return 0, false
+			return 0, spanRefused
 		}
 		// Find the tag's '>' outside quotes.
 		j := i + 1
@@ -98,7 +115,7 @@ func span(data []byte) (int, bool) {
 			}
 		}
 		if j >= len(data) {
-			return 0, false
+			return 0, spanMore
 		}
 		switch {
 		case closing:
@@ -109,13 +126,16 @@ func span(data []byte) (int, bool) {
 		}
 		i = j + 1
 		if depth <= 0 {
-			return i, depth == 0
+			if depth < 0 {
+				return 0, spanRefused
+			}
+			return i, spanDone
 		}
 		if depth > MaxDepth {
-			return 0, false
+			return 0, spanRefused
 		}
 	}
-	return 0, false
+	return 0, spanMore
 }
 
 func (p *parser) run() bool {
