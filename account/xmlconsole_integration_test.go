@@ -78,6 +78,26 @@ func TestIntegrationXMLConsole(t *testing.T) {
 			t.Errorf("directions not marked:\n%s", text)
 		}
 
+		// Hostile bytes through the server: C1 controls, bidi overrides, a
+		// stanza longer than the console keeps.
+		bob.SendRaw("<message to='" + aliceJID.String() + "' type='chat' id='evil1'><body>\u009b2Jred\u202eevil\u0085x</body></message>")
+		bob.SendRaw("<message to='" + aliceJID.String() + "' type='chat' id='big1'><body>" + strings.Repeat("long ", 16<<10) + "</body></message>")
+		text = waitConsole(t, alice, "<body>redevil", "[… cut by parley")
+		for _, bad := range []string{"\u009b", "\u202e", "\u0085"} {
+			if strings.Contains(text, bad) {
+				t.Errorf("the console shows %q", bad)
+			}
+		}
+		for _, e := range alice.rec.all() {
+			if xe, ok := e.(XMLConsoleEvent); ok {
+				for _, en := range xe.Entries {
+					if len(en.Text) > 2*xmlconsole.MaxElement {
+						t.Errorf("an entry of %d bytes", len(en.Text))
+					}
+				}
+			}
+		}
+
 		seen := consoleText(alice) // what the recorder held before each reset
 		alice.rec.reset()
 		alice.Reconnect() // resumes: SASL again, then <resume/>
