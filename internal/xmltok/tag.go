@@ -144,7 +144,7 @@ func (p *parser) startTag() bool {
 	}
 	se.Name.Space = space
 	if len(attrs) > 0 {
-		se.Attr = make([]xml.Attr, len(attrs))
+		se.Attr = p.attrSlice(len(attrs))
 		for i, a := range attrs {
 			n := xml.Name{Space: a.prefix, Local: a.local}
 			switch {
@@ -166,6 +166,18 @@ func (p *parser) startTag() bool {
 	}
 	p.names = append(p.names, raw)
 	return true
+}
+
+// attrSlice returns room for k attributes, carved from one allocation
+// shared by the element's tags (each capped, so that an append by a
+// consumer copies rather than overwrites a neighbour).
+func (p *parser) attrSlice(k int) []xml.Attr {
+	if cap(p.attrs)-len(p.attrs) < k {
+		p.attrs = make([]xml.Attr, 0, max(12, k))
+	}
+	n := len(p.attrs)
+	p.attrs = p.attrs[:n+k]
+	return p.attrs[n : n+k : n+k]
 }
 
 // resolve maps a prefix to its namespace (the default one for "" on an

@@ -36,6 +36,8 @@ type parser struct {
 	names []xml.Name // open elements: their raw (prefix, local) names
 	def   string     // inherited default namespace
 
+	attrs []xml.Attr // room for the attributes of the element's tags
+
 	nsBuf    [8]binding
 	namesBuf [8]xml.Name
 }
