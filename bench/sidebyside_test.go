@@ -145,7 +145,9 @@ func startParleyPane(t *testing.T, s *servertest.Server, bin string, to, from ji
 		t.Fatal(err)
 	}
 	p := newPane(t, "p-"+to.Localpart(), fmt.Sprintf("env -i HOME=%q TERM=tmux-256color LANG=C.UTF-8 %q -c %q", home, bin, cfg))
-	p.wait("roster", func(sc string) bool { return strings.Contains(sc, to.String()+": online") && strings.Contains(sc, "k0000") })
+	p.wait("roster", func(sc string) bool {
+		return strings.Contains(sc, to.String()+": online") && strings.Contains(sc, "k0000")
+	})
 	file := filepath.Join(histDir, history.EncodeName(to.String()), history.EncodeName(from.String())+".jsonl")
 	var ro *history.Store
 	stored := func(prefix string) bool {
