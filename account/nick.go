@@ -95,6 +95,19 @@ func parseNickEvent(b *tokenBudget) (string, error) {
 	return nick, nil
 }
 
+// nickFrom reports whether a nickname notification from j is taken: from
+// a contact (a roster item) or our own account. Anyone can send a message
+// that looks like one; a stranger's would name a window of its own.
+func (a *Account) nickFrom(j jid.JID) bool {
+	if j.Bare().Equal(a.bare) {
+		return true
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.contacts[j.Bare().String()]
+	return ok
+}
+
 // parseSubscribeNick reads the children of a subscription presence for a
 // XEP-0172 <nick/> (§4.1: a request may say who asks), draining the rest.
 func parseSubscribeNick(b *tokenBudget) (string, error) {

@@ -62,6 +62,21 @@ func TestIntegrationNick(t *testing.T) {
 		publish("n2", "carol@localhost")
 		waitNick("carol@localhost")
 
+		// A look-alike notification sent by a client (from its full JID:
+		// PEP's come from the bare JID) to carol, who does not have the
+		// peer in her roster, is dropped; the message after it arrives. (A
+		// hostile server could send one from a bare JID: the account takes
+		// those from contacts only, nickFrom.)
+		peer.SendRaw(`<message to="` + carolJID.String() + `" type="headline"><event xmlns="http://jabber.org/protocol/pubsub#event"><items node="http://jabber.org/protocol/nick">` +
+			`<item id="current"><nick xmlns="http://jabber.org/protocol/nick">Carol's boss</nick></item></items></event></message>`)
+		peer.SendMessage(carolJID.String(), "after the fake")
+		carol.rec.wait(t, waitLong, func(e Event) bool { me, ok := e.(MessageEvent); return ok && me.Msg.Body == "after the fake" })
+		for _, e := range carol.rec.all() {
+			if ne, ok := e.(NickEvent); ok {
+				t.Errorf("carol took a stranger's nickname: %+v", ne)
+			}
+		}
+
 		// Ours: published at login, carried by a subscription request.
 		waitFor(t, alice, func() bool { return pepNick(t, carol, aliceCfg.JID) == "Ally" })
 		if err := alice.Subscription(context.Background(), carolJID, "subscribe"); err != nil {

@@ -226,8 +226,10 @@ func (h *handler) roomMessage(start xml.StartElement, r *xml.TokenReader) bool {
 			h.deviceListEvent(from, list)
 			return true
 		}
-		if nick, ok := ParseNickEvent(start, buf.reader()); ok && from.Resourcepart() == "" && rs == nil { // XEP-0172 (nick.go)
-			a.emit(NickEvent{Base: a.base(), From: from.Bare(), Nick: nick})
+		if nick, ok := ParseNickEvent(start, buf.reader()); ok { // XEP-0172 (nick.go)
+			if from.Resourcepart() == "" && rs == nil && a.nickFrom(from) {
+				a.emit(NickEvent{Base: a.base(), From: from.Bare(), Nick: nick})
+			}
 			return true
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"mellium.im/xmpp/jid"
+
 	"parley/internal/servertest"
 	"parley/xmlconsole"
 )
@@ -76,6 +78,26 @@ func TestIntegrationXMLConsole(t *testing.T) {
 			t.Errorf("directions not marked:\n%s", text)
 		}
 
+		// Hostile bytes through the server: C1 controls, bidi overrides, a
+		// stanza longer than the console keeps.
+		bob.SendRaw("<message to='" + aliceJID.String() + "' type='chat' id='evil1'><body>\u009b2Jred\u202eevil\u0085x</body></message>")
+		bob.SendRaw("<message to='" + aliceJID.String() + "' type='chat' id='big1'><body>" + strings.Repeat("long ", 16<<10) + "</body></message>")
+		text = waitConsole(t, alice, "<body>redevil", "[… cut by parley")
+		for _, bad := range []string{"\u009b", "\u202e", "\u0085"} {
+			if strings.Contains(text, bad) {
+				t.Errorf("the console shows %q", bad)
+			}
+		}
+		for _, e := range alice.rec.all() {
+			if xe, ok := e.(XMLConsoleEvent); ok {
+				for _, en := range xe.Entries {
+					if len(en.Text) > 2*xmlconsole.MaxElement {
+						t.Errorf("an entry of %d bytes", len(en.Text))
+					}
+				}
+			}
+		}
+
 		seen := consoleText(alice) // what the recorder held before each reset
 		alice.rec.reset()
 		alice.Reconnect() // resumes: SASL again, then <resume/>
@@ -131,6 +153,70 @@ func TestIntegrationXMLConsole(t *testing.T) {
 					}
 				}
 			}
+		}
+	})
+}
+
+// TestIntegrationXMLConsoleSecrets opens the consoles of alice and bob
+// while alice creates a room with a password from its configuration form
+// (the form the room sends back holds the password), bob joins with it,
+// and alice changes her account's password and logs in again with it:
+// none of the passwords shows in either console.
+func TestIntegrationXMLConsoleSecrets(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, kind servertest.Kind) {
+		s := servertest.Start(t, kind, servertest.WithRegistration(), servertest.WithRoomLocking())
+		const pass, newPass, roomPass = "Old-Pw-4417", "New-Pw-8852", "Room-Pw-2291"
+		aliceJID := s.AddUser(t, "alice", pass)
+		bobJID := s.AddUser(t, "bob", "pw")
+		alice := startOnline(t, testConfig(s, aliceJID, pass, "desk"))
+		bob := startOnline(t, testConfig(s, bobJID, "pw", "laptop"))
+		alice.OpenXMLConsole()
+		defer alice.CloseXMLConsole()
+		bob.OpenXMLConsole()
+		defer bob.CloseXMLConsole()
+
+		vault := jid.MustParse("vault@" + s.MUC)
+		if _, err := alice.JoinNew(ctx10(t), vault, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		f, err := alice.RoomConfig(ctx10(t), vault)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fd := f.Field("muc#roomconfig_passwordprotectedroom"); fd != nil {
+			fd.Values = []string{"1"}
+		}
+		f.Field("muc#roomconfig_roomsecret").Values = []string{roomPass}
+		if err := alice.SubmitRoomConfig(ctx10(t), vault, f); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := alice.RoomConfig(ctx10(t), vault); err != nil { // the form now holds the password
+			t.Fatal(err)
+		}
+		if err := bob.Join(ctx10(t), vault, "", roomPass); err != nil {
+			t.Fatal(err)
+		}
+		if err := alice.ChangePassword(ctx10(t), newPass); err != nil {
+			t.Fatal(err)
+		}
+		seen := waitConsole(t, alice, "<query xmlns='jabber:iq:register'", "muc#roomconfig_roomsecret")
+		alice.rec.reset()
+		alice.Reconnect() // the new password logs in
+		alice.waitState(t, Reconnecting)
+		alice.waitState(t, Online)
+		text := seen + waitConsole(t, alice, "TLS and SASL exchange hidden")
+		bobText := waitConsole(t, bob, "<password>"+xmlconsole.HiddenText+"</password>")
+		for who, text := range map[string]string{"alice": text, "bob": bobText} {
+			for _, secret := range []string{pass, newPass, roomPass, "xmpp-sasl"} {
+				if strings.Contains(text, secret) {
+					t.Errorf("%s's console shows %q:\n%s", who, secret, text)
+				}
+			}
+		}
+		// The secrets were there, hidden: the submitted form, the form the
+		// room sent back, the password change.
+		if n := strings.Count(text, xmlconsole.HiddenText); n < 3 {
+			t.Errorf("%d secrets hidden in alice's console, want 3 or more:\n%s", n, text)
 		}
 	})
 }

@@ -174,3 +174,45 @@ func replaceFile(path string, data []byte) (err error) {
 	}
 	return nil
 }
+
+// AddAccount appends an [[account]] table for a to the config file at path
+// (after /register created it), written as the first-run setup writes one.
+// The file's bytes before it stay as they were; the file is replaced
+// atomically with mode 0600. It refuses, changing nothing, when the file
+// no longer loads, already has a's address, or would not load with it.
+func AddAccount(path string, a Account) error {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	data, perm, err := readLimited(real, maxConfigSize)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	before, err := parse(real, data, perm)
+	if err != nil {
+		return fmt.Errorf("config: %s no longer loads, so parley does not rewrite it: %w", path, err)
+	}
+	for _, b := range before.Accounts {
+		if b.JID.Equal(a.JID.Bare()) {
+			return fmt.Errorf("config: %s already has the account %s", path, a.JID)
+		}
+	}
+	setDefaults(&a)
+	text := string(data)
+	if text != "" && !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	var b strings.Builder
+	b.WriteString(text)
+	b.WriteString("\n# Created with /register.\n")
+	writeAccount(&b, a)
+	after, err := parse(real, []byte(b.String()), 0o600)
+	if err != nil {
+		return fmt.Errorf("config: adding the account to %s would break it (%v); nothing changed", path, err)
+	}
+	if n := len(after.Accounts); n != len(before.Accounts)+1 || !after.Accounts[n-1].JID.Equal(a.JID) || after.Accounts[n-1].Password != a.Password {
+		return fmt.Errorf("config: adding the account to %s would not read back; nothing changed", path)
+	}
+	return replaceFile(real, []byte(b.String()))
+}

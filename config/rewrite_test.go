@@ -109,3 +109,34 @@ func TestSetPasswordRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestAddAccount: the new account is appended and loads; the bytes before
+// it stay; a second time, or to a broken file, nothing changes.
+func TestAddAccount(t *testing.T) {
+	path := writeConfig(t, twoAccounts[:len(twoAccounts)-1], 0o600) // no final newline
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, []byte(testCertPEM(t)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := Account{JID: jid.MustParse("new@example.net"), Password: "p \"w\"", Host: "127.0.0.1", Port: 15222, TLS: TLSStartTLS, CAFile: ca}
+	if err := AddAccount(path, a); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(data), twoAccounts) || !strings.Contains(string(data), "# Created with /register.") {
+		t.Errorf("file:\n%s", data)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Accounts) != 3 || c.Accounts[2].JID.String() != "new@example.net" || c.Accounts[2].Password != a.Password || c.Accounts[2].Port != 15222 || c.Accounts[2].Nick != "new" {
+		t.Errorf("accounts %+v", c.Accounts)
+	}
+	if err := AddAccount(path, a); err == nil || !strings.Contains(err.Error(), "already has") {
+		t.Errorf("second time: %v", err)
+	}
+	if again, _ := os.ReadFile(path); string(again) != string(data) {
+		t.Error("the file changed")
+	}
+}

@@ -27,45 +27,50 @@ func Render(a Account, now time.Time) string {
 # show_joins = true       # show room join/leave lines
 # styling = true          # draw *bold*, _italic_, ~strike~ (XEP-0393)
 
-[[account]]
-# Your address.
 `)
-	fmt.Fprintf(&b, "jid = %s\n", tomlString(a.JID.String()))
+	writeAccount(&b, a)
+	return b.String()
+}
+
+// writeAccount writes the [[account]] table of a, commented as Render
+// does.
+func writeAccount(b *strings.Builder, a Account) {
+	b.WriteString("[[account]]\n# Your address.\n")
+	fmt.Fprintf(b, "jid = %s\n", tomlString(a.JID.String()))
 	if a.PasswordEval != "" {
 		b.WriteString("# A command whose first output line is the password.\n")
-		fmt.Fprintf(&b, "password_eval = %s\n", tomlString(a.PasswordEval))
+		fmt.Fprintf(b, "password_eval = %s\n", tomlString(a.PasswordEval))
 	} else {
 		b.WriteString("# The password. Keep this file private (chmod 600); or use\n")
 		b.WriteString("# password_eval = \"command\" to have a command print it.\n")
-		fmt.Fprintf(&b, "password = %s\n", tomlString(a.Password))
+		fmt.Fprintf(b, "password = %s\n", tomlString(a.Password))
 	}
 	if a.Host != "" {
 		b.WriteString("# The server to connect to (without host and port parley looks up\n")
 		b.WriteString("# the DNS SRV records of the JID's domain).\n")
-		fmt.Fprintf(&b, "host = %s\nport = %d\n", tomlString(a.Host), a.Port)
+		fmt.Fprintf(b, "host = %s\nport = %d\n", tomlString(a.Host), a.Port)
 	} else {
 		b.WriteString("# The server is found by DNS SRV lookup of the JID's domain; to connect\n")
 		b.WriteString("# somewhere else set both:\n")
 		b.WriteString("# host = \"xmpp.example.org\"\n# port = 5222\n")
 	}
 	b.WriteString("# \"starttls\" (default) or \"direct\" (TLS from the first byte, XEP-0368).\n")
-	writeKey(&b, "tls", tomlString(a.TLS), a.TLS == TLSStartTLS)
+	writeKey(b, "tls", tomlString(a.TLS), a.TLS == TLSStartTLS)
 	b.WriteString("# Extra trusted CA certificates (PEM), for a server with a private CA.\n")
 	if a.CAFile != "" {
-		fmt.Fprintf(&b, "ca_file = %s\n", tomlString(a.CAFile))
+		fmt.Fprintf(b, "ca_file = %s\n", tomlString(a.CAFile))
 	} else {
 		b.WriteString("# ca_file = \"~/.config/parley/my-ca.pem\"\n")
 	}
 	b.WriteString("# Resource of our connection, nick in rooms (default the JID's user part),\n")
 	b.WriteString("# presence priority, connect at start, dead-connection detection time.\n")
-	writeKey(&b, "resource", tomlString(a.Resource), a.Resource == DefaultResource)
-	writeKey(&b, "nick", tomlString(a.Nick), a.Nick == a.JID.Localpart())
-	writeKey(&b, "priority", strconv.Itoa(int(a.Priority)), a.Priority == 0)
-	writeKey(&b, "autoconnect", strconv.FormatBool(a.Autoconnect), a.Autoconnect)
-	writeKey(&b, "keepalive", tomlString(formatDuration(a.Keepalive)), a.Keepalive == DefaultKeepalive)
+	writeKey(b, "resource", tomlString(a.Resource), a.Resource == DefaultResource)
+	writeKey(b, "nick", tomlString(a.Nick), a.Nick == a.JID.Localpart())
+	writeKey(b, "priority", strconv.Itoa(int(a.Priority)), a.Priority == 0)
+	writeKey(b, "autoconnect", strconv.FormatBool(a.Autoconnect), a.Autoconnect)
+	writeKey(b, "keepalive", tomlString(formatDuration(a.Keepalive)), a.Keepalive == DefaultKeepalive)
 	b.WriteString("# OMEMO encryption: automatic, manual (after /omemo on) or off.\n")
-	writeKey(&b, "omemo", tomlString(a.OMEMO), a.OMEMO == OMEMOAutomatic || a.OMEMO == "")
-	return b.String()
+	writeKey(b, "omemo", tomlString(a.OMEMO), a.OMEMO == OMEMOAutomatic || a.OMEMO == "")
 }
 
 // writeKey writes key = value, commented out when it is the default.

@@ -151,3 +151,45 @@ func login(t *testing.T, s *servertest.Server, j jid.JID, pass string) error {
 		return ctx.Err()
 	}
 }
+
+// TestRegisterCommand runs /register in the real binary: the server's form
+// opens in a form window, the new account is created, added to the config
+// file (the bytes before it untouched, 0600) and logs in.
+func TestRegisterCommand(t *testing.T) { servertest.Each(t, testRegisterCommand) }
+
+func testRegisterCommand(t *testing.T, kind servertest.Kind) {
+	tmuxOrSkip(t)
+	s := servertest.Start(t, kind, servertest.WithRegistration())
+	s.AddUser(t, "me", "me-secret")
+	home := t.TempDir()
+	cfgPath := meConfig(t, s, home, "")
+	before, _ := os.ReadFile(cfgPath)
+	tm := startTmux(t, home, bin, "-c", cfgPath)
+	tm.waitFor("online", "[me@localhost: online]")
+	tm.typeLine("/register localhost " + s.Addr()) // the CA of me@localhost is trusted
+	tm.waitFor("the form", "Username")
+	tm.run("send-keys", "-t", "e2e", "-l", "third")
+	tm.run("send-keys", "-t", "e2e", "Enter", "Tab")
+	tm.run("send-keys", "-t", "e2e", "-l", "third-pw")
+	tm.run("send-keys", "-t", "e2e", "Enter", "C-s")
+	tm.waitFor("created", "the account third@localhost was created")
+	tm.waitFor("saved", "connects at the next start")
+	if strings.Contains(tm.capture(), "third-pw") {
+		t.Error("the password was drawn")
+	}
+	after, _ := os.ReadFile(cfgPath)
+	if !strings.HasPrefix(string(after), string(before)) {
+		t.Errorf("the config's first bytes changed:\n%s", after)
+	}
+	c, err := config.Load(cfgPath)
+	if err != nil || len(c.Accounts) != 2 || c.Accounts[1].JID.String() != "third@localhost" || c.Accounts[1].CAFile != s.CAFile {
+		t.Fatalf("config %+v, %v", c, err)
+	}
+	if err := login(t, s, c.Accounts[1].JID, c.Accounts[1].Password); err != nil || c.Accounts[1].Password != "third-pw" {
+		t.Errorf("login as the new account: %v", err)
+	}
+	tm.typeLine("/quit")
+	if code := tm.exitCode(10 * time.Second); code != 0 {
+		t.Errorf("parley exited with status %d", code)
+	}
+}

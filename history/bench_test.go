@@ -112,12 +112,14 @@ func BenchmarkTail100(b *testing.B) {
 		b.Run(sz.name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.ReportMetric(float64(size)/1e6, "file-MB")
+			c0 := cpuNow()
 			for i := 0; i < b.N; i++ {
 				recs, _, err := s.Tail(me, conv, 100)
 				if err != nil || len(recs) != 100 {
 					b.Fatal(err, len(recs))
 				}
 			}
+			reportCPU(b, c0)
 		})
 	}
 }

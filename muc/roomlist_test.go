@@ -150,3 +150,21 @@ func TestNameCount(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParseRoomItems parses a service's list of MaxRoomList rooms.
+func BenchmarkParseRoomItems(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(itemsNS)
+	for i := range MaxRoomList {
+		fmt.Fprintf(&sb, "<item jid='room%d@conference.example.org' name='Room number %d (%d)'/>", i, i, i%50)
+	}
+	sb.WriteString("</query>")
+	in := sb.String()
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if rooms, _, err := parseQuery(in, ParseRoomItems); err != nil || len(rooms) != MaxRoomList {
+			b.Fatal(len(rooms), err)
+		}
+	}
+}

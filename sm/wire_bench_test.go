@@ -58,3 +58,35 @@ type byteConn struct {
 }
 
 func (c *byteConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// discardTap is a Tap that keeps nothing.
+type discardTap struct{}
+
+func (discardTap) Element(bool, []byte, bool) {}
+func (discardTap) Authenticated()             {}
+
+func benchReadTap(b *testing.B, tap Tap) {
+	in := []byte(hdr + benchStanzas)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		st := New(Options{})
+		st.SetTap(tap)
+		c := st.Wrap(&byteConn{r: bytes.NewReader(in)}).(*conn)
+		c.inOn = true
+		c.authed.Store(true)
+		for {
+			if _, err := c.ReadByte(); err != nil {
+				break
+			}
+		}
+	}
+}
+
+// BenchmarkConnReadByteNoTap is BenchmarkConnReadByte after
+// authentication with no XML console open: what the tap costs when off.
+func BenchmarkConnReadByteNoTap(b *testing.B) { benchReadTap(b, nil) }
+
+// BenchmarkConnReadByteTap is the same with a Tap that discards what it
+// is shown: the capture under the decoder when a console is open.
+func BenchmarkConnReadByteTap(b *testing.B) { benchReadTap(b, discardTap{}) }

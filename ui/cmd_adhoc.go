@@ -78,6 +78,7 @@ type adhocRun struct {
 	item      entity.Item // the command running
 	sessionID string
 	executing bool // a session is open at the responder: cancelling tells it
+	cancelled bool // the window was cancelled: a session that opens later is cancelled at once
 }
 
 // showCommands lists the commands in the window the command was typed in
@@ -153,8 +154,13 @@ func (r *adhocRun) submit(ctx context.Context, action string, f *forms.Form) (*f
 	}
 	r.mu.Lock()
 	r.sessionID, r.executing = resp.SessionID, resp.Status == adhoc.Executing
-	name := r.item.Name
+	name, late := r.item.Name, r.cancelled && r.executing
+	r.executing = r.executing && !late
 	r.mu.Unlock()
+	if late { // cancelled while this request was under way
+		_, err := r.ca.Command(ctx, j, adhoc.Request{Node: req.Node, SessionID: resp.SessionID, Action: adhoc.Cancel})
+		return nil, err
+	}
 	return adhocPage(name, resp), nil
 }
 
@@ -165,7 +171,7 @@ func (u *UI) adhocCancel(run *adhocRun) func() {
 		run.mu.Lock()
 		req := adhoc.Request{Node: run.item.Node, SessionID: run.sessionID, Action: adhoc.Cancel}
 		to, open := run.item.JID, run.executing
-		run.executing = false
+		run.executing, run.cancelled = false, true
 		run.mu.Unlock()
 		if !open {
 			return

@@ -21,6 +21,7 @@ type cmdFake struct {
 	*fakeAccount
 	mu   sync.Mutex
 	reqs []adhoc.Request
+	gate chan struct{} // if set, an execute waits for it to close
 }
 
 func (c *cmdFake) Commands(context.Context, jid.JID) (entity.Items, error) {
@@ -31,6 +32,9 @@ func (c *cmdFake) Commands(context.Context, jid.JID) (entity.Items, error) {
 }
 
 func (c *cmdFake) Command(_ context.Context, _ jid.JID, req adhoc.Request) (*adhoc.Response, error) {
+	if c.gate != nil && req.Action == adhoc.Execute {
+		<-c.gate
+	}
 	c.mu.Lock()
 	c.reqs = append(c.reqs, req)
 	c.mu.Unlock()
@@ -160,5 +164,23 @@ func TestAdhocCancelAndResult(t *testing.T) {
 	h.waitFor("closed", func() bool { return h.u.curWin().kind != winForm })
 	if n := len(cf.actions()); n != 3 {
 		t.Errorf("%d requests after closing a finished command, want 3", n)
+	}
+}
+
+// TestAdhocCancelWhileRunning: Esc while the first request is under way
+// closes the window at once, and the session the answer opens is
+// cancelled at the server.
+func TestAdhocCancelWhileRunning(t *testing.T) {
+	h, cf := startCmdUI(t)
+	gate := make(chan struct{})
+	cf.gate = gate
+	h.sync(func() { h.u.runCommand(h.u.curWin(), "command example.org announce") })
+	h.waitFor("running", func() bool { w := h.u.curWin(); return w.kind == winForm && w.form.busy })
+	h.key(tcell.KeyEscape, 0, 0)
+	h.waitFor("closed", func() bool { return h.u.curWin().kind != winForm })
+	close(gate)
+	h.waitFor("late cancel", func() bool { return len(cf.actions()) == 2 })
+	if got := strings.Join(cf.actions(), " "); got != "announce:execute announce:cancel" {
+		t.Errorf("requests %s", got)
 	}
 }

@@ -32,7 +32,7 @@ type Registrar func(ctx context.Context, server jid.JID, host string, port int) 
 // signupCommands is the row of /register.
 func signupCommands() []command {
 	return []command{
-		{name: "register", usage: "SERVER [HOST[:PORT]]", help: "create an account on SERVER (in-band registration, XEP-0077): its registration form opens in a form window (Tab moves, a letter edits, Ctrl-S submits, Esc cancels); a server that creates accounts only on a web page says so with the address; HOST[:PORT] connects there instead of finding the server by DNS. The new account is not added to the config file: parley says what to add", min: 1, max: 2, run: cmdRegister},
+		{name: "register", usage: "SERVER [HOST[:PORT]]", help: "create an account on SERVER (in-band registration, XEP-0077): its registration form opens in a form window (Tab moves, a letter edits, Ctrl-S submits, Esc cancels); a server that creates accounts only on a web page says so with the address; HOST[:PORT] connects there instead of finding the server by DNS. The new account is added to the config file (the rest of it untouched) and connects at the next start", min: 1, max: 2, run: cmdRegister},
 	}
 }
 
@@ -64,18 +64,19 @@ func cmdRegister(u *UI, c *call) error {
 		defer cancel()
 		reg, err := u.opts.Register(ctx, server, host, port)
 		u.postFunc(func() {
+			w := u.openOr(w)
 			if err != nil {
 				u.info(w, true, name+": "+sanitize.Text(err.Error()))
 				return
 			}
-			u.showSignup(w, name, server, reg)
+			u.showSignup(w, name, server, reg, host, port)
 		})
 	}()
 	return nil
 }
 
 // showSignup opens the registration form, or says why there is none.
-func (u *UI) showSignup(w *window, name string, server jid.JID, reg Registration) {
+func (u *UI) showSignup(w *window, name string, server jid.JID, reg Registration, host string, port int) {
 	q := reg.Answer()
 	switch {
 	case q.CAPTCHA() || q.WebOnly() || q.Registered:
@@ -103,12 +104,21 @@ func (u *UI) showSignup(w *window, name string, server jid.JID, reg Registration
 		}
 		closed.Store(true)
 		_ = reg.Close()
-		user, _ := register.Credentials(f)
+		user, pw := register.Credentials(f)
 		me := user + "@" + server.String()
-		return &formPage{title: "registered on " + server.String(), notes: []formNote{
-			{kind: "info", text: "the account " + me + " was created"},
-			{kind: "info", text: "to use it, add to the config file an [[account]] with jid = \"" + me + "\" and its password (or password_eval), then start parley again"},
-		}}, nil
+		notes := []formNote{{kind: "info", text: "the account " + me + " was created"}}
+		j, jerr := jid.New(user, server.Domainpart(), "")
+		switch {
+		case u.opts.SaveAccount == nil || jerr != nil || pw == "":
+			notes = append(notes, formNote{kind: "info", text: "to use it, add to the config file an [[account]] with jid = \"" + me + "\" and its password (or password_eval), then start parley again"})
+		default:
+			if note, err := u.opts.SaveAccount(j, pw, host, port); err != nil {
+				notes = append(notes, formNote{kind: "warn", text: "it was not added to the config file: " + err.Error() + "; add an [[account]] with jid = \"" + me + "\" by hand"})
+			} else {
+				notes = append(notes, formNote{kind: "info", text: note})
+			}
+		}
+		return &formPage{title: "registered on " + server.String(), notes: notes}, nil
 	}, func() {
 		if !closed.Load() {
 			go reg.Close()

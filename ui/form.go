@@ -40,6 +40,9 @@ import (
 // is sanitized when drawn. Closing the window (/close, Esc, Cancel) before
 // a submission went through calls the cancel function.
 
+// formKeysHelp is the /help keys line of the form window's keys.
+const formKeysHelp = "a form window (/command, /configure, /join -configure), with the input line empty: Tab/Shift-Tab next/previous field, Up/Down next/previous line (a list's options), Enter edits a text field, toggles, or presses a button, Space toggles, Ctrl-S submits, Esc cancels, / types a command; while editing: Enter keeps, Alt-Enter a new line, Esc drops, Tab keeps and moves on"
+
 // winForm is the kind of a form window, numbered apart from the other
 // kinds' lists.
 const winForm winKind = 96
@@ -405,8 +408,8 @@ func (u *UI) formActivate(w *window, r rune) {
 // formPress runs the button action.
 func (u *UI) formPress(w *window, action string) {
 	fs := w.form
-	if fs.busy {
-		return
+	if fs.busy && action != formCancel {
+		return // one submission at a time; Cancel closes the window at once
 	}
 	fs.endEdit(true)
 	switch action {

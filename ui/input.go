@@ -94,8 +94,13 @@ func (in *inputLine) submit() {
 	in.u.submit(text)
 }
 
-// remember adds text to the input history.
+// remember adds text to the input history; not a stanza typed in an XML
+// console that carries a secret (xmlconsole.go).
 func (in *inputLine) remember(text string) {
+	if in.u.secretXML(text) {
+		in.histPos = len(in.hist)
+		return
+	}
 	if len(in.hist) == 0 || in.hist[len(in.hist)-1] != text {
 		in.hist = append(in.hist, text)
 		if len(in.hist) > maxHistory {

@@ -154,6 +154,7 @@ func (u *UI) keysHelp(w *window) {
 					u.info(w, false, fmt.Sprintf("  %-20s runs %s", k.chord.String(), sanitize.Text(k.action)))
 				}
 			}
+			u.info(w, false, formKeysHelp) // ui/form.go
 			u.info(w, false, "the input line:")
 		}
 		keys := bound(a.Name)

@@ -113,6 +113,12 @@ type Options struct {
 	// Register opens an in-band registration for /register (ui/cmd_signup.go);
 	// nil: /register says it cannot.
 	Register Registrar
+	// SaveAccount adds the account /register created (its address and
+	// password, the host and port it was created through, "" and 0 for
+	// DNS) to the config file and returns a note for the user; nil: parley
+	// says what to add by hand. It may wait on the disk: the UI calls it
+	// off the tview goroutine.
+	SaveAccount func(j jid.JID, password, host string, port int) (note string, err error)
 	// History is the message store windows load from (ui/history.go);
 	// nil means no history: windows start empty and /search is unavailable.
 	History History
@@ -171,7 +177,7 @@ type UI struct {
 	keys       []keyBinding
 	seq        uint64       // presence sequence, newest resource wins ties
 	rm         roomUI       // group chat: occupant pane, bookmarks, invitation (ui/room.go)
-	blk        blockUI      // blocking: stranger hints, the request the block key acts on (ui/cmd_block.go)
+	blk        blockUI      // blocking: the lists shown, the request the block key acts on (ui/cmd_block.go)
 	lay        layoutState  // pane sizes for the terminal size (ui/layout.go)
 	alerts     alertState   // bell, title, desktop notifications (ui/alert.go)
 	pending    keymap.Chord // the keys of a chord pressed so far: Ctrl-X of Ctrl-X Ctrl-E (keys.go)

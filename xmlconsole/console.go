@@ -32,12 +32,16 @@ func Start(emit func([]Entry)) *Console {
 // Inbox returns the tap to set on the connection (sm.State.SetTap).
 func (c *Console) Inbox() *Inbox { return c.inbox }
 
-// Stop ends the worker and waits for it; entries not yet emitted are
-// discarded. Stop may be called more than once.
+// Stop ends the worker without waiting for it (it may be inside emit,
+// which may wait for the caller): entries not yet emitted are discarded,
+// a batch being emitted may still arrive. Stop may be called more than
+// once.
 func (c *Console) Stop() {
 	c.once.Do(func() { close(c.stop) })
-	<-c.done
 }
+
+// Done is closed when the worker has ended after Stop.
+func (c *Console) Done() <-chan struct{} { return c.done }
 
 func (c *Console) run() {
 	defer close(c.done)
@@ -67,6 +71,11 @@ func (c *Console) run() {
 				c.emit(batch)
 				batch = make([]Entry, 0, maxBatch)
 			}
+		}
+		select {
+		case <-c.stop:
+			return
+		default:
 		}
 		if len(batch) > 0 {
 			c.emit(batch)

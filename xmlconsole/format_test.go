@@ -157,3 +157,14 @@ func FuzzFormat(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkFormat formats a typical chat message (on the console's
+// worker goroutine, never under the reader).
+func BenchmarkFormat(b *testing.B) {
+	in := []byte(`<message from='alice@example.org/laptop' to='me@example.org/desk' type='chat' id='a1b2c3'><body>hello there, how are you today?</body><active xmlns='http://jabber.org/protocol/chatstates'/><origin-id xmlns='urn:xmpp:sid:0' id='a1b2c3'/><stanza-id xmlns='urn:xmpp:sid:0' by='me@example.org' id='Zz9'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>`)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Format(t0, In, in, false)
+	}
+}
