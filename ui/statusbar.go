@@ -70,6 +70,9 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 	col = put(scr, col, y, end-col, " ", bar)
 	col = put(scr, col, y, end-col, symbol, bar.Foreground(color))
 	col = put(scr, col, y, end-col, " "+word, bar)
+	if note := t.u.strangerTitle(win); note != "" { // ui/cmd_block.go
+		col = put(scr, col, y, end-col, note, bar)
+	}
 	if om := omemoTitle(win); om != "" { // ui/omemo.go
 		col = put(scr, col, y, end-col, om, bar)
 	}
