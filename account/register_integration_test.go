@@ -19,6 +19,10 @@ func registerUser(t *testing.T, s *servertest.Server, user, pass string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()
 	cfg := testConfig(s, jid.MustParse(s.Domain), "", "")
+	begin := time.Now()
+	defer func() {
+		t.Logf("%s: registration of %s (connect, TLS, form, submit): %v", s.Kind, user, time.Since(begin).Round(time.Millisecond))
+	}()
 	r, err := Register(ctx, cfg)
 	if err != nil {
 		return err

@@ -96,6 +96,14 @@
 // to the server), with its condition and at most 1 KiB of its text, also
 // when it is too large to read whole.
 //
+// # Tap
+//
+// State.SetTap shows copies of the top-level elements crossing the current
+// connection to a Tap (the XML console), in both directions, stanzas sent
+// again on resume among them, but only after the connection authenticated:
+// the TLS and SASL negotiation never reaches it (tap.go). Without a Tap
+// nothing is captured for it.
+//
 // Acknowledgements are requested automatically: after a write that leaves
 // stanzas unacknowledged, an <r/> is appended unless one is outstanding;
 // when its <a/> arrives and more stanzas were sent meanwhile, the handler
