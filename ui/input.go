@@ -169,11 +169,13 @@ func (in *inputLine) PasteHandler() func(string, func(tview.Primitive)) {
 
 // Draw implements tview.Primitive.
 func (in *inputLine) Draw(scr tcell.Screen) {
-	in.Box.DrawForSubclass(scr, in)
+	// Not Box.DrawForSubclass, which blanks the row in the Box's
+	// background: blank paints it in the theme's (nothing to do in the
+	// default style, which every frame starts from).
 	x, y, w, _ := in.GetInnerRect()
 	th := in.u.theme
 	base := th.base()
-	fill(scr, x, y, w, base)
+	blank(scr, x, y, w, 1, base)
 	if a := in.ask; a != nil { // a question (ask.go): its label, the answer (masked), the cursor after it
 		nx := put(scr, x, y, w/2, a.label, base.Foreground(th.Info))
 		shown := a.shown()

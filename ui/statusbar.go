@@ -21,7 +21,9 @@ type titleBar struct {
 
 // Draw implements tview.Primitive.
 func (t *titleBar) Draw(scr tcell.Screen) {
-	t.Box.DrawForSubclass(scr, t)
+	// Not Box.DrawForSubclass: it would blank the row in the Box's
+	// background first, a second put of every cell per frame; the bar
+	// paints its whole row itself.
 	x, y, w, h := t.GetInnerRect()
 	if w <= 0 || h <= 0 {
 		return // hidden by the layout (layout.go)
@@ -96,7 +98,7 @@ type statusBar struct {
 
 // Draw implements tview.Primitive.
 func (s *statusBar) Draw(scr tcell.Screen) {
-	s.Box.DrawForSubclass(scr, s)
+	// Not Box.DrawForSubclass: the bar paints its whole row (titleBar).
 	x, y, w, h := s.GetInnerRect()
 	if w <= 0 || h <= 0 {
 		return // hidden by the layout (layout.go)
