@@ -295,6 +295,9 @@ func (u *UI) applyMessage(a *acctState, m account.Message) {
 		return
 	}
 	e := u.messageEntry(w, liveView(m)) // ui/render.go
+	if w.hist != nil {
+		e.hk = lineHash(m.ID, m.From.String(), m.Time) // page.go
+	}
 	mine := e.kind == lineOwn || e.kind == lineOwnAct
 	if !mine {
 		// Bell, title, desktop notification (alert.go), after the counts,

@@ -126,7 +126,7 @@ type Options struct {
 
 // Limits on what the UI keeps.
 const (
-	maxEntries = 10000    // lines kept per window
+	maxEntries = 10000    // lines kept per window without history (histEntries: page.go)
 	maxBody    = 16 << 10 // bytes of one message body shown
 	maxDrain   = 1000     // events applied per redraw, so keys interleave with floods
 	// Frame pacing of event-driven redraws (pump). An event after a quiet
