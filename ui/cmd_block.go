@@ -199,6 +199,9 @@ func cmdUnblock(u *UI, c *call) error {
 		if err != nil {
 			return err
 		}
+		if list, _ := ba.Blocked(); len(list) < blocking.MaxItems && !slices.ContainsFunc(list, j.Equal) {
+			return errors.New(sanitize.Text(j.String()) + " is not on the block list (/blocked lists it; an item is unblocked as it was blocked: a bare JID, a full JID or a domain)")
+		}
 		jids = []jid.JID{j}
 	}
 	w, ctx := c.win, u.ctx

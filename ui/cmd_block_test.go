@@ -152,6 +152,8 @@ func TestBlockKeysAndCommands(t *testing.T) {
 	if n := countContaining(h.lines(h.u.console()), "the block list is longer than 10000 addresses"); n != 1 {
 		t.Errorf("the cut said %d times", n)
 	}
+	h.run("unblock never@example.org")
+	h.screenHas("never@example.org is not on the block list")
 	h.run("block nobody")
 	h.screenHas(`no contact named "nobody" in the roster`)
 }
