@@ -19,10 +19,10 @@ import (
 // a command that completes at once with a result.
 type cmdFake struct {
 	*fakeAccount
-	mu   sync.Mutex
-	reqs []adhoc.Request
-	gate chan struct{} // if set, an execute waits for it to close
-	asked []string     // whose commands were listed
+	mu    sync.Mutex
+	reqs  []adhoc.Request
+	gate  chan struct{} // if set, an execute waits for it to close
+	asked []string      // whose commands were listed
 }
 
 func (c *cmdFake) Commands(_ context.Context, j jid.JID) (entity.Items, error) {
