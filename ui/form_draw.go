@@ -136,7 +136,7 @@ func formHints(fs *formState) string {
 		if slices.ContainsFunc(fs.page.actions, func(a formAction) bool { return a.name == formCancel }) {
 			esc = "cancel"
 		}
-		return "↑↓ PgUp PgDn scroll · Tab button · Enter press · Ctrl-S " + fs.actionLabel(fs.defaultAction()) + " · Esc " + esc
+		return "↑↓ scroll · Tab button · Enter press · Ctrl-S " + fs.actionLabel(fs.defaultAction()) + " · Esc " + esc
 	}
 	return "Tab ↑↓ move · Enter edit · Space toggle · Ctrl-S " + fs.actionLabel(fs.defaultAction()) + " · Esc cancel"
 }
