@@ -399,7 +399,9 @@ func (a *Account) connection(ctx context.Context) error {
 
 	ka := newKeepalive(a, sess, conn)
 	served := make(chan error, 1)
-	go func() { served <- sess.Serve(ka.wrap(a.sm.Handler(&handler{a: a}))) }()
+	h := ka.wrap(a.sm.Handler(&handler{a: a}))
+	a.sm.FastPath(sess, h) // whole messages skip mellium's decoder (package sm, fast.go)
+	go func() { served <- sess.Serve(h) }()
 	go ka.run(sctx)
 	setup := make(chan error, 1)
 	go func() { setup <- a.afterLogin(sctx, sess) }()

@@ -163,6 +163,7 @@ type Registration struct {
 	// answer the query without listing it).
 	Advertised bool
 
+	cfg    Config // to open a new stream if the server ends this one (Submit)
 	sess   *xmpp.Session
 	conn   net.Conn
 	domain jid.JID
@@ -187,7 +188,7 @@ func Register(ctx context.Context, cfg Config) (*Registration, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Registration{conn: conn, domain: domain, served: make(chan struct{})}
+	r := &Registration{cfg: cfg, conn: conn, domain: domain, served: make(chan struct{})}
 	st := sm.New(sm.Options{}) // its limits on what the server sends; no stream management here
 	features := []xmpp.StreamFeature{r.feature(), saslStop()}
 	if tconn, ok := conn.(*tls.Conn); ok {
@@ -238,13 +239,54 @@ func Register(ctx context.Context, cfg Config) (*Registration, error) {
 
 // Submit registers with f, the form of Query.Fill filled in. On success
 // the account exists; log in with a fresh session (this stream stays
-// unauthenticated).
+// unauthenticated). When the server has ended the stream meanwhile
+// (servers close an idle unauthenticated stream after a while: the user
+// took time over the form), Submit asks again on a new stream and submits
+// the same answers in the new form (with its hidden values), unless the
+// new form wants a field the old one did not have.
 func (r *Registration) Submit(ctx context.Context, f *forms.Form) error {
 	err := checkedIQ(ctx, r.sess, r.domain, "set", r.domain, r.Query.Submission(f), nil)
-	if err != nil {
+	if err == nil {
+		return nil
+	}
+	if !r.lost(err) {
+		return registerError("registration", err)
+	}
+	nr, rerr := Register(ctx, r.cfg)
+	if rerr != nil {
+		return fmt.Errorf("registration failed: the server closed the connection, and again: %w", rerr)
+	}
+	defer nr.Close()
+	nf := nr.Query.Fill()
+	for i := range nf.Fields {
+		fd := &nf.Fields[i]
+		if !fd.Editable() {
+			continue // the new stream's hidden values (a token) go back
+		}
+		if old := f.Field(fd.Var); old != nil {
+			fd.Values = append([]string(nil), old.Values...)
+		} else if fd.Required {
+			return errors.New("registration failed: the server closed the connection and its new form asks for more: fill it in again")
+		}
+	}
+	if err := checkedIQ(ctx, nr.sess, nr.domain, "set", nr.domain, nr.Query.Submission(nf), nil); err != nil {
 		return registerError("registration", err)
 	}
 	return nil
+}
+
+// lost reports whether err says the stream is gone.
+func (r *Registration) lost(err error) bool {
+	var ie iqError
+	if errors.As(err, &ie) || errors.Is(err, ErrSpoofed) {
+		return false // the server answered
+	}
+	select {
+	case <-r.served:
+		return true
+	default:
+	}
+	return isTransportError(err)
 }
 
 // Close ends the stream and the connection. It is safe to call more than

@@ -19,6 +19,10 @@ func registerUser(t *testing.T, s *servertest.Server, user, pass string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()
 	cfg := testConfig(s, jid.MustParse(s.Domain), "", "")
+	begin := time.Now()
+	defer func() {
+		t.Logf("%s: registration of %s (connect, TLS, form, submit): %v", s.Kind, user, time.Since(begin).Round(time.Millisecond))
+	}()
 	r, err := Register(ctx, cfg)
 	if err != nil {
 		return err
@@ -133,5 +137,36 @@ func TestIntegrationRegistrationClosed(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 		t.Logf("%s: %v", kind, err)
+	})
+}
+
+// TestIntegrationRegistrationStreamLost: the server ends the registration
+// stream while the form is filled in; Submit asks again on a new stream
+// and registers with the same answers.
+func TestIntegrationRegistrationStreamLost(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, kind servertest.Kind) {
+		s := servertest.Start(t, kind, servertest.WithRegistration())
+		ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+		defer cancel()
+		r, err := Register(ctx, testConfig(s, jid.MustParse(s.Domain), "", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		f := r.Query.Fill()
+		f.Field("username").SetText("slow")
+		f.Field("password").SetText("slow-pw")
+		r.conn.Close() // as a server's idle timeout does
+		select {
+		case <-r.served:
+		case <-time.After(waitLong):
+			t.Fatal("the stream did not end")
+		}
+		if err := r.Submit(ctx, f); err != nil {
+			t.Fatalf("Submit after the stream ended: %v", err)
+		}
+		if err := loginOnce(t, s, jid.MustParse("slow@"+s.Domain), "slow-pw"); err != nil {
+			t.Errorf("login: %v", err)
+		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/internal/servertest"
+	"parley/muc"
 	"parley/vcard"
 )
 
@@ -127,6 +128,33 @@ func TestIntegrationVCardHostile(t *testing.T) {
 		}
 		if !strings.HasPrefix(c.FN, "Evil") || len(c.Emails) != vcard.MaxValues || len(c.Note) > vcard.MaxNote || !c.Cut || c.Photo == nil || c.Photo.Size < 100<<10 {
 			t.Errorf("hostile vCard: fn %q, %d emails, note %d bytes, cut %v, photo %+v", c.FN, len(c.Emails), len(c.Note), c.Cut, c.Photo)
+		}
+	})
+}
+
+// TestIntegrationVCardOccupant: in a room, the vCard of an occupant asked
+// by their address in the room (what /vcard nick asks when the room hides
+// real JIDs) goes to vcard-temp, which the room passes on; the answer comes
+// from the occupant's room address.
+func TestIntegrationVCardOccupant(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, kind servertest.Kind) {
+		s := servertest.Start(t, kind)
+		aliceJID := s.AddUser(t, "alice", "pw")
+		peerJID := s.AddUser(t, "peer", "pw")
+		alice := startOnline(t, testConfig(s, aliceJID, "pw", "desk"))
+		peer := servertest.StartPeer(t, s, peerJID, "pw")
+		peerIQ(t, peer, "vt1", `<iq type="set" id="vt1"><vCard xmlns="vcard-temp"><FN>Peer Gynt</FN></vCard></iq>`)
+		room := jid.MustParse("vroom@" + s.MUC)
+		if err := alice.Join(ctx10(t), room, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		alice.roomChange(t, room, selfJoined)
+		peer.JoinRoom(room.String(), "gynt")
+		alice.roomChange(t, room, func(c muc.Change) bool { j, ok := c.(muc.OccupantJoined); return ok && j.Occupant.Nick == "gynt" })
+		occ, _ := room.WithResource("gynt")
+		c, err := alice.VCard(ctx10(t), occ)
+		if err != nil || c.FN != "Peer Gynt" {
+			t.Errorf("the occupant's vCard: %+v, %v", c, err)
 		}
 	})
 }

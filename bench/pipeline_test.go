@@ -279,3 +279,33 @@ func waitCursor(scr *recScreen, x int) bool {
 	}
 	return false
 }
+
+// TestSteadyStreamInProcess feeds the pipeline PARLEY_BENCH_RATE messages
+// a second (default 100) for PARLEY_BENCH_SECS seconds (default 10) and
+// reports the CPU it cost per second of stream, then the CPU per second
+// of the same time idle afterwards (what wake-ups cost).
+func TestSteadyStreamInProcess(t *testing.T) {
+	benchOnly(t)
+	rate, secs := 100, 10
+	if r, err := strconv.Atoi(os.Getenv("PARLEY_BENCH_RATE")); err == nil && r > 0 {
+		rate = r
+	}
+	if s, err := strconv.Atoi(os.Getenv("PARLEY_BENCH_SECS")); err == nil && s > 0 {
+		secs = s
+	}
+	p := startPipeline(t)
+	p.waitScreen(t, "me@example.org: online")
+	n := rate * secs
+	cpu0, start := cpuTime(), time.Now()
+	for i := 0; i < n; i++ {
+		p.sink(message(i))
+		time.Sleep(time.Until(start.Add(time.Duration(i+1) * time.Second / time.Duration(rate))))
+	}
+	p.waitScreen(t, fmt.Sprintf("message number %d ", n-1))
+	wall, cpu := time.Since(start), cpuTime()-cpu0
+	report(t, "inproc_stream_cpu_per_s", float64(cpu.Microseconds())/1000/wall.Seconds(), "ms")
+	cpu0, start = cpuTime(), time.Now()
+	time.Sleep(time.Duration(secs) * time.Second)
+	wall, cpu = time.Since(start), cpuTime()-cpu0
+	report(t, "inproc_idle_cpu_per_s", float64(cpu.Microseconds())/1000/wall.Seconds(), "ms")
+}

@@ -29,7 +29,7 @@ func testBlockInTmux(t *testing.T, kind servertest.Kind) {
 	spammer.SendMessage(me.String(), "cheap pills")
 	tm.waitFor("the stranger's window", "[2:spammer@localho")
 	tm.typeLine("/win spammer")
-	tm.waitFor("the hint", "spammer@localhost is not in your roster: Alt-x blocks, Alt-k")
+	tm.waitFor("the hint", "· not in roster: Alt-x blocks, Alt-k")
 	tm.keys("M-k")
 	tm.waitFor("the report", "reported spammer@localhost to localhost for spam")
 	tm.waitFor("the block", "spammer@localhost is blocked")

@@ -26,12 +26,20 @@ if [ "${1:-}" != quick ]; then
 	PARLEY_BENCH=1 go test -run 'TestBinary$|TestStartBreakdown|TestRosterCacheLogin' -count 1 -timeout 15m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
 	echo "== the real binary in tmux uploading 10 MB and 100 MB to Prosody's http_file_share (issue 14)" >&2
 	PARLEY_BENCH=1 go test -run 'TestBinaryUpload' -count 1 -timeout 40m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
+	echo "== side by side with mcabber (issue 16): interleaved rounds, fresh accounts of 2,000 contacts" >&2
+	PARLEY_BENCH=1 go test -run 'TestSideBySide' -count 1 -timeout 40m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
 	echo "== every feature on (issue 12), 20 windows restored, beside mcabber in the same run" >&2
 	PARLEY_BENCH=1 go test -run 'TestEveryFeature' -count 1 -timeout 20m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
 fi
 echo "== UI start with 0 and 20 windows restored (issue 12)" >&2
 go test -run - -bench RestoreWindows -count 1 ./ui | tee -a "$out" >&2
+echo "== a frame with one new line: 120x40, 2,000 contacts, 1,000 occupants (issue 16)" >&2
+go test -run - -bench FrameOneLine -benchtime 3000x -count 1 ./ui | tee -a "$out" >&2
 
+# sbs CLIENT FIGURE: the figure of TestSideBySide over its rounds, "min–max"
+# (or the one value); ratio FIGURE: parley's mean over mcabber's.
+sbs() { awk -v c="$1" -v f="$2" '$1 == "BENCH" && $2 ~ ("^sbs_" c "_r[0-9]+_" f "$") { v = $3 + 0; if (!n || v < lo) lo = v; if (!n || v > hi) hi = v; u = $4; n++ } END { if (!n) printf "-"; else if (lo == hi) printf "%s %s", lo, u; else printf "%s–%s %s", lo, hi, u }' "$out"; }
+ratio() { awk -v f="$1" '$1 == "BENCH" && $2 ~ ("^sbs_parley_r[0-9]+_" f "$") { p += $3; np++ } $1 == "BENCH" && $2 ~ ("^sbs_mcabber_r[0-9]+_" f "$") { m += $3; nm++ } END { if (np && nm && m > 0) printf "%.2f", (p / np) / (m / nm); else printf "-" }' "$out"; }
 fig() { awk -v n="$1" '$1 == "BENCH" && $2 == n { printf "%s %s", $3, $4; found = 1 } END { if (!found) printf "-" }' "$out"; }
 gob() { awk -v n="$1" -v col="$2" 'index($1, n) == 1 { for (i = 2; i < NF; i++) if ($(i+1) == col) { printf "%s %s", $i, col; exit } }' "$out"; }
 
@@ -72,6 +80,21 @@ cat <<TABLE
 | CPU for the flood, in wall time (rate) | $(fig features_flood_cpu) in $(fig features_flood_wall) ($(fig features_flood_rate)) | $(fig mcabber_flood_cpu) in $(fig mcabber_flood_wall) ($(fig mcabber_flood_rate)) |
 | memory after the flood (VmRSS / VmHWM) | $(fig features_rss_after_flood) / $(fig features_hwm_after_flood) | $(fig mcabber_rss_after_flood) / $(fig mcabber_hwm_after_flood) |
 | disk for the 10,000 messages (history file; per message) | $(fig features_flood_disk) ($(fig features_flood_disk_per_msg)) | $(fig mcabber_flood_disk) ($(fig mcabber_flood_disk_per_msg)) |
+
+| figure (issue 16): side by side, interleaved rounds | parley | mcabber 1.1 | parley ÷ mcabber | target |
+|---|---|---|---|---|
+| start to roster shown, 2,000 contacts | $(sbs parley start_to_roster) | $(sbs mcabber start_to_roster) | $(ratio start_to_roster) | |
+| VmRSS / VmHWM 5 s after connect | $(sbs parley rss_after_connect) / $(sbs parley hwm_after_connect) | $(sbs mcabber rss_after_connect) / $(sbs mcabber hwm_after_connect) | $(ratio rss_after_connect) / $(ratio hwm_after_connect) | under 15 / 18 MB |
+| key echo without a flood (p50: tmux floor) | $(sbs parley echo_idle_p50) | $(sbs mcabber echo_idle_p50) | $(ratio echo_idle_p50) | |
+| key echo during the 10,000-message 1:1 flood (p50) | $(sbs parley echo_p50) | $(sbs mcabber echo_p50) | $(ratio echo_p50) | ≤ mcabber |
+| key echo during the flood (p99) | $(sbs parley echo_p99) | $(sbs mcabber echo_p99) | $(ratio echo_p99) | |
+| CPU for the 10,000 messages | $(sbs parley flood_cpu) | $(sbs mcabber flood_cpu) | $(ratio flood_cpu) | under 0.5 s |
+| flood wall time (Prosody-bound) | $(sbs parley flood_wall) | $(sbs mcabber flood_wall) | | |
+| CPU per second of 100 messages/s (rate Prosody reached) | $(sbs parley steady_cpu_per_s) ($(sbs parley steady_rate)) | $(sbs mcabber steady_cpu_per_s) ($(sbs mcabber steady_rate)) | $(ratio steady_cpu_per_s) | under 5 ms |
+| key echo during 100 messages/s (p50 / p99) | $(sbs parley steady_echo_p50) / $(sbs parley steady_echo_p99) | $(sbs mcabber steady_echo_p50) / $(sbs mcabber steady_echo_p99) | $(ratio steady_echo_p50) | |
+| VmRSS after the flood / after both streams | $(sbs parley rss_after_flood) / $(sbs parley rss_after_both) | $(sbs mcabber rss_after_flood) / $(sbs mcabber rss_after_both) | $(ratio rss_after_flood) / $(ratio rss_after_both) | under 20 MB |
+| disk for the 10,000 messages (per message) | $(sbs parley flood_disk) ($(sbs parley flood_disk_per_msg)) | $(sbs mcabber flood_disk) ($(sbs mcabber flood_disk_per_msg)) | $(ratio flood_disk) | under 1.5 MB |
+| one frame with one new line, 120x40, 2,000 contacts, 1,000 occupants (BenchmarkFrameOneLine tty, CPU) | $(gob BenchmarkFrameOneLine/tty cpu-ns/op) | | | under 0.3 ms |
 
 History (issue 3): the Benchmark lines of ./history above (Tail100 of
 10k/100k/1M records: target under 20 ms and flat; Search of 1M: under 1 s).

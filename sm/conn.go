@@ -31,7 +31,9 @@ type conn struct {
 	rbuf       []byte
 	rpos, rend int
 	in         tracker
-	refused    error // an element past a limit (limit.go): every later read fails with it
+	fast       fastHolder // inbound messages read by xmltok (fast.go)
+	refused    error      // an element past a limit (limit.go): every later read fails with it
+	pending    error      // a read error met while reading ahead (fast.go): returned once the buffer is consumed
 
 	// Write side.
 	wmu sync.Mutex
@@ -115,25 +117,42 @@ func (c *conn) ConnectionState() tls.ConnectionState {
 
 // ReadByte implements io.ByteReader.
 func (c *conn) ReadByte() (byte, error) {
-	if c.refused != nil {
-		return 0, c.refused
-	}
-	if c.rpos == c.rend {
-		n, err := c.Conn.Read(c.rbuf)
-		if n <= 0 {
-			if err == nil {
-				err = io.ErrNoProgress
-			}
-			return 0, c.giveUp(err)
+	for {
+		if c.refused != nil {
+			return 0, c.refused
 		}
-		c.rpos, c.rend = 0, n
+		if c.rpos == c.rend {
+			if err := c.pending; err != nil {
+				c.pending = nil
+				return 0, c.giveUp(err)
+			}
+			n, err := c.Conn.Read(c.rbuf)
+			if n <= 0 {
+				if err == nil {
+					err = io.ErrNoProgress
+				}
+				return 0, c.giveUp(err)
+			}
+			c.rpos, c.rend = 0, n
+		}
+		b := c.rbuf[c.rpos]
+		if b == '<' && c.in.depth == 1 && c.in.atBoundary() {
+			if f := c.fast.p.Load(); f != nil {
+				done, err := c.divert(f)
+				if err != nil {
+					return 0, err
+				}
+				if done {
+					continue
+				}
+			}
+		}
+		c.rpos++
+		if err := c.inbound(b); err != nil {
+			return 0, err
+		}
+		return b, nil
 	}
-	b := c.rbuf[c.rpos]
-	c.rpos++
-	if err := c.inbound(b); err != nil {
-		return 0, err
-	}
-	return b, nil
 }
 
 // Read implements io.Reader for readers other than encoding/xml.
@@ -148,6 +167,9 @@ func (c *conn) Read(p []byte) (int, error) {
 	if c.rpos < c.rend {
 		n = copy(p, c.rbuf[c.rpos:c.rend])
 		c.rpos += n
+	} else if err := c.pending; err != nil {
+		c.pending = nil
+		return 0, c.giveUp(err)
 	} else {
 		var err error
 		n, err = c.Conn.Read(p)
@@ -194,12 +216,7 @@ func (c *conn) inbound(b byte) error {
 		}
 		return nil
 	}
-	st := c.st
-	st.mu.Lock()
-	if c.inOn && st.cur == c {
-		st.inH++
-	}
-	st.mu.Unlock()
+	c.countIn()
 	return nil
 }
 

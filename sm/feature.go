@@ -280,6 +280,9 @@ func (st *State) resume(ctx context.Context, s *xmpp.Session, c *conn) (bool, er
 		if err := c.writeRaw(b); err != nil {
 			return false, err
 		}
+		if t := st.tapFor(c); t != nil { // the XML console shows what is sent again
+			t.Element(false, b[:min(len(b), MaxTapBytes)], len(b) > MaxTapBytes)
+		}
 	}
 	st.mu.Lock()
 	c.outOn = true

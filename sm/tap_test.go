@@ -86,3 +86,30 @@ func (sv *served) has2() bool {
 	defer sv.mu.Unlock()
 	return len(sv.msgs) >= 2
 }
+
+// TestTapResend: a stanza sent again on resume is shown again, after the
+// new connection's Authenticated.
+func TestTapResend(t *testing.T) {
+	st := New(Options{})
+	tap := &recTap{}
+	st.SetTap(tap)
+	s, f := connect(t, st, freshScript(t, "me@example.net/res"))
+	sv := serve(s, st)
+	sendMsg(t, s, "never acked")
+	f.expect("message")
+	f.c.Close()
+	<-sv.done
+	connect(t, st, func(f *fakeServer) {
+		f.send(serverHeader + features)
+		f.expect("resume")
+		f.send(`<resumed xmlns='urn:xmpp:sm:3' h='0' previd='sid-1'/>`)
+		f.expect("message")
+	})
+	got := tap.all()
+	if n := strings.Count(got, "never acked"); n != 2 || strings.Count(got, "auth") != 2 {
+		t.Errorf("tap saw the stanza %d times:\n%s", n, got)
+	}
+	if i, j := strings.LastIndex(got, "auth"), strings.LastIndex(got, "never acked"); i > j {
+		t.Errorf("resent stanza before the second Authenticated:\n%s", got)
+	}
+}

@@ -32,14 +32,15 @@ const (
 	// unblockAllWait is how long "/unblock all" waits for its
 	// confirmation (the same command again).
 	unblockAllWait = 30 * time.Second
-	maxHinted      = 256 // stranger windows remembered as hinted
 )
 
-// blockUI is the UI's blocking state: the stranger windows that were told
-// how to block, the newest subscription request (what the block key acts
-// on outside a stranger's window), and a pending "/unblock all".
+// blockUI is the UI's blocking state: each account's blocked addresses
+// (as its BlockEvents said: for the roster's mark and the title bar), the
+// newest subscription request (what the block key acts on outside a
+// stranger's window), and a pending "/unblock all".
 type blockUI struct {
-	hinted  map[*window]struct{}
+	lists   map[*acctState]map[string]struct{}
+	cutSaid map[*acctState]bool // the list's cut was said since the login
 	request struct {
 		acct *acctState
 		from jid.JID
@@ -198,6 +199,9 @@ func cmdUnblock(u *UI, c *call) error {
 		if err != nil {
 			return err
 		}
+		if list, _ := ba.Blocked(); len(list) < blocking.MaxItems && !slices.ContainsFunc(list, j.Equal) {
+			return errors.New(sanitize.Text(j.String()) + " is not on the block list (/blocked lists it; an item is unblocked as it was blocked: a bare JID, a full JID or a domain)")
+		}
 		jids = []jid.JID{j}
 	}
 	w, ctx := c.win, u.ctx
@@ -254,7 +258,15 @@ func (u *UI) applyBlock(a *acctState, ev account.BlockEvent) {
 	if len(u.accts) > 1 {
 		prefix = a.name + ": "
 	}
-	if ev.Cut {
+	u.noteBlocked(a, ev)
+	if ev.Full {
+		delete(u.blk.cutSaid, a)
+	}
+	if ev.Cut && !u.blk.cutSaid[a] {
+		if u.blk.cutSaid == nil {
+			u.blk.cutSaid = make(map[*acctState]bool)
+		}
+		u.blk.cutSaid[a] = true // once a login: a server pushing more and more says it once
 		u.info(u.console(), true, fmt.Sprintf("%sthe block list is longer than %d addresses: the rest is not known here", prefix, blocking.MaxItems))
 	}
 	if ev.Full {
@@ -280,43 +292,79 @@ func (u *UI) applyBlock(a *acctState, ev account.BlockEvent) {
 	say(ev.Unblocked, "unblocked", " is unblocked")
 }
 
+// noteBlocked keeps a's blocked addresses for the roster and marks the
+// rows that changed. The account bounds the list (blocking.MaxItems).
+func (u *UI) noteBlocked(a *acctState, ev account.BlockEvent) {
+	if u.blk.lists == nil {
+		u.blk.lists = make(map[*acctState]map[string]struct{})
+	}
+	set := u.blk.lists[a]
+	if ev.Full || set == nil {
+		set = make(map[string]struct{}, len(ev.Blocked))
+		u.blk.lists[a] = set
+		u.roster.dirty = true
+	}
+	touch := func(j jid.JID) {
+		if j.Localpart() == "" {
+			u.roster.dirty = true // a domain: any row of it
+		}
+		u.roster.touch(a, j.Bare())
+	}
+	for _, j := range ev.Blocked {
+		set[j.String()] = struct{}{}
+		touch(j)
+	}
+	for _, j := range ev.Unblocked {
+		delete(set, j.String())
+		touch(j)
+	}
+}
+
+// isBlocked reports whether a's contact bare is blocked: its bare JID or
+// its domain is on the list.
+func (u *UI) isBlocked(a *acctState, bare jid.JID) bool {
+	set := u.blk.lists[a]
+	if len(set) == 0 {
+		return false
+	}
+	if _, ok := set[bare.String()]; ok {
+		return true
+	}
+	_, ok := set[bare.Domainpart()]
+	return ok
+}
+
 // noteRequest remembers the newest subscription request for the block
 // key.
 func (u *UI) noteRequest(a *acctState, from jid.JID) {
 	u.blk.request.acct, u.blk.request.from = a, from.Bare()
 }
 
-// strangerHint tells, once per window, how to block the sender of a
-// message who is not in the roster.
-func (u *UI) strangerHint(a *acctState, m account.Message) {
-	if m.Dir != account.In || m.Type == "groupchat" || m.Private || m.Body == "" {
-		return
+// strangerTitle is what the title bar of w adds for a conversation with
+// someone not in the roster: that it is blocked, or how to block them.
+func (u *UI) strangerTitle(w *window) string {
+	if w.kind != winChat || w.isPrivate() || w.acct == nil {
+		return ""
 	}
-	peer := m.Peer()
-	if _, ok := a.items[peer.String()]; ok || peer.Equal(a.jid) || peer.Localpart() == "" {
-		return
+	a, peer := w.acct, w.peer.Bare()
+	switch {
+	case u.isBlocked(a, peer):
+		return " · blocked"
+	case a.items[peer.String()] != nil || peer.Equal(a.jid) || peer.Localpart() == "":
+		return ""
 	}
-	w := u.findWin(a, peer)
-	if w == nil || w.kind != winChat {
-		return
-	}
-	if u.blk.hinted == nil || len(u.blk.hinted) >= maxHinted {
-		u.blk.hinted = make(map[*window]struct{})
-	}
-	if _, ok := u.blk.hinted[w]; ok {
-		return
-	}
-	u.blk.hinted[w] = struct{}{}
-	u.info(w, false, sanitize.Text(peer.String())+" is not in your roster: "+u.blockKeys())
+	return " · not in roster: " + u.blockKeys(true)
 }
 
-// blockKeys says which keys block, as bound now.
-func (u *UI) blockKeys() string {
+// blockKeys says which keys block, as bound now; short for a title.
+func (u *UI) blockKeys(short bool) string {
 	s := []string{}
 	if k := u.keyOf("block-sender"); k != "" {
 		s = append(s, k+" blocks")
 	}
-	if k := u.keyOf("block-report"); k != "" {
+	if k := u.keyOf("block-report"); k != "" && short {
+		s = append(s, k+" reports spam")
+	} else if k != "" {
 		s = append(s, k+" blocks and reports spam")
 	}
 	if len(s) == 0 {

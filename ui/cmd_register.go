@@ -76,6 +76,7 @@ func (u *UI) changePassword(w *window, a *acctState, ra RegisterAccount, passwor
 		note, saveErr = u.opts.SavePassword(a.jid, password)
 	}
 	u.postFunc(func() {
+		w := u.openOr(w)
 		switch {
 		case err != nil:
 			u.info(w, true, a.name+": "+err.Error())
@@ -108,6 +109,7 @@ func cmdUnregister(u *UI, c *call) error {
 			defer cancel()
 			err := ra.Unregister(ctx)
 			u.postFunc(func() {
+				w := u.openOr(w)
 				if err != nil {
 					u.info(w, true, a.name+": "+err.Error())
 					return
@@ -117,4 +119,13 @@ func cmdUnregister(u *UI, c *call) error {
 		}()
 	}, func() { u.info(w, false, "not confirmed: nothing deleted") })
 	return nil
+}
+
+// openOr returns w, or the console when w was closed meanwhile: where the
+// answer of a request goes.
+func (u *UI) openOr(w *window) *window {
+	if u.isOpen(w) {
+		return w
+	}
+	return u.console()
 }

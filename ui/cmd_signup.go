@@ -64,6 +64,7 @@ func cmdRegister(u *UI, c *call) error {
 		defer cancel()
 		reg, err := u.opts.Register(ctx, server, host, port)
 		u.postFunc(func() {
+			w := u.openOr(w)
 			if err != nil {
 				u.info(w, true, name+": "+sanitize.Text(err.Error()))
 				return

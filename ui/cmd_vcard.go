@@ -60,7 +60,7 @@ func cmdVCard(u *UI, c *call) error {
 		return u.vcardSet(c, a, va)
 	}
 	if len(c.args) > 1 {
-		return errUsage
+		c.args = []string{strings.Join(c.args, " ")} // a contact's name of several words, unquoted
 	}
 	j, err := u.vcardTarget(c, a)
 	if err != nil {

@@ -61,6 +61,10 @@ type entry struct {
 	// tints colour an XML console entry (xmlconsole.go), in order.
 	tints []tint
 
+	// hk identifies the message in the history (lineHash, page.go); 0 for
+	// lines that are not stored messages.
+	hk uint64
+
 	wrapW int
 	rows  []row
 }
@@ -104,6 +108,9 @@ type ring struct {
 	// leaves it when it leaves the ring; of two entries with one key, the
 	// newer added wins.
 	byID map[string]*entry
+	// dropped, when set, is told of each entry leaving the ring; oldest:
+	// pushed out by a newer one (page.go).
+	dropped func(e *entry, oldest bool)
 }
 
 // lookup returns the entry of the message with key k (see lineKeys), nil
@@ -182,7 +189,7 @@ func (r *ring) insertAt(e *entry) int {
 		if i == 0 {
 			return -1
 		}
-		r.unindex(r.at(0))
+		r.evict()
 		r.start = (r.start + 1) % r.max // the oldest goes
 		r.n--
 		i--
@@ -198,10 +205,19 @@ func (r *ring) insertAt(e *entry) int {
 	return i
 }
 
+// evict unindexes the oldest entry, which a full ring is about to drop.
+func (r *ring) evict() {
+	e := r.at(0)
+	r.unindex(e)
+	if r.dropped != nil {
+		r.dropped(e, true)
+	}
+}
+
 // push appends e, dropping the oldest entry when the ring is full.
 func (r *ring) push(e *entry) {
 	if r.n == r.max {
-		r.unindex(r.at(0))
+		r.evict()
 	}
 	r.pushRaw(e)
 	r.index(e)

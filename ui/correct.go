@@ -94,7 +94,7 @@ func (u *UI) applyCorrection(w *window, m account.Message) {
 		v.folded.Reactions = history.AggregateReactions(x.sets)
 	}
 	ne := u.messageEntry(w, v)
-	ne.key, ne.dayHead, ne.selected, ne.msgID = e.key, e.dayHead, e.selected, e.msgID
+	ne.key, ne.dayHead, ne.selected, ne.msgID, ne.hk = e.key, e.dayHead, e.selected, e.msgID, e.hk
 	if e.delivered {
 		ne.delivered = true
 		ne.addMark(deliveredMark)

@@ -28,7 +28,7 @@ func (f *fakeAccount) Correct(_ context.Context, to jid.JID, typ, replaces, body
 // sends a correction of it and our line shows the new text, edited.
 func TestCorrectionScreen(t *testing.T) {
 	f := newFake("me@example.org")
-	h := startUI(t, 80, 12, f) // room for the stranger's block hint
+	h := startUI(t, 80, 10, f)
 	bob := "bob@example.org/phone"
 	in := func(from, id, body, replaces string) account.MessageEvent {
 		ev := msgIn(f, from, body, fixedNow())

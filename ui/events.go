@@ -65,7 +65,6 @@ func (u *UI) apply(ev account.Event) {
 		u.messageStates(a, ev.Msg) // chat states and markers (chatstate.go, markers.go)
 		u.applyMessage(a, ev.Msg)
 		u.noteMarkable(a, ev.Msg) // its line may be marked displayed (markers.go)
-		u.strangerHint(a, ev.Msg) // how to block a stranger (cmd_block.go)
 	case account.BlockEvent:
 		u.applyBlock(a, ev) // ui/cmd_block.go
 	case account.ChatStateEvent:
@@ -243,7 +242,7 @@ func (u *UI) applySubscription(a *acctState, ev account.SubscriptionEvent) {
 		if n := cleanNick(ev.Nick); n != "" {
 			who += " (who calls themself \"" + n + "\")" // a name, never the address
 		}
-		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s; %s", who, from, from, u.blockKeys())
+		line = fmt.Sprintf("%s wants to see your presence: /sub allow %s or /sub deny %s; %s", who, from, from, u.blockKeys(false))
 		isReq = true
 		u.noteRequest(a, ev.From) // for the block key (cmd_block.go)
 	case "unsubscribe":
@@ -296,6 +295,9 @@ func (u *UI) applyMessage(a *acctState, m account.Message) {
 		return
 	}
 	e := u.messageEntry(w, liveView(m)) // ui/render.go
+	if w.hist != nil {
+		e.hk = lineHash(m.ID, m.From.String(), m.Time) // page.go
+	}
 	mine := e.kind == lineOwn || e.kind == lineOwnAct
 	if !mine {
 		// Bell, title, desktop notification (alert.go), after the counts,

@@ -36,8 +36,14 @@ type histState struct {
 	// live message that was stored before the window loaded them but
 	// applied after it is not shown twice.
 	seen map[string]struct{}
-	full bool // told the user the window holds maxEntries lines
-	told bool // told the user there is nothing older
+	full bool // told the user the window holds no more lines
+	// stale: the lines below older were pushed out; haveOlder finds the
+	// boundary below the oldest line held again (page.go).
+	stale bool
+	// bounds are the boundaries just older than the lines that start a
+	// page read from the history (page.go).
+	bounds map[*entry]history.Cursor
+	told   bool // told the user there is nothing older
 
 	fetching    bool // an older page is being fetched from the server archive (archive.go)
 	archiveDone bool // the server archive has nothing older (or cannot be asked)
@@ -70,10 +76,16 @@ func (u *UI) loadTail(w *window) {
 		return
 	}
 	w.hist = &histState{older: cur, oldDone: cur.Done()}
+	u.bounded(w) // keep histEntries lines (page.go)
 	w.hist.remember(recs)
+	first := true
 	for _, r := range recs {
 		if e := u.recordEntry(w, r); e != nil {
 			w.buf.push(e)
+			if first {
+				w.hist.bound(e, cur)
+				first = false
+			}
 		}
 	}
 	u.settleRead(w) // a marker covers the messages before it (markers.go)
@@ -171,43 +183,43 @@ func (u *UI) rowsLoaded(w *window, limit int) int {
 // loadOlder prepends the page of history before what w holds.
 func (u *UI) loadOlder(w *window) {
 	h := w.hist
+	if !u.haveOlder(w) { // the lines below went with those pushed out (page.go)
+		u.keepsNewest(w)
+		return
+	}
 	if h.oldDone {
 		u.historyExhausted(w)
 		return
 	}
-	room := maxEntries - w.buf.len()
+	page := u.pageSize()
+	u.dropNewest(w, page-(w.buf.max-w.buf.len())) // below the view (page.go)
+	room := w.buf.max - w.buf.len()
 	if room <= 0 {
-		if !h.full {
-			h.full = true
-			w.buf.prepend([]*entry{u.noteEntry("this window keeps the newest lines only: /search or `parley history` reach older ones")})
-		}
+		u.keepsNewest(w)
 		return
 	}
-	recs, cur, err := u.opts.History.Before(w.acct.jid.String(), convName(w), h.older, min(u.pageSize(), room))
+	recs, cur, err := u.opts.History.Before(w.acct.jid.String(), convName(w), h.older, min(page, room))
 	if err != nil {
 		u.info(w, true, "history: "+err.Error())
 		return
 	}
 	h.older, h.oldDone = cur, cur.Done()
-	older := make([]*entry, 0, len(recs))
-	u.building = make(map[string]*entry) // a reply finds its target in the page too (refs.go)
-	for _, r := range recs {
-		if e := u.recordEntry(w, r); e != nil {
-			older = append(older, e)
-			for _, k := range e.ids {
-				u.building[k] = e
-			}
-		}
-	}
-	u.building = nil
-	w.buf.prepend(older)
-	if len(older) > 0 {
-		u.requote(w) // replies to messages of this page (refs.go)
+	if !u.prependOlder(w, recs, cur) {
+		h.stale = true
 	}
 	if len(recs) == 0 && h.oldDone {
 		u.historyExhausted(w)
 	}
 	u.settleRead(w) // a marker covers the messages before it (markers.go)
+}
+
+// keepsNewest marks the top of w when it cannot read what is older.
+func (u *UI) keepsNewest(w *window) {
+	h := w.hist
+	if !h.full && w.buf.len() < w.buf.max {
+		h.full = true
+		w.buf.prepend([]*entry{u.noteEntry("this window keeps the newest lines only: /search or `parley history` reach older ones")})
+	}
 }
 
 // historyExhausted is called when PgUp reaches the oldest record the local
@@ -223,7 +235,7 @@ func (u *UI) historyExhausted(w *window) {
 		return
 	}
 	w.hist.told = true
-	if w.buf.len() < maxEntries {
+	if w.buf.len() < w.buf.max {
 		w.buf.prepend([]*entry{u.noteEntry("beginning of the history")})
 	}
 }
@@ -237,11 +249,19 @@ func (u *UI) loadNewer(w *window) {
 		u.info(w, true, "history: "+err.Error())
 		return
 	}
-	h.newer = cur
+	var page []*entry
 	for _, r := range recs {
 		if e := u.recordEntry(w, r); e != nil {
-			w.buf.push(e)
+			page = append(page, e)
 		}
+	}
+	u.dropOldest(w, len(page)-(w.buf.max-w.buf.len())) // above the view (page.go)
+	if len(page) > 0 {
+		h.bound(page[0], h.newer)
+	}
+	h.newer = cur
+	for _, e := range page {
+		w.buf.push(e)
 	}
 	u.settleRead(w) // markers.go
 	if cur.Done() {
@@ -261,6 +281,7 @@ func (u *UI) openAround(w *window, p history.Position) error {
 	w.buf.clear()
 	w.scroll = 0
 	w.hist = &histState{older: older, oldDone: older.Done(), newer: newer, detached: !newer.Done()}
+	u.bounded(w) // page.go
 	if !w.hist.detached {
 		w.hist.remember(recs)
 	}
@@ -273,6 +294,9 @@ func (u *UI) openAround(w *window, p history.Position) error {
 		if i == hit {
 			e.selected = true
 			mark = e
+		}
+		if w.buf.len() == 0 {
+			w.hist.bound(e, older)
 		}
 		w.buf.push(e)
 	}
@@ -320,6 +344,7 @@ func (u *UI) recordEntry(w *window, r history.Record) *entry {
 		return nil
 	}
 	e := u.messageEntry(w, recordView(r)) // as the live message (render.go)
+	e.hk = lineHash(r.ID, r.From, r.Time) // page.go
 	recordMarks(e, r)                     // read, or displayed by us (markers.go)
 	return e
 }

@@ -94,8 +94,13 @@ func (in *inputLine) submit() {
 	in.u.submit(text)
 }
 
-// remember adds text to the input history.
+// remember adds text to the input history; not a stanza typed in an XML
+// console that carries a secret (xmlconsole.go).
 func (in *inputLine) remember(text string) {
+	if in.u.secretXML(text) {
+		in.histPos = len(in.hist)
+		return
+	}
 	if len(in.hist) == 0 || in.hist[len(in.hist)-1] != text {
 		in.hist = append(in.hist, text)
 		if len(in.hist) > maxHistory {
@@ -164,11 +169,13 @@ func (in *inputLine) PasteHandler() func(string, func(tview.Primitive)) {
 
 // Draw implements tview.Primitive.
 func (in *inputLine) Draw(scr tcell.Screen) {
-	in.Box.DrawForSubclass(scr, in)
+	// Not Box.DrawForSubclass, which blanks the row in the Box's
+	// background: blank paints it in the theme's (nothing to do in the
+	// default style, which every frame starts from).
 	x, y, w, _ := in.GetInnerRect()
 	th := in.u.theme
 	base := th.base()
-	fill(scr, x, y, w, base)
+	blank(scr, x, y, w, 1, base)
 	if a := in.ask; a != nil { // a question (ask.go): its label, the answer (masked), the cursor after it
 		nx := put(scr, x, y, w/2, a.label, base.Foreground(th.Info))
 		shown := a.shown()

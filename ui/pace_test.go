@@ -36,7 +36,7 @@ func TestFramePacing(t *testing.T) {
 	}
 	h.waitFor("the last message applied", func() bool {
 		w := h.u.wins[1]
-		return countContaining(entryTexts(w), "trickle@example.org: trickle") == n+1 && w.buf.at(w.buf.len()-1).text == "12:34 trickle@example.org: trickle 300"
+		return w.buf.len() == n+1 && w.buf.at(n).text == "12:34 trickle@example.org: trickle 300"
 	})
 	draws := h.u.draws.Load() - before
 	elapsed := time.Since(start)

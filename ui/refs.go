@@ -402,7 +402,7 @@ func (u *UI) tombstone(w *window, e *entry, m render.Message) {
 	}
 	ne := composeEntry(e.t, u.timeLayout(e.t), kind, e.text[e.nickStart:e.nickEnd], lines)
 	ne.key, ne.dayHead, ne.selected, ne.msgID = e.key, e.dayHead, e.selected, e.msgID
-	ne.ids, ne.from, ne.occ, ne.nickColor = e.ids, e.from, e.occ, e.nickColor
+	ne.ids, ne.from, ne.occ, ne.nickColor, ne.hk = e.ids, e.from, e.occ, e.nickColor, e.hk
 	x.quote, x.removed = "", true
 	ne.ext = x
 	*e = *ne // the ring and its index keep the same entry

@@ -346,6 +346,9 @@ func (r *rosterView) refreshRow(row *rosterRow) {
 	if b != nil {
 		row.symbol, row.color = th.presenceSymbol(b.show, true)
 	}
+	if u.isBlocked(a, row.jid) { // ui/cmd_block.go
+		row.symbol, row.color = "✕", th.Offline
+	}
 	if w := u.findWin(a, row.jid); w != nil {
 		row.unread = w.unread
 	}

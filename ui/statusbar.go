@@ -21,7 +21,9 @@ type titleBar struct {
 
 // Draw implements tview.Primitive.
 func (t *titleBar) Draw(scr tcell.Screen) {
-	t.Box.DrawForSubclass(scr, t)
+	// Not Box.DrawForSubclass: it would blank the row in the Box's
+	// background first, a second put of every cell per frame; the bar
+	// paints its whole row itself.
 	x, y, w, h := t.GetInnerRect()
 	if w <= 0 || h <= 0 {
 		return // hidden by the layout (layout.go)
@@ -70,6 +72,9 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 	col = put(scr, col, y, end-col, " ", bar)
 	col = put(scr, col, y, end-col, symbol, bar.Foreground(color))
 	col = put(scr, col, y, end-col, " "+word, bar)
+	if note := t.u.strangerTitle(win); note != "" { // ui/cmd_block.go
+		col = put(scr, col, y, end-col, note, bar)
+	}
 	if om := omemoTitle(win); om != "" { // ui/omemo.go
 		col = put(scr, col, y, end-col, om, bar)
 	}
@@ -93,7 +98,7 @@ type statusBar struct {
 
 // Draw implements tview.Primitive.
 func (s *statusBar) Draw(scr tcell.Screen) {
-	s.Box.DrawForSubclass(scr, s)
+	// Not Box.DrawForSubclass: the bar paints its whole row (titleBar).
 	x, y, w, h := s.GetInnerRect()
 	if w <= 0 || h <= 0 {
 		return // hidden by the layout (layout.go)

@@ -74,7 +74,7 @@ func attrName(st tcell.Style) string {
 // the text the same as unstyled.
 func TestStyledScreen(t *testing.T) {
 	f := newFake("me@example.org")
-	h := startUI(t, 100, 12, f) // the message and the stranger's block hint
+	h := startUI(t, 100, 10, f)
 	h.post(msgIn(f, "alice@example.org/laptop", styledBody, t0))
 	h.sync(func() { h.u.runCommand(h.u.curWin(), "msg alice@example.org") })
 	h.screenHas("after*not*styled")

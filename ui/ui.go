@@ -126,7 +126,7 @@ type Options struct {
 
 // Limits on what the UI keeps.
 const (
-	maxEntries = 10000    // lines kept per window
+	maxEntries = 10000    // lines kept per window without history (histEntries: page.go)
 	maxBody    = 16 << 10 // bytes of one message body shown
 	maxDrain   = 1000     // events applied per redraw, so keys interleave with floods
 	// Frame pacing of event-driven redraws (pump). An event after a quiet
@@ -177,7 +177,7 @@ type UI struct {
 	keys       []keyBinding
 	seq        uint64       // presence sequence, newest resource wins ties
 	rm         roomUI       // group chat: occupant pane, bookmarks, invitation (ui/room.go)
-	blk        blockUI      // blocking: stranger hints, the request the block key acts on (ui/cmd_block.go)
+	blk        blockUI      // blocking: the lists shown, the request the block key acts on (ui/cmd_block.go)
 	lay        layoutState  // pane sizes for the terminal size (ui/layout.go)
 	alerts     alertState   // bell, title, desktop notifications (ui/alert.go)
 	pending    keymap.Chord // the keys of a chord pressed so far: Ctrl-X of Ctrl-X Ctrl-E (keys.go)

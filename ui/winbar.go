@@ -38,7 +38,7 @@ type barLabel struct {
 
 // Draw implements tview.Primitive.
 func (b *winBar) Draw(scr tcell.Screen) {
-	b.Box.DrawForSubclass(scr, b)
+	// Not Box.DrawForSubclass: the bar paints its whole row (titleBar).
 	x, y, w, h := b.GetInnerRect()
 	if w <= 0 || h <= 0 {
 		return // hidden by the layout (layout.go)

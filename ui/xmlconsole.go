@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 	"mellium.im/xmpp/jid"
@@ -208,6 +209,16 @@ func (u *UI) sendXML(w *window, text string) error {
 		return "", nil
 	})
 	return nil
+}
+
+// secretXML reports raw XML typed in an XML console window that carries
+// a secret (a password: xmlconsole's redaction rules), which the input
+// history does not keep.
+func (u *UI) secretXML(text string) bool {
+	if u.curWin().kind != winXML || !strings.Contains(text, "<") {
+		return false
+	}
+	return xmlconsole.Format(time.Time{}, xmlconsole.Out, []byte(text), false).Hidden > 0
 }
 
 // xmlEntry composes the line of a console entry: "TIME in  XML" or "TIME

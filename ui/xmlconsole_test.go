@@ -58,6 +58,10 @@ func TestGoldenXMLConsole(t *testing.T) {
 	if open, _, _ := xf.counts(); open != 1 || h.u.curWin().kind != winXML {
 		t.Fatalf("console not opened (%d)", open)
 	}
+	h.sync(func() { h.u.show(0); h.u.runCommand(h.u.curWin(), "xmlconsole") }) // again: the same window
+	if open, _, _ := xf.counts(); open != 1 || h.u.curWin().kind != winXML || len(h.u.wins) != 2 {
+		t.Fatalf("second /xmlconsole: %d opens, %d windows", open, len(h.u.wins))
+	}
 	h.post(xmlEv(f,
 		xmlconsole.Marker(xmlT0, "connection authenticated: TLS and SASL exchange hidden"),
 		stanza(xmlconsole.In, `<message from='alice@example.org/laptop' type='chat' id='m1'><body>hi there</body><active xmlns='http://jabber.org/protocol/chatstates'/></message>`, 1),
@@ -88,9 +92,16 @@ func TestGoldenXMLConsole(t *testing.T) {
 	h.key(tcell.KeyEnter, 0, 0)
 	h.typeText("<message><body>x</message>")
 	h.key(tcell.KeyEnter, 0, 0)
-	h.waitFor("the raw send", func() bool { _, _, s := xf.counts(); return len(s) == 1 })
+	h.typeText("<presence to='r@muc.example.org/me'><x xmlns='http://jabber.org/protocol/muc'><password>hunter3</password></x></presence>")
+	h.key(tcell.KeyEnter, 0, 0)
+	h.waitFor("the raw sends", func() bool { _, _, s := xf.counts(); return len(s) == 2 })
+	h.sync(func() {
+		if hist := strings.Join(h.u.input.hist, "\n"); strings.Contains(hist, "hunter3") || !strings.Contains(hist, "jabber:iq:version") {
+			t.Errorf("input history:\n%s", hist)
+		}
+	})
 	h.settle()
-	if _, _, s := xf.counts(); len(s) != 1 || !strings.Contains(s[0], "jabber:iq:version") {
+	if _, _, s := xf.counts(); len(s) != 2 || !strings.Contains(s[0], "jabber:iq:version") {
 		t.Errorf("sent %q", s)
 	}
 	h.waitFor("the refusal", func() bool {
@@ -103,6 +114,18 @@ func TestGoldenXMLConsole(t *testing.T) {
 	}
 	h.post(xmlEv(f, stanza(xmlconsole.In, "<presence/>", 9))) // after close: ignored
 	h.settle()
+	h.sync(func() {
+		for _, w := range h.u.wins {
+			if w.kind == winXML {
+				t.Errorf("the console window is still open")
+			}
+		}
+		w := h.u.curWin()
+		h.u.runCommand(w, "filter x")
+		if b := w.buf; b.len() == 0 || !strings.Contains(b.at(b.len()-1).text, "works in an XML console window") {
+			t.Errorf("/filter outside a console not refused")
+		}
+	})
 }
 
 // TestXMLConsoleBounded: the window keeps at most XMLConsoleLines

@@ -137,3 +137,31 @@ func TestConsoleStop(t *testing.T) {
 		t.Fatal("the worker did not end")
 	}
 }
+
+// FuzzCheck: whatever is typed, Check does not panic, and what it accepts
+// is one stanza in jabber:client that encodes.
+func FuzzCheck(f *testing.F) {
+	for _, s := range []string{"<presence/>", "<iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>", "<message><body>x</message>", "<a:message xmlns:a='jabber:client'/>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		toks, err := Check(s)
+		if err != nil {
+			return
+		}
+		st, ok := toks[0].(xml.StartElement)
+		if !ok || st.Name.Space != NSClient || (st.Name.Local != "message" && st.Name.Local != "presence" && st.Name.Local != "iq") {
+			t.Fatalf("accepted %q as %v", s, toks[0])
+		}
+		var b bytes.Buffer
+		e := xml.NewEncoder(&b)
+		for _, tok := range toks {
+			if err := e.EncodeToken(tok); err != nil {
+				t.Fatalf("accepted %q, does not encode: %v", s, err)
+			}
+		}
+		if err := e.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
