@@ -20,8 +20,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"parley/internal/xmlbound"
 	"strings"
-	"unicode/utf8"
 
 	"mellium.im/xmlstream"
 
@@ -134,7 +134,7 @@ func Parse(r xml.TokenReader, start xml.StartElement) (*Response, error) {
 	if start.Name != (xml.Name{Space: NS, Local: "command"}) {
 		return nil, fmt.Errorf("%w: not a <command/>", ErrMalformed)
 	}
-	resp := &Response{Node: attr(start, "node"), SessionID: attr(start, "sessionid"), Status: attr(start, "status")}
+	resp := &Response{Node: xmlbound.Attr(start, "node"), SessionID: xmlbound.Attr(start, "sessionid"), Status: xmlbound.Attr(start, "status")}
 	if len(resp.Node) > MaxNode || len(resp.SessionID) > MaxSessionID {
 		return nil, fmt.Errorf("%w: node or session id too long", ErrMalformed)
 	}
@@ -146,12 +146,12 @@ func Parse(r xml.TokenReader, start xml.StartElement) (*Response, error) {
 			resp.Status = Executing
 		}
 	default:
-		return nil, fmt.Errorf("%w: status %q", ErrMalformed, clip(resp.Status, 32))
+		return nil, fmt.Errorf("%w: status %q", ErrMalformed, xmlbound.Clip(resp.Status, 32))
 	}
-	b := &budget{r: r}
+	b := &xmlbound.Reader{R: r, Max: maxTokens, Malformed: ErrMalformed}
 	sawActions := false
 	for {
-		tok, err := b.token()
+		tok, err := b.Token()
 		if err == io.EOF {
 			break
 		}
@@ -159,13 +159,13 @@ func Parse(r xml.TokenReader, start xml.StartElement) (*Response, error) {
 			return nil, err
 		}
 		se, ok := tok.(xml.StartElement)
-		if !ok || b.depth != 1 {
+		if !ok || b.Depth() != 1 {
 			continue
 		}
 		switch {
 		case se.Name == xml.Name{Space: NS, Local: "actions"}:
 			if sawActions {
-				err = b.skip()
+				err = b.Skip()
 				break
 			}
 			sawActions = true
@@ -173,7 +173,7 @@ func Parse(r xml.TokenReader, start xml.StartElement) (*Response, error) {
 		case se.Name == xml.Name{Space: NS, Local: "note"}:
 			if len(resp.Notes) >= MaxNotes {
 				resp.Cut = true
-				err = b.skip()
+				err = b.Skip()
 				break
 			}
 			var n Note
@@ -187,7 +187,7 @@ func Parse(r xml.TokenReader, start xml.StartElement) (*Response, error) {
 				resp.Cut = resp.Cut || f.Cut
 			}
 		default:
-			err = b.skip()
+			err = b.Skip()
 		}
 		if err != nil {
 			return nil, err
@@ -200,18 +200,18 @@ func Parse(r xml.TokenReader, start xml.StartElement) (*Response, error) {
 }
 
 // readActions reads <actions execute="..."> and its children.
-func (r *Response) readActions(b *budget, se xml.StartElement) error {
+func (r *Response) readActions(b *xmlbound.Reader, se xml.StartElement) error {
 	have := map[string]bool{}
-	level := b.depth
+	level := b.Depth()
 	for {
-		tok, err := b.token()
+		tok, err := b.Token()
 		if err != nil {
 			return err
 		}
-		if _, ok := tok.(xml.EndElement); ok && b.depth < level {
+		if _, ok := tok.(xml.EndElement); ok && b.Depth() < level {
 			break
 		}
-		if c, ok := tok.(xml.StartElement); ok && b.depth == level+1 && c.Name.Space == NS {
+		if c, ok := tok.(xml.StartElement); ok && b.Depth() == level+1 && c.Name.Space == NS {
 			switch c.Name.Local {
 			case Prev, Next, Complete:
 				have[c.Name.Local] = true
@@ -223,7 +223,7 @@ func (r *Response) readActions(b *budget, se xml.StartElement) error {
 			r.Actions = append(r.Actions, a)
 		}
 	}
-	def := attr(se, "execute")
+	def := xmlbound.Attr(se, "execute")
 	switch {
 	case def != "" && have[def]:
 		r.Default = def
@@ -241,17 +241,17 @@ func (r *Response) readActions(b *budget, se xml.StartElement) error {
 }
 
 // readNote reads a <note/>'s type and text.
-func readNote(b *budget, se xml.StartElement, cut *bool) (Note, error) {
-	n := Note{Type: attr(se, "type")}
+func readNote(b *xmlbound.Reader, se xml.StartElement, cut *bool) (Note, error) {
+	n := Note{Type: xmlbound.Attr(se, "type")}
 	switch n.Type {
 	case NoteInfo, NoteWarn, NoteError:
 	default:
 		n.Type = NoteInfo
 	}
 	var sb strings.Builder
-	level := b.depth
+	level := b.Depth()
 	for {
-		tok, err := b.token()
+		tok, err := b.Token()
 		if err != nil {
 			return n, err
 		}
@@ -259,88 +259,15 @@ func readNote(b *budget, se xml.StartElement, cut *bool) (Note, error) {
 		case xml.CharData:
 			if sb.Len()+len(t) > MaxNote {
 				*cut = true
-				sb.WriteString(clip(string(t), MaxNote-sb.Len()))
+				sb.WriteString(xmlbound.Clip(string(t), MaxNote-sb.Len()))
 				continue
 			}
 			sb.Write(t)
 		case xml.EndElement:
-			if b.depth < level {
+			if b.Depth() < level {
 				n.Text = strings.TrimSpace(sb.String())
 				return n, nil
 			}
 		}
 	}
-}
-
-// budget reads the tokens inside <command/>, up to maxTokens; depth 1 is
-// a child of it. It reports io.EOF at the element's end.
-type budget struct {
-	r     xml.TokenReader
-	n     int
-	depth int
-	done  bool
-}
-
-// Token implements xml.TokenReader, for forms.Parse.
-func (b *budget) Token() (xml.Token, error) { return b.token() }
-
-func (b *budget) token() (xml.Token, error) {
-	if b.done {
-		return nil, io.EOF
-	}
-	if b.n++; b.n > maxTokens {
-		return nil, fmt.Errorf("%w: too large", ErrMalformed)
-	}
-	tok, err := b.r.Token()
-	if tok == nil || err != nil && err != io.EOF { // a reader's own bound (a token with an error) ends it too
-		if err == nil || err == io.EOF {
-			err = fmt.Errorf("%w: cut short", ErrMalformed)
-		}
-		return nil, err
-	}
-	switch tok.(type) {
-	case xml.StartElement:
-		b.depth++
-	case xml.EndElement:
-		if b.depth == 0 {
-			b.done = true
-			return nil, io.EOF
-		}
-		b.depth--
-	}
-	return tok, nil
-}
-
-// skip consumes the element just started.
-func (b *budget) skip() error {
-	level := b.depth
-	for b.depth >= level {
-		if _, err := b.token(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func attr(se xml.StartElement, local string) string {
-	for _, a := range se.Attr {
-		if a.Name.Local == local && a.Name.Space == "" {
-			return a.Value
-		}
-	}
-	return ""
-}
-
-// clip cuts s to at most n bytes, at a rune boundary.
-func clip(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"parley/internal/xmlbound"
 	"slices"
 	"strings"
 
@@ -119,7 +120,7 @@ func (r Report) element() xml.TokenReader {
 		}
 	}
 	if r.Text != "" {
-		inner = append(inner, xmlstream.Wrap(xmlstream.Token(xml.CharData(clip(r.Text, MaxText))),
+		inner = append(inner, xmlstream.Wrap(xmlstream.Token(xml.CharData(xmlbound.Clip(r.Text, MaxText))),
 			xml.StartElement{Name: xml.Name{Space: NSReport, Local: "text"}}))
 	}
 	return xmlstream.Wrap(xmlstream.MultiReader(inner...), xml.StartElement{Name: xml.Name{Space: NSReport, Local: "report"},
@@ -189,7 +190,7 @@ func Parse(start xml.StartElement, r xml.TokenReader) (Payload, error) {
 	case xml.Name{Space: NS, Local: "unblock"}:
 		p.Kind = Removed
 	default:
-		return Payload{}, fmt.Errorf("%w: <%s xmlns=%q>", ErrMalformed, clip(start.Name.Local, 64), clip(start.Name.Space, 128))
+		return Payload{}, fmt.Errorf("%w: <%s xmlns=%q>", ErrMalformed, xmlbound.Clip(start.Name.Local, 64), xmlbound.Clip(start.Name.Space, 128))
 	}
 	seen := make(map[string]struct{})
 	items, depth := 0, 0
@@ -211,7 +212,7 @@ func Parse(start xml.StartElement, r xml.TokenReader) (Payload, error) {
 				continue
 			}
 			items++
-			s := attr(t, "jid")
+			s := xmlbound.Attr(t, "jid")
 			if len(s) > maxJID {
 				p.Invalid++
 				continue
@@ -237,26 +238,6 @@ func Parse(start xml.StartElement, r xml.TokenReader) (Payload, error) {
 	}
 	p.All = p.Kind == Removed && items == 0
 	return p, nil
-}
-
-func attr(se xml.StartElement, local string) string {
-	for _, a := range se.Attr {
-		if a.Name.Local == local && a.Name.Space == "" {
-			return a.Value
-		}
-	}
-	return ""
-}
-
-// clip cuts s to at most n bytes, on a rune boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xc0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
 
 // Set is the set of blocked addresses (at most MaxItems). Its zero value

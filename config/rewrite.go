@@ -3,7 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
-	"os"
+	"parley/internal/atomicfile"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -140,37 +140,9 @@ func valueSpan(text string, line int) (from, to int, err error) {
 
 // replaceFile replaces the file at path with data, mode 0600: written to a
 // temporary file in the same directory, synced, then renamed over path.
-func replaceFile(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
+func replaceFile(path string, data []byte) error {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("config: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("config: writing %s: %w", tmp, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if d, derr := os.Open(dir); derr == nil { // the rename itself survives a crash
-		_ = d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"parley/internal/xmlbound"
 	"strconv"
 	"strings"
 	"time"
@@ -204,10 +205,10 @@ func ParseLast(start xml.StartElement, r xml.TokenReader) (Last, error) {
 		return Last{}, fmt.Errorf("%w: not a last activity query", ErrMalformed)
 	}
 	var l Last
-	s := attr(start, "seconds")
+	s := xmlbound.Attr(start, "seconds")
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 || n > 1<<40 {
-		return Last{}, fmt.Errorf("%w: seconds %q is not a count of seconds", ErrMalformed, clip(s, 32))
+		return Last{}, fmt.Errorf("%w: seconds %q is not a count of seconds", ErrMalformed, xmlbound.Clip(s, 32))
 	}
 	l.Seconds = n
 	text, err := ownText(r)
@@ -233,9 +234,9 @@ func ParseItems(start xml.StartElement, r xml.TokenReader) (Items, error) {
 		return Items{}, fmt.Errorf("%w: not a disco#items query", ErrMalformed)
 	}
 	var out Items
-	b := &budget{r: r}
+	b := &xmlbound.Reader{R: r, Max: maxTokens, Malformed: ErrMalformed}
 	for {
-		tok, err := b.token()
+		tok, err := b.Token()
 		if err == io.EOF {
 			return out, nil
 		}
@@ -243,7 +244,7 @@ func ParseItems(start xml.StartElement, r xml.TokenReader) (Items, error) {
 			return out, err
 		}
 		se, ok := tok.(xml.StartElement)
-		if !ok || b.depth != 1 {
+		if !ok || b.Depth() != 1 {
 			continue
 		}
 		if se.Name != (xml.Name{Space: NSDiscoItems, Local: "item"}) {
@@ -253,62 +254,25 @@ func ParseItems(start xml.StartElement, r xml.TokenReader) (Items, error) {
 			out.Cut = true
 			continue
 		}
-		it := Item{JID: attr(se, "jid"), Node: attr(se, "node"), Name: attr(se, "name")}
+		it := Item{JID: xmlbound.Attr(se, "jid"), Node: xmlbound.Attr(se, "node"), Name: xmlbound.Attr(se, "name")}
 		if it.JID == "" || len(it.JID) > MaxAttr || len(it.Node) > MaxAttr {
 			continue // an item without a usable address
 		}
-		it.Name = clip(it.Name, MaxAttr)
+		it.Name = xmlbound.Clip(it.Name, MaxAttr)
 		out.Items = append(out.Items, it)
 	}
-}
-
-// budget reads the tokens inside an element whose start was read, up to
-// maxTokens; depth 1 is a child of that element. It reports io.EOF at the
-// element's end.
-type budget struct {
-	r     xml.TokenReader
-	n     int
-	depth int
-	done  bool
-}
-
-func (b *budget) token() (xml.Token, error) {
-	if b.done {
-		return nil, io.EOF
-	}
-	if b.n++; b.n > maxTokens {
-		return nil, fmt.Errorf("%w: too large", ErrMalformed)
-	}
-	tok, err := b.r.Token()
-	if tok == nil {
-		if err == nil || err == io.EOF {
-			err = fmt.Errorf("%w: cut short", ErrMalformed)
-		}
-		return nil, err
-	}
-	switch tok.(type) {
-	case xml.StartElement:
-		b.depth++
-	case xml.EndElement:
-		if b.depth == 0 {
-			b.done = true
-			return nil, io.EOF
-		}
-		b.depth--
-	}
-	return tok, nil
 }
 
 // fields reads the children of the element whose start was read, calling
 // set with the local name and text (bounded, trimmed) of each child in
 // namespace ns that holds only text; the first of each name wins.
 func fields(r xml.TokenReader, ns string, set func(local, text string)) error {
-	b := &budget{r: r}
+	b := &xmlbound.Reader{R: r, Max: maxTokens, Malformed: ErrMalformed}
 	seen := map[string]bool{}
 	var cur string
 	var sb strings.Builder
 	for {
-		tok, err := b.token()
+		tok, err := b.Token()
 		if err == io.EOF {
 			return nil
 		}
@@ -318,18 +282,18 @@ func fields(r xml.TokenReader, ns string, set func(local, text string)) error {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			cur = ""
-			if b.depth == 1 && t.Name.Space == ns && !seen[t.Name.Local] {
+			if b.Depth() == 1 && t.Name.Space == ns && !seen[t.Name.Local] {
 				cur = t.Name.Local
 				sb.Reset()
 			}
 		case xml.CharData:
-			if cur != "" && b.depth == 1 && sb.Len() <= MaxText+utf8.UTFMax {
+			if cur != "" && b.Depth() == 1 && sb.Len() <= MaxText+utf8.UTFMax {
 				sb.Write(t[:min(len(t), MaxText+utf8.UTFMax-sb.Len()+1)])
 			}
 		case xml.EndElement:
-			if cur != "" && b.depth == 0 {
+			if cur != "" && b.Depth() == 0 {
 				seen[cur] = true
-				set(cur, clip(strings.TrimSpace(sb.String()), MaxText))
+				set(cur, xmlbound.Clip(strings.TrimSpace(sb.String()), MaxText))
 				cur = ""
 			}
 		}
@@ -339,38 +303,18 @@ func fields(r xml.TokenReader, ns string, set func(local, text string)) error {
 // ownText reads the character data directly inside the element whose start
 // was read, bounded to MaxText.
 func ownText(r xml.TokenReader) (string, error) {
-	b := &budget{r: r}
+	b := &xmlbound.Reader{R: r, Max: maxTokens, Malformed: ErrMalformed}
 	var sb strings.Builder
 	for {
-		tok, err := b.token()
+		tok, err := b.Token()
 		if err == io.EOF {
-			return clip(strings.TrimSpace(sb.String()), MaxText), nil
+			return xmlbound.Clip(strings.TrimSpace(sb.String()), MaxText), nil
 		}
 		if err != nil {
 			return "", err
 		}
-		if cd, ok := tok.(xml.CharData); ok && b.depth == 0 && sb.Len() <= MaxText+utf8.UTFMax {
+		if cd, ok := tok.(xml.CharData); ok && b.Depth() == 0 && sb.Len() <= MaxText+utf8.UTFMax {
 			sb.Write(cd[:min(len(cd), MaxText+utf8.UTFMax-sb.Len()+1)])
 		}
 	}
-}
-
-func attr(se xml.StartElement, local string) string {
-	for _, a := range se.Attr {
-		if a.Name.Local == local && a.Name.Space == "" {
-			return a.Value
-		}
-	}
-	return ""
-}
-
-// clip cuts s to at most n bytes on a rune boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

@@ -18,6 +18,7 @@
 package forms
 
 import (
+	"parley/internal/xmlbound"
 	"strings"
 
 	"mellium.im/xmpp/jid"
@@ -247,7 +248,7 @@ func (fd *Field) check() string {
 	case JIDSingle, JIDMulti:
 		for _, v := range fd.Values {
 			if _, err := jid.Parse(v); err != nil || strings.TrimSpace(v) != v {
-				return "not a valid address: " + clip(v, 64)
+				return "not a valid address: " + xmlbound.Clip(v, 64)
 			}
 		}
 	case ListSingle, ListMulti:
@@ -256,7 +257,7 @@ func (fd *Field) check() string {
 		}
 		for _, v := range fd.Values {
 			if !fd.hasOption(v) {
-				return "not one of the choices: " + clip(v, 64)
+				return "not one of the choices: " + xmlbound.Clip(v, 64)
 			}
 		}
 	}

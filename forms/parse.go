@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"parley/internal/xmlbound"
 	"strings"
 	"unicode/utf8"
 )
@@ -94,11 +95,11 @@ func (p *reader) text(limit int) (string, error) {
 	}
 	s := sb.String()
 	if len(s) > limit {
-		s, p.cut = clip(s, limit), true
+		s, p.cut = xmlbound.Clip(s, limit), true
 	}
 	if p.bytes+len(s) > MaxTotal {
 		p.cut = true
-		s = clip(s, max(MaxTotal-p.bytes, 0))
+		s = xmlbound.Clip(s, max(MaxTotal-p.bytes, 0))
 	}
 	p.bytes += len(s)
 	return s, nil
@@ -114,7 +115,7 @@ func Parse(r xml.TokenReader, start xml.StartElement) (*Form, error) {
 		return nil, ErrNotForm
 	}
 	p := &reader{r: r}
-	f := &Form{Type: attr(start, "type")}
+	f := &Form{Type: xmlbound.Attr(start, "type")}
 	switch f.Type {
 	case TypeForm, TypeSubmit, TypeCancel, TypeResult:
 	default:
@@ -220,7 +221,7 @@ func (p *reader) fields() ([]Field, error) {
 // unless there are MaxFields already, its var is too long, or a field of
 // the same var came first.
 func (p *reader) field(se xml.StartElement, fields []Field) ([]Field, error) {
-	fd := Field{Var: attr(se, "var"), Type: attr(se, "type"), Label: clip(attr(se, "label"), MaxText)}
+	fd := Field{Var: xmlbound.Attr(se, "var"), Type: xmlbound.Attr(se, "type"), Label: xmlbound.Clip(xmlbound.Attr(se, "label"), MaxText)}
 	keep := len(fields) < MaxFields && len(fd.Var) <= MaxVar
 	if fd.Type != Fixed && fd.Var == "" && fd.Type != "" {
 		keep = false // nothing to submit it under
@@ -296,7 +297,7 @@ func (p *reader) field(se xml.StartElement, fields []Field) ([]Field, error) {
 
 // option reads one <option/>: its label and first value.
 func (p *reader) option(se xml.StartElement) (Option, error) {
-	o := Option{Label: clip(attr(se, "label"), MaxText)}
+	o := Option{Label: xmlbound.Clip(xmlbound.Attr(se, "label"), MaxText)}
 	found := false
 	level := p.depth
 	for p.depth >= level {
@@ -335,26 +336,4 @@ func Decode(r xml.TokenReader) (*Form, error) {
 			return Parse(r, se)
 		}
 	}
-}
-
-// attr returns the value of the attribute local with no namespace.
-func attr(se xml.StartElement, local string) string {
-	for _, a := range se.Attr {
-		if a.Name.Local == local && a.Name.Space == "" {
-			return a.Value
-		}
-	}
-	return ""
-}
-
-// clip cuts s to at most limit bytes on a rune boundary.
-func clip(s string, limit int) string {
-	if len(s) <= limit {
-		return s
-	}
-	i := limit
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i]
 }

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+	"parley/internal/atomicfile"
 	"sort"
 	"strings"
 )
@@ -153,24 +153,5 @@ func (ms *Modes) write() error {
 	for _, k := range keys {
 		b.WriteString(k + "\t" + ms.m[k].String() + "\n")
 	}
-	if err := os.MkdirAll(filepath.Dir(ms.path), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(ms.path), ".notify-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), ms.path)
+	return atomicfile.Write(ms.path, b.Bytes())
 }

@@ -33,6 +33,7 @@ type conn struct {
 	in         tracker
 	fast       fastHolder // inbound messages read by xmltok (fast.go)
 	refused    error      // an element past a limit (limit.go): every later read fails with it
+	textSeen   bool       // text other than white space since the last top-level element (fast.go)
 	pending    error      // a read error met while reading ahead (fast.go): returned once the buffer is consumed
 
 	// Write side.
@@ -136,14 +137,24 @@ func (c *conn) ReadByte() (byte, error) {
 			c.rpos, c.rend = 0, n
 		}
 		b := c.rbuf[c.rpos]
-		if b == '<' && c.in.depth == 1 && c.in.atBoundary() {
-			if f := c.fast.p.Load(); f != nil {
-				done, err := c.divert(f)
-				if err != nil {
-					return 0, err
-				}
-				if done {
-					continue
+		if c.in.depth == 1 && c.in.atBoundary() {
+			switch {
+			case b != '<':
+				// Text between elements: the decoder returns it before
+				// the next element, and mellium fails on any but white
+				// space, so no message may overtake it (fast.go).
+				c.textSeen = c.textSeen || !isSpace(b)
+			case c.textSeen:
+				c.textSeen = false
+			default:
+				if f := c.fast.p.Load(); f != nil {
+					done, err := c.divert(f)
+					if err != nil {
+						return 0, err
+					}
+					if done {
+						continue
+					}
 				}
 			}
 		}

@@ -27,7 +27,7 @@ const maxCommandsShown = 200
 // adhocCommands are the rows of ad-hoc commands.
 func adhocCommands() []command {
 	return []command{
-		{name: "command", usage: "[-a ACCOUNT] [JID|name [node]]", help: "list the ad-hoc commands (XEP-0050) of JID (default: the server) and run one in a form window, through its stages (previous, next, complete, cancel); with a node, run that command at once", max: 2, acct: true, run: cmdCommand, complete: completeJIDArg(0)},
+		{name: "command", usage: "[-a ACCOUNT] [JID|name [node]]", help: "list the ad-hoc commands (XEP-0050) of JID (default: the server; a contact: its online resource) and run one in a form window, through its stages (previous, next, complete, cancel); with a node, run that command at once", max: 2, acct: true, run: cmdCommand, complete: completeJIDArg(0)},
 	}
 }
 
@@ -44,11 +44,15 @@ func cmdCommand(u *UI, c *call) error {
 	if len(c.args) > 0 && c.args[0] == a.jid.Domainpart() {
 		to = a.jid.Domain() // our server, even when its name has no dot ("localhost")
 	} else if len(c.args) > 0 {
-		targets, err := u.entityTargets(c, a, false)
+		// A contact's commands are its clients': an online resource.
+		targets, err := u.entityTargets(c, a, true)
 		if err != nil {
 			return err
 		}
 		to = targets[0]
+		if len(targets) > 1 {
+			u.info(c.win, false, sanitize.Text(to.String())+" of "+strconv.Itoa(len(targets))+" online resources (give a full JID for another)")
+		}
 	}
 	run := &adhocRun{ca: ca, to: to, origin: c.win}
 	if len(c.args) > 1 {

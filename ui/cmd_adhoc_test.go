@@ -19,12 +19,16 @@ import (
 // a command that completes at once with a result.
 type cmdFake struct {
 	*fakeAccount
-	mu   sync.Mutex
-	reqs []adhoc.Request
-	gate chan struct{} // if set, an execute waits for it to close
+	mu    sync.Mutex
+	reqs  []adhoc.Request
+	gate  chan struct{} // if set, an execute waits for it to close
+	asked []string      // whose commands were listed
 }
 
-func (c *cmdFake) Commands(context.Context, jid.JID) (entity.Items, error) {
+func (c *cmdFake) Commands(_ context.Context, j jid.JID) (entity.Items, error) {
+	c.mu.Lock()
+	c.asked = append(c.asked, j.String())
+	c.mu.Unlock()
 	return entity.Items{Items: []entity.Item{
 		{JID: "example.org", Node: "announce", Name: "Send Announcement to Online Users"},
 		{JID: "example.org", Node: "uptime", Name: "Get \x1b[31mUptime"},
@@ -182,5 +186,23 @@ func TestAdhocCancelWhileRunning(t *testing.T) {
 	h.waitFor("late cancel", func() bool { return len(cf.actions()) == 2 })
 	if got := strings.Join(cf.actions(), " "); got != "announce:execute announce:cancel" {
 		t.Errorf("requests %s", got)
+	}
+}
+
+// TestAdhocContact: a contact's commands are asked of its online
+// resource; the server's by default.
+func TestAdhocContact(t *testing.T) {
+	h, cf := startCmdUI(t)
+	fillRoster(h, cf.fakeAccount)
+	h.sync(func() { h.u.runCommand(h.u.curWin(), "command Alice") })
+	h.waitFor("list", func() bool { return h.u.curWin().kind == winForm })
+	h.key(tcell.KeyEscape, 0, 0)
+	h.waitFor("closed", func() bool { return h.u.curWin().kind != winForm })
+	h.sync(func() { h.u.runCommand(h.u.curWin(), "command") })
+	h.waitFor("list", func() bool { return h.u.curWin().kind == winForm })
+	cf.mu.Lock()
+	defer cf.mu.Unlock()
+	if got := strings.Join(cf.asked, " "); got != "alice@example.org/laptop " {
+		t.Errorf("asked %q, want alice's laptop, then the server", got)
 	}
 }

@@ -99,6 +99,7 @@ type formState struct {
 	blocks  [][]formLine   // per field, its lines laid out unselected (nil: to lay out again); form_draw.go
 	blockW  int            // the width blocks were laid out for
 	nlines  int            // lines of the last layout, to size the next
+	lastH   int            // the height drawn last: a new one brings the selection back in view
 	sel     int            // index in stops
 	follow  bool           // the selection moved: scroll it into view at the next draw
 	top     int            // the first line drawn
@@ -202,7 +203,8 @@ func (u *UI) setFormPage(w *window, page *formPage) {
 	for j := range page.actions {
 		fs.stops = append(fs.stops, formStop{field: -1, opt: -1, button: j})
 	}
-	fs.sel, fs.top, fs.follow = 0, 0, true
+	fs.sel, fs.top = 0, 0
+	fs.follow = fs.fillable() // a page to read (a result) shows its top, not its Close button
 	fs.changedAll()
 	fs.probs, fs.edit, fs.busy, fs.status, fs.statErr = nil, nil, false, "", false
 }
@@ -251,14 +253,19 @@ func (u *UI) formKey(ev *tcell.EventKey) bool {
 		fs.moveField(1)
 	case tcell.KeyBacktab:
 		fs.moveField(-1)
-	case tcell.KeyDown:
-		fs.move(1)
-	case tcell.KeyUp:
-		fs.move(-1)
-	case tcell.KeyPgDn:
-		fs.move(max(u.convo.height/2, 1))
-	case tcell.KeyPgUp:
-		fs.move(-max(u.convo.height/2, 1))
+	case tcell.KeyDown, tcell.KeyUp, tcell.KeyPgDn, tcell.KeyPgUp:
+		d := 1
+		if k := ev.Key(); k == tcell.KeyPgDn || k == tcell.KeyPgUp {
+			d = max(u.convo.height/2, 1)
+		}
+		if k := ev.Key(); k == tcell.KeyUp || k == tcell.KeyPgUp {
+			d = -d
+		}
+		if !fs.fillable() {
+			fs.top = max(fs.top+d, 0) // a page to read scrolls (the draw bounds it)
+			break
+		}
+		fs.move(d)
 	case tcell.KeyHome:
 		fs.sel, fs.follow, fs.top = 0, true, 0
 	case tcell.KeyEnd:

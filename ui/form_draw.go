@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -73,7 +74,7 @@ func (u *UI) drawForm(scr tcell.Screen, x, y, w, h int, win *window) {
 	if avail < 1 {
 		avail = h
 	}
-	if fs.follow {
+	if fs.follow || fs.edit != nil || h != fs.lastH && fs.fillable() {
 		fs.follow = false
 		first, last := -1, -1
 		for i, ln := range l.lines {
@@ -96,6 +97,7 @@ func (u *UI) drawForm(scr tcell.Screen, x, y, w, h int, win *window) {
 			}
 		}
 	}
+	fs.lastH = h
 	fs.top = max(0, min(fs.top, len(l.lines)-avail))
 	for r := 0; r < avail && fs.top+r < len(l.lines); r++ {
 		ln := l.lines[fs.top+r]
@@ -129,6 +131,12 @@ func formHints(fs *formState) string {
 		return "editing: Enter keeps · Alt-Enter new line · Esc drops · Tab next"
 	case fs.edit != nil:
 		return "editing: Enter keeps · Esc drops · Tab next"
+	case !fs.fillable():
+		esc := "close"
+		if slices.ContainsFunc(fs.page.actions, func(a formAction) bool { return a.name == formCancel }) {
+			esc = "cancel"
+		}
+		return "↑↓ scroll · Tab button · Enter press · Ctrl-S " + fs.actionLabel(fs.defaultAction()) + " · Esc " + esc
 	}
 	return "Tab ↑↓ move · Enter edit · Space toggle · Ctrl-S " + fs.actionLabel(fs.defaultAction()) + " · Esc cancel"
 }

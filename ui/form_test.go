@@ -259,3 +259,47 @@ func BenchmarkFormDraw(b *testing.B) {
 		u.drawForm(scr, 0, 0, 100, 40, w)
 	}
 }
+
+// TestFormSmallTerminals draws the sample form, edited, on terminals too
+// small for it: nothing panics, the selection stays in view.
+func TestFormSmallTerminals(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 100, 30, f)
+	openSample(t, h, sampleForm())
+	h.key(tcell.KeyEnd, 0, 0)     // Cancel
+	h.key(tcell.KeyBacktab, 0, 0) // Submit
+	h.key(tcell.KeyBacktab, 0, 0) // Admins
+	h.key(tcell.KeyEnter, 0, 0)   // editing the last field
+	h.typeText(strings.Repeat("admin@example.org ", 8))
+	for _, sz := range [][2]int{{20, 6}, {30, 2}, {40, 4}, {12, 30}, {200, 50}, {3, 3}} {
+		h.sync(func() { h.scr.SetSize(sz[0], sz[1]) })
+		h.waitFor("editing", func() bool { e := h.u.curWin().form.edit; return e != nil && len(e.text) > 100 })
+		if sz[1] >= 4 && sz[0] >= 30 && !strings.Contains(h.text(), "example.org") {
+			t.Errorf("%dx%d: the field edited is not in view:\n%s", sz[0], sz[1], h.text())
+		}
+	}
+}
+
+// TestFormResultScrolls: a long page to read opens at its top, and the
+// arrows and PgUp/PgDn scroll it.
+func TestFormResultScrolls(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 100, 30, f)
+	var users []string
+	for i := 0; i < 60; i++ {
+		users = append(users, "user"+strings.Repeat("x", i%3)+string(rune('a'+i%26))+"@example.org")
+	}
+	users[59] = "last@example.org"
+	openSample(t, h, &forms.Form{Type: forms.TypeResult, Title: "Online users", Fields: []forms.Field{{Var: "jids", Label: "Users", Type: forms.JIDMulti, Values: users}}})
+	if scr := h.text(); !strings.Contains(scr, "Online users") || strings.Contains(scr, "last@example.org") {
+		t.Errorf("the page does not open at its top:\n%s", scr)
+	}
+	h.key(tcell.KeyPgDn, 0, 0)
+	h.key(tcell.KeyPgDn, 0, 0)
+	h.key(tcell.KeyPgDn, 0, 0)
+	h.key(tcell.KeyDown, 0, 0)
+	h.waitFor("scrolled", func() bool { return h.u.curWin().form.top > 0 })
+	if scr := h.text(); !strings.Contains(scr, "last@example.org") {
+		t.Errorf("the page's end not shown after scrolling:\n%s", scr)
+	}
+}

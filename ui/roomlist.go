@@ -42,15 +42,13 @@ const (
 
 // roomListState is the state of the room list window.
 type roomListState struct {
-	acct    *acctState
-	service jid.JID
-	title   string
-	rooms   []muc.RoomItem
-	entries []*entry // parallel to rooms
-	sel     int      // -1 before the list came
-	moved   bool     // the user moved the selection
-	jidW    int      // cells of the address column
-	cancel  context.CancelFunc
+	acct     *acctState
+	service  jid.JID
+	title    string
+	rooms    []muc.RoomItem
+	pickList     // entries parallel to rooms; sel -1 before the list came
+	jidW     int // cells of the address column
+	cancel   context.CancelFunc
 }
 
 // cmdList is /list [-a ACCOUNT] [SERVICE].
@@ -69,7 +67,7 @@ func cmdList(u *UI, c *call) error {
 			return fmt.Errorf("%q is not a service address (conference.example.org)", sanitize.Text(c.args[0]))
 		}
 	}
-	st := &roomListState{acct: a, service: service, sel: -1}
+	st := &roomListState{acct: a, service: service, pickList: pickList{sel: -1}}
 	w := u.roomListWin(st)
 	if service.String() == "" {
 		u.info(w, false, "asking the group chat service of "+cleanName(a.jid.Domainpart())+" for its rooms…")
@@ -163,7 +161,7 @@ func (u *UI) roomListResult(w *window, st *roomListState, svc jid.JID, rooms []m
 		st.fill(i)
 		w.buf.push(e)
 	}
-	u.selectRoom(w, 0)
+	u.pick(w, &st.pickList, 0)
 }
 
 // fill composes the row of room i: occupants, address, name.
@@ -275,73 +273,25 @@ func (u *UI) sortRoomList(w *window, st *roomListState) {
 	for _, e := range st.entries {
 		e.selected = false
 	}
-	u.selectRoom(w, sel)
+	u.pick(w, &st.pickList, sel)
 }
 
-// selectRoom moves the selection of the room list to row i.
-func (u *UI) selectRoom(w *window, i int) {
-	st := w.rlist
-	if len(st.entries) == 0 {
-		return
-	}
-	i = min(max(i, 0), len(st.entries)-1)
-	if st.sel >= 0 {
-		st.entries[st.sel].selected = false
-	}
-	st.sel = i
-	st.entries[i].selected = true
-	u.scrollTo(w, st.entries[i], false)
-}
-
-// roomListKey handles the keys of the room list window: arrows, PgUp/PgDn,
-// Home/End select, Enter (on an empty input line) joins the selected room,
-// Esc closes. It reports whether it used the key.
+// roomListKey handles the keys of the room list window (pickKey): Enter
+// joins the selected room. It reports whether it used the key.
 func (u *UI) roomListKey(ev *tcell.EventKey) bool {
 	w := u.curWin()
 	if w.kind != winRooms || w.rlist == nil || !u.input.HasFocus() {
 		return false
 	}
 	st := w.rlist
-	page := max(u.convo.height-2, 1)
-	if k := ev.Key(); k == tcell.KeyUp || k == tcell.KeyDown || k == tcell.KeyPgUp || k == tcell.KeyPgDn {
-		st.moved = true
-	}
-	switch ev.Key() {
-	case tcell.KeyUp:
-		u.selectRoom(w, st.sel-1)
-	case tcell.KeyDown:
-		u.selectRoom(w, st.sel+1)
-	case tcell.KeyPgUp:
-		u.selectRoom(w, st.sel-page)
-	case tcell.KeyPgDn:
-		u.selectRoom(w, st.sel+page)
-	case tcell.KeyHome, tcell.KeyEnd:
-		if u.input.text != "" {
-			return false
-		}
-		st.moved = true
-		if ev.Key() == tcell.KeyHome {
-			u.selectRoom(w, 0)
-		} else {
-			u.selectRoom(w, len(st.entries)-1)
-		}
-	case tcell.KeyEscape:
-		st.cancel()
-		u.closeWin(u.cur)
-	case tcell.KeyEnter:
-		if u.input.text != "" || st.sel < 0 {
-			return false
-		}
+	return u.pickKey(w, &st.pickList, ev, func(i int) error {
 		ra, err := roomAcct(st.acct)
 		if err != nil {
-			u.info(w, true, err.Error())
-			return true
+			return err
 		}
-		u.startJoin(st.acct, ra, st.rooms[st.sel].JID, "", "")
-	default:
-		return false
-	}
-	return true
+		u.startJoin(st.acct, ra, st.rooms[i].JID, "", "")
+		return nil
+	}, st.cancel)
 }
 
 // roomListTitle is the title bar text of the room list window.

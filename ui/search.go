@@ -33,14 +33,13 @@ const (
 
 // searchState is the state of a search window.
 type searchState struct {
-	text    string
-	title   string // the title bar text, composed once
-	all     bool
-	query   history.Query // Account and Conv: the scope, for a new search from this window
-	entries []*entry      // result lines, parallel to hits
-	hits    []history.Hit
-	sel     int // index in hits of the selection, -1 before the first hit
-	cancel  context.CancelFunc
+	text     string
+	title    string // the title bar text, composed once
+	all      bool
+	query    history.Query // Account and Conv: the scope, for a new search from this window
+	hits     []history.Hit
+	pickList // result lines, parallel to hits; sel -1 before the first hit
+	cancel   context.CancelFunc
 }
 
 // cmdSearch is /search [-a] TEXT.
@@ -71,7 +70,7 @@ func cmdSearch(u *UI, c *call) error {
 		q.Account, q.Conv = w.acct.jid.String(), convName(w)
 		scope = w.name
 	}
-	st := &searchState{text: text, title: searchTitleText(text, all), all: all, query: q, sel: -1}
+	st := &searchState{text: text, title: searchTitleText(text, all), all: all, query: q, pickList: pickList{sel: -1}}
 	w := u.searchWin(st, "search: "+sanitize.Truncate(sanitize.Text(text), 20))
 	u.info(w, false, "search for \""+sanitize.Text(text)+"\" in "+scope+" (up to "+strconv.Itoa(maxResults)+" results): ↑/↓ PgUp/PgDn select, Enter opens, Esc closes")
 	ctx, cancel := context.WithCancel(u.ctx)
@@ -145,7 +144,7 @@ func (u *UI) searchResults(w *window, st *searchState, hits []history.Hit) {
 		w.buf.push(e)
 	}
 	if st.sel < 0 && len(st.hits) > 0 {
-		u.selectHit(w, 0)
+		u.pick(w, &st.pickList, 0)
 	}
 }
 
@@ -262,64 +261,15 @@ func indexFold(s, sub string) int {
 	return -1
 }
 
-// selectHit moves the selection of search window w to hit i.
-func (u *UI) selectHit(w *window, i int) {
-	st := w.srch
-	if len(st.hits) == 0 {
-		return
-	}
-	i = min(max(i, 0), len(st.hits)-1)
-	if st.sel >= 0 {
-		st.entries[st.sel].selected = false
-	}
-	st.sel = i
-	st.entries[i].selected = true
-	u.scrollTo(w, st.entries[i], false)
-}
-
-// searchKey handles the keys of a search window: arrows and PgUp/PgDn move
-// the selection, Enter (on an empty input line) opens the selected hit, Esc
-// closes the window. It reports whether it used the key.
+// searchKey handles the keys of a search window (pickKey): Enter opens
+// the selected hit. It reports whether it used the key.
 func (u *UI) searchKey(ev *tcell.EventKey) bool {
 	w := u.curWin()
 	if w.kind != winSearch || w.srch == nil || !u.input.HasFocus() {
 		return false
 	}
 	st := w.srch
-	page := max(u.convo.height-2, 1)
-	switch ev.Key() {
-	case tcell.KeyUp:
-		u.selectHit(w, st.sel-1)
-	case tcell.KeyDown:
-		u.selectHit(w, st.sel+1)
-	case tcell.KeyPgUp:
-		u.selectHit(w, st.sel-page)
-	case tcell.KeyPgDn:
-		u.selectHit(w, st.sel+page)
-	case tcell.KeyHome:
-		if u.input.text != "" {
-			return false
-		}
-		u.selectHit(w, 0)
-	case tcell.KeyEnd:
-		if u.input.text != "" {
-			return false
-		}
-		u.selectHit(w, len(st.hits)-1)
-	case tcell.KeyEscape:
-		st.cancel()
-		u.closeWin(u.cur)
-	case tcell.KeyEnter:
-		if u.input.text != "" || st.sel < 0 {
-			return false
-		}
-		if err := u.openHit(st.hits[st.sel]); err != nil {
-			u.info(w, true, err.Error())
-		}
-	default:
-		return false
-	}
-	return true
+	return u.pickKey(w, &st.pickList, ev, func(i int) error { return u.openHit(st.hits[i]) }, st.cancel)
 }
 
 // openHit shows the conversation of a hit, scrolled to it, the hit marked.

@@ -23,7 +23,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"parley/internal/atomicfile"
 	"strconv"
 	"strings"
 )
@@ -213,25 +213,5 @@ func Format(s State) []byte {
 // Save writes s to path atomically: a private temporary file in the same
 // directory, synced, renamed over the old one.
 func Save(path string, s State) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".state-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, nothing to remove
-	if _, err := tmp.Write(Format(s)); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, Format(s))
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"parley/internal/atomicfile"
 	"path/filepath"
 	"strings"
 )
@@ -23,44 +24,7 @@ func corrupt(file string, line int, format string, args ...any) error {
 
 // writeFile replaces dir/name with data atomically, mode 0600.
 func writeFile(dir, name string, data []byte) error {
-	f, err := os.CreateTemp(dir, "."+strings.ReplaceAll(name, "/", "_")+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	ok = true
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.Write(filepath.Join(dir, name), data)
 }
 
 // readFile reads dir/name with a size bound; a missing file is (nil, nil).
