@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"runtime/pprof"
 	"sync"
 	"syscall"
@@ -343,19 +342,6 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		return 1
 	}
 	return 0
-}
-
-// releaseAfterLogin passes events on, and once an account is online hands
-// the garbage of its login (the parsed roster, the archive catch-up) back to
-// the operating system, so that resident memory is what parley keeps rather
-// than what it parsed on the way.
-func releaseAfterLogin(next account.Sink) account.Sink {
-	return func(ev account.Event) {
-		next(ev)
-		if se, ok := ev.(account.StateEvent); ok && se.State == account.Online {
-			time.AfterFunc(500*time.Millisecond, debug.FreeOSMemory)
-		}
-	}
 }
 
 // loadConfig loads the config file, or runs the first-run setup when there

@@ -38,7 +38,9 @@ func TestBinary(t *testing.T) {
 
 	home := t.TempDir()
 	bin := filepath.Join(home, "parley")
-	if out, err := exec.Command("go", "build", "-o", bin, "parley").CombinedOutput(); err != nil {
+	if b := os.Getenv("PARLEY_BENCH_BIN"); b != "" {
+		bin = b // another build, such as one from before a change
+	} else if out, err := exec.Command("go", "build", "-o", bin, "parley").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	histDir := filepath.Join(home, "history")
@@ -164,8 +166,8 @@ func TestBinary(t *testing.T) {
 			if err == nil && len(recs) == 1 && strings.HasPrefix(recs[0].Body+" ", last) {
 				break
 			}
-			if time.Since(floodStart) > 5*time.Minute {
-				t.Fatal("flood not stored within 5 minutes")
+			if time.Since(floodStart) > 12*time.Minute {
+				t.Fatal("flood not stored within 12 minutes")
 			}
 			echoes = append(echoes, echo())
 			time.Sleep(100 * time.Millisecond)

@@ -62,6 +62,7 @@ cat <<TABLE
 | key echo in process, full-speed flood (p50 / p99 / max) | $(fig inproc_echo_p50) / $(fig inproc_echo_p99) / $(fig inproc_echo_max) | | |
 | key echo in process, 2,000 msg/s (p50 / p99 / max) | $(fig paced2000_echo_p50) / $(fig paced2000_echo_p99) / $(fig paced2000_echo_max) | | |
 | memory after the flood (VmRSS / VmHWM) | $(fig rss_after_flood) / $(fig hwm_after_flood) | | |
+| memory after a second flood of 10,000 (VmRSS / VmHWM / anonymous) | $(fig rss_after_flood2) / $(fig hwm_after_flood2) / $(fig rss_anon_after_flood2) | under 20 MB | |
 | disk for the 10,000 messages (their conversation's file; per message) | $(fig flood_disk) ($(fig flood_disk_per_msg)) | under 1.5 MB | 0.6-0.7 MB |
 
 | figure (issue 14: /upload, binary in tmux, Prosody https) | parley | target |
