@@ -122,6 +122,10 @@ func testIntegrationRefsUI(t *testing.T, kind servertest.Kind) {
 		t.Errorf("bob's screen still shows the retracted text:\n%s", got)
 	}
 
+	// Alice's own window shows her retraction too (applied when the send
+	// came back from her account, which can be after bob saw it).
+	a.waitScreen("me: (message retracted)")
+
 	// Opened again from alice's files: the same lines.
 	var live []string
 	a.on(func() { live = messageLines(a.u.curWin()) })
