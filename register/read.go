@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"parley/internal/xmlbound"
 	"strings"
 	"unicode/utf8"
 )
@@ -12,54 +13,14 @@ import (
 // XML tokens.
 var ErrTooLarge = errors.New("register: the answer is too large")
 
-// reader reads one <query/> element with a token budget and a depth count.
-// It is an xml.TokenReader too, so that package forms reads the data form
-// through it and the budget covers the form.
-type reader struct {
-	r     xml.TokenReader
-	n     int
-	depth int // below <query/>
-}
+// reader reads one <query/> element with a token budget and a depth count
+// (xmlbound.Reader). It is an xml.TokenReader too, so that package forms
+// reads the data form through it and the budget covers the form.
+type reader struct{ xmlbound.Reader }
 
-// Token implements xml.TokenReader.
-func (p *reader) Token() (xml.Token, error) { return p.next() }
-
-// next returns the next token inside <query/>, io.EOF after its end.
-func (p *reader) next() (xml.Token, error) {
-	if p.depth < 0 {
-		return nil, io.EOF
-	}
-	tok, err := p.r.Token()
-	if tok == nil {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	if p.n++; p.n > MaxTokens {
-		return nil, ErrTooLarge
-	}
-	switch tok.(type) {
-	case xml.StartElement:
-		p.depth++
-	case xml.EndElement:
-		p.depth--
-		if p.depth < 0 {
-			return nil, io.EOF
-		}
-	}
-	return xml.CopyToken(tok), nil
-}
-
-// skip consumes the rest of the element just started.
-func (p *reader) skip() error {
-	level := p.depth
-	for p.depth >= level {
-		if _, err := p.next(); err != nil {
-			return err
-		}
-	}
-	return nil
+// newReader reads the <query/> whose start was read from r.
+func newReader(r xml.TokenReader) *reader {
+	return &reader{xmlbound.Reader{R: r, Max: MaxTokens, Malformed: io.ErrUnexpectedEOF, TooLarge: ErrTooLarge}}
 }
 
 // text reads the character data of the element just started, up to
@@ -68,14 +29,14 @@ func (p *reader) text(q *Query) (string, error) { return p.textLimit(MaxText, q)
 
 func (p *reader) textLimit(limit int, q *Query) (string, error) {
 	var b strings.Builder
-	level := p.depth
-	for p.depth >= level {
-		tok, err := p.next()
+	level := p.Depth()
+	for p.Depth() >= level {
+		tok, err := p.Token()
 		if err != nil {
 			return "", err
 		}
 		cd, ok := tok.(xml.CharData)
-		if !ok || p.depth != level {
+		if !ok || p.Depth() != level {
 			continue
 		}
 		if room := limit - b.Len(); len(cd) > room {

@@ -216,10 +216,10 @@ func Parse(r xml.TokenReader, start xml.StartElement) (*Query, error) {
 	if start.Name.Space != NS || start.Name.Local != "query" {
 		return nil, ErrNotQuery
 	}
-	p := &reader{r: r}
+	p := newReader(r)
 	q := &Query{}
 	for {
-		tok, err := p.next()
+		tok, err := p.Token()
 		if err == io.EOF {
 			return q, nil
 		}
@@ -227,7 +227,7 @@ func Parse(r xml.TokenReader, start xml.StartElement) (*Query, error) {
 			return nil, err
 		}
 		se, ok := tok.(xml.StartElement)
-		if !ok || p.depth != 1 {
+		if !ok || p.Depth() != 1 {
 			continue
 		}
 		switch {
@@ -239,14 +239,14 @@ func Parse(r xml.TokenReader, start xml.StartElement) (*Query, error) {
 		case se.Name.Space == NSOOB && se.Name.Local == "x" && q.URL == "" && !q.BadURL:
 			err = p.oob(q)
 		case se.Name.Space != NS:
-			err = p.skip()
+			err = p.Skip()
 		case se.Name.Local == "instructions":
 			q.Instructions, err = p.text(q)
 		case se.Name.Local == "registered":
 			q.Registered = true
-			err = p.skip()
+			err = p.Skip()
 		case se.Name.Local == "remove" || se.Name.Local == "x":
-			err = p.skip()
+			err = p.Skip()
 		case legacyLabels[se.Name.Local] != "":
 			var v string
 			v, err = p.text(q)
@@ -254,7 +254,7 @@ func Parse(r xml.TokenReader, start xml.StartElement) (*Query, error) {
 				q.addField(se.Name.Local, v)
 			}
 		default: // an element XEP-0077 does not name: not a field we can fill
-			err = p.skip()
+			err = p.Skip()
 		}
 		if err != nil {
 			return nil, err
@@ -278,18 +278,18 @@ func (q *Query) addField(name, value string) {
 
 // oob reads <x xmlns="jabber:x:oob"><url/><desc/></x>.
 func (p *reader) oob(q *Query) error {
-	level := p.depth
-	for p.depth >= level {
-		tok, err := p.next()
+	level := p.Depth()
+	for p.Depth() >= level {
+		tok, err := p.Token()
 		if err != nil {
 			return err
 		}
 		se, ok := tok.(xml.StartElement)
-		if !ok || p.depth != level+1 {
+		if !ok || p.Depth() != level+1 {
 			continue
 		}
 		if se.Name.Space != NSOOB || se.Name.Local != "url" || q.URL != "" || q.BadURL {
-			if err := p.skip(); err != nil {
+			if err := p.Skip(); err != nil {
 				return err
 			}
 			continue

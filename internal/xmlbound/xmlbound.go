@@ -21,6 +21,7 @@ type Reader struct {
 	R         xml.TokenReader
 	Max       int   // tokens read at most
 	Malformed error // wrapped in the errors of a document too large or cut short
+	TooLarge  error // if set, returned as it is past Max tokens instead
 	n         int
 	depth     int
 	done      bool
@@ -32,6 +33,9 @@ func (b *Reader) Token() (xml.Token, error) {
 		return nil, io.EOF
 	}
 	if b.n++; b.n > b.Max {
+		if b.TooLarge != nil {
+			return nil, b.TooLarge
+		}
 		return nil, fmt.Errorf("%w: too large", b.Malformed)
 	}
 	tok, err := b.R.Token()

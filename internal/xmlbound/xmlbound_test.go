@@ -80,3 +80,16 @@ func TestClip(t *testing.T) {
 		}
 	}
 }
+
+func TestReaderTooLarge(t *testing.T) {
+	errBig := errors.New("big")
+	b := reader(t, "<q>"+strings.Repeat("<a/>", 50)+"</q>", 20)
+	b.TooLarge = errBig
+	var err error
+	for err == nil {
+		_, err = b.Token()
+	}
+	if err != errBig {
+		t.Errorf("past Max with TooLarge set: %v, want it as it is", err)
+	}
+}
