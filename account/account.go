@@ -109,7 +109,8 @@ type Account struct {
 	// logins instead of cfg.Password (register.go); empty: none.
 	newPassword string
 
-	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
+	rel  relState   // carbons, archive queries, held live messages, receipts (mam.go)
+	rcpt receiptOut // receipts waiting to be written (receiptsend.go)
 
 	sm  *sm.State   // stream management, kept across connections (connect.go)
 	rc  reconnState // reconnect, backoff, Disconnect (reconnect.go)
