@@ -53,6 +53,9 @@ type Config struct {
 	// RevealIdle answers last activity queries (XEP-0012) with the time
 	// since NoteActivity; without it they are refused and not announced.
 	RevealIdle bool
+	// NoReceipts leaves the receipt requests (XEP-0184) of incoming
+	// messages unanswered (config send_receipts = false).
+	NoReceipts bool
 	// Nickname is our XEP-0172 user nickname: published at login when the
 	// one published differs, and carried by our subscription requests;
 	// empty: none configured (/vcard set nick still publishes one).
