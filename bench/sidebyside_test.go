@@ -156,7 +156,17 @@ func startParleyPane(t *testing.T, s *servertest.Server, bin string, to, from ji
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := newPane(t, "p-"+to.Localpart(), fmt.Sprintf("env -i HOME=%q TERM=tmux-256color LANG=C.UTF-8 %q -c %q", home, bin, cfg))
+	// PARLEY_BENCH_PROFILE=FILE: each parley writes a CPU profile of its
+	// whole run to FILE.<account>.
+	prof := ""
+	if f := os.Getenv("PARLEY_BENCH_PROFILE"); f != "" {
+		abs, err := filepath.Abs(f + "." + to.Localpart())
+		if err != nil {
+			t.Fatal(err)
+		}
+		prof = fmt.Sprintf("PARLEY_CPUPROFILE=%q ", abs)
+	}
+	p := newPane(t, "p-"+to.Localpart(), fmt.Sprintf("env -i HOME=%q TERM=tmux-256color LANG=C.UTF-8 %s%q -c %q", home, prof, bin, cfg))
 	p.wait("roster", func(sc string) bool {
 		return strings.Contains(sc, to.String()+": online") && strings.Contains(sc, "k0000")
 	})
