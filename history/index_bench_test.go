@@ -26,13 +26,16 @@ func benchKeys(n, keys int) []recKeys {
 
 // BenchmarkDedupIndex is the index's cost for one live message, as append
 // pays it: one lookup (a miss), then the add; b.N messages into one index
-// opened on an empty conversation.
+// opened on a conversation of base messages.
 func BenchmarkDedupIndex(b *testing.B) {
-	for _, keys := range []int{2, 3} {
-		b.Run(fmt.Sprintf("keys=%d", keys), func(b *testing.B) {
-			ks := benchKeys(b.N, keys)
+	for _, c := range []struct{ base, keys int }{{0, 2}, {0, 3}, {500_000, 2}} {
+		b.Run(fmt.Sprintf("base=%d/keys=%d", c.base, c.keys), func(b *testing.B) {
 			var x dedupIndex
+			for _, k := range benchKeys(c.base, c.keys) {
+				x.add(k)
+			}
 			x.seal()
+			ks := benchKeys(b.N, c.keys)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range ks {

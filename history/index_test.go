@@ -64,15 +64,18 @@ func checkShape(t *testing.T, x *dedupIndex, mx modelIndex) {
 		t.Fatalf("tail of %d", len(x.tail))
 	}
 	for i, r := range x.runs {
-		n += len(r)
-		if !slices.IsSortedFunc(r, byKey) {
+		n += r.len()
+		if len(r.metas) != r.len() {
+			t.Fatalf("run %d: %d keys, %d metas", i, r.len(), len(r.metas))
+		}
+		if !slices.IsSorted(r.keys) {
 			t.Fatalf("run %d unsorted", i)
 		}
-		if i > 0 && len(x.runs[i-1]) <= len(r) {
-			t.Fatalf("run %d (%d) not shorter than run %d (%d)", i, len(r), i-1, len(x.runs[i-1]))
+		if i > 0 && x.runs[i-1].len() <= r.len() {
+			t.Fatalf("run %d (%d) not shorter than run %d (%d)", i, r.len(), i-1, x.runs[i-1].len())
 		}
-		if cap(r) > len(r)+len(r)/4 {
-			t.Fatalf("run %d: %d entries in an array of %d", i, len(r), cap(r))
+		if cap(r.keys) != r.len() || cap(r.metas) != r.len() {
+			t.Fatalf("run %d: %d entries in arrays of %d and %d", i, r.len(), cap(r.keys), cap(r.metas))
 		}
 	}
 	if len(x.runs) > 2+int(math.Log2(float64(n+1))) {
@@ -262,13 +265,13 @@ func TestLowerBound(t *testing.T) {
 	}
 	for name, gen := range gens {
 		for _, n := range []int{0, 1, 2, 100, interpolateOver, interpolateOver + 1, 50_000} {
-			r := make([]indexEntry, n)
+			r := make([]uint64, n)
 			for i := range r {
-				r[i].key = gen(i, n)
+				r[i] = gen(i, n)
 			}
-			slices.SortFunc(r, byKey)
+			slices.Sort(r)
 			probe := func(k uint64) {
-				want := sort.Search(n, func(i int) bool { return r[i].key >= k })
+				want := sort.Search(n, func(i int) bool { return r[i] >= k })
 				if got := lowerBound(r, k); got != want {
 					t.Fatalf("%s, n=%d: lowerBound(%#x) = %d, want %d", name, n, k, got, want)
 				}
@@ -279,7 +282,7 @@ func TestLowerBound(t *testing.T) {
 			for range 300 {
 				probe(rng.Uint64())
 				if n > 0 {
-					k := r[rng.IntN(n)].key
+					k := r[rng.IntN(n)]
 					probe(k)
 					probe(k + 1)
 					probe(k - 1)
@@ -287,4 +290,31 @@ func TestLowerBound(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestBloomFalsePositives checks that a run's filter answers most misses:
+// what keeps a lookup from searching every run.
+func TestBloomFalsePositives(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	es := make([]indexEntry, 100_000)
+	for i := range es {
+		es[i].key = rng.Uint64() | 1
+	}
+	slices.SortFunc(es, byKey)
+	r := runOf(es)
+	for _, e := range es {
+		if !r.mayHave(e.key) {
+			t.Fatalf("filter lost %#x", e.key)
+		}
+	}
+	fp := 0
+	for range 100_000 {
+		if r.mayHave(rng.Uint64() | 1) {
+			fp++
+		}
+	}
+	if fp > 6000 {
+		t.Fatalf("%d false positives in 100,000", fp)
+	}
+	t.Logf("%.2f%% false positives, %d filter bytes for %d keys", float64(fp)/1000, 8*len(r.bloom), r.len())
 }
