@@ -38,6 +38,12 @@ type frameScreen struct {
 	// not shown changes nothing but a count in the window bar.
 	changed             bool
 	cursor, shownCursor cursorAt
+	// changedBy has bit 1<<id set for each pane id whose cells reached
+	// tcell in the frame being drawn (a blanked cell counts for the pane
+	// that had put it; a moved cursor for paneOther); onShow gets it at
+	// each Show.
+	changedBy uint16
+	onShow    func(changedBy uint16)
 }
 
 // cursorAt is a cursor position, or hidden.
@@ -96,6 +102,7 @@ func (s *frameScreen) Put(x, y int, str string, st tcell.Style) (string, int) {
 		rest, width := s.Screen.Put(x, y, str, st)
 		s.mark(x, y, width)
 		s.changed = true
+		s.changedBy |= 1 << s.scope
 		return rest, width
 	}
 	i := y*s.w + x
@@ -106,6 +113,7 @@ func (s *frameScreen) Put(x, y int, str string, st tcell.Style) (string, int) {
 	rest, width := s.Screen.Put(x, y, str, st)
 	s.mark(x, y, width)
 	s.changed = true
+	s.changedBy |= 1 << s.scope
 	s.shadow[i] = cellShadow{g: str, st: st, w: uint8(width), ok: rest == "" && (width == 1 || width == 2)}
 	if x > 0 && s.shadow[i-1].w == 2 {
 		s.shadow[i-1].ok = false // its right half is gone
@@ -150,6 +158,7 @@ func (s *frameScreen) PutStrStyled(x, y int, str string, st tcell.Style) {
 func (s *frameScreen) Fill(r rune, st tcell.Style) {
 	s.Screen.Fill(r, st)
 	s.changed = true
+	s.changedBy |= 1 << paneOther
 	clear(s.shadow)
 	for i := range s.owner {
 		s.owner[i] = paneOther
@@ -166,6 +175,7 @@ func (s *frameScreen) Show() {
 			if f != s.frame && (f >= s.shown && f > 0 || s.unknown) {
 				s.Screen.Put(i%s.w, i/s.w, " ", tcell.StyleDefault) // a no-op for tcell when blank
 				s.changed = true
+				s.changedBy |= 1 << s.owner[i]
 				s.shadow[i] = cellShadow{g: " ", st: tcell.StyleDefault, w: 1, ok: true}
 				s.owner[i] = paneNone
 				if i%s.w > 0 && s.shadow[i-1].w == 2 {
@@ -175,6 +185,13 @@ func (s *frameScreen) Show() {
 		}
 		s.shown, s.unknown = s.frame, false
 	}
+	if s.cursor != s.shownCursor {
+		s.changedBy |= 1 << paneOther
+	}
+	if s.onShow != nil {
+		s.onShow(s.changedBy)
+	}
+	s.changedBy = 0
 	if !s.changed && s.cursor == s.shownCursor {
 		return // nothing for the terminal
 	}
@@ -198,6 +215,7 @@ func (s *frameScreen) HideCursor() {
 func (s *frameScreen) SetStyle(st tcell.Style) {
 	s.Screen.SetStyle(st)
 	s.changed = true
+	s.changedBy |= 1 << paneOther
 }
 
 // SetCursorStyle implements tcell.Screen.
