@@ -223,3 +223,13 @@ func (s *frameScreen) SetCursorStyle(cs tcell.CursorStyle, c ...tcell.Color) {
 	s.Screen.SetCursorStyle(cs, c...)
 	s.changed = true
 }
+
+// Resume implements tcell.Screen: after a suspension (an external editor)
+// the terminal holds something else, so the next frame is drawn and shown
+// whole, as on a new screen.
+func (s *frameScreen) Resume() error {
+	err := s.Screen.Resume()
+	s.drawn = nil // the next Clear starts afresh (unknown: every cell put and shown)
+	s.changed = true
+	return err
+}

@@ -260,6 +260,15 @@ func TestFrameShowSkipped(t *testing.T) {
 			t.Errorf("%s: %d Show calls reached tcell, want %d", s.what, got, s.want)
 		}
 	}
+	if err := fs.Suspend(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if got := frame("", -1); got != 1 {
+		t.Errorf("the frame after a suspension: %d Show calls reached tcell, want 1", got)
+	}
 	before := c.shows
 	fs.Clear()
 	fs.Fill(' ', tcell.StyleDefault)
