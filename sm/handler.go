@@ -103,7 +103,12 @@ func (st *State) handleAck(w xmlstream.TokenWriter, start *xml.StartElement) err
 		st.reqOut, st.reqAt = true, st.outH
 		st.stats.Requests++
 	}
+	freed := st.freed
+	st.freed = 0
 	st.mu.Unlock()
+	if f := st.opts.OnAcked; f != nil && freed > 0 {
+		f(freed)
+	}
 	if !again {
 		return nil
 	}
