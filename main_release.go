@@ -25,10 +25,12 @@ import (
 // that server (each contact's PEP service asks for our features), answered
 // in the session's handler without an event, up to a second after the
 // account is online. parley looks every releaseTick at the bytes allocated
-// so far: once releaseAfter or more were allocated since the last release
-// and the last tick allocated less than releaseIdle, the burst is over.
-// An idle parley allocates next to nothing, so it is not released again
-// and again; a steady trickle of messages is released every few MB. What a
+// so far: a tick that allocated less than releaseIdle is quiet; the first
+// quiet one after busy ones ends a burst, released when releaseEnded or
+// more were allocated since the last release (a flood's last seconds, when
+// a quiet tick in its middle released the rest). An idle parley allocates
+// next to nothing, so it is not released again and again; a steady trickle
+// of messages, all quiet ticks, is released every releaseAfter. What a
 // burst leaves held for a while is freed without allocating, so no burst
 // shows it: the stream-management queue of the stanzas sent meanwhile
 // (2.6 MB of disco#info answers on that login, acknowledged only once
@@ -36,7 +38,7 @@ import (
 // acknowledgement let go of releaseAcked bytes or more, and the next quiet
 // tick releases them.
 //
-// Until the first release after an account came online, the collector
+// Until loginSettle after the first account came online, the collector
 // runs at loginGOGC instead of Go's default 100 (unless GOGC is set): the
 // heap of a login peaks at its goal, twice the live heap by default, and
 // the login is the largest burst; later bursts (floods) keep the default,
@@ -50,11 +52,17 @@ const (
 	releaseAfter = 4 << 20
 	// releaseIdle is what a tick allocates at most to count as quiet.
 	releaseIdle = 256 << 10
+	// releaseEnded is how many bytes allocated since the last release
+	// make one worth it at the end of a burst.
+	releaseEnded = 1 << 20
 	// releaseAcked is how many bytes one acknowledgement must let go of
 	// to be released.
 	releaseAcked = 1 << 20
-	// loginGOGC is the collector's GOGC until the login's release.
+	// loginGOGC is the collector's GOGC during the first login.
 	loginGOGC = 50
+	// loginSettle is how long after coming online the login is taken
+	// to be over.
+	loginSettle = 3 * time.Second
 )
 
 // allocWatch decides the releases from the running total of allocated
@@ -62,6 +70,7 @@ const (
 type allocWatch struct {
 	last  uint64 // the total at the previous tick
 	mark  uint64 // the total at the last release
+	busy  bool   // the previous tick was not quiet
 	freed bool   // memory was let go of without allocating (releaseAcked)
 }
 
@@ -70,7 +79,13 @@ type allocWatch struct {
 func (w *allocWatch) step(total uint64) bool {
 	tick := total - w.last
 	w.last = total
-	if tick >= releaseIdle || (total-w.mark < releaseAfter && !w.freed) {
+	if tick >= releaseIdle {
+		w.busy = true
+		return false
+	}
+	since, ended := total-w.mark, w.busy
+	w.busy = false
+	if since < releaseAfter && (!ended || since < releaseEnded) && !w.freed {
 		return false
 	}
 	w.mark, w.freed = total, false
@@ -79,16 +94,17 @@ func (w *allocWatch) step(total uint64) bool {
 
 // releaseWhenIdle frees the garbage of each burst of allocations once it
 // is over, until ctx ends. With lowGC, the collector runs at loginGOGC
-// until the first release after a value on online (an account came
+// until loginSettle after the first value on online (an account came
 // online); a value on acked (an account's acknowledgement let go of
 // releaseAcked bytes or more) has the next quiet tick release.
 func releaseWhenIdle(ctx context.Context, lowGC bool, online, acked <-chan struct{}) {
 	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
 	var w allocWatch
-	prev, logins := 0, false
+	prev := 0
 	if lowGC {
 		prev = debug.SetGCPercent(loginGOGC)
 	}
+	var settled <-chan time.Time // the first login is over
 	t := time.NewTicker(releaseTick)
 	defer t.Stop()
 	for {
@@ -96,7 +112,13 @@ func releaseWhenIdle(ctx context.Context, lowGC bool, online, acked <-chan struc
 		case <-ctx.Done():
 			return
 		case <-online:
-			logins = true
+			if lowGC && settled == nil {
+				settled = time.After(loginSettle)
+			}
+			continue
+		case <-settled:
+			debug.SetGCPercent(prev)
+			lowGC, settled = false, nil
 			continue
 		case <-acked:
 			w.freed = true
@@ -104,13 +126,8 @@ func releaseWhenIdle(ctx context.Context, lowGC bool, online, acked <-chan struc
 		case <-t.C:
 		}
 		metrics.Read(s)
-		if s[0].Value.Kind() != metrics.KindUint64 || !w.step(s[0].Value.Uint64()) {
-			continue
-		}
-		debug.FreeOSMemory()
-		if lowGC && logins {
-			debug.SetGCPercent(prev)
-			lowGC = false
+		if s[0].Value.Kind() == metrics.KindUint64 && w.step(s[0].Value.Uint64()) {
+			debug.FreeOSMemory()
 		}
 	}
 }

@@ -6,10 +6,10 @@ import (
 	"parley/account"
 )
 
-// TestAllocWatch: a release comes once a burst of allocations is over
-// (a quiet tick after releaseAfter bytes), or at the first quiet tick
-// after memory was freed without allocating; never while idle or in the
-// middle of a burst.
+// TestAllocWatch: a release comes at the quiet tick that ends a burst of
+// releaseEnded bytes or more, at a quiet tick once releaseAfter bytes were
+// allocated, or at the first quiet tick after memory was freed without
+// allocating; never while idle or in the middle of a burst.
 func TestAllocWatch(t *testing.T) {
 	const mb = 1 << 20
 	var w allocWatch
@@ -35,6 +35,12 @@ func TestAllocWatch(t *testing.T) {
 		{0, false, true},                 // quiet: release
 		{0, true, true},                  // freed while idle: release
 		{0, false, false},                // once
+		{releaseEnded / 2, false, false}, // a small burst
+		{0, false, false},                // over: not worth a release
+		{releaseEnded, false, false},     // a burst of releaseEnded
+		{0, false, true},                 // over: with the one before, release
+		{releaseIdle - 1, false, false},  // quiet, some
+		{releaseIdle - 1, false, false},  // quiet: no burst ended
 	}
 	for i, s := range steps {
 		total += s.alloc

@@ -2,15 +2,20 @@ package bench
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"mellium.im/xmpp/jid"
+
+	"parley/history"
 	"parley/internal/servertest"
 )
 
@@ -85,6 +90,7 @@ func TestBinaryMemory(t *testing.T) {
 		// our features).
 		s := servertest.Start(t, servertest.Prosody)
 		me := s.AddUser(t, "me", "me-secret")
+		s.AddUser(t, "sender", "sender-secret")
 		writeRoster(t, s, "me", rosterSize)
 		bin := filepath.Join(dir, "parley-"+v.name)
 		if v.name == "default" && os.Getenv("PARLEY_BENCH_BIN") != "" {
@@ -147,6 +153,16 @@ func TestBinaryMemory(t *testing.T) {
 		report(t, p+"rss_5s", m[0], "MB")
 		report(t, p+"hwm_5s", m[1], "MB")
 		report(t, p+"rss_anon_5s", m[2], "MB")
+		// PARLEY_BENCH_FLOOD=N: then N messages, and the memory 1 s after
+		// the last is stored (as TestBinary's after_flood2).
+		if n, _ := strconv.Atoi(os.Getenv("PARLEY_BENCH_FLOOD")); n > 0 {
+			flood(t, s, me, filepath.Join(home, "history"), n)
+			time.Sleep(time.Second)
+			m = memory(t, pid, "VmRSS", "VmHWM", "RssAnon")
+			report(t, p+"rss_after_flood", m[0], "MB")
+			report(t, p+"hwm_after_flood", m[1], "MB")
+			report(t, p+"rss_anon_after_flood", m[2], "MB")
+		}
 		if strings.Contains(env, "PARLEY_MEMPROFILE=") {
 			syscall.Kill(pid, syscall.SIGUSR1) // the heap profile of now
 			time.Sleep(time.Second)
@@ -229,4 +245,32 @@ func smapsByKind(t *testing.T, pid int, bin string) []kindRSS {
 		out = append(out, kindRSS{k, sums[k]})
 	}
 	return out
+}
+
+// flood has a sender send n messages to me and waits until the last is in
+// me's history.
+func flood(t *testing.T, s *servertest.Server, me jid.JID, histDir string, n int) {
+	t.Helper()
+	sender := jid.MustParse("sender@" + s.Domain)
+	snd := startSender(t, s, sender)
+	ro, err := history.OpenReadOnly(histDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	for i := 0; i < n; i++ {
+		if _, err := snd.SendMessage(context.Background(), me, "chat", fmt.Sprintf("flood message %d with some ordinary text in it", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := fmt.Sprintf("flood message %d ", n-1)
+	for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		recs, _, err := ro.Tail(me.String(), sender.String(), 1)
+		if err == nil && len(recs) == 1 && strings.HasPrefix(recs[0].Body+" ", last) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("flood not stored within 5 minutes")
+		}
+	}
 }
