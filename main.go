@@ -469,6 +469,7 @@ func accountConfig(a config.Account) account.Config {
 		RevealOS:  a.RevealOS,
 		// Idle time since the last key press (ui.ActivityAccount).
 		RevealIdle: a.RevealIdle,
+		NoReceipts: a.NoReceipts,
 		Nickname:   a.Nickname,
 	}
 }

@@ -53,6 +53,9 @@ type Config struct {
 	// RevealIdle answers last activity queries (XEP-0012) with the time
 	// since NoteActivity; without it they are refused and not announced.
 	RevealIdle bool
+	// NoReceipts leaves the receipt requests (XEP-0184) of incoming
+	// messages unanswered (config send_receipts = false).
+	NoReceipts bool
 	// Nickname is our XEP-0172 user nickname: published at login when the
 	// one published differs, and carried by our subscription requests;
 	// empty: none configured (/vcard set nick still publishes one).
@@ -114,7 +117,8 @@ type Account struct {
 	// logins instead of cfg.Password (register.go); empty: none.
 	newPassword string
 
-	rel relState // carbons, archive queries, held live messages, receipts (mam.go)
+	rel  relState   // carbons, archive queries, held live messages, receipts (mam.go)
+	rcpt receiptOut // receipts waiting to be written (receiptsend.go)
 
 	sm  *sm.State   // stream management, kept across connections (connect.go)
 	rc  reconnState // reconnect, backoff, Disconnect (reconnect.go)

@@ -99,7 +99,7 @@ func (h *handler) extensions(pm *msg.Message, pc ParseContext, w xmlstream.Token
 		}
 	}
 	if a.wantsReceipt(m, pm.ReceiptRequest) {
-		_, _ = xmlstream.Copy(w, receiptStanza(m.From, m.ID))
+		a.queueReceipt(m.From, m.ID) // written off the handler, in batches (receiptsend.go)
 	}
 	return m, pm.ChatState, true
 }

@@ -71,7 +71,7 @@ func (a *Account) receiptFor(id string, from jid.JID) (DeliveryEvent, bool) {
 // wantsReceipt reports whether the received message m (with request flag
 // req) must be answered with a receipt.
 func (a *Account) wantsReceipt(m Message, req bool) bool {
-	return req && m.ID != "" && m.Body != "" && !m.Carbon && !m.Archived &&
+	return req && !a.cfg.NoReceipts && m.ID != "" && m.Body != "" && !m.Carbon && !m.Archived &&
 		(m.Type == "chat" || m.Type == "normal") &&
 		m.From.Resourcepart() != "" && !m.From.Bare().Equal(a.bare)
 }

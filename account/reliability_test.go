@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,25 @@ func testIntegrationCarbonsReceipts(t *testing.T, kind servertest.Kind) {
 			t.Errorf("delivery %+v", d)
 		}
 		b.rec.wait(t, waitLong, msgWith(b.rec, "receipt please"))
+	})
+	t.Run("a burst is answered whole, in batches", func(t *testing.T) {
+		// bob's receipts go out paced, several to a write (receiptsend.go):
+		// every one of a burst still comes back.
+		const n = 300
+		ids := make(map[string]bool, n)
+		for i := range n {
+			sent, err := r.SendMessage(ctx, bob, "chat", fmt.Sprintf("burst %d", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[sent.ID] = true
+		}
+		r.rec.wait(t, waitLong, func(e Event) bool {
+			if d, ok := e.(DeliveryEvent); ok && d.Delivered && d.Peer.Equal(bob) {
+				delete(ids, d.ID)
+			}
+			return len(ids) == 0
+		})
 	})
 	t.Run("peer requests, we answer; never groupchat; forged receipts ignored", func(t *testing.T) {
 		carol := jid.MustParse("carol@localhost") // no such session: no real receipt comes

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,8 +27,9 @@ const (
 )
 
 // TestSideBySide measures parley and mcabber 1.1 in one run against one
-// Prosody, interleaved (rounds of parley then mcabber, the next round the
-// other way round, so that machine noise hits both alike), each round with
+// Prosody, interleaved (rounds of parley, mcabber and parley without
+// receipts (parleynr: mcabber answers no receipt requests), the next round
+// the other way round, so that machine noise hits them alike), each round with
 // fresh accounts of 2,000 contacts: start to roster shown, memory 5 s after
 // connect, key echo through tmux without a flood (the measuring floor) and
 // during a 10,000-message 1:1 flood, the flood's CPU, memory after it, the
@@ -54,20 +56,27 @@ func TestSideBySide(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	for r := 1; r <= rounds; r++ {
-		clients := []string{"parley", "mcabber"}
+		// parleynr is parley with send_receipts = false: mcabber 1.1 answers
+		// no receipt requests, and Prosody archives each receipt twice, so
+		// receipts halve the rate Prosody routes a flood at.
+		clients := []string{"parley", "mcabber", "parleynr"}
 		if r%2 == 0 {
-			clients[0], clients[1] = clients[1], clients[0]
+			slices.Reverse(clients)
 		}
 		for _, c := range clients {
-			user := fmt.Sprintf("%s%d", c[:2], r)
+			user := fmt.Sprintf("%s%d", map[string]string{"parley": "pa", "mcabber": "mc", "parleynr": "pn"}[c], r)
 			to := s.AddUser(t, user, "pw-"+user)
 			writeRoster(t, s, user, rosterSize)
 			var p *pane
 			var pid int
 			var histo string
 			var stored func(body string) bool
-			if c == "parley" {
-				p, histo, stored = startParleyPane(t, s, bin, to, sender)
+			if c != "mcabber" {
+				extra := ""
+				if c == "parleynr" {
+					extra = "send_receipts = false\n"
+				}
+				p, histo, stored = startParleyPane(t, s, bin, to, sender, extra)
 				pid = p.pid("parley")
 			} else {
 				p, histo, stored = startMcabberPane(t, s, to, sender)
@@ -137,17 +146,27 @@ func steady(t *testing.T, name func(string) string, p *pane, pid int, snd interf
 // "pw-" and its localpart) with history on, and waits for its roster. It
 // returns the pane, the history file of the conversation with from, and a
 // test of whether a message starting with a text is stored last there.
-func startParleyPane(t *testing.T, s *servertest.Server, bin string, to, from jid.JID) (*pane, string, func(string) bool) {
+func startParleyPane(t *testing.T, s *servertest.Server, bin string, to, from jid.JID, extra string) (*pane, string, func(string) bool) {
 	t.Helper()
 	home := t.TempDir()
 	histDir := filepath.Join(home, "history")
 	cfg := filepath.Join(home, "parley.toml")
-	conf := fmt.Sprintf("history_dir = %q\n[[account]]\njid = %q\npassword = %q\nhost = %q\nport = %d\nca_file = %q\n",
-		histDir, to.String(), "pw-"+to.Localpart(), s.Host, s.Port, s.CAFile)
+	conf := fmt.Sprintf("history_dir = %q\n[[account]]\njid = %q\npassword = %q\nhost = %q\nport = %d\nca_file = %q\n%s",
+		histDir, to.String(), "pw-"+to.Localpart(), s.Host, s.Port, s.CAFile, extra)
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := newPane(t, "p-"+to.Localpart(), fmt.Sprintf("env -i HOME=%q TERM=tmux-256color LANG=C.UTF-8 %q -c %q", home, bin, cfg))
+	// PARLEY_BENCH_PROFILE=FILE: each parley writes a CPU profile of its
+	// whole run to FILE.<account>.
+	prof := ""
+	if f := os.Getenv("PARLEY_BENCH_PROFILE"); f != "" {
+		abs, err := filepath.Abs(f + "." + to.Localpart())
+		if err != nil {
+			t.Fatal(err)
+		}
+		prof = fmt.Sprintf("PARLEY_CPUPROFILE=%q ", abs)
+	}
+	p := newPane(t, "p-"+to.Localpart(), fmt.Sprintf("env -i HOME=%q TERM=tmux-256color LANG=C.UTF-8 %s%q -c %q", home, prof, bin, cfg))
 	p.wait("roster", func(sc string) bool {
 		return strings.Contains(sc, to.String()+": online") && strings.Contains(sc, "k0000")
 	})

@@ -112,6 +112,9 @@ func accountFields() []field[Account] {
 		{name: "reveal_idle", kind: kBoolean, set: func(_ *loader, _ string, a *Account, v any) {
 			a.RevealIdle = v.(bool)
 		}},
+		{name: "send_receipts", kind: kBoolean, set: func(_ *loader, _ string, a *Account, v any) {
+			a.NoReceipts = !v.(bool)
+		}},
 		{name: "keepalive", kind: kString, set: func(l *loader, key string, a *Account, v any) {
 			d, err := time.ParseDuration(v.(string))
 			switch {

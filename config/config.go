@@ -55,6 +55,7 @@ type Account struct {
 	OMEMO        string        // omemo: OMEMOAutomatic (default), OMEMOManual or OMEMOOff
 	RevealOS     bool          // reveal_os: tell the operating system in software version answers; default false
 	RevealIdle   bool          // reveal_idle: answer last activity queries with the idle time; default false
+	NoReceipts   bool          // send_receipts = false: leave XEP-0184 receipt requests unanswered (default: answered)
 	Nickname     string        // nickname: our XEP-0172 user nickname, published at login and sent with subscription requests; default none
 	Line         int           // line of the account's [[account]] header in the file
 }

@@ -347,7 +347,7 @@ func TestLoadDefaults(t *testing.T) {
 	a := c.Accounts[0]
 	if a.JID.String() != "alice@example.org" || a.Password != "p" || a.Host != "" || a.Port != 0 ||
 		a.TLS != TLSStartTLS || a.Resource != "parley" || a.Nick != "alice" || a.Priority != 0 ||
-		!a.Autoconnect || a.Keepalive != 60*time.Second || a.Line != 1 {
+		!a.Autoconnect || a.Keepalive != 60*time.Second || a.NoReceipts || a.Line != 1 {
 		t.Errorf("account 1 = %+v", a)
 	}
 	if b := c.Accounts[1]; b.Host != "10.0.0.1" || b.Port != 5223 || b.TLS != TLSDirect || b.Line != 5 || b.PasswordEval != "echo p" {
@@ -387,6 +387,7 @@ nick = "Al"
 priority = -128
 autoconnect = false
 keepalive = "1m30s"
+send_receipts = false
 `
 	path := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
@@ -409,7 +410,7 @@ keepalive = "1m30s"
 	}
 	a := c.Accounts[0]
 	if a.Host != "::1" || a.Port != 15222 || a.CAFile != filepath.Join(dir, "ca.pem") || a.Resource != "desk top" ||
-		a.Nick != "Al" || a.Priority != -128 || a.Autoconnect || a.Keepalive != 90*time.Second {
+		a.Nick != "Al" || a.Priority != -128 || a.Autoconnect || a.Keepalive != 90*time.Second || !a.NoReceipts {
 		t.Errorf("account %+v", a)
 	}
 }

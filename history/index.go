@@ -3,7 +3,6 @@ package history
 import (
 	"bytes"
 	"hash/maphash"
-	"slices"
 	"strings"
 	"time"
 )
@@ -40,89 +39,6 @@ func short(k uint64) uint32 {
 }
 
 func compatible(a, b uint32) bool { return a == 0 || b == 0 || a == b }
-
-// indexEntry is one dedup key with the meta of its record.
-type indexEntry struct {
-	key  uint64
-	meta keyMeta
-}
-
-// dedupIndex holds the dedup keys of one conversation: 64-bit hashes (with a
-// per-Store random seed, so a sender cannot aim at a collision). The keys
-// found on disk when the conversation is first written to are one sorted
-// array, 16 bytes a key and binary search to look up, built with one sort
-// rather than millions of map inserts; keys added afterwards go to a map. A
-// key may occur several times (two messages sharing an id); lookups consider
-// every occurrence. An entry is 24 bytes.
-type dedupIndex struct {
-	base   []indexEntry // sorted by key after seal
-	recent map[uint64][]keyMeta
-	sealed bool
-}
-
-// add records the keys of one record.
-func (x *dedupIndex) add(k recKeys) {
-	m := keyMeta{sid: short(k.sid), oid: short(k.oid), content: k.content, min: k.min}
-	for _, k := range [3]uint64{k.sid, k.oid, k.id} {
-		if k == 0 {
-			continue
-		}
-		if !x.sealed {
-			x.base = append(x.base, indexEntry{k, m})
-			continue
-		}
-		if x.recent == nil {
-			x.recent = make(map[uint64][]keyMeta)
-		}
-		x.recent[k] = append(x.recent[k], m)
-	}
-}
-
-// seal sorts the keys loaded from disk; later adds go to the map.
-func (x *dedupIndex) seal() {
-	slices.SortFunc(x.base, func(a, b indexEntry) int {
-		switch {
-		case a.key < b.key:
-			return -1
-		case a.key > b.key:
-			return 1
-		}
-		return 0
-	})
-	if cap(x.base) > len(x.base)+len(x.base)/4 {
-		x.base = slices.Clone(x.base) // give back an over-estimated reservation
-	}
-	x.sealed = true
-}
-
-// each calls fn for every meta stored under k until fn returns true.
-func (x *dedupIndex) each(k uint64, fn func(keyMeta) bool) bool {
-	for _, m := range x.recent[k] {
-		if fn(m) {
-			return true
-		}
-	}
-	i, _ := slices.BinarySearchFunc(x.base, k, func(e indexEntry, k uint64) int {
-		switch {
-		case e.key < k:
-			return -1
-		case e.key > k:
-			return 1
-		}
-		return 0
-	})
-	for ; i < len(x.base) && x.base[i].key == k; i++ {
-		if fn(x.base[i].meta) {
-			return true
-		}
-	}
-	return false
-}
-
-// has reports whether k is stored.
-func (x *dedupIndex) has(k uint64) bool {
-	return x.each(k, func(keyMeta) bool { return true })
-}
 
 // lookup reports whether a record with these keys is already stored: same
 // content and same trusted stanza-id; or same origin-id, unless both carry

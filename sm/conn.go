@@ -37,8 +37,9 @@ type conn struct {
 	pending    error      // a read error met while reading ahead (fast.go): returned once the buffer is consumed
 
 	// Write side.
-	wmu sync.Mutex
-	out tracker
+	wmu  sync.Mutex
+	out  tracker
+	join []byte // a write with an <r/> appended (Write)
 
 	// gaveUp is set by the first failed read: the connection is dead to
 	// us, and nothing more is written on it (see errGaveUp); readErr is
@@ -75,6 +76,7 @@ func (st *State) Wrap(c net.Conn) net.Conn {
 	st.cur = w
 	st.enabled = false
 	st.reqOut = false
+	st.pace.owe = false
 	st.mu.Unlock()
 	return w
 }
@@ -264,18 +266,26 @@ func (c *conn) Write(p []byte) (int, error) {
 	if c.gaveUp.Load() {
 		return 0, c.writeRefused()
 	}
-	n, err := c.Conn.Write(p)
-	if err != nil || !c.out.atBoundary() {
+	if !c.out.atBoundary() || !c.st.takeRequest(c) {
+		return c.Conn.Write(p)
+	}
+	if len(p) > maxJoin {
+		n, err := c.Conn.Write(p)
+		if err == nil {
+			// The bytes of p were written; a failure shows on the next write.
+			_, _ = c.Conn.Write(ackRequest)
+		}
 		return n, err
 	}
-	if c.st.takeRequest(c) {
-		if _, err := c.Conn.Write(ackRequest); err != nil {
-			// The bytes of p were written; the failure shows on the next write.
-			return n, nil
-		}
-	}
-	return n, nil
+	// The request rides in the same write (one TLS record, one system call).
+	c.join = append(append(c.join[:0], p...), ackRequest...)
+	n, err := c.Conn.Write(c.join)
+	return min(n, len(p)), err
 }
+
+// maxJoin is the largest write that an <r/> is appended to (copied into
+// conn.join) rather than written after it.
+const maxJoin = 8192
 
 func (c *conn) reportDrops(dropped [][]byte) {
 	if f := c.st.opts.OnDrop; f != nil {
@@ -306,18 +316,4 @@ func (c *conn) writeAtBoundary(p []byte) {
 		// Best effort: the stream is being closed on an error anyway.
 		_, _ = c.Conn.Write(p)
 	}
-}
-
-// takeRequest reports whether an <r/> should follow the current write on c,
-// and records it as sent.
-func (st *State) takeRequest(c *conn) bool {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if !c.outOn || st.cur != c || !st.enabled || st.reqOut || st.outH == st.acked {
-		return false
-	}
-	st.reqOut = true
-	st.reqAt = st.outH
-	st.stats.Requests++
-	return true
 }

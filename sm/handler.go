@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/xml"
 	"strconv"
+	"time"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp"
@@ -33,28 +34,14 @@ func (st *State) Handler(next xmpp.Handler) xmpp.Handler {
 		}
 		switch start.Name.Local {
 		case "r":
-			return st.answer(t)
+			st.requested() // answered now or soon (pace.go)
+			return nil
 		case "a":
 			return st.handleAck(t, start)
 		}
 		// <enabled/>, <resumed/> or <failed/> outside negotiation: nothing to do.
 		return nil
 	})
-}
-
-// answer writes <a h='…'/> with the count of stanzas received.
-func (st *State) answer(w xmlstream.TokenWriter) error {
-	st.mu.Lock()
-	h := st.inH
-	st.mu.Unlock()
-	a := xml.StartElement{
-		Name: xml.Name{Space: NS, Local: "a"},
-		Attr: []xml.Attr{{Name: xml.Name{Local: "h"}, Value: strconv.FormatUint(uint64(h), 10)}},
-	}
-	if err := w.EncodeToken(a); err != nil {
-		return err
-	}
-	return w.EncodeToken(a.End())
 }
 
 // handleAck processes <a h='…'/>. If stanzas were sent after the request
@@ -99,24 +86,17 @@ func (st *State) handleAck(w xmlstream.TokenWriter, start *xml.StartElement) err
 	}
 	again := st.enabled && st.reqOut && st.outH != st.reqAt && st.outH != st.acked
 	st.reqOut = false
-	if again {
-		st.reqOut, st.reqAt = true, st.outH
-		st.stats.Requests++
-	}
+	c := st.cur
 	freed := st.freed
 	st.freed = 0
 	st.mu.Unlock()
 	if f := st.opts.OnAcked; f != nil && freed > 0 {
 		f(freed)
 	}
-	if !again {
-		return nil
+	if again && c != nil {
+		c.writeRequest() // now or, within ackPace of the last, by a timer (pace.go)
 	}
-	r := xml.StartElement{Name: xml.Name{Space: NS, Local: "r"}}
-	if err := w.EncodeToken(r); err != nil {
-		return err
-	}
-	return w.EncodeToken(r.End())
+	return nil
 }
 
 // RequestAck sends <r/> on s, asking the server how many of our stanzas it
@@ -131,6 +111,7 @@ func (st *State) RequestAck(ctx context.Context, s *xmpp.Session) error {
 	}
 	st.reqOut, st.reqAt = true, st.outH
 	st.stats.Requests++
+	st.pace.lastReq = time.Now()
 	st.mu.Unlock()
 	return s.Send(ctx, xmlstream.Wrap(nil, xml.StartElement{Name: xml.Name{Space: NS, Local: "r"}}))
 }

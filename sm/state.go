@@ -149,6 +149,7 @@ type State struct {
 	reqOut    bool   // an <r/> is waiting for its <a/>
 	reqAt     uint32 // outH when that <r/> was sent
 	stats     Stats  // counters only (Requests, Answers, Resent, Dropped)
+	pace      pacing // when requests and answers may go out (pace.go)
 	lastErr   error
 
 	allow allowances // replies allowed past MaxStanzaSize (limit.go)
@@ -259,6 +260,7 @@ func (st *State) forgetLocked() {
 	st.id, st.location, st.max = "", "", 0
 	st.inH, st.outH, st.acked = 0, 0, 0
 	st.reqOut = false
+	st.pace.owe = false
 }
 
 // hadSessionLocked reports whether an earlier stream-management session exists

@@ -29,6 +29,41 @@ func put(scr tcell.Screen, x, y, maxw int, s string, st tcell.Style) int {
 	return x
 }
 
+// paintRow paints cells [x, x+w) of row y: draw puts its text, then the
+// cells it left are filled with spaces in style st. Each cell is put once
+// a frame (filling first and writing over it would put the text cells
+// twice, and a frame whose text did not change would still reach tcell,
+// frame.go).
+func paintRow(scr tcell.Screen, x, y, w int, st tcell.Style, draw func(tcell.Screen)) {
+	rs := &rowScreen{Screen: scr, x: x, y: y, used: make([]bool, max(w, 0))}
+	draw(rs)
+	for i, u := range rs.used {
+		if !u {
+			scr.Put(x+i, y, " ", st)
+		}
+	}
+}
+
+// rowScreen records which cells of its row are put (paintRow).
+type rowScreen struct {
+	tcell.Screen
+	x, y int
+	used []bool
+}
+
+// Put implements tcell.Screen.
+func (r *rowScreen) Put(x, y int, str string, st tcell.Style) (string, int) {
+	rest, width := r.Screen.Put(x, y, str, st)
+	if y == r.y {
+		for i := x - r.x; i < x-r.x+max(width, 1); i++ {
+			if i >= 0 && i < len(r.used) {
+				r.used[i] = true
+			}
+		}
+	}
+	return rest, width
+}
+
 // fill paints cells [x, x+w) of row y with spaces in style st.
 func fill(scr tcell.Screen, x, y, w int, st tcell.Style) {
 	for i := 0; i < w; i++ {

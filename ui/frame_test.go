@@ -210,3 +210,61 @@ func TestFrameShadow(t *testing.T) {
 		t.Errorf("cell 0,2 = %q after Fill and a Put, want y", s)
 	}
 }
+
+// showCounter counts the Show calls that reach the screen under it.
+type showCounter struct {
+	tcell.Screen
+	shows int
+}
+
+func (c *showCounter) Show() { c.shows++; c.Screen.Show() }
+
+// TestFrameShowSkipped checks that a frame which changes nothing, neither a
+// cell nor the cursor, does not reach tcell's Show (which scans every cell),
+// and that every kind of change does.
+func TestFrameShowSkipped(t *testing.T) {
+	scr, _ := terminal(t, 80, 24)
+	c := &showCounter{Screen: scr}
+	fs := newFrameScreen(c)
+	frame := func(text string, cursor int) int {
+		before := c.shows
+		fs.Clear()
+		fs.HideCursor()
+		for x, r := range text { // cell by cell, as tview draws
+			fs.SetContent(x, 0, r, nil, tcell.StyleDefault)
+		}
+		if cursor >= 0 {
+			fs.ShowCursor(cursor, 1)
+		}
+		fs.Show()
+		return c.shows - before
+	}
+	steps := []struct {
+		what   string
+		text   string
+		cursor int
+		want   int
+	}{
+		{"first frame", "hello", 3, 1},
+		{"the same frame", "hello", 3, 0},
+		{"the same again", "hello", 3, 0},
+		{"one cell changed", "hellO", 3, 1},
+		{"the cursor moved", "hellO", 4, 1},
+		{"the cursor hidden", "hellO", -1, 1},
+		{"hidden still", "hellO", -1, 0},
+		{"text no longer drawn", "", -1, 1},
+		{"blank again", "", -1, 0},
+	}
+	for _, s := range steps {
+		if got := frame(s.text, s.cursor); got != s.want {
+			t.Errorf("%s: %d Show calls reached tcell, want %d", s.what, got, s.want)
+		}
+	}
+	before := c.shows
+	fs.Clear()
+	fs.Fill(' ', tcell.StyleDefault)
+	fs.Show()
+	if c.shows == before {
+		t.Error("a Fill did not reach tcell's Show")
+	}
+}

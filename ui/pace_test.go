@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,5 +44,44 @@ func TestFramePacing(t *testing.T) {
 	t.Logf("%d messages in %v cost %d redraws", n, elapsed, draws)
 	if limit := int64(elapsed/streamFrame) + 3; draws > limit {
 		t.Errorf("%d redraws for %d messages in %v, want at most %d", draws, n, elapsed, limit)
+	}
+}
+
+// TestBackgroundPacing posts the same trickle to a window that is not shown:
+// the frames change nothing but the window bar's count, so they come
+// backgroundFrame apart, not streamFrame; no message is lost, and the count
+// shown is the last one.
+func TestBackgroundPacing(t *testing.T) {
+	f := newFake("me@example.org")
+	h := startUI(t, 100, 30, f)
+	h.post(account.StateEvent{Base: account.Base{Account: f.j}, State: account.Online})
+	peer := jid.MustParse("trickle@example.org/x")
+	msg := func(i int) account.Event {
+		return account.MessageEvent{Base: account.Base{Account: f.j}, Msg: account.Message{
+			From: peer, To: f.j, Type: "chat", Dir: account.In, Time: fixedNow(), Body: fmt.Sprintf("trickle %d", i)}}
+	}
+	h.post(msg(0)) // opens window 2 in the background; the console stays in front
+	time.Sleep(2 * streamFrame)
+	const n = 300
+	before := h.u.draws.Load()
+	start := time.Now()
+	for i := 1; i <= n; i++ {
+		h.u.Post(msg(i))
+		time.Sleep(time.Until(start.Add(time.Duration(i) * 5 * time.Millisecond)))
+	}
+	h.waitFor("the last message applied", func() bool {
+		w := h.u.wins[1]
+		return w.buf.len() == n+1 && w.buf.at(n).text == "12:34 trickle@example.org: trickle 300"
+	})
+	draws := h.u.draws.Load() - before
+	elapsed := time.Since(start)
+	t.Logf("%d messages to a background window in %v cost %d redraws", n, elapsed, draws)
+	if limit := int64(elapsed/backgroundFrame) + 3; draws > limit {
+		t.Errorf("%d redraws for %d background messages in %v, want at most %d", draws, n, elapsed, limit)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(h.text(), "301"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the window bar does not count 301:\n%s", h.text())
+		}
 	}
 }

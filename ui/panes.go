@@ -16,7 +16,20 @@ const (
 	paneOther
 	paneRoster
 	paneOccupants
+	paneBars // the window bar and the status bar (winbar.go, statusbar.go)
 )
+
+// barsScope has what scr draws until the returned func is called count as
+// the bars' (frameScreen.changedBy: a frame that changes nothing else is
+// paced as background activity, ui.go).
+func barsScope(scr tcell.Screen) func() {
+	fs, ok := scr.(*frameScreen)
+	if !ok {
+		return func() {}
+	}
+	fs.scope = paneBars
+	return func() { fs.scope = paneOther }
+}
 
 // paneCache remembers the key of what a pane drew last.
 type paneCache[K comparable] struct {

@@ -30,63 +30,64 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 	}
 	th := t.u.theme
 	bar := th.bar()
-	fill(scr, x, y, w, bar)
-	win := t.u.curWin()
-	t.reserve = t.drawTyping(scr, x, y, w, win)
-	w -= t.reserve
-	end := x + w
-	if win.kind == winConsole {
-		put(scr, x+1, y, w-1, "parley console: account states and errors; /help for commands", bar)
-		return
-	}
-	if win.kind == winRoom || win.isPrivate() {
-		t.drawRoomTitle(scr, win) // ui/room.go
-		return
-	}
-	if win.kind == winXML {
-		put(scr, x+1, y, w-1, xmlTitle(win), bar)
-		return
-	}
-	if title := formTitle(win); title != "" { // ui/form.go
-		put(scr, x+1, y, w-1, title, bar)
-		return
-	}
-	if title := searchTitle(win); title != "" {
-		put(scr, x+1, y, w-1, title, bar)
-		return
-	}
-	col := put(scr, x+1, y, w-1, sanitize.Truncate(win.name, w/2), bar.Bold(true))
-	if win.name != win.peerText {
-		col = put(scr, col, y, end-col, " <"+sanitize.Truncate(win.peerText, w/2)+">", bar)
-	}
-	a := win.acct
-	b := a.presence(win.peer.Bare().String())
-	symbol, color := th.presenceSymbol("", b != nil)
-	word := showWord("", false)
-	status := ""
-	if b != nil {
-		symbol, color = th.presenceSymbol(b.show, true)
-		word = showWord(b.show, true)
-		status = b.status
-	}
-	col = put(scr, col, y, end-col, " ", bar)
-	col = put(scr, col, y, end-col, symbol, bar.Foreground(color))
-	col = put(scr, col, y, end-col, " "+word, bar)
-	if note := t.u.strangerTitle(win); note != "" { // ui/cmd_block.go
-		col = put(scr, col, y, end-col, note, bar)
-	}
-	if om := omemoTitle(win); om != "" { // ui/omemo.go
-		col = put(scr, col, y, end-col, om, bar)
-	}
-	if status != "" {
-		col = put(scr, col, y, end-col, ": "+sanitize.Truncate(status, max(end-col-2, 0)), bar)
-	}
-	if len(t.u.accts) > 1 {
-		label := " [" + a.name + "]"
-		if end-col > sanitize.Width(label) {
-			put(scr, end-sanitize.Width(label), y, sanitize.Width(label), label, bar.Foreground(th.Header))
+	paintRow(scr, x, y, w, bar, func(scr tcell.Screen) { // each cell put once a frame (draw.go)
+		win := t.u.curWin()
+		t.reserve = t.drawTyping(scr, x, y, w, win)
+		w -= t.reserve
+		end := x + w
+		if win.kind == winConsole {
+			put(scr, x+1, y, w-1, "parley console: account states and errors; /help for commands", bar)
+			return
 		}
-	}
+		if win.kind == winRoom || win.isPrivate() {
+			t.drawRoomTitle(scr, win) // ui/room.go
+			return
+		}
+		if win.kind == winXML {
+			put(scr, x+1, y, w-1, xmlTitle(win), bar)
+			return
+		}
+		if title := formTitle(win); title != "" { // ui/form.go
+			put(scr, x+1, y, w-1, title, bar)
+			return
+		}
+		if title := searchTitle(win); title != "" {
+			put(scr, x+1, y, w-1, title, bar)
+			return
+		}
+		col := put(scr, x+1, y, w-1, sanitize.Truncate(win.name, w/2), bar.Bold(true))
+		if win.name != win.peerText {
+			col = put(scr, col, y, end-col, " <"+sanitize.Truncate(win.peerText, w/2)+">", bar)
+		}
+		a := win.acct
+		b := a.presence(win.peer.Bare().String())
+		symbol, color := th.presenceSymbol("", b != nil)
+		word := showWord("", false)
+		status := ""
+		if b != nil {
+			symbol, color = th.presenceSymbol(b.show, true)
+			word = showWord(b.show, true)
+			status = b.status
+		}
+		col = put(scr, col, y, end-col, " ", bar)
+		col = put(scr, col, y, end-col, symbol, bar.Foreground(color))
+		col = put(scr, col, y, end-col, " "+word, bar)
+		if note := t.u.strangerTitle(win); note != "" { // ui/cmd_block.go
+			col = put(scr, col, y, end-col, note, bar)
+		}
+		if om := omemoTitle(win); om != "" { // ui/omemo.go
+			col = put(scr, col, y, end-col, om, bar)
+		}
+		if status != "" {
+			col = put(scr, col, y, end-col, ": "+sanitize.Truncate(status, max(end-col-2, 0)), bar)
+		}
+		if len(t.u.accts) > 1 {
+			label := " [" + a.name + "]"
+			if end-col > sanitize.Width(label) {
+				put(scr, end-sanitize.Width(label), y, sanitize.Width(label), label, bar.Foreground(th.Header))
+			}
+		}
+	})
 }
 
 // statusBar draws the accounts with their connection states, the current
@@ -98,6 +99,7 @@ type statusBar struct {
 
 // Draw implements tview.Primitive.
 func (s *statusBar) Draw(scr tcell.Screen) {
+	defer barsScope(scr)() // its changes pace as background activity (panes.go)
 	// Not Box.DrawForSubclass: the bar paints its whole row (titleBar).
 	x, y, w, h := s.GetInnerRect()
 	if w <= 0 || h <= 0 {
@@ -106,35 +108,36 @@ func (s *statusBar) Draw(scr tcell.Screen) {
 	u := s.u
 	th := u.theme
 	bar := th.bar()
-	fill(scr, x, y, w, bar)
-	end := x + w
-	clock := "[" + u.now().In(u.loc).Format(u.opts.TimeFormat) + "] "
-	col := put(scr, x, y, w, clock, bar)
-	for _, a := range u.accts {
-		st := bar
-		switch a.state {
-		case account.Online:
-			_, c := th.presenceSymbol(a.show, true)
-			st = bar.Foreground(c)
-		case account.Failed:
-			st = th.line(bar.Foreground(th.Error), lineError)
-		case account.Connecting, account.Reconnecting:
-			st = bar.Foreground(th.Away)
+	paintRow(scr, x, y, w, bar, func(scr tcell.Screen) { // each cell put once a frame (draw.go)
+		end := x + w
+		clock := "[" + u.now().In(u.loc).Format(u.opts.TimeFormat) + "] "
+		col := put(scr, x, y, w, clock, bar)
+		for _, a := range u.accts {
+			st := bar
+			switch a.state {
+			case account.Online:
+				_, c := th.presenceSymbol(a.show, true)
+				st = bar.Foreground(c)
+			case account.Failed:
+				st = th.line(bar.Foreground(th.Error), lineError)
+			case account.Connecting, account.Reconnecting:
+				st = bar.Foreground(th.Away)
+			}
+			col = put(scr, col, y, end-col, "["+a.name+": ", bar)
+			col = put(scr, col, y, end-col, ownLabel(a), st)
+			col = put(scr, col, y, end-col, "] ", bar)
 		}
-		col = put(scr, col, y, end-col, "["+a.name+": ", bar)
-		col = put(scr, col, y, end-col, ownLabel(a), st)
-		col = put(scr, col, y, end-col, "] ", bar)
-	}
-	col = put(scr, col, y, end-col, u.transferLabel(), bar) // uploads, downloads (files.go)
-	win := u.curWin()
-	label := "[" + strconv.Itoa(u.cur+1) + ":" + sanitize.Truncate(win.name, 24) + "]"
-	if win.scroll > 0 {
-		label += " -MORE-"
-	}
-	col = put(scr, col, y, end-col, label, bar.Bold(true))
-	if typing := u.typingText(win); typing != "" { // chatstate.go
-		put(scr, col, y, end-col, " "+typing, bar.Foreground(th.Activity))
-	}
+		col = put(scr, col, y, end-col, u.transferLabel(), bar) // uploads, downloads (files.go)
+		win := u.curWin()
+		label := "[" + strconv.Itoa(u.cur+1) + ":" + sanitize.Truncate(win.name, 24) + "]"
+		if win.scroll > 0 {
+			label += " -MORE-"
+		}
+		col = put(scr, col, y, end-col, label, bar.Bold(true))
+		if typing := u.typingText(win); typing != "" { // chatstate.go
+			put(scr, col, y, end-col, " "+typing, bar.Foreground(th.Activity))
+		}
+	})
 }
 
 // maxOwnStatus bounds, in cells, our status text in the status bar and

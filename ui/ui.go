@@ -138,6 +138,12 @@ const (
 	// not wait for this: tview draws after each key on its own.
 	defaultFrame = 16 * time.Millisecond
 	streamFrame  = 100 * time.Millisecond
+	// backgroundFrame paces a stream whose frames change nothing but the
+	// bars (messages to windows not shown: a count in the window bar):
+	// four frames a second, each of which costs tcell a scan of the whole
+	// screen, for a change that needs no animation. The first frame that
+	// changes anything else returns to streamFrame.
+	backgroundFrame = 250 * time.Millisecond
 )
 
 // UI is the terminal user interface. Create it with New, feed it with Post,
@@ -156,6 +162,9 @@ type UI struct {
 	mu      sync.Mutex
 	queue   []account.Event
 	backlog bool // the last drain left events for the next frame
+	// barsOnly: the last frame shown changed no cell outside the bars (set
+	// at each Show on the tview goroutine, read by pump).
+	barsOnly atomic.Bool
 	closed  bool
 	wake    chan struct{}
 
@@ -330,7 +339,9 @@ func (u *UI) Run(ctx context.Context) error {
 		screen = s
 	}
 	u.screen = screen
-	u.app.SetScreen(newFrameScreen(focusScreen{screen, u})) // only changed cells reach the terminal (frame.go); focus events (alert.go)
+	fs := newFrameScreen(focusScreen{screen, u}) // only changed cells reach the terminal (frame.go); focus events (alert.go)
+	fs.onShow = func(by uint16) { u.barsOnly.Store(by&^(1<<paneBars) == 0) }
+	u.app.SetScreen(fs)
 	u.startIdle()                                           // client state indication (idle.go)
 	u.startAway()                                           // auto-away (autoaway.go)
 	screen.EnablePaste()
@@ -403,6 +414,9 @@ func (u *UI) pump(stop <-chan struct{}) {
 				// A backlog (more than maxDrain events: a burst, an
 				// archive catch-up) is drained at the short gap.
 				gap = max(gap, streamFrame)
+				if u.barsOnly.Load() {
+					gap = max(gap, backgroundFrame) // the last frame changed only the bars
+				}
 			}
 			t := time.NewTimer(gap)
 			select {

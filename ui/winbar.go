@@ -38,6 +38,7 @@ type barLabel struct {
 
 // Draw implements tview.Primitive.
 func (b *winBar) Draw(scr tcell.Screen) {
+	defer barsScope(scr)() // its changes pace as background activity (panes.go)
 	// Not Box.DrawForSubclass: the bar paints its whole row (titleBar).
 	x, y, w, h := b.GetInnerRect()
 	if w <= 0 || h <= 0 {
@@ -46,39 +47,40 @@ func (b *winBar) Draw(scr tcell.Screen) {
 	u := b.u
 	th := u.theme
 	bar := th.bar()
-	fill(scr, x, y, w, bar)
-	labels := b.labels()
-	total := 0
-	for _, l := range labels {
-		total += l.width + 1
-	}
-	shown := make([]bool, len(labels))
-	if total-1 <= w {
-		for i := range shown {
-			shown[i] = true
+	paintRow(scr, x, y, w, bar, func(scr tcell.Screen) { // each cell put once a frame (draw.go)
+		labels := b.labels()
+		total := 0
+		for _, l := range labels {
+			total += l.width + 1
 		}
-	} else {
-		b.fit(labels, shown, w)
-	}
-	end, col := x+w, x
-	hidden, active := 0, 0
-	b.hits = b.hits[:0]
-	for i, l := range labels {
-		if !shown[i] {
-			hidden++
-			if u.wins[i].unread > 0 {
-				active++
+		shown := make([]bool, len(labels))
+		if total-1 <= w {
+			for i := range shown {
+				shown[i] = true
 			}
-			continue
+		} else {
+			b.fit(labels, shown, w)
 		}
-		from := col
-		col = put(scr, col, y, end-col, l.text, l.style)
-		b.hits = append(b.hits, barHit{from, col, i})
-		col = put(scr, col, y, end-col, " ", bar)
-	}
-	if hidden > 0 {
-		put(scr, col, y, end-col, moreMark(hidden, active), markStyle(th, bar, active))
-	}
+		end, col := x+w, x
+		hidden, active := 0, 0
+		b.hits = b.hits[:0]
+		for i, l := range labels {
+			if !shown[i] {
+				hidden++
+				if u.wins[i].unread > 0 {
+					active++
+				}
+				continue
+			}
+			from := col
+			col = put(scr, col, y, end-col, l.text, l.style)
+			b.hits = append(b.hits, barHit{from, col, i})
+			col = put(scr, col, y, end-col, " ", bar)
+		}
+		if hidden > 0 {
+			put(scr, col, y, end-col, moreMark(hidden, active), markStyle(th, bar, active))
+		}
+	})
 }
 
 // moreMark is the mark of the windows the list has no room for.
