@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -62,29 +61,9 @@ Inside parley, /help lists commands and keys.
 `
 
 func main() {
-	os.Exit(profiled(os.Getenv("PARLEY_CPUPROFILE"), func() int {
+	os.Exit(profiled(os.Getenv("PARLEY_CPUPROFILE"), os.Getenv("PARLEY_MEMPROFILE"), func() int {
 		return run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	}))
-}
-
-// profiled runs f, writing a CPU profile of it to file when file is not ""
-// (the hidden PARLEY_CPUPROFILE switch that bench/ uses).
-func profiled(file string, f func() int) int {
-	if file == "" {
-		return f()
-	}
-	out, err := os.Create(file)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "parley: %v\n", err)
-		return 1
-	}
-	defer out.Close()
-	if err := pprof.StartCPUProfile(out); err != nil {
-		fmt.Fprintf(os.Stderr, "parley: %v\n", err)
-		return 1
-	}
-	defer pprof.StopCPUProfile()
-	return f()
 }
 
 // run is main with its inputs and outputs explicit (getenv is os.Getenv,
@@ -214,10 +193,13 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		notifyFile = filepath.Join(dataDir, "notify") // /notify modes
 		stateFile = filepath.Join(dataDir, "state")   // windows and roster views (uistate)
 	}
+	// An account came online; an acknowledgement let go of much (main_release.go).
+	online, acked := make(chan struct{}, 1), make(chan struct{}, 1)
 	for i, a := range cfg.Accounts {
 		ac := accountConfig(a)
 		ac.Anchor = rec.Anchor(ac.JID) // archive catch-up starts after what history holds
 		ac.Trust = trust
+		ac.Acked = signalAcked(acked)
 		if cacheErr == nil {
 			ac.Roster = rostercache.New(filepath.Join(cacheDir, "roster"), ac.JID) // XEP-0237: only changes at login
 		}
@@ -228,7 +210,7 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 		if cacheErr == nil {
 			ac.CapsCache = filepath.Join(cacheDir, "caps", ac.JID.Bare().String()) // others' XEP-0115 capabilities
 		}
-		accts[i] = account.New(ac, releaseAfterLogin(rec.Sink))
+		accts[i] = account.New(ac, signalOnline(rec.Sink, online))
 		uiAccts[i] = accts[i]
 	}
 	u = ui.New(ui.Options{
@@ -283,6 +265,12 @@ func runClient(ctx context.Context, cfg *config.Config, store *history.Store, so
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// The garbage of logins and floods back to the system (main_release.go).
+		releaseWhenIdle(runCtx, os.Getenv("GOGC") == "", online, acked)
+	}()
 	// `parley send` and `parley status` reach this parley through its
 	// control socket while the UI runs.
 	ctlCtx, stopCtl := context.WithCancel(runCtx)

@@ -60,6 +60,10 @@ type Config struct {
 	// one published differs, and carried by our subscription requests;
 	// empty: none configured (/vcard set nick still publishes one).
 	Nickname string
+	// Acked, if set, is told of the bytes of sent stanzas the server
+	// acknowledged, which stream management no longer holds for resending
+	// (sm.Options.OnAcked): on the input goroutine, it must not block.
+	Acked func(bytes int)
 }
 
 // Timeouts for work done outside the stanza handler.
@@ -85,6 +89,7 @@ type Account struct {
 	features []string          // what disco#info announces (handler.go)
 	info     caps.Info         // our disco#info answer (caps.go)
 	capsVer  string            // its XEP-0115 verification string
+	answer   *caps.Answer      // info as tokens, for the input goroutine (handler.go)
 	caps     capsState         // others' capabilities (caps.go)
 	om       omemoState        // OMEMO (omemo.go)
 	bootWarn []string          // problems opening files in New, reported at the first login (caps.go)
@@ -143,8 +148,9 @@ func New(cfg Config, sink Sink) *Account {
 	}
 	a.info = ownInfo(a.features)
 	a.capsVer = caps.Ver(a.info)
+	a.answer = caps.NewAnswer(a.info)
 	a.openCaps()
-	a.sm = sm.New(sm.Options{OnDrop: a.smDropped})
+	a.sm = sm.New(sm.Options{OnDrop: a.smDropped, OnAcked: cfg.Acked})
 	a.rc.wake = make(chan struct{}, 1)
 	a.roster.dirty = make(chan struct{}, 1)
 	return a

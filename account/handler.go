@@ -158,7 +158,7 @@ func (h *handler) iq(start xml.StartElement, t xmlstream.TokenReadEncoder) error
 		if node != "" && node != CapsNode+"#"+h.a.capsVer {
 			return writeIQ(t, start, "error", stanzaError("cancel", "item-not-found"))
 		}
-		return writeIQ(t, start, "result", caps.Query(node, h.a.info))
+		return writeIQ(t, start, "result", h.a.answer.Query(node))
 	}
 	return writeIQ(t, start, "error", stanzaError("cancel", "service-unavailable"))
 }

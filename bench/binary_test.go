@@ -37,12 +37,7 @@ func TestBinary(t *testing.T) {
 	writeRoster(t, s, "me", rosterSize)
 
 	home := t.TempDir()
-	bin := filepath.Join(home, "parley")
-	if b := os.Getenv("PARLEY_BENCH_BIN"); b != "" {
-		bin = b // another build, such as one from before a change
-	} else if out, err := exec.Command("go", "build", "-o", bin, "parley").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildParley(t, filepath.Join(home, "parley"))
 	histDir := filepath.Join(home, "history")
 	cfg := filepath.Join(home, "parley.toml")
 	conf := fmt.Sprintf("history_dir = %q\n[[account]]\njid = %q\npassword = \"me-secret\"\nhost = %q\nport = %d\nca_file = %q\n",

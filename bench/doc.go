@@ -13,6 +13,16 @@
 //     shown with 2,000 contacts, VmRSS/VmHWM after connect, CPU seconds to
 //     ingest 10,000 messages sent by a Go client through Prosody, and a
 //     coarse key echo through tmux during that flood.
+//     PARLEY_BENCH_BIN measures another build; PARLEY_BENCH_CGO=0 builds
+//     it without cgo (static), PARLEY_BENCH_LDFLAGS passes -ldflags (such
+//     as "-s -w"); PARLEY_BENCH_ENV adds variables to its environment.
+//   - TestBinaryMemory: (b) of TestBinary alone, a few seconds a build,
+//     for the default build, CGO_ENABLED=0 and -ldflags="-s -w" in one
+//     run, with the resident memory split by mapping (the binary's code,
+//     read-only data and data, libc, the anonymous memory of the Go heap
+//     and stacks). PARLEY_BENCH_ENV="PARLEY_MEMPROFILE=FILE" has the
+//     binary write its heap profile (every allocation) and the runtime's
+//     memory classes once measured, and FILE.peak at the largest live heap.
 //   - TestEveryFeature: the binary with every feature of issue 12 on (bell,
 //     title, desktop notifications on a real session bus, light theme,
 //     mouse, highlight words, 20 windows restored): start with 0 and 20

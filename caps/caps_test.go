@@ -266,3 +266,34 @@ func FuzzCacheFile(f *testing.F) {
 		}
 	})
 }
+
+// TestAnswerIsQuery: the prebuilt answer writes what Query writes, with
+// and without a node, read token by token or copied, and again.
+func TestAnswerIsQuery(t *testing.T) {
+	info := Info{Identities: []Identity{{Category: "client", Type: "console", Name: "parley", Lang: "en"}},
+		Features: []string{"urn:xmpp:receipts", "eu.siacs.conversations.axolotl.devicelist+notify", NSInfo}}
+	encode := func(r xml.TokenReader, viaToken bool) string {
+		var buf bytes.Buffer
+		enc := xml.NewEncoder(&buf)
+		if viaToken {
+			r = struct{ xml.TokenReader }{r} // hides WriteXML
+		}
+		if _, err := xmlstream.Copy(enc, r); err != nil {
+			t.Fatal(err)
+		}
+		enc.Flush()
+		return buf.String()
+	}
+	a := NewAnswer(info)
+	for _, node := range []string{"", "n#" + Ver(info)} {
+		want := encode(Query(node, info), true)
+		for i := 0; i < 2; i++ {
+			if got := encode(a.Query(node), i == 0); got != want {
+				t.Fatalf("node %q: answer\n%s\nwant\n%s", node, got, want)
+			}
+		}
+	}
+	if testing.AllocsPerRun(10, func() { encode(a.Query(""), false) }) >= testing.AllocsPerRun(10, func() { encode(Query("", info), false) }) {
+		t.Error("the answer allocates as much as Query")
+	}
+}

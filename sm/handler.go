@@ -87,7 +87,12 @@ func (st *State) handleAck(w xmlstream.TokenWriter, start *xml.StartElement) err
 	again := st.enabled && st.reqOut && st.outH != st.reqAt && st.outH != st.acked
 	st.reqOut = false
 	c := st.cur
+	freed := st.freed
+	st.freed = 0
 	st.mu.Unlock()
+	if f := st.opts.OnAcked; f != nil && freed > 0 {
+		f(freed)
+	}
 	if again && c != nil {
 		c.writeRequest() // now or, within ackPace of the last, by a timer (pace.go)
 	}

@@ -87,6 +87,11 @@ type Options struct {
 	// dropped from a full queue: it can no longer be sent again on resume.
 	// It runs on the goroutine that was sending.
 	OnDrop func(stanza []byte)
+	// OnAcked is called, without locks held, with the bytes of the queued
+	// stanzas each acknowledgement let go of (when not 0): memory the
+	// caller may want handed back (a large queue acknowledged at once). It
+	// runs on the session's input goroutine and must not block.
+	OnAcked func(bytes int)
 }
 
 // Stats is a snapshot of a State's counters.
@@ -140,6 +145,7 @@ type State struct {
 	queue     []item
 	qBytes    int
 	pending   [][]byte
+	freed     int    // bytes let go of by acknowledgements, not yet told to OnAcked
 	reqOut    bool   // an <r/> is waiting for its <a/>
 	reqAt     uint32 // outH when that <r/> was sent
 	stats     Stats  // counters only (Requests, Answers, Resent, Dropped)
@@ -272,7 +278,8 @@ func (st *State) ackLocked(h uint32) error {
 	if newly > sent {
 		return &HandledError{H: h, Sent: st.outH}
 	}
-	n := 0
+	n, before := 0, st.qBytes
+	defer func() { st.freed += before - st.qBytes }()
 	for n < len(st.queue) && st.queue[n].seq-st.acked <= newly {
 		st.qBytes -= len(st.queue[n].data)
 		st.queue[n].data = nil

@@ -1,6 +1,7 @@
 package sm
 
 import (
+	"encoding/xml"
 	"errors"
 	"math"
 	"strconv"
@@ -89,5 +90,24 @@ func TestQueueBounds(t *testing.T) {
 		if err := st.ackLocked(st.outH); err != nil || len(st.queue) != 0 || st.qBytes != 0 {
 			t.Errorf("%s: ack all after drops: %v, %d left, %d bytes", tc.name, err, len(st.queue), st.qBytes)
 		}
+	}
+}
+
+// TestOnAcked: each <a/> tells OnAcked the bytes of the stanzas it let go
+// of, and nothing when it let go of none.
+func TestOnAcked(t *testing.T) {
+	var got []int
+	st := New(Options{OnAcked: func(n int) { got = append(got, n) }})
+	for _, s := range []string{"s1", "s22", "s333"} {
+		st.enqueueLocked([]byte(s))
+	}
+	for _, h := range []string{"2", "2", "3"} {
+		a := xml.StartElement{Name: xml.Name{Space: NS, Local: "a"}, Attr: []xml.Attr{{Name: xml.Name{Local: "h"}, Value: h}}}
+		if err := st.handleAck(nil, &a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 2 || got[0] != 5 || got[1] != 4 {
+		t.Fatalf("OnAcked got %v, want [5 4]", got)
 	}
 }
