@@ -122,9 +122,13 @@
 // nothing is captured for it.
 //
 // Acknowledgements are requested automatically: after a write that leaves
-// stanzas unacknowledged, an <r/> is appended unless one is outstanding;
-// when its <a/> arrives and more stanzas were sent meanwhile, the handler
-// asks again. Counters wrap at 2^32. Everything from the server is
+// stanzas unacknowledged, an <r/> rides in the same write unless one is
+// outstanding; when its <a/> arrives and more stanzas were sent meanwhile,
+// the handler asks again. The server's <r/> is answered with the count
+// received so far. Both are paced (pace.go): the first after a quiet spell
+// goes out at once, the next within 100 ms of the last waits for a timer,
+// so a flood costs at most one request and one answer each way per 100 ms
+// instead of a round per stanza. Counters wrap at 2^32. Everything from the server is
 // untrusted: an h above what was sent is a HandledError, answered with the
 // stream error XEP-0198 prescribes; it never panics.
 package sm
