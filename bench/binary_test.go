@@ -39,12 +39,7 @@ func TestBinary(t *testing.T) {
 	home := t.TempDir()
 	bin := buildParley(t, filepath.Join(home, "parley"))
 	histDir := filepath.Join(home, "history")
-	cfg := filepath.Join(home, "parley.toml")
-	conf := fmt.Sprintf("history_dir = %q\n[[account]]\njid = %q\npassword = \"me-secret\"\nhost = %q\nport = %d\nca_file = %q\n",
-		histDir, me.String(), s.Host, s.Port, s.CAFile)
-	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeMeConfig(t, s, me, home, histDir)
 
 	// The floor of (a): tmux starting a server and a pane that prints a
 	// line, seen by capture-pane; and starting the binary for --version.
@@ -62,10 +57,7 @@ func TestBinary(t *testing.T) {
 
 	// (a) start to roster shown.
 	sock := filepath.Join(mustTemp(t), "s")
-	tmux := func(args ...string) (string, error) {
-		out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).Output()
-		return string(out), err
-	}
+	tmux := tmuxAt(sock)
 	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
 	start := time.Now()
 	// PARLEY_BENCH_PROFILE=FILE has the binary write a CPU profile of the

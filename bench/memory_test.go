@@ -31,6 +31,22 @@ func buildParley(t *testing.T, out string) string {
 	return buildVariant(t, out, os.Getenv("PARLEY_BENCH_CGO"), os.Getenv("PARLEY_BENCH_LDFLAGS"))
 }
 
+// writeMeConfig writes, in home, the config of account me (password
+// me-secret) on s with its history in histDir, and returns its path.
+func writeMeConfig(t *testing.T, s *servertest.Server, me jid.JID, home, histDir string) string {
+	t.Helper()
+	cfg := writeMeConfig(t, s, me, home, histDir)
+	return cfg
+}
+
+// tmuxAt runs tmux commands on the server of socket sock.
+func tmuxAt(sock string) func(args ...string) (string, error) {
+	return func(args ...string) (string, error) {
+		out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).Output()
+		return string(out), err
+	}
+}
+
 // buildVariant builds parley to out with CGO_ENABLED=cgo (unless "") and
 // -ldflags=ldflags (unless "").
 func buildVariant(t *testing.T, out, cgo, ldflags string) string {
@@ -106,10 +122,7 @@ func TestBinaryMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 		sock := filepath.Join(mustTemp(t), "s")
-		tmux := func(args ...string) (string, error) {
-			out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).Output()
-			return string(out), err
-		}
+		tmux := tmuxAt(sock)
 		env := os.Getenv("PARLEY_BENCH_ENV")
 		cmd := fmt.Sprintf("env -i HOME=%q TERM=tmux-256color LANG=C.UTF-8 %s %q -c %q 2>%q", home, env, bin, cfg, filepath.Join(home, "stderr"))
 		if _, err := tmux("-f", "/dev/null", "new-session", "-d", "-s", "b", "-x", "120", "-y", "40", cmd); err != nil {

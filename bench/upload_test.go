@@ -50,17 +50,9 @@ func TestBinaryUpload(t *testing.T) {
 		}
 		f.Close()
 	}
-	cfg := filepath.Join(home, "parley.toml")
-	conf := fmt.Sprintf("history_dir = %q\n[[account]]\njid = %q\npassword = \"me-secret\"\nhost = %q\nport = %d\nca_file = %q\n",
-		filepath.Join(home, "history"), me.String(), s.Host, s.Port, s.CAFile)
-	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeMeConfig(t, s, me, home, filepath.Join(home, "history"))
 	sock := filepath.Join(mustTemp(t), "s")
-	tmux := func(args ...string) (string, error) {
-		out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).Output()
-		return string(out), err
-	}
+	tmux := tmuxAt(sock)
 	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
 	cmd := fmt.Sprintf("env -i HOME=%q TERM=tmux-256color LANG=C.UTF-8 %q -c %q", home, bin, cfg)
 	if _, err := tmux("-f", "/dev/null", "new-session", "-d", "-s", "b", "-x", "120", "-y", "40", cmd); err != nil {

@@ -73,15 +73,21 @@ func (st *State) requested() {
 
 // armAnswerLocked has a timer write the owed answer on c after wait.
 func (st *State) armAnswerLocked(c *conn, wait time.Duration) {
-	if st.pace.ansArmed {
+	st.armLocked(&st.pace.ansArmed, wait, c.writeAnswer)
+}
+
+// armLocked runs write after wait unless *armed says a timer already will;
+// *armed (guarded by st.mu) is cleared when it fires.
+func (st *State) armLocked(armed *bool, wait time.Duration, write func()) {
+	if *armed {
 		return
 	}
-	st.pace.ansArmed = true
+	*armed = true
 	time.AfterFunc(wait, func() {
 		st.mu.Lock()
-		st.pace.ansArmed = false
+		*armed = false
 		st.mu.Unlock()
-		c.writeAnswer()
+		write()
 	})
 }
 
@@ -131,16 +137,7 @@ func (st *State) takeRequest(c *conn) bool {
 
 // armRequestLocked has a timer ask on c after wait.
 func (st *State) armRequestLocked(c *conn, wait time.Duration) {
-	if st.pace.reqArmed {
-		return
-	}
-	st.pace.reqArmed = true
-	time.AfterFunc(wait, func() {
-		st.mu.Lock()
-		st.pace.reqArmed = false
-		st.mu.Unlock()
-		c.writeRequest()
-	})
+	st.armLocked(&st.pace.reqArmed, wait, c.writeRequest)
 }
 
 // writeRequest writes <r/> on c if stanzas wait for an acknowledgement and

@@ -165,8 +165,8 @@ type UI struct {
 	// barsOnly: the last frame shown changed no cell outside the bars (set
 	// at each Show on the tview goroutine, read by pump).
 	barsOnly atomic.Bool
-	closed  bool
-	wake    chan struct{}
+	closed   bool
+	wake     chan struct{}
 
 	frameGap time.Duration // minimum time between two event-driven redraws; 0: no pacing (tests)
 	draws    atomic.Int64  // redraws done (test and benchmark hook)
@@ -342,8 +342,8 @@ func (u *UI) Run(ctx context.Context) error {
 	fs := newFrameScreen(focusScreen{screen, u}) // only changed cells reach the terminal (frame.go); focus events (alert.go)
 	fs.onShow = func(by uint16) { u.barsOnly.Store(by&^(1<<paneBars) == 0) }
 	u.app.SetScreen(fs)
-	u.startIdle()                                           // client state indication (idle.go)
-	u.startAway()                                           // auto-away (autoaway.go)
+	u.startIdle() // client state indication (idle.go)
+	u.startAway() // auto-away (autoaway.go)
 	screen.EnablePaste()
 	screen.EnableFocus()
 	if u.opts.Mouse {
