@@ -19,7 +19,9 @@ import (
 // next waits for the timer, so a flood costs at most one write of receipts
 // per receiptPace. Receipts are best effort (XEP-0184 promises nothing): a
 // batch for a session that ended is dropped, and beyond maxOwedReceipts
-// waiting (a writer stuck for long) the newest are not answered.
+// waiting (a writer stuck for long) the newest are not answered. One batch
+// is written at a time: while one waits for the session's writer, the next
+// waits for it.
 
 const (
 	// receiptPace is the least time between two writes of receipts.
@@ -39,6 +41,7 @@ type receiptOut struct {
 	mu    sync.Mutex
 	owed  []owedReceipt
 	armed bool      // a timer will write them
+	busy  bool      // a batch is being written (the session's writer may be held by a slow link)
 	last  time.Time // when the last batch was written
 }
 
@@ -63,9 +66,19 @@ func (a *Account) queueReceipt(to jid.JID, id string) {
 func (a *Account) writeReceipts() {
 	r := &a.rcpt
 	r.mu.Lock()
+	if r.busy { // the last batch is still being written: this one waits its turn
+		time.AfterFunc(receiptPace, a.writeReceipts)
+		r.mu.Unlock()
+		return
+	}
 	batch := r.owed
-	r.owed, r.armed, r.last = nil, false, time.Now()
+	r.owed, r.armed, r.last, r.busy = nil, false, time.Now(), true
 	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.busy = false
+		r.mu.Unlock()
+	}()
 	a.mu.Lock()
 	sess := a.sess
 	a.mu.Unlock()

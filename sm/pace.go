@@ -63,7 +63,7 @@ func (st *State) requested() {
 	st.pace.owe = true
 	wait := time.Until(st.pace.lastAns.Add(ackPace))
 	if wait > 0 {
-		st.armAnswerLocked(c, wait)
+		st.armAnswerLocked(wait)
 		st.mu.Unlock()
 		return
 	}
@@ -71,14 +71,16 @@ func (st *State) requested() {
 	c.writeAnswer()
 }
 
-// armAnswerLocked has a timer write the owed answer on c after wait.
-func (st *State) armAnswerLocked(c *conn, wait time.Duration) {
-	st.armLocked(&st.pace.ansArmed, wait, c.writeAnswer)
+// armAnswerLocked has a timer write the owed answer after wait.
+func (st *State) armAnswerLocked(wait time.Duration) {
+	st.armLocked(&st.pace.ansArmed, wait, (*conn).writeAnswer)
 }
 
-// armLocked runs write after wait unless *armed says a timer already will;
-// *armed (guarded by st.mu) is cleared when it fires.
-func (st *State) armLocked(armed *bool, wait time.Duration, write func()) {
+// armLocked runs write on the connection current when wait has passed
+// (one that replaced the connection of the moment owes the answer then),
+// unless *armed says a timer already will; *armed (guarded by st.mu) is
+// cleared when it fires.
+func (st *State) armLocked(armed *bool, wait time.Duration, write func(*conn)) {
 	if *armed {
 		return
 	}
@@ -86,8 +88,11 @@ func (st *State) armLocked(armed *bool, wait time.Duration, write func()) {
 	time.AfterFunc(wait, func() {
 		st.mu.Lock()
 		*armed = false
+		c := st.cur
 		st.mu.Unlock()
-		write()
+		if c != nil {
+			write(c)
+		}
 	})
 }
 
@@ -103,7 +108,7 @@ func (c *conn) writeAnswer() {
 		return
 	}
 	if !c.out.atBoundary() {
-		st.armAnswerLocked(c, boundaryRetry)
+		st.armAnswerLocked(boundaryRetry)
 		st.mu.Unlock()
 		return
 	}
@@ -125,7 +130,7 @@ func (st *State) takeRequest(c *conn) bool {
 		return false
 	}
 	if wait := time.Until(st.pace.lastReq.Add(ackPace)); wait > 0 {
-		st.armRequestLocked(c, wait)
+		st.armRequestLocked(wait)
 		return false
 	}
 	st.reqOut = true
@@ -135,9 +140,9 @@ func (st *State) takeRequest(c *conn) bool {
 	return true
 }
 
-// armRequestLocked has a timer ask on c after wait.
-func (st *State) armRequestLocked(c *conn, wait time.Duration) {
-	st.armLocked(&st.pace.reqArmed, wait, c.writeRequest)
+// armRequestLocked has a timer ask after wait.
+func (st *State) armRequestLocked(wait time.Duration) {
+	st.armLocked(&st.pace.reqArmed, wait, (*conn).writeRequest)
 }
 
 // writeRequest writes <r/> on c if stanzas wait for an acknowledgement and
@@ -150,7 +155,7 @@ func (c *conn) writeRequest() {
 	}
 	if !c.out.atBoundary() {
 		c.st.mu.Lock()
-		c.st.armRequestLocked(c, boundaryRetry)
+		c.st.armRequestLocked(boundaryRetry)
 		c.st.mu.Unlock()
 		return
 	}

@@ -92,3 +92,27 @@ func TestPaceRequests(t *testing.T) {
 		t.Fatalf("after the stream: %+v", got)
 	}
 }
+
+// TestPaceAcrossReconnect leaves an answer to the timer (a second request
+// within ackPace of the first), cuts the link and resumes: a request on the
+// new connection made while that timer is pending is answered.
+func TestPaceAcrossReconnect(t *testing.T) {
+	st := New(Options{})
+	s, f := connect(t, st, freshScript(t, "me@example.net/res-1"))
+	sv := serve(s, st)
+	f.send(`<r xmlns='urn:xmpp:sm:3'/>`)
+	f.expect("a")
+	f.send(`<r xmlns='urn:xmpp:sm:3'/>`) // paced: a timer owes it
+	f.c.Close()
+	<-sv.done
+	s2, f2 := connect(t, st, func(f *fakeServer) {
+		f.send(serverHeader + features)
+		f.expect("resume")
+		f.send(`<resumed xmlns='urn:xmpp:sm:3' h='0' previd='sid-1'/>`)
+	})
+	serve(s2, st)
+	f2.send(`<r xmlns='urn:xmpp:sm:3'/>`)
+	if a := f2.expect("a"); a.attr("h") != "0" {
+		t.Fatalf("a h=%s after resume, want 0", a.attr("h"))
+	}
+}
