@@ -64,6 +64,11 @@ func (r *rowScreen) Put(x, y int, str string, st tcell.Style) (string, int) {
 	return rest, width
 }
 
+// SetContent implements tcell.Screen, through Put (so the cell is recorded).
+func (r *rowScreen) SetContent(x, y int, primary rune, combining []rune, st tcell.Style) {
+	r.Put(x, y, string(append([]rune{primary}, combining...)), st)
+}
+
 // fill paints cells [x, x+w) of row y with spaces in style st.
 func fill(scr tcell.Screen, x, y, w int, st tcell.Style) {
 	for i := 0; i < w; i++ {
