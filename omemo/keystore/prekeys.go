@@ -23,6 +23,16 @@ const SignedPreKeyPeriod = 7 * 24 * time.Hour
 // first messages built on it that are still on their way (archive).
 const SignedPreKeyKeep = 4 * SignedPreKeyPeriod
 
+// PreKeyGrace is how long a used one-time pre-key stays loadable after it
+// was used, past the catch-up that replaces it: two senders that fetched
+// the same bundle may both pick the same key, and the second one's first
+// message must still decrypt after the first one's made us republish.
+const PreKeyGrace = 10 * time.Minute
+
+// maxUsedPreKeys bounds the used pre-keys kept within their grace (a peer
+// spending keys fast): past it the ones used longest ago go first.
+const maxUsedPreKeys = 2 * PreKeyCount // with the fresh ones, well under the 4*PreKeyCount a file may hold
+
 // maxPreKeyID is the largest one-time pre-key id (libsignal's medium
 // range); ids wrap round to 1 after it.
 const maxPreKeyID = 0xFFFFFE
@@ -35,8 +45,9 @@ type signedKey struct {
 }
 
 type preKey struct {
-	used bool
-	priv [32]byte
+	used   bool
+	usedAt time.Time // when it was used (not stored: a used key loaded from the file counts from the load)
+	priv   [32]byte
 }
 
 // PublicPreKey is one one-time pre-key as published.
@@ -184,7 +195,11 @@ func (s *Store) loadPreKeys() error {
 		if len(s.preKeys) >= 4*PreKeyCount {
 			return corrupt(filePreKeys, n, "too many pre-keys")
 		}
-		s.preKeys[uint32(id)] = &preKey{used: f[1] == "used", priv: priv}
+		k := &preKey{used: f[1] == "used", priv: priv}
+		if k.used {
+			k.usedAt = s.now()
+		}
+		s.preKeys[uint32(id)] = k
 		return nil
 	})
 }
@@ -233,20 +248,45 @@ func (s *Store) replenishLocked() error {
 	return s.savePreKeysLocked()
 }
 
-// FinishCatchUp deletes the one-time pre-keys used since the last call
-// and generates new ones; call it once the archive catch-up after a login
-// has ended. It reports whether the bundle changed (republish it).
+// FinishCatchUp replaces the one-time pre-keys used since the last call
+// with new ones, and deletes those used more than PreKeyGrace ago (the rest
+// stay loadable: other first messages built on them may be on their way);
+// call it once the archive catch-up after a login has ended, and after
+// first messages were answered. It reports whether the bundle changed
+// (republish it).
 func (s *Store) FinishCatchUp() (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	changed := false
+	now := s.now()
+	var kept []uint32
+	deleted := false
 	for id, k := range s.preKeys {
-		if k.used {
+		switch {
+		case !k.used:
+		case now.Sub(k.usedAt) >= PreKeyGrace:
 			delete(s.preKeys, id)
-			changed = true
+			deleted = true
+		default:
+			kept = append(kept, id)
 		}
 	}
-	if !changed {
+	if len(kept) > maxUsedPreKeys {
+		sort.Slice(kept, func(i, j int) bool { return s.preKeys[kept[i]].usedAt.After(s.preKeys[kept[j]].usedAt) })
+		for _, id := range kept[maxUsedPreKeys:] {
+			delete(s.preKeys, id)
+		}
+		deleted = true
+	}
+	fresh := 0
+	for _, k := range s.preKeys {
+		if !k.used {
+			fresh++
+		}
+	}
+	if fresh >= PreKeyCount {
+		if deleted {
+			return false, s.savePreKeysLocked()
+		}
 		return false, nil
 	}
 	return true, s.replenishLocked()
@@ -309,7 +349,7 @@ func (s *Store) RemovePreKey(_ context.Context, id uint32) error {
 	if k == nil || k.used {
 		return nil
 	}
-	k.used = true
+	k.used, k.usedAt = true, s.now()
 	return s.savePreKeysLocked()
 }
 

@@ -69,7 +69,8 @@ func TestOpenPersists(t *testing.T) {
 
 func TestPreKeyKeptUntilCatchUp(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(t.TempDir())
+	now := time.Unix(1_800_000_000, 0)
+	s, err := Open(t.TempDir(), WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,14 +89,66 @@ func TestPreKeyKeptUntilCatchUp(t *testing.T) {
 	if err != nil || !changed {
 		t.Fatalf("FinishCatchUp %v %v", changed, err)
 	}
-	if r, _ := s.LoadPreKey(ctx, id); r != nil {
-		t.Fatal("used pre-key kept after catch-up")
-	}
 	if b, _ := s.Bundle(); len(b.PreKeys) != PreKeyCount {
 		t.Fatalf("not replenished: %d", len(b.PreKeys))
 	}
+	// Within its grace the used key still decrypts a second sender's first
+	// message built on the same bundle.
+	now = now.Add(PreKeyGrace - time.Second)
 	if changed, _ := s.FinishCatchUp(); changed {
-		t.Fatal("second FinishCatchUp changed")
+		t.Fatal("second FinishCatchUp changed the bundle")
+	}
+	if r, _ := s.LoadPreKey(ctx, id); r == nil {
+		t.Fatal("used pre-key gone within its grace")
+	}
+	now = now.Add(time.Second)
+	if changed, err := s.FinishCatchUp(); changed || err != nil {
+		t.Fatalf("FinishCatchUp after the grace: %v %v", changed, err)
+	}
+	if r, _ := s.LoadPreKey(ctx, id); r != nil {
+		t.Fatal("used pre-key kept past its grace")
+	}
+}
+
+// TestUsedPreKeysBounded spends many keys at once: FinishCatchUp keeps at
+// most maxUsedPreKeys of them, the most recently used.
+func TestUsedPreKeysBounded(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	s, err := Open(t.TempDir(), WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last uint32
+	for round := 0; round < 4; round++ {
+		b, _ := s.Bundle()
+		for _, k := range b.PreKeys {
+			now = now.Add(time.Millisecond)
+			if err := s.RemovePreKey(ctx, k.ID); err != nil {
+				t.Fatal(err)
+			}
+			last = k.ID
+		}
+		if _, err := s.FinishCatchUp(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	used := 0
+	s.mu.Lock()
+	for _, k := range s.preKeys {
+		if k.used {
+			used++
+		}
+	}
+	s.mu.Unlock()
+	if used != maxUsedPreKeys {
+		t.Fatalf("%d used pre-keys kept, want %d", used, maxUsedPreKeys)
+	}
+	if r, _ := s.LoadPreKey(ctx, last); r == nil {
+		t.Fatal("the key used last was not kept")
+	}
+	if s2, err := Open(s.dir); err != nil || len(s2.preKeys) != maxUsedPreKeys+PreKeyCount {
+		t.Fatalf("reopened: %v", err)
 	}
 }
 
