@@ -29,22 +29,25 @@ func put(scr tcell.Screen, x, y, maxw int, s string, st tcell.Style) int {
 	return x
 }
 
-// paintRow paints cells [x, x+w) of row y: draw puts its text, then the
+// paint paints cells [x, x+w) of row y: draw puts its text on r, then the
 // cells it left are filled with spaces in style st. Each cell is put once
 // a frame (filling first and writing over it would put the text cells
 // twice, and a frame whose text did not change would still reach tcell,
-// frame.go).
-func paintRow(scr tcell.Screen, x, y, w int, st tcell.Style, draw func(tcell.Screen)) {
-	rs := &rowScreen{Screen: scr, x: x, y: y, used: make([]bool, max(w, 0))}
-	draw(rs)
-	for i, u := range rs.used {
+// frame.go). One rowScreen (UI.row) serves every bar, on the tview
+// goroutine.
+func (r *rowScreen) paint(scr tcell.Screen, x, y, w int, st tcell.Style, draw func(tcell.Screen)) {
+	r.Screen, r.x, r.y = scr, x, y
+	r.used = append(r.used[:0], make([]bool, max(w, 0))...)
+	draw(r)
+	for i, u := range r.used {
 		if !u {
 			scr.Put(x+i, y, " ", st)
 		}
 	}
+	r.Screen = nil
 }
 
-// rowScreen records which cells of its row are put (paintRow).
+// rowScreen records which cells of its row are put (paint).
 type rowScreen struct {
 	tcell.Screen
 	x, y int

@@ -29,21 +29,18 @@ type frameScreen struct {
 	unknown  bool         // cell contents unknown (new or resized): blank all undrawn
 	clearing bool         // a frame started by Clear is being drawn
 
-	// changed: something reached tcell since the last Show (a cell put or
-	// blanked, a fill, a style); cursor is where the cursor is asked to be
-	// and shownCursor where it was at the last Show. Show calls tcell's
-	// Show only when one of them says the terminal may need an update:
-	// tcell's Show scans every cell of the screen even when none changed
-	// (about 0.1-0.2 ms for 120x40), and a stream of messages to a window
-	// not shown changes nothing but a count in the window bar.
-	changed             bool
-	cursor, shownCursor cursorAt
 	// changedBy has bit 1<<id set for each pane id whose cells reached
-	// tcell in the frame being drawn (a blanked cell counts for the pane
-	// that had put it; a moved cursor for paneOther); onShow gets it at
-	// each Show.
-	changedBy uint16
-	onShow    func(changedBy uint16)
+	// tcell since the last Show (a blanked cell counts for the pane that
+	// had put it; a fill, a style, a moved cursor or a resumed screen for
+	// paneOther); onShow gets it at each Show. cursor is where the cursor
+	// is asked to be and shownCursor where it was at the last Show. Show
+	// calls tcell's Show only when something changed: tcell's Show scans
+	// every cell of the screen even when none changed (about 0.1-0.2 ms for
+	// 120x40), and a stream of messages to a window not shown changes
+	// nothing but a count in the window bar.
+	changedBy           uint16
+	onShow              func(changedBy uint16)
+	cursor, shownCursor cursorAt
 }
 
 // cursorAt is a cursor position, or hidden.
@@ -101,7 +98,6 @@ func (s *frameScreen) Put(x, y int, str string, st tcell.Style) (string, int) {
 	if x < 0 || y < 0 || x >= s.w || y >= s.h {
 		rest, width := s.Screen.Put(x, y, str, st)
 		s.mark(x, y, width)
-		s.changed = true
 		s.changedBy |= 1 << s.scope
 		return rest, width
 	}
@@ -112,7 +108,6 @@ func (s *frameScreen) Put(x, y int, str string, st tcell.Style) (string, int) {
 	}
 	rest, width := s.Screen.Put(x, y, str, st)
 	s.mark(x, y, width)
-	s.changed = true
 	s.changedBy |= 1 << s.scope
 	s.shadow[i] = cellShadow{g: str, st: st, w: uint8(width), ok: rest == "" && (width == 1 || width == 2)}
 	if x > 0 && s.shadow[i-1].w == 2 {
@@ -157,7 +152,6 @@ func (s *frameScreen) PutStrStyled(x, y int, str string, st tcell.Style) {
 // Fill implements tcell.Screen: every cell is drawn.
 func (s *frameScreen) Fill(r rune, st tcell.Style) {
 	s.Screen.Fill(r, st)
-	s.changed = true
 	s.changedBy |= 1 << paneOther
 	clear(s.shadow)
 	for i := range s.owner {
@@ -174,7 +168,6 @@ func (s *frameScreen) Show() {
 		for i, f := range s.drawn {
 			if f != s.frame && (f >= s.shown && f > 0 || s.unknown) {
 				s.Screen.Put(i%s.w, i/s.w, " ", tcell.StyleDefault) // a no-op for tcell when blank
-				s.changed = true
 				s.changedBy |= 1 << s.owner[i]
 				s.shadow[i] = cellShadow{g: " ", st: tcell.StyleDefault, w: 1, ok: true}
 				s.owner[i] = paneNone
@@ -188,14 +181,15 @@ func (s *frameScreen) Show() {
 	if s.cursor != s.shownCursor {
 		s.changedBy |= 1 << paneOther
 	}
-	if s.onShow != nil {
-		s.onShow(s.changedBy)
-	}
+	by := s.changedBy
 	s.changedBy = 0
-	if !s.changed && s.cursor == s.shownCursor {
+	if s.onShow != nil {
+		s.onShow(by)
+	}
+	if by == 0 {
 		return // nothing for the terminal
 	}
-	s.changed, s.shownCursor = false, s.cursor
+	s.shownCursor = s.cursor
 	s.Screen.Show()
 }
 
@@ -214,14 +208,13 @@ func (s *frameScreen) HideCursor() {
 // SetStyle implements tcell.Screen: the default style of blank cells.
 func (s *frameScreen) SetStyle(st tcell.Style) {
 	s.Screen.SetStyle(st)
-	s.changed = true
 	s.changedBy |= 1 << paneOther
 }
 
 // SetCursorStyle implements tcell.Screen.
 func (s *frameScreen) SetCursorStyle(cs tcell.CursorStyle, c ...tcell.Color) {
 	s.Screen.SetCursorStyle(cs, c...)
-	s.changed = true
+	s.changedBy |= 1 << paneOther
 }
 
 // Resume implements tcell.Screen: after a suspension (an external editor)
@@ -230,6 +223,6 @@ func (s *frameScreen) SetCursorStyle(cs tcell.CursorStyle, c ...tcell.Color) {
 func (s *frameScreen) Resume() error {
 	err := s.Screen.Resume()
 	s.drawn = nil // the next Clear starts afresh (unknown: every cell put and shown)
-	s.changed = true
+	s.changedBy |= 1 << paneOther
 	return err
 }

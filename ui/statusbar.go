@@ -30,7 +30,7 @@ func (t *titleBar) Draw(scr tcell.Screen) {
 	}
 	th := t.u.theme
 	bar := th.bar()
-	paintRow(scr, x, y, w, bar, func(scr tcell.Screen) { // each cell put once a frame (draw.go)
+	t.u.row.paint(scr, x, y, w, bar, func(scr tcell.Screen) { // each cell put once a frame (draw.go)
 		win := t.u.curWin()
 		t.reserve = t.drawTyping(scr, x, y, w, win)
 		w -= t.reserve
@@ -108,7 +108,7 @@ func (s *statusBar) Draw(scr tcell.Screen) {
 	u := s.u
 	th := u.theme
 	bar := th.bar()
-	paintRow(scr, x, y, w, bar, func(scr tcell.Screen) { // each cell put once a frame (draw.go)
+	u.row.paint(scr, x, y, w, bar, func(scr tcell.Screen) { // each cell put once a frame (draw.go)
 		end := x + w
 		clock := "[" + u.now().In(u.loc).Format(u.opts.TimeFormat) + "] "
 		col := put(scr, x, y, w, clock, bar)

@@ -165,6 +165,7 @@ type UI struct {
 	// barsOnly: the last frame shown changed no cell outside the bars (set
 	// at each Show on the tview goroutine, read by pump).
 	barsOnly atomic.Bool
+	row      rowScreen // the bars' row painter (draw.go), tview goroutine only
 	closed   bool
 	wake     chan struct{}
 

@@ -47,7 +47,7 @@ func (b *winBar) Draw(scr tcell.Screen) {
 	u := b.u
 	th := u.theme
 	bar := th.bar()
-	paintRow(scr, x, y, w, bar, func(scr tcell.Screen) { // each cell put once a frame (draw.go)
+	u.row.paint(scr, x, y, w, bar, func(scr tcell.Screen) { // each cell put once a frame (draw.go)
 		labels := b.labels()
 		total := 0
 		for _, l := range labels {
