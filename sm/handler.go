@@ -37,7 +37,7 @@ func (st *State) Handler(next xmpp.Handler) xmpp.Handler {
 			st.requested() // answered now or soon (pace.go)
 			return nil
 		case "a":
-			return st.handleAck(t, start)
+			return st.handleAck(start)
 		}
 		// <enabled/>, <resumed/> or <failed/> outside negotiation: nothing to do.
 		return nil
@@ -46,7 +46,7 @@ func (st *State) Handler(next xmpp.Handler) xmpp.Handler {
 
 // handleAck processes <a h='…'/>. If stanzas were sent after the request
 // it answers, it asks again.
-func (st *State) handleAck(w xmlstream.TokenWriter, start *xml.StartElement) error {
+func (st *State) handleAck(start *xml.StartElement) error {
 	raw := ""
 	for _, a := range start.Attr {
 		if a.Name.Local == "h" && a.Name.Space == "" {

@@ -103,7 +103,7 @@ func TestOnAcked(t *testing.T) {
 	}
 	for _, h := range []string{"2", "2", "3"} {
 		a := xml.StartElement{Name: xml.Name{Space: NS, Local: "a"}, Attr: []xml.Attr{{Name: xml.Name{Local: "h"}, Value: h}}}
-		if err := st.handleAck(nil, &a); err != nil {
+		if err := st.handleAck(&a); err != nil {
 			t.Fatal(err)
 		}
 	}
