@@ -167,6 +167,12 @@ func TestBinaryMemory(t *testing.T) {
 		report(t, p+"rss_5s", m[0], "MB")
 		report(t, p+"hwm_5s", m[1], "MB")
 		report(t, p+"rss_anon_5s", m[2], "MB")
+		// PARLEY_BENCH_PAGES=N: the N largest owners of the binary's
+		// resident pages (packages, sections).
+		top, _ := strconv.Atoi(os.Getenv("PARLEY_BENCH_PAGES"))
+		for _, o := range residentPages(t, pid, bin, top) {
+			t.Logf("resident %s: %.3f MB", o.kind, o.rss)
+		}
 		// PARLEY_BENCH_FLOOD=N: then two floods of N messages, and the
 		// memory 1 s after the last of each is stored (as TestBinary's
 		// after_flood2).
@@ -181,6 +187,9 @@ func TestBinaryMemory(t *testing.T) {
 				report(t, p+"rss"+q, m[0], "MB")
 				report(t, p+"hwm"+q, m[1], "MB")
 				report(t, p+"rss_anon"+q, m[2], "MB")
+				for _, o := range residentPages(t, pid, bin, top) {
+					t.Logf("resident%s %s: %.3f MB", q, o.kind, o.rss)
+				}
 			}
 		}
 		if strings.Contains(env, "PARLEY_MEMPROFILE=") {
