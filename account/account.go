@@ -107,8 +107,7 @@ type Account struct {
 	cancel    context.CancelFunc  // cancels the current Run
 	done      chan struct{}       // closed when the current Run returns
 	rosterOK  bool                // the roster was fetched on this session
-	allowed   map[string]struct{} // contacts that may see our presence, by bare JID (subscribe.go)
-	contacts  map[string]struct{} // every roster item, by bare JID (strangers.go)
+	contacts  contactList         // the roster items (contacts.go)
 	strangers strangerCount       // presence from others (strangers.go)
 	roster    rosterCache         // the roster for cfg.Roster (rosterver.go)
 	rooms     roomSet             // group chat: rooms, bookmarks (room.go); own lock

@@ -184,7 +184,6 @@ func (h *handler) rosterPush(start, query xml.StartElement, b *tokenBudget, t xm
 		return err
 	}
 	a.rosterPushed(clip(attr(query, "ver"), maxShort), items[0])
-	a.noteRoster(items, false) // who may see our presence (subscribe.go)
 	a.emit(RosterEvent{Base: a.base(), Items: items})
 	return nil
 }

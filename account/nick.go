@@ -104,8 +104,7 @@ func (a *Account) nickFrom(j jid.JID) bool {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	_, ok := a.contacts[j.Bare().String()]
-	return ok
+	return a.contacts.has(j.Bare().String())
 }
 
 // parseSubscribeNick reads the children of a subscription presence for a

@@ -139,8 +139,7 @@ func (a *Account) isContact(bare jid.JID) bool {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	_, ok := a.contacts[bare.String()]
-	return ok
+	return a.contacts.has(bare.String())
 }
 
 // omemoLogin publishes our bundle and adds our device to our device list,

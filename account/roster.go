@@ -28,8 +28,11 @@ var errRosterRefused = errors.New("the server refused to send the roster")
 
 // parseRosterQuery reads the children of a jabber:iq:roster <query/> whose
 // start was just consumed, through its end. Items with a bad JID are skipped.
+// The items share their subscription values and, up to maxInterned of
+// them, their group names: a large roster has a few groups.
 func parseRosterQuery(b *tokenBudget) ([]RosterItem, error) {
 	var items []RosterItem
+	groups := map[string]string{}
 	level := b.depth
 	for {
 		tok, err := b.next()
@@ -52,7 +55,7 @@ func parseRosterQuery(b *tokenBudget) ([]RosterItem, error) {
 			}
 			continue
 		}
-		it, ok, err := parseRosterItem(se, b)
+		it, ok, err := parseRosterItem(se, b, groups)
 		if err != nil {
 			return items, err
 		}
@@ -63,22 +66,22 @@ func parseRosterQuery(b *tokenBudget) ([]RosterItem, error) {
 	return items, nil
 }
 
-// parseRosterItem reads one <item/> whose start was just consumed.
-func parseRosterItem(se xml.StartElement, b *tokenBudget) (RosterItem, bool, error) {
+// maxInterned bounds the group names parseRosterQuery shares.
+const maxInterned = 1024
+
+// parseRosterItem reads one <item/> whose start was just consumed; its
+// group names are taken from groups when there, else added (up to
+// maxInterned).
+func parseRosterItem(se xml.StartElement, b *tokenBudget, groups map[string]string) (RosterItem, bool, error) {
 	j, err := jid.Parse(attr(se, "jid"))
 	valid := err == nil && len(attr(se, "jid")) <= 3*1024+2
 	it := RosterItem{
 		Name:         clip(attr(se, "name"), maxShort),
-		Subscription: attr(se, "subscription"),
+		Subscription: subscription(attr(se, "subscription")),
 		Ask:          attr(se, "ask") == "subscribe",
 	}
 	if valid {
 		it.JID = j.Bare()
-	}
-	switch it.Subscription {
-	case "none", "to", "from", "both", "remove":
-	default:
-		it.Subscription = "none"
 	}
 	level := b.depth
 	for b.depth >= level {
@@ -104,10 +107,26 @@ func parseRosterItem(se xml.StartElement, b *tokenBudget) (RosterItem, bool, err
 			return it, false, err
 		}
 		if name != "" && len(it.Groups) < maxGroups && !contains(it.Groups, name) {
+			if g, ok := groups[name]; ok {
+				name = g
+			} else if len(groups) < maxInterned {
+				groups[name] = name
+			}
 			it.Groups = append(it.Groups, name)
 		}
 	}
 	return it, valid, nil
+}
+
+// subscription is s as one of the subscription values (the constant, not
+// a copy of the attribute), "none" when it is none of them.
+func subscription(s string) string {
+	for _, v := range [...]string{"none", "to", "from", "both", "remove"} {
+		if s == v {
+			return v
+		}
+	}
+	return "none"
 }
 
 func contains(list []string, s string) bool {
@@ -245,13 +264,7 @@ func (a *Account) fetchRoster(ctx context.Context, sess *xmpp.Session) error {
 	if err != nil {
 		return fmt.Errorf("roster fetch: %w", err)
 	}
-	if versioned {
-		items = a.rosterFetched(ver, items, cached, !found)
-	}
-	a.mu.Lock()
-	a.rosterOK = true
-	a.mu.Unlock()
-	a.noteRoster(items, true) // who may see our presence (subscribe.go)
+	items = a.rosterFetched(ver, items, cached, versioned, !found)
 	a.emit(RosterEvent{Base: a.base(), Full: true, Items: items})
 	return nil
 }

@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"mellium.im/xmpp"
 )
@@ -28,12 +27,12 @@ type RosterStore interface {
 	Save(ver string, items []RosterItem) error
 }
 
-// rosterCache is the account's copy of the roster for the RosterStore;
-// guarded by Account.mu except dirty (send and receive only).
+// rosterCache is what the account keeps for the RosterStore besides the
+// items (Account.contacts); guarded by Account.mu except dirty (send and
+// receive only).
 type rosterCache struct {
-	items   map[string]RosterItem // by bare JID
 	ver     string
-	ready   bool          // items hold the roster of this server session
+	ready   bool          // the items are the roster of this server session
 	dirty   chan struct{} // buffered (1): the writer saves
 	saveErr bool          // a save failed (reported once)
 }
@@ -59,47 +58,43 @@ func (a *Account) rosterQueryVer(sess *xmpp.Session) (ver string, cached []Roste
 	return ver, cached, true
 }
 
-// rosterFetched records the roster of a fresh session with versioning:
-// items at ver from a full result, or the saved items when the server
-// answered that nothing changed (unchanged). It returns the items to
-// report.
-func (a *Account) rosterFetched(ver string, items []RosterItem, cached []RosterItem, unchanged bool) []RosterItem {
-	if unchanged {
+// rosterFetched records the roster of a fresh session: items, and with
+// versioning (versioned) the version ver they are at; unchanged means the
+// server answered that nothing changed since the saved items, cached,
+// which are then the roster. It returns the items to report.
+func (a *Account) rosterFetched(ver string, items, cached []RosterItem, versioned, unchanged bool) []RosterItem {
+	if versioned && unchanged {
 		items = cached
 	}
-	m := make(map[string]RosterItem, len(items))
-	for _, it := range items {
-		m[it.JID.String()] = it
-	}
 	a.mu.Lock()
-	a.roster.items, a.roster.ver, a.roster.ready = m, ver, true
+	a.rosterOK = true
+	a.contacts.replace(items)
+	if versioned {
+		a.roster.ver, a.roster.ready = ver, true
+	}
 	a.mu.Unlock()
-	if !unchanged {
+	if versioned && !unchanged {
 		a.rosterDirty()
 	}
 	return items
 }
 
-// rosterPushed applies a roster push to the copy; ver is the push's
+// rosterPushed applies a roster push to the items; ver is the push's
 // version ("" from a server that does not version: the next login then
-// fetches the whole roster). It runs in the stanza handler: memory only.
+// fetches the whole roster). A push before the fetch's result (which
+// includes the change) is not saved. It runs in the stanza handler:
+// memory only.
 func (a *Account) rosterPushed(ver string, it RosterItem) {
-	if a.cfg.Roster == nil {
-		return
-	}
 	a.mu.Lock()
-	if !a.roster.ready {
-		a.mu.Unlock()
-		return // before the fetch's result, which includes the change
+	a.contacts.apply(it)
+	save := a.cfg.Roster != nil && a.roster.ready
+	if save {
+		a.roster.ver = ver
 	}
-	if it.Subscription == "remove" {
-		delete(a.roster.items, it.JID.String())
-	} else {
-		a.roster.items[it.JID.String()] = it
-	}
-	a.roster.ver = ver
 	a.mu.Unlock()
-	a.rosterDirty()
+	if save {
+		a.rosterDirty()
+	}
 }
 
 // rosterDirty wakes the writer without blocking.
@@ -133,12 +128,8 @@ func (a *Account) rosterWriter(ctx context.Context) {
 func (a *Account) saveRoster() {
 	a.mu.Lock()
 	ver := a.roster.ver
-	items := make([]RosterItem, 0, len(a.roster.items))
-	for _, it := range a.roster.items {
-		items = append(items, it)
-	}
+	items := slices.Clone(a.contacts.items) // in the order of their JIDs
 	a.mu.Unlock()
-	slices.SortFunc(items, func(x, y RosterItem) int { return strings.Compare(x.JID.String(), y.JID.String()) })
 	err := a.cfg.Roster.Save(ver, items)
 	a.mu.Lock()
 	report := err != nil && !a.roster.saveErr

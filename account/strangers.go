@@ -27,22 +27,6 @@ type strangerCount struct {
 	reported time.Time // when the last summary went out (zero: none yet)
 }
 
-// noteContacts updates the set of roster items from a full roster or a
-// push (items with Subscription "remove" leave it). Call with a.mu held.
-func (a *Account) noteContacts(items []RosterItem, full bool) {
-	if full || a.contacts == nil {
-		a.contacts = make(map[string]struct{}, len(items))
-	}
-	for _, it := range items {
-		key := it.JID.Bare().String()
-		if it.Subscription == "remove" {
-			delete(a.contacts, key)
-		} else {
-			a.contacts[key] = struct{}{}
-		}
-	}
-}
-
 // strangerPresence counts and consumes a presence from a stranger, and
 // reports whether it did; any other presence is left (unread) to the
 // presence parser.
@@ -63,7 +47,7 @@ func (h *handler) strangerPresence(start xml.StartElement, r xml.TokenReader) bo
 	}
 	key := bare.String()
 	a.mu.Lock()
-	if _, ok := a.contacts[key]; ok {
+	if a.contacts.has(key) {
 		a.mu.Unlock()
 		return false
 	}

@@ -17,23 +17,18 @@ import (
 // subscribedTimeout bounds the automatic answer to a request.
 const subscribedTimeout = 10 * time.Second
 
-// noteRoster updates the set of contacts allowed to see our presence from
-// roster items: the whole roster when full, else a push.
+// noteRoster updates the roster items (contacts.go) from the whole roster
+// when full, else from pushes; presence from anyone else is not reported
+// (strangers.go).
 func (a *Account) noteRoster(items []RosterItem, full bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.noteContacts(items, full) // presence from anyone else is not reported (strangers.go)
-	if full || a.allowed == nil {
-		a.allowed = make(map[string]struct{}, len(items))
+	if full {
+		a.contacts.replace(items)
+		return
 	}
 	for _, it := range items {
-		key := it.JID.Bare().String()
-		switch it.Subscription {
-		case "from", "both":
-			a.allowed[key] = struct{}{}
-		default:
-			delete(a.allowed, key)
-		}
+		a.contacts.apply(it)
 	}
 }
 
@@ -41,8 +36,7 @@ func (a *Account) noteRoster(items []RosterItem, full bool) {
 func (a *Account) isAllowed(j jid.JID) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	_, ok := a.allowed[j.Bare().String()]
-	return ok
+	return a.contacts.allowed(j.Bare().String())
 }
 
 // subscription handles an incoming subscription stanza: a request from a

@@ -15,6 +15,7 @@ import (
 
 	"mellium.im/xmpp/jid"
 
+	"parley/account"
 	"parley/history"
 	"parley/internal/servertest"
 )
@@ -35,7 +36,12 @@ func buildParley(t *testing.T, out string) string {
 // me-secret) on s with its history in histDir, and returns its path.
 func writeMeConfig(t *testing.T, s *servertest.Server, me jid.JID, home, histDir string) string {
 	t.Helper()
-	cfg := writeMeConfig(t, s, me, home, histDir)
+	cfg := filepath.Join(home, "parley.toml")
+	conf := fmt.Sprintf("history_dir = %q\n[[account]]\njid = %q\npassword = \"me-secret\"\nhost = %q\nport = %d\nca_file = %q\n",
+		histDir, me.String(), s.Host, s.Port, s.CAFile)
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return cfg
 }
 
@@ -115,12 +121,7 @@ func TestBinaryMemory(t *testing.T) {
 			buildVariant(t, bin, v.cgo, v.ldflags)
 		}
 		home := t.TempDir()
-		cfg := filepath.Join(home, "parley.toml")
-		conf := fmt.Sprintf("history_dir = %q\n[[account]]\njid = %q\npassword = \"me-secret\"\nhost = %q\nport = %d\nca_file = %q\n",
-			filepath.Join(home, "history"), me.String(), s.Host, s.Port, s.CAFile)
-		if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		cfg := writeMeConfig(t, s, me, home, filepath.Join(home, "history"))
 		sock := filepath.Join(mustTemp(t), "s")
 		tmux := tmuxAt(sock)
 		env := os.Getenv("PARLEY_BENCH_ENV")
@@ -166,15 +167,30 @@ func TestBinaryMemory(t *testing.T) {
 		report(t, p+"rss_5s", m[0], "MB")
 		report(t, p+"hwm_5s", m[1], "MB")
 		report(t, p+"rss_anon_5s", m[2], "MB")
-		// PARLEY_BENCH_FLOOD=N: then N messages, and the memory 1 s after
-		// the last is stored (as TestBinary's after_flood2).
+		// PARLEY_BENCH_PAGES=N: the N largest owners of the binary's
+		// resident pages (packages, sections).
+		top, _ := strconv.Atoi(os.Getenv("PARLEY_BENCH_PAGES"))
+		for _, o := range residentPages(t, pid, bin, top) {
+			t.Logf("resident %s: %.3f MB", o.kind, o.rss)
+		}
+		// PARLEY_BENCH_FLOOD=N: then two floods of N messages, and the
+		// memory 1 s after the last of each is stored (as TestBinary's
+		// after_flood2).
 		if n, _ := strconv.Atoi(os.Getenv("PARLEY_BENCH_FLOOD")); n > 0 {
-			flood(t, s, me, filepath.Join(home, "history"), n)
-			time.Sleep(time.Second)
-			m = memory(t, pid, "VmRSS", "VmHWM", "RssAnon")
-			report(t, p+"rss_after_flood", m[0], "MB")
-			report(t, p+"hwm_after_flood", m[1], "MB")
-			report(t, p+"rss_anon_after_flood", m[2], "MB")
+			sender := jid.MustParse("sender@" + s.Domain)
+			snd := startSender(t, s, sender)
+			for round := 1; round <= 2; round++ {
+				flood(t, snd, sender, me, filepath.Join(home, "history"), (round-1)*n, n)
+				time.Sleep(time.Second)
+				m = memory(t, pid, "VmRSS", "VmHWM", "RssAnon")
+				q := fmt.Sprintf("_after_flood%d", round)
+				report(t, p+"rss"+q, m[0], "MB")
+				report(t, p+"hwm"+q, m[1], "MB")
+				report(t, p+"rss_anon"+q, m[2], "MB")
+				for _, o := range residentPages(t, pid, bin, top) {
+					t.Logf("resident%s %s: %.3f MB", q, o.kind, o.rss)
+				}
+			}
 		}
 		if strings.Contains(env, "PARLEY_MEMPROFILE=") {
 			syscall.Kill(pid, syscall.SIGUSR1) // the heap profile of now
@@ -260,23 +276,21 @@ func smapsByKind(t *testing.T, pid int, bin string) []kindRSS {
 	return out
 }
 
-// flood has a sender send n messages to me and waits until the last is in
-// me's history.
-func flood(t *testing.T, s *servertest.Server, me jid.JID, histDir string, n int) {
+// flood has snd (account sender) send n messages to me, numbered from
+// first, and waits until the last is in me's history.
+func flood(t *testing.T, snd *account.Account, sender, me jid.JID, histDir string, first, n int) {
 	t.Helper()
-	sender := jid.MustParse("sender@" + s.Domain)
-	snd := startSender(t, s, sender)
 	ro, err := history.OpenReadOnly(histDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ro.Close()
-	for i := 0; i < n; i++ {
+	for i := first; i < first+n; i++ {
 		if _, err := snd.SendMessage(context.Background(), me, "chat", fmt.Sprintf("flood message %d with some ordinary text in it", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	last := fmt.Sprintf("flood message %d ", n-1)
+	last := fmt.Sprintf("flood message %d ", first+n-1)
 	for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
 		recs, _, err := ro.Tail(me.String(), sender.String(), 1)
 		if err == nil && len(recs) == 1 && strings.HasPrefix(recs[0].Body+" ", last) {
