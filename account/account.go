@@ -176,6 +176,15 @@ func (a *Account) emit(e Event) {
 	}
 }
 
+// fillEvent emits e in the place reserved for it (evQueue.reserve): there,
+// or where the catch-up holds its conversation's events (mam.go).
+func (a *Account) fillEvent(place *slot, e Event) {
+	if a.held(e) {
+		e = nil
+	}
+	a.evq.fill(place, e)
+}
+
 func (a *Account) setState(s State, err error, text string) {
 	a.mu.Lock()
 	a.state = s

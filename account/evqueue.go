@@ -27,24 +27,64 @@ type evQueue struct {
 	mu       sync.Mutex
 	notFull  *sync.Cond // signalled when an event leaves a full queue
 	idle     *sync.Cond // broadcast when the queue is empty and nothing is delivering
-	events   []Event
+	filled   *sync.Cond // broadcast when a slot is filled
+	events   []queued
 	draining bool
+}
+
+// queued is an event in the queue, or a slot reserved for one (see
+// reserve).
+type queued struct {
+	e    Event
+	slot *slot
+}
+
+// slot is a place in the queue reserved for an event not known yet. Its
+// fields are guarded by evQueue.mu.
+type slot struct {
+	e      Event // nil: nothing to deliver
+	filled bool
 }
 
 func newEvQueue(sink Sink) *evQueue {
 	q := &evQueue{sink: sink}
 	q.notFull = sync.NewCond(&q.mu)
 	q.idle = sync.NewCond(&q.mu)
+	q.filled = sync.NewCond(&q.mu)
 	return q
 }
 
 // put appends e, waiting while the queue is full.
-func (q *evQueue) put(e Event) {
+func (q *evQueue) put(e Event) { q.add(queued{e: e}) }
+
+// reserve appends a slot for an event that is known only later, and
+// returns it; fill gives it its event. Events put after the slot are
+// delivered after the slot's, however soon they come: our message is
+// reserved its place before it is written to the connection, so that a
+// reply which overtakes the write's return is delivered, and stored,
+// after it. Every reserved slot must be filled: until it is, the events
+// behind it wait.
+func (q *evQueue) reserve() *slot {
+	s := &slot{}
+	q.add(queued{slot: s})
+	return s
+}
+
+// fill gives s its event, e (nil: none), and lets the events behind it go.
+func (q *evQueue) fill(s *slot, e Event) {
+	q.mu.Lock()
+	s.e, s.filled = e, true
+	q.filled.Broadcast()
+	q.mu.Unlock()
+}
+
+// add appends it, waiting while the queue is full.
+func (q *evQueue) add(it queued) {
 	q.mu.Lock()
 	for len(q.events) >= maxQueued {
 		q.notFull.Wait()
 	}
-	q.events = append(q.events, e)
+	q.events = append(q.events, it)
 	start := !q.draining
 	q.draining = true
 	q.mu.Unlock()
@@ -64,14 +104,25 @@ func (q *evQueue) drain() {
 			q.mu.Unlock()
 			return
 		}
-		e := q.events[0]
-		q.events[0] = nil
+		it := q.events[0]
+		if it.slot != nil && !it.slot.filled {
+			q.filled.Wait()
+			q.mu.Unlock()
+			continue
+		}
+		q.events[0] = queued{}
 		q.events = q.events[1:]
 		if len(q.events) == maxQueued-1 {
 			q.notFull.Broadcast()
 		}
+		e := it.e
+		if it.slot != nil {
+			e = it.slot.e
+		}
 		q.mu.Unlock()
-		q.sink(e)
+		if e != nil {
+			q.sink(e)
+		}
 	}
 }
 

@@ -143,9 +143,13 @@ func (a *Account) send(ctx context.Context, m Message) (Message, error) {
 	if err != nil || a.outboxBusy() {
 		return a.queueMessage(m, false) // offline: sent after the next login (outbox.go)
 	}
+	// The message's place among the events is taken before it is
+	// written: a reply can come back before Send returns.
+	place := a.evq.reserve()
 	if err := sess.Send(ctx, a.messageTokens(m)); err != nil {
+		a.evq.fill(place, nil)
 		return a.queueMessage(m, a.sm.Queued(m.ID))
 	}
-	a.emit(MessageEvent{Base: a.base(), Msg: m})
+	a.fillEvent(place, MessageEvent{Base: a.base(), Msg: m})
 	return m, nil
 }

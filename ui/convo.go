@@ -292,6 +292,13 @@ type convoView struct {
 	// (markers.go).
 	markable *entry
 	markWin  *window
+	// vis are the rows of this draw, bottom first (reused).
+	vis []visRow
+	// lay are the layouts of the entries drawn by the last frame, old
+	// those of the frame before while a frame is drawn, free emptied ones
+	// to reuse (convo_layout.go).
+	lay, old map[*entry]*layout
+	free     []*layout
 }
 
 // visible is one row to draw.
@@ -300,135 +307,70 @@ type visible struct {
 	r row
 }
 
+// visRow is one row to draw: row j of entry e.
+type visRow struct {
+	e *entry
+	j int
+}
+
 // Draw implements tview.Primitive. It paints every cell of its rectangle
 // itself, so it skips the Box's background fill.
 func (c *convoView) Draw(scr tcell.Screen) {
 	x, y, w, h := c.GetInnerRect()
 	c.width, c.height = w, h
 	c.markable = nil
-	th := c.u.theme
-	base := th.base()
-	blank(scr, x, y, w, h, base)
+	base := c.u.theme.base()
 	if w <= 0 || h <= 0 {
 		return
 	}
 	win := c.u.curWin()
 	if win.kind == winForm && win.form != nil {
+		blank(scr, x, y, w, h, base)
 		c.u.drawForm(scr, x, y, w, h, win) // ui/form_draw.go
 		return
 	}
 	c.markWin = win
-	rows := make([]visible, 0, h)
-	skip := win.scroll
-	total := 0
-	for i := win.buf.len() - 1; i >= 0 && len(rows) < h; i-- {
-		e := win.buf.at(i)
-		er := e.wrapped(w)
-		for j := len(er) - 1; j >= 0 && len(rows) < h; j-- {
-			total++
-			if total <= skip {
-				continue
+	for {
+		c.vis = c.vis[:0]
+		skip := win.scroll
+		total := 0
+		for i := win.buf.len() - 1; i >= 0 && len(c.vis) < h; i-- {
+			e := win.buf.at(i)
+			er := e.wrapped(w)
+			for j := len(er) - 1; j >= 0 && len(c.vis) < h; j-- {
+				total++
+				if total <= skip {
+					continue
+				}
+				c.vis = append(c.vis, visRow{e, j})
+				if c.markable == nil && e.markID != "" {
+					c.markable = e
+				}
 			}
-			rows = append(rows, visible{e, er[j]})
-			if c.markable == nil && e.markID != "" {
-				c.markable = e
-			}
 		}
-	}
-	if len(rows) < h && skip > 0 {
-		// Scrolled past the top: clamp and redraw from the top.
-		win.scroll -= h - len(rows)
-		if win.scroll < 0 {
-			win.scroll = 0
-		}
-		c.Draw(scr)
-		return
-	}
-	for i, v := range rows {
-		c.drawRow(scr, x, y+h-1-i, w, v)
-	}
-}
-
-// drawRow draws one row of an entry with the entry's styles.
-func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
-	th := c.u.theme
-	e := v.e
-	base := th.base()
-	body := base
-	switch e.kind {
-	case lineOwn, lineOwnAct:
-		body = base.Foreground(th.Own)
-	case lineInfo:
-		body = base.Foreground(th.Info)
-	case lineError:
-		body = base.Foreground(th.Error)
-	case lineHigh:
-		body = base.Foreground(th.Highlight)
-	}
-	body = th.line(body, e.kind) // attributes in mono (theme.go)
-	timeSt := base.Foreground(th.Time)
-	nickSt := base.Foreground(e.nickColor).Bold(true)
-	if e.kind == lineOwn || e.kind == lineOwnAct {
-		nickSt = base.Foreground(th.Own).Bold(true)
-	}
-	if v.r.sep {
-		day := "-- " + e.t.Format(dayLayout) + " --"
-		put(scr, x, y, w, day, base.Foreground(th.Info).Bold(true))
-		return
-	}
-	col := x + v.r.indent
-	end := x + w
-	pos := v.r.from
-	s := e.text[v.r.from:v.r.to]
-	state := -1
-	k := spanAt(e.spans, pos)
-	quoteEnd := 0 // a reply's quote line is drawn as a quote (refs.go)
-	if e.ext != nil && e.ext.quote != "" {
-		quoteEnd = e.bodyStart + len(e.ext.quote)
-	}
-	li := 0 // the link at or after pos
-	ti := 0 // the tint at or after pos
-	for s != "" && col < end {
-		var g string
-		var gw int
-		g, s, gw, state = uniseg.FirstGraphemeClusterInString(s, state)
-		st := body
-		switch {
-		case pos < e.nickStart:
-			st = timeSt
-		case pos < e.nickEnd:
-			st = nickSt
-		case pos < quoteEnd:
-			st = base.Foreground(th.Info)
-		}
-		for k < len(e.spans) && e.spans[k].End <= pos {
-			k++
-		}
-		if k < len(e.spans) && e.spans[k].Start <= pos {
-			st = th.styled(st, e.spans[k])
-		}
-		for li < len(e.links) && e.links[li].end <= pos {
-			li++
-		}
-		if e.tints != nil {
-			st = th.tintAt(st, e.tints, pos, &ti)
-		}
-		if li < len(e.links) && e.links[li].start <= pos {
-			st = linkStyle(st, e.text, e.links[li])
-		}
-		if pos >= e.hlStart && pos < e.hlEnd {
-			st = st.Foreground(th.Highlight).Bold(true).Underline(true)
-		}
-		if e.selected {
-			st = st.Reverse(true)
-		}
-		pos += len(g)
-		if gw == 0 || col+gw > end {
+		if len(c.vis) < h && skip > 0 {
+			// Scrolled past the top: clamp and lay out from the top.
+			win.scroll = max(win.scroll-(h-len(c.vis)), 0)
+			c.markable = nil
 			continue
 		}
-		scr.Put(col, y, g, st)
-		col += gw
+		break
 	}
+	blank(scr, x, y, w, h-len(c.vis), base) // above the first entry
+	c.beginLayouts()
+	for i, v := range c.vis {
+		c.layoutOf(v.e, w).paintRow(scr, x, y+h-1-i, w, v.j, base)
+	}
+	c.endLayouts()
+}
+
+// drawRow draws one row of an entry with the entry's styles, laying it out
+// afresh (Draw keeps the layouts of the rows it draws).
+func (c *convoView) drawRow(scr tcell.Screen, x, y, w int, v visible) {
+	var l layout
+	layRow(&l, c.u.theme, v.e, v.r, w)
+	l.ends = append(l.ends, len(l.cells))
+	l.paintRow(scr, x, y, w, 0, tcell.StyleDefault)
 }
 
 // composeEntry builds an entry: "TIME NICK: body" for messages, "TIME * NICK

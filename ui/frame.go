@@ -119,6 +119,24 @@ func (s *frameScreen) Put(x, y int, str string, st tcell.Style) (string, int) {
 	return rest, width
 }
 
+// putCells puts the cells of a laid-out row at (x, y), as Put would each
+// (convo_layout.go): without an interface call per cell, and with a cell
+// that holds its grapheme and style already only marked drawn.
+func (s *frameScreen) putCells(x, y int, cells []laidCell, styles []tcell.Style) {
+	for i := range cells {
+		c := &cells[i]
+		cx := x + int(c.col)
+		if y >= 0 && y < s.h && cx >= 0 && cx < s.w {
+			sh := &s.shadow[y*s.w+cx]
+			if sh.ok && sh.g == c.g && sh.st == styles[c.st] {
+				s.mark(cx, y, int(sh.w))
+				continue
+			}
+		}
+		s.Put(cx, y, c.g, styles[c.st])
+	}
+}
+
 // SetContent implements tcell.Screen.
 func (s *frameScreen) SetContent(x, y int, primary rune, combining []rune, st tcell.Style) {
 	s.Put(x, y, string(append([]rune{primary}, combining...)), st)
