@@ -1,7 +1,6 @@
 package sm
 
 import (
-	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -258,7 +257,7 @@ func (c *conn) Write(p []byte) (int, error) {
 		st := c.st
 		st.mu.Lock()
 		if c.outOn && st.cur == c {
-			dropped = append(dropped, st.enqueueLocked(bytes.Clone(e.raw))...)
+			dropped = append(dropped, st.enqueueLocked(e.raw)...)
 		}
 		st.mu.Unlock()
 	}

@@ -268,7 +268,7 @@ func (st *State) resume(ctx context.Context, s *xmpp.Session, c *conn) (bool, er
 	}
 	resend := make([][]byte, len(st.queue))
 	for i, it := range st.queue {
-		resend[i] = it.data
+		resend[i] = it.bytes()
 	}
 	st.enabled = true
 	st.outcome = Resumed

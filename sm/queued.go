@@ -18,7 +18,7 @@ func (st *State) Queued(id string) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for _, it := range st.queue {
-		if StanzaID(it.data) == id {
+		if StanzaID(it.bytes()) == id {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package sm
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sync"
@@ -114,10 +115,52 @@ type Stats struct {
 	Dropped   int     // stanzas dropped from a full queue
 }
 
-// item is one unacknowledged outbound stanza.
+// item is one unacknowledged outbound stanza: its bytes as written are
+// head then tail, where tail, when not nil, is shared with the item before
+// it (sharedTail).
 type item struct {
 	seq  uint32 // its number in the outbound count
-	data []byte // its bytes as written
+	head []byte
+	tail []byte
+}
+
+// bytes returns the stanza as written.
+func (it item) bytes() []byte {
+	if len(it.tail) == 0 {
+		return it.head
+	}
+	return append(append(make([]byte, 0, len(it.head)+len(it.tail)), it.head...), it.tail...)
+}
+
+// size is the length of the stanza as written.
+func (it item) size() int { return len(it.head) + len(it.tail) }
+
+// minShared is the shortest common end of two consecutive stanzas that the
+// queue keeps once for both.
+const minShared = 128
+
+// sharedTail splits data, the next stanza to keep, into the part to copy
+// and the end it has in common with prev, the stanza before it, which the
+// queue then holds once. Stanzas written in a burst are often the same but
+// for their addressee and id, at the start: on Prosody a login with 2,000
+// contacts answers as many disco#info requests with the same list of
+// features, 1.4 KB each, all held until the server acknowledges them.
+func sharedTail(prev item, data []byte) (head, tail []byte) {
+	// The common end of data and prev's bytes, within prev's tail when it
+	// has one (that is what can be shared without copying), else within
+	// its head.
+	end := prev.tail
+	if len(end) == 0 {
+		end = prev.head
+	}
+	n := 0
+	for n < len(end) && n < len(data) && end[len(end)-1-n] == data[len(data)-1-n] {
+		n++
+	}
+	if n < minShared {
+		return bytes.Clone(data), nil
+	}
+	return bytes.Clone(data[:len(data)-n]), end[len(end)-n:]
 }
 
 // State is the stream-management state of one account. It outlives
@@ -253,7 +296,7 @@ func (st *State) Reset() {
 // acknowledged to pending.
 func (st *State) forgetLocked() {
 	for _, it := range st.queue {
-		st.pending = append(st.pending, it.data)
+		st.pending = append(st.pending, it.bytes())
 	}
 	st.queue, st.qBytes = nil, 0
 	st.enabled, st.resumable, st.session = false, false, false
@@ -281,8 +324,8 @@ func (st *State) ackLocked(h uint32) error {
 	n, before := 0, st.qBytes
 	defer func() { st.freed += before - st.qBytes }()
 	for n < len(st.queue) && st.queue[n].seq-st.acked <= newly {
-		st.qBytes -= len(st.queue[n].data)
-		st.queue[n].data = nil
+		st.qBytes -= st.queue[n].size()
+		st.queue[n] = item{}
 		n++
 	}
 	st.queue = st.queue[n:]
@@ -293,16 +336,23 @@ func (st *State) ackLocked(h uint32) error {
 	return nil
 }
 
-// enqueueLocked counts one outbound stanza and keeps it; it returns stanzas
-// dropped to respect the bounds.
+// enqueueLocked counts one outbound stanza and keeps a copy of it (data is
+// not retained); it returns stanzas dropped to respect the bounds, which
+// count the bytes of each stanza, shared or not.
 func (st *State) enqueueLocked(data []byte) (dropped [][]byte) {
 	st.outH++
-	st.queue = append(st.queue, item{seq: st.outH, data: data})
+	it := item{seq: st.outH}
+	if n := len(st.queue); n > 0 {
+		it.head, it.tail = sharedTail(st.queue[n-1], data)
+	} else {
+		it.head = bytes.Clone(data)
+	}
+	st.queue = append(st.queue, it)
 	st.qBytes += len(data)
 	for len(st.queue) > 1 && (len(st.queue) > st.opts.MaxStanzas || st.qBytes > st.opts.MaxBytes) {
-		dropped = append(dropped, st.queue[0].data)
-		st.qBytes -= len(st.queue[0].data)
-		st.queue[0].data = nil
+		dropped = append(dropped, st.queue[0].bytes())
+		st.qBytes -= st.queue[0].size()
+		st.queue[0] = item{}
 		st.queue = st.queue[1:]
 		st.stats.Dropped++
 	}

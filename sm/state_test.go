@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -43,15 +44,15 @@ func TestAck(t *testing.T) {
 		if len(st.queue) != tc.wantLeft {
 			t.Errorf("%s: %d left, want %d", tc.name, len(st.queue), tc.wantLeft)
 		}
-		if tc.wantLeft > 0 && string(st.queue[0].data) != tc.wantFirst {
-			t.Errorf("%s: first left %q, want %q", tc.name, st.queue[0].data, tc.wantFirst)
+		if tc.wantLeft > 0 && string(st.queue[0].bytes()) != tc.wantFirst {
+			t.Errorf("%s: first left %q, want %q", tc.name, st.queue[0].bytes(), tc.wantFirst)
 		}
 		if !tc.wantErr && st.acked != tc.h {
 			t.Errorf("%s: acked %d, want %d", tc.name, st.acked, tc.h)
 		}
 		bytes := 0
 		for _, it := range st.queue {
-			bytes += len(it.data)
+			bytes += it.size()
 		}
 		if bytes != st.qBytes {
 			t.Errorf("%s: qBytes %d, counted %d", tc.name, st.qBytes, bytes)
@@ -109,5 +110,58 @@ func TestOnAcked(t *testing.T) {
 	}
 	if len(got) != 2 || got[0] != 5 || got[1] != 4 {
 		t.Fatalf("OnAcked got %v, want [5 4]", got)
+	}
+}
+
+// TestQueueSharedTail: consecutive stanzas that end alike are held with
+// their common end once, and come back whole (resend, pending, drops).
+func TestQueueSharedTail(t *testing.T) {
+	features := strings.Repeat(`<feature var="urn:xmpp:some:feature"/>`, 20) + `</query></iq>`
+	stanza := func(i int) string {
+		return `<iq type="result" to="k` + strconv.Itoa(i) + `@localhost/r" id="q` + strconv.Itoa(i) + `"><query xmlns="http://jabber.org/protocol/disco#info">` + features
+	}
+	st := New(Options{MaxStanzas: 50})
+	var want []string
+	for i := 0; i < 60; i++ {
+		s := stanza(i)
+		if i%7 == 3 {
+			s = `<message to="x@localhost" id="m` + strconv.Itoa(i) + `"><body>hi</body></message>`
+		}
+		want = append(want, s)
+		buf := []byte(s)
+		dropped := st.enqueueLocked(buf)
+		copy(buf, strings.Repeat("#", len(buf))) // the queue keeps its own copy
+		if i >= 50 && (len(dropped) != 1 || string(dropped[0]) != want[i-50]) {
+			t.Fatalf("stanza %d dropped %q, want %q", i, dropped, want[i-50])
+		}
+	}
+	want = want[10:]
+	shared, size := 0, 0
+	for i, it := range st.queue {
+		if string(it.bytes()) != want[i] {
+			t.Fatalf("item %d is %q, want %q", i, it.bytes(), want[i])
+		}
+		if len(it.tail) > 0 {
+			shared++
+		}
+		size += it.size()
+	}
+	if size != st.qBytes {
+		t.Errorf("qBytes %d, items %d", st.qBytes, size)
+	}
+	if shared < 30 {
+		t.Errorf("%d of %d items share their end, want most", shared, len(st.queue))
+	}
+	if err := st.ackLocked(st.queue[4].seq); err != nil { // the first five left
+		t.Fatal(err)
+	}
+	st.forgetLocked()
+	if len(st.pending) != len(want)-5 {
+		t.Fatalf("%d pending, want %d", len(st.pending), len(want)-5)
+	}
+	for i, p := range st.pending {
+		if string(p) != want[i+5] {
+			t.Fatalf("pending %d is %q, want %q", i, p, want[i+5])
+		}
 	}
 }

@@ -141,10 +141,19 @@ func cleanName(s string) string {
 	return sanitize.Text(s)
 }
 
-// rosterRow is one row of the roster pane.
+// rosterRow is one row of the roster pane (184 bytes: a roster of 2,000
+// contacts has as many).
 type rosterRow struct {
 	header bool // an account or group header, not selectable
 	top    bool // an account header
+	room   bool // a room (ui/room.go): Enter joins or shows it
+	online bool // contacts only: a sort key within the group
+	moving bool // scratch flag of sync
+
+	hdr  int32 // contacts only: the group header's row
+	next int32 // the next row of the same contact or room (in another group), -1 if none (reindex)
+	cutW int32
+
 	acct   *acctState
 	jid    jid.JID
 	key    string // jid as a string: the row's identity and last sort key
@@ -152,23 +161,15 @@ type rosterRow struct {
 	symbol string
 	color  tcell.Color
 	unread int
-	room   bool   // a room (ui/room.go): Enter joins or shows it
 	group  string // a group header's group (roomsGroup for the rooms): Enter folds it (rosterview.go)
-
-	// Contacts only: sort keys within the group, and the group header's row.
-	online bool
-	lname  string // text in lower case
-	hdr    int
-	moving bool // scratch flag of sync
-
-	cut  string // text truncated to cutW cells, kept between draws
-	cutW int
+	lname  string // contacts only: text in lower case, a sort key within the group
+	cut    string // text truncated to cutW cells, kept between draws
 }
 
 // fit returns the row's text truncated to w cells.
 func (row *rosterRow) fit(w int) string {
-	if row.cut == "" || row.cutW != w {
-		row.cut, row.cutW = sanitize.Truncate(row.text, w), w
+	if row.cut == "" || int(row.cutW) != w {
+		row.cut, row.cutW = sanitize.Truncate(row.text, w), int32(w)
 	}
 	return row.cut
 }
@@ -192,7 +193,7 @@ type rosterView struct {
 	*tview.Box
 	u           *UI
 	rows        []rosterRow
-	index       map[rowKey][]int // rows of each contact and room
+	index       map[rowKey]int32 // the first row of each contact and room (the others follow rosterRow.next)
 	touched     map[rowKey]struct{}
 	dirty       bool
 	sel         int    // selected row
@@ -213,7 +214,7 @@ type rosterKey struct {
 
 func newRosterView(u *UI) *rosterView {
 	return &rosterView{Box: tview.NewBox(), u: u, dirty: true, sel: -1, cache: paneCache[rosterKey]{id: paneRoster},
-		index: make(map[rowKey][]int), touched: make(map[rowKey]struct{})}
+		index: make(map[rowKey]int32), touched: make(map[rowKey]struct{})}
 }
 
 // touch notes that the unread count or the presence of contact (or room) j
@@ -243,19 +244,21 @@ func (r *rosterView) sync() {
 	}
 	groups := map[int]bool{} // header rows of groups with a contact to move
 	for k := range r.touched {
-		rows := r.index[k]
-		if len(rows) == 0 && r.hideOffline {
+		i, ok := r.index[k]
+		if !ok && r.hideOffline {
 			r.dirty = true // perhaps a hidden contact that came online
 		}
-		for _, i := range rows {
+		for ok {
 			row := &r.rows[i]
 			was := row.online
 			r.refreshRow(row)
 			if !row.room && row.online != was {
 				row.moving = !r.byName
-				groups[row.hdr] = !r.byName
+				groups[int(row.hdr)] = !r.byName
 				r.dirty = r.dirty || r.hideOffline
 			}
+			i = row.next
+			ok = i >= 0
 		}
 	}
 	clear(r.touched)
@@ -314,14 +317,19 @@ func (r *rosterView) selKey() rowKey {
 func (r *rosterView) reindex(sel rowKey) {
 	clear(r.index)
 	r.sel = -1
-	for i, row := range r.rows {
+	for i := len(r.rows) - 1; i >= 0; i-- { // from the end: each row links the next of its key
+		row := &r.rows[i]
+		row.next = -1
 		if row.top {
 			continue
 		}
 		k := rowKey{row.acct, row.key}
-		r.index[k] = append(r.index[k], i)
-		if k == sel && r.sel < 0 {
-			r.sel = i
+		if n, ok := r.index[k]; ok {
+			row.next = n
+		}
+		r.index[k] = int32(i)
+		if k == sel {
+			r.sel = i // the first row of the selected key, as the loop ends
 		}
 	}
 }

@@ -141,13 +141,13 @@ func (r *rosterView) rebuild() {
 		// The account's header: its address and its own presence.
 		r.rows = append(r.rows, rosterRow{header: true, top: true, acct: a,
 			text: a.name + " [" + ownLabel(a) + "]"})
-		groups := map[string][]*account.RosterItem{}
-		for _, it := range a.items {
+		groups := map[string][]contactRef{}
+		for key, it := range a.items {
 			if len(it.Groups) == 0 {
-				groups["Contacts"] = append(groups["Contacts"], it)
+				groups["Contacts"] = append(groups["Contacts"], contactRef{key, it})
 			}
 			for _, g := range it.Groups {
-				groups[g] = append(groups[g], it)
+				groups[g] = append(groups[g], contactRef{key, it})
 			}
 		}
 		names := make([]string, 0, len(groups))
@@ -170,8 +170,9 @@ func (r *rosterView) rebuild() {
 				continue
 			}
 			r.rows = append(r.rows, rosterRow{header: true, acct: a, text: g, group: g, key: "\x01" + g})
-			for _, it := range groups[g] {
-				row := rosterRow{acct: a, jid: it.JID, key: it.JID.String(), text: it.Name, hdr: hdr}
+			for _, c := range groups[g] {
+				it := c.it
+				row := rosterRow{acct: a, jid: it.JID, key: c.key, text: it.Name, hdr: int32(hdr)}
 				if row.text == "" {
 					row.text = a.nickName(it.JID) // its published nickname (nicks.go)
 				}
@@ -203,6 +204,13 @@ func (r *rosterView) rebuild() {
 	r.reindex(selKey)
 	r.dirty = false
 	r.rebuilds++
+}
+
+// contactRef is a roster item and its key in acctState.items (its bare JID,
+// the string the rows share).
+type contactRef struct {
+	key string
+	it  *account.RosterItem
 }
 
 // foldedHeader is the header row of a folded group of n entries.
