@@ -9,7 +9,8 @@ import "github.com/gdamore/tcell/v2"
 // that frameScreen hands out, one per distinct style: two cells put with
 // ids have the same style exactly when their ids are equal, and the compare
 // is one of two integers. A cell put by a widget through Put has no id
-// (0), and is compared whole.
+// (0), and is compared whole, as is a cell of a layout of more styles
+// than the table would hold.
 
 // maxStyleIDs bounds the styles given ids: past it, the table starts again
 // (nick colours are many), and every id handed out before is void.
@@ -26,6 +27,15 @@ type styleTable struct {
 // len(styles)); a layout keeps its ids with the epoch they were made in.
 func (s *frameScreen) styleIDs(styles []tcell.Style, ids *[]uint16, epoch *uint32) {
 	t := &s.styles
+	if t.epoch != 0 && *epoch == t.epoch && len(*ids) == len(styles) {
+		return
+	}
+	*ids = (*ids)[:0]
+	if len(styles) > maxStyleIDs/2 { // a row of colours: no ids, cells compared whole
+		*ids = append(*ids, make([]uint16, len(styles))...)
+		*epoch = t.epoch
+		return
+	}
 	if t.epoch == 0 || len(t.ids)+len(styles) > maxStyleIDs {
 		t.ids = make(map[tcell.Style]uint16, 64)
 		t.epoch++
@@ -36,10 +46,6 @@ func (s *frameScreen) styleIDs(styles []tcell.Style, ids *[]uint16, epoch *uint3
 			s.shadow[i].sid = 0
 		}
 	}
-	if *epoch == t.epoch && len(*ids) == len(styles) {
-		return
-	}
-	*ids = (*ids)[:0]
 	for _, st := range styles {
 		id, ok := t.ids[st]
 		if !ok {
@@ -73,8 +79,12 @@ func (s *frameScreen) putCells(x, y int, cells []laidCell, styles []tcell.Style,
 		sh := &s.shadow[row+cx]
 		sid := sids[c.st]
 		same := sh.ok && sameGrapheme(sh.g, c.g)
-		if same && sh.sid != sid {
-			same = sh.sid == 0 && s.shadowSt[row+cx] == styles[c.st] // a cell put without an id
+		if same {
+			if sid != 0 && sh.sid != 0 {
+				same = sid == sh.sid
+			} else { // a cell put without an id
+				same = s.shadowSt[row+cx] == styles[c.st]
+			}
 		}
 		if same {
 			if sh.w == 1 {
