@@ -42,6 +42,9 @@ type layout struct {
 	cells  []laidCell
 	ends   []int  // ends[j] is the end in cells of row j
 	sep    string // a day separator's text
+
+	sids     []uint16 // the frameScreen ids of styles, made in sidEpoch (frame_styles.go)
+	sidEpoch uint32
 }
 
 // layoutKey is what a layout was made from (see above).
@@ -102,6 +105,7 @@ func (l *layout) style(st tcell.Style) uint16 {
 func (l *layout) reset() {
 	clear(l.cells) // no text of a dropped entry stays reachable
 	l.styles, l.cells, l.ends, l.sep = l.styles[:0], l.cells[:0], l.ends[:0], ""
+	l.sids, l.sidEpoch = l.sids[:0], 0
 }
 
 // layEntry lays out every row of e (rows, at width w) into l.
@@ -224,7 +228,8 @@ func (l *layout) paintRow(scr tcell.Screen, x, y, w, j int, fill tcell.Style) {
 	}
 	bare := fill == tcell.StyleDefault
 	if fs, ok := scr.(*frameScreen); ok && bare {
-		fs.putCells(x, y, l.cells[from:l.ends[j]], l.styles)
+		fs.styleIDs(l.styles, &l.sids, &l.sidEpoch)
+		fs.putCells(x, y, l.cells[from:l.ends[j]], l.styles, l.sids)
 		return
 	}
 	col := 0

@@ -20,14 +20,15 @@ import "github.com/gdamore/tcell/v2"
 type frameScreen struct {
 	tcell.Screen
 	w, h     int
-	frame    uint32       // frame number, counting Clear calls
-	drawn    []uint32     // for each cell, the frame that last drew it
-	shadow   []cellShadow // what each cell holds, as put through frameScreen
-	owner    []uint8      // the pane that put each cell (panes.go)
-	scope    uint8        // the pane being drawn
-	shown    uint32       // the frame of the last Show
-	unknown  bool         // cell contents unknown (new or resized): blank all undrawn
-	clearing bool         // a frame started by Clear is being drawn
+	frame    uint32        // frame number, counting Clear calls
+	drawn    []uint32      // for each cell, the frame that last drew it
+	shadow   []cellShadow  // what each cell holds, as put through frameScreen
+	shadowSt []tcell.Style // the style of each cell of shadow
+	owner    []uint8       // the pane that put each cell (panes.go)
+	scope    uint8         // the pane being drawn
+	shown    uint32        // the frame of the last Show
+	unknown  bool          // cell contents unknown (new or resized): blank all undrawn
+	clearing bool          // a frame started by Clear is being drawn
 
 	// changedBy has bit 1<<id set for each pane id whose cells reached
 	// tcell since the last Show (a blanked cell counts for the pane that
@@ -41,6 +42,8 @@ type frameScreen struct {
 	changedBy           uint16
 	onShow              func(changedBy uint16)
 	cursor, shownCursor cursorAt
+
+	styles styleTable // ids of the styles of laid-out rows (frame_styles.go)
 }
 
 // cursorAt is a cursor position, or hidden.
@@ -50,14 +53,16 @@ type cursorAt struct {
 }
 
 // cellShadow is what a cell holds as frameScreen last put it: a grapheme g
-// of width w (1 or 2) in style st; ok is false when unknown (never put, put
-// through a string of several graphemes, or half of a wide grapheme
-// overwritten).
+// of width w (1 or 2) in the style frameScreen.shadowSt has for the cell,
+// whose id is sid (frame_styles.go; 0 when put without one); ok is false
+// when unknown (never put, put through a string of several graphemes, or
+// half of a wide grapheme overwritten). The styles are kept apart so that
+// the shadow a frame compares is small.
 type cellShadow struct {
-	g  string
-	st tcell.Style
-	w  uint8
-	ok bool
+	g   string
+	sid uint16
+	w   uint8
+	ok  bool
 }
 
 func newFrameScreen(s tcell.Screen) *frameScreen { return &frameScreen{Screen: s, scope: paneOther} }
@@ -69,6 +74,7 @@ func (s *frameScreen) Clear() {
 		s.w, s.h = w, h
 		s.drawn = make([]uint32, w*h)
 		s.shadow = make([]cellShadow, w*h)
+		s.shadowSt = make([]tcell.Style, w*h)
 		s.owner = make([]uint8, w*h)
 		s.frame, s.shown, s.unknown = 0, 0, true
 	}
@@ -101,15 +107,21 @@ func (s *frameScreen) Put(x, y int, str string, st tcell.Style) (string, int) {
 		s.changedBy |= 1 << s.scope
 		return rest, width
 	}
-	i := y*s.w + x
-	if c := &s.shadow[i]; c.ok && c.g == str && c.st == st {
+	if c := &s.shadow[y*s.w+x]; c.ok && c.g == str && s.shadowSt[y*s.w+x] == st {
 		s.mark(x, y, int(c.w))
 		return "", int(c.w)
 	}
+	return s.put(x, y, str, st)
+}
+
+// put is Put of a cell on the screen that is not known to hold str in st.
+func (s *frameScreen) put(x, y int, str string, st tcell.Style) (string, int) {
+	i := y*s.w + x
 	rest, width := s.Screen.Put(x, y, str, st)
 	s.mark(x, y, width)
 	s.changedBy |= 1 << s.scope
-	s.shadow[i] = cellShadow{g: str, st: st, w: uint8(width), ok: rest == "" && (width == 1 || width == 2)}
+	s.shadow[i] = cellShadow{g: str, w: uint8(width), ok: rest == "" && (width == 1 || width == 2)}
+	s.shadowSt[i] = st
 	if x > 0 && s.shadow[i-1].w == 2 {
 		s.shadow[i-1].ok = false // its right half is gone
 	}
@@ -117,24 +129,6 @@ func (s *frameScreen) Put(x, y int, str string, st tcell.Style) (string, int) {
 		s.shadow[i+1] = cellShadow{}
 	}
 	return rest, width
-}
-
-// putCells puts the cells of a laid-out row at (x, y), as Put would each
-// (convo_layout.go): without an interface call per cell, and with a cell
-// that holds its grapheme and style already only marked drawn.
-func (s *frameScreen) putCells(x, y int, cells []laidCell, styles []tcell.Style) {
-	for i := range cells {
-		c := &cells[i]
-		cx := x + int(c.col)
-		if y >= 0 && y < s.h && cx >= 0 && cx < s.w {
-			sh := &s.shadow[y*s.w+cx]
-			if sh.ok && sh.g == c.g && sh.st == styles[c.st] {
-				s.mark(cx, y, int(sh.w))
-				continue
-			}
-		}
-		s.Put(cx, y, c.g, styles[c.st])
-	}
 }
 
 // SetContent implements tcell.Screen.
@@ -187,7 +181,8 @@ func (s *frameScreen) Show() {
 			if f != s.frame && (f >= s.shown && f > 0 || s.unknown) {
 				s.Screen.Put(i%s.w, i/s.w, " ", tcell.StyleDefault) // a no-op for tcell when blank
 				s.changedBy |= 1 << s.owner[i]
-				s.shadow[i] = cellShadow{g: " ", st: tcell.StyleDefault, w: 1, ok: true}
+				s.shadow[i] = cellShadow{g: " ", w: 1, ok: true}
+				s.shadowSt[i] = tcell.StyleDefault
 				s.owner[i] = paneNone
 				if i%s.w > 0 && s.shadow[i-1].w == 2 {
 					s.shadow[i-1].ok = false
