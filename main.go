@@ -61,6 +61,7 @@ Inside parley, /help lists commands and keys.
 `
 
 func main() {
+	oneThread(os.Getenv) // main_procs.go
 	os.Exit(profiled(os.Getenv("PARLEY_CPUPROFILE"), os.Getenv("PARLEY_MEMPROFILE"), func() int {
 		return run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	}))

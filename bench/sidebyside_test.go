@@ -177,6 +177,10 @@ func startParleyPane(t *testing.T, s *servertest.Server, bin string, to, from ji
 		}
 		prof = fmt.Sprintf("PARLEY_CPUPROFILE=%q ", abs)
 	}
+	// PARLEY_BENCH_GOMAXPROCS=N runs each parley with GOMAXPROCS=N.
+	if n := os.Getenv("PARLEY_BENCH_GOMAXPROCS"); n != "" {
+		prof += fmt.Sprintf("GOMAXPROCS=%q ", n)
+	}
 	p := newPane(t, "p-"+to.Localpart(), fmt.Sprintf("env -i HOME=%q TERM=tmux-256color LANG=C.UTF-8 %s%q -c %q", home, prof, bin, cfg))
 	p.wait("roster", func(sc string) bool {
 		return strings.Contains(sc, to.String()+": online") && strings.Contains(sc, "k0000")
