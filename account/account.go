@@ -104,14 +104,14 @@ type Account struct {
 	status    string
 	running   bool
 	closing   bool
-	cancel    context.CancelFunc  // cancels the current Run
-	done      chan struct{}       // closed when the current Run returns
-	rosterOK  bool                // the roster was fetched on this session
-	contacts  contactList         // the roster items (contacts.go)
-	strangers strangerCount       // presence from others (strangers.go)
-	roster    rosterCache         // the roster for cfg.Roster (rosterver.go)
-	rooms     roomSet             // group chat: rooms, bookmarks (room.go); own lock
-	blk       blockState          // the block list (blocking.go); own lock
+	cancel    context.CancelFunc // cancels the current Run
+	done      chan struct{}      // closed when the current Run returns
+	rosterOK  bool               // the roster was fetched on this session
+	contacts  contactList        // the roster items (contacts.go)
+	strangers strangerCount      // presence from others (strangers.go)
+	roster    rosterCache        // the roster for cfg.Roster (rosterver.go)
+	rooms     roomSet            // group chat: rooms, bookmarks (room.go); own lock
+	blk       blockState         // the block list (blocking.go); own lock
 	// newPassword is the password ChangePassword set, used by the next
 	// logins instead of cfg.Password (register.go); empty: none.
 	newPassword string

@@ -27,7 +27,10 @@ type styleTable struct {
 // len(styles)); a layout keeps its ids with the epoch they were made in.
 func (s *frameScreen) styleIDs(styles []tcell.Style, ids *[]uint16, epoch *uint32) {
 	t := &s.styles
-	if t.epoch != 0 && *epoch == t.epoch && len(*ids) == len(styles) {
+	if t.epoch == 0 {
+		s.restartStyles()
+	}
+	if *epoch == t.epoch && len(*ids) == len(styles) {
 		return
 	}
 	*ids = (*ids)[:0]
@@ -36,15 +39,8 @@ func (s *frameScreen) styleIDs(styles []tcell.Style, ids *[]uint16, epoch *uint3
 		*epoch = t.epoch
 		return
 	}
-	if t.epoch == 0 || len(t.ids)+len(styles) > maxStyleIDs {
-		t.ids = make(map[tcell.Style]uint16, 64)
-		t.epoch++
-		if t.epoch == 0 {
-			t.epoch = 1
-		}
-		for i := range s.shadow {
-			s.shadow[i].sid = 0
-		}
+	if len(t.ids)+len(styles) > maxStyleIDs {
+		s.restartStyles()
 	}
 	for _, st := range styles {
 		id, ok := t.ids[st]
@@ -55,6 +51,20 @@ func (s *frameScreen) styleIDs(styles []tcell.Style, ids *[]uint16, epoch *uint3
 		*ids = append(*ids, id)
 	}
 	*epoch = t.epoch
+}
+
+// restartStyles starts the style table again: every id handed out before
+// is void, the shadow's included.
+func (s *frameScreen) restartStyles() {
+	t := &s.styles
+	t.ids = make(map[tcell.Style]uint16, 64)
+	t.epoch++
+	if t.epoch == 0 {
+		t.epoch = 1
+	}
+	for i := range s.shadow {
+		s.shadow[i].sid = 0
+	}
 }
 
 // putCells puts the cells of a laid-out row at (x, y), as Put would each
