@@ -82,7 +82,9 @@ func cmdOMEMO(u *UI, c *call) error {
 			return errors.New("/omemo " + sub + " works in a conversation with a contact or in a room (not in a private conversation with an occupant)")
 		}
 		peer, on := w.peer.Bare(), sub == "on"
-		u.async(w, func(ctx context.Context) (string, error) {
+		// On the account's send lane: a line typed right after /omemo on
+		// is sent after it, encrypted, never before it in the clear.
+		u.asyncSend(as, w, func(ctx context.Context) (string, error) {
 			if err := oa.SetOMEMO(ctx, peer, on); err != nil {
 				return "", err
 			}
@@ -137,7 +139,7 @@ func cmdOMEMO(u *UI, c *call) error {
 			return err
 		}
 		fp, trust := strings.Join(f[1:], ""), sub == "trust"
-		u.async(w, func(context.Context) (string, error) {
+		u.asyncSend(as, w, func(context.Context) (string, error) { // before the lines typed after it
 			dev, err := oa.OMEMOTrust(j, fp, trust)
 			if err != nil {
 				return "", err
