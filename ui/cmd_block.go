@@ -150,7 +150,7 @@ func (u *UI) startBlock(w *window, a *acctState, ba BlockAccount, j jid.JID, r b
 	if reason != blocking.NoReason {
 		r.StanzaIDs = u.evidence(a, j)
 	}
-	go func() {
+	a.reqs.push(func() { // in the order typed: /block then /unblock ends unblocked (sendlane.go)
 		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 		defer cancel()
 		var err error
@@ -172,7 +172,7 @@ func (u *UI) startBlock(w *window, a *acctState, ba BlockAccount, j jid.JID, r b
 				u.info(w, false, "reported "+name+" to "+sanitize.Text(a.jid.Domainpart())+" for "+reason.String())
 			}
 		})
-	}()
+	})
 }
 
 func cmdUnblock(u *UI, c *call) error {
@@ -205,7 +205,7 @@ func cmdUnblock(u *UI, c *call) error {
 		jids = []jid.JID{j}
 	}
 	w, ctx := c.win, u.ctx
-	go func() {
+	a.reqs.push(func() {
 		ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 		defer cancel()
 		if err := ba.Unblock(ctx, jids); err != nil {
@@ -215,7 +215,7 @@ func cmdUnblock(u *UI, c *call) error {
 				}
 			})
 		}
-	}()
+	})
 	return nil
 }
 

@@ -80,10 +80,11 @@ func inRoom(c *call) (*window, RoomAccount, error) {
 	return c.win, ra, err
 }
 
-// roomRequest runs f off the tview goroutine with a time limit; its error,
-// or its non-empty result, becomes a line in w.
-func (u *UI) roomRequest(w *window, d time.Duration, f func(ctx context.Context) (string, error)) {
-	u.async(w, func(ctx context.Context) (string, error) {
+// roomRequest runs f off the tview goroutine with a time limit, on the
+// requests lane of account a (in the order typed); its error, or its
+// non-empty result, becomes a line in w.
+func (u *UI) roomRequest(a *acctState, w *window, d time.Duration, f func(ctx context.Context) (string, error)) {
+	u.asyncReq(a, w, func(ctx context.Context) (string, error) {
 		ctx, cancel := context.WithTimeout(ctx, d)
 		defer cancel()
 		return f(ctx)
@@ -323,7 +324,7 @@ func (u *UI) closingRoom(w *window) {
 		return
 	}
 	room := w.peer
-	u.roomRequest(u.console(), requestTimeout, func(ctx context.Context) (string, error) {
+	u.roomRequest(w.acct, u.console(), requestTimeout, func(ctx context.Context) (string, error) {
 		return "", ra.Part(ctx, room, "")
 	})
 }
@@ -357,7 +358,7 @@ func cmdTopic(u *UI, c *call) error {
 		return nil
 	}
 	room, subject := w.peer, c.args[0]
-	u.roomRequest(w, requestTimeout, func(ctx context.Context) (string, error) {
+	u.roomRequest(w.acct, w, requestTimeout, func(ctx context.Context) (string, error) {
 		return "", ra.SetSubject(ctx, room, subject)
 	})
 	return nil
@@ -440,7 +441,7 @@ func cmdInvite(u *UI, c *call) error {
 		reason = c.args[1]
 	}
 	room := w.peer
-	u.roomRequest(w, requestTimeout, func(ctx context.Context) (string, error) {
+	u.roomRequest(w.acct, w, requestTimeout, func(ctx context.Context) (string, error) {
 		if err := ra.Invite(ctx, room, to, reason); err != nil {
 			return "", err
 		}
@@ -463,7 +464,7 @@ func cmdKick(u *UI, c *call) error {
 		reason = c.args[1]
 	}
 	room := w.peer
-	u.roomRequest(w, requestTimeout, func(ctx context.Context) (string, error) {
+	u.roomRequest(w.acct, w, requestTimeout, func(ctx context.Context) (string, error) {
 		return "", ra.Kick(ctx, room, o.Nick, reason)
 	})
 	return nil

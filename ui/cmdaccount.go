@@ -91,7 +91,7 @@ func cmdSub(u *UI, c *call) error {
 	if typ == "subscribed" || typ == "unsubscribed" {
 		delete(a.requests, to.String()) // answered: a new request is news again
 	}
-	u.asyncSend(a, c.win, func(ctx context.Context) (string, error) { // after the roster edits typed before it (sendlane.go)
+	u.asyncReq(a, c.win, func(ctx context.Context) (string, error) { // after the roster edits typed before it (sendlane.go)
 		if err := a.a.Subscription(ctx, to, typ); err != nil {
 			return "", err
 		}
@@ -125,7 +125,7 @@ func cmdRoster(u *UI, c *call) error {
 		}
 	case sub == "remove" && len(args) == 1:
 		delete(a.edits, j.String())
-		u.asyncSend(a, c.win, func(ctx context.Context) (string, error) {
+		u.asyncReq(a, c.win, func(ctx context.Context) (string, error) {
 			return "removed " + j.String() + " from the roster", a.a.RosterRemove(ctx, j)
 		})
 		return nil
@@ -138,10 +138,9 @@ func cmdRoster(u *UI, c *call) error {
 	}
 	a.edits[j.String()] = item
 	// Each edit carries the edits typed before it (a.edits), so they must
-	// reach the server in the order typed: through the account's send lane,
-	// not a goroutine each (with one thread, Go runs the newest goroutine
-	// first, and /roster group overtook the /roster add before it).
-	u.asyncSend(a, c.win, func(ctx context.Context) (string, error) {
+	// reach the server in the order typed (with a goroutine each, /roster
+	// group overtook the /roster add before it).
+	u.asyncReq(a, c.win, func(ctx context.Context) (string, error) {
 		if err := a.a.RosterSet(ctx, item); err != nil {
 			return "", err
 		}

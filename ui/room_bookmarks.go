@@ -63,7 +63,7 @@ func cmdBookmark(u *UI, c *call) error {
 				b.Password = rs.password
 			}
 		}
-		u.roomRequest(c.win, requestTimeout, func(ctx context.Context) (string, error) {
+		u.roomRequest(a, c.win, requestTimeout, func(ctx context.Context) (string, error) {
 			if err := ra.AddBookmark(ctx, b); err != nil {
 				return "", err
 			}
@@ -74,7 +74,7 @@ func cmdBookmark(u *UI, c *call) error {
 			return line, nil
 		})
 	case "remove":
-		u.roomRequest(c.win, requestTimeout, func(ctx context.Context) (string, error) {
+		u.roomRequest(a, c.win, requestTimeout, func(ctx context.Context) (string, error) {
 			if err := ra.RemoveBookmark(ctx, room); err != nil {
 				return "", err
 			}

@@ -114,7 +114,7 @@ func (u *UI) openRoomForm(w *window, ca RoomConfigAccount, f *forms.Form, create
 		if created {
 			note = "creation of " + room.String() + " cancelled: the room is destroyed"
 		}
-		u.roomRequest(w, requestTimeout, func(ctx context.Context) (string, error) {
+		u.roomRequest(w.acct, w, requestTimeout, func(ctx context.Context) (string, error) {
 			if err := ca.CancelRoomConfig(ctx, room, created); err != nil {
 				return "", err
 			}

@@ -45,7 +45,7 @@ func cmdAffiliationList(u *UI, c *call) error {
 		affs = []muc.Affiliation{aff}
 	}
 	room := w.peer
-	u.roomRequest(w, requestTimeout, func(ctx context.Context) (string, error) {
+	u.roomRequest(w.acct, w, requestTimeout, func(ctx context.Context) (string, error) {
 		var b strings.Builder
 		for i, aff := range affs {
 			items, cut, err := da.AffiliationList(ctx, room, string(aff))

@@ -40,7 +40,7 @@ func cmdBan(u *UI, c *call) error {
 		reason = c.args[1]
 	}
 	room := w.peer
-	u.roomRequest(w, requestTimeout, func(ctx context.Context) (string, error) {
+	u.roomRequest(w.acct, w, requestTimeout, func(ctx context.Context) (string, error) {
 		if err := ra.Ban(ctx, room, who, reason); err != nil {
 			return "", err
 		}
@@ -69,7 +69,7 @@ func cmdRole(u *UI, c *call) error {
 		return fmt.Errorf("no occupant %q in this room", sanitize.Text(c.args[0]))
 	}
 	room := w.peer
-	u.roomRequest(w, requestTimeout, func(ctx context.Context) (string, error) {
+	u.roomRequest(w.acct, w, requestTimeout, func(ctx context.Context) (string, error) {
 		return "", ra.SetRole(ctx, room, o.Nick, string(role))
 	})
 	return nil
@@ -95,7 +95,7 @@ func cmdAffiliation(u *UI, c *call) error {
 		return err
 	}
 	room := w.peer
-	u.roomRequest(w, requestTimeout, func(ctx context.Context) (string, error) {
+	u.roomRequest(w.acct, w, requestTimeout, func(ctx context.Context) (string, error) {
 		if err := ra.SetAffiliation(ctx, room, who, string(aff), ""); err != nil {
 			return "", err
 		}
@@ -114,7 +114,7 @@ func cmdDestroy(u *UI, c *call) error {
 		reason = c.args[0]
 	}
 	room := w.peer
-	u.roomRequest(w, requestTimeout, func(ctx context.Context) (string, error) {
+	u.roomRequest(w.acct, w, requestTimeout, func(ctx context.Context) (string, error) {
 		return "", ra.Destroy(ctx, room, reason)
 	})
 	return nil

@@ -29,6 +29,7 @@ type resource struct {
 type acctState struct {
 	a         Account
 	sends     sendLane // its sends, in the order typed (sendlane.go)
+	reqs      sendLane // its requests that change server state, in the order typed, apart from its sends (sendlane.go)
 	jid       jid.JID  // bare
 	name      string   // jid sanitized once, for drawing
 	state     account.State

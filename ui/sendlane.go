@@ -49,8 +49,25 @@ func (l *sendLane) run() {
 // asyncSend is async for a send of account as: calls made through it run
 // in order, one at a time.
 func (u *UI) asyncSend(as *acctState, win *window, f func(ctx context.Context) (string, error)) {
+	u.asyncOn(&as.sends, win, f)
+}
+
+// asyncReq is async for a request of account as that changes what the
+// server holds (a roster edit, a subscription, the block list, a bookmark,
+// a room's roles and configuration): such requests run one at a time in
+// the order typed, on a lane of their own so that a slow server answer
+// does not hold up messages. (A goroutine each used to start them in any
+// order: with one thread Go runs the newest goroutine first, so two
+// commands handled in one go reached the server swapped.)
+func (u *UI) asyncReq(as *acctState, win *window, f func(ctx context.Context) (string, error)) {
+	u.asyncOn(&as.reqs, win, f)
+}
+
+// asyncOn runs f on lane l, behind the calls already queued there; its
+// error, or its non-empty result, becomes a line in win.
+func (u *UI) asyncOn(l *sendLane, win *window, f func(ctx context.Context) (string, error)) {
 	ctx := u.ctx
-	as.sends.push(func() {
+	l.push(func() {
 		msg, err := f(ctx)
 		switch {
 		case err != nil:

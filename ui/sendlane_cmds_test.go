@@ -12,10 +12,11 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"parley/account"
+	"parley/blocking"
 )
 
 // gatedRoster is a fake account whose first roster edit waits for the
-// test (a server slow to answer), and whose /omemo switch does the same.
+// test (a server slow to answer); so does the first block or /omemo switch.
 type gatedRoster struct {
 	*omemoFake
 	gate  chan struct{}
@@ -33,6 +34,11 @@ func (f *gatedRoster) RosterSet(ctx context.Context, it account.RosterItem) erro
 	return f.fakeAccount.RosterSet(ctx, it)
 }
 
+func (f *gatedRoster) Block(ctx context.Context, jids []jid.JID, r blocking.Report) error {
+	f.wait()
+	return f.fakeAccount.Block(ctx, jids, r)
+}
+
 func (f *gatedRoster) SetOMEMO(_ context.Context, peer jid.JID, on bool) error {
 	f.wait()
 	f.record(fmt.Sprintf("omemo %s %v", peer, on))
@@ -42,7 +48,7 @@ func (f *gatedRoster) SetOMEMO(_ context.Context, peer jid.JID, on bool) error {
 // TestCommandsInOrderTyped: account calls whose order matters reach the
 // account in the order typed even when the first waits on the server:
 // roster edits (each carries the ones before it), the subscription request
-// after them, and a line typed right after /omemo on is sent after it, not
+// and blocking after them, and a line typed right after /omemo on is sent after it, not
 // before it in the clear. (Each used to start a goroutine of its own; with
 // one thread Go runs the newest first, and /roster group overtook /roster
 // add on ejabberd, leaving the contact out of its group.)
@@ -62,6 +68,15 @@ func TestCommandsInOrderTyped(t *testing.T) {
 			`rosterset bob@example.org "Bob" ["Work"]`,
 			"sub subscribe bob@example.org",
 			`rosterset bob@example.org "Robert" ["Work"]`,
+		}},
+		{"block", []string{
+			"/roster add bob@example.org Bob",
+			"/block bob@example.org",
+			"/roster remove bob@example.org",
+		}, []string{
+			`rosterset bob@example.org "Bob" []`,
+			`block [bob@example.org] "" ""`,
+			"rosterremove bob@example.org",
 		}},
 		{"omemo", []string{
 			"/msg bob@example.org",
