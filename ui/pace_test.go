@@ -17,7 +17,7 @@ import (
 // count can only be lower on a slow machine, so the bound is safe; and no
 // message is lost to the pacing.
 func TestFramePacing(t *testing.T) {
-	draws, elapsed := trickle(t, true)
+	draws, elapsed := trickle(t, true, 300)
 	if limit := int64(elapsed/streamFrame) + 3; draws > limit {
 		t.Errorf("%d redraws in %v, want at most %d", draws, elapsed, limit)
 	}
@@ -28,17 +28,28 @@ func TestFramePacing(t *testing.T) {
 // backgroundFrame apart, not streamFrame; no message is lost, and the count
 // shown is the last one.
 func TestBackgroundPacing(t *testing.T) {
-	draws, elapsed := trickle(t, false)
+	draws, elapsed := trickle(t, false, 300)
 	if limit := int64(elapsed/backgroundFrame) + 3; draws > limit {
 		t.Errorf("%d redraws in %v, want at most %d", draws, elapsed, limit)
 	}
 }
 
-// trickle posts 300 messages of one contact, 5 ms apart, to its window,
+// TestFloodPacing: a trickle that goes on past floodAfter (a flood) is
+// drawn floodFrame apart once floodAfter has passed, in the window shown
+// too; no message is lost.
+func TestFloodPacing(t *testing.T) {
+	draws, elapsed := trickle(t, true, 800)
+	limit := int64(floodAfter/streamFrame) + int64((elapsed-floodAfter)/floodFrame) + 3
+	if draws > limit {
+		t.Errorf("%d redraws in %v, want at most %d", draws, elapsed, limit)
+	}
+}
+
+// trickle posts n messages of one contact, 5 ms apart, to its window,
 // shown or left in the background, checks that every one was applied (and,
 // in the background, that the window bar counts them), and returns the
 // redraws they cost and the time they took.
-func trickle(t *testing.T, show bool) (int64, time.Duration) {
+func trickle(t *testing.T, show bool, n int) (int64, time.Duration) {
 	f := newFake("me@example.org")
 	h := startUI(t, 100, 30, f)
 	h.post(account.StateEvent{Base: account.Base{Account: f.j}, State: account.Online})
@@ -52,7 +63,6 @@ func trickle(t *testing.T, show bool) (int64, time.Duration) {
 		h.sync(func() { h.u.show(1) })
 	}
 	time.Sleep(2 * streamFrame) // a quiet spell
-	const n = 300
 	before := h.u.draws.Load()
 	start := time.Now()
 	for i := 1; i <= n; i++ {
@@ -61,15 +71,15 @@ func trickle(t *testing.T, show bool) (int64, time.Duration) {
 	}
 	h.waitFor("the last message applied", func() bool {
 		w := h.u.wins[1]
-		return w.buf.len() == n+1 && w.buf.at(n).text == "12:34 trickle@example.org: trickle 300"
+		return w.buf.len() == n+1 && w.buf.at(n).text == fmt.Sprintf("12:34 trickle@example.org: trickle %d", n)
 	})
 	draws := h.u.draws.Load() - before
 	elapsed := time.Since(start)
 	t.Logf("%d messages (window shown: %v) in %v cost %d redraws", n, show, elapsed, draws)
 	if !show {
-		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(h.text(), "301"); time.Sleep(10 * time.Millisecond) {
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(h.text(), fmt.Sprint(n+1)); time.Sleep(10 * time.Millisecond) {
 			if time.Now().After(deadline) {
-				t.Fatalf("the window bar does not count 301:\n%s", h.text())
+				t.Fatalf("the window bar does not count %d:\n%s", n+1, h.text())
 			}
 		}
 	}

@@ -144,6 +144,15 @@ const (
 	// screen, for a change that needs no animation. The first frame that
 	// changes anything else returns to streamFrame.
 	backgroundFrame = 250 * time.Millisecond
+	// A stream that has gone on for floodAfter without a quiet spell (a
+	// flood: more lines a second than anyone reads) is drawn floodFrame
+	// apart even in the window shown. Each frame costs tcell a scan of
+	// every cell of the screen, cache-cold between frames, and the scroll
+	// re-sends the conversation pane: at 100 messages a second the frames
+	// were half of parley's CPU. Keys are still drawn at once, and the
+	// first quiet spell returns to the short gap.
+	floodAfter = 2 * time.Second
+	floodFrame = 250 * time.Millisecond
 )
 
 // UI is the terminal user interface. Create it with New, feed it with Post,
@@ -383,9 +392,10 @@ func (u *UI) quit() {
 }
 
 // pump turns wake-ups into queued drain-and-draw updates, one at a time,
-// paced as defaultFrame and streamFrame say.
+// paced as defaultFrame, streamFrame and floodFrame say.
 func (u *UI) pump(stop <-chan struct{}) {
-	var ready time.Time // when the pump last began to wait for a wake-up
+	var ready time.Time       // when the pump last began to wait for a wake-up
+	var streamSince time.Time // when the stream in progress began; zero after a quiet spell
 	for {
 		select {
 		case <-u.wake:
@@ -394,6 +404,12 @@ func (u *UI) pump(stop <-chan struct{}) {
 		}
 		// Events keep coming when this one came soon after the last frame.
 		stream := !ready.IsZero() && time.Since(ready) < streamFrame
+		switch {
+		case !stream:
+			streamSince = time.Time{}
+		case streamSince.IsZero():
+			streamSince = ready
+		}
 		done := make(chan struct{})
 		// QueueUpdateDraw blocks until the tview loop ran it; if the loop
 		// stops first it never returns, so it gets its own goroutine.
@@ -415,6 +431,9 @@ func (u *UI) pump(stop <-chan struct{}) {
 				// A backlog (more than maxDrain events: a burst, an
 				// archive catch-up) is drained at the short gap.
 				gap = max(gap, streamFrame)
+				if time.Since(streamSince) >= floodAfter {
+					gap = max(gap, floodFrame)
+				}
 				if u.barsOnly.Load() {
 					gap = max(gap, backgroundFrame) // the last frame changed only the bars
 				}
