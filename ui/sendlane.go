@@ -10,7 +10,9 @@ import (
 // were typed: Enter queues the send here from the tview goroutine, and one
 // goroutine (alive while sends wait) makes the account calls. Before it,
 // each Enter started a goroutine of its own, and two quick messages could
-// reach the server swapped.
+// reach the server swapped. The same type, as acctState.reqs, orders an
+// account's requests (roster edits, subscriptions, blocks, bookmarks, room
+// administration) the way they were typed.
 type sendLane struct {
 	mu      sync.Mutex
 	jobs    []func()

@@ -110,7 +110,7 @@ func TestCommandsInOrderTyped(t *testing.T) {
 			var got []string
 			h.waitFor("every call", func() bool {
 				got = slices.DeleteFunc(f.callList(), func(c string) bool {
-					return !slices.ContainsFunc(tc.want, func(w string) bool { return w == c })
+					return !slices.Contains(tc.want, c)
 				})
 				return len(got) >= len(tc.want)
 			})
