@@ -18,7 +18,9 @@ import (
 // contacts receives steadyRate messages a second for steadyFor, without
 // keys typed (PARLEY_BENCH_KEYS=1 types them, as TestSideBySide does).
 // With PARLEY_BENCH_PERF=FILE, `perf stat` counts the client's context
-// switches and CPU meanwhile into FILE.<client>.
+// switches and CPU meanwhile into FILE.<client>; with
+// PARLEY_BENCH_PERFRECORD=FILE, `perf record -g` samples the client's
+// call stacks into FILE.<client> for `perf report -i`.
 func TestSteady(t *testing.T) {
 	benchOnly(t)
 	if _, err := exec.LookPath("tmux"); err != nil {
@@ -62,10 +64,19 @@ func TestSteady(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		var rec *exec.Cmd
+		if f := os.Getenv("PARLEY_BENCH_PERFRECORD"); f != "" {
+			rec = exec.Command("perf", "record", "-g", "-F", "4999", "-o", f+"."+c, "-p", fmt.Sprint(pid))
+			if err := rec.Start(); err != nil {
+				t.Fatal(err)
+			}
+		}
 		steady(t, func(fig string) string { return fmt.Sprintf("steady_%s_%s", c, fig) }, p, pid, snd, to, stored, keys)
-		if perf != nil {
-			perf.Process.Signal(os.Interrupt)
-			perf.Wait()
+		for _, c := range []*exec.Cmd{perf, rec} {
+			if c != nil {
+				c.Process.Signal(os.Interrupt)
+				c.Wait()
+			}
 		}
 		p.quit()
 	}
