@@ -16,6 +16,10 @@
 //     PARLEY_BENCH_BIN measures another build; PARLEY_BENCH_CGO=0 builds
 //     it without cgo (static), PARLEY_BENCH_LDFLAGS passes -ldflags (such
 //     as "-s -w"); PARLEY_BENCH_ENV adds variables to its environment.
+//   - TestWakeFloor: the floor under TestSteady's and the flood's figures
+//     on this machine: receivers that do nothing but read the steady
+//     stream (in C over plain TCP; in Go over TCP, over TLS, and over TLS
+//     with a write(2) a message), one stanza a read, CPU from /proc.
 //   - TestBinaryMemory: (b) of TestBinary alone, a few seconds a build,
 //     for the default build, CGO_ENABLED=0 and -ldflags="-s -w" in one
 //     run, with the resident memory split by mapping (the binary's code,

@@ -28,6 +28,8 @@ if [ "${1:-}" != quick ]; then
 	PARLEY_BENCH=1 go test -run 'TestBinaryUpload' -count 1 -timeout 40m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
 	echo "== side by side with mcabber (issue 16): interleaved rounds, fresh accounts of 2,000 contacts" >&2
 	PARLEY_BENCH=1 go test -run 'TestSideBySide' -count 1 -timeout 40m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
+	echo "== the floor under the steady stream and the flood (issue 16): receivers that do nothing else" >&2
+	PARLEY_BENCH=1 go test -run 'TestWakeFloor$' -count 1 -timeout 15m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
 	echo "== every feature on (issue 12), 20 windows restored, beside mcabber in the same run" >&2
 	PARLEY_BENCH=1 go test -run 'TestEveryFeature' -count 1 -timeout 20m -v ./bench | grep '^BENCH' | tee -a "$out" >&2
 fi
@@ -95,6 +97,8 @@ cat <<TABLE
 | key echo during 100 messages/s (p50 / p99) | $(sbs parley steady_echo_p50) / $(sbs parley steady_echo_p99) | $(sbs mcabber steady_echo_p50) / $(sbs mcabber steady_echo_p99) | $(ratio steady_echo_p50) | $(sbs parleynr steady_echo_p50) / $(sbs parleynr steady_echo_p99) | |
 | VmRSS after the flood / after both streams | $(sbs parley rss_after_flood) / $(sbs parley rss_after_both) | $(sbs mcabber rss_after_flood) / $(sbs mcabber rss_after_both) | $(ratio rss_after_flood) / $(ratio rss_after_both) | $(sbs parleynr rss_after_flood) / $(sbs parleynr rss_after_both) | under 20 MB |
 | disk for the 10,000 messages (per message) | $(sbs parley flood_disk) ($(sbs parley flood_disk_per_msg)) | $(sbs mcabber flood_disk) ($(sbs mcabber flood_disk_per_msg)) | $(ratio flood_disk) | $(sbs parleynr flood_disk) ($(sbs parleynr flood_disk_per_msg)) | under 1.5 MB |
+| floor under the 100 messages/s: a process that only receives them, one read each (C, plain TCP / Go, plain TCP / Go, TLS and a write(2) each) | $(fig floor_c_tcp_cpu_per_s) / $(fig floor_tcp_cpu_per_s) / $(fig floor_tls_store_cpu_per_s) | | | | |
+| floor under the flood: 10,000 at 360 a second, one read each (Go, TLS and a write(2) each) | $(fig floor_flood_tls_store_cpu) | | | | |
 | one frame with one new line, 120x40, 2,000 contacts, 1,000 occupants (BenchmarkFrameOneLine tty, CPU) | $(gob BenchmarkFrameOneLine/tty cpu-ns/op) | | | | under 0.3 ms |
 
 History (issue 3): the Benchmark lines of ./history above (Tail100 of
