@@ -24,6 +24,7 @@ import (
 
 	"parley/caps"
 	"parley/internal/jidcache"
+	"parley/internal/readpace"
 	"parley/payload"
 	"parley/sm"
 	"parley/tlstrust"
@@ -83,6 +84,9 @@ type Account struct {
 	sink Sink     // puts an event in evq
 	evq  *evQueue // the ordered queue in front of the caller's sink (evqueue.go)
 	bare jid.JID
+	// pacer paces the reads of the connection online now, nil when none
+	// (connect.go paceReads); sm wakes it for each IQ sent.
+	pacer atomic.Pointer[readpace.Conn]
 
 	reg      *payload.Registry // message payload parsers by namespace (package payload)
 	jids     jidcache.Cache    // addresses parsed recently (from, to, by)
@@ -149,7 +153,7 @@ func New(cfg Config, sink Sink) *Account {
 	a.capsVer = caps.Ver(a.info)
 	a.answer = caps.NewAnswer(a.info)
 	a.openCaps()
-	a.sm = sm.New(sm.Options{OnDrop: a.smDropped, OnAcked: cfg.Acked})
+	a.sm = sm.New(sm.Options{OnDrop: a.smDropped, OnAcked: cfg.Acked, OnIQ: a.awaitReply})
 	a.rc.wake = make(chan struct{}, 1)
 	a.roster.dirty = make(chan struct{}, 1)
 	return a

@@ -21,6 +21,7 @@ import (
 	"mellium.im/xmpp/stream"
 
 	"parley/auth"
+	"parley/internal/readpace"
 	"parley/sm"
 	"parley/tlstrust"
 )
@@ -77,7 +78,9 @@ func (c Config) tlsConfig() (*tls.Config, error) {
 // dialConn opens the transport: an explicit host/port, or SRV lookup via
 // mellium's dial package (which tries _xmpps-client, then _xmpp-client, then
 // the domain on 5222). For direct TLS the returned conn is a finished
-// *tls.Conn.
+// *tls.Conn. The socket's reads are paced (internal/readpace) wherever
+// parley makes the TLS client itself: not under the direct TLS that
+// mellium's dialer makes for an _xmpps-client record.
 func (c Config) dialConn(ctx context.Context, tc *tls.Config) (net.Conn, error) {
 	if c.Host == "" {
 		d := dial.Dialer{NoLookup: false, TLSConfig: tc}
@@ -85,11 +88,13 @@ func (c Config) dialConn(ctx context.Context, tc *tls.Config) (net.Conn, error) 
 		if err != nil {
 			return nil, err
 		}
-		if tconn, ok := conn.(*tls.Conn); ok {
-			if err := tconn.HandshakeContext(ctx); err != nil {
-				conn.Close()
-				return nil, err
-			}
+		tconn, ok := conn.(*tls.Conn)
+		if !ok {
+			return readpace.New(conn, 0), nil
+		}
+		if err := tconn.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, err
 		}
 		return conn, nil
 	}
@@ -101,12 +106,45 @@ func (c Config) dialConn(ctx context.Context, tc *tls.Config) (net.Conn, error) 
 		}
 	}
 	addr := net.JoinHostPort(c.Host, strconv.Itoa(port))
-	if c.DirectTLS {
-		td := tls.Dialer{Config: tc}
-		return td.DialContext(ctx, "tcp", addr)
-	}
 	var d net.Dialer
-	return d.DialContext(ctx, "tcp", addr)
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	conn = readpace.New(conn, 0)
+	if c.DirectTLS {
+		tconn := tls.Client(conn, tc)
+		if err := tconn.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return tconn, nil
+	}
+	return conn, nil
+}
+
+// paceReads turns on the pacing of conn's reads where parley made conn
+// (dialConn), once the login's requests and replies are done, and returns
+// what stops it being woken when the connection ends.
+func (a *Account) paceReads(conn net.Conn) func() {
+	if t, ok := conn.(*tls.Conn); ok {
+		conn = t.NetConn()
+	}
+	p, ok := conn.(*readpace.Conn)
+	if !ok {
+		return func() {}
+	}
+	a.pacer.Store(p)
+	p.Start()
+	return func() { a.pacer.CompareAndSwap(p, nil) }
+}
+
+// awaitReply has the paced reader read at once: an IQ went out (sm's
+// OnIQ), and its reply should not wait out the gap.
+func (a *Account) awaitReply() {
+	if p := a.pacer.Load(); p != nil {
+		p.Wake()
+	}
 }
 
 // login dials and negotiates TLS, SASL and resource binding. It returns the

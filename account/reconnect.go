@@ -411,6 +411,9 @@ func (a *Account) connection(ctx context.Context) error {
 		select {
 		case err := <-setup:
 			setup = nil
+			if err == nil {
+				defer a.paceReads(conn)()
+			}
 			if err != nil && !ended() {
 				// The login sequence failed (roster or presence could not be
 				// sent): drop this connection and try again. When it failed

@@ -239,11 +239,13 @@ func (c *conn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	var dropped [][]byte
+	iq := false
 	for _, b := range p {
 		e, ok := c.out.feed(b)
 		if !ok {
 			continue
 		}
+		iq = iq || e.name == "iq"
 		if t := c.st.tapFor(c); t != nil {
 			raw, cut := e.raw, false
 			if len(raw) > MaxTapBytes {
@@ -262,6 +264,9 @@ func (c *conn) Write(p []byte) (int, error) {
 		st.mu.Unlock()
 	}
 	c.reportDrops(dropped)
+	if f := c.st.opts.OnIQ; iq && f != nil {
+		defer f() // after the write: the reply cannot come before it
+	}
 	if c.gaveUp.Load() {
 		return 0, c.writeRefused()
 	}

@@ -52,3 +52,40 @@ func TestGiveUpAfterFailedRead(t *testing.T) {
 		t.Errorf("%d stanzas queued, want the late message", got)
 	}
 }
+
+// TestOnIQ: OnIQ runs after each write that completes an <iq/>, and not
+// for other stanzas or an iq written only in part.
+func TestOnIQ(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	go func() { // the peer reads whatever is written
+		buf := make([]byte, 4096)
+		for {
+			if _, err := b.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	calls := 0
+	st := New(Options{OnIQ: func() { calls++ }})
+	c := st.Wrap(a).(*conn)
+	for _, tc := range []struct {
+		write string
+		want  int
+	}{
+		{`<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`, 0},
+		{`<message to='x@y'><body>hi</body></message>`, 0},
+		{`<iq type='get' id='1'><query xmlns='urn:xmpp:ping'/>`, 0}, // not complete yet
+		{`</iq>`, 1},
+		{`<presence/><iq type='result' id='2'/><iq type='set' id='3'><x/></iq>`, 2},
+		{`<r xmlns='urn:xmpp:sm:3'/>`, 2},
+	} {
+		if _, err := c.Write([]byte(tc.write)); err != nil {
+			t.Fatal(err)
+		}
+		if calls != tc.want {
+			t.Fatalf("after %s: OnIQ called %d times, want %d", tc.write, calls, tc.want)
+		}
+	}
+}

@@ -93,6 +93,11 @@ type Options struct {
 	// caller may want handed back (a large queue acknowledged at once). It
 	// runs on the session's input goroutine and must not block.
 	OnAcked func(bytes int)
+	// OnIQ is called after each write that holds an <iq/>: a reply may be
+	// on its way (the account's paced reader, internal/readpace, reads it
+	// at once). It runs on the goroutine that was sending, with the
+	// session's write lock held, and must neither block nor write.
+	OnIQ func()
 }
 
 // Stats is a snapshot of a State's counters.
