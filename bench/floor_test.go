@@ -2,13 +2,8 @@ package bench
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"io"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -16,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"parley/internal/servertest"
 )
 
 // floorStanza is what the floor's sender writes steadyRate times a second:
@@ -39,7 +36,7 @@ const floorFloodRate = 360
 // flood's figure.
 func TestWakeFloor(t *testing.T) {
 	benchOnly(t)
-	cert := floorCert(t)
+	cert := servertest.TLSCert(t, "localhost")
 	for _, c := range []struct {
 		name, mode string
 	}{
@@ -184,18 +181,4 @@ func floorC(t *testing.T) string {
 		t.Fatalf("gcc: %v\n%s", err, out)
 	}
 	return bin
-}
-
-// floorCert makes a throwaway certificate for the floor's TLS server.
-func floorCert(t *testing.T) tls.Certificate {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"localhost"}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }

@@ -2,16 +2,13 @@ package readpace
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"io"
-	"math/big"
 	"net"
 	"testing"
 	"time"
+
+	"parley/internal/servertest"
 )
 
 // never is a gap no test waits out: a read that would wait for it fails
@@ -162,7 +159,7 @@ func TestTrickleReadInBatches(t *testing.T) {
 // that was waiting.
 func TestTLSOverPacedConn(t *testing.T) {
 	p, s := unstarted(t, never)
-	cert := testCert(t)
+	cert := servertest.TLSCert(t, "localhost")
 	srv := tls.Server(s, &tls.Config{Certificates: []tls.Certificate{cert}})
 	sent := make(chan struct{})
 	go func() {
@@ -211,17 +208,4 @@ func TestOnlySockets(t *testing.T) {
 	if c := New(a, 0); c != a {
 		t.Errorf("a pipe was wrapped: %T", c)
 	}
-}
-
-func testCert(t *testing.T) tls.Certificate {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }

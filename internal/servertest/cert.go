@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 )
 
@@ -129,4 +131,20 @@ type CertFiles struct {
 func WriteCerts(dir string, names ...string) (CertFiles, error) {
 	f, err := writeCerts(dir, names)
 	return CertFiles{CA: f.ca, Cert: f.cert, Key: f.key}, err
+}
+
+// TLSCert is WriteCerts for a TLS server in the test's own process: the
+// server certificate for names, signed by a fresh private CA, with its
+// key, ready for a tls.Config.
+func TLSCert(t testing.TB, names ...string) tls.Certificate {
+	t.Helper()
+	f, err := WriteCerts(t.TempDir(), names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
 }
